@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Popcount-heavy distance kernels need the `popcnt` instruction, which the default x86-64 target lacks.
+#if arch(x86_64)
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "nehalem"])]
+#else
+let cpuFlags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "cuckooml",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cuckooml", targets: ["cuckooml"]),
+        .library(name: "CuckooML", targets: ["CuckooML"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "CuckooML",
+            dependencies: ["CSQLite"],
+            swiftSettings: cpuFlags
+        ),
+        .executableTarget(
+            name: "cuckooml",
+            dependencies: ["CuckooML", "CEditLine"],
+            swiftSettings: cpuFlags
+        ),
+        .testTarget(
+            name: "CuckooMLTests",
+            dependencies: ["CuckooML"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: cpuFlags
+        ),
+        .testTarget(
+            name: "ShellTests",
+            dependencies: ["cuckooml", "CuckooML"],
+            swiftSettings: cpuFlags
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

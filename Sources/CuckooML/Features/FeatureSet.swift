@@ -1,0 +1,45 @@
+/// The feature groups of the 2016 project, by their name prefix (`:win:CreateFileW` is in `.win`).
+public enum FeatureGroup: String, Sendable, CaseIterable, Codable {
+    case meta, sign, pack, pef, simp, dimp, file, net, reg, win, count
+    /// `features simple`: one binary feature per signature name.
+    case signature
+}
+
+/// How the feature space was built, so it can be rebuilt for new reports (`compare`) and saved.
+public struct FeatureConfiguration: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable { case simple, full, imported }
+    public var kind: Kind
+    public var groups: Set<FeatureGroup>
+    /// `imports=functions`: `:simp:<dll>:<func>` instead of `:simp:<dll>`.
+    public var importFunctions: Bool
+    /// Filters applied after extraction, in order (`features filter coverage=0.1 max=0.9`).
+    public var minimumCoverage: Double?
+    public var maximumCoverage: Double?
+
+    public init(kind: Kind, groups: Set<FeatureGroup>, importFunctions: Bool = false,
+                minimumCoverage: Double? = nil, maximumCoverage: Double? = nil) {
+        self.kind = kind
+        self.groups = groups
+        self.importFunctions = importFunctions
+        self.minimumCoverage = minimumCoverage
+        self.maximumCoverage = maximumCoverage
+    }
+
+    public static let full = FeatureConfiguration(kind: .full, groups: Set(FeatureGroup.allCases).subtracting([.signature]))
+    public static let simple = FeatureConfiguration(kind: .simple, groups: [.signature])
+}
+
+/// The session's feature matrix: one row per sample (in session order), one column per feature name.
+public struct FeatureSet: Sendable, Equatable {
+    public var configuration: FeatureConfiguration
+    /// Column names, e.g. `:win:CreateFileW`, `:count:mutex`.
+    public var names: [String]
+    public var matrix: SparseMatrix
+
+    public init(configuration: FeatureConfiguration, names: [String], matrix: SparseMatrix) {
+        precondition(names.count == matrix.columnCount, "one name per column")
+        self.configuration = configuration
+        self.names = names
+        self.matrix = matrix
+    }
+}

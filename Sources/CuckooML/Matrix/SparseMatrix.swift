@@ -1,0 +1,87 @@
+/// Row-compressed sparse matrix (CSR): row `i` holds `columns[rowStart[i]..<rowStart[i+1]]` (strictly
+/// ascending) with the matching `values`. This is the plain matrix that features become and that
+/// clustering reads; it never knows about reports.
+public struct SparseMatrix: Sendable, Equatable {
+    public private(set) var rowStart: [Int] = [0]
+    public private(set) var columns: [Int32] = []
+    public private(set) var values: [Double] = []
+    public var columnCount: Int
+
+    public init(columnCount: Int) { self.columnCount = columnCount }
+
+    public var rowCount: Int { rowStart.count - 1 }
+    public var nonZeroCount: Int { columns.count }
+
+    /// Appends a row; `entries` must be sorted by column with no repeats. Zero values are dropped.
+    public mutating func appendRow<S: Sequence>(_ entries: S) where S.Element == (Int32, Double) {
+        for (column, value) in entries where value != 0 {
+            precondition(Int(column) < columnCount, "column out of range")
+            assert(columns.count == rowStart[rowStart.count - 1] || columns.last! < column, "columns must ascend")
+            columns.append(column)
+            values.append(value)
+        }
+        rowStart.append(columns.count)
+    }
+
+    public func row(_ i: Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>) {
+        let range = rowStart[i]..<rowStart[i + 1]
+        return (columns[range], values[range])
+    }
+
+    /// The dense row-major copy (n × columnCount). Only for small matrices.
+    public func dense() -> DenseMatrix {
+        var m = DenseMatrix(rows: rowCount, columns: columnCount)
+        for i in 0..<rowCount {
+            for k in rowStart[i]..<rowStart[i + 1] { m[i, Int(columns[k])] = values[k] }
+        }
+        return m
+    }
+
+    /// Rows selected in the given order.
+    public func selectingRows(_ rows: [Int]) -> SparseMatrix {
+        var out = SparseMatrix(columnCount: columnCount)
+        for i in rows {
+            let r = row(i)
+            out.appendRow(zip(r.columns, r.values))
+        }
+        return out
+    }
+
+    /// Columns kept in the given order (old index → new index by position).
+    public func selectingColumns(_ kept: [Int]) -> SparseMatrix {
+        var map = [Int32](repeating: -1, count: columnCount)
+        for (new, old) in kept.enumerated() { map[old] = Int32(new) }
+        var out = SparseMatrix(columnCount: kept.count)
+        var scratch: [(Int32, Double)] = []
+        for i in 0..<rowCount {
+            scratch.removeAll(keepingCapacity: true)
+            for k in rowStart[i]..<rowStart[i + 1] where map[Int(columns[k])] >= 0 {
+                scratch.append((map[Int(columns[k])], values[k]))
+            }
+            scratch.sort { $0.0 < $1.0 }
+            out.appendRow(scratch)
+        }
+        return out
+    }
+}
+
+/// Dense row-major matrix of doubles.
+public struct DenseMatrix: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    public var values: [Double]
+
+    public init(rows: Int, columns: Int, values: [Double]? = nil) {
+        self.rows = rows
+        self.columns = columns
+        self.values = values ?? [Double](repeating: 0, count: rows * columns)
+        precondition(self.values.count == rows * columns, "values do not fill the matrix")
+    }
+
+    public subscript(row: Int, column: Int) -> Double {
+        get { values[row * columns + column] }
+        set { values[row * columns + column] = newValue }
+    }
+
+    public func row(_ i: Int) -> ArraySlice<Double> { values[(i * columns)..<((i + 1) * columns)] }
+}

@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Errors from writing output files; messages name the path and what went wrong.
+public struct OutputError: Error, Equatable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public init(path: String, reason: String) { self.path = path; self.reason = reason }
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Writes a file atomically: the bytes go to a temporary file beside the target, are flushed, and the
+/// temporary is renamed over the target, so readers never see a half-written file and a failure
+/// leaves any previous file intact.
+public final class AtomicFileWriter {
+    public let path: String
+    private let temporaryPath: String
+    private var fd: Int32
+    private var committed = false
+    private var buffer: [UInt8] = []
+
+    public init(path: String) throws(OutputError) {
+        self.path = path
+        let dir = parentDirectory(of: path)
+        var template = Array((dir + "/.cuckooml-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw OutputError(path: path, reason: "cannot create a file in \(dir): \(errnoText())") }
+        self.fd = fd
+        self.temporaryPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        fchmod(fd, 0o644)
+    }
+
+    public func write(_ s: String) throws(OutputError) { try write(Array(s.utf8)) }
+
+    public func write<C: Collection>(_ bytes: C) throws(OutputError) where C.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws(OutputError) {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw OutputError(path: path, reason: "write failed: \(errnoText())")
+            }
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, syncs and renames the temporary file into place.
+    public func commit() throws(OutputError) {
+        precondition(!committed, "committed twice")
+        try flush()
+        if fsync(fd) != 0 {
+            throw OutputError(path: path, reason: "cannot flush: \(errnoText())")
+        }
+        close(fd)
+        fd = -1
+        if rename(temporaryPath, path) != 0 {
+            throw OutputError(path: path, reason: "cannot rename into place: \(errnoText())")
+        }
+        committed = true
+    }
+
+    /// An uncommitted writer removes its temporary file, so failures leave nothing behind.
+    deinit {
+        if fd >= 0 { close(fd) }
+        if !committed { unlink(temporaryPath) }
+    }
+
+    /// Writes a whole file atomically in one call.
+    public static func write(_ contents: String, to path: String) throws(OutputError) {
+        let writer = try AtomicFileWriter(path: path)
+        try writer.write(contents)
+        try writer.commit()
+    }
+}
+
+func parentDirectory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+}
+
+func errnoText() -> String { String(cString: strerror(errno)) }

@@ -1,0 +1,97 @@
+/// The dialect a report was written in; detected per file by the reader.
+public enum ReportDialect: String, Sendable, Codable {
+    case cuckoo
+    case cape
+}
+
+/// What the reader extracts from one report: exactly the fields the features and labels need, in a
+/// dialect-neutral shape. Everything else in the report is skipped while scanning and never built.
+///
+/// Missing sections leave their fields empty (or nil); that is not an error.
+public struct ReportRecord: Sendable, Equatable {
+    public var dialect: ReportDialect = .cuckoo
+
+    // target.file
+    public var fileSize: Int?
+    public var fileType: String?
+    public var fileName: String?
+    public var md5: String?
+    public var sha256: String?
+
+    // static (Cuckoo) / target.file.pe (CAPE)
+    public var imports: [ImportedLibrary] = []
+    public var importedDLLCount: Int?
+    /// PE timestamp as seconds since the epoch (the reports hold "YYYY-MM-DD hh:mm:ss" strings).
+    public var peTimestamp: Int?
+    public var versionInfo: [NameValue] = []
+    public var resourceLanguages: [String] = []
+    public var peidSignatures: [String] = []
+    /// Whether the static section reports an Authenticode signature.
+    public var isSigned: Bool = false
+
+    // behavior.summary, behavior.processes, behavior.apistats
+    public var files: [FileOperation: [String]] = [:]
+    public var registryWritten: [String] = []
+    public var registryDeleted: [String] = []
+    public var mutexes: [String] = []
+    public var dllsLoaded: [String] = []
+    public var processNames: [String] = []
+    public var executedCommands: [String] = []
+    public var resolvedAPIs: [String] = []
+    /// API name → call count summed over processes.
+    public var apiCounts: [String: Int] = [:]
+
+    // network
+    public var tcpDestinations: [String] = []
+    public var udpDestinations: [String] = []
+    public var dnsRequests: [String] = []
+    /// A-record answers of DNS requests.
+    public var dnsAnswers: [String] = []
+    public var httpHosts: [String] = []
+
+    public var signatures: [Signature] = []
+    public var virusTotal: VirusTotalResults?
+
+    public init() {}
+}
+
+public struct ImportedLibrary: Sendable, Equatable {
+    public var dll: String
+    public var functions: [String]
+    public init(dll: String, functions: [String]) { self.dll = dll; self.functions = functions }
+}
+
+public struct NameValue: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) { self.name = name; self.value = value }
+}
+
+public struct Signature: Sendable, Equatable {
+    public var name: String
+    public var description: String
+    public init(name: String, description: String) { self.name = name; self.description = description }
+}
+
+/// File operations recorded in behaviour summaries (Cuckoo names; CAPE's are mapped onto these).
+public enum FileOperation: String, Sendable, CaseIterable, Codable {
+    case read, written, deleted, copied, moved, opened, exists, failed, recreated
+}
+
+public struct VirusTotalResults: Sendable, Equatable {
+    /// True when the block only says the file was not scanned; such a report is labelled `none`.
+    public var notScanned: Bool = false
+    public var scans: [EngineResult] = []
+    public var positives: Int?
+    public var total: Int?
+    public init() {}
+}
+
+public struct EngineResult: Sendable, Equatable {
+    public var engine: String
+    public var detected: Bool
+    public var result: String?
+    public init(engine: String, detected: Bool, result: String?) {
+        self.engine = engine; self.detected = detected; self.result = result
+    }
+}

@@ -1,0 +1,221 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CuckooML
+
+/// The one loop every input goes through: the prompt, a script file, `-c`, a pipe and `source` differ
+/// only in where lines come from. Each command runs against a draft of the session that is kept only
+/// when the command succeeds, so errors and Ctrl-C leave the session exactly as it was.
+final class Shell: @unchecked Sendable {
+    struct Options: Sendable {
+        var echo = false
+        var step = false
+        var keepGoing = false
+        var forceJSON = false
+    }
+
+    private(set) var session: Session
+    let registry: Registry
+    let sink: any OutputSink
+    let terminal: TerminalInfo
+    var options: Options
+    let history: HistoryStore
+    private let progress: ProgressRenderer
+    /// Set by `quit`; the loops stop reading after the current command.
+    var quitRequested = false
+    private var sourceDepth = 0
+    static let maxSourceDepth = 16
+
+    init(registry: Registry = .standard, sink: any OutputSink = StandardSink(), terminal: TerminalInfo = .plain,
+         options: Options = Options(), history: HistoryStore = HistoryStore(path: nil), session: Session = Session()) {
+        self.registry = registry
+        self.sink = sink
+        self.terminal = terminal
+        self.options = options
+        self.history = history
+        self.session = session
+        self.progress = ProgressRenderer(sink: sink, enabled: terminal.stderrIsTTY)
+        if options.forceJSON { self.session.settings.format = .json }
+    }
+
+    var jsonMode: Bool { session.settings.format == .json }
+
+    var taskControl: TaskControl {
+        let progress = self.progress
+        return TaskControl(isCancelled: { InterruptHandling.isRequested }, report: { progress.update($0) })
+    }
+
+    /// The prompt: `cuckooml[190 reports · hdbscan 12 clusters]> `.
+    var prompt: String {
+        let summary = session.summary
+        return summary.isEmpty ? "cuckooml> " : "cuckooml[\(summary)]> "
+    }
+
+    // MARK: Running commands
+
+    /// Runs one parsed command; prints its result or its error. Returns whether it succeeded.
+    @discardableResult
+    func execute(_ command: ScriptCommand, origin: String?) -> Bool {
+        InterruptHandling.reset()
+        do {
+            let resolution = try registry.resolve(command.words)
+            let arguments: Arguments
+            do {
+                arguments = try ArgumentParser.parse(resolution.rest, commandPath: resolution.path, spec: resolution.command.spec)
+            } catch let error as ShellError {
+                report(error, command: command, origin: origin, synopsis: Registry.synopsis(path: resolution.path, of: resolution.command))
+                return false
+            }
+            var context = CommandContext(session: session, shell: self)
+            let output: CommandOutput
+            do {
+                output = try resolution.command.run(arguments, &context)
+            } catch {
+                progress.finish()
+                if error is Interrupted {
+                    sink.err("interrupted\n")
+                    if jsonMode { sink.out(JSONValue.object([("ok", false), ("error", "interrupted")]).serialized + "\n") }
+                    return false
+                }
+                let synopsis = (error as? ShellError).flatMap { if case .usage = $0 { return Registry.synopsis(path: resolution.path, of: resolution.command) } else { return nil } }
+                report(error, command: command, origin: origin, synopsis: synopsis)
+                return false
+            }
+            progress.finish()
+            session = context.session
+            render(output)
+            return true
+        } catch {
+            report(error, command: command, origin: origin, synopsis: nil)
+            return false
+        }
+    }
+
+    private func render(_ output: CommandOutput) {
+        if jsonMode {
+            sink.out(output.json.serialized + "\n")
+        } else if !output.text.isEmpty {
+            sink.out(output.text.hasSuffix("\n") ? output.text : output.text + "\n")
+        }
+    }
+
+    func report(_ error: any Error, command: ScriptCommand?, origin: String?, synopsis: String?) {
+        let message = "\(error)"
+        let location = origin.map { "\($0):\(command?.line ?? 0): " } ?? ""
+        sink.err("\(location)error: \(message)\n")
+        if let synopsis { sink.err("usage: \(synopsis)\n") }
+        if jsonMode {
+            var members: [(String, JSONValue)] = [("ok", false), ("error", .string(message))]
+            if let command { members.append(("command", .string(command.text))) }
+            if origin != nil, let line = command?.line { members.append(("line", .int(line))) }
+            sink.out(JSONValue.object(members).serialized + "\n")
+        }
+    }
+
+    /// Runs every command of a script. Stops at the first failure unless `--keep-going`; returns
+    /// whether every command succeeded.
+    @discardableResult
+    func runScript(_ text: String, origin: String) -> Bool {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)[...]
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return runLines(origin: origin) { lines.popFirst() }
+    }
+
+    /// Runs commands as lines arrive (a pipe is executed line by line, so a notebook can converse
+    /// with the shell). A trailing `\` joins the next line.
+    func runLines(origin: String, next: () -> String?) -> Bool {
+        var allSucceeded = true
+        var lineNumber = 0
+        while !quitRequested, var logical = next() {
+            lineNumber += 1
+            let firstLine = lineNumber
+            while logical.hasSuffix("\\"), let more = next() {
+                lineNumber += 1
+                logical += "\n" + more
+            }
+            let commands: [ScriptCommand]
+            do {
+                commands = try ScriptParser.parse(logical, firstLine: firstLine)
+            } catch let located as LocatedError {
+                report(located.error, command: ScriptCommand(words: [], line: located.line, text: ""), origin: origin, synopsis: nil)
+                allSucceeded = false
+                if options.keepGoing { continue } else { return false }
+            } catch {
+                report(error, command: nil, origin: origin, synopsis: nil)
+                return false
+            }
+            for command in commands {
+                if quitRequested { break }
+                if options.step {
+                    if stepPrompt(for: command) == .quit { quitRequested = true; return allSucceeded }
+                } else if options.echo {
+                    let echoed = ">>> " + command.text + "\n"
+                    if jsonMode { sink.err(echoed) } else { sink.out(echoed) }
+                }
+                if !execute(command, origin: origin) {
+                    allSucceeded = false
+                    if !options.keepGoing { return false }
+                }
+            }
+        }
+        return allSucceeded
+    }
+
+    /// Runs a script file through the same loop (`source FILE`, `cuckooml FILE.cml`).
+    func runScriptFile(_ path: String) throws -> Bool {
+        guard sourceDepth < Shell.maxSourceDepth else {
+            throw ShellError.failed("scripts nested deeper than \(Shell.maxSourceDepth) levels (does \(path) source itself?)")
+        }
+        let text = try readTextFile(path)
+        sourceDepth += 1
+        defer { sourceDepth -= 1 }
+        return runScript(text, origin: path)
+    }
+
+    // MARK: Teaching mode
+
+    enum StepAnswer { case run, quit }
+
+    /// Shows the command with its one-line help and waits for Enter (run) or `q` (stop).
+    private func stepPrompt(for command: ScriptCommand) -> StepAnswer {
+        var text = ">>> " + command.text + "\n"
+        if let resolution = try? registry.resolve(command.words) {
+            text += "    " + resolution.command.spec.summary + "\n"
+        }
+        sink.out(text)
+        sink.err("[Enter] run  [q] quit ")
+        let answer = readAnswerFromTerminal()
+        return answer?.trimmingSpaces().lowercased().hasPrefix("q") == true ? .quit : (answer == nil ? .quit : .run)
+    }
+}
+
+/// Reads a whole text file, with a one-line error naming the file.
+func readTextFile(_ path: String) throws -> String {
+    guard let f = fopen(path, "rb") else {
+        throw ShellError.failed("\(path): \(String(cString: strerror(errno)))")
+    }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buffer, 1, buffer.count, f)
+        if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
+        if n < buffer.count { break }
+        if bytes.count > 64 << 20 { throw ShellError.failed("\(path): larger than 64 MB; not a script") }
+    }
+    if ferror(f) != 0 { throw ShellError.failed("\(path): read error") }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// One line from the controlling terminal (for `--step`), falling back to stdin.
+func readAnswerFromTerminal() -> String? {
+    let tty = fopen("/dev/tty", "r")
+    let stream = tty ?? fdopen(dup(0), "r")
+    guard let stream else { return nil }
+    defer { fclose(stream) }
+    var line: UnsafeMutablePointer<CChar>?
+    var capacity = 0
+    defer { free(line) }
+    guard getline(&line, &capacity, stream) >= 0, let line else { return nil }
+    return String(cString: line)
+}
