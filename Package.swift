@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(
             name: "CuckooMLTests",
             dependencies: ["CuckooML"],
-            resources: [.copy("Fixtures")],
+            exclude: ["Fixtures"],
             swiftSettings: cpuFlags
         ),
         .testTarget(
