@@ -44,7 +44,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShellTests",
-            dependencies: ["cuckooml", "CuckooML"],
+            dependencies: ["cuckooml", "CuckooML", "CEditLine"],
             swiftSettings: cpuFlags
         ),
     ],

@@ -26,6 +26,7 @@ static inline void *cml_el_get_clientdata(EditLine *el) {
 static inline int cml_el_addfn(EditLine *el, const char *name, const char *help, cml_command_fn fn) {
     return el_set(el, EL_ADDFN, name, help, fn);
 }
+static inline int cml_el_set_getcfn(EditLine *el, el_rfunc_t fn) { return el_set(el, EL_GETCFN, fn); }
 static inline int cml_el_bind(EditLine *el, const char *key, const char *fn) {
     return el_set(el, EL_BIND, key, fn, NULL);
 }
@@ -39,5 +40,14 @@ static inline int cml_history_first(History *h, HistEvent *ev) { return history(
 static inline int cml_history_next(History *h, HistEvent *ev) { return history(h, ev, H_NEXT); }
 static inline int cml_history_last(History *h, HistEvent *ev) { return history(h, ev, H_LAST); }
 static inline int cml_history_prev(History *h, HistEvent *ev) { return history(h, ev, H_PREV); }
+
+
+// Pseudo-terminal calls for the end-to-end tests that drive the shell in a real terminal. The Glibc
+// module is built without _XOPEN_SOURCE, so these are not visible to Swift otherwise.
+extern int posix_openpt(int flags);
+extern int grantpt(int fd);
+extern int unlockpt(int fd);
+extern char *ptsname(int fd);
+static inline short cml_posix_spawn_setsid(void) { return 0x80; /* POSIX_SPAWN_SETSID in glibc */ }
 
 #endif

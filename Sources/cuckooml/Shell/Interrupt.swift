@@ -15,6 +15,11 @@ enum InterruptHandling {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
+        // A parent may have left SIGINT blocked (the mask is inherited across exec): unblock it.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     static func takeRequest() -> Bool { interruptRequested.exchange(false, ordering: .relaxed) }

@@ -36,6 +36,12 @@ final class LineEditor: @unchecked Sendable {
             guard let el, let data = cml_el_get_clientdata(el) else { return UInt8(CC_ERROR) }
             return Unmanaged<LineEditor>.fromOpaque(data).takeUnretainedValue().completeAtCursor(el)
         }
+        // libedit retries a read interrupted by a signal, so Ctrl-C would only take effect on the next
+        // key; our reader gives up on EINTR once Ctrl-C was pressed and el_gets returns at once.
+        cml_el_set_getcfn(editor) { _, character in
+            guard let character else { return -1 }
+            return LineEditor.readCharacter(into: character)
+        }
         cml_el_bind(editor, "^I", "cml-complete")
         cml_el_bind(editor, "^R", "em-inc-search-prev")
         // Read ~/.editrc so analysts keep their own bindings.
@@ -65,6 +71,31 @@ final class LineEditor: @unchecked Sendable {
         var line = String(cString: raw)
         if line.hasSuffix("\n") { line.removeLast() }
         return .line(line)
+    }
+
+    /// Reads one UTF-8 encoded character from stdin: 1 on success, 0 at end of input, -1 when
+    /// interrupted by Ctrl-C or on a read error.
+    static func readCharacter(into character: UnsafeMutablePointer<wchar_t>) -> Int32 {
+        var bytes: [UInt8] = []
+        var needed = 1
+        while bytes.count < needed {
+            var byte: UInt8 = 0
+            let n = read(0, &byte, 1)
+            if n == 0 { return 0 }
+            if n < 0 {
+                if errno == EINTR && !InterruptHandling.isRequested { continue }
+                return -1
+            }
+            if bytes.isEmpty {
+                needed = byte < 0x80 ? 1 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
+            } else if byte & 0xC0 != 0x80 {
+                break  // a malformed sequence: deliver what we have as a replacement character
+            }
+            bytes.append(byte)
+        }
+        let scalar = String(decoding: bytes, as: UTF8.self).unicodeScalars.first ?? "\u{FFFD}"
+        character.pointee = wchar_t(bitPattern: scalar.value)
+        return 1
     }
 
     func remember(_ line: String) {
