@@ -74,3 +74,25 @@ import CuckooML
         #expect(sink.stdout == "a\n")
     }
 }
+
+@Suite struct StepModeTests {
+    @Test func showsEachCommandWithItsHelpAndWaits() {
+        let sink = CaptureSink()
+        let shell = Shell(sink: sink, options: Shell.Options(step: true))
+        var answers = ["\n", "\n", "q\n"]
+        shell.readStepAnswer = { answers.isEmpty ? nil : answers.removeFirst() }
+        #expect(shell.runScript("echo one\nset threads 2\necho never", origin: "lesson.cml"))
+        #expect(sink.stdout == """
+            >>> echo one
+                Print a line of text (to annotate scripts and transcripts)
+            one
+            >>> set threads 2
+                Change a setting
+            threads = 2
+            >>> echo never
+                Print a line of text (to annotate scripts and transcripts)
+
+            """)
+        #expect(answers.isEmpty)
+    }
+}

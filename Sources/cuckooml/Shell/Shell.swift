@@ -24,6 +24,8 @@ final class Shell: @unchecked Sendable {
     /// Set by `quit`; the loops stop reading after the current command.
     var quitRequested = false
     private var sourceDepth = 0
+    /// Where `--step` reads the analyst's answer (the terminal; tests substitute their own).
+    var readStepAnswer: () -> String? = readAnswerFromTerminal
     static let maxSourceDepth = 16
 
     init(registry: Registry = .standard, sink: any OutputSink = StandardSink(), terminal: TerminalInfo = .plain,
@@ -184,7 +186,7 @@ final class Shell: @unchecked Sendable {
         }
         sink.out(text)
         sink.err("[Enter] run  [q] quit ")
-        let answer = readAnswerFromTerminal()
+        let answer = readStepAnswer()
         return answer?.trimmingSpaces().lowercased().hasPrefix("q") == true ? .quit : (answer == nil ? .quit : .run)
     }
 }
