@@ -52,18 +52,3 @@ public struct Assessment: Sendable, Equatable {
                           samples: kept.count, noiseHandling: noise)
     }
 }
-
-extension PointSet {
-    /// The given rows, in order.
-    public func selectingRows(_ rows: [Int]) -> PointSet {
-        switch self {
-        case .sparse(let m):
-            return .sparse(m.selectingRows(rows))
-        case .dense(let m):
-            var values: [Double] = []
-            values.reserveCapacity(rows.count * m.columns)
-            for r in rows { values.append(contentsOf: m.row(r)) }
-            return .dense(DenseMatrix(rows: rows.count, columns: m.columns, values: values))
-        }
-    }
-}
