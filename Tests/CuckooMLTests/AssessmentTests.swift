@@ -174,3 +174,36 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
         #expect(strict.filter { $0.kind == .homogeneity }.map(\.sample) == [0, 1, 2, 3, 4, 5])
     }
 }
+
+@Suite struct SweepTests {
+    /// Two tight groups of five on a line and one far point.
+    static let points = PointSet.dense(DenseMatrix(rows: 11, columns: 1,
+                                                   values: [0, 0.1, 0.2, 0.3, 0.4, 10, 10.1, 10.2, 10.3, 10.4, 50]))
+    static let truth = ["a", "a", "a", "a", "a", "b", "b", "b", "b", "b", "c"]
+
+    @Test func everySettingIsFittedAndAssessed() throws {
+        var seen: [(Int, Int)] = []
+        let rows = try Sweep.hdbscan(points: Self.points, truth: Self.truth, minSamples: 1...2, minClusterSizes: 2...4) {
+            seen.append(($0.minSamples, $0.minClusterSize))
+        }
+        #expect(rows.map { [$0.minSamples, $0.minClusterSize] } == [[1, 2], [1, 3], [1, 4], [2, 2], [2, 3], [2, 4]])
+        #expect(seen.map { [$0.0, $0.1] } == rows.map { [$0.minSamples, $0.minClusterSize] })
+        for row in rows {
+            var parameters = HDBSCANParameters(minSamples: row.minSamples, minClusterSize: row.minClusterSize)
+            parameters.metric = .euclidean
+            let fit = try HDBSCAN.fit(points: Self.points, parameters: parameters)
+            let direct = try Assessment.assess(truth: Self.truth, predicted: fit.labels, points: Self.points, metric: .euclidean)
+            #expect(row.assessment == direct)
+            #expect(row.clusters == fit.clusterCount && row.noise == fit.noiseCount)
+        }
+        let best = try #require(Sweep.bestVMeasure(rows))
+        #expect(rows.allSatisfy { $0.assessment!.scores.vMeasure <= rows[best].assessment!.scores.vMeasure })
+    }
+
+    @Test func sweepStopsWhenCancelled() {
+        #expect(throws: Interrupted.self) {
+            _ = try Sweep.hdbscan(points: Self.points, truth: Self.truth, minSamples: 1...1, minClusterSizes: 2...3,
+                                  control: TaskControl(isCancelled: { true }))
+        }
+    }
+}
