@@ -207,3 +207,38 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
         }
     }
 }
+
+@Suite struct RowDistancesTests {
+    /// A seeded matrix: `binary` gives 0/1 values, otherwise small counts and fractions.
+    static func matrix(rows: Int, columns: Int, binary: Bool, seed: UInt64) -> SparseMatrix {
+        var state = seed
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        var m = SparseMatrix(columnCount: columns)
+        for _ in 0..<rows {
+            var entries: [(Int32, Double)] = []
+            for c in 0..<columns where next() % 4 == 0 {
+                entries.append((Int32(c), binary ? 1 : Double(next() % 7) * 0.37 + 1))
+            }
+            m.appendRow(entries)
+        }
+        return m
+    }
+
+    @Test(arguments: [true, false])
+    func fastPathsAreBitIdenticalToDistances(binary: Bool) {
+        let sparse = Self.matrix(rows: 23, columns: 17, binary: binary, seed: binary ? 1 : 2)
+        for points in [PointSet.sparse(sparse), .dense(sparse.dense())] {
+            for metric in DistanceMetric.allCases {
+                var kernel = RowDistances(points: points, metric: metric)
+                var row = [Double](repeating: -1, count: 23)
+                for i in 0..<23 {
+                    kernel.fill(from: i, into: &row)
+                    for j in (i + 1)..<max(23, i + 1) {
+                        let expected = Distances.between(metric, points, i, points, j)
+                        #expect(row[j].bitPattern == expected.bitPattern, "\(metric) binary=\(binary) (\(i),\(j))")
+                    }
+                }
+            }
+        }
+    }
+}

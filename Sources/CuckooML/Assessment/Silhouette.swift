@@ -18,6 +18,8 @@ public enum Silhouette {
         for c in cluster { sizes[c] += 1 }
 
         var sums = [Double](repeating: 0, count: n * k)
+        var distances = RowDistances(points: points, metric: metric)
+        var row = [Double](repeating: 0, count: n)
         let step = max(1, n / 100)
         for i in 0..<n {
             if i % step == 0 {
@@ -25,8 +27,9 @@ public enum Silhouette {
                 control.report(Progress(phase: "silhouette", done: i, total: n))
             }
             let ci = cluster[i]
+            distances.fill(from: i, into: &row)
             for j in (i + 1)..<max(n, i + 1) {
-                let d = Distances.between(metric, points, i, points, j)
+                let d = row[j]
                 sums[i * k + cluster[j]] += d
                 sums[j * k + ci] += d
             }
