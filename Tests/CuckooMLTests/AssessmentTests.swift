@@ -85,6 +85,9 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
                 var kept = Array(0..<rows)
                 if noise == .drop { kept = kept.filter { labels[$0] >= 0 } }
                 let got = try Silhouette.score(points: points.selectingRows(kept), labels: kept.map { labels[$0] }, metric: metric)
+                let rowByRow = try Silhouette.score(points: points.selectingRows(kept), labels: kept.map { labels[$0] },
+                                                    metric: metric, control: .none, budget: 0)
+                #expect(rowByRow?.bitPattern == got?.bitPattern, "\(block.name): row-by-row method differs")
                 if expected == "none" {
                     #expect(got == nil, "\(block.name): expected no silhouette, got \(String(describing: got))")
                 } else {
@@ -232,7 +235,7 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
                 var kernel = RowDistances(points: points, metric: metric)
                 var row = [Double](repeating: -1, count: 23)
                 for i in 0..<23 {
-                    kernel.fill(from: i, into: &row)
+                    kernel.fill(from: i, rows: (i + 1)..<max(23, i + 1), into: &row)
                     for j in (i + 1)..<max(23, i + 1) {
                         let expected = Distances.between(metric, points, i, points, j)
                         #expect(row[j].bitPattern == expected.bitPattern, "\(metric) binary=\(binary) (\(i),\(j))")

@@ -1,4 +1,4 @@
-/// Distances from one row to every later row of a point set, bit-identical to `Distances.between`
+/// Distances from one row to a range of rows of a point set, bit-identical to `Distances.between`
 /// but fast enough for all-pairs work (the silhouette): binary sparse rows (the usual feature matrix)
 /// need only the intersection size, read through a scattered mark of the first row; other sparse rows
 /// use a merge over raw buffers; dense rows use `Distances.dense`.
@@ -20,23 +20,22 @@ struct RowDistances {
         }
     }
 
-    /// Writes d(i, j) into `out[j]` for every j in i+1..<count.
-    mutating func fill(from i: Int, into out: inout [Double]) {
-        let n = points.count
-        guard i + 1 < n else { return }
+    /// Writes d(i, j) into `out[j]` for every j in `rows`. Every kernel is symmetric bit for bit
+    /// (d(i, j) == d(j, i)), so callers may use either order.
+    mutating func fill(from i: Int, rows: Range<Int>, into out: inout [Double]) {
+        guard !rows.isEmpty else { return }
         switch points {
         case .dense(let m):
             let x = m.row(i)
-            for j in (i + 1)..<n { out[j] = Distances.dense(metric, x, m.row(j)) }
+            for j in rows { out[j] = Distances.dense(metric, x, m.row(j)) }
         case .sparse(let m):
-            if binary { fillBinary(m, i, &out) } else { fillMerged(m, i, &out) }
+            if binary { fillBinary(m, i, rows, &out) } else { fillMerged(m, i, rows, &out) }
         }
     }
 
     /// Binary rows: with b = |x ∩ y|, every metric is a function of |x|, |y| and b, evaluated on exact
     /// integer sums exactly as `Distances.sparse` would evaluate them.
-    private mutating func fillBinary(_ m: SparseMatrix, _ i: Int, _ out: inout [Double]) {
-        let n = m.rowCount
+    private mutating func fillBinary(_ m: SparseMatrix, _ i: Int, _ rows: Range<Int>, _ out: inout [Double]) {
         let metric = self.metric
         let dimension = m.columnCount
         m.rowStart.withUnsafeBufferPointer { start in
@@ -44,7 +43,7 @@ struct RowDistances {
                 mark.withUnsafeMutableBufferPointer { mark in
                     for k in start[i]..<start[i + 1] { mark[Int(columns[k])] = 1 }
                     let nx = start[i + 1] - start[i]
-                    for j in (i + 1)..<n {
+                    for j in rows {
                         var both = 0
                         for k in start[j]..<start[j + 1] { both &+= Int(mark[Int(columns[k])]) }
                         let ny = start[j + 1] - start[j]
@@ -67,15 +66,14 @@ struct RowDistances {
     }
 
     /// General sparse rows: the same ascending-column merge as `Distances.sparse`, on raw buffers.
-    private func fillMerged(_ m: SparseMatrix, _ i: Int, _ out: inout [Double]) {
-        let n = m.rowCount
+    private func fillMerged(_ m: SparseMatrix, _ i: Int, _ rows: Range<Int>, _ out: inout [Double]) {
         let metric = self.metric
         let dimension = m.columnCount
         m.rowStart.withUnsafeBufferPointer { start in
             m.columns.withUnsafeBufferPointer { c in
                 m.values.withUnsafeBufferPointer { v in
                     let xs = start[i], xe = start[i + 1]
-                    for j in (i + 1)..<n {
+                    for j in rows {
                         var p = xs, q = start[j]
                         let ye = start[j + 1]
                         var sum = 0.0, nx = 0.0, ny = 0.0
