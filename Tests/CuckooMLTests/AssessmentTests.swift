@@ -203,6 +203,16 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
         #expect(rows.allSatisfy { $0.assessment!.scores.vMeasure <= rows[best].assessment!.scores.vMeasure })
     }
 
+    @Test func sweepReportsOneStepPerSetting() throws {
+        final class Log: @unchecked Sendable { var updates: [Progress] = [] }
+        let log = Log()
+        _ = try Sweep.hdbscan(points: Self.points, truth: Self.truth, minSamples: 1...1, minClusterSizes: 2...4,
+                              control: TaskControl(report: { log.updates.append($0) }))
+        #expect(log.updates.map(\.phase) == ["sweep", "sweep", "sweep", "sweep"])
+        #expect(log.updates.map(\.done) == [0, 1, 2, 3])
+        #expect(log.updates.allSatisfy { $0.total == 3 })
+    }
+
     @Test func sweepStopsWhenCancelled() {
         #expect(throws: Interrupted.self) {
             _ = try Sweep.hdbscan(points: Self.points, truth: Self.truth, minSamples: 1...1, minClusterSizes: 2...3,

@@ -22,6 +22,8 @@ public enum Sweep {
                                onRow: (SweepRow) -> Void = { _ in }) throws -> [SweepRow] {
         precondition(points.count == truth.count, "one true label per point")
         let total = minSamples.count * minClusterSizes.count
+        // Each run still stops on cancellation, but only the sweep's own progress (run k of total) is shown.
+        let quiet = TaskControl(isCancelled: control.isCancelled)
         var rows: [SweepRow] = []
         for m in minSamples {
             for c in minClusterSizes {
@@ -30,10 +32,10 @@ public enum Sweep {
                 var parameters = base
                 parameters.minSamples = m
                 parameters.minClusterSize = c
-                let fit = try HDBSCAN.fit(points: points, parameters: parameters, threads: threads, control: control)
+                let fit = try HDBSCAN.fit(points: points, parameters: parameters, threads: threads, control: quiet)
                 let assessment = try Assessment.assess(truth: truth, predicted: fit.labels, points: silhouette ? points : nil,
                                                        metric: parameters.metric, noise: noise,
-                                                       ignoredLabels: ignoredLabels, control: control)
+                                                       ignoredLabels: ignoredLabels, control: quiet)
                 let row = SweepRow(minSamples: m, minClusterSize: c, clusters: fit.clusterCount, noise: fit.noiseCount,
                                    assessment: assessment)
                 rows.append(row)
