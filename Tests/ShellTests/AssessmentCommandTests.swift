@@ -80,6 +80,18 @@ import CuckooML
         #expect(ignored.out.contains("\"ari\":\(JSONValue.format(a.scores.adjustedRandIndex)),"))
     }
 
+    @Test func assessReadsDBSCANInItsMetric() throws {
+        var session = Self.session()
+        session.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 2, minSamples: 2, metric: .manhattan),
+                                      labels: [0, 0, 0, 1, 1, -1], isCore: [true, true, true, true, true, false])
+        let r = Self.run(session, "assess algorithm=dbscan noise=drop")
+        #expect(r.ok)
+        #expect(r.out.hasPrefix("dbscan: 5 samples assessed, 2 clusters, 1 noise (dropped)\n"))
+        let expected = try #require(try Silhouette.score(points: .sparse(session.features!.matrix.selectingRows([0, 1, 2, 3, 4])),
+                                                         labels: [0, 0, 0, 1, 1], metric: .manhattan))
+        #expect(r.out.contains("silhouette (manhattan)" + String(repeating: " ", count: 21) + fixed(expected, 4) + "\n"))
+    }
+
     @Test func assessNeedsAClusteringAndLabels() {
         let noClustering = Self.run(Self.session(clustered: false), "assess")
         #expect(!noClustering.ok && noClustering.err.contains("no hdbscan clustering"))
@@ -87,6 +99,8 @@ import CuckooML
         #expect(!noDBSCAN.ok && noDBSCAN.err.contains("no dbscan clustering"))
         let noLabels = Self.run(Self.session(labelled: false), "assess")
         #expect(!noLabels.ok && noLabels.err.contains("no ground-truth labels"))
+        let noSoftClustering = Self.run(Self.session(clustered: false), "anomalies")
+        #expect(!noSoftClustering.ok && noSoftClustering.err.contains("run 'cluster hdbscan' first"))
     }
 
     @Test func anomaliesListTheFourKinds() {
