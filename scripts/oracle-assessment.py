@@ -16,6 +16,8 @@ from sklearn import metrics
 
 rng = np.random.default_rng(20160816)
 out = sys.argv[1]
+import os
+os.makedirs(out, exist_ok=True)
 
 
 def malheur(t, p):
