@@ -9,6 +9,7 @@ Formats (whitespace-separated, one record per block, blocks end with `end`):
   metrics.txt     case NAME / truth INT... / pred INT... / one `key value` line per metric
   silhouette.txt  case NAME METRIC ROWS COLS / row VALUES... (ROWS lines) / labels INT... / noise keep|drop / silhouette VALUE|none
   quartiles.txt   case NAME / values NUMBERS... / q1 / q3 / outliers INDEX... / suspects INDEX...
+  sweep.txt       case NAME METRIC ROWS COLS / row VALUES... / truth INT... / setting MS MCS CLUSTERS NOISE ARI AMI_MAX V SILHOUETTE
 """
 import sys
 import numpy as np
@@ -152,3 +153,29 @@ for k in range(30):
     v[spikes] *= rng.integers(2, 40, spikes.sum())
     blocks.append(q_block(f"random-{k}", v))
 open(f"{out}/quartiles.txt", "w").write("\n".join(blocks) + "\n")
+
+# Sweep: the hdbscan library (0.8.44, Prim's path) over a grid on blobs, each assessed with scikit-learn (noise kept).
+import hdbscan
+blocks = []
+for k, metric in enumerate(["euclidean", "manhattan"]):
+    centres = rng.uniform(0, 20, (4, 2))
+    truth = rng.integers(0, 4, 60)
+    X = centres[truth] + rng.normal(0, 1.2, (60, 2))
+    truth[rng.random(60) < 0.1] = 9  # a few mislabelled samples
+    lines = [f"case blobs-{k} {metric} {X.shape[0]} {X.shape[1]}"]
+    lines += ["row " + " ".join(repr(float(v)) for v in r) for r in X]
+    lines.append("truth " + " ".join(map(str, truth)))
+    for ms in (1, 2, 3):
+        for mcs in (3, 4, 5, 6):
+            # Prim's path, as the oracle's --algorithm exact (the 'best' Boruvka path can change membership).
+            labels = hdbscan.HDBSCAN(min_samples=ms, min_cluster_size=mcs, metric=metric,
+                                     algorithm='prims_kdtree').fit(X).labels_
+            n_labels = len(np.unique(labels))
+            sil = repr(float(metrics.silhouette_score(X, labels, metric=metric))) if 1 < n_labels < len(labels) else "none"
+            lines.append(f"setting {ms} {mcs} {labels.max() + 1} {(labels == -1).sum()} "
+                         f"{metrics.adjusted_rand_score(truth, labels)!r} "
+                         f"{metrics.adjusted_mutual_info_score(truth, labels, average_method='max')!r} "
+                         f"{metrics.v_measure_score(truth, labels)!r} {sil}")
+    lines.append("end")
+    blocks.append("\n".join(lines))
+open(f"{out}/sweep.txt", "w").write("\n".join(blocks) + "\n")

@@ -203,6 +203,33 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
         #expect(rows.allSatisfy { $0.assessment!.scores.vMeasure <= rows[best].assessment!.scores.vMeasure })
     }
 
+    @Test func sweepMatchesTheHDBSCANLibraryAndScikitLearn() throws {
+        let blocks = try FixtureBlock.load("sweep.txt")
+        #expect(blocks.count == 2)
+        for block in blocks {
+            let metric = try #require(DistanceMetric(rawValue: block.header[1]))
+            let points = PointSet.dense(DenseMatrix(rows: Int(block.header[2])!, columns: Int(block.header[3])!,
+                                                    values: block.all("row").flatMap { $0.map { Double($0)! } }))
+            let settings = block.all("setting")
+            let rows = try Sweep.hdbscan(points: points, truth: block.words("truth"), minSamples: 1...3, minClusterSizes: 3...6,
+                                         base: HDBSCANParameters(metric: metric))
+            #expect(rows.count == settings.count)
+            for (row, expected) in zip(rows, settings) {
+                let a = try #require(row.assessment)
+                let name = "\(block.name) \(row.minSamples)/\(row.minClusterSize)"
+                #expect([row.minSamples, row.minClusterSize, row.clusters, row.noise] == expected[0..<4].map { Int($0)! }, "\(name)")
+                #expect(close(a.scores.adjustedRandIndex, Double(expected[4])!), "\(name) ari")
+                #expect(close(a.scores.adjustedMutualInformationMax, Double(expected[5])!), "\(name) ami")
+                #expect(close(a.scores.vMeasure, Double(expected[6])!), "\(name) v")
+                if expected[7] == "none" {
+                    #expect(a.silhouette == nil, "\(name) silhouette")
+                } else {
+                    #expect(close(try #require(a.silhouette), Double(expected[7])!), "\(name) silhouette")
+                }
+            }
+        }
+    }
+
     @Test func sweepReportsOneStepPerSetting() throws {
         final class Log: @unchecked Sendable { var updates: [Progress] = [] }
         let log = Log()
