@@ -1,0 +1,59 @@
+import CuckooML
+
+/// `assess`: the clustering judged against the ground-truth labels.
+struct AssessCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "assess",
+        summary: "Score the clustering against the labels (ARI, AMI, V-measure, silhouette, Malheur F)",
+        discussion: """
+            Every value equals scikit-learn 1.9.1's on the same labels. AMI is given with both
+            normalisations: max (what the 2016 project's scikit-learn 0.17 computed) and arithmetic
+            (today's default). Samples without a label count as 'none'; labels listed in the
+            ignore-labels setting are left out entirely.
+            noise=keep counts noise as one cluster (-1), as the 2016 project did; noise=drop leaves
+            noise samples out. The 'noise' value counts noise among the non-ignored samples either way.
+            Silhouette is in the clustering's metric over the feature matrix; it is '-' (null) when it
+            is undefined: fewer than 2 clusters, or every assessed sample in a cluster of its own.
+            Precision, recall and F-measure are Malheur's (Rieck et al. 2011): precision sums each
+            cluster's most common label count, recall each label's largest count in one cluster, both
+            over the assessed samples; kept noise is one cluster there too.
+            """,
+        arguments: [
+            .option("noise", .choice(NoiseHandling.allCases.map(\.rawValue)), default: "keep", help: "keep noise as cluster -1, or drop it"),
+            .option("algorithm", .choice(["hdbscan", "dbscan"]), default: "hdbscan", help: "which clustering to assess"),
+        ],
+        examples: ["assess", "assess noise=drop", "assess algorithm=dbscan"])
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        let session = context.session
+        let algorithm = arguments.string("algorithm") ?? "hdbscan"
+        let noise = arguments.choice("noise", as: NoiseHandling.self) ?? .keep
+        let truth = try AssessmentInputs.truth(session)
+        let (labels, metric) = try AssessmentInputs.clustering(session, algorithm: algorithm)
+        let points = AssessmentInputs.points(session)
+        if points == nil { context.note("note: no feature matrix matching the samples; silhouette left out") }
+        guard let a = try Assessment.assess(truth: truth, predicted: labels, points: points, metric: metric, noise: noise,
+                                            ignoredLabels: session.settings.ignoredLabels, control: context.control) else {
+            throw ShellError.failed("no sample left to assess (every label is ignored\(noise == .drop ? " or noise" : ""))")
+        }
+        let s = a.scores
+        let rows: [(String, String)] = [
+            ("adjusted Rand index", AssessmentInputs.cell(s.adjustedRandIndex)),
+            ("adjusted mutual information (max)", AssessmentInputs.cell(s.adjustedMutualInformationMax)),
+            ("adjusted mutual information (arithmetic)", AssessmentInputs.cell(s.adjustedMutualInformationArithmetic)),
+            ("homogeneity", AssessmentInputs.cell(s.homogeneity)),
+            ("completeness", AssessmentInputs.cell(s.completeness)),
+            ("V-measure", AssessmentInputs.cell(s.vMeasure)),
+            ("Fowlkes-Mallows", AssessmentInputs.cell(s.fowlkesMallows)),
+            ("silhouette (\(metric.rawValue))", AssessmentInputs.cell(a.silhouette)),
+            ("precision (Malheur)", AssessmentInputs.cell(s.precision)),
+            ("recall (Malheur)", AssessmentInputs.cell(s.recall)),
+            ("F-measure (Malheur)", AssessmentInputs.cell(s.fMeasure)),
+        ]
+        let width = rows.map(\.0.count).max()!
+        var lines = ["\(algorithm): \(a.samples) samples assessed, \(a.clusters) clusters, \(a.noise) noise "
+                     + (noise == .keep ? "(kept as cluster -1)" : "(dropped)")]
+        lines += rows.map { rightPad($0.0, width) + "  " + leftPad($0.1, 7) }
+        return CommandOutput(text: lines.joined(separator: "\n"), json: .object(AssessmentInputs.scoreMembers(a)))
+    }
+}

@@ -1,0 +1,86 @@
+import CuckooML
+
+/// What `assess`, `anomalies`, `export anomalies` and `sweep` read from the session, checked once with
+/// errors that say what to run first.
+enum AssessmentInputs {
+    /// Each sample's ground-truth family in session order; samples without a label count as `none`.
+    static func truth(_ session: Session) throws -> [String] {
+        guard !session.labels.isEmpty else {
+            throw ShellError.failed("no ground-truth labels in the session (labels come with the reports' VirusTotal results or from a labels file)")
+        }
+        return session.samples.map { session.labels[$0.id]?.family ?? SampleLabel.noneFamily }
+    }
+
+    /// The chosen clustering's labels and metric.
+    static func clustering(_ session: Session, algorithm: String) throws -> (labels: [Int], metric: DistanceMetric) {
+        let labels: [Int], metric: DistanceMetric
+        switch algorithm {
+        case "dbscan":
+            guard let d = session.dbscan else { throw ShellError.failed("no dbscan clustering: run 'cluster dbscan' first") }
+            (labels, metric) = (d.labels, d.parameters.metric)
+        default:
+            guard let h = session.hdbscan else { throw ShellError.failed("no hdbscan clustering: run 'cluster hdbscan' first") }
+            (labels, metric) = (h.labels, h.parameters.metric)
+        }
+        guard labels.count == session.samples.count else {
+            throw ShellError.failed("the \(algorithm) clustering has \(labels.count) rows but the session has \(session.samples.count) samples: cluster again")
+        }
+        return (labels, metric)
+    }
+
+    /// The feature matrix as points, when it matches the samples row for row.
+    static func points(_ session: Session) -> PointSet? {
+        guard let f = session.features, f.matrix.rowCount == session.samples.count else { return nil }
+        return .sparse(f.matrix)
+    }
+
+    /// The metric values under the JSON keys `assess` documents (silhouette null when undefined).
+    static func scoreMembers(_ a: Assessment) -> [(String, JSONValue)] {
+        let s = a.scores
+        return [
+            ("ari", .double(s.adjustedRandIndex)),
+            ("ami_max", .double(s.adjustedMutualInformationMax)),
+            ("ami_arithmetic", .double(s.adjustedMutualInformationArithmetic)),
+            ("homogeneity", .double(s.homogeneity)),
+            ("completeness", .double(s.completeness)),
+            ("v_measure", .double(s.vMeasure)),
+            ("fowlkes_mallows", .double(s.fowlkesMallows)),
+            ("silhouette", a.silhouette.map { .double($0) } ?? .null),
+            ("precision", .double(s.precision)),
+            ("recall", .double(s.recall)),
+            ("f_measure", .double(s.fMeasure)),
+            ("clusters", .int(a.clusters)),
+            ("noise", .int(a.noise)),
+            ("samples", .int(a.samples)),
+        ]
+    }
+
+    /// A score for a table cell: four decimals, `-` when undefined.
+    static func cell(_ x: Double?) -> String { x.map { fixed($0, 4) } ?? "-" }
+
+    /// The thresholds shared by `anomalies` and `export anomalies`.
+    static let thresholdArguments: [ArgumentSpec] = [
+        .option("probability", .number(0...1), default: "0.9", help: "clustered samples with membership probability below this"),
+        .option("outlier", .number(0...1), default: "0.5", help: "clustered samples with outlier score above this"),
+        .option("homogeneity", .number(0...1), default: "0.2", help: "samples whose label is less than this share of their cluster"),
+    ]
+
+    static func thresholds(_ arguments: Arguments) -> AnomalyThresholds {
+        AnomalyThresholds(probability: arguments.double("probability") ?? 0.9,
+                          outlierScore: arguments.double("outlier") ?? 0.5,
+                          homogeneity: arguments.double("homogeneity") ?? 0.2)
+    }
+
+    /// The anomalies of the session's HDBSCAN clustering (the only soft clustering, as in 2016).
+    static func anomalies(_ session: Session, _ thresholds: AnomalyThresholds) throws -> [Anomaly] {
+        guard let h = session.hdbscan else {
+            throw ShellError.failed("anomalies need the soft clustering: run 'cluster hdbscan' first")
+        }
+        guard h.labels.count == session.samples.count else {
+            throw ShellError.failed("the hdbscan clustering has \(h.labels.count) rows but the session has \(session.samples.count) samples: cluster again")
+        }
+        let truth = session.samples.map { session.labels[$0.id]?.family ?? SampleLabel.noneFamily }
+        return Anomalies.find(labels: h.labels, probabilities: h.probabilities, outlierScores: h.outlierScores,
+                              truth: truth, thresholds: thresholds)
+    }
+}

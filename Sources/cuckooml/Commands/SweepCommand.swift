@@ -1,0 +1,122 @@
+import CuckooML
+
+/// `sweep ...`: one clustering per parameter setting, each assessed. Subcommands name the algorithm.
+struct SweepCommand: ShellCommand {
+    static let spec = CommandSpec(name: "sweep", summary: "Cluster and assess for a range of parameter settings")
+
+    static let subcommands: [any ShellCommand.Type] = [SweepHDBSCANCommand.self]
+    static let runsWithoutSubcommand = false
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        throw ShellError.usage("sweep needs an algorithm: sweep hdbscan")
+    }
+}
+
+/// `sweep hdbscan min_samples=A..B min_cluster_size=C..D`: the 2016 project's parameter table.
+struct SweepHDBSCANCommand: ShellCommand {
+    static let maximumRuns = 1000
+
+    static let spec = CommandSpec(
+        name: "hdbscan",
+        summary: "HDBSCAN for every min_samples × min_cluster_size, with the assess metrics per row",
+        discussion: """
+            Ranges are N or A..B (inclusive). Each row clusters the session's features with those two
+            parameters (every other parameter as in the session's last 'cluster hdbscan', or the
+            defaults; metric= overrides the metric) and assesses the result like 'assess'. The row
+            with the best V-measure is marked '*'. The session's clustering is left unchanged.
+            silhouette=no skips the silhouette, which costs a pass over all pairs per row.
+            """,
+        arguments: [
+            .option("min_samples", default: "1..3", help: "range of min_samples, e.g. 1..3"),
+            .option("min_cluster_size", default: "4..10", help: "range of min_cluster_size, e.g. 4..10"),
+            .option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)), help: "distance metric"),
+            .option("noise", .choice(NoiseHandling.allCases.map(\.rawValue)), default: "keep", help: "keep noise as cluster -1, or drop it"),
+            .option("silhouette", .choice(["yes", "no"]), default: "yes", help: "compute the silhouette per row"),
+        ],
+        examples: ["sweep hdbscan min_samples=1..3 min_cluster_size=4..10",
+                   "sweep hdbscan min_samples=1 min_cluster_size=2..20 metric=jaccard silhouette=no"])
+
+    /// `N` or `A..B` with A ≤ B, both at least `minimum`.
+    static func range(_ text: String, name: String, minimum: Int) throws -> ClosedRange<Int> {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let bounds: [Int?]
+        if parts.count == 1 {
+            bounds = [Int(text), Int(text)]
+        } else if parts.count == 3, parts[1].isEmpty {
+            bounds = [Int(parts[0]), Int(parts[2])]
+        } else {
+            throw ShellError.usage("\(name)= takes N or A..B, not '\(text)'")
+        }
+        guard let low = bounds[0], let high = bounds[1] else { throw ShellError.usage("\(name)= takes N or A..B, not '\(text)'") }
+        guard low >= minimum, low <= high else {
+            throw ShellError.usage("\(name)= must run upwards from at least \(minimum), not '\(text)'")
+        }
+        return low...high
+    }
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        let session = context.session
+        let minSamples = try range(arguments.string("min_samples") ?? "1..3", name: "min_samples", minimum: 1)
+        let sizes = try range(arguments.string("min_cluster_size") ?? "4..10", name: "min_cluster_size", minimum: 2)
+        guard minSamples.count * sizes.count <= maximumRuns else {
+            throw ShellError.usage("\(minSamples.count * sizes.count) settings is too many (at most \(maximumRuns))")
+        }
+        let truth = try AssessmentInputs.truth(session)
+        guard let points = AssessmentInputs.points(session) else { throw ShellError.failed("no features: load reports first") }
+        var base = session.hdbscan?.parameters ?? HDBSCANParameters()
+        if let metric = arguments.choice("metric", as: DistanceMetric.self) { base.metric = metric }
+        let noise = arguments.choice("noise", as: NoiseHandling.self) ?? .keep
+
+        let rows: [SweepRow]
+        do {
+            rows = try Sweep.hdbscan(points: points, truth: truth, minSamples: minSamples, minClusterSizes: sizes, base: base,
+                                     noise: noise, ignoredLabels: session.settings.ignoredLabels,
+                                     silhouette: arguments.string("silhouette") != "no",
+                                     threads: session.settings.threads, control: context.control)
+        } catch let error as ClusteringError {
+            throw ShellError.failed(error.description)
+        }
+        let best = Sweep.bestVMeasure(rows)
+
+        let header = ["", "min_samples", "min_cluster_size", "clusters", "noise", "ARI", "AMI(max)", "AMI(arith)",
+                      "homog", "compl", "V", "FM", "silh", "prec", "recall", "F"]
+        var table = [header]
+        for (i, row) in rows.enumerated() {
+            let a = row.assessment
+            let s = a?.scores
+            table.append([i == best ? "*" : "", String(row.minSamples), String(row.minClusterSize), String(row.clusters),
+                          String(row.noise),
+                          AssessmentInputs.cell(s?.adjustedRandIndex), AssessmentInputs.cell(s?.adjustedMutualInformationMax),
+                          AssessmentInputs.cell(s?.adjustedMutualInformationArithmetic), AssessmentInputs.cell(s?.homogeneity),
+                          AssessmentInputs.cell(s?.completeness), AssessmentInputs.cell(s?.vMeasure),
+                          AssessmentInputs.cell(s?.fowlkesMallows), AssessmentInputs.cell(a?.silhouette),
+                          AssessmentInputs.cell(s?.precision), AssessmentInputs.cell(s?.recall), AssessmentInputs.cell(s?.fMeasure)])
+        }
+        let widths = header.indices.map { c in table.map { $0[c].count }.max()! }
+        var lines = table.map { cells in
+            cells.enumerated().map { c, text in c == 0 ? rightPad(text, widths[c]) : leftPad(text, widths[c]) }.joined(separator: "  ")
+        }
+        lines.append("metric \(base.metric.rawValue), noise \(noise == .keep ? "kept as cluster -1" : "dropped"); * best V-measure")
+
+        let json: JSONValue = .object([
+            ("metric", .string(base.metric.rawValue)),
+            ("rows", .array(rows.enumerated().map { i, row in
+                var members: [(String, JSONValue)] = [("min_samples", .int(row.minSamples)),
+                                                      ("min_cluster_size", .int(row.minClusterSize)),
+                                                      ("best", .bool(i == best))]
+                if let a = row.assessment {
+                    members += AssessmentInputs.scoreMembers(a).map { key, value in
+                        // The clustering's own counts, not the assessed subset's.
+                        key == "clusters" ? (key, .int(row.clusters)) : key == "noise" ? (key, .int(row.noise)) : (key, value)
+                    }
+                } else {
+                    members += [("clusters", .int(row.clusters)), ("noise", .int(row.noise))]
+                }
+                return .object(members)
+            })),
+            ("best", best.map { .object([("min_samples", .int(rows[$0].minSamples)),
+                                         ("min_cluster_size", .int(rows[$0].minClusterSize))]) } ?? .null),
+        ])
+        return CommandOutput(text: lines.joined(separator: "\n"), json: json)
+    }
+}
