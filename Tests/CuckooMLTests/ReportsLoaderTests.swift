@@ -102,6 +102,14 @@ enum ReportsTestData {
         #expect(ReportLoader.sampleID(forPath: ".json") == ".json")
     }
 
+    /// UTF-8 bytes of the summary strings, version-info values and signature descriptions.
+    static func stringBytes(_ r: ReportRecord) -> Int {
+        let lists = Array(r.files.values) + [r.registryWritten, r.registryDeleted, r.registryOpened, r.mutexes,
+                                             r.dllsLoaded, r.executedCommands, r.resolvedAPIs]
+        return lists.joined().reduce(0) { $0 + $1.utf8.count }
+            + r.versionInfo.reduce(0) { $0 + $1.value.utf8.count } + r.signatures.reduce(0) { $0 + $1.description.utf8.count }
+    }
+
     /// Every real report loads, and the counts of every field match an independent Python `json` reading
     /// (`Fixtures/reports/counts.tsv`, made by `Fixtures/reports/make_counts.py`).
     @Test(.enabled(if: ReportsTestData.hasShared)) func realReportsMatchPythonCounts() throws {
@@ -144,6 +152,7 @@ enum ReportsTestData {
                 "vt_detected": "\(r.virusTotal?.scans.filter(\.detected).count ?? 0)",
                 "vt_positives": opt(r.virusTotal?.positives),
                 "vt_not_scanned": r.virusTotal?.notScanned == true ? "1" : "0",
+                "string_bytes": "\(Self.stringBytes(r))",
             ]
             for column in header {
                 #expect(actual[column] == expected[column], "\(id) \(column): reader \(actual[column] ?? "?") vs python \(expected[column] ?? "?")")

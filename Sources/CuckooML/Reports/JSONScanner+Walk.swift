@@ -62,7 +62,7 @@ extension JSONScanner {
         let key: JSONKey
         if try skipString() {
             decodeEscapedString(from: start, to: p - 1)
-            key = scratch.withUnsafeBufferPointer { JSONKey(start: $0.baseAddress!, count: $0.count) }
+            key = JSONKey(start: scratch, count: scratchCount)
         } else {
             key = JSONKey(start: start, count: p - 1 - start)
         }
@@ -95,7 +95,7 @@ extension JSONScanner {
         let start = p + 1
         if try skipString() {
             decodeEscapedString(from: start, to: p - 1)
-            return String(decoding: scratch, as: UTF8.self)
+            return String(decoding: UnsafeBufferPointer(start: scratch, count: scratchCount), as: UTF8.self)
         }
         return String(decoding: UnsafeBufferPointer(start: start, count: p - 1 - start), as: UTF8.self)
     }
@@ -108,7 +108,7 @@ extension JSONScanner {
         let start = p + 1
         if try skipString() {
             decodeEscapedString(from: start, to: p - 1)
-            return scratch.withUnsafeBufferPointer(body)
+            return body(UnsafeBufferPointer(start: scratch, count: scratchCount))
         }
         return body(UnsafeBufferPointer(start: start, count: p - 1 - start))
     }
@@ -171,72 +171,87 @@ extension JSONScanner {
     // MARK: Escapes
 
     /// Decodes the body of a string with escapes (`start..<stop`, already validated) into `scratch`.
-    /// `\uXXXX` surrogate pairs are combined; a lone surrogate becomes U+FFFD.
+    /// `\uXXXX` surrogate pairs are combined; a lone surrogate becomes U+FFFD. The decoded form is
+    /// never longer than the escaped one, so it is written straight into a buffer of that size.
     mutating func decodeEscapedString(from start: UnsafePointer<UInt8>, to stop: UnsafePointer<UInt8>) {
-        scratch.removeAll(keepingCapacity: true)
-        var q = start
-        while q < stop {
-            let c = q[0]
-            guard c == 0x5C else {
-                // Copy the run up to the next backslash in one go.
-                var r = q + 1
-                while r < stop && r[0] != 0x5C { r += 1 }
-                scratch.append(contentsOf: UnsafeBufferPointer(start: q, count: r - q))
-                q = r
-                continue
+        let capacity = stop - start
+        // Runs without escapes are copied 8 bytes at a time, so allow 8 bytes of overshoot.
+        if capacity + 8 > scratchCapacity {
+            scratch.deallocate()
+            scratchCapacity = max(capacity + 8, 2 * scratchCapacity)
+            scratch = .allocate(capacity: scratchCapacity)
+        }
+        do {
+            let out = scratch
+            var q = start
+            var n = 0
+            func put(_ v: UInt32) {
+                switch v {
+                case 0..<0x80:
+                    out[n] = UInt8(v); n += 1
+                case 0x80..<0x800:
+                    out[n] = UInt8(0xC0 | (v >> 6)); out[n + 1] = UInt8(0x80 | (v & 0x3F)); n += 2
+                case 0x800..<0x10000:
+                    out[n] = UInt8(0xE0 | (v >> 12)); out[n + 1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+                    out[n + 2] = UInt8(0x80 | (v & 0x3F)); n += 3
+                default:
+                    out[n] = UInt8(0xF0 | (v >> 18)); out[n + 1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+                    out[n + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); out[n + 3] = UInt8(0x80 | (v & 0x3F)); n += 4
+                }
             }
-            let e = q[1]
-            q += 2
-            switch e {
-            case 0x62: scratch.append(0x08)
-            case 0x66: scratch.append(0x0C)
-            case 0x6E: scratch.append(0x0A)
-            case 0x72: scratch.append(0x0D)
-            case 0x74: scratch.append(0x09)
-            case 0x75:
-                var scalar = JSONScanner.hex4(q)
-                q += 4
-                if scalar >= 0xD800 && scalar < 0xDC00 {
-                    if q + 6 <= stop && q[0] == 0x5C && q[1] == 0x75 {
-                        let low = JSONScanner.hex4(q + 2)
-                        if low >= 0xDC00 && low < 0xE000 {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                            q += 6
+            while q < stop {
+                // Copy up to the next backslash a word at a time (reading past `stop` is safe: the
+                // buffer has zero padding; bytes copied past `stop` are cut off below).
+                let w = JSONScanner.load(q)
+                let mask = JSONScanner.zeroBytes(w ^ (JSONScanner.ones &* 0x5C))
+                UnsafeMutableRawPointer(out + n).storeBytes(of: w, as: UInt64.self)
+                if mask == 0 {
+                    n += 8
+                    q += 8
+                    continue
+                }
+                let k = mask.trailingZeroBitCount >> 3
+                n += k
+                q += k
+                if q >= stop { break }
+                let e = q[1]
+                q += 2
+                switch e {
+                case 0x62: out[n] = 0x08; n += 1
+                case 0x66: out[n] = 0x0C; n += 1
+                case 0x6E: out[n] = 0x0A; n += 1
+                case 0x72: out[n] = 0x0D; n += 1
+                case 0x74: out[n] = 0x09; n += 1
+                case 0x75:
+                    var scalar = JSONScanner.hex4(q)
+                    q += 4
+                    if scalar >= 0xD800 && scalar < 0xDC00 {
+                        if q + 6 <= stop && q[0] == 0x5C && q[1] == 0x75 {
+                            let low = JSONScanner.hex4(q + 2)
+                            if low >= 0xDC00 && low < 0xE000 {
+                                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                                q += 6
+                            } else {
+                                scalar = 0xFFFD
+                            }
                         } else {
                             scalar = 0xFFFD
                         }
-                    } else {
+                    } else if scalar >= 0xDC00 && scalar < 0xE000 {
                         scalar = 0xFFFD
                     }
-                } else if scalar >= 0xDC00 && scalar < 0xE000 {
-                    scalar = 0xFFFD
+                    put(scalar)
+                default:
+                    out[n] = e   // \" \\ \/
+                    n += 1
                 }
-                appendUTF8(scalar)
-            default: scratch.append(e)   // \" \\ \/
             }
+            if q > stop { n -= q - stop }
+            scratchCount = n
         }
     }
 
     static func hex4(_ q: UnsafePointer<UInt8>) -> UInt32 {
         (hexValue(q[0])! << 12) | (hexValue(q[1])! << 8) | (hexValue(q[2])! << 4) | hexValue(q[3])!
-    }
-
-    private mutating func appendUTF8(_ v: UInt32) {
-        switch v {
-        case 0..<0x80:
-            scratch.append(UInt8(v))
-        case 0x80..<0x800:
-            scratch.append(UInt8(0xC0 | (v >> 6)))
-            scratch.append(UInt8(0x80 | (v & 0x3F)))
-        case 0x800..<0x10000:
-            scratch.append(UInt8(0xE0 | (v >> 12)))
-            scratch.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (v & 0x3F)))
-        default:
-            scratch.append(UInt8(0xF0 | (v >> 18)))
-            scratch.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-            scratch.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (v & 0x3F)))
-        }
     }
 }

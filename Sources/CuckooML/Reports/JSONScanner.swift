@@ -16,8 +16,10 @@ struct JSONScanner: ~Copyable {
     static let maxDepth = 1024
     /// Container kind per depth for `skipValue`: 1 = object, 2 = array.
     private let kinds: UnsafeMutablePointer<UInt8>
-    /// Decoding buffer for strings with escapes.
-    var scratch: [UInt8] = []
+    /// Decoding buffer for strings with escapes: `scratchCount` bytes valid of `scratchCapacity`.
+    var scratch: UnsafeMutablePointer<UInt8>
+    var scratchCapacity = 4096
+    var scratchCount = 0
     /// Position at which `onCheckpoint` is called next (large files: release pages, poll Ctrl-C).
     var checkpointAt: UnsafePointer<UInt8>
     let checkpointInterval: Int
@@ -29,12 +31,16 @@ struct JSONScanner: ~Copyable {
         self.end = base + count
         self.p = base
         self.kinds = .allocate(capacity: JSONScanner.maxDepth + 2)
+        self.scratch = .allocate(capacity: 4096)
         self.checkpointInterval = interval
         self.onCheckpoint = onCheckpoint
         self.checkpointAt = onCheckpoint == nil ? base + count + 1 : base + min(count + 1, interval)
     }
 
-    deinit { kinds.deallocate() }
+    deinit {
+        kinds.deallocate()
+        scratch.deallocate()
+    }
 
     var offset: Int { p - base }
 

@@ -11,7 +11,7 @@ COLUMNS = ["corpus", "id", "dialect", "file_size", "pe_timestamp", "dlls", "func
            "file_read", "file_written", "file_deleted", "file_copied", "file_moved", "file_opened",
            "file_exists", "file_failed", "file_recreated", "reg_written", "reg_deleted", "reg_opened",
            "mutexes", "dlls_loaded", "commands", "resolved_apis", "tcp", "udp", "dns", "dns_a", "http",
-           "hosts", "vt_scans", "vt_detected", "vt_positives", "vt_not_scanned"]
+           "hosts", "vt_scans", "vt_detected", "vt_positives", "vt_not_scanned", "string_bytes"]
 
 def obj(v): return v if isinstance(v, dict) else {}
 def arr(v): return v if isinstance(v, list) else []
@@ -22,6 +22,24 @@ def flat(v):
         if isinstance(x, str): out.append(x)
         elif isinstance(x, list): out += [y for y in x if isinstance(y, str)]
     return out
+
+def utf8(s): return len(s.encode("utf-8", "surrogatepass"))
+
+def string_bytes(summ, pe, p, d):
+    """UTF-8 bytes of the decoded strings in the behaviour summary, version info and signature
+    descriptions: catches escape-decoding mistakes that counts alone would miss."""
+    total = 0
+    for k, v in summ.items():
+        if k in ("file_copied", "file_moved"): total += sum(utf8(x) for x in flat(v))
+        elif k.startswith(("file_", "regkey_written", "regkey_deleted", "regkey_opened")) or k in (
+                "mutex", "dll_loaded", "command_line", "files", "read_files", "write_files", "delete_files",
+                "keys", "write_keys", "delete_keys", "mutexes", "executed_commands", "resolved_apis"):
+            total += sum(utf8(x) for x in strs(v))
+    for v in arr(pe.get(p("versioninfo"))):
+        if isinstance(v.get("value"), str) and isinstance(v.get("name"), str): total += utf8(v["value"])
+    for s in arr(d.get("signatures")):
+        if isinstance(s.get("description"), str) and isinstance(s.get("name"), str): total += utf8(s["description"])
+    return total
 
 def row(corpus, path):
     d = json.load(open(path, encoding="utf-8"))
@@ -69,7 +87,7 @@ def row(corpus, path):
             len(strs(summ.get("resolved_apis"))),
             len(arr(net.get("tcp"))), len(arr(net.get("udp"))), len(dns),
             sum(1 for x in dns for a in arr(x.get("answers")) if a.get("type") == "A"), len(arr(net.get("http"))), hosts,
-            len(scans) + len(results), detected, obj(vt).get("positives", ""), not_scanned]
+            len(scans) + len(results), detected, obj(vt).get("positives", ""), not_scanned, string_bytes(summ, pe, p, d)]
     return "\t".join(str(v) for v in vals)
 
 shared = sys.argv[1] if len(sys.argv) > 1 else "../shared/data"
