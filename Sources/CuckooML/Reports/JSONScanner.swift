@@ -108,24 +108,32 @@ struct JSONScanner: ~Copyable {
     /// Returns whether it contained escapes.
     @inline(__always) @discardableResult
     mutating func skipString() throws(ScanFailure) -> Bool {
-        p += 1
+        // A local cursor and limit stay in registers; `p` is written back at the exits.
+        var q = p + 1
+        var limit = checkpointAt
         var escaped = false
         while true {
-            let mask = JSONScanner.stringSpecials(JSONScanner.load(p))
+            let mask = JSONScanner.stringSpecials(JSONScanner.load(q))
             if mask == 0 {
-                p += 8
-                if p >= checkpointAt { try checkpoint() }
+                q += 8
+                if q >= limit {
+                    p = q
+                    try checkpoint()
+                    limit = checkpointAt
+                }
                 continue
             }
-            p += mask.trailingZeroBitCount >> 3
-            let c = p[0]
-            if c == 0x22 { p += 1; return escaped }
-            if c == 0x5C {
-                try skipEscape()
-                escaped = true
-                continue
+            q += mask.trailingZeroBitCount >> 3
+            let c = q[0]
+            if c == 0x22 {
+                p = q + 1
+                return escaped
             }
-            throw failure("control character \(JSONScanner.describe(c)) inside a string")
+            p = q
+            guard c == 0x5C else { throw failure("control character \(JSONScanner.describe(c)) inside a string") }
+            try skipEscape()
+            q = p
+            escaped = true
         }
     }
 
