@@ -88,6 +88,19 @@ enum ReportsTestData {
         #expect(last.done == 6 && last.total == 6 && last.bytes == total)
     }
 
+    /// A FIFO among the reports is rejected at once, never opened for a blocking read.
+    @Test func fifoIsNotAReport() throws {
+        let dir = ScratchDirectory()
+        dir.write("a.json", "{}")
+        #expect(mkfifo(dir.path + "/pipe.json", 0o644) == 0)
+        let result = try ReportLoader.load(paths: [dir.path, dir.path + "/pipe.json"], threads: 1)
+        #expect(result.samples.map(\.id) == ["a"])
+        #expect(result.failures.map(\.description) == [dir.path + "/pipe.json: not a regular file or directory"])
+        #expect(throws: ReportError(path: dir.path + "/pipe.json", offset: nil, message: "not a regular file")) {
+            try ReportReader.read(path: dir.path + "/pipe.json")
+        }
+    }
+
     @Test func cancellationThrowsInterrupted() throws {
         let dir = ScratchDirectory()
         for i in 0..<20 { dir.write("r\(i).json", "{}") }

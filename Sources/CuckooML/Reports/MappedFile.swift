@@ -29,7 +29,9 @@ final class MappedFile {
 
     /// Maps `path`; throws a message (errno text) when the file cannot be opened or mapped.
     init(path: String) throws(ReportError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO planted among reports must not hang the load (it is then
+        // rejected as not a regular file); it changes nothing for regular files.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw ReportError(path: path, offset: nil, message: MappedFile.errnoText()) }
         defer { close(fd) }
         var st = stat()
@@ -48,7 +50,9 @@ final class MappedFile {
         }
         if size > 0 {
             var flags = MAP_PRIVATE | MAP_FIXED
+            #if os(Linux)
             if size <= MappedFile.populateLimit { flags |= MAP_POPULATE }
+            #endif
             let mapped = mmap(reserved, fileSpan, PROT_READ, flags, fd, 0)
             guard mapped == reserved else {
                 let message = MappedFile.errnoText()
