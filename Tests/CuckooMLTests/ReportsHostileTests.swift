@@ -164,3 +164,36 @@ import Testing
         return 0
     }
 }
+
+/// The checkpoints large files use (page release, Ctrl-C) fire inside long values and do not change
+/// what is read.
+@Suite struct ReportsCheckpointTests {
+    static func extract(_ text: String, interval: Int, _ onCheckpoint: @escaping (Int) -> Bool) throws(ScanFailure) -> ReportRecord {
+        let bytes = Array(text.utf8) + [UInt8](repeating: 0, count: 16)
+        return try bytes.withUnsafeBufferPointer { buffer throws(ScanFailure) in
+            let scanner = JSONScanner(base: buffer.baseAddress!, count: bytes.count - 16, interval: interval, onCheckpoint: onCheckpoint)
+            var extractor = ReportExtractor(scanner: scanner)
+            return try extractor.run()
+        }
+    }
+
+    @Test func checkpointsDoNotChangeTheRecord() throws {
+        let long = String(repeating: "x", count: 5000)
+        // A long skipped string first, then a whole report's worth of fields.
+        let text = "{\"padding\": \"\(long)\", " + ReportsReaderTests.cape.drop { $0 != "{" }.dropFirst()
+        var offsets: [Int] = []
+        let record = try Self.extract(text, interval: 64) { offsets.append($0); return true }
+        #expect(record == (try ReportsReaderTests.read(text)))
+        #expect(offsets.count > 50)
+        #expect(offsets == offsets.sorted())
+    }
+
+    @Test func cancellingAtACheckpointStopsTheScan() {
+        let text = "{\"strings\": [\"" + String(repeating: "y", count: 10_000) + "\"]}"
+        var calls = 0
+        #expect(throws: ScanFailure.self) {
+            _ = try Self.extract(text, interval: 256) { _ in calls += 1; return calls < 3 }
+        }
+        #expect(calls == 3)
+    }
+}

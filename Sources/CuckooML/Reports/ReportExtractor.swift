@@ -42,7 +42,7 @@ struct ReportExtractor: ~Copyable {
         var first = true
         while let key = try scanner.nextKey(&first) {
             if key == "target" { try readTarget() }
-            else if key == "static" { try readStatic() }
+            else if key == "static" { try readPE() }
             else if key == "behavior" { try readBehavior() }
             else if key == "network" { try readNetwork() }
             else if key == "signatures" { try readSignatures() }
@@ -90,7 +90,7 @@ struct ReportExtractor: ~Copyable {
                 else if k == "name" { record.fileName = try scanner.readString() }
                 else if k == "md5" { record.md5 = try scanner.readString() }
                 else if k == "sha256" { record.sha256 = try scanner.readString() }
-                else if k == "pe" { capeEvidence = true; try readPE(cape: true) }
+                else if k == "pe" { capeEvidence = true; try readPE() }
                 else if k == "virustotal" { try readVirusTotal() }
                 else { try scanner.skipValue() }
             }
@@ -99,12 +99,9 @@ struct ReportExtractor: ~Copyable {
 
     // MARK: static (Cuckoo) and target.file.pe (CAPE)
 
-    private mutating func readStatic() throws(ScanFailure) {
-        try readPE(cape: false)
-    }
-
-    /// The PE section: Cuckoo's `static` (keys prefixed `pe_`) or CAPE's `target.file.pe`.
-    private mutating func readPE(cape: Bool) throws(ScanFailure) {
+    /// The PE section: Cuckoo's `static` (keys prefixed `pe_`) or CAPE's `target.file.pe` (the same
+    /// keys without the prefix, imports keyed by DLL, signers instead of `signature`).
+    private mutating func readPE() throws(ScanFailure) {
         guard try scanner.beginObject() else { return }
         var first = true
         while let key = try scanner.nextKey(&first) {
