@@ -10,6 +10,8 @@ public enum ReportDialect: String, Sendable, Codable {
 /// Missing sections leave their fields empty (or nil); that is not an error.
 public struct ReportRecord: Sendable, Equatable {
     public var dialect: ReportDialect = .cuckoo
+    /// `info.version`, e.g. "2.0-dev" or "2.4-CAPE".
+    public var analyzerVersion: String?
 
     // target.file
     public var fileSize: Int?
@@ -24,7 +26,10 @@ public struct ReportRecord: Sendable, Equatable {
     /// PE timestamp as seconds since the epoch (the reports hold "YYYY-MM-DD hh:mm:ss" strings).
     public var peTimestamp: Int?
     public var versionInfo: [NameValue] = []
+    /// `language` of each PE resource that has one (e.g. "LANG_ENGLISH").
     public var resourceLanguages: [String] = []
+    /// `sublanguage` of each PE resource that has one (e.g. "SUBLANG_ENGLISH_US").
+    public var resourceSublanguages: [String] = []
     public var peidSignatures: [String] = []
     /// Whether the static section reports an Authenticode signature.
     public var isSigned: Bool = false
@@ -33,12 +38,18 @@ public struct ReportRecord: Sendable, Equatable {
     public var files: [FileOperation: [String]] = [:]
     public var registryWritten: [String] = []
     public var registryDeleted: [String] = []
+    /// Keys opened (Cuckoo `regkey_opened`, CAPE `keys`); not among the 2016 features, kept for `show`
+    /// and for feature groups that want them.
+    public var registryOpened: [String] = []
     public var mutexes: [String] = []
     public var dllsLoaded: [String] = []
     public var processNames: [String] = []
     public var executedCommands: [String] = []
     public var resolvedAPIs: [String] = []
-    /// API name → call count summed over processes.
+    /// API name → call count summed over processes. Taken from Cuckoo's `behavior.apistats` when
+    /// present, else CAPE's `behavior.summary.api_calls`, else by counting `behavior.processes[].calls[].api`.
+    /// A negative count in `api_calls` (CAPE writes -1 when it lost count) is recorded as 1: the API was
+    /// called, how often is unknown.
     public var apiCounts: [String: Int] = [:]
 
     // network
@@ -48,6 +59,10 @@ public struct ReportRecord: Sendable, Equatable {
     /// A-record answers of DNS requests.
     public var dnsAnswers: [String] = []
     public var httpHosts: [String] = []
+    /// `network.http` requests (host, port, method and URI; the raw request `data` is not kept).
+    public var httpRequests: [HTTPRequest] = []
+    /// `network.hosts`: plain addresses (Cuckoo) or the `ip` of each host object (CAPE).
+    public var hosts: [String] = []
 
     public var signatures: [Signature] = []
     public var virusTotal: VirusTotalResults?
@@ -59,6 +74,16 @@ public struct ImportedLibrary: Sendable, Equatable {
     public var dll: String
     public var functions: [String]
     public init(dll: String, functions: [String]) { self.dll = dll; self.functions = functions }
+}
+
+public struct HTTPRequest: Sendable, Equatable {
+    public var host: String
+    public var port: Int?
+    public var method: String?
+    public var uri: String?
+    public init(host: String, port: Int?, method: String?, uri: String?) {
+        self.host = host; self.port = port; self.method = method; self.uri = uri
+    }
 }
 
 public struct NameValue: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import CuckooML
 
-/// `show ...`: details of one thing in the session. Subcommands plug in here.
+/// `show ...`: details of one thing in the session. Subcommands plug in here; `show SAMPLE` (no
+/// subcommand word) shows what was extracted from one report.
 struct ShowCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "show",
@@ -8,10 +9,10 @@ struct ShowCommand: ShellCommand {
         arguments: [.positional("sample", .sample, help: "a loaded sample id")])
 
     static let subcommands: [any ShellCommand.Type] = [ShowSettingsCommand.self]
-    static let runsWithoutSubcommand = false
+    static let runsWithoutSubcommand = true
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
-        throw ShellError.usage("show needs a subcommand")
+        try ShowSample.run(arguments, &context)
     }
 }
 

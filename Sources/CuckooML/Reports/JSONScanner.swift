@@ -1,0 +1,291 @@
+/// A validating, non-allocating JSON scanner over a byte buffer that is followed by at least 8 zero
+/// bytes (see `MappedFile`). Callers walk the parts of the document they want with `beginObject`,
+/// `nextKey`, `beginArray`, `nextElement` and the `read*` methods, and `skipValue` everything else:
+/// skipping validates the structure without building anything and without recursion, so nesting is
+/// bounded by `maxDepth` rather than by the stack.
+///
+/// Speed comes from three word tricks on `UInt64`: whitespace runs are skipped 8 bytes at a time, and
+/// string bodies are searched 8 bytes at a time for `"`, `\` or a control byte with the classic
+/// "has zero byte" test (the lowest flagged byte is always exact, which is all we need).
+struct JSONScanner: ~Copyable {
+    let base: UnsafePointer<UInt8>
+    let end: UnsafePointer<UInt8>
+    var p: UnsafePointer<UInt8>
+    /// Current container nesting (objects and arrays entered, by the walker or by `skipValue`).
+    var depth = 0
+    static let maxDepth = 1024
+    /// Container kind per depth for `skipValue`: 1 = object, 2 = array.
+    private let kinds: UnsafeMutablePointer<UInt8>
+    /// Decoding buffer for strings with escapes: `scratchCount` bytes valid of `scratchCapacity`.
+    var scratch: UnsafeMutablePointer<UInt8>
+    var scratchCapacity = 4096
+    var scratchCount = 0
+    /// Position at which `onCheckpoint` is called next (large files: release pages, poll Ctrl-C).
+    var checkpointAt: UnsafePointer<UInt8>
+    let checkpointInterval: Int
+    let onCheckpoint: ((Int) -> Bool)?
+
+    /// `onCheckpoint` receives the current offset about every `interval` bytes and returns false to cancel.
+    init(base: UnsafePointer<UInt8>, count: Int, interval: Int = 8 << 20, onCheckpoint: ((Int) -> Bool)? = nil) {
+        self.base = base
+        self.end = base + count
+        self.p = base
+        self.kinds = .allocate(capacity: JSONScanner.maxDepth + 2)
+        self.scratch = .allocate(capacity: 4096)
+        self.checkpointInterval = interval
+        self.onCheckpoint = onCheckpoint
+        self.checkpointAt = onCheckpoint == nil ? base + count + 1 : base + min(count + 1, interval)
+    }
+
+    deinit {
+        kinds.deallocate()
+        scratch.deallocate()
+    }
+
+    var offset: Int { p - base }
+
+    // MARK: Errors
+
+    /// A failure at the current position; past the end it becomes "unexpected end of file".
+    func failure(_ message: String) -> ScanFailure {
+        if p >= end { return .malformed(offset: end - base, message: "unexpected end of file (truncated JSON?)") }
+        return .malformed(offset: p - base, message: message)
+    }
+
+    func unexpected(_ expected: String) -> ScanFailure {
+        failure("expected \(expected), found \(JSONScanner.describe(p[0]))")
+    }
+
+    static func describe(_ byte: UInt8) -> String {
+        if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return "byte 0x" + String(byte >> 4, radix: 16) + String(byte & 15, radix: 16)
+    }
+
+    mutating func checkpoint() throws(ScanFailure) {
+        if let onCheckpoint {
+            if !onCheckpoint(p - base) { throw .cancelled }
+        }
+        checkpointAt = min(end + 1, p + checkpointInterval)
+    }
+
+    // MARK: Words
+
+    @inline(__always) static func load(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+    }
+
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// High bit set in each byte of `x` that is zero (exact for the lowest such byte).
+    @inline(__always) static func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+
+    /// Flags bytes that end a run of plain string characters: `"`, `\` or a control byte (< 0x20).
+    @inline(__always) static func stringSpecials(_ w: UInt64) -> UInt64 {
+        zeroBytes(w ^ (ones &* 0x22)) | zeroBytes(w ^ (ones &* 0x5C)) | ((w &- ones &* 0x20) & ~w & highs)
+    }
+
+    // MARK: Whitespace
+
+    @inline(__always) mutating func skipWhitespace() {
+        while true {
+            let c = p[0]
+            if c > 0x20 { return }
+            if c == 0x20 {
+                let x = JSONScanner.load(p) ^ (JSONScanner.ones &* 0x20)
+                if x == 0 { p += 8; continue }
+                p += x.trailingZeroBitCount >> 3
+                continue
+            }
+            if c == 0x0A || c == 0x0D || c == 0x09 { p += 1; continue }
+            return
+        }
+    }
+
+    // MARK: Strings
+
+    /// Skips the string starting at `p` (which is at its opening quote), validating escapes.
+    /// Returns whether it contained escapes.
+    @inline(__always) @discardableResult
+    mutating func skipString() throws(ScanFailure) -> Bool {
+        // A local cursor and limit stay in registers; `p` is written back at the exits.
+        var q = p + 1
+        var limit = checkpointAt
+        var escaped = false
+        while true {
+            let mask = JSONScanner.stringSpecials(JSONScanner.load(q))
+            if mask == 0 {
+                q += 8
+                if q >= limit {
+                    p = q
+                    try checkpoint()
+                    limit = checkpointAt
+                }
+                continue
+            }
+            q += mask.trailingZeroBitCount >> 3
+            let c = q[0]
+            if c == 0x22 {
+                p = q + 1
+                return escaped
+            }
+            p = q
+            guard c == 0x5C else { throw failure("control character \(JSONScanner.describe(c)) inside a string") }
+            try skipEscape()
+            q = p
+            escaped = true
+        }
+    }
+
+    /// Validates one escape sequence at `p` (the backslash) and moves past it.
+    @inline(__always) mutating func skipEscape() throws(ScanFailure) {
+        switch p[1] {
+        case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74: p += 2
+        case 0x75:
+            for i in 2..<6 where JSONScanner.hexValue(p[i]) == nil {
+                p += i
+                throw failure("invalid \\u escape in a string")
+            }
+            p += 6
+        default:
+            p += 1
+            throw failure("invalid escape '\\\(p[0] >= 0x21 && p[0] < 0x7F ? String(Character(Unicode.Scalar(p[0]))) : "?")' in a string")
+        }
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt32? {
+        switch c {
+        case 0x30...0x39: UInt32(c - 0x30)
+        case 0x41...0x46: UInt32(c - 0x41 + 10)
+        case 0x61...0x66: UInt32(c - 0x61 + 10)
+        default: nil
+        }
+    }
+
+    // MARK: Numbers and literals
+
+    /// Skips a number per the JSON grammar; returns whether it was an integer (no fraction/exponent).
+    @discardableResult
+    mutating func skipNumber() throws(ScanFailure) -> Bool {
+        if p[0] == 0x2D { p += 1 }
+        if p[0] == 0x30 {
+            p += 1
+        } else if p[0] >= 0x31 && p[0] <= 0x39 {
+            p += 1
+            while p[0] &- 0x30 < 10 { p += 1 }
+        } else {
+            throw unexpected("a digit")
+        }
+        var integer = true
+        if p[0] == 0x2E {
+            integer = false
+            p += 1
+            guard p[0] &- 0x30 < 10 else { throw unexpected("a digit after '.'") }
+            while p[0] &- 0x30 < 10 { p += 1 }
+        }
+        if p[0] | 0x20 == 0x65 {
+            integer = false
+            p += 1
+            if p[0] == 0x2B || p[0] == 0x2D { p += 1 }
+            guard p[0] &- 0x30 < 10 else { throw unexpected("a digit in the exponent") }
+            while p[0] &- 0x30 < 10 { p += 1 }
+        }
+        return integer
+    }
+
+    /// Skips `true`, `false` or `null` at `p`.
+    mutating func skipLiteral() throws(ScanFailure) {
+        let w = JSONScanner.load(p)
+        // Little-endian words of the literal bytes.
+        if w & 0xFFFF_FFFF == 0x6575_7274 { p += 4; return }          // "true"
+        if w & 0xFFFF_FFFF == 0x6C6C_756E { p += 4; return }          // "null"
+        if w & 0xFF_FFFF_FFFF == 0x65_736C_6166 { p += 5; return }     // "false"
+        throw failure("invalid literal (expected true, false or null)")
+    }
+
+    // MARK: Skipping whole values
+
+    /// Skips one value of any type, validating it, with an explicit stack instead of recursion.
+    mutating func skipValue() throws(ScanFailure) {
+        let floor = depth
+        while true {
+            // A value starts here.
+            skipWhitespace()
+            switch p[0] {
+            case 0x22:
+                try skipString()
+            case 0x7B:
+                try push(1)
+                p += 1
+                skipWhitespace()
+                if p[0] == 0x7D {
+                    p += 1
+                    depth -= 1
+                } else {
+                    try skipKeyAndColon()
+                    continue
+                }
+            case 0x5B:
+                try push(2)
+                p += 1
+                skipWhitespace()
+                if p[0] == 0x5D {
+                    p += 1
+                    depth -= 1
+                } else {
+                    continue
+                }
+            case 0x74, 0x66, 0x6E:
+                try skipLiteral()
+            case 0x2D, 0x30...0x39:
+                try skipNumber()
+            default:
+                throw unexpected("a value")
+            }
+            // A value ended: close containers until one continues with a comma.
+            while depth > floor {
+                skipWhitespace()
+                let c = p[0]
+                let kind = kinds[depth]
+                if c == 0x2C {
+                    p += 1
+                    if kind == 1 {
+                        skipWhitespace()
+                        try skipKeyAndColon()
+                    }
+                    break
+                }
+                if (kind == 1 && c == 0x7D) || (kind == 2 && c == 0x5D) {
+                    p += 1
+                    depth -= 1
+                    continue
+                }
+                throw unexpected(kind == 1 ? "',' or '}'" : "',' or ']'")
+            }
+            if depth == floor { return }
+            if p >= checkpointAt { try checkpoint() }
+        }
+    }
+
+    @inline(__always) private mutating func push(_ kind: UInt8) throws(ScanFailure) {
+        guard depth < JSONScanner.maxDepth else {
+            throw failure("nesting deeper than \(JSONScanner.maxDepth) levels")
+        }
+        depth += 1
+        kinds[depth] = kind
+    }
+
+    @inline(__always) private mutating func skipKeyAndColon() throws(ScanFailure) {
+        guard p[0] == 0x22 else { throw unexpected("a string key") }
+        try skipString()
+        skipWhitespace()
+        guard p[0] == 0x3A else { throw unexpected("':'") }
+        p += 1
+    }
+
+    /// After the top-level value: only whitespace may follow.
+    mutating func expectEnd() throws(ScanFailure) {
+        skipWhitespace()
+        guard p >= end else { throw failure("unexpected \(JSONScanner.describe(p[0])) after the end of the JSON document") }
+    }
+}

@@ -1,0 +1,310 @@
+/// The behaviour, network, signature and VirusTotal sections of both dialects.
+extension ReportExtractor {
+    // MARK: behavior
+
+    mutating func readBehavior() throws(ScanFailure) {
+        guard try scanner.beginObject() else { return }
+        var first = true
+        while let key = try scanner.nextKey(&first) {
+            if key == "apistats" { try readAPIStats() }
+            else if key == "processes" { try readProcesses() }
+            else if key == "summary" { try readSummary() }
+            else { try scanner.skipValue() }
+        }
+    }
+
+    /// Cuckoo: `{pid: {api: count}}`, summed over processes.
+    mutating func readAPIStats() throws(ScanFailure) {
+        guard try scanner.beginObject() else { return }
+        sawAPIStats = true
+        var first = true
+        while try scanner.nextKey(&first) != nil {
+            guard try scanner.beginObject() else { continue }
+            var firstAPI = true
+            while let api = try scanner.nextKey(&firstAPI) {
+                let name = api.string
+                if let count = try scanner.readInt() { record.apiCounts[name, default: 0] += max(0, count) }
+            }
+        }
+    }
+
+    mutating func readProcesses() throws(ScanFailure) {
+        guard try scanner.beginArray() else { return }
+        var first = true
+        while try scanner.nextElement(&first) {
+            guard try scanner.beginObject() else { continue }
+            var firstField = true
+            while let key = try scanner.nextKey(&firstField) {
+                if key == "process_name" { if let name = try scanner.readString() { record.processNames.append(name) } }
+                else if key == "calls" && !sawAPIStats { try countCalls() }
+                else { try scanner.skipValue() }
+            }
+        }
+    }
+
+    /// Counts `calls[].api` (CAPE and Cuckoo reports without `apistats`); everything else in a call
+    /// (arguments, return values...) is skipped.
+    mutating func countCalls() throws(ScanFailure) {
+        guard try scanner.beginArray() else { return }
+        var first = true
+        while try scanner.nextElement(&first) {
+            guard try scanner.beginObject() else { continue }
+            var firstField = true
+            while let key = try scanner.nextKey(&firstField) {
+                if key == "api" { if let name = try scanner.readString() { callAPICounts[name, default: 0] += 1 } } else { try scanner.skipValue() }
+            }
+        }
+    }
+
+    mutating func readSummary() throws(ScanFailure) {
+        guard try scanner.beginObject() else { return }
+        var first = true
+        while let key = try scanner.nextKey(&first) {
+            // Cuckoo 2.0.x
+            if key == "file_read" { try scanner.readStrings(into: &record.files[.read, default: []]) }
+            else if key == "file_written" { try scanner.readStrings(into: &record.files[.written, default: []]) }
+            else if key == "file_deleted" { try scanner.readStrings(into: &record.files[.deleted, default: []]) }
+            else if key == "file_copied" { try scanner.readStringsFlattening(into: &record.files[.copied, default: []]) }
+            else if key == "file_moved" { try scanner.readStringsFlattening(into: &record.files[.moved, default: []]) }
+            else if key == "file_opened" { try scanner.readStrings(into: &record.files[.opened, default: []]) }
+            else if key == "file_exists" { try scanner.readStrings(into: &record.files[.exists, default: []]) }
+            else if key == "file_failed" { try scanner.readStrings(into: &record.files[.failed, default: []]) }
+            else if key == "file_recreated" { try scanner.readStrings(into: &record.files[.recreated, default: []]) }
+            else if key == "regkey_written" { try scanner.readStrings(into: &record.registryWritten) }
+            else if key == "regkey_deleted" { try scanner.readStrings(into: &record.registryDeleted) }
+            else if key == "regkey_opened" { try scanner.readStrings(into: &record.registryOpened) }
+            else if key == "mutex" { try scanner.readStrings(into: &record.mutexes) }
+            else if key == "dll_loaded" { try scanner.readStrings(into: &record.dllsLoaded) }
+            else if key == "command_line" { try scanner.readStrings(into: &record.executedCommands) }
+            // CAPE
+            else if key == "files" { capeEvidence = true; try scanner.readStrings(into: &record.files[.opened, default: []]) }
+            else if key == "read_files" { capeEvidence = true; try scanner.readStrings(into: &record.files[.read, default: []]) }
+            else if key == "write_files" { capeEvidence = true; try scanner.readStrings(into: &record.files[.written, default: []]) }
+            else if key == "delete_files" { capeEvidence = true; try scanner.readStrings(into: &record.files[.deleted, default: []]) }
+            else if key == "keys" { capeEvidence = true; try scanner.readStrings(into: &record.registryOpened) }
+            else if key == "write_keys" { capeEvidence = true; try scanner.readStrings(into: &record.registryWritten) }
+            else if key == "delete_keys" { capeEvidence = true; try scanner.readStrings(into: &record.registryDeleted) }
+            else if key == "mutexes" { capeEvidence = true; try scanner.readStrings(into: &record.mutexes) }
+            else if key == "executed_commands" { capeEvidence = true; try scanner.readStrings(into: &record.executedCommands) }
+            else if key == "resolved_apis" { capeEvidence = true; try scanner.readStrings(into: &record.resolvedAPIs) }
+            else if key == "api_calls" { capeEvidence = true; try readSummaryAPICalls() }
+            else { try scanner.skipValue() }
+        }
+        // An empty list is the same as a missing one: no entry, so `files` only holds operations seen.
+        record.files = record.files.filter { !$0.value.isEmpty }
+    }
+
+    /// CAPE's reduced reports: `api_calls: [{name, count}]`. A negative count (CAPE writes -1 when it
+    /// lost count) is taken as 1: the API was called, how often is unknown.
+    mutating func readSummaryAPICalls() throws(ScanFailure) {
+        guard try scanner.beginArray() else { return }
+        var counts = summaryAPICounts ?? [:]
+        var first = true
+        while try scanner.nextElement(&first) {
+            guard try scanner.beginObject() else { continue }
+            var name: String?
+            var count: Int?
+            var firstField = true
+            while let key = try scanner.nextKey(&firstField) {
+                if key == "name" { name = try scanner.readString() }
+                else if key == "count" { count = try scanner.readInt() }
+                else { try scanner.skipValue() }
+            }
+            if let name, let count { counts[name, default: 0] += count < 0 ? 1 : count }
+        }
+        summaryAPICounts = counts
+    }
+
+    // MARK: network
+
+    mutating func readNetwork() throws(ScanFailure) {
+        guard try scanner.beginObject() else { return }
+        var first = true
+        while let key = try scanner.nextKey(&first) {
+            if key == "tcp" { record.tcpDestinations += try readDestinations() }
+            else if key == "udp" { record.udpDestinations += try readDestinations() }
+            else if key == "dns" { try readDNS() }
+            else if key == "http" { try readHTTP() }
+            else if key == "hosts" { try readHosts() }
+            else { try scanner.skipValue() }
+        }
+    }
+
+    /// `[{dst, ...}]` → the `dst` of each connection.
+    mutating func readDestinations() throws(ScanFailure) -> [String] {
+        var out: [String] = []
+        guard try scanner.beginArray() else { return out }
+        var first = true
+        while try scanner.nextElement(&first) {
+            guard try scanner.beginObject() else { continue }
+            var firstField = true
+            while let key = try scanner.nextKey(&firstField) {
+                if key == "dst" { if let dst = try scanner.readString() { out.append(dst) } } else { try scanner.skipValue() }
+            }
+        }
+        return out
+    }
+
+    mutating func readDNS() throws(ScanFailure) {
+        guard try scanner.beginArray() else { return }
+        var first = true
+        while try scanner.nextElement(&first) {
+            guard try scanner.beginObject() else { continue }
+            var firstField = true
+            while let key = try scanner.nextKey(&firstField) {
+                if key == "request" { if let request = try scanner.readString() { record.dnsRequests.append(request) } }
+                else if key == "answers" { try readDNSAnswers() }
+                else { try scanner.skipValue() }
+            }
+        }
+    }
+
+    /// Keeps the `data` of A-record answers.
+    mutating func readDNSAnswers() throws(ScanFailure) {
+        guard try scanner.beginArray() else { return }
+        var first = true
+        while try scanner.nextElement(&first) {
+            guard try scanner.beginObject() else { continue }
+            var type: String?
+            var data: String?
+            var firstField = true
+            while let key = try scanner.nextKey(&firstField) {
+                if key == "type" { type = try scanner.readString() }
+                else if key == "data" { data = try scanner.readString() }
+                else { try scanner.skipValue() }
+            }
+            if type == "A", let data { record.dnsAnswers.append(data) }
+        }
+    }
+
+    mutating func readHTTP() throws(ScanFailure) {
+        guard try scanner.beginArray() else { return }
+        var first = true
+        while try scanner.nextElement(&first) {
+            guard try scanner.beginObject() else { continue }
+            var host: String?
+            var port: Int?
+            var method: String?
+            var uri: String?
+            var firstField = true
+            while let key = try scanner.nextKey(&firstField) {
+                if key == "host" { host = try scanner.readString() }
+                else if key == "port" { port = try scanner.readInt() }
+                else if key == "method" { method = try scanner.readString() }
+                else if key == "uri" { uri = try scanner.readString() }
+                else { try scanner.skipValue() }
+            }
+            if let host {
+                record.httpHosts.append(host)
+                record.httpRequests.append(HTTPRequest(host: host, port: port, method: method, uri: uri))
+            }
+        }
+    }
+
+    /// Cuckoo: `["1.2.3.4", ...]`; CAPE: `[{ip, hostname, ...}]`.
+    mutating func readHosts() throws(ScanFailure) {
+        guard try scanner.beginArray() else { return }
+        var first = true
+        while try scanner.nextElement(&first) {
+            scanner.skipWhitespace()
+            if scanner.p[0] == 0x7B {
+                capeEvidence = true
+                _ = try scanner.beginObject()
+                var firstField = true
+                while let key = try scanner.nextKey(&firstField) {
+                    if key == "ip" { if let ip = try scanner.readString() { record.hosts.append(ip) } } else { try scanner.skipValue() }
+                }
+            } else if let host = try scanner.readString() {
+                record.hosts.append(host)
+            }
+        }
+    }
+
+    // MARK: signatures
+
+    mutating func readSignatures() throws(ScanFailure) {
+        guard try scanner.beginArray() else { return }
+        var first = true
+        while try scanner.nextElement(&first) {
+            guard try scanner.beginObject() else { continue }
+            var name: String?
+            var description: String?
+            var firstField = true
+            while let key = try scanner.nextKey(&firstField) {
+                if key == "name" { name = try scanner.readString() }
+                else if key == "description" { description = try scanner.readString() }
+                else { try scanner.skipValue() }
+            }
+            if let name { record.signatures.append(Signature(name: name, description: description ?? "")) }
+        }
+    }
+
+    // MARK: VirusTotal
+
+    /// Cuckoo (VT v2): `{scans: {engine: {detected, result}}, positives, total}`, or a block that only
+    /// says `{"summary": {"error": ...}}` (not scanned). CAPE (VT v3): `results: [{vendor, sig}]` or
+    /// `scans: {engine: {result}}`.
+    mutating func readVirusTotal() throws(ScanFailure) {
+        guard try scanner.beginObject() else { return }
+        var vt = record.virusTotal ?? VirusTotalResults()
+        var first = true
+        while let key = try scanner.nextKey(&first) {
+            if key == "scans" { try readVTScans(into: &vt) }
+            else if key == "results" { try readVTResults(into: &vt) }
+            else if key == "positives" { vt.positives = try scanner.readInt() }
+            else if key == "total" { vt.total = try scanner.readInt() }
+            else if key == "summary" { try readVTSummary() }
+            else if key == "error" { vtSaysNotScanned = true; try scanner.skipValue() }
+            else if key == "response_code" { if try scanner.readInt() == 0 { vtSaysNotScanned = true } }
+            else { try scanner.skipValue() }
+        }
+        record.virusTotal = vt
+    }
+
+    mutating func readVTSummary() throws(ScanFailure) {
+        guard try scanner.beginObject() else { return }
+        var first = true
+        while let key = try scanner.nextKey(&first) {
+            if key == "error" { vtSaysNotScanned = true }
+            try scanner.skipValue()
+        }
+    }
+
+    mutating func readVTScans(into vt: inout VirusTotalResults) throws(ScanFailure) {
+        guard try scanner.beginObject() else { return }
+        sawScanResults = true
+        var first = true
+        while let engineKey = try scanner.nextKey(&first) {
+            let engine = engineKey.string
+            guard try scanner.beginObject() else { continue }
+            var detected: Bool?
+            var result: String?
+            var firstField = true
+            while let key = try scanner.nextKey(&firstField) {
+                if key == "detected" { detected = try scanner.readBool() }
+                else if key == "result" { result = try scanner.readString() }
+                else { try scanner.skipValue() }
+            }
+            vt.scans.append(EngineResult(engine: engine, detected: detected ?? (result?.isEmpty == false), result: result))
+        }
+    }
+
+    mutating func readVTResults(into vt: inout VirusTotalResults) throws(ScanFailure) {
+        guard try scanner.beginArray() else { return }
+        sawScanResults = true
+        capeEvidence = true
+        var first = true
+        while try scanner.nextElement(&first) {
+            guard try scanner.beginObject() else { continue }
+            var vendor: String?
+            var sig: String?
+            var firstField = true
+            while let key = try scanner.nextKey(&firstField) {
+                if key == "vendor" { vendor = try scanner.readString() }
+                else if key == "sig" { sig = try scanner.readString() }
+                else { try scanner.skipValue() }
+            }
+            if let vendor { vt.scans.append(EngineResult(engine: vendor, detected: sig?.isEmpty == false, result: sig)) }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Synchronization
+
+/// What `ReportLoader.load` produced: the samples read (in the order of the expanded paths), the files
+/// that could not be read with why, and how much work it was.
+public struct LoadResult: Sendable {
+    public var samples: [Sample] = []
+    public var failures: [ReportError] = []
+    /// Bytes of the files read (successfully or not).
+    public var bytes: Int = 0
+    public var seconds: Double = 0
+    /// Files attempted (after expanding directories and globs).
+    public var files: Int = 0
+
+    public var megabytesPerSecond: Double { seconds > 0 ? Double(bytes) / 1_048_576 / seconds : 0 }
+}
+
+/// Reads many report files in parallel, one file per task, each worker pulling the next file index.
+public enum ReportLoader {
+    /// Expands `paths` (files, directories, globs; see `PathExpansion`) and reads every report.
+    /// `threads` 0 means one per core. Progress goes to `control.report` as (files done, bytes);
+    /// cancellation (`control.isCancelled`) stops the workers and throws `Interrupted`.
+    public static func load(paths: [String], recursive: Bool = false, threads: Int = 0,
+                            control: TaskControl = .none) throws(Interrupted) -> LoadResult {
+        let expansion = PathExpansion.expand(paths, recursive: recursive)
+        var result = try load(files: expansion.files, threads: threads, control: control)
+        result.failures = expansion.problems + result.failures
+        return result
+    }
+
+    /// Reads the given report files (no expansion).
+    public static func load(files: [String], threads: Int = 0, control: TaskControl = .none) throws(Interrupted) -> LoadResult {
+        let started = monotonicClock()
+        let count = files.count
+        let workers = max(1, min(threads > 0 ? threads : coreCount(), count))
+        let outcomes = OutcomeSlots(count: count)
+        let next = Atomic<Int>(0)
+        let done = Atomic<Int>(0)
+        let bytes = Atomic<Int>(0)
+        let cancelled = Atomic<Bool>(false)
+
+        let work: @Sendable (Int) -> Void = { _ in
+            while !cancelled.load(ordering: .relaxed) {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                guard i < count else { return }
+                if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return }
+                let path = files[i]
+                let outcome: Outcome
+                var counted = 0
+                do {
+                    let record = try ReportReader.read(path: path, control: control) { delta in
+                        counted += delta
+                        let total = bytes.add(delta, ordering: .relaxed).newValue
+                        control.report(Progress(phase: "load", done: done.load(ordering: .relaxed), total: count, bytes: total))
+                    }
+                    outcome = .record(record)
+                } catch let error as ReportError {
+                    outcome = .failure(error)
+                } catch {
+                    cancelled.store(true, ordering: .relaxed)
+                    return
+                }
+                let size = fileSize(path)
+                outcomes.set(i, outcome, size: size)
+                if size > counted { _ = bytes.add(size - counted, ordering: .relaxed) }
+                let finished = done.add(1, ordering: .relaxed).newValue
+                control.report(Progress(phase: "load", done: finished, total: count, bytes: bytes.load(ordering: .relaxed)))
+            }
+        }
+        if workers == 1 {
+            work(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+        }
+        if cancelled.load(ordering: .relaxed) || control.isCancelled() { throw Interrupted() }
+
+        var result = LoadResult()
+        result.files = count
+        for i in 0..<count {
+            let (outcome, size) = outcomes.take(i)
+            result.bytes += size
+            switch outcome {
+            case .record(let record):
+                result.samples.append(Sample(id: sampleID(forPath: files[i]), path: files[i], reportSize: size, record: record))
+            case .failure(let error):
+                result.failures.append(error)
+            case nil:
+                break
+            }
+        }
+        result.seconds = monotonicClock() - started
+        return result
+    }
+
+    /// The sample id of a report: its file name without a `.json` extension.
+    public static func sampleID(forPath path: String) -> String {
+        let name = path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
+        return name.hasSuffix(".json") && name.count > 5 ? String(name.dropLast(5)) : name
+    }
+
+    static func coreCount() -> Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    static func fileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+    }
+
+    static func monotonicClock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    enum Outcome: Sendable {
+        case record(ReportRecord)
+        case failure(ReportError)
+    }
+
+    /// One slot per file; each worker writes only the slots of the files it took, so no two threads
+    /// touch the same slot, and the slots are read only after every worker has finished.
+    final class OutcomeSlots: @unchecked Sendable {
+        private let slots: UnsafeMutableBufferPointer<(Outcome?, Int)>
+
+        init(count: Int) {
+            slots = .allocate(capacity: count)
+            slots.initialize(repeating: (nil, 0))
+        }
+
+        deinit {
+            slots.baseAddress?.deinitialize(count: slots.count)
+            slots.deallocate()
+        }
+
+        func set(_ i: Int, _ outcome: Outcome, size: Int) { slots[i] = (outcome, size) }
+        func take(_ i: Int) -> (Outcome?, Int) {
+            let value = slots[i]
+            slots[i] = (nil, 0)
+            return value
+        }
+    }
+}
