@@ -127,6 +127,8 @@ def main():
     oracle("binary200_ms1_mcs6_hamming_dedup", "binary200", 1, 6, metric="hamming", dedup=True)
     oracle("binary1500_ms1_mcs6_jaccard", "binary1500", 1, 6, metric="jaccard")
     oracle("binary1500_ms5_mcs5_hamming", "binary1500", 5, 5, metric="hamming")
+    oracle("dense60_ms2_mcs5_cosine", "dense60", 2, 5, metric="cosine")
+    oracle("binary200_ms2_mcs5_cosine", "binary200", 2, 5, metric="cosine")
     oracle("dense5000_ms1_mcs6", "dense5000", 1, 6)
     oracle("dense5000_ms5_mcs10", "dense5000", 5, 10)
 
