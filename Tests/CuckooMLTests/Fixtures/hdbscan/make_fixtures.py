@@ -50,12 +50,13 @@ def write_matrix(name, x):
 
 
 def oracle(case, data, ms, mcs, metric="euclidean", selection="eom", eps=0.0, single=False,
-           trees=False, predict=None, dedup=False):
+           trees=False, predict=None, dedup=False, alpha=1.0):
     with tempfile.TemporaryDirectory() as t:
         out = os.path.join(t, "o.json")
         cmd = [sys.executable, ORACLE, os.path.join(HERE, data + ".csv"), "-o", out, "--tie-break", "stable",
                "--min-samples", str(ms), "--min-cluster-size", str(mcs), "--metric", metric,
-               "--cluster-selection-method", selection, "--cluster-selection-epsilon", repr(eps)]
+               "--cluster-selection-method", selection, "--cluster-selection-epsilon", repr(eps),
+               "--alpha", repr(alpha)]
         if single: cmd.append("--allow-single-cluster")
         if trees: cmd.append("--dump-trees")
         if dedup: cmd.append("--dedup")
@@ -63,7 +64,8 @@ def oracle(case, data, ms, mcs, metric="euclidean", selection="eom", eps=0.0, si
         subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
         r = json.load(open(out))
     keep = {"case": case, "data": data, "min_samples": ms, "min_cluster_size": mcs, "metric": metric,
-            "selection": selection, "epsilon": eps, "allow_single_cluster": single, "dedup": dedup}
+            "selection": selection, "epsilon": eps, "allow_single_cluster": single, "dedup": dedup,
+            "alpha": alpha}
     for k in ("labels", "probabilities", "outlier_scores", "cluster_persistence"):
         keep[k] = r[k]
     if trees:
@@ -127,6 +129,8 @@ def main():
     oracle("binary200_ms1_mcs6_hamming_dedup", "binary200", 1, 6, metric="hamming", dedup=True)
     oracle("binary1500_ms1_mcs6_jaccard", "binary1500", 1, 6, metric="jaccard")
     oracle("binary1500_ms5_mcs5_hamming", "binary1500", 5, 5, metric="hamming")
+    oracle("dense60_ms3_mcs5_alpha07", "dense60", 3, 5, alpha=0.7, trees=True)
+    oracle("binary200_ms2_mcs4_jaccard_alpha13", "binary200", 2, 4, metric="jaccard", alpha=1.3)
     oracle("dense60_ms2_mcs5_cosine", "dense60", 2, 5, metric="cosine")
     oracle("binary200_ms2_mcs5_cosine", "binary200", 2, 5, metric="cosine")
     oracle("dense5000_ms1_mcs6", "dense5000", 1, 6)
