@@ -4,7 +4,7 @@ import CuckooML
 struct ExportCommand: ShellCommand {
     static let spec = CommandSpec(name: "export", summary: "Write results to files")
 
-    static let subcommands: [any ShellCommand.Type] = [ExportAnomaliesCommand.self]
+    static let subcommands: [any ShellCommand.Type] = [ExportClusteringCommand.self, ExportAnomaliesCommand.self]
     static let runsWithoutSubcommand = false
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
