@@ -167,3 +167,25 @@ import Testing
         #expect(throws: ReportWriter.Refusal.self) { try ReportWriter.save(session, to: "/nonexistent/out") }
     }
 }
+
+@Suite struct ReportWriterSharedTests {
+    /// Every real report copies cleanly, and copying a copy changes nothing (the annotation is
+    /// replaced, not added twice). Checked once by hand with Python's json: the copies equal the
+    /// sources apart from `info.clustering`.
+    @Test(.enabled(if: TestSupport.hasShared)) func realReportsCopyAndRecopyIdentically() throws {
+        let dir = TestSupport.shared! + "/data/cuckoo-reports"
+        let names = TestSupport.listDirectory(dir).filter { $0.hasSuffix(".json") }
+        let session = OutputFixtures.clusteredSession(paths: names.map { dir + "/" + $0 }, dbscan: true)
+        let first = OutputFixtures.temporaryDirectory()
+        let summary = try ReportWriter.save(session, to: first)
+        #expect(summary.failures.isEmpty, "\(summary.failures)")
+        #expect(summary.written.count == names.count)
+        var again = session
+        for i in again.samples.indices { again.samples[i].path = first + "/" + names[i] }
+        let second = OutputFixtures.temporaryDirectory()
+        _ = try ReportWriter.save(again, to: second)
+        for name in names.prefix(20) {
+            #expect(try TestSupport.readFile(first + "/" + name) == TestSupport.readFile(second + "/" + name), "\(name)")
+        }
+    }
+}
