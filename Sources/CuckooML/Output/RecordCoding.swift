@@ -196,7 +196,7 @@ struct ByteReader {
     mutating func string() throws(RecordCoding.DecodeError) -> String {
         let n = try count()
         defer { position += n }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + n)]), as: UTF8.self)
+        return text(position, n)
     }
 
     mutating func optionalString() throws(RecordCoding.DecodeError) -> String? {
@@ -204,7 +204,14 @@ struct ByteReader {
         guard n > 0 else { return nil }
         guard n - 1 <= bytes.count - position else { throw RecordCoding.DecodeError(description: "record is truncated") }
         defer { position += n - 1 }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + n - 1)]), as: UTF8.self)
+        return text(position, n - 1)
+    }
+
+    /// Typed UTF-8 buffers take String's fast contiguous path.
+    private func text(_ start: Int, _ count: Int) -> String {
+        guard count > 0 else { return "" }
+        let base = bytes.baseAddress!.advanced(by: start).assumingMemoryBound(to: UInt8.self)
+        return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
     }
 
     mutating func strings() throws(RecordCoding.DecodeError) -> [String] {

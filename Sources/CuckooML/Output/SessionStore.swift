@@ -14,8 +14,10 @@ public struct SessionStoreError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Saves a whole `Session` to one SQLite database and opens it again (`session save|open`). The
-/// schema is documented in `SessionStore.md`; analysts may query the file with sqlite3, pandas or
-/// DuckDB. Saving is atomic (a temporary database beside the target, renamed over it). Opening
+/// schema is documented in `schema` (and in the file itself: `sqlite3 FILE .schema`); analysts may
+/// query it with sqlite3, pandas or DuckDB, e.g. `SELECT sample, label FROM membership JOIN labels
+/// USING(sample) WHERE algorithm = 'hdbscan' AND cluster = 3`. A file whose application id is not ours,
+/// or whose `user_version` is newer than `schemaVersion`, is refused. Saving is atomic (a temporary database beside the target, renamed over it). Opening
 /// builds a new `Session` value, so a failure leaves the caller's session untouched.
 public enum SessionStore {
     /// `PRAGMA application_id`: "CMLS".
@@ -24,27 +26,55 @@ public enum SessionStore {
     public static let schemaVersion = 1
     public static let applicationName = "cuckooml-session"
 
+    /// The schema, with its documentation as SQL comments: SQLite keeps them, so `sqlite3 FILE .schema`
+    /// shows this text. `row` is the sample's position in the session (row i of the feature matrix and
+    /// of every clustering); `sample` is its id (the report's file name without `.json`), for joins.
+    /// NaN is stored as NULL. Blobs of numbers are little-endian (int32 indices, float64 values).
     static let schema = """
         CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE samples(row INTEGER PRIMARY KEY, sample TEXT NOT NULL UNIQUE, path TEXT, md5 TEXT,
-            sha256 TEXT, report_size INTEGER NOT NULL, record BLOB);
-        CREATE TABLE feature_configurations(role TEXT PRIMARY KEY, kind TEXT NOT NULL, groups TEXT NOT NULL,
+          -- application = cuckooml-session, schema_version = 1 (also PRAGMA user_version;
+          -- PRAGMA application_id = 0x434D4C53 "CMLS"), saved_by, samples
+        CREATE TABLE samples(row INTEGER PRIMARY KEY, sample TEXT NOT NULL UNIQUE,
+            path TEXT,               -- NULL for rows of an imported matrix
+            md5 TEXT, sha256 TEXT, report_size INTEGER NOT NULL,
+            record BLOB              -- the extracted ReportRecord, binary (RecordCoding, version byte 1)
+        );
+        CREATE TABLE feature_configurations(
+            role TEXT PRIMARY KEY,   -- 'load': how load builds features; 'matrix': how the current matrix
+                                     -- was built (absent when there is no feature matrix)
+            kind TEXT NOT NULL,      -- simple | full | imported
+            groups TEXT NOT NULL,    -- comma-separated feature groups
             import_functions INTEGER NOT NULL, minimum_coverage REAL, maximum_coverage REAL);
         CREATE TABLE features("column" INTEGER PRIMARY KEY, name TEXT NOT NULL);
-        CREATE TABLE sample_features(row INTEGER PRIMARY KEY, sample TEXT NOT NULL UNIQUE, indices BLOB NOT NULL,
-            feature_values BLOB);
-        CREATE TABLE labels(sample TEXT PRIMARY KEY, label TEXT NOT NULL, votes INTEGER NOT NULL, source TEXT NOT NULL);
-        CREATE TABLE clusterings(algorithm TEXT PRIMARY KEY, parameters TEXT NOT NULL, clusters INTEGER NOT NULL,
-            noise INTEGER NOT NULL, persistence BLOB, core_distances BLOB);
+        CREATE TABLE sample_features(row INTEGER PRIMARY KEY, sample TEXT NOT NULL UNIQUE,
+            indices BLOB NOT NULL,   -- ascending column numbers, int32 each
+            feature_values BLOB      -- float64 per index; NULL when every value is 1
+        );
+        CREATE TABLE labels(sample TEXT PRIMARY KEY, label TEXT NOT NULL, votes INTEGER NOT NULL,
+            source TEXT NOT NULL     -- virustotal | external
+        );
+        CREATE TABLE clusterings(
+            algorithm TEXT PRIMARY KEY,  -- hdbscan | dbscan
+            parameters TEXT NOT NULL,    -- JSON, named as in hdbscan / scikit-learn: min_samples,
+                                         -- min_cluster_size, metric, cluster_selection_method,
+                                         -- cluster_selection_epsilon, alpha, allow_single_cluster,
+                                         -- deduplicate; or eps, min_samples, metric
+            clusters INTEGER NOT NULL, noise INTEGER NOT NULL,
+            persistence BLOB,            -- float64 per cluster (hdbscan cluster_persistence_)
+            core_distances BLOB          -- float64 per row (fit-time core distances)
+        );
         CREATE TABLE clusters(algorithm TEXT NOT NULL, cluster INTEGER NOT NULL, size INTEGER NOT NULL,
             persistence REAL, PRIMARY KEY(algorithm, cluster));
         CREATE TABLE membership(algorithm TEXT NOT NULL, row INTEGER NOT NULL, sample TEXT NOT NULL,
-            cluster INTEGER NOT NULL, probability REAL, outlier_score REAL, core_distance REAL, is_core INTEGER,
+            cluster INTEGER NOT NULL,    -- -1 is noise
+            probability REAL, outlier_score REAL, core_distance REAL,  -- hdbscan
+            is_core INTEGER,                                         -- dbscan
             PRIMARY KEY(algorithm, row));
         CREATE INDEX membership_cluster ON membership(algorithm, cluster);
-        CREATE TABLE condensed_tree(algorithm TEXT NOT NULL, seq INTEGER NOT NULL, parent INTEGER NOT NULL,
-            child INTEGER NOT NULL, lambda_val REAL, child_size INTEGER NOT NULL, PRIMARY KEY(algorithm, seq));
-        CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE condensed_tree(    -- hdbscan condensed_tree_ in order: points 0..n-1, clusters n...
+            algorithm TEXT NOT NULL, seq INTEGER NOT NULL, parent INTEGER NOT NULL, child INTEGER NOT NULL,
+            lambda_val REAL, child_size INTEGER NOT NULL, PRIMARY KEY(algorithm, seq));
+        CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);  -- as `show settings` lists them
         """
 
     // MARK: Saving
