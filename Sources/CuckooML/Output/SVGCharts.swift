@@ -55,8 +55,10 @@ public enum SVGCharts {
         let rowNames = table.clusters.map(ClusterLabelCounts.name(of:))
         let left = Double(rowNames.map(\.count).max() ?? 5) * charWidth + 16
         // Column names are drawn at −60°, so their height is about sin 60° of their length.
-        let top = 40 + Double(labels.map(\.count).max() ?? 4) * charWidth * 0.87 + 10
-        let width = left + cell * Double(max(labels.count, 1)) + 20
+        let longest = Double(labels.map(\.count).max() ?? 4) * charWidth
+        let top = 40 + longest * 0.87 + 10
+        // The last column's name leans right by cos 60° of its length; the title needs room too.
+        let width = max(left + cell * Double(max(labels.count, 1)) + longest * 0.5 + 20, 320)
         let height = top + cell * Double(max(rowNames.count, 1)) + 20
         var s = svgOpen(width: width, height: height, title: title)
         s += "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">\(escapeForMarkup(title))</text>\n"
