@@ -67,6 +67,8 @@ import Testing
             ("{\"a\": \"\u{01}\"}", "control character"),
             (#"{"a": "\x"}"#, "invalid escape"),
             (#"{"info": 3}"#, "`info` is not an object"),
+            (#"{"info": [1]}"#, "`info` is not an object"),
+            (#"{"info": null}"#, "`info` is not an object"),
             (String(repeating: "[", count: 10), "top level"),
             ("{\"a\":" + String(repeating: "[", count: 200_000), "nested deeper"),
         ]

@@ -18,7 +18,8 @@ public struct ReportCopyError: Error, Equatable, CustomStringConvertible {
 /// output is strictly valid JSON or nothing is produced. Departures from "byte for byte":
 /// - every top-level `info` object gets the member: an existing `<member>` (each one, if repeated) has
 ///   its value replaced, otherwise the member is appended before the object's `}`; when the document has
-///   no `info`, `"info":{"<member>":…}` is appended to the top-level object;
+///   no `info`, `"info":{"<member>":…}` is appended to the top-level object; an `info` that is not an
+///   object is an error (there is nowhere to put the member without dropping it);
 /// - the non-standard tokens `NaN`, `Infinity` and `-Infinity` (Python's `json.dump` writes them) become
 ///   `null`, since strict JSON has no such numbers; they are counted in `nullsWritten`;
 /// - a leading UTF-8 byte-order mark is dropped (RFC 8259 forbids emitting one).
@@ -235,7 +236,7 @@ struct JSONAnnotatingCopier {
                         pendingInfo = false
                         expect = .keyOrEnd
                     case 0x5B:
-                        pendingInfo = false
+                        if pendingInfo { throw fail("`info` is not an object", at: i) }
                         try push(.array, at: i)
                         expect = .value
                         // An empty array closes right away; handled in `.value` via `]` below.
