@@ -163,6 +163,15 @@ import Testing
         #expect(!summary.failures[0].reason.contains("\u{07}"))
     }
 
+    @Test func interruptionStopsWithoutPartialFiles() throws {
+        let src = OutputFixtures.temporaryDirectory()
+        try OutputFixtures.write(#"{"a": 1}"#, to: src + "/a.json")
+        let session = OutputFixtures.clusteredSession(paths: [src + "/a.json"])
+        let out = OutputFixtures.temporaryDirectory()
+        #expect(throws: Interrupted.self) { try ReportWriter.save(session, to: out, control: TaskControl(isCancelled: { true })) }
+        #expect(TestSupport.listDirectory(out).isEmpty)
+    }
+
     @Test func refusesWithoutAClustering() throws {
         var session = Session()
         session.upsert([Sample(id: "a", path: "/nonexistent/a.json", reportSize: 0, record: nil)])
