@@ -1,0 +1,224 @@
+/// The compact binary form of a `ReportRecord` stored in a session file (`samples.record`).
+///
+/// Layout (version 1): one version byte, then the record's fields in declaration order. Integers are
+/// LEB128 varints (zigzag for signed values); a string is a varint byte count and UTF-8 bytes; an
+/// optional is a varint 0 (nil) or its value preceded by 1 (strings: count + 1); a list is a varint count
+/// and its items; `files` is a list of (operation name, list of paths); `apiCounts` is sorted by name so
+/// equal records encode to equal bytes. Binary rather than JSON because reopening 10 000 sessions'
+/// worth of records must take well under a second.
+enum RecordCoding {
+    static let version: UInt8 = 1
+
+    struct DecodeError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func encode(_ r: ReportRecord) -> [UInt8] {
+        var w = ByteWriter()
+        w.bytes.append(version)
+        w.uint(r.dialect == .cuckoo ? 0 : 1)
+        w.optionalInt(r.fileSize)
+        w.optionalString(r.fileType)
+        w.optionalString(r.fileName)
+        w.optionalString(r.md5)
+        w.optionalString(r.sha256)
+        w.uint(UInt64(r.imports.count))
+        for library in r.imports {
+            w.string(library.dll)
+            w.strings(library.functions)
+        }
+        w.optionalInt(r.importedDLLCount)
+        w.optionalInt(r.peTimestamp)
+        w.uint(UInt64(r.versionInfo.count))
+        for pair in r.versionInfo { w.string(pair.name); w.string(pair.value) }
+        w.strings(r.resourceLanguages)
+        w.strings(r.peidSignatures)
+        w.uint(r.isSigned ? 1 : 0)
+        let operations = FileOperation.allCases.filter { r.files[$0] != nil }
+        w.uint(UInt64(operations.count))
+        for op in operations { w.string(op.rawValue); w.strings(r.files[op]!) }
+        for list in [r.registryWritten, r.registryDeleted, r.mutexes, r.dllsLoaded, r.processNames,
+                     r.executedCommands, r.resolvedAPIs] { w.strings(list) }
+        w.uint(UInt64(r.apiCounts.count))
+        for (name, count) in r.apiCounts.sorted(by: { $0.key < $1.key }) { w.string(name); w.int(count) }
+        for list in [r.tcpDestinations, r.udpDestinations, r.dnsRequests, r.dnsAnswers, r.httpHosts] { w.strings(list) }
+        w.uint(UInt64(r.signatures.count))
+        for s in r.signatures { w.string(s.name); w.string(s.description) }
+        if let vt = r.virusTotal {
+            w.uint(1)
+            w.uint(vt.notScanned ? 1 : 0)
+            w.uint(UInt64(vt.scans.count))
+            for scan in vt.scans { w.string(scan.engine); w.uint(scan.detected ? 1 : 0); w.optionalString(scan.result) }
+            w.optionalInt(vt.positives)
+            w.optionalInt(vt.total)
+        } else {
+            w.uint(0)
+        }
+        return w.bytes
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> ReportRecord {
+        var rd = ByteReader(bytes: bytes)
+        guard try rd.byte() == version else { throw DecodeError(description: "record encoding version is not \(version)") }
+        var r = ReportRecord()
+        switch try rd.uint() {
+        case 0: r.dialect = .cuckoo
+        case 1: r.dialect = .cape
+        default: throw DecodeError(description: "unknown report dialect")
+        }
+        r.fileSize = try rd.optionalInt()
+        r.fileType = try rd.optionalString()
+        r.fileName = try rd.optionalString()
+        r.md5 = try rd.optionalString()
+        r.sha256 = try rd.optionalString()
+        for _ in 0..<(try rd.count()) {
+            r.imports.append(ImportedLibrary(dll: try rd.string(), functions: try rd.strings()))
+        }
+        r.importedDLLCount = try rd.optionalInt()
+        r.peTimestamp = try rd.optionalInt()
+        for _ in 0..<(try rd.count()) { r.versionInfo.append(NameValue(name: try rd.string(), value: try rd.string())) }
+        r.resourceLanguages = try rd.strings()
+        r.peidSignatures = try rd.strings()
+        r.isSigned = try rd.uint() != 0
+        for _ in 0..<(try rd.count()) {
+            let name = try rd.string()
+            guard let op = FileOperation(rawValue: name) else { throw DecodeError(description: "unknown file operation") }
+            r.files[op] = try rd.strings()
+        }
+        r.registryWritten = try rd.strings()
+        r.registryDeleted = try rd.strings()
+        r.mutexes = try rd.strings()
+        r.dllsLoaded = try rd.strings()
+        r.processNames = try rd.strings()
+        r.executedCommands = try rd.strings()
+        r.resolvedAPIs = try rd.strings()
+        let apiCount = try rd.count()
+        r.apiCounts.reserveCapacity(apiCount)
+        for _ in 0..<apiCount { r.apiCounts[try rd.string()] = try rd.int() }
+        r.tcpDestinations = try rd.strings()
+        r.udpDestinations = try rd.strings()
+        r.dnsRequests = try rd.strings()
+        r.dnsAnswers = try rd.strings()
+        r.httpHosts = try rd.strings()
+        for _ in 0..<(try rd.count()) { r.signatures.append(Signature(name: try rd.string(), description: try rd.string())) }
+        if try rd.uint() != 0 {
+            var vt = VirusTotalResults()
+            vt.notScanned = try rd.uint() != 0
+            for _ in 0..<(try rd.count()) {
+                vt.scans.append(EngineResult(engine: try rd.string(), detected: try rd.uint() != 0, result: try rd.optionalString()))
+            }
+            vt.positives = try rd.optionalInt()
+            vt.total = try rd.optionalInt()
+            r.virusTotal = vt
+        }
+        guard rd.position == bytes.count else { throw DecodeError(description: "trailing bytes after the record") }
+        return r
+    }
+}
+
+/// Appends varints, strings and little-endian numbers to a byte array.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func uint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func int(_ v: Int) { uint(UInt64(bitPattern: Int64((v << 1) ^ (v >> 63)))) }
+
+    mutating func optionalInt(_ v: Int?) {
+        if let v { uint(1); int(v) } else { uint(0) }
+    }
+
+    mutating func string(_ s: String) {
+        uint(UInt64(s.utf8.count))
+        bytes.append(contentsOf: s.utf8)
+    }
+
+    mutating func optionalString(_ s: String?) {
+        guard let s else { uint(0); return }
+        uint(UInt64(s.utf8.count) + 1)
+        bytes.append(contentsOf: s.utf8)
+    }
+
+    mutating func strings(_ list: [String]) {
+        uint(UInt64(list.count))
+        for s in list { string(s) }
+    }
+}
+
+/// Reads what `ByteWriter` wrote, checking every length against the bytes left.
+struct ByteReader {
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
+
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    mutating func byte() throws(RecordCoding.DecodeError) -> UInt8 {
+        guard position < bytes.count else { throw RecordCoding.DecodeError(description: "record is truncated") }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func uint() throws(RecordCoding.DecodeError) -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try byte()
+            guard shift < 64 else { throw RecordCoding.DecodeError(description: "varint too long") }
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return v }
+            shift += 7
+        }
+    }
+
+    mutating func int() throws(RecordCoding.DecodeError) -> Int {
+        let u = try uint()
+        return Int(Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))))
+    }
+
+    /// A list length, refused when it could not fit in the bytes left (every item takes a byte).
+    mutating func count() throws(RecordCoding.DecodeError) -> Int {
+        let n = try uint()
+        guard n <= UInt64(bytes.count - position) else { throw RecordCoding.DecodeError(description: "record is truncated") }
+        return Int(n)
+    }
+
+    mutating func optionalInt() throws(RecordCoding.DecodeError) -> Int? {
+        try uint() == 0 ? nil : try int()
+    }
+
+    mutating func string() throws(RecordCoding.DecodeError) -> String {
+        let n = try count()
+        defer { position += n }
+        return text(position, n)
+    }
+
+    mutating func optionalString() throws(RecordCoding.DecodeError) -> String? {
+        let n = try count()
+        guard n > 0 else { return nil }
+        guard n - 1 <= bytes.count - position else { throw RecordCoding.DecodeError(description: "record is truncated") }
+        defer { position += n - 1 }
+        return text(position, n - 1)
+    }
+
+    /// Typed UTF-8 buffers take String's fast contiguous path.
+    private func text(_ start: Int, _ count: Int) -> String {
+        guard count > 0 else { return "" }
+        let base = bytes.baseAddress!.advanced(by: start).assumingMemoryBound(to: UInt8.self)
+        return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
+    }
+
+    mutating func strings() throws(RecordCoding.DecodeError) -> [String] {
+        let n = try count()
+        var out: [String] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try string()) }
+        return out
+    }
+}

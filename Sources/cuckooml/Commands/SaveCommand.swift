@@ -1,0 +1,55 @@
+import CuckooML
+
+/// `save DIR [in-place]`: annotated copies of the loaded reports, with each sample's clustering in
+/// `info.clustering`.
+struct SaveCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "save",
+        summary: "Write copies of the loaded reports with their clustering in info.clustering",
+        discussion: """
+            Each loaded report is copied into DIR (created if missing) with
+            info.clustering.hdbscan = {clusterID, clusterProbability, outlierScore, min_samples,
+            min_cluster_size} (and info.clustering.dbscan = {clusterID, eps, min_samples} after a DBSCAN
+            run); the rest of the report is copied byte for byte. Reports are streamed, never held in
+            memory; every file is written atomically. NaN and Infinity (in the report or in the values)
+            are written as null, so the copies are strict JSON. A malformed report is reported and the
+            others are still written. The source reports are never overwritten unless in-place is given.
+            """,
+        arguments: [
+            .positional("dir", .path, help: "directory for the copies"),
+            .flag("in-place", help: "allow overwriting the loaded reports themselves"),
+        ],
+        examples: ["save annotated", "save reports in-place"])
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        let dir = try arguments.required("dir")
+        guard !context.session.isEmpty else { throw ShellError.failed("nothing to save: no samples are loaded") }
+        let summary: ReportSaveSummary
+        do {
+            summary = try ReportWriter.save(context.session, to: dir, inPlace: arguments.has("in-place"), control: context.control)
+        } catch let error as ReportWriter.Refusal {
+            throw ShellError.failed(error.description)
+        } catch let error as OutputError {
+            throw ShellError.failed(escapeForTerminal(error.description))
+        }
+        for failure in summary.failures {
+            context.note("warning: \(escapeForTerminal(failure.sample)): \(failure.reason)")
+        }
+        if !summary.skipped.isEmpty {
+            context.note("note: \(summary.skipped.count) imported rows have no report to copy")
+        }
+        var text = "wrote \(summary.written.count) report\(summary.written.count == 1 ? "" : "s") to \(escapeForTerminal(dir))"
+        if !summary.failures.isEmpty { text += "; \(summary.failures.count) failed" }
+        if summary.nullsWritten > 0 { text += "; \(summary.nullsWritten) NaN/Infinity written as null" }
+        let json: JSONValue = [
+            "directory": .string(dir),
+            "written": .int(summary.written.count),
+            "files": JSONValue(summary.written),
+            "failed": .array(summary.failures.map { ["sample": .string($0.sample), "error": .string($0.reason)] }),
+            "skipped": JSONValue(summary.skipped),
+            "bytes_read": .int(summary.bytesRead),
+            "nulls_written": .int(summary.nullsWritten),
+        ]
+        return CommandOutput(text: text, json: json)
+    }
+}

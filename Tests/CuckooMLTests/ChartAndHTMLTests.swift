@@ -1,0 +1,106 @@
+#if canImport(FoundationXML)
+import Foundation
+import FoundationXML
+#else
+import Foundation
+#endif
+import Testing
+@testable import CuckooML
+
+/// Checks XML well-formedness with the platform's XML parser (tests only; the library writes text).
+private final class WellFormedness: NSObject, XMLParserDelegate {
+    var elements = 0
+    var text = ""
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        elements += 1
+    }
+    func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+
+    static func check(_ document: String) -> (ok: Bool, elements: Int, text: String, error: String) {
+        let parser = XMLParser(data: Data(document.utf8))
+        let delegate = WellFormedness()
+        parser.delegate = delegate
+        let ok = parser.parse()
+        return (ok, delegate.elements, delegate.text, parser.parserError.map { "\($0)" } ?? "")
+    }
+}
+
+@Suite struct ChartAndHTMLTests {
+    static let hostile = "<script>alert('x')</script> & \"q\" \u{1B}]0;t\u{07}\u{0}\u{202E}gpj"
+
+    static func session() -> Session {
+        var session = Session()
+        let ids = (0..<9).map { "s\($0)" }
+        session.upsert(ids.map { Sample(id: $0, path: "/r/\($0).json", reportSize: 100, record: nil) })
+        session.labels = ["s0": SampleLabel(family: "zbot", votes: 9, source: .virusTotal),
+                          "s1": SampleLabel(family: "zbot", votes: 9, source: .virusTotal),
+                          "s2": SampleLabel(family: hostile, votes: 3, source: .virusTotal),
+                          "s3": .none, "s4": SampleLabel(family: "zbot", votes: 1, source: .virusTotal)]
+        session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2),
+                                        labels: [0, 0, 1, 1, -1, 0, 1, -1, 0],
+                                        probabilities: [1, 0.5, 1, 1, 0, 0.25, 0.75, 0, 1],
+                                        outlierScores: [Double](repeating: 0.1, count: 9),
+                                        persistence: [0.4, 0.2], condensedTree: [], coreDistances: [])
+        var matrix = SparseMatrix(columnCount: 3)
+        for i in 0..<9 { matrix.appendRow(i % 2 == 0 ? [(0, 1.0), (2, 1.0)] : [(1, 1.0)]) }
+        session.features = FeatureSet(configuration: .full, names: [":win:a", hostile, ":count:x"], matrix: matrix)
+        return session
+    }
+
+    @Test func labelCountsPerCluster() {
+        let table = ClusterLabelCounts(session: Self.session())!
+        #expect(table.clusters == [-1, 0, 1])
+        #expect(table.labels == [ClusterLabelCounts.unlabelled, "zbot", Self.hostile, "none"])
+        #expect(table.counts == [[1, 1, 0, 0], [2, 2, 0, 0], [1, 0, 1, 1]])
+        #expect(table.counts(forRow: 1).map(\.label) == [ClusterLabelCounts.unlabelled, "zbot"])
+    }
+
+    @Test func escapingDropsControlsAndEncodesMarkup() {
+        #expect(escapeForMarkup(Self.hostile) == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot; ]0;tgpj")
+        #expect(escapeForMarkup("é ü 😀") == "é ü 😀")
+    }
+
+    @Test func chartsAreWellFormedSVGWithTitles() throws {
+        let table = ClusterLabelCounts(session: Self.session())!
+        let charts = SVGCharts.labelCharts(table)
+        #expect(charts.map(\.fileName) == ["overview.svg", "noise.svg", "cluster-0.svg", "cluster-1.svg"])
+        #expect(charts[3].image.title == "cluster 1: label counts")
+        #expect(charts[1].image.title == "noise: label counts")
+        for chart in charts {
+            let result = WellFormedness.check(chart.image.document)
+            #expect(result.ok, "\(chart.fileName): \(result.error)")
+            #expect(!chart.image.document.contains("<script"))
+            #expect(!chart.image.document.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
+        }
+        // Three bars for cluster 1, each with its count.
+        let bars = charts[3].image.markup.components(separatedBy: "<rect").count - 2
+        #expect(bars == 3)
+        #expect(WellFormedness.check(charts[3].image.document).text.contains("cluster 1: label counts"))
+        // The heat map has one cell per cluster × label.
+        #expect(charts[0].image.markup.components(separatedBy: "<rect").count - 2 == 3 * 4)
+
+        let dir = OutputFixtures.temporaryDirectory() + "/plots"
+        let written = try SVGCharts.writeLabelCharts(table, to: dir)
+        #expect(TestSupport.listDirectory(dir) == ["cluster-0.svg", "cluster-1.svg", "noise.svg", "overview.svg"])
+        #expect(try TestSupport.readText(written[0]) == charts[0].image.document)
+    }
+
+    @Test func htmlReportIsSelfContainedAndEscaped() {
+        var report = HTMLReport.forSession(Self.session(),
+                                           metrics: HTMLReport.Table(header: ["metric", "value"], rows: [["ari", "0.5"], [Self.hostile, "1"]], numericColumns: [1]),
+                                           anomalies: HTMLReport.Table(header: ["sample", "kind"], rows: [["s4", "noise"]]))
+        #expect(report.sections.map(\.heading) == ["Inputs", "Feature space", "Clustering", "Metrics", "Labels per cluster", "Anomalies"])
+        report.sections.append(.table("Extra", HTMLReport.Table(header: ["a"], rows: [["<b>"]])))
+        let html = report.render()
+        let result = WellFormedness.check(html)
+        #expect(result.ok, "\(result.error)")
+        #expect(!html.contains("<script"))
+        #expect(html.contains("&lt;b&gt;"))
+        #expect(!html.contains("http://") || !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http"),
+                "no external resources")
+        #expect(!html.contains("src=") && !html.contains("<link"))
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 4)
+        #expect(result.text.contains("cluster 0: label counts"))
+        #expect(!html.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x202E })
+    }
+}

@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSQLite
+import Testing
+@testable import CuckooML
+
+/// Field-by-field session comparison (Session and the results are not Equatable; NaN equals NaN here).
+func sameSession(_ a: Session, _ b: Session) -> Bool {
+    func same(_ x: [Double], _ y: [Double]) -> Bool {
+        x.count == y.count && zip(x, y).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+    }
+    guard a.samples == b.samples, a.index == b.index, a.features == b.features,
+          a.featureConfiguration == b.featureConfiguration, a.labels == b.labels, a.settings == b.settings else { return false }
+    switch (a.hdbscan, b.hdbscan) {
+    case (nil, nil): break
+    case let (x?, y?):
+        guard x.parameters == y.parameters, x.labels == y.labels, same(x.probabilities, y.probabilities),
+              same(x.outlierScores, y.outlierScores), same(x.persistence, y.persistence),
+              x.condensedTree.count == y.condensedTree.count,
+              zip(x.condensedTree, y.condensedTree).allSatisfy({ $0.parent == $1.parent && $0.child == $1.child && $0.childSize == $1.childSize && ($0.lambda == $1.lambda) }),
+              same(x.coreDistances, y.coreDistances) else { return false }
+    default: return false
+    }
+    switch (a.dbscan, b.dbscan) {
+    case (nil, nil): return true
+    case let (x?, y?): return x.parameters == y.parameters && x.labels == y.labels && x.isCore == y.isCore
+    default: return false
+    }
+}
+
+enum SessionFixtures {
+    static func record(_ i: Int) -> ReportRecord {
+        var r = ReportRecord()
+        r.dialect = i % 2 == 0 ? .cuckoo : .cape
+        r.fileSize = 1000 + i
+        r.fileType = i % 3 == 0 ? nil : "PE32 executable (GUI) Intel 80386, for MS Windows"
+        r.fileName = "sample_\(i).exe"
+        r.md5 = String(repeating: "a", count: 32)
+        r.sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        r.imports = [ImportedLibrary(dll: "KERNEL32.dll", functions: ["CreateFileW", "ExitProcess"]), ImportedLibrary(dll: "user32.dll", functions: [])]
+        r.importedDLLCount = 2
+        r.peTimestamp = i % 4 == 0 ? nil : -86400 * i
+        r.versionInfo = [NameValue(name: "CompanyName", value: "Ünïcødé \u{202E}gpj.exe")]
+        r.resourceLanguages = ["LANG_ENGLISH"]
+        r.peidSignatures = []
+        r.isSigned = i % 5 == 0
+        r.files = [.read: ["C:\\a.txt"], .written: ["C:\\b.txt", ""], .deleted: []]
+        r.registryWritten = ["HKEY_CURRENT_USER\\Software\\x"]
+        r.mutexes = ["Global\\m\u{0}x"]
+        r.dllsLoaded = ["ntdll.dll"]
+        r.processNames = ["a.exe"]
+        r.executedCommands = ["cmd /c \"echo\""]
+        r.resolvedAPIs = ["kernel32.dll.Sleep"]
+        r.apiCounts = ["NtClose": 12, "LdrLoadDll": i, "Negative": -1]
+        r.tcpDestinations = ["10.0.0.1:80"]
+        r.dnsRequests = ["evil.example"]
+        r.signatures = [Signature(name: "antivm", description: "Detects VMs")]
+        if i % 3 != 1 {
+            var vt = VirusTotalResults()
+            vt.notScanned = i % 3 == 2
+            vt.scans = [EngineResult(engine: "Kaspersky", detected: true, result: "Trojan.Win32.Zbot"), EngineResult(engine: "ESET", detected: false, result: nil)]
+            vt.positives = 1
+            vt.total = 57
+            r.virusTotal = vt
+        }
+        return r
+    }
+
+    /// A session with every part filled in: samples (one imported row), records, features, labels,
+    /// both clusterings and non-default settings.
+    static func full(samples n: Int = 7) -> Session {
+        var session = Session()
+        session.upsert((0..<n).map { i in
+            Sample(id: i == 1 ? "row'; DROP TABLE samples;--" : "sample\(i)", path: i == 1 ? nil : "/reports/s\(i).json",
+                   reportSize: 12345 + i, record: i == 1 ? nil : record(i))
+        })
+        var matrix = SparseMatrix(columnCount: 4)
+        for i in 0..<n {
+            matrix.appendRow(i % 2 == 0 ? [(0, 1.0), (2, 1.0)] : i == 3 ? [] : [(1, 2.5), (3, -0.125)])
+        }
+        session.featureConfiguration = FeatureConfiguration(kind: .full, groups: [.win, .file, .count], importFunctions: true,
+                                                            minimumCoverage: 0.1, maximumCoverage: nil)
+        session.features = FeatureSet(configuration: .simple, names: [":win:CreateFileW", ":count:mutex", "sig", "é"], matrix: matrix)
+        session.labels = ["sample0": SampleLabel(family: "zbot", votes: 12, source: .virusTotal),
+                          "sample2": .none,
+                          "gone": SampleLabel(family: "x", votes: 0, source: .external)]
+        session.hdbscan = HDBSCANResult(
+            parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 3, metric: .jaccard, selection: .leaf,
+                                          epsilon: 0.25, alpha: 1.5, allowSingleCluster: true, deduplicate: true),
+            labels: (0..<n).map { $0 % 3 - 1 },
+            probabilities: (0..<n).map { $0 == 2 ? .nan : 1 / Double($0 + 1) },
+            outlierScores: (0..<n).map { Double($0) / 7 },
+            persistence: [0.1, .infinity, 0.3],
+            condensedTree: [CondensedTreeRow(parent: n, child: n + 1, lambda: 0.5, childSize: 3),
+                            CondensedTreeRow(parent: n, child: 0, lambda: .infinity, childSize: 1)],
+            coreDistances: (0..<n).map { Double($0) * 0.1 })
+        session.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 0.3, minSamples: 2, metric: .cosine),
+                                      labels: (0..<n).map { $0 % 2 == 0 ? 0 : -1 }, isCore: (0..<n).map { $0 == 0 })
+        session.settings.threads = 3
+        session.settings.color = false
+        session.settings.ignoredLabels = ["none", "x"]
+        return session
+    }
+}
+
+@Suite struct SessionStoreTests {
+    @Test func recordCodingRoundTrips() throws {
+        for i in 0..<6 {
+            let r = SessionFixtures.record(i)
+            let bytes = RecordCoding.encode(r)
+            let back = try bytes.withUnsafeBytes { try RecordCoding.decode($0) }
+            #expect(back == r)
+            // Every truncation is an error, never a crash.
+            for cut in stride(from: 0, to: bytes.count, by: 7) {
+                #expect(throws: RecordCoding.DecodeError.self) { try bytes[0..<cut].withUnsafeBytes { try RecordCoding.decode($0) } }
+            }
+        }
+        #expect(try RecordCoding.encode(ReportRecord()).withUnsafeBytes { try RecordCoding.decode($0) } == ReportRecord())
+    }
+
+    @Test func saveAndOpenRoundTripTheWholeSession() throws {
+        let dir = OutputFixtures.temporaryDirectory()
+        let session = SessionFixtures.full()
+        try SessionStore.save(session, to: dir + "/s.cml")
+        let back = try SessionStore.open(dir + "/s.cml")
+        #expect(sameSession(session, back))
+        #expect(TestSupport.listDirectory(dir) == ["s.cml"], "no temporary file left behind")
+        // Saving over an existing session replaces it.
+        var smaller = Session()
+        smaller.upsert([Sample(id: "only", path: nil, reportSize: 0, record: nil)])
+        try SessionStore.save(smaller, to: dir + "/s.cml")
+        #expect(sameSession(try SessionStore.open(dir + "/s.cml"), smaller))
+        try SessionStore.save(Session(), to: dir + "/empty.cml")
+        #expect(sameSession(try SessionStore.open(dir + "/empty.cml"), Session()))
+    }
+
+    @Test func theFileAnswersTheIssuesQuery() throws {
+        let dir = OutputFixtures.temporaryDirectory()
+        try SessionStore.save(SessionFixtures.full(), to: dir + "/s.cml")
+        let db = try SQLiteDatabase(path: dir + "/s.cml", readOnly: true)
+        let q = try db.prepare("SELECT sample, label FROM membership JOIN labels USING(sample) WHERE algorithm = 'hdbscan' AND cluster = -1 ORDER BY sample")
+        var rows: [String] = []
+        while try q.step() { rows.append("\(q.string(0)!)=\(q.string(1)!)") }
+        #expect(rows == ["sample0=zbot"])
+        #expect(try db.integer("SELECT size FROM clusters WHERE algorithm = 'hdbscan' AND cluster = 0") == 2)
+        #expect(try db.integer("SELECT json_extract(parameters, '$.min_cluster_size') FROM clusterings WHERE algorithm = 'hdbscan'") == 3)
+        #expect(try db.integer("PRAGMA user_version") == SessionStore.schemaVersion)
+    }
+
+    private func expectRejected(_ path: String, _ fragment: String) {
+        do {
+            _ = try SessionStore.open(path)
+            Issue.record("opened \(path)")
+        } catch {
+            #expect(error.reason.contains(fragment), "\(error)")
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func corruptForeignAndNewerFilesAreRejected() throws {
+        let dir = OutputFixtures.temporaryDirectory()
+        expectRejected(dir + "/missing.cml", "cannot read")
+        expectRejected(dir, "is a directory")
+        try OutputFixtures.write("{\"not\": \"sqlite\"}" + String(repeating: "x", count: 5000), to: dir + "/text.cml")
+        expectRejected(dir + "/text.cml", "not a SQLite database")
+
+        // A SQLite database of another application.
+        do {
+            let db = try SQLiteDatabase(path: dir + "/foreign.db", readOnly: false)
+            try db.execute("CREATE TABLE t(x); INSERT INTO t VALUES(1);")
+        }
+        expectRejected(dir + "/foreign.db", "not a cuckooml session")
+
+        // A newer schema version.
+        try SessionStore.save(SessionFixtures.full(), to: dir + "/newer.cml")
+        do {
+            let db = try SQLiteDatabase(path: dir + "/newer.cml", readOnly: false)
+            try db.execute("PRAGMA user_version = 99")
+        }
+        expectRejected(dir + "/newer.cml", "newer")
+
+        // Damaged content: a truncated file, and rows that break the session's invariants.
+        try SessionStore.save(SessionFixtures.full(samples: 400), to: dir + "/whole.cml")
+        let bytes = try TestSupport.readFile(dir + "/whole.cml")
+        try AtomicFileWriter.write(String(decoding: bytes.prefix(bytes.count / 2), as: UTF8.self), to: dir + "/half.cml")
+        var half = bytes.prefix(bytes.count / 2)
+        let fd = open(dir + "/half.cml", O_WRONLY | O_TRUNC)
+        _ = half.withUnsafeMutableBytes { write(fd, $0.baseAddress!, $0.count) }
+        close(fd)
+        expectRejected(dir + "/half.cml", "corrupt")
+
+        try SessionStore.save(SessionFixtures.full(), to: dir + "/bad.cml")
+        do {
+            let db = try SQLiteDatabase(path: dir + "/bad.cml", readOnly: false)
+            try db.execute("DELETE FROM membership WHERE row = 3 AND algorithm = 'hdbscan'")
+        }
+        expectRejected(dir + "/bad.cml", "membership")
+        try SessionStore.save(SessionFixtures.full(), to: dir + "/bad2.cml")
+        do {
+            let db = try SQLiteDatabase(path: dir + "/bad2.cml", readOnly: false)
+            try db.execute("UPDATE sample_features SET indices = x'0900000001000000' WHERE row = 0")
+            try db.execute("UPDATE samples SET record = x'01020304' WHERE row = 2")
+        }
+        expectRejected(dir + "/bad2.cml", "corrupt")
+    }
+
+    /// 10 000 samples with ~40 features each: the reopen time is printed, not asserted.
+    @Test func tenThousandSamplesReopenQuickly() throws {
+        let n = TestSupport.heavy ? 10_000 : 2_000
+        var session = Session()
+        let record = SessionFixtures.record(0)
+        session.upsert((0..<n).map { Sample(id: "s\($0)", path: "/r/s\($0).json", reportSize: 100_000, record: record) })
+        var matrix = SparseMatrix(columnCount: 2000)
+        for i in 0..<n {
+            matrix.appendRow((0..<40).map { (Int32(($0 * 47 + i) % 50 + $0 * 50), 1.0) })
+        }
+        session.features = FeatureSet(configuration: .full, names: (0..<2000).map { ":win:api\($0)" }, matrix: matrix)
+        for i in 0..<n { session.labels["s\(i)"] = SampleLabel(family: "f\(i % 20)", votes: 5, source: .virusTotal) }
+        session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 6),
+                                        labels: (0..<n).map { $0 % 50 - 1 }, probabilities: [Double](repeating: 0.5, count: n),
+                                        outlierScores: [Double](repeating: 0.1, count: n), persistence: [Double](repeating: 0.2, count: 49),
+                                        condensedTree: (0..<(2 * n)).map { CondensedTreeRow(parent: n, child: $0, lambda: 1, childSize: 1) },
+                                        coreDistances: [Double](repeating: 1, count: n))
+        let dir = OutputFixtures.temporaryDirectory()
+        var start = timespec(), end = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        try SessionStore.save(session, to: dir + "/big.cml")
+        clock_gettime(CLOCK_MONOTONIC, &end)
+        let saveSeconds = Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        let back = try SessionStore.open(dir + "/big.cml")
+        clock_gettime(CLOCK_MONOTONIC, &end)
+        let openSeconds = Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
+        #expect(sameSession(session, back))
+        print("session store: \(n) samples, save \(fixed(saveSeconds, 3)) s, open \(fixed(openSeconds, 3)) s")
+    }
+}
