@@ -56,6 +56,11 @@ enum SessionFixtures {
         r.tcpDestinations = ["10.0.0.1:80"]
         r.dnsRequests = ["evil.example"]
         r.signatures = [Signature(name: "antivm", description: "Detects VMs")]
+        r.analyzerVersion = i % 2 == 0 ? "2.0-dev" : nil
+        r.resourceSublanguages = ["SUBLANG_ENGLISH_US"]
+        r.registryOpened = ["HKEY_LOCAL_MACHINE\\System"]
+        r.httpRequests = [HTTPRequest(host: "evil.example", port: i % 2 == 0 ? 80 : nil, method: "GET", uri: "/gate.php")]
+        r.hosts = ["10.0.0.1"]
         if i % 3 != 1 {
             var vt = VirusTotalResults()
             vt.notScanned = i % 3 == 2

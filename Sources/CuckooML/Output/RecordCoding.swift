@@ -17,6 +17,7 @@ enum RecordCoding {
         var w = ByteWriter()
         w.bytes.append(version)
         w.uint(r.dialect == .cuckoo ? 0 : 1)
+        w.optionalString(r.analyzerVersion)
         w.optionalInt(r.fileSize)
         w.optionalString(r.fileType)
         w.optionalString(r.fileName)
@@ -32,16 +33,22 @@ enum RecordCoding {
         w.uint(UInt64(r.versionInfo.count))
         for pair in r.versionInfo { w.string(pair.name); w.string(pair.value) }
         w.strings(r.resourceLanguages)
+        w.strings(r.resourceSublanguages)
         w.strings(r.peidSignatures)
         w.uint(r.isSigned ? 1 : 0)
         let operations = FileOperation.allCases.filter { r.files[$0] != nil }
         w.uint(UInt64(operations.count))
         for op in operations { w.string(op.rawValue); w.strings(r.files[op]!) }
-        for list in [r.registryWritten, r.registryDeleted, r.mutexes, r.dllsLoaded, r.processNames,
+        for list in [r.registryWritten, r.registryDeleted, r.registryOpened, r.mutexes, r.dllsLoaded, r.processNames,
                      r.executedCommands, r.resolvedAPIs] { w.strings(list) }
         w.uint(UInt64(r.apiCounts.count))
         for (name, count) in r.apiCounts.sorted(by: { $0.key < $1.key }) { w.string(name); w.int(count) }
         for list in [r.tcpDestinations, r.udpDestinations, r.dnsRequests, r.dnsAnswers, r.httpHosts] { w.strings(list) }
+        w.uint(UInt64(r.httpRequests.count))
+        for request in r.httpRequests {
+            w.string(request.host); w.optionalInt(request.port); w.optionalString(request.method); w.optionalString(request.uri)
+        }
+        w.strings(r.hosts)
         w.uint(UInt64(r.signatures.count))
         for s in r.signatures { w.string(s.name); w.string(s.description) }
         if let vt = r.virusTotal {
@@ -66,6 +73,7 @@ enum RecordCoding {
         case 1: r.dialect = .cape
         default: throw DecodeError(description: "unknown report dialect")
         }
+        r.analyzerVersion = try rd.optionalString()
         r.fileSize = try rd.optionalInt()
         r.fileType = try rd.optionalString()
         r.fileName = try rd.optionalString()
@@ -78,6 +86,7 @@ enum RecordCoding {
         r.peTimestamp = try rd.optionalInt()
         for _ in 0..<(try rd.count()) { r.versionInfo.append(NameValue(name: try rd.string(), value: try rd.string())) }
         r.resourceLanguages = try rd.strings()
+        r.resourceSublanguages = try rd.strings()
         r.peidSignatures = try rd.strings()
         r.isSigned = try rd.uint() != 0
         for _ in 0..<(try rd.count()) {
@@ -87,6 +96,7 @@ enum RecordCoding {
         }
         r.registryWritten = try rd.strings()
         r.registryDeleted = try rd.strings()
+        r.registryOpened = try rd.strings()
         r.mutexes = try rd.strings()
         r.dllsLoaded = try rd.strings()
         r.processNames = try rd.strings()
@@ -100,6 +110,11 @@ enum RecordCoding {
         r.dnsRequests = try rd.strings()
         r.dnsAnswers = try rd.strings()
         r.httpHosts = try rd.strings()
+        for _ in 0..<(try rd.count()) {
+            r.httpRequests.append(HTTPRequest(host: try rd.string(), port: try rd.optionalInt(),
+                                              method: try rd.optionalString(), uri: try rd.optionalString()))
+        }
+        r.hosts = try rd.strings()
         for _ in 0..<(try rd.count()) { r.signatures.append(Signature(name: try rd.string(), description: try rd.string())) }
         if try rd.uint() != 0 {
             var vt = VirusTotalResults()
