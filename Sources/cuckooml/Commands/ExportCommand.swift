@@ -1,0 +1,22 @@
+import CuckooML
+
+/// `export ...`: writes session data for other tools. Subcommands plug in here.
+struct ExportCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "export",
+        summary: "Write features or labels to a file for other tools",
+        examples: ["export features features.csv", "export features features.svmlight", "export labels labels.csv"])
+
+    static let subcommands: [any ShellCommand.Type] = [ExportFeaturesCommand.self, ExportLabelsCommand.self]
+    static let runsWithoutSubcommand = false
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        throw ShellError.usage("export needs a subcommand")
+    }
+}
+
+/// Turns a library write error into a one-line shell failure.
+func exportFailure(_ error: any Error) -> Error {
+    if error is Interrupted { return error }
+    return ShellError.failed(escapeForTerminal("\(error)"))
+}
