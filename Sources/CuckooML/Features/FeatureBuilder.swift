@@ -1,8 +1,8 @@
 /// Builds the session's sparse feature matrix from report records.
 ///
 /// Columns are found with one dictionary (name → provisional id, in first-seen order) while rows are
-/// collected as provisional ids; at the end the names are sorted (byte order, so the space is the same
-/// whatever the load order) and every row is remapped once. Rows are kept in chunks that are released
+/// collected as provisional ids; at the end the names are sorted (so the space is the same whatever
+/// the load order) and every row is remapped once. Rows are kept in chunks that are released
 /// as they are copied into the matrix, so the peak stays near one copy of the non-zeros: 100 000
 /// samples × a few thousand non-zeros each, over a million distinct names, fit in a few GB.
 /// Time is O(total non-zeros · log(non-zeros per row) + columns · log columns).
@@ -17,14 +17,16 @@ public enum FeatureBuilder {
         let chunkSize = 1024
         var chunks: [(rowStart: [Int], columns: [Int32], values: [Double])] = []
         var current: (rowStart: [Int], columns: [Int32], values: [Double]) = ([0], [], [])
-        var rowScratch: [Int32: Double] = [:]
+        // Where each column last appeared (row, position), so repeated names overwrite without hashing.
+        var markRow: [Int32] = []
+        var markPosition: [Int] = []
 
         for (i, sample) in samples.enumerated() {
             if i % 256 == 0 {
                 try control.checkCancellation()
                 control.report(Progress(phase: "features", done: i, total: samples.count))
             }
-            rowScratch.removeAll(keepingCapacity: true)
+            let row = Int32(truncatingIfNeeded: i)
             if let record = sample.record {
                 extractor.extract(record) { name, value in
                     let id: Int32
@@ -34,13 +36,19 @@ public enum FeatureBuilder {
                         id = Int32(names.count)
                         vocabulary[name] = id
                         names.append(name)
+                        markRow.append(-1)
+                        markPosition.append(0)
                     }
-                    rowScratch[id] = value
+                    let column = Int(id)
+                    if markRow[column] == row {
+                        current.values[markPosition[column]] = value
+                    } else {
+                        markRow[column] = row
+                        markPosition[column] = current.columns.count
+                        current.columns.append(id)
+                        current.values.append(value)
+                    }
                 }
-            }
-            for (id, value) in rowScratch where value != 0 {
-                current.columns.append(id)
-                current.values.append(value)
             }
             current.rowStart.append(current.columns.count)
             if current.rowStart.count - 1 == chunkSize {
@@ -51,8 +59,11 @@ public enum FeatureBuilder {
         if current.rowStart.count > 1 { chunks.append(current) }
         vocabulary = [:]
 
-        // Sorted names and the provisional id → final column map.
-        let order = names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
+        markRow = []
+        markPosition = []
+        // Sorted names (String order: byte order for ASCII, deterministic for all) and the
+        // provisional id → final column map.
+        let order = names.indices.sorted { names[$0] < names[$1] }
         var remap = [Int32](repeating: 0, count: names.count)
         for (column, old) in order.enumerated() { remap[old] = Int32(column) }
         let sortedNames = order.map { names[$0] }
@@ -70,7 +81,7 @@ public enum FeatureBuilder {
                     entries.append((remap[Int(chunk.columns[k])], chunk.values[k]))
                 }
                 entries.sort { $0.0 < $1.0 }
-                matrix.appendRow(entries)
+                matrix.appendRow(entries.lazy.filter { $0.1 != 0 })
             }
         }
         control.report(Progress(phase: "features", done: samples.count, total: samples.count))

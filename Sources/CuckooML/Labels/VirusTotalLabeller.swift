@@ -9,21 +9,48 @@ public enum VirusTotalLabeller {
     public static let minimumVotes = 5
 
     public static func label(_ results: VirusTotalResults?) -> SampleLabel {
+        var cache = FamilyCache()
+        return label(results, cache: &cache)
+    }
+
+    /// As `label(_:)`, reusing family tokens already worked out for the same result strings: engines
+    /// repeat the same names across a corpus, so labelling many reports with one cache normalises
+    /// each distinct string once.
+    public static func label(_ results: VirusTotalResults?, cache: inout FamilyCache) -> SampleLabel {
         guard let results, !results.notScanned else { return .none }
-        return label(detections: results.scans.map { $0.result })
+        return label(detections: results.scans.map { $0.result }, cache: &cache)
     }
 
     /// The label for a list of engine result strings (nil for engines that found nothing).
     public static func label(detections: [String?]) -> SampleLabel {
+        var cache = FamilyCache()
+        return label(detections: detections, cache: &cache)
+    }
+
+    public static func label(detections: [String?], cache: inout FamilyCache) -> SampleLabel {
         var votes: [String: Int] = [:]
         for result in detections {
             guard let result, !result.isEmpty else { continue }
             var seen = Set<String>()
-            for family in VirusTotalNormaliser.normalise(result).family where seen.insert(family).inserted {
+            for family in cache.families(of: result) where seen.insert(family).inserted {
                 votes[family, default: 0] += 1
             }
         }
         return pick(votes)
+    }
+
+    /// Family tokens by result string, filled as results are normalised (bounded in size).
+    public struct FamilyCache: Sendable {
+        private var families: [String: [String]] = [:]
+        public init() {}
+
+        public mutating func families(of result: String) -> [String] {
+            if let known = families[result] { return known }
+            let found = VirusTotalNormaliser.normalise(result).family
+            if families.count >= 1 << 20 { families.removeAll(keepingCapacity: true) }
+            families[result] = found
+            return found
+        }
     }
 
     /// The most-voted family with the alphabetical tie-break, or `none` below the threshold.

@@ -185,7 +185,8 @@ public enum VirusTotalNormaliser {
     /// `compare_platforms`: the first name the token starts with or that starts with the token, else
     /// the first name inside the token.
     static func matchPlatform(_ names: [Token], _ token: Token) -> Token? {
-        for name in names where hasPrefix(token, name) || hasPrefix(name, token) { return name }
+        guard let first = token.first else { return nil }
+        for name in names where name[0] == first && (hasPrefix(token, name) || hasPrefix(name, token)) { return name }
         for name in names where contains(token, name) { return name }
         return nil
     }

@@ -1,8 +1,10 @@
 /// Keeping features and labels in step with the loaded samples (`load` calls both after `upsert`).
 extension Session {
     /// Rebuilds the feature matrix from the samples' records with `featureConfiguration`. The old
-    /// clusterings no longer describe the new matrix, so they are dropped.
+    /// clusterings no longer describe the new matrix, so they are dropped. An imported matrix (kind
+    /// `.imported`) has no records to rebuild from and is left as it is.
     public mutating func rebuildFeatures(control: TaskControl = .none) throws(Interrupted) {
+        guard featureConfiguration.kind != .imported else { return }
         let built = try FeatureBuilder.build(samples, configuration: featureConfiguration, control: control)
         features = built
         featureConfiguration = built.configuration
@@ -15,11 +17,12 @@ extension Session {
     /// Labels of samples no longer loaded are forgotten.
     public mutating func relabel() {
         var next: [String: SampleLabel] = [:]
+        var cache = VirusTotalLabeller.FamilyCache()
         for sample in samples {
             if let existing = labels[sample.id], existing.source == .external {
                 next[sample.id] = existing
             } else if let record = sample.record {
-                next[sample.id] = VirusTotalLabeller.label(record.virusTotal)
+                next[sample.id] = VirusTotalLabeller.label(record.virusTotal, cache: &cache)
             } else if let existing = labels[sample.id] {
                 next[sample.id] = existing
             }
