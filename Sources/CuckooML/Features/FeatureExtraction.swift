@@ -24,6 +24,12 @@
 ///
 /// Simple features (`features simple`) are one binary feature per signature name, named by the bare
 /// signature name as the 2016 "simple features" table was.
+///
+/// Decisions where the 2016 code is unclear or cannot apply: every count is the length of the list the
+/// reader extracted (2016 counted copied files as source/destination pairs but moved files as paths;
+/// here both are paths), `:count:http` counts HTTP requests with a host, DNS and TCP/UDP counts are of
+/// distinct values as in 2016, an empty string yields no feature (2016 made an empty-named one), and
+/// repeated version-info entries all contribute (2016 kept the last).
 public struct FeatureExtractor {
     public let configuration: FeatureConfiguration
     private let packers: [PackerPattern]
