@@ -196,6 +196,18 @@ enum FeatureFixtures {
         #expect(set.columnSupport == [2, 1, 1, 1])
     }
 
+    @Test func threadCountDoesNotChangeTheMatrix() throws {
+        var many: [Sample] = []
+        for round in 0..<5 { many += samples().map { Sample(id: $0.id + String(round), path: nil, reportSize: 0, record: $0.record) } }
+        let one = try FeatureBuilder.build(many, configuration: .full, threads: 1, minimumRowsPerThread: 1, control: .none)
+        for threads in [2, 3, 7] {
+            let parallel = try FeatureBuilder.build(many, configuration: .full, threads: threads, minimumRowsPerThread: 1, control: .none)
+            #expect(parallel == one, "threads \(threads)")
+        }
+        #expect(one.matrix.rowCount == 20)
+        #expect(try FeatureBuilder.build([], configuration: .full).matrix.rowCount == 0)
+    }
+
     @Test func coverageFilterDropsRareAndCommonFeatures() throws {
         let set = try FeatureBuilder.build(samples(), configuration: FeatureConfiguration(kind: .full, groups: [.win]))
         let common = set.filtered(minimumCoverage: 0.5, maximumCoverage: nil)

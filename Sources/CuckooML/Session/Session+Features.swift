@@ -5,7 +5,7 @@ extension Session {
     /// `.imported`) has no records to rebuild from and is left as it is.
     public mutating func rebuildFeatures(control: TaskControl = .none) throws(Interrupted) {
         guard featureConfiguration.kind != .imported else { return }
-        let built = try FeatureBuilder.build(samples, configuration: featureConfiguration, control: control)
+        let built = try FeatureBuilder.build(samples, configuration: featureConfiguration, threads: settings.threads, control: control)
         features = built
         featureConfiguration = built.configuration
         hdbscan = nil
