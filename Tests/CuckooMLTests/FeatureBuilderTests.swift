@@ -242,6 +242,7 @@ enum FeatureFixtures {
         let row = set.row(for: r)
         #expect(row.map(\.0) == [3])
         #expect(row.map(\.1) == [2])
+        #expect(set.row(for: r, index: set.columnIndex()).map(\.0) == [3])
     }
 
     @Test func cancellationStopsTheBuild() {

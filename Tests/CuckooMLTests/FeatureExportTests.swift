@@ -92,6 +92,8 @@ func makeTemporaryDirectory() -> String {
         #expect(matched["4"]?.family == "zeus")
         #expect(matched["6"]?.family == "kelihos, old")
         #expect(unmatched.map(\.key) == ["99"])
+        let withBOM = try ExternalLabels.parse("\u{FEFF}sample\tfamily\n2\tzeus\n", path: "b.tsv")
+        #expect(withBOM.rows.map(\.key) == ["2"])
         let bySha = try ExternalLabels.parse("sha256,label\n\(String(repeating: "AB", count: 32)),emotet\n", path: "s.csv")
         #expect(bySha.match(samples()).labels["4"]?.family == "emotet")
     }

@@ -194,12 +194,18 @@ extension FeatureSet {
         return FeatureSet(configuration: configuration, names: kept.map { names[$0] }, matrix: matrix.selectingColumns(kept))
     }
 
-    /// The row a new record would have in this feature space (features outside it are dropped), for
-    /// placing a sample without rebuilding (`compare`). Sorted by column.
-    public func row(for record: ReportRecord) -> [(Int32, Double)] {
+    /// Column number by feature name (build once to place many new records with `row(for:index:)`).
+    public func columnIndex() -> [String: Int32] {
         var index: [String: Int32] = [:]
         index.reserveCapacity(names.count)
         for (i, n) in names.enumerated() { index[n] = Int32(i) }
+        return index
+    }
+
+    /// The row a new record would have in this feature space (features outside it are dropped), for
+    /// placing a sample without rebuilding (`compare`). Sorted by column.
+    public func row(for record: ReportRecord, index: [String: Int32]? = nil) -> [(Int32, Double)] {
+        let index = index ?? columnIndex()
         var values: [Int32: Double] = [:]
         FeatureExtractor(configuration: configuration).extract(record) { name, value in
             if let column = index[name] { values[column] = value }

@@ -23,6 +23,8 @@ public struct ExternalLabels: Sendable, Equatable {
 
     /// Parses the text of a label file.
     public static func parse(_ text: String, path: String) throws(LabelFileError) -> ExternalLabels {
+        // Spreadsheet exports often start with a byte-order mark.
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
             .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
         while lines.last?.isEmpty == true { lines.removeLast() }
