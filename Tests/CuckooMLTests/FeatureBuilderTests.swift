@@ -18,7 +18,8 @@ enum FeatureFixtures {
                          NameValue(name: "CompanyName", value: "X-Y"),
                          NameValue(name: "FileVersion", value: "1.2.3.4")]
         r.imports = [ImportedLibrary(dll: "KERNEL32.dll", functions: ["CreateFileW", "Sleep"]),
-                     ImportedLibrary(dll: "USER32.dll", functions: [])]
+                     ImportedLibrary(dll: "USER32.dll", functions: []),
+                     ImportedLibrary(dll: "KERNEL32.dll", functions: ["ExitProcess"])]
         r.importedDLLCount = 2
         r.resourceLanguages = ["LANG_ENGLISH", "SUBLANG_ENGLISH_US", "LANG_ENGLISH"]
         r.peidSignatures = ["UPX -> www.upx.sourceforge.net", "Unknown thing"]

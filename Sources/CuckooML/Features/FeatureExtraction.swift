@@ -117,7 +117,8 @@ public struct FeatureExtractor {
         }
         if groups.contains(.count) {
             count("lang", languages.count)
-            count("simp", r.imports.count)
+            // Distinct DLL names: a DLL listed twice in the import table counts once, as in 2016.
+            count("simp", distinct(r.imports.map(\.dll)).count)
             count("mutex", r.mutexes.count)
             count("proc", processes.count)
             count("dimp", r.dllsLoaded.count)
