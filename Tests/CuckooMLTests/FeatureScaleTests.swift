@@ -4,8 +4,9 @@ import Glibc
 import Testing
 @testable import CuckooML
 
-/// Scale check (CUCKOOML_HEAVY=1, best with `-c release`): many samples over a vocabulary of a million
-/// names. Prints the time and the peak RSS; checks the matrix is exact.
+/// Scale checks (CUCKOOML_HEAVY=1): many samples over a vocabulary of a million names, checked for
+/// exactness. They print their time and peak RSS, which `scripts/bench-features` runs in release and
+/// sets beside scikit-learn's DictVectorizer; the figures are never asserted.
 @Suite struct FeatureScaleTests {
     static func peakRSSMegabytes() -> Int {
         guard let f = fopen("/proc/self/status", "r") else { return -1 }
