@@ -60,7 +60,7 @@ public struct ImportedMatrix: Sendable, Equatable {
 
     /// A decimal number (also `nan`, `inf`); surrounding spaces allowed.
     static func number(_ s: String) -> Double? {
-        let t = s.trimmingSpaces
+        let t = s.trimmingSpaces()
         guard !t.isEmpty else { return nil }
         return Double(t)
     }
@@ -98,11 +98,3 @@ public struct ImportError: Error, Equatable, CustomStringConvertible {
     public var description: String { "\(path): \(reason)" }
 }
 
-extension String {
-    var trimmingSpaces: String {
-        var s = self[...]
-        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
-        while s.last == " " || s.last == "\t" { s = s.dropLast() }
-        return String(s)
-    }
-}

@@ -7,6 +7,8 @@ extension Registry {
         LoadCommand.self,
         UnloadCommand.self,
         SamplesCommand.self,
+        FeaturesCommand.self,
+        LabelsCommand.self,
         ImportCommand.self,
         ClusterCommand.self,
         ClustersCommand.self,

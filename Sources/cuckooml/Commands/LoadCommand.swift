@@ -43,10 +43,22 @@ struct LoadCommand: ShellCommand {
             context.note("warning: \(escapeForTerminal(id)) was already loaded; replaced")
         }
         context.session.upsert(result.samples)
-        // LEAD: rebuild the feature matrix and VirusTotal labels for the session here (features/labels helpers' code).
+        try context.session.rebuildFeatures(control: context.control)
+        context.session.relabel()
 
-        return CommandOutput(text: summaryText(result, replaced: alreadyLoaded.count, total: context.session.samples.count),
-                             json: summaryJSON(result, replaced: alreadyLoaded.sorted(), total: context.session.samples.count))
+        let derived = derivedSummary(context.session)
+        return CommandOutput(text: summaryText(result, replaced: alreadyLoaded.count, total: context.session.samples.count) + "\n" + derived.text,
+                             json: summaryJSON(result, replaced: alreadyLoaded.sorted(), total: context.session.samples.count, derived: derived.json))
+    }
+
+    /// Features and labels after a change of samples: `features 2345 (full) · labelled 160 of 200 (10 families)`.
+    static func derivedSummary(_ session: Session) -> (text: String, json: [(String, JSONValue)]) {
+        let features = session.features?.names.count ?? 0
+        let families = Set(session.labels.values.map(\.family)).subtracting([SampleLabel.noneFamily])
+        let labelled = session.labels.values.filter { $0.family != SampleLabel.noneFamily }.count
+        let kind = session.featureConfiguration.kind.rawValue
+        let text = "features \(features) (\(kind)) · labelled \(labelled) of \(session.samples.count) (\(families.count) famil\(families.count == 1 ? "y" : "ies"))"
+        return (text, [("features", .int(features)), ("labelled", .int(labelled)), ("families", .int(families.count))])
     }
 
     static func summaryText(_ r: LoadResult, replaced: Int, total: Int) -> String {
@@ -62,7 +74,7 @@ struct LoadCommand: ShellCommand {
         return line
     }
 
-    static func summaryJSON(_ r: LoadResult, replaced: [String], total: Int) -> JSONValue {
+    static func summaryJSON(_ r: LoadResult, replaced: [String], total: Int, derived: [(String, JSONValue)]) -> JSONValue {
         .object([
             ("loaded", .int(r.samples.count)),
             ("replaced", .array(replaced.map { .string($0) })),
@@ -74,7 +86,7 @@ struct LoadCommand: ShellCommand {
             ("seconds", .double(r.seconds)),
             ("mb_per_s", .double(r.megabytesPerSecond)),
             ("samples", .int(total)),
-        ])
+        ] + derived)
     }
 
     /// Failure messages grouped by their kind (the text before any detail such as "found 'x'").

@@ -5,7 +5,7 @@ struct UnloadCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "unload",
         summary: "Remove samples from the session ('all' removes every one)",
-        discussion: "Features and clusterings no longer match the remaining rows and are recomputed on demand.",
+        discussion: "The feature matrix and labels are rebuilt for the remaining samples; clusterings no longer match the rows and are dropped (run cluster again).",
         arguments: [.positional("sample", .sample, repeating: true, help: "sample ids, or all")],
         examples: ["unload 10 12", "unload all"])
 
@@ -25,7 +25,14 @@ struct UnloadCommand: ShellCommand {
             removed = context.session.remove(ids: Set(ids))
         }
         let left = context.session.samples.count
-        return CommandOutput(text: "unloaded \(removed) sample\(removed == 1 ? "" : "s"); \(left) left",
-                             json: .object([("unloaded", .int(removed)), ("samples", .int(left))]))
+        guard left > 0 else {
+            return CommandOutput(text: "unloaded \(removed) sample\(removed == 1 ? "" : "s"); none left",
+                                 json: .object([("unloaded", .int(removed)), ("samples", .int(0))]))
+        }
+        try context.session.rebuildFeatures(control: context.control)
+        context.session.relabel()
+        let derived = LoadCommand.derivedSummary(context.session)
+        return CommandOutput(text: "unloaded \(removed) sample\(removed == 1 ? "" : "s"); \(left) left\n" + derived.text,
+                             json: .object([("unloaded", .int(removed)), ("samples", .int(left))] + derived.json))
     }
 }

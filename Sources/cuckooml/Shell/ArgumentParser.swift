@@ -18,8 +18,8 @@ enum ArgumentParser {
                             : " (options: \(optionNames.map { $0 + "=" }.joined(separator: ", ")))")
                     throw ShellError.usage("unknown option '\(key)'" + hint)
                 }
-                guard !value.isEmpty else { throw ShellError.usage("\(key)= needs a value") }
-                try validate(value, for: option)
+                guard !value.isEmpty || option.allowsEmpty else { throw ShellError.usage("\(key)= needs a value") }
+                if !value.isEmpty { try validate(value, for: option) }
                 result.options[key] = value
                 continue
             }

@@ -34,6 +34,8 @@ struct ArgumentSpec: Sendable, Equatable {
     /// A repeating positional takes every remaining positional word (`load PATH...`).
     var isRepeating: Bool = false
     var defaultValue: String?
+    /// Whether `name=` with nothing after the `=` is accepted (it clears a setting: `labels ignore=`).
+    var allowsEmpty: Bool = false
 
     static func positional(_ name: String, _ value: ValueKind = .text, optional: Bool = false,
                            repeating: Bool = false, help: String) -> ArgumentSpec {
@@ -41,8 +43,9 @@ struct ArgumentSpec: Sendable, Equatable {
     }
 
     static func option(_ name: String, _ value: ValueKind = .text, default defaultValue: String? = nil,
-                       help: String) -> ArgumentSpec {
-        ArgumentSpec(kind: .option, name: name, value: value, help: help, isOptional: true, defaultValue: defaultValue)
+                       allowsEmpty: Bool = false, help: String) -> ArgumentSpec {
+        ArgumentSpec(kind: .option, name: name, value: value, help: help, isOptional: true, defaultValue: defaultValue,
+                     allowsEmpty: allowsEmpty)
     }
 
     static func flag(_ name: String, help: String) -> ArgumentSpec {

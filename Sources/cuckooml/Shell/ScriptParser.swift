@@ -120,15 +120,6 @@ struct LocatedError: Error {
     let error: ShellError
 }
 
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
-}
-
 /// Quotes a word for display so that it reads back as the same word.
 func quoteWord(_ word: String) -> String {
     let needs = word.isEmpty || word.contains { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == ";" || $0 == "#" }

@@ -1,0 +1,124 @@
+/// A problem with an external label file; the message names the file and, where it helps, the line.
+public struct LabelFileError: Error, Equatable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public init(path: String, reason: String) { self.path = path; self.reason = reason }
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Labels read from a CSV or TSV file (e.g. AVClass output), keyed by sample id, md5 or sha256.
+///
+/// Accepted shapes:
+/// - a header naming a key column (`sample`, `id`, `md5`, `sha256`, `hash`) and a label column
+///   (`family`, `label`, `class`), comma- or tab-separated, with CSV quoting;
+/// - no header: two columns `KEY<TAB>family` (AVClass writes `md5\tfamily`) or `KEY,family`.
+public struct ExternalLabels: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        public var line: Int
+        public var key: String
+        public var family: String
+    }
+
+    public var rows: [Row]
+
+    /// Parses the text of a label file.
+    public static func parse(_ text: String, path: String) throws(LabelFileError) -> ExternalLabels {
+        // Spreadsheet exports often start with a byte-order mark.
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        guard let first = lines.first(where: { !$0.isEmpty }) else {
+            throw LabelFileError(path: path, reason: "no labels in the file")
+        }
+        let separator: Character = first.contains("\t") ? "\t" : ","
+        let header = splitFields(first, separator).map { $0.lowercased().trimmingSpaces() }
+        let keyNames = ["sample", "id", "md5", "sha256", "sha1", "hash", "report"]
+        let labelNames = ["family", "label", "class", "label_recomputed"]
+        var keyColumn = 0, labelColumn = 1
+        var firstDataLine = 0
+        if let k = header.firstIndex(where: keyNames.contains), let l = header.firstIndex(where: labelNames.contains) {
+            keyColumn = k
+            labelColumn = l
+            firstDataLine = lines.firstIndex(of: first)! + 1
+        } else if header.count < 2 {
+            throw LabelFileError(path: path, reason: "line 1: expected KEY\(separator == "\t" ? "<TAB>" : ",")FAMILY or a header with sample/md5/sha256 and family/label columns")
+        }
+        var rows: [Row] = []
+        for (offset, line) in lines.enumerated().dropFirst(firstDataLine) where !line.trimmingSpaces().isEmpty {
+            let fields = splitFields(line, separator)
+            guard fields.count > max(keyColumn, labelColumn) else {
+                throw LabelFileError(path: path, reason: "line \(offset + 1): expected at least \(max(keyColumn, labelColumn) + 1) fields, found \(fields.count)")
+            }
+            let key = fields[keyColumn].trimmingSpaces()
+            let family = fields[labelColumn].trimmingSpaces()
+            guard !key.isEmpty, !family.isEmpty else { continue }
+            rows.append(Row(line: offset + 1, key: key, family: family))
+        }
+        return ExternalLabels(rows: rows)
+    }
+
+    /// Matches rows to samples by id (also without `.json`), md5 or sha256 (case-insensitive hashes).
+    /// Returns the labels by sample id and the rows that matched nothing.
+    public func match(_ samples: [Sample]) -> (labels: [String: SampleLabel], unmatched: [Row]) {
+        var byKey: [String: String] = [:]
+        for s in samples {
+            byKey[s.id] = s.id
+            if let md5 = s.md5 { byKey[md5.lowercased()] = s.id }
+            if let sha = s.sha256 { byKey[sha.lowercased()] = s.id }
+        }
+        var labels: [String: SampleLabel] = [:]
+        var unmatched: [Row] = []
+        for row in rows {
+            let stem = row.key.hasSuffix(".json") ? String(row.key.dropLast(5)) : row.key
+            guard let id = byKey[row.key] ?? byKey[stem] ?? byKey[row.key.lowercased()] else {
+                unmatched.append(row)
+                continue
+            }
+            labels[id] = SampleLabel(family: row.family, votes: 0, source: .external)
+        }
+        return (labels, unmatched)
+    }
+}
+
+/// Splits one CSV/TSV line into fields, honouring double quotes (`""` inside quotes is a quote).
+func splitFields(_ line: String, _ separator: Character) -> [String] {
+    var fields: [String] = []
+    var field = ""
+    var quoted = false
+    var iterator = line.makeIterator()
+    var pending: Character? = nil
+    while let c = pending ?? iterator.next() {
+        pending = nil
+        if quoted {
+            if c == "\"" {
+                if let next = iterator.next() {
+                    if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
+                } else {
+                    quoted = false
+                }
+            } else {
+                field.append(c)
+            }
+        } else if c == "\"" && field.isEmpty {
+            quoted = true
+        } else if c == separator {
+            fields.append(field)
+            field = ""
+        } else {
+            field.append(c)
+        }
+    }
+    fields.append(field)
+    return fields
+}
+
+extension String {
+    /// The string without leading and trailing spaces and tabs.
+    public func trimmingSpaces() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let start = firstIndex(where: { !isSpace($0) }) else { return "" }
+        let end = lastIndex(where: { !isSpace($0) })!
+        return String(self[start...end])
+    }
+}

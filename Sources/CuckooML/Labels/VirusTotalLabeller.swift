@@ -1,0 +1,68 @@
+/// Picks a sample's family label from its VirusTotal results: the family token named by the most
+/// engines, if at least `minimumVotes` engines name it; otherwise `none`.
+///
+/// Decisions where the 2016 code left room: an engine that names the same family twice in one result
+/// counts once (the rule is about engines); ties break alphabetically (the 2016 code took whichever
+/// the Python dictionary yielded first, which is why a few published labels differ); a report whose
+/// VirusTotal block says it was not scanned, or that has no block, is labelled `none`.
+public enum VirusTotalLabeller {
+    public static let minimumVotes = 5
+
+    public static func label(_ results: VirusTotalResults?) -> SampleLabel {
+        var cache = FamilyCache()
+        return label(results, cache: &cache)
+    }
+
+    /// As `label(_:)`, reusing family tokens already worked out for the same result strings: engines
+    /// repeat the same names across a corpus, so labelling many reports with one cache normalises
+    /// each distinct string once.
+    public static func label(_ results: VirusTotalResults?, cache: inout FamilyCache) -> SampleLabel {
+        guard let results, !results.notScanned else { return .none }
+        return label(detections: results.scans.map { $0.result }, cache: &cache)
+    }
+
+    /// The label for a list of engine result strings (nil for engines that found nothing).
+    public static func label(detections: [String?]) -> SampleLabel {
+        var cache = FamilyCache()
+        return label(detections: detections, cache: &cache)
+    }
+
+    public static func label(detections: [String?], cache: inout FamilyCache) -> SampleLabel {
+        var votes: [String: Int] = [:]
+        for result in detections {
+            guard let result, !result.isEmpty else { continue }
+            var seen = Set<String>()
+            for family in cache.families(of: result) where seen.insert(family).inserted {
+                votes[family, default: 0] += 1
+            }
+        }
+        return pick(votes)
+    }
+
+    /// Family tokens by result string, filled as results are normalised (bounded in size).
+    public struct FamilyCache: Sendable {
+        private var families: [String: [String]] = [:]
+        public init() {}
+
+        public mutating func families(of result: String) -> [String] {
+            if let known = families[result] { return known }
+            let found = VirusTotalNormaliser.normalise(result).family
+            if families.count >= 1 << 20 { families.removeAll(keepingCapacity: true) }
+            families[result] = found
+            return found
+        }
+    }
+
+    /// The most-voted family with the alphabetical tie-break, or `none` below the threshold.
+    static func pick(_ votes: [String: Int]) -> SampleLabel {
+        var best: (family: String, votes: Int)? = nil
+        for (family, count) in votes {
+            if let b = best, count < b.votes || (count == b.votes && !family.utf8.lexicographicallyPrecedes(b.family.utf8)) {
+                continue
+            }
+            best = (family, count)
+        }
+        guard let best, best.votes >= minimumVotes else { return .none }
+        return SampleLabel(family: best.family, votes: best.votes, source: .virusTotal)
+    }
+}

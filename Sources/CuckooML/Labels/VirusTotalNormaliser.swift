@@ -1,0 +1,247 @@
+/// The tokens one antivirus detection name splits into, by kind.
+public struct NormalisedDetection: Sendable, Equatable {
+    public var family: [String] = []
+    public var type: [String] = []
+    public var platform: [String] = []
+    /// `trojan` and/or `riskware`.
+    public var metatype: [String] = []
+    public var cve: [String] = []
+    public init() {}
+}
+
+/// Normalises VirusTotal engine results ("Trojan.Win32.Neurevt.a (v)") into family, type, platform,
+/// metatype and CVE tokens, reproducing the 2016 cuckooml normaliser (its `VirusTotalAPI.normalize`,
+/// `clean_tokens` and `detect_platform`) step for step, so labels agree with the 2016 ones:
+///
+/// 1. CVE ids are searched in the raw string (`CVE-2012-0158`, `CVE2012_0158`, `CVE120158`).
+/// 2. Non-ASCII characters are dropped (not split on), the rest lower-cased and split into `[a-z0-9]+`.
+/// 3. Exact aliases are mapped (`tr` → `trojan`, `crypt` → `ransom`), blacklisted words, digit-only,
+///    hexadecimal and ≤2-character tokens dropped, one boilerplate prefix/suffix stripped (`ms`, `vb`,
+///    `pack`, ...), and aliases inside tokens resolved longest first (`escad` → `adware` + `esc`).
+/// 4. Platform tokens are separated (`win32`, `msil`, `w97m`, ...), tokens under 4 characters dropped,
+///    and the rest classified as metatype, type or family.
+///
+/// Where the 2016 code depended on Python 2 dictionary order (which platform a bare `win` is a prefix
+/// of), this uses the order the tables are written in; see the label tests for the rows that differ.
+public enum VirusTotalNormaliser {
+    public static func normalise(_ result: String?) -> NormalisedDetection {
+        var out = NormalisedDetection()
+        guard let result, !result.isEmpty else { return out }
+        let raw = Array(result.utf8)
+        out.cve = cveIdentifiers(raw)
+
+        // `encode("ascii", "ignore").lower()`, then `re.findall("[a-zA-Z0-9]+")`.
+        var tokens: [Token] = []
+        var current: Token = []
+        for byte in raw where byte < 0x80 {
+            let lower = (byte >= 65 && byte <= 90) ? byte + 32 : byte
+            if isAlnum(lower) {
+                current.append(lower)
+            } else if !current.isEmpty {
+                tokens.append(current)
+                current = []
+            }
+        }
+        if !current.isEmpty { tokens.append(current) }
+
+        let cleaned = cleanTokens(tokens)
+        let (platforms, rest) = detectPlatform(cleaned)
+        out.platform = platforms.map(text)
+        for token in rest where token.count >= 4 {
+            let isTrojan = token == Tables.trojan
+            let isRiskware = token == Tables.riskware
+            if (isTrojan || Tables.trojans.contains(token)) && !out.metatype.contains("trojan") {
+                out.metatype.append("trojan")
+            }
+            if (isRiskware || Tables.riskwareTypes.contains(token)) && !out.metatype.contains("riskware") {
+                out.metatype.append("riskware")
+            }
+            if !isTrojan && !isRiskware {
+                if Tables.types.contains(token) { out.type.append(text(token)) } else { out.family.append(text(token)) }
+            }
+        }
+        return out
+    }
+
+    typealias Token = [UInt8]
+
+    // MARK: Steps
+
+    /// `CVE[-_]?(\d{4})[-_](\d{4})` and then `CVE(\d{2})(\d{4})`, each the leftmost match.
+    static func cveIdentifiers(_ s: [UInt8]) -> [String] {
+        var out: [String] = []
+        let cve: [UInt8] = Array("CVE".utf8)
+        func digits(_ at: Int, _ n: Int) -> Bool {
+            at + n <= s.count && s[at..<(at + n)].allSatisfy { $0 >= 48 && $0 <= 57 }
+        }
+        func isSep(_ at: Int) -> Bool { at < s.count && (s[at] == 45 || s[at] == 95) }
+        func string(_ at: Int, _ n: Int) -> String { String(decoding: s[at..<(at + n)], as: UTF8.self) }
+        var starts: [Int] = []
+        if s.count >= 3 {
+            for i in 0...(s.count - 3) where s[i] == cve[0] && s[i + 1] == cve[1] && s[i + 2] == cve[2] { starts.append(i) }
+        }
+        for i in starts {
+            var j = i + 3
+            if isSep(j) { j += 1 }
+            if digits(j, 4) && isSep(j + 4) && digits(j + 5, 4) {
+                out.append("CVE-\(string(j, 4))-\(string(j + 5, 4))")
+                break
+            }
+        }
+        for i in starts where digits(i + 3, 6) {
+            out.append("CVE-20\(string(i + 3, 2))-\(string(i + 5, 4))")
+            break
+        }
+        return out
+    }
+
+    /// `clean_tokens`: aliases, blacklist, prefixes/suffixes, aliases inside tokens.
+    static func cleanTokens(_ tokens: [Token]) -> [Token] {
+        let iter0 = tokens.map { Tables.mapping[$0] ?? $0 }
+        let iter1 = iter0.filter { token in
+            !Tables.blacklist.contains(token) && !Tables.fixes.contains(token) && !isDigits(token)
+                && !isHex(token) && token.count > 2
+        }
+        var iter2: [Token] = []
+        for token in iter1 {
+            var stripped: Token? = nil
+            for fix in Tables.fixes {
+                if hasPrefix(token, fix) { stripped = pySplit(token, fix).last!; break }
+                if hasSuffix(token, fix) { stripped = pySplit(token, fix).first!; break }
+            }
+            if let stripped { iter2.append(stripped) }
+            // The 2016 code keeps the whole token too when stripping leaves nothing.
+            if stripped?.isEmpty ?? true { iter2.append(token) }
+        }
+        var iter3: [Token] = []
+        while let token = iter2.popLast() {
+            if let mapped = Tables.mapping[token] {
+                iter3.append(mapped)
+                continue
+            }
+            var replacement: Token? = nil
+            var pieces: [Token] = []
+            for key in Tables.mappingByLength {
+                if hasPrefix(token, key) || hasSuffix(token, key) {
+                    replacement = Tables.mapping[key]!
+                    pieces = pySplit(token, key)
+                    break
+                }
+                if contains(token, key) {
+                    // An alias in the middle is emitted beside the (kept) whole token.
+                    iter3.append(Tables.mapping[key]!)
+                    pieces = pySplit(token, key)
+                    break
+                }
+            }
+            iter2 += pieces.filter { !$0.isEmpty }
+            iter3.append(replacement ?? token)
+        }
+        return iter3.filter { $0.count > 2 && !Tables.blacklist.contains($0) }
+    }
+
+    /// `detect_platform`: takes tokens from the end, separates platform names, keeps the rest.
+    static func detectPlatform(_ input: [Token]) -> (platforms: [Token], rest: [Token]) {
+        var tokens = input
+        var platforms: [Token] = []
+        var remaining: [Token] = []
+        while let token = tokens.popLast() {
+            if let key = matchPlatform(Tables.alternativePlatformNames, token) {
+                platforms.append(Tables.alternativePlatforms[key]!)
+                remaining += pySplit(token, key)
+                continue
+            }
+            if let key = matchPlatform(Tables.platforms, token) {
+                platforms.append(key)
+                remaining += pySplit(token, key)
+                continue
+            }
+            if contains(token, Tables.win) {
+                platforms.append(Tables.win)
+                remaining += pySplit(token, Tables.win)
+                continue
+            }
+            if let edition = windowsEdition(token) {
+                platforms.append(Tables.win + edition)
+                remaining += pySplit(token, [UInt8(ascii: "w")] + edition)
+                continue
+            }
+            if let letter = letterBefore(token, Array("2km".utf8)) {
+                platforms.append([letter] + Array("97m".utf8))
+                remaining += pySplit(token, [letter] + Array("2km".utf8))
+                continue
+            }
+            if let letter = letterBefore(token, Array("97".utf8)) {
+                let macro = [letter] + Array("97m".utf8)
+                platforms.append(macro)
+                remaining += pySplit(token, macro)
+                continue
+            }
+            remaining.append(token)
+        }
+        return (platforms, remaining.filter { !$0.isEmpty })
+    }
+
+    /// `compare_platforms`: the first name the token starts with or that starts with the token, else
+    /// the first name inside the token.
+    static func matchPlatform(_ names: [Token], _ token: Token) -> Token? {
+        guard let first = token.first else { return nil }
+        for name in names where name[0] == first && (hasPrefix(token, name) || hasPrefix(name, token)) { return name }
+        for name in names where contains(token, name) { return name }
+        return nil
+    }
+
+    /// `w(16|32|64|95|98|2k|ce|nt|bat|hlp|reg)(?!m)`, leftmost match: the edition after the `w`.
+    static func windowsEdition(_ t: Token) -> Token? {
+        for i in t.indices where t[i] == UInt8(ascii: "w") {
+            for edition in Tables.windowsEditions {
+                let end = i + 1 + edition.count
+                guard end <= t.count, Array(t[(i + 1)..<end]) == edition else { continue }
+                if end < t.count && t[end] == UInt8(ascii: "m") { continue }
+                return edition
+            }
+        }
+        return nil
+    }
+
+    /// `([a-zA-Z])SUFFIX`, leftmost match: the letter.
+    static func letterBefore(_ t: Token, _ suffix: Token) -> UInt8? {
+        guard t.count > suffix.count else { return nil }
+        for i in 0..<(t.count - suffix.count) where isLetter(t[i]) && Array(t[(i + 1)...(i + suffix.count)]) == suffix {
+            return t[i]
+        }
+        return nil
+    }
+
+    // MARK: Byte helpers (tokens are lower-case ASCII)
+
+    static func isAlnum(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 97 && b <= 122) || (b >= 65 && b <= 90) }
+    static func isLetter(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 65 && b <= 90) }
+    static func isDigits(_ t: Token) -> Bool { !t.isEmpty && t.allSatisfy { $0 >= 48 && $0 <= 57 } }
+    static func isHex(_ t: Token) -> Bool {
+        !t.isEmpty && t.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70) }
+    }
+    static func hasPrefix(_ t: Token, _ p: Token) -> Bool { t.count >= p.count && t[0..<p.count].elementsEqual(p) }
+    static func hasSuffix(_ t: Token, _ s: Token) -> Bool { t.count >= s.count && t[(t.count - s.count)...].elementsEqual(s) }
+    static func contains(_ t: Token, _ p: Token) -> Bool { firstIndex(of: p, in: t, from: 0) != nil }
+
+    static func firstIndex(of p: Token, in t: Token, from start: Int) -> Int? {
+        guard !p.isEmpty, t.count - start >= p.count else { return nil }
+        for i in start...(t.count - p.count) where t[i] == p[0] && t[i..<(i + p.count)].elementsEqual(p) { return i }
+        return nil
+    }
+
+    /// Python's `str.split(sep)`: every non-overlapping occurrence from the left, empty pieces kept.
+    static func pySplit(_ t: Token, _ sep: Token) -> [Token] {
+        var pieces: [Token] = []
+        var start = 0
+        while let i = firstIndex(of: sep, in: t, from: start) {
+            pieces.append(Array(t[start..<i]))
+            start = i + sep.count
+        }
+        pieces.append(Array(t[start...]))
+        return pieces
+    }
+
+    static func text(_ t: Token) -> String { String(decoding: t, as: UTF8.self) }
+}

@@ -1,0 +1,253 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import CuckooML
+
+/// Hand-made records in the shapes the reader produces from each dialect.
+enum FeatureFixtures {
+    /// A Cuckoo 2.0 report: static section, apistats, summary lists, VirusTotal v2.
+    static var cuckoo: ReportRecord {
+        var r = ReportRecord()
+        r.dialect = .cuckoo
+        r.fileSize = 25                           // log3(27) = 3.0000000000000004 → 3
+        r.fileType = "PE32 GUI"                   // shape "aa00 aaa" → aa0, a00, 00 , 0 a, aaa
+        r.md5 = "0123456789abcdef0123456789abcdef"
+        r.peTimestamp = -5                        // clamped to 0 → bin 0 → no feature
+        r.versionInfo = [NameValue(name: "FileDescription", value: "Ab1"),
+                         NameValue(name: "CompanyName", value: "X-Y"),
+                         NameValue(name: "FileVersion", value: "1.2.3.4")]
+        r.imports = [ImportedLibrary(dll: "KERNEL32.dll", functions: ["CreateFileW", "Sleep"]),
+                     ImportedLibrary(dll: "USER32.dll", functions: []),
+                     ImportedLibrary(dll: "KERNEL32.dll", functions: ["ExitProcess"])]
+        r.importedDLLCount = 2
+        r.resourceLanguages = ["LANG_ENGLISH", "SUBLANG_ENGLISH_US", "LANG_ENGLISH"]
+        r.peidSignatures = ["UPX -> www.upx.sourceforge.net", "Unknown thing"]
+        r.isSigned = true
+        r.files = [.read: ["C:\\a.txt", "C:\\b.txt"], .written: ["C:\\a.txt"], .moved: ["C:\\c", "C:\\d"],
+                   .opened: ["C:\\e"], .recreated: ["C:\\f"]]
+        r.registryWritten = ["HKCU\\Run\\x"]
+        r.mutexes = ["Global\\M1"]
+        r.dllsLoaded = ["ntdll.dll", "ntdll.dll"]
+        r.processNames = ["a.exe", "a.exe", "cmd.exe"]
+        r.apiCounts = ["NtClose": 7, "Sleep": 1, "NtOpenKey": 241]
+        r.tcpDestinations = ["10.0.0.1", "10.0.0.1"]
+        r.dnsRequests = ["evil.example"]
+        r.dnsAnswers = ["10.0.0.1"]
+        r.httpHosts = ["evil.example"]
+        r.signatures = [Signature(name: "allocates_rwx", description: "RWX"), Signature(name: "packer_upx", description: "")]
+        return r
+    }
+
+    /// A CAPE report: PE data from `target.file.pe`, API counts from calls, no VirusTotal.
+    static var cape: ReportRecord {
+        var r = ReportRecord()
+        r.dialect = .cape
+        r.fileSize = 0
+        r.imports = [ImportedLibrary(dll: "advapi32.dll", functions: ["RegOpenKeyExW"])]
+        r.files = [.read: ["/tmp/x"], .deleted: ["/tmp/x"]]
+        r.registryDeleted = ["HKLM\\Soft"]
+        r.apiCounts = ["RegOpenKeyExW": 3, "Broken": -1]
+        r.udpDestinations = ["8.8.8.8"]
+        r.signatures = [Signature(name: "antidebug", description: "")]
+        return r
+    }
+}
+
+@Suite struct FeatureValueTests {
+    @Test func log3BinsFollowThe2016Arithmetic() {
+        #expect(FeatureValues.log3Bin(0) == 0)
+        #expect(FeatureValues.log3Bin(1) == 1)
+        #expect(FeatureValues.log3Bin(6) == 1)
+        #expect(FeatureValues.log3Bin(7) == 2)
+        #expect(FeatureValues.log3Bin(25) == 3)
+        // log(243)/log(3) is 4.999999999999999 in doubles, so Python's int() gave 4.
+        #expect(FeatureValues.log3Bin(241) == 4)
+        #expect(FeatureValues.log3Bin(242) == 5)
+        #expect(FeatureValues.log3Bin(-1) == 0)
+        #expect(FeatureValues.log3Bin(-1_000_000) == 0)
+        #expect(FeatureValues.log3Bin(1_700_000_000) == 19)
+    }
+
+    @Test func shapeMapsDigitsAndLettersAndKeepsTheRest() {
+        func shape(_ s: String) -> String { var t = ""; t.unicodeScalars.append(contentsOf: FeatureValues.shape(s)); return t }
+        #expect(shape("Global\\Mtx_42") == "aaaaaa\\aaa_00")
+        #expect(shape("ПРИВЕТ-7") == "aaaaaa-0")
+        #expect(shape("a.b c") == "a.a a")
+        #expect(FeatureValues.shapeTrigrams("Ab1") == ["aa0"])
+        #expect(FeatureValues.shapeTrigrams("X-Y") == ["a-a"])
+        #expect(FeatureValues.shapeTrigrams("ab") == ["aa"])
+        #expect(FeatureValues.shapeTrigrams("") == [])
+        #expect(FeatureValues.shapeTrigrams("abc12") == ["aaa", "aa0", "a00"])
+    }
+}
+
+@Suite struct FeatureBuilderTests {
+    func features(_ r: ReportRecord, _ config: FeatureConfiguration = .full) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for f in FeatureExtractor(configuration: config).features(of: r) { out[f.name] = f.value }
+        return out
+    }
+
+    @Test func fullFeaturesOfACuckooRecord() {
+        let f = features(FeatureFixtures.cuckoo)
+        #expect(f[":meta:size"] == 3)
+        #expect(f[":meta:timestamp"] == nil)
+        for g in ["aa0", "a00", "00 ", "0 a", " aa", "aaa"] { #expect(f[":meta:" + g] == 1, "\(g)") }
+        #expect(f[":sign:signed"] == 1)
+        #expect(f[":sign:a-a"] == 1)
+        #expect(f[":sign:0.0"] == nil, "FileVersion is not read, as in 2016")
+        #expect(f[":pack:U(PX|px)"] == 1)
+        #expect(f.keys.filter { $0.hasPrefix(":pack:") }.count == 1)
+        #expect(f[":pef:lang:english"] == 1)
+        #expect(f[":pef:lang:english_us"] == 1)
+        #expect(f[":simp:KERNEL32.dll"] == 1)
+        #expect(f[":simp:USER32.dll"] == 1)
+        #expect(f[":simp:KERNEL32.dll:Sleep"] == nil)
+        #expect(f[":simp:count"] == 2)
+        #expect(f[":dimp:mutex:aaa"] == 1)
+        #expect(f[":dimp:mutex:a\\a"] == 1)
+        #expect(f[":dimp:mutex:\\a0"] == 1)
+        #expect(f.keys.filter { $0.hasPrefix(":dimp:mutex:") }.count == 4)
+        #expect(f[":dimp:proc:a.exe"] == 1)
+        #expect(f[":dimp:proc:cmd.exe"] == 1)
+        #expect(f[":dimp:ntdll.dll"] == 1)
+        #expect(f[":file:touch:C:\\a.txt"] == 1)
+        #expect(f[":file:touch:C:\\c"] == 1)
+        #expect(f[":file:touch:C:\\e"] == nil, "opened files are counted, not touched")
+        // all = distinct paths over every operation: a, b, c, d, e, f.
+        #expect(f[":file:count:all"] == Double(FeatureValues.log3Bin(6)))
+        #expect(f[":file:count:read"] == 1)
+        #expect(f[":file:count:renamed"] == 1)
+        #expect(f[":net:10.0.0.1"] == 1)
+        #expect(f[":net:evil.example"] == 1)
+        #expect(f[":reg:write:HKCU\\Run\\x"] == 1)
+        #expect(f[":win:NtClose"] == 2)
+        #expect(f[":win:Sleep"] == 1)
+        #expect(f[":win:NtOpenKey"] == 4)
+        let counts = f.filter { $0.key.hasPrefix(":count:") }
+        #expect(counts == [
+            ":count:lang": 2, ":count:simp": 2, ":count:mutex": 1, ":count:proc": 2, ":count:dimp": 2,
+            ":count:file:all": 6, ":count:file:read": 2, ":count:file:written": 1, ":count:file:renamed": 2,
+            ":count:file:opened": 1, ":count:tcp": 1, ":count:dns": 1, ":count:http": 1, ":count:reg:write": 1,
+            ":count:wapi": 3,
+        ])
+    }
+
+    @Test func allTwentyOneCountsExistWhenNonZero() {
+        var r = FeatureFixtures.cuckoo
+        for op in FileOperation.allCases { r.files[op] = ["/p/" + op.rawValue] }
+        r.udpDestinations = ["1.1.1.1"]
+        r.registryDeleted = ["k"]
+        let names = features(r).keys.filter { $0.hasPrefix(":count:") }
+        #expect(names.count == 21)
+    }
+
+    @Test func fullFeaturesOfACapeRecord() {
+        let f = features(FeatureFixtures.cape, FeatureConfiguration(kind: .full, groups: Set(FeatureGroup.fullGroups), importFunctions: true))
+        #expect(f[":meta:size"] == nil, "size 0 is bin 0")
+        #expect(f[":simp:advapi32.dll"] == 1)
+        #expect(f[":simp:advapi32.dll:RegOpenKeyExW"] == 1)
+        #expect(f[":file:touch:/tmp/x"] == 1)
+        #expect(f[":file:count:all"] == 1)
+        #expect(f[":count:file:all"] == 1)
+        #expect(f[":count:file:deleted"] == 1)
+        #expect(f[":reg:del:HKLM\\Soft"] == 1)
+        #expect(f[":win:RegOpenKeyExW"] == 1)
+        #expect(f[":win:Broken"] == nil, "a -1 count is clamped to bin 0")
+        #expect(f[":count:wapi"] == 2)
+        #expect(f[":net:8.8.8.8"] == 1)
+        #expect(f[":count:udp"] == 1)
+    }
+
+    @Test func simpleFeaturesAreSignatureNames() {
+        #expect(features(FeatureFixtures.cuckoo, .simple) == ["allocates_rwx": 1, "packer_upx": 1])
+    }
+
+    @Test func groupSelectionKeepsOnlyThoseGroups() {
+        let config = FeatureConfiguration(kind: .full, groups: [.win, .net])
+        let names = Set(features(FeatureFixtures.cuckoo, config).keys)
+        #expect(names == [":win:NtClose", ":win:Sleep", ":win:NtOpenKey", ":net:10.0.0.1", ":net:evil.example"])
+        #expect(FeatureGroup.of(":win:NtClose") == .win)
+        #expect(FeatureGroup.of(":count:file:all") == .count)
+        #expect(FeatureGroup.of("allocates_rwx") == nil)
+    }
+
+    func samples() -> [Sample] {
+        var third = ReportRecord()
+        third.apiCounts = ["NtClose": 1]
+        return [Sample(id: "a", path: nil, reportSize: 0, record: FeatureFixtures.cuckoo),
+                Sample(id: "b", path: nil, reportSize: 0, record: FeatureFixtures.cape),
+                Sample(id: "c", path: nil, reportSize: 0, record: third),
+                Sample(id: "d", path: nil, reportSize: 0, record: nil)]
+    }
+
+    @Test func buildGivesSortedColumnsAndAlignedSparseRows() throws {
+        let config = FeatureConfiguration(kind: .full, groups: [.win])
+        let set = try FeatureBuilder.build(samples(), configuration: config)
+        #expect(set.names == [":win:NtClose", ":win:NtOpenKey", ":win:RegOpenKeyExW", ":win:Sleep"])
+        #expect(set.matrix.rowCount == 4)
+        #expect(set.matrix.rowStart == [0, 3, 4, 5, 5])
+        #expect(set.matrix.columns == [0, 1, 3, 2, 0])
+        #expect(set.matrix.values == [2, 4, 1, 1, 1])
+        // Load order does not change the feature space.
+        let reversed = try FeatureBuilder.build(Array(samples().reversed()), configuration: config)
+        #expect(reversed.names == set.names)
+        #expect(set.density == 5.0 / 16.0)
+        #expect(set.columnSupport == [2, 1, 1, 1])
+    }
+
+    @Test func threadCountDoesNotChangeTheMatrix() throws {
+        var many: [Sample] = []
+        for round in 0..<5 { many += samples().map { Sample(id: $0.id + String(round), path: nil, reportSize: 0, record: $0.record) } }
+        let one = try FeatureBuilder.build(many, configuration: .full, threads: 1, minimumRowsPerThread: 1, control: .none)
+        for threads in [2, 3, 7] {
+            let parallel = try FeatureBuilder.build(many, configuration: .full, threads: threads, minimumRowsPerThread: 1, control: .none)
+            #expect(parallel == one, "threads \(threads)")
+        }
+        #expect(one.matrix.rowCount == 20)
+        #expect(try FeatureBuilder.build([], configuration: .full).matrix.rowCount == 0)
+    }
+
+    @Test func coverageFilterDropsRareAndCommonFeatures() throws {
+        let set = try FeatureBuilder.build(samples(), configuration: FeatureConfiguration(kind: .full, groups: [.win]))
+        let common = set.filtered(minimumCoverage: 0.5, maximumCoverage: nil)
+        #expect(common.names == [":win:NtClose"])
+        #expect(common.matrix.rowStart == [0, 1, 1, 2, 2])
+        #expect(common.configuration.minimumCoverage == 0.5)
+        let rare = set.filtered(minimumCoverage: nil, maximumCoverage: 0.25)
+        #expect(rare.names == [":win:NtOpenKey", ":win:RegOpenKeyExW", ":win:Sleep"])
+        // A filtered configuration rebuilds to the same matrix.
+        let rebuilt = try FeatureBuilder.build(samples(), configuration: common.configuration)
+        #expect(rebuilt == common)
+        // Filters only tighten.
+        #expect(common.filtered(minimumCoverage: 0.1, maximumCoverage: nil).configuration.minimumCoverage == 0.5)
+    }
+
+    @Test func groupSummaryCountsColumnsAndNonZeros() throws {
+        let set = try FeatureBuilder.build(samples(), configuration: .full)
+        let summary = set.groupSummary()
+        #expect(summary.map(\.columns).reduce(0, +) == set.names.count)
+        #expect(summary.map(\.nonZeros).reduce(0, +) == set.matrix.nonZeroCount)
+        #expect(summary.first { $0.group == .win }?.columns == 4)
+        #expect(summary.first { $0.group == .count }?.columns == 18)
+        let simple = try FeatureBuilder.build(samples(), configuration: .simple)
+        #expect(simple.groupSummary().map(\.group) == [.signature])
+        #expect(simple.names == ["allocates_rwx", "antidebug", "packer_upx"])
+    }
+
+    @Test func rowForANewRecordUsesTheSessionSpace() throws {
+        let set = try FeatureBuilder.build(samples(), configuration: FeatureConfiguration(kind: .full, groups: [.win]))
+        var r = ReportRecord()
+        r.apiCounts = ["Sleep": 7, "Unseen": 100]
+        let row = set.row(for: r)
+        #expect(row.map(\.0) == [3])
+        #expect(row.map(\.1) == [2])
+        #expect(set.row(for: r, index: set.columnIndex()).map(\.0) == [3])
+    }
+
+    @Test func cancellationStopsTheBuild() {
+        let control = TaskControl(isCancelled: { true })
+        #expect(throws: Interrupted.self) { try FeatureBuilder.build(samples(), configuration: .full, control: control) }
+    }
+}

@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import CuckooML
+
+/// A fresh temporary directory for one test.
+func makeTemporaryDirectory() -> String {
+    var template = Array("/tmp/cuckooml-test-XXXXXX".utf8CString)
+    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    precondition(made != nil, "mkdtemp failed")
+    return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+@Suite struct FeatureExportTests {
+    func featureSet() -> FeatureSet {
+        var m = SparseMatrix(columnCount: 3)
+        m.appendRow([(0, 1), (2, 3)])
+        m.appendRow([])
+        m.appendRow([(1, 0.5)])
+        return FeatureSet(configuration: .full, names: [":net:a,b", ":reg:write:say \"hi\"", ":win:Sleep"], matrix: m)
+    }
+
+    @Test func csvIsDenseAndQuoted() throws {
+        let dir = makeTemporaryDirectory()
+        let path = dir + "/f.csv"
+        try FeatureExport.writeCSV(featureSet(), samples: ["s1", "two\nlines", "s,3"], to: path)
+        let text = try TestSupport.readText(path)
+        let expected = "sample,\":net:a,b\",\":reg:write:say \"\"hi\"\"\",:win:Sleep\n"
+            + "s1,1,0,3\n"
+            + "\"two\nlines\",0,0,0\n"
+            + "\"s,3\",0,0.5,0\n"
+        #expect(text == expected)
+        #expect(TestSupport.listDirectory(dir) == ["f.csv"], "no temporary file left behind")
+    }
+
+    @Test func svmlightHasHeaderLabelsAndOneBasedIndices() throws {
+        let dir = makeTemporaryDirectory()
+        let path = dir + "/f.svmlight"
+        try FeatureExport.writeSVMLight(featureSet(), samples: ["s1", "s2", "s\n3"], labels: ["zeus", "none", "zeus"], to: path)
+        let text = try TestSupport.readText(path)
+        let expected = [
+            "# cuckooml features: 3 samples, 3 features; feature indices are 1-based",
+            "# label 0 none",
+            "# label 1 zeus",
+            "# feature 1 :net:a,b",
+            "# feature 2 :reg:write:say \"hi\"",
+            "# feature 3 :win:Sleep",
+            "1 1:1 3:3 # s1",
+            "0 # s2",
+            "1 2:0.5 # s\\n3",
+        ].joined(separator: "\n") + "\n"
+        #expect(text == expected)
+    }
+
+    @Test func labelsCSV() throws {
+        let dir = makeTemporaryDirectory()
+        let path = dir + "/labels.csv"
+        try FeatureExport.writeLabelsCSV(samples: ["a", "b,c"], labels: [SampleLabel(family: "zeus", votes: 7, source: .virusTotal), .none], to: path)
+        #expect(try TestSupport.readText(path) == "sample,label,votes\na,zeus,7\n\"b,c\",none,0\n")
+    }
+
+    @Test func unwritableDirectoryIsAClearError() {
+        #expect(throws: OutputError.self) {
+            try FeatureExport.writeLabelsCSV(samples: [], labels: [], to: "/nonexistent-dir/labels.csv")
+        }
+    }
+}
+
+@Suite struct ExternalLabelTests {
+    func samples() -> [Sample] {
+        var r1 = ReportRecord()
+        r1.md5 = "AABBCCDDEEFF00112233445566778899"
+        var r2 = ReportRecord()
+        r2.sha256 = String(repeating: "ab", count: 32)
+        return [Sample(id: "2", path: nil, reportSize: 0, record: r1), Sample(id: "4", path: nil, reportSize: 0, record: r2),
+                Sample(id: "6", path: nil, reportSize: 0, record: nil)]
+    }
+
+    @Test func avclassOutputMatchesByMD5() throws {
+        let labels = try ExternalLabels.parse("aabbccddeeff00112233445566778899\tzbot\nffffffffffffffffffffffffffffffff\tSINGLETON:ffff\n", path: "av.tsv")
+        let (matched, unmatched) = labels.match(samples())
+        #expect(matched == ["2": SampleLabel(family: "zbot", votes: 0, source: .external)])
+        #expect(unmatched.map(\.line) == [2])
+    }
+
+    @Test func csvWithHeaderMatchesByIdAndSHA256() throws {
+        let text = "family,sample\r\nzeus,4.json\n\"kelihos, old\",6\n\nsality,99\n"
+        let labels = try ExternalLabels.parse(text, path: "l.csv")
+        #expect(labels.rows.map(\.family) == ["zeus", "kelihos, old", "sality"])
+        let (matched, unmatched) = labels.match(samples())
+        #expect(matched["4"]?.family == "zeus")
+        #expect(matched["6"]?.family == "kelihos, old")
+        #expect(unmatched.map(\.key) == ["99"])
+        let withBOM = try ExternalLabels.parse("\u{FEFF}sample\tfamily\n2\tzeus\n", path: "b.tsv")
+        #expect(withBOM.rows.map(\.key) == ["2"])
+        let bySha = try ExternalLabels.parse("sha256,label\n\(String(repeating: "AB", count: 32)),emotet\n", path: "s.csv")
+        #expect(bySha.match(samples()).labels["4"]?.family == "emotet")
+    }
+
+    @Test func malformedFilesAreOneLineErrors() {
+        #expect(throws: LabelFileError(path: "e.csv", reason: "no labels in the file")) { try ExternalLabels.parse("\n\n", path: "e.csv") }
+        #expect(throws: LabelFileError.self) { try ExternalLabels.parse("justonecolumn\n", path: "x.csv") }
+        #expect(throws: LabelFileError(path: "y.csv", reason: "line 3: expected at least 2 fields, found 1")) {
+            try ExternalLabels.parse("sample,family\na,b\nlonely\n", path: "y.csv")
+        }
+    }
+
+    @Test func sessionRelabelKeepsExternalLabels() {
+        var session = Session()
+        var scanned = ReportRecord()
+        var vt = VirusTotalResults()
+        vt.scans = Array(repeating: EngineResult(engine: "e", detected: true, result: "Win32/Zorbex.A"), count: 6)
+        scanned.virusTotal = vt
+        session.upsert([Sample(id: "a", path: "/a.json", reportSize: 1, record: scanned),
+                        Sample(id: "b", path: "/b.json", reportSize: 1, record: scanned),
+                        Sample(id: "c", path: "/c.json", reportSize: 1, record: ReportRecord())])
+        session.applyExternalLabels(["b": SampleLabel(family: "custom", votes: 0, source: .external), "zz": .none])
+        session.relabel()
+        #expect(session.labels["a"] == SampleLabel(family: "zorbex", votes: 6, source: .virusTotal))
+        #expect(session.labels["b"]?.family == "custom")
+        #expect(session.labels["c"] == SampleLabel.none)
+        #expect(session.labels["zz"] == nil)
+    }
+
+    @Test func rebuildFeaturesDropsClusterings() throws {
+        var session = Session()
+        session.upsert([Sample(id: "a", path: nil, reportSize: 0, record: FeatureFixtures.cuckoo)])
+        session.featureConfiguration = .simple
+        session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(), labels: [0], probabilities: [1], outlierScores: [0],
+                                        persistence: [], condensedTree: [], coreDistances: [])
+        try session.rebuildFeatures()
+        #expect(session.hdbscan == nil)
+        #expect(session.features?.names == ["allocates_rwx", "packer_upx"])
+    }
+}
