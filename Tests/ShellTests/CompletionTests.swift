@@ -11,7 +11,7 @@ import CuckooML
 
     @Test func commandNames() {
         #expect(completer.candidates(for: "he", session: session) == ["help"])
-        #expect(completer.candidates(for: "s", session: session).starts(with: ["set", "show", "source", "status"]))
+        #expect(completer.candidates(for: "s", session: session) == ["samples", "save", "session", "set", "show", "source", "status", "sweep"])
     }
 
     @Test func subcommandsAndChoices() {

@@ -89,7 +89,9 @@ import CuckooML
         #expect(shell.runScript("set format json; load \(reports.path)", origin: "test"))
         let line = try #require(sink.stdout.split(separator: "\n").last)
         #expect(line.hasPrefix(#"{"loaded":3,"replaced":[],"skipped":[{"path":"\#(reports.path)/broken.json","offset":16,"message":"unexpected end of file (truncated JSON?)"}],"files":4,"bytes":"#))
-        #expect(line.contains(#""samples":3}"#))
+        // Loading also builds the feature matrix and labels (these reports carry no VirusTotal block).
+        #expect(line.contains(#""samples":3,"features":"#))
+        #expect(line.hasSuffix(#""labelled":0,"families":0}"#))
     }
 
     @Test func samplesListsAndFilters() {
@@ -100,11 +102,11 @@ import CuckooML
         let start = out.firstIndex { $0.hasPrefix("sample ") }!
         #expect(Array(out[start..<(start + 4)]) == [
             "sample  label   size  signatures",
-            "alpha   -      508 B           2",
-            "beta    -      220 B           1",
-            "gamma   -       18 B           0",
+            "alpha   none   508 B           2",
+            "beta    none   220 B           1",
+            "gamma   none    18 B           0",
         ])
-        #expect(out.contains("beta    -      220 B           1") && out.contains("1 of 3 samples"))
+        #expect(out.contains("beta    none   220 B           1") && out.contains("1 of 3 samples"))
         #expect(out.contains("no sample matches 'zzz'"))
     }
 
@@ -130,7 +132,7 @@ import CuckooML
         let (shell, sink) = Self.shell()
         #expect(shell.runScript("load \(reports.path)/beta.json; set format json; show beta", origin: "test"))
         let line = try #require(sink.stdout.split(separator: "\n").last)
-        #expect(line.hasPrefix(#"{"sample":"beta","path":"\#(reports.path)/beta.json","report_size":220,"label":null,"dialect":"cape","version":"2.4-CAPE""#))
+        #expect(line.hasPrefix(#"{"sample":"beta","path":"\#(reports.path)/beta.json","report_size":220,"label":{"family":"none","votes":0,"source":"virustotal"},"dialect":"cape","version":"2.4-CAPE""#))
         #expect(line.contains(#""api_counts":{"NtClose":3}"#))
         #expect(line.contains(#""signatures":[{"name":"stealth_network","description":"x"}],"virustotal":null}"#))
     }
