@@ -16,6 +16,7 @@ extension Registry {
         AssessCommand.self,
         AnomaliesCommand.self,
         SweepCommand.self,
+        CompareCommand.self,
         SaveCommand.self,
         SessionCommand.self,
         PlotCommand.self,

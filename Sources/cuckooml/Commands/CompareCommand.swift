@@ -1,0 +1,144 @@
+import CuckooML
+
+/// `compare PATH [add]`: places new reports among the clustered samples without re-clustering.
+struct CompareCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "compare",
+        summary: "Place new reports in the clustering: cluster, probability, outlier score, nearest samples",
+        discussion: """
+            Reads the report(s) with the same reader and feature space as the session and, without
+            re-clustering, gives what the hdbscan library's approximate_predict and
+            approximate_predict_scores would: the cluster (-1 = noise), the membership probability and
+            the outlier score. For one report it also lists the 5 nearest loaded samples and the
+            features it shares with its cluster that are most typical of that cluster (share in the
+            cluster minus share overall). A directory gives one row per report.
+            With 'add' the reports then join the session and the clustering is refitted with the same
+            parameters.
+            """,
+        arguments: [
+            .positional("path", .path, help: "a report file or a directory of reports"),
+            .flag("add", help: "add the reports to the session afterwards and re-cluster"),
+        ],
+        examples: ["compare sample_data/new/suspicious.json", "compare sample_data/new", "compare new.json add"])
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        let path = try arguments.required("path")
+        guard let result = context.session.hdbscan, let features = context.session.features else {
+            throw ShellError.failed("nothing to compare with: load reports and run 'cluster hdbscan' first")
+        }
+        guard features.configuration.kind != .imported else {
+            throw ShellError.failed("the session holds an imported matrix; compare needs reports loaded with 'load'")
+        }
+        let loaded = try ReportLoader.load(paths: [path], threads: context.session.settings.threads, control: context.control)
+        for failure in loaded.failures { context.note(escapeForTerminal(failure.description)) }
+        guard !loaded.samples.isEmpty else { throw ShellError.failed("no report to compare in \(escapeForTerminal(path))") }
+
+        let placer = try Placer(features: features, result: result, threads: context.session.settings.threads, control: context.control)
+        var queries = SparseMatrix(columnCount: features.names.count)
+        for sample in loaded.samples { queries.appendRow(sample.record.map(placer.row(for:)) ?? []) }
+        let placements = placer.place(queries)
+        let labels = loaded.samples.map { VirusTotalLabeller.label($0.record?.virusTotal) }
+
+        var output = loaded.samples.count == 1
+            ? detail(loaded.samples[0], placements[0], labels[0], context.session)
+            : table(loaded.samples, placements, labels, context.session)
+        if arguments.has("add") {
+            let added = try add(loaded.samples, result.parameters, &context)
+            output.text += "\n" + added.text
+            if case .array(var rows) = output.json {
+                rows.append(added.json)
+                output.json = .array(rows)
+            } else if case .object(var members) = output.json {
+                members.append(("added", added.json))
+                output.json = .object(members)
+            }
+        }
+        return output
+    }
+
+    /// Adds the samples, rebuilds features and labels, and refits HDBSCAN with the same parameters.
+    static func add(_ samples: [Sample], _ parameters: HDBSCANParameters,
+                    _ context: inout CommandContext) throws -> (text: String, json: JSONValue) {
+        context.session.upsert(samples)
+        try context.session.rebuildFeatures(control: context.control)
+        context.session.relabel()
+        guard let matrix = context.session.features?.matrix else { throw ShellError.failed("no features after adding") }
+        let refit = try HDBSCAN.fit(points: .sparse(matrix), parameters: parameters,
+                                    threads: context.session.settings.threads, control: context.control)
+        context.session.hdbscan = refit
+        let placed = samples.compactMap { s in context.session.index[s.id].map { (s.id, refit.labels[$0]) } }
+        let text = "added \(samples.count) sample\(samples.count == 1 ? "" : "s") and re-clustered: "
+            + "\(refit.clusterCount) clusters, \(refit.noiseCount) noise; "
+            + placed.map { "\(escapeForTerminal($0.0)) → \(clusterName($0.1))" }.joined(separator: ", ")
+        let json: JSONValue = .object([
+            ("added", .int(samples.count)), ("clusters", .int(refit.clusterCount)), ("noise", .int(refit.noiseCount)),
+            ("placed", .object(placed.map { ($0.0, .int($0.1)) })),
+        ])
+        return (text, json)
+    }
+
+    static func clusterName(_ label: Int) -> String { label < 0 ? "noise" : "cluster \(label)" }
+
+    static func detail(_ sample: Sample, _ p: Placement, _ label: SampleLabel, _ session: Session) -> CommandOutput {
+        let id = escapeForTerminal(sample.id)
+        var lines = ["\(id): \(clusterName(p.prediction.label)) (probability \(fixed(p.prediction.probability, 3)), outlier score \(fixed(p.prediction.outlierScore, 3)))"]
+        lines.append("  label \(escapeForTerminal(label.family))" + (label.votes > 0 ? " (\(label.votes) engines)" : "")
+                     + " · \(p.knownFeatures) features in the session's feature space")
+        let clusters = session.hdbscan?.labels ?? []
+        let rows = p.nearest.map { nb -> [String] in
+            let s = session.samples[nb.index]
+            return [escapeForTerminal(s.id), fixed(nb.distance, 4), escapeForTerminal(session.label(of: s.id).family),
+                    clusters.indices.contains(nb.index) ? String(clusters[nb.index]) : "-"]
+        }
+        lines.append("")
+        lines.append("nearest loaded samples:")
+        lines += TextTable.render(header: ["sample", "distance", "label", "cluster"], rows: rows, rightAligned: [1, 3], indent: 2)
+        if !p.typicalFeatures.isEmpty {
+            lines.append("")
+            lines.append("why \(clusterName(p.prediction.label)): shared features most typical of it")
+            lines += TextTable.render(header: ["feature", "in cluster", "overall"],
+                                      rows: p.typicalFeatures.map { [escapeForTerminal($0.name), percent($0.clusterShare), percent($0.overallShare)] },
+                                      rightAligned: [1, 2], indent: 2)
+        }
+        return CommandOutput(text: lines.joined(separator: "\n"), json: json(sample, p, label, session))
+    }
+
+    static func table(_ samples: [Sample], _ placements: [Placement], _ labels: [SampleLabel], _ session: Session) -> CommandOutput {
+        let rows = zip(samples, zip(placements, labels)).map { sample, pl -> [String] in
+            let (p, label) = pl
+            let nearest = p.nearest.first.map { nb in
+                let s = session.samples[nb.index]
+                return "\(escapeForTerminal(s.id)) (\(escapeForTerminal(session.label(of: s.id).family)), \(fixed(nb.distance, 3)))"
+            } ?? "-"
+            return [escapeForTerminal(sample.id), escapeForTerminal(label.family), String(p.prediction.label),
+                    fixed(p.prediction.probability, 3), fixed(p.prediction.outlierScore, 3), nearest]
+        }
+        let text = TextTable.render(header: ["sample", "label", "cluster", "probability", "outlier", "nearest (label, distance)"],
+                                    rows: rows, rightAligned: [2, 3, 4]).joined(separator: "\n")
+        return CommandOutput(text: text, json: .array(zip(samples, zip(placements, labels)).map { json($0, $1.0, $1.1, session) }))
+    }
+
+    static func json(_ sample: Sample, _ p: Placement, _ label: SampleLabel, _ session: Session) -> JSONValue {
+        let clusters = session.hdbscan?.labels ?? []
+        return .object([
+            ("sample", .string(sample.id)),
+            ("cluster", .int(p.prediction.label)),
+            ("probability", .double(p.prediction.probability)),
+            ("outlier_score", .double(p.prediction.outlierScore)),
+            ("label", .string(label.family)),
+            ("votes", .int(label.votes)),
+            ("known_features", .int(p.knownFeatures)),
+            ("nearest", .array(p.nearest.map { nb in
+                let s = session.samples[nb.index]
+                return .object([("sample", .string(s.id)), ("distance", .double(nb.distance)),
+                                ("label", .string(session.label(of: s.id).family)),
+                                ("cluster", clusters.indices.contains(nb.index) ? .int(clusters[nb.index]) : .null)])
+            })),
+            ("typical_features", .array(p.typicalFeatures.map {
+                .object([("feature", .string($0.name)), ("cluster_share", .double($0.clusterShare)), ("overall_share", .double($0.overallShare))])
+            })),
+        ])
+    }
+
+    static func percent(_ x: Double) -> String { fixed(x * 100, 0) + "%" }
+}
