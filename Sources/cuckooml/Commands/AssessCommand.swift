@@ -36,20 +36,7 @@ struct AssessCommand: ShellCommand {
                                             ignoredLabels: session.settings.ignoredLabels, control: context.control) else {
             throw ShellError.failed("no sample left to assess (every label is ignored\(noise == .drop ? " or noise" : ""))")
         }
-        let s = a.scores
-        let rows: [(String, String)] = [
-            ("adjusted Rand index", AssessmentInputs.cell(s.adjustedRandIndex)),
-            ("adjusted mutual information (max)", AssessmentInputs.cell(s.adjustedMutualInformationMax)),
-            ("adjusted mutual information (arithmetic)", AssessmentInputs.cell(s.adjustedMutualInformationArithmetic)),
-            ("homogeneity", AssessmentInputs.cell(s.homogeneity)),
-            ("completeness", AssessmentInputs.cell(s.completeness)),
-            ("V-measure", AssessmentInputs.cell(s.vMeasure)),
-            ("Fowlkes-Mallows", AssessmentInputs.cell(s.fowlkesMallows)),
-            ("silhouette (\(metric.rawValue))", AssessmentInputs.cell(a.silhouette)),
-            ("precision (Malheur)", AssessmentInputs.cell(s.precision)),
-            ("recall (Malheur)", AssessmentInputs.cell(s.recall)),
-            ("F-measure (Malheur)", AssessmentInputs.cell(s.fMeasure)),
-        ]
+        let rows = AssessmentInputs.scoreRows(a, metric: metric)
         let width = rows.map(\.0.count).max()!
         var lines = ["\(algorithm): \(a.samples) samples assessed, \(a.clusters) clusters, \(a.noise) noise "
                      + (noise == .keep ? "(kept as cluster -1)" : "(dropped)")]

@@ -55,6 +55,24 @@ enum AssessmentInputs {
         ]
     }
 
+    /// The metrics as (name, value) rows, for the `assess` table and the HTML report.
+    static func scoreRows(_ a: Assessment, metric: DistanceMetric) -> [(String, String)] {
+        let s = a.scores
+        return [
+            ("adjusted Rand index", cell(s.adjustedRandIndex)),
+            ("adjusted mutual information (max)", cell(s.adjustedMutualInformationMax)),
+            ("adjusted mutual information (arithmetic)", cell(s.adjustedMutualInformationArithmetic)),
+            ("homogeneity", cell(s.homogeneity)),
+            ("completeness", cell(s.completeness)),
+            ("V-measure", cell(s.vMeasure)),
+            ("Fowlkes-Mallows", cell(s.fowlkesMallows)),
+            ("silhouette (\(metric.rawValue))", cell(a.silhouette)),
+            ("precision (Malheur)", cell(s.precision)),
+            ("recall (Malheur)", cell(s.recall)),
+            ("F-measure (Malheur)", cell(s.fMeasure)),
+        ]
+    }
+
     /// A score for a table cell: four decimals, `-` when undefined.
     static func cell(_ x: Double?) -> String { x.map { fixed($0, 4) } ?? "-" }
 
