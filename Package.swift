@@ -45,6 +45,7 @@ let package = Package(
         .testTarget(
             name: "ShellTests",
             dependencies: ["cuckooml", "CuckooML", "CEditLine"],
+            exclude: ["Golden"],
             swiftSettings: cpuFlags
         ),
     ],

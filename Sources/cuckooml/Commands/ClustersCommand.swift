@@ -21,25 +21,27 @@ struct ClustersCommand: ShellCommand {
         }
         let members = clustering.members
         let engine = BruteForceEngine(points: .sparse(features.matrix), metric: clustering.metric)
-        var lines = ["cluster   size" + (clustering.persistence == nil ? "" : "  persistence") + "  medoid  top labels"]
+        var rows: [[String]] = []
         var items: [JSONValue] = []
-        for (k, rows) in members.enumerated() {
+        for (k, memberRows) in members.enumerated() {
             try context.control.checkCancellation()
-            let medoid = medoidRow(rows, engine: engine)
-            let top = topLabels(rows, session: s)
+            let medoid = medoidRow(memberRows, engine: engine)
+            let top = topLabels(memberRows, session: s)
             let medoidID = medoid.map { s.samples[$0].id } ?? "-"
             let persistence = clustering.persistence?[k]
-            lines.append(leftPad(String(k), 7) + leftPad(String(rows.count), 7)
-                         + (persistence.map { leftPad(fixed($0, 3), 13) } ?? "")
-                         + "  " + escapeForTerminal(medoidID) + "  "
-                         + (top.isEmpty ? "-" : top.map { "\(escapeForTerminal($0.family)) (\($0.count))" }.joined(separator: ", ")))
-            items.append(["cluster": .int(k), "size": .int(rows.count),
+            rows.append([String(k), String(memberRows.count)] + (persistence.map { [fixed($0, 3)] } ?? [])
+                        + [escapeForTerminal(medoidID),
+                           top.isEmpty ? "-" : top.map { "\(escapeForTerminal($0.family)) (\($0.count))" }.joined(separator: ", ")])
+            items.append(["cluster": .int(k), "size": .int(memberRows.count),
                           "persistence": persistence.map { JSONValue.double($0) } ?? .null,
                           "medoid": JSONValue(medoid.map { s.samples[$0].id }),
                           "top_labels": .array(top.map { ["family": .string($0.family), "count": .int($0.count)] })])
         }
         let noise = clustering.labels.lazy.filter { $0 < 0 }.count
-        lines.append("noise  " + leftPad(String(noise), 7))
+        let header = ["cluster", "size"] + (clustering.persistence == nil ? [] : ["persistence"]) + ["medoid", "top labels"]
+        let numeric: Set<Int> = clustering.persistence == nil ? [0, 1] : [0, 1, 2]
+        var lines = TextTable.render(header: header, rows: rows, rightAligned: numeric)
+        lines.append("noise: \(noise)")
         return CommandOutput(text: lines.joined(separator: "\n"),
                              json: ["algorithm": .string(clustering.name), "clusters": .array(items), "noise": .int(noise)])
     }
