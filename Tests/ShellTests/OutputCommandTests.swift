@@ -93,7 +93,8 @@ import CuckooML
         let html = Self.read(dir + "/r.html") ?? ""
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("cluster 0: label counts"))
-        #expect(sink.stdout.contains(#""sections":["Inputs","Clustering","Labels per cluster"]"#))
+        #expect(sink.stdout.contains(#""sections":["Inputs","Clustering","Metrics","Labels per cluster","Anomalies"]"#))
+        #expect(html.contains("adjusted Rand index") && html.contains("low_probability") || html.contains("noise"))
     }
 
     @Test func commandsRefuseAnEmptyOrUnclusteredSession() {
