@@ -30,6 +30,7 @@ while !argv.isEmpty {
     case "--step": options.step = true
     case "--keep-going", "-k": options.keepGoing = true
     case "-h", "--help": print(usage); exit(0)
+    case "--reference": print(HelpRenderer.markdownReference(.standard), terminator: ""); exit(0)
     case "-c":
         guard !argv.isEmpty else { fputs("cuckooml: -c needs commands\n\(usage)\n", cml_stderr()); exit(2) }
         oneLiner = argv.removeFirst()

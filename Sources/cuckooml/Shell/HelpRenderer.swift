@@ -66,4 +66,36 @@ enum HelpRenderer {
             "subcommands": JSONValue(command.subcommands.map { $0.spec.name }),
         ]
     }
+
+    /// The README's command reference, generated from the declarations so it cannot drift
+    /// (`cuckooml --reference`; a test checks the README holds exactly this).
+    static func markdownReference(_ registry: Registry) -> String {
+        var out = ""
+        for (path, command) in registry.allPaths {
+            let spec = command.spec
+            if !command.runsWithoutSubcommand && !command.subcommands.isEmpty && spec.arguments.isEmpty {
+                out += "#### `\(path.joined(separator: " "))` — \(spec.summary)\n\n"
+                out += "Subcommands: " + command.subcommands.map { "`\($0.spec.name)`" }.joined(separator: ", ") + ".\n\n"
+                continue
+            }
+            out += "#### `\(Registry.synopsis(path: path, of: command))`\n\n\(spec.summary).\n"
+            if !spec.discussion.isEmpty {
+                out += "\n" + spec.discussion.split(separator: "\n", omittingEmptySubsequences: false)
+                    .map { $0.hasPrefix("    ") || $0.contains("  ") ? "    " + $0 : String($0) }.joined(separator: "\n") + "\n"
+            }
+            if !spec.arguments.isEmpty {
+                out += "\n"
+                for a in spec.arguments {
+                    var help = a.help
+                    if let d = a.defaultValue { help += " (default \(d))" }
+                    out += "- `\(argumentLabel(a))`: \(help)\n"
+                }
+            }
+            if !spec.examples.isEmpty {
+                out += "\nExamples: " + spec.examples.map { "`\($0)`" }.joined(separator: ", ") + "\n"
+            }
+            out += "\n"
+        }
+        return out
+    }
 }

@@ -1,0 +1,20 @@
+import Testing
+@testable import cuckooml
+
+/// The README's command reference is generated from the declarations; this keeps it true.
+@Suite struct ReadmeTests {
+    @Test func commandReferenceMatchesTheDeclarations() throws {
+        let readme = try TestText.read(TestPaths.packageRoot + "/README.md")
+        let begin = try #require(readme.firstRange("<!-- reference:begin -->\n"))
+        let end = try #require(readme.firstRange("<!-- reference:end -->"))
+        let section = String(readme[begin.upperBound..<end.lowerBound])
+        #expect(section == HelpRenderer.markdownReference(.standard),
+                "README.md is out of date: regenerate its reference with `cuckooml --reference`")
+    }
+
+    @Test func readmeNamesTheTwoSetUpCommands() throws {
+        let readme = try TestText.read(TestPaths.packageRoot + "/README.md")
+        #expect(readme.firstRange("scripts/demo") != nil)
+        #expect(readme.firstRange("scripts/test") != nil)
+    }
+}
