@@ -34,6 +34,25 @@ import CEditLine
         let history = try TestText.read(home.path + "/.cuckooml_history")
         #expect(history == "help\necho ok\n")
     }
+
+    /// Ctrl-C during a long command interrupts it, prints `interrupted`, and the prompt comes back
+    /// showing the session as it was.
+    @Test(.enabled(if: Pseudoterminal.binary != nil, "cuckooml binary not built"))
+    func ctrlCInterruptsALongCommand() throws {
+        let home = try TemporaryDirectory()
+        let term = try Pseudoterminal(binary: Pseudoterminal.binary!, home: home.path)
+        try term.expect("cuckooml> ")
+        term.type("load \(TestPaths.packageRoot)/sample_data/reports; cluster hdbscan 1 6\r")
+        try term.expect("cuckooml[200 reports · hdbscan ", seconds: 60)
+        let prompt = try term.expectLine(endingWith: "]> ")
+        term.type("sweep hdbscan min_samples=1..8 min_cluster_size=2..100\r")
+        usleep(1_500_000)
+        term.type("\u{03}")
+        try term.expect("interrupted", seconds: 30)
+        try term.expect(prompt)
+        term.type("quit\r")
+        #expect(try term.waitForExit() == 0)
+    }
 }
 
 enum TestText {
@@ -132,6 +151,15 @@ final class Pseudoterminal {
         }
     }
 
+    /// Reads until a line ending in `suffix` appears and returns it from its last "cuckooml[".
+    func expectLine(endingWith suffix: String, seconds: Double = 10) throws -> String {
+        let before = consumed
+        try expect(suffix, seconds: seconds)
+        let text = String(decoding: Array(transcript.utf8)[before..<consumed], as: UTF8.self)
+        guard let start = text.lastRange("cuckooml[") else { return text }
+        return String(text[start.lowerBound...])
+    }
+
     private func readAvailable(timeoutMilliseconds: Int32) {
         var fds = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
         guard poll(&fds, 1, timeoutMilliseconds) > 0 else { return }
@@ -141,11 +169,12 @@ final class Pseudoterminal {
     }
 
     func waitForExit() throws -> Int32 {
-        for _ in 0..<100 {
+        for _ in 0..<200 {
             readAvailable(timeoutMilliseconds: 50)
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { return (status >> 8) & 0xff }
         }
+        Issue.record("did not exit; output since the last match: \(String(transcript.utf8.dropFirst(consumed)) ?? "").debugDescription)")
         throw TemporaryDirectoryError()
     }
 }

@@ -15,7 +15,11 @@ final class LineEditor: @unchecked Sendable {
     /// Asked for completion candidates of the text before the cursor.
     var complete: (String) -> [String] = { _ in [] }
 
+    /// Whether the terminal's character set is UTF-8 (else prompts are kept to ASCII).
+    let utf8: Bool
+
     init(history: HistoryStore) {
+        utf8 = LineEditor.useUTF8Locale()
         editor = el_init("cuckooml", cml_stdin(), cml_stdout(), cml_stderr())
         historyHandle = history_init()
         promptStorage = strdup("cuckooml> ")
@@ -57,9 +61,12 @@ final class LineEditor: @unchecked Sendable {
     /// Reads one line; Ctrl-C cancels the line being typed, Ctrl-D on an empty line ends input.
     func readLine(prompt: String) -> Input {
         free(promptStorage)
-        promptStorage = strdup(prompt)
+        // libedit decodes the prompt with the C library's multibyte functions and crashes on text the
+        // locale cannot decode, so outside UTF-8 the prompt is made ASCII.
+        promptStorage = strdup(utf8 ? prompt : String(prompt.unicodeScalars.map { $0.isASCII ? Character($0) : "-" }))
         var count: Int32 = 0
         errno = 0
+        InterruptHandling.reset()  // a Ctrl-C that interrupted the last command is spent
         guard let raw = el_gets(editor, &count) else {
             if count < 0 || errno == EINTR || InterruptHandling.isRequested {
                 InterruptHandling.reset()
@@ -71,6 +78,19 @@ final class LineEditor: @unchecked Sendable {
         var line = String(cString: raw)
         if line.hasSuffix("\n") { line.removeLast() }
         return .line(line)
+    }
+
+    /// libedit works in the C library's locale, which is "C" (ASCII) until a program asks for another:
+    /// take the user's, or C.UTF-8 when theirs is not UTF-8. Returns whether the result is UTF-8.
+    static func useUTF8Locale() -> Bool {
+        func isUTF8() -> Bool {
+            let codeset = String(cString: nl_langinfo(nl_item(CODESET))).lowercased()
+            return codeset == "utf-8" || codeset == "utf8"
+        }
+        setlocale(LC_CTYPE, "")
+        if isUTF8() { return true }
+        if setlocale(LC_CTYPE, "C.UTF-8") != nil && isUTF8() { return true }
+        return setlocale(LC_CTYPE, "C.utf8") != nil && isUTF8()
     }
 
     /// Reads one UTF-8 encoded character from stdin: 1 on success, 0 at end of input, -1 when
