@@ -77,35 +77,50 @@ enum EngineReference {
         Distances.between(metric, p, i, p, j)
     }
 
-    /// core(i): index k of the sorted distances to all points, itself included; k clipped to n − 1.
-    static func coreDistances(_ p: PointSet, _ metric: DistanceMetric, k: Int) -> [Double] {
-        let n = p.count
-        return (0..<n).map { i in
-            let sorted = (0..<n).map { distance(p, metric, i, $0) }.sorted()
-            return sorted[min(k, n - 1)]
-        }
-    }
+    /// All pairwise distances of a point set, computed once with `Distances`, and what follows from them.
+    struct Table {
+        let n: Int
+        let d: [[Double]]
+        let sorted: [[Double]]
 
-    /// Prim's algorithm exactly as the reference states it, with an in-tree flag and index-order scans.
-    static func spanningTree(_ p: PointSet, _ metric: DistanceMetric, core: [Double], alpha: Double) -> [MSTEdge] {
-        let n = p.count
-        var inTree = [Bool](repeating: false, count: n)
-        var best = [Double](repeating: .infinity, count: n)
-        var source = [Int](repeating: 0, count: n)
-        var edges: [MSTEdge] = []
-        var cur = 0
-        for _ in 1..<max(n, 1) {
-            inTree[cur] = true
-            for j in 0..<n where !inTree[j] {
-                let mr = max(core[cur], core[j], distance(p, metric, cur, j) / alpha)
-                if mr < best[j] { best[j] = mr; source[j] = cur }
+        init(_ p: PointSet, _ metric: DistanceMetric) {
+            n = p.count
+            var d = [[Double]](repeating: [Double](repeating: 0, count: p.count), count: p.count)
+            for i in 0..<p.count {
+                for j in i..<p.count {
+                    let v = Distances.between(metric, p, i, p, j)
+                    d[i][j] = v
+                    // d(j, i) by the definition, not assumed equal to d(i, j).
+                    d[j][i] = i == j ? v : Distances.between(metric, p, j, p, i)
+                }
             }
-            var next = -1
-            for j in 0..<n where !inTree[j] && (next < 0 || best[j] < best[next]) { next = j }
-            edges.append(MSTEdge(from: Int32(source[next]), to: Int32(next), weight: best[next]))
-            cur = next
+            self.d = d
+            sorted = d.map { $0.sorted() }
         }
-        return edges
+
+        /// core(i): index k of the sorted distances to all points, itself included; k clipped to n − 1.
+        func coreDistances(k: Int) -> [Double] { sorted.map { $0[min(k, n - 1)] } }
+
+        /// Prim's algorithm exactly as the reference states it, with an in-tree flag and index-order scans.
+        func spanningTree(core: [Double], alpha: Double) -> [MSTEdge] {
+            var inTree = [Bool](repeating: false, count: n)
+            var best = [Double](repeating: .infinity, count: n)
+            var source = [Int](repeating: 0, count: n)
+            var edges: [MSTEdge] = []
+            var cur = 0
+            for _ in 1..<max(n, 1) {
+                inTree[cur] = true
+                for j in 0..<n where !inTree[j] {
+                    let mr = max(core[cur], core[j], d[cur][j] / alpha)
+                    if mr < best[j] { best[j] = mr; source[j] = cur }
+                }
+                var next = -1
+                for j in 0..<n where !inTree[j] && (next < 0 || best[j] < best[next]) { next = j }
+                edges.append(MSTEdge(from: Int32(source[next]), to: Int32(next), weight: best[next]))
+                cur = next
+            }
+            return edges
+        }
     }
 
     /// The k nearest training points to a query, by distance then index.
@@ -117,30 +132,25 @@ enum EngineReference {
 
     /// Every engine that can hold `points`, each with its parallel paths forced on small inputs.
     static func engines(_ points: PointSet, _ metric: DistanceMetric) -> [(String, any NeighbourhoodEngine)] {
-        let forced = (knn: 0, prim: 8, tile: 32)
+        let forced = ParallelThresholds.always
         var out: [(String, any NeighbourhoodEngine)] = [
             ("factory", NeighbourhoodEngines.make(points: points, metric: metric, threads: 2)),
         ]
         if points.isBinary {
-            out.append(("bits", BitPackedEngine(kernel: BitKernel(points: points, metric: metric), metric: metric,
-                                                threads: 2, parallelFrom: forced)))
+            out.append(("bits", BitPackedEngine(points: points, metric: metric, threads: 2, thresholds: forced)))
         }
         switch points {
         case .dense(let m):
-            out.append(("dense", DenseEngine(kernel: DenseKernel(m, metric: metric), metric: metric,
-                                             threads: 2, parallelFrom: forced)))
-            out.append(("dense-1", DenseEngine(kernel: DenseKernel(m, metric: metric), metric: metric, threads: 1)))
+            out.append(("dense", DenseEngine(m, metric: metric, threads: 2, thresholds: forced)))
+            out.append(("dense-1", DenseEngine(m, metric: metric, threads: 1)))
             var s = SparseMatrix(columnCount: m.columns)
             for i in 0..<m.rows {
                 s.appendRow(m.row(i).enumerated().map { (Int32($0.offset), $0.element) })
             }
-            out.append(("sparse", SparseEngine(kernel: SparseKernel(s, metric: metric), metric: metric,
-                                               threads: 2, parallelFrom: forced)))
+            out.append(("sparse", SparseEngine(s, metric: metric, threads: 2, thresholds: forced)))
         case .sparse(let m):
-            out.append(("sparse", SparseEngine(kernel: SparseKernel(m, metric: metric), metric: metric,
-                                               threads: 2, parallelFrom: forced)))
-            out.append(("dense", DenseEngine(kernel: DenseKernel(m.dense(), metric: metric), metric: metric,
-                                             threads: 2, parallelFrom: forced)))
+            out.append(("sparse", SparseEngine(m, metric: metric, threads: 2, thresholds: forced)))
+            out.append(("dense", DenseEngine(m.dense(), metric: metric, threads: 2, thresholds: forced)))
         }
         return out
     }

@@ -3,7 +3,7 @@ import Testing
 
 /// Every engine's core distances, spanning tree (the exact edge sequence, ties included), k-NN and
 /// radius queries equal a naive reference written from the definitions, bit for bit.
-@Suite struct FastEngineTests {
+@Suite(.serialized) struct FastEngineTests {
     typealias R = EngineReference
 
     static let metrics = DistanceMetric.allCases
@@ -13,8 +13,9 @@ import Testing
                minSamples: [Int] = [1, 2, 3, 4, 5]) throws {
         for metric in metrics {
             let engines = R.engines(points, metric)
+            let table = R.Table(points, metric)
             for k in minSamples {
-                let core = R.coreDistances(points, metric, k: k)
+                let core = table.coreDistances(k: k)
                 for (name, engine) in engines {
                     let got = try engine.coreDistances(k: k, control: .none)
                     let firstDiff = zip(got, core).enumerated().first { $0.element.0 != $0.element.1 }
@@ -22,7 +23,7 @@ import Testing
                             "seed \(seed) \(name) \(metric) k=\(k): core distances differ at \(String(describing: firstDiff))")
                 }
                 for alpha in (k == 1 || k == 3 ? [1.0, 0.7] : [1.0]) {
-                    let mst = R.spanningTree(points, metric, core: core, alpha: alpha)
+                    let mst = table.spanningTree(core: core, alpha: alpha)
                     for (name, engine) in engines {
                         let got = try engine.minimumSpanningTree(coreDistances: core, alpha: alpha, control: .none)
                         let firstDiff = zip(got, mst).enumerated().first { $0.element.0 != $0.element.1 }
@@ -33,16 +34,17 @@ import Testing
             }
             for (name, engine) in engines {
                 for row in stride(from: 0, to: points.count, by: max(1, points.count / 7)) {
+                    let byDistance = (0..<points.count).sorted { (table.d[row][$0], $0) < (table.d[row][$1], $1) }
                     for k in [1, 3, 12] {
-                        let want = R.nearest(points, metric, query: points, row: row, k: k)
+                        let want = byDistance.prefix(k).map { Neighbour(index: $0, distance: table.d[row][$0]) }
                         #expect(engine.nearest(to: points, row: row, k: k) == want,
                                 "seed \(seed) \(name) \(metric) nearest row \(row) k=\(k)")
                     }
-                    let radius = R.coreDistances(points, metric, k: 4)[row]
-                    let want = (0..<points.count).filter { R.distance(points, metric, row, $0) <= radius }
+                    let radius = table.sorted[row][4]
+                    let want = (0..<points.count).filter { table.d[row][$0] <= radius }
                     #expect(engine.neighbours(of: row, within: radius) == want,
                             "seed \(seed) \(name) \(metric) neighbours of \(row)")
-                    #expect(engine.distance(row, 0) == R.distance(points, metric, row, 0),
+                    #expect(engine.distance(row, 0) == table.d[row][0],
                             "seed \(seed) \(name) \(metric) distance")
                 }
             }
@@ -98,9 +100,10 @@ import Testing
             let points = PointSet.dense(R.dense(n: n, d: 2, seed: 71))
             let engine = NeighbourhoodEngines.make(points: points, metric: .euclidean)
             let core = try engine.coreDistances(k: 5, control: .none)
-            #expect(core == R.coreDistances(points, .euclidean, k: 5))
+            let table = R.Table(points, .euclidean)
+            #expect(core == table.coreDistances(k: 5))
             let mst = try engine.minimumSpanningTree(coreDistances: core, alpha: 1, control: .none)
-            #expect(mst == (n == 0 ? [] : R.spanningTree(points, .euclidean, core: core, alpha: 1)))
+            #expect(mst == (n == 0 ? [] : table.spanningTree(core: core, alpha: 1)))
         }
     }
 

@@ -13,7 +13,8 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
     private let bits: UnsafeMutablePointer<UInt64>
     private let ones: UnsafeMutablePointer<Int32>
     /// For euclidean, manhattan and hamming: the distance for each possible a (0...dimension).
-    private let table: [Double]
+    private let table: UnsafeMutablePointer<Double>
+    private let usesTable: Bool
 
     init(count: Int, dimension: Int, metric: DistanceMetric, fill: (_ row: Int, _ set: (Int) -> Void) -> Void) {
         self.count = count
@@ -23,7 +24,9 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
         bits = .allocate(capacity: max(count, 1) * words)
         bits.initialize(repeating: 0, count: max(count, 1) * words)
         ones = .allocate(capacity: max(count, 1))
-        table = (0...dimension).map { Self.value(metric, differ: $0, dimension: dimension) }
+        table = .allocate(capacity: dimension + 1)
+        for a in 0...dimension { table[a] = Self.value(metric, differ: a, dimension: dimension) }
+        usesTable = metric != .jaccard && metric != .cosine
         for i in 0..<count {
             let row = bits + i * words
             fill(i) { column in row[column >> 6] |= 1 << UInt64(column & 63) }
@@ -35,14 +38,16 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
 
     private init(copying other: BitKernel) {
         count = other.count; words = other.words; dimension = other.dimension; metric = other.metric
-        table = other.table
+        table = .allocate(capacity: dimension + 1)
+        table.initialize(from: other.table, count: dimension + 1)
+        usesTable = other.usesTable
         bits = .allocate(capacity: max(count, 1) * words)
         bits.initialize(from: other.bits, count: max(count, 1) * words)
         ones = .allocate(capacity: max(count, 1))
         ones.initialize(from: other.ones, count: max(count, 1))
     }
 
-    deinit { bits.deallocate(); ones.deallocate() }
+    deinit { bits.deallocate(); ones.deallocate(); table.deallocate() }
 
     func copy() -> Self { unsafeDowncast(BitKernel(copying: self), to: Self.self) }
 
@@ -57,12 +62,12 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
 
     @inline(__always)
     func distance(_ a: Int, _ b: Int) -> Double {
-        distance(row: bits + a * words, ones: Int(ones[a]), b)
+        distance(row: bits + a &* words, ones: Int(ones[a]), b)
     }
 
     @inline(__always)
     private func distance(row x: UnsafePointer<UInt64>, ones onesX: Int, _ b: Int) -> Double {
-        let y = bits + b * words
+        let y = bits + b &* words
         var differ = 0
         if words == 8 {
             // The common d = 512 (and 449...512) case, unrolled.
@@ -73,19 +78,16 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
         } else {
             for w in 0..<words { differ &+= (x[w] ^ y[w]).nonzeroBitCount }
         }
-        switch metric {
-        case .euclidean, .manhattan, .hamming:
-            return table[differ]
-        case .jaccard:
-            let union = (onesX + Int(ones[b]) + differ) >> 1
+        if usesTable { return table[differ] }
+        if metric == .jaccard {
+            let union = (onesX &+ Int(ones[b]) &+ differ) >> 1
             return union == 0 ? 0 : Double(differ) / Double(union)
-        case .cosine:
-            let onesY = Int(ones[b])
-            let both = (onesX + onesY - differ) >> 1
-            let nx = onesX == 0 ? 1 : Double(onesX).squareRoot()
-            let ny = onesY == 0 ? 1 : Double(onesY).squareRoot()
-            return 1 - Double(both) / (nx * ny)
         }
+        let onesY = Int(ones[b])
+        let both = (onesX &+ onesY &- differ) >> 1
+        let nx = onesX == 0 ? 1 : Double(onesX).squareRoot()
+        let ny = onesY == 0 ? 1 : Double(onesY).squareRoot()
+        return 1 - Double(both) / (nx * ny)
     }
 
     func exchange(_ a: Int, _ b: Int) {

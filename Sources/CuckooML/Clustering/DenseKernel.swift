@@ -101,5 +101,3 @@ final class DenseKernel: DistanceKernel, @unchecked Sendable {
     }
 }
 
-/// The engine for dense, non-binary data.
-typealias DenseEngine = KernelEngine<DenseKernel>

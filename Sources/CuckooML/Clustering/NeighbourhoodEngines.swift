@@ -2,14 +2,10 @@
 public enum NeighbourhoodEngines {
     /// Binary data → bit-packed popcount rows; dense data → dense rows of doubles; otherwise sparse rows.
     public static func make(points: PointSet, metric: DistanceMetric, threads: Int = 2) -> any NeighbourhoodEngine {
-        if points.isBinary {
-            return BitPackedEngine(kernel: BitKernel(points: points, metric: metric), metric: metric, threads: threads)
-        }
+        if points.isBinary { return BitPackedEngine(points: points, metric: metric, threads: threads) }
         switch points {
-        case .dense(let m):
-            return DenseEngine(kernel: DenseKernel(m, metric: metric), metric: metric, threads: threads)
-        case .sparse(let m):
-            return SparseEngine(kernel: SparseKernel(m, metric: metric), metric: metric, threads: threads)
+        case .dense(let m): return DenseEngine(m, metric: metric, threads: threads)
+        case .sparse(let m): return SparseEngine(m, metric: metric, threads: threads)
         }
     }
 }

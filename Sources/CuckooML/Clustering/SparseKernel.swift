@@ -96,5 +96,3 @@ final class SparseKernel: DistanceKernel, @unchecked Sendable {
     }
 }
 
-/// The engine for sparse, non-binary data.
-typealias SparseEngine = KernelEngine<SparseKernel>
