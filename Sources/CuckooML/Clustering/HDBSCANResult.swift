@@ -20,11 +20,26 @@ public struct HDBSCANResult: Sendable, FlatClustering {
     /// Per selected cluster (by label).
     public var persistence: [Double]
     public var condensedTree: [CondensedTreeRow]
-    /// Fit-time core distances (min_samples neighbours, the point itself at index 0).
+    /// Fit-time core distances of the tree's points (min_samples neighbours, the point itself at index 0).
     public var coreDistances: [Double]
+    /// The session row of each condensed-tree point `p` (points are `0..<treePointRows.count`; rows with
+    /// NaN/inf are left out, and with `dedup` one row stands for each group of identical rows).
+    public var treePointRows: [Int]
+    /// Selected condensed-tree cluster ids, ascending: label `k` is cluster `selectedClusters[k]`.
+    public var selectedClusters: [Int]
+    /// Each condensed-tree cluster's stability S(C) before selection, by `cluster − treePointRows.count`.
+    public var clusterStability: [Double]
+    /// min_samples after clipping to (clustered rows − 1).
+    public var minSamplesUsed: Int
 
     public init(parameters: HDBSCANParameters, labels: [Int], probabilities: [Double], outlierScores: [Double],
-                persistence: [Double], condensedTree: [CondensedTreeRow], coreDistances: [Double]) {
+                persistence: [Double], condensedTree: [CondensedTreeRow], coreDistances: [Double],
+                treePointRows: [Int]? = nil, selectedClusters: [Int] = [], clusterStability: [Double] = [],
+                minSamplesUsed: Int? = nil) {
+        self.treePointRows = treePointRows ?? Array(0..<labels.count)
+        self.selectedClusters = selectedClusters
+        self.clusterStability = clusterStability
+        self.minSamplesUsed = minSamplesUsed ?? parameters.minSamples
         self.parameters = parameters
         self.labels = labels
         self.probabilities = probabilities

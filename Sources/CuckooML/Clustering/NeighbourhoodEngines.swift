@@ -1,6 +1,8 @@
-/// Chooses the fastest exact engine for a point set. All engines give identical results.
+/// Chooses the neighbourhood engine for a point set: every engine gives identical results, so the
+/// choice is only about speed and memory.
 public enum NeighbourhoodEngines {
-    /// Binary data → bit-packed popcount rows; dense data → dense rows of doubles; otherwise sparse rows.
+    /// Binary data → bit-packed popcount rows; other dense data → dense rows of doubles; other sparse
+    /// data → CSR rows. All run Prim and k-NN on up to `threads` threads in O(n·k) memory.
     public static func make(points: PointSet, metric: DistanceMetric, threads: Int = 2) -> any NeighbourhoodEngine {
         if points.isBinary { return BitPackedEngine(points: points, metric: metric, threads: threads) }
         switch points {

@@ -7,7 +7,7 @@ struct ShowCommand: ShellCommand {
         summary: "Show settings, a sample, a cluster or the cluster tree",
         arguments: [.positional("sample", .sample, help: "a loaded sample id")])
 
-    static let subcommands: [any ShellCommand.Type] = [ShowSettingsCommand.self]
+    static let subcommands: [any ShellCommand.Type] = [ShowSettingsCommand.self, ShowClusterCommand.self, ShowTreeCommand.self]
     static let runsWithoutSubcommand = false
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {

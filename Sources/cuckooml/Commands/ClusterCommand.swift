@@ -1,0 +1,157 @@
+import CuckooML
+
+/// `cluster ...`: clusters the session's feature matrix; subcommands per algorithm.
+struct ClusterCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "cluster",
+        summary: "Cluster the feature matrix (hdbscan, dbscan)",
+        examples: ["cluster hdbscan 1 6", "cluster dbscan 0.5 5 metric=jaccard"])
+
+    static let subcommands: [any ShellCommand.Type] = [ClusterHDBSCANCommand.self, ClusterDBSCANCommand.self]
+    static let runsWithoutSubcommand = false
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        throw ShellError.usage("cluster needs an algorithm: hdbscan or dbscan")
+    }
+
+    /// The session's feature matrix as points, or a clear error when there is none.
+    static func points(_ session: Session) throws -> PointSet {
+        guard let features = session.features, features.matrix.rowCount > 0 else {
+            throw ShellError.failed("no feature matrix: load reports or import a matrix first")
+        }
+        return .sparse(features.matrix)
+    }
+
+    static let metricArgument = ArgumentSpec.option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)),
+                                                    default: "euclidean", help: "distance metric")
+
+    /// A table of cluster sizes (and persistence when given) for the text output.
+    static func sizeTable(sizes: [Int], persistence: [Double]?) -> String {
+        var lines = ["cluster   size" + (persistence == nil ? "" : "  persistence")]
+        for (k, size) in sizes.enumerated() {
+            lines.append(leftPad(String(k), 7) + leftPad(String(size), 7) + (persistence.map { leftPad(fixed($0[k], 3), 13) } ?? ""))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func sizes(_ labels: [Int], clusters: Int) -> [Int] {
+        var sizes = [Int](repeating: 0, count: clusters)
+        for l in labels where l >= 0 { sizes[l] += 1 }
+        return sizes
+    }
+}
+
+/// `cluster hdbscan [MIN_SAMPLES MIN_CLUSTER_SIZE] ...`: HDBSCAN with the hdbscan library's exact results.
+struct ClusterHDBSCANCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "hdbscan",
+        summary: "HDBSCAN, equal to the Python hdbscan library",
+        discussion: """
+            Positional order as the 2016 call cluster_hdbscan(features, 1, 6): MIN_SAMPLES first. With no
+            numbers: min_cluster_size 5 and min_samples = min_cluster_size (the library's defaults).
+            single-cluster allows the root as the one cluster; dedup clusters the distinct rows once and
+            copies each row's result to its duplicates (departs from the library; helps when many rows repeat).
+            """,
+        arguments: [
+            .positional("min_samples", .integer(1...1_000_000), optional: true, help: "neighbours for the core distance (the library's min_samples)"),
+            .positional("min_cluster_size", .integer(2...1_000_000), optional: true, help: "smallest cluster"),
+            ClusterCommand.metricArgument,
+            .option("selection", .choice(ClusterSelection.allCases.map(\.rawValue)), default: "eom", help: "cluster selection: excess of mass or leaves"),
+            .option("epsilon", .number(0...1e300), default: "0", help: "cluster_selection_epsilon: merge clusters split below this distance"),
+            .option("alpha", .number(1e-300...1e300), default: "1", help: "distance scaling in mutual reachability"),
+            .flag("single-cluster", help: "allow a single cluster (allow_single_cluster)"),
+            .flag("dedup", help: "cluster distinct rows once, weighting nothing; copies results to duplicates"),
+        ],
+        examples: ["cluster hdbscan", "cluster hdbscan 1 6", "cluster hdbscan 5 10 metric=jaccard selection=leaf"])
+
+    static func parameters(_ arguments: Arguments) throws -> HDBSCANParameters {
+        let ms = arguments.int("min_samples"), mcs = arguments.int("min_cluster_size")
+        if ms != nil && mcs == nil {
+            throw ShellError.usage("give both MIN_SAMPLES and MIN_CLUSTER_SIZE (as in cluster_hdbscan(features, 1, 6)), or neither")
+        }
+        return HDBSCANParameters(
+            minSamples: ms, minClusterSize: mcs ?? 5,
+            metric: arguments.choice("metric", as: DistanceMetric.self) ?? .euclidean,
+            selection: arguments.choice("selection", as: ClusterSelection.self) ?? .eom,
+            epsilon: arguments.double("epsilon") ?? 0, alpha: arguments.double("alpha") ?? 1,
+            allowSingleCluster: arguments.has("single-cluster"), deduplicate: arguments.has("dedup"))
+    }
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        let parameters = try parameters(arguments)
+        let points = try ClusterCommand.points(context.session)
+        let result: HDBSCANResult
+        do {
+            result = try HDBSCAN.fit(points: points, parameters: parameters, threads: context.session.settings.threads,
+                                     control: context.control)
+        } catch let error as ClusteringError {
+            throw ShellError.usage(error.description)
+        }
+        context.session.hdbscan = result
+        return output(result, rows: points.count)
+    }
+
+    static func output(_ r: HDBSCANResult, rows: Int) -> CommandOutput {
+        let p = r.parameters
+        let sizes = ClusterCommand.sizes(r.labels, clusters: r.clusterCount)
+        var settings = "min_samples=\(p.minSamples) min_cluster_size=\(p.minClusterSize) metric=\(p.metric.rawValue) selection=\(p.selection.rawValue)"
+        if p.epsilon != 0 { settings += " epsilon=\(p.epsilon)" }
+        if p.alpha != 1 { settings += " alpha=\(p.alpha)" }
+        if p.allowSingleCluster { settings += " single-cluster" }
+        if p.deduplicate { settings += " dedup (\(r.treePointRows.count) distinct rows)" }
+        let head = "hdbscan: \(r.clusterCount) cluster\(r.clusterCount == 1 ? "" : "s"), \(r.noiseCount) noise of \(rows) (\(settings))"
+        let text = r.clusterCount == 0 ? head : head + "\n" + ClusterCommand.sizeTable(sizes: sizes, persistence: r.persistence)
+        let json: JSONValue = [
+            "algorithm": "hdbscan",
+            "clusters": .int(r.clusterCount), "noise": .int(r.noiseCount), "rows": .int(rows),
+            "parameters": ["min_samples": .int(p.minSamples), "min_cluster_size": .int(p.minClusterSize),
+                           "metric": .string(p.metric.rawValue), "selection": .string(p.selection.rawValue),
+                           "epsilon": .double(p.epsilon), "alpha": .double(p.alpha),
+                           "single_cluster": .bool(p.allowSingleCluster), "dedup": .bool(p.deduplicate)],
+            "sizes": .array(sizes.map { .int($0) }),
+            "persistence": .array(r.persistence.map { .double($0) }),
+        ]
+        return CommandOutput(text: text, json: json)
+    }
+}
+
+/// `cluster dbscan EPS MIN_SAMPLES [metric=...]`: DBSCAN with scikit-learn's semantics.
+struct ClusterDBSCANCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "dbscan",
+        summary: "DBSCAN, equal to scikit-learn's",
+        discussion: "Neighbours within EPS inclusive; MIN_SAMPLES counts the point itself (scikit-learn's convention).",
+        arguments: [
+            .positional("eps", .number(1e-300...1e300), help: "neighbourhood radius"),
+            .positional("min_samples", .integer(1...1_000_000), help: "points (itself included) a core point needs"),
+            ClusterCommand.metricArgument,
+        ],
+        examples: ["cluster dbscan 0.5 5", "cluster dbscan 0.3 3 metric=jaccard"])
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        guard let eps = arguments.double("eps"), let ms = arguments.int("min_samples") else {
+            throw ShellError.usage("cluster dbscan needs EPS and MIN_SAMPLES")
+        }
+        let parameters = DBSCANParameters(eps: eps, minSamples: ms, metric: arguments.choice("metric", as: DistanceMetric.self) ?? .euclidean)
+        let points = try ClusterCommand.points(context.session)
+        let result: DBSCANResult
+        do {
+            result = try DBSCAN.fit(points: points, parameters: parameters, threads: context.session.settings.threads,
+                                    control: context.control)
+        } catch let error as ClusteringError {
+            throw ShellError.usage(error.description)
+        }
+        context.session.dbscan = result
+        let sizes = ClusterCommand.sizes(result.labels, clusters: result.clusterCount)
+        let core = result.isCore.lazy.filter { $0 }.count
+        let head = "dbscan: \(result.clusterCount) cluster\(result.clusterCount == 1 ? "" : "s"), \(result.noiseCount) noise, \(core) core points of \(points.count) (eps=\(eps) min_samples=\(ms) metric=\(parameters.metric.rawValue))"
+        let text = result.clusterCount == 0 ? head : head + "\n" + ClusterCommand.sizeTable(sizes: sizes, persistence: nil)
+        let json: JSONValue = [
+            "algorithm": "dbscan", "clusters": .int(result.clusterCount), "noise": .int(result.noiseCount),
+            "core_points": .int(core), "rows": .int(points.count),
+            "parameters": ["eps": .double(eps), "min_samples": .int(ms), "metric": .string(parameters.metric.rawValue)],
+            "sizes": .array(sizes.map { .int($0) }),
+        ]
+        return CommandOutput(text: text, json: json)
+    }
+}

@@ -1,0 +1,103 @@
+import CuckooML
+
+/// `clusters`: one line per cluster of the session's clustering: size, persistence, top labels, medoid.
+struct ClustersCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "clusters",
+        summary: "List the clusters: size, persistence, top labels, medoid sample",
+        discussion: """
+            Top labels are the three commonest families among the members (from the session's labels).
+            The medoid is the member with the smallest total distance to the other members, in the
+            clustering's metric (over an evenly spaced subset of 2000 members for larger clusters).
+            """,
+        arguments: [.option("algorithm", .choice(["hdbscan", "dbscan"]), help: "which clustering (default: hdbscan when present)")],
+        examples: ["clusters", "clusters algorithm=dbscan"])
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        let s = context.session
+        let clustering = try ActiveClustering(s, algorithm: arguments.string("algorithm"))
+        guard let features = s.features, features.matrix.rowCount == clustering.labels.count else {
+            throw ShellError.failed("the feature matrix no longer matches the clustering; cluster again")
+        }
+        let members = clustering.members
+        let engine = BruteForceEngine(points: .sparse(features.matrix), metric: clustering.metric)
+        var lines = ["cluster   size" + (clustering.persistence == nil ? "" : "  persistence") + "  medoid  top labels"]
+        var items: [JSONValue] = []
+        for (k, rows) in members.enumerated() {
+            try context.control.checkCancellation()
+            let medoid = medoidRow(rows, engine: engine)
+            let top = topLabels(rows, session: s)
+            let medoidID = medoid.map { s.samples[$0].id } ?? "-"
+            let persistence = clustering.persistence?[k]
+            lines.append(leftPad(String(k), 7) + leftPad(String(rows.count), 7)
+                         + (persistence.map { leftPad(fixed($0, 3), 13) } ?? "")
+                         + "  " + escapeForTerminal(medoidID) + "  "
+                         + (top.isEmpty ? "-" : top.map { "\(escapeForTerminal($0.family)) (\($0.count))" }.joined(separator: ", ")))
+            items.append(["cluster": .int(k), "size": .int(rows.count),
+                          "persistence": persistence.map { JSONValue.double($0) } ?? .null,
+                          "medoid": JSONValue(medoid.map { s.samples[$0].id }),
+                          "top_labels": .array(top.map { ["family": .string($0.family), "count": .int($0.count)] })])
+        }
+        let noise = clustering.labels.lazy.filter { $0 < 0 }.count
+        lines.append("noise  " + leftPad(String(noise), 7))
+        return CommandOutput(text: lines.joined(separator: "\n"),
+                             json: ["algorithm": .string(clustering.name), "clusters": .array(items), "noise": .int(noise)])
+    }
+
+    /// The member with the smallest summed distance to the others (lowest row on ties).
+    static func medoidRow(_ rows: [Int], engine: BruteForceEngine) -> Int? {
+        guard !rows.isEmpty else { return nil }
+        let step = max(1, rows.count / 2000)
+        let sample = stride(from: 0, to: rows.count, by: step).map { rows[$0] }
+        var best = sample[0], bestSum = Double.infinity
+        for i in sample {
+            var sum = 0.0
+            for j in sample where j != i { sum += engine.distance(i, j) }
+            if sum < bestSum { bestSum = sum; best = i }
+        }
+        return best
+    }
+
+    static func topLabels(_ rows: [Int], session: Session) -> [(family: String, count: Int)] {
+        var counts: [String: Int] = [:]
+        for r in rows {
+            if let label = session.labels[session.samples[r].id], label.family != SampleLabel.noneFamily {
+                counts[label.family, default: 0] += 1
+            }
+        }
+        return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3).map { ($0.key, $0.value) }
+    }
+}
+
+/// The clustering a listing command works on: HDBSCAN by default, DBSCAN when asked (or when it is the
+/// only one).
+struct ActiveClustering {
+    let name: String
+    let labels: [Int]
+    let metric: DistanceMetric
+    let persistence: [Double]?
+    let hdbscan: HDBSCANResult?
+
+    init(_ session: Session, algorithm: String?) throws {
+        switch algorithm ?? (session.hdbscan != nil || session.dbscan == nil ? "hdbscan" : "dbscan") {
+        case "dbscan":
+            guard let d = session.dbscan else { throw ShellError.failed("no dbscan clustering yet: run 'cluster dbscan EPS MIN_SAMPLES'") }
+            name = "dbscan"; labels = d.labels; metric = d.parameters.metric; persistence = nil; hdbscan = nil
+        default:
+            guard let h = session.hdbscan else { throw ShellError.failed("no hdbscan clustering yet: run 'cluster hdbscan'") }
+            name = "hdbscan"; labels = h.labels; metric = h.parameters.metric; persistence = h.persistence; hdbscan = h
+        }
+        guard labels.count == session.samples.count else {
+            throw ShellError.failed("the clustering no longer matches the samples; cluster again")
+        }
+    }
+
+    var clusterCount: Int { (labels.max() ?? -1) + 1 }
+
+    /// Rows of each cluster, ascending.
+    var members: [[Int]] {
+        var out = [[Int]](repeating: [], count: clusterCount)
+        for (r, l) in labels.enumerated() where l >= 0 { out[l].append(r) }
+        return out
+    }
+}

@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CuckooML
+
+/// `import ...`: brings outside data into the session.
+struct ImportCommand: ShellCommand {
+    static let spec = CommandSpec(name: "import", summary: "Import outside data (a numeric matrix)")
+    static let subcommands: [any ShellCommand.Type] = [ImportMatrixCommand.self]
+    static let runsWithoutSubcommand = false
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        throw ShellError.usage("import needs a subcommand: matrix")
+    }
+}
+
+/// `import matrix FILE.csv [label=COLUMN]`: a numeric CSV becomes the session's samples and features.
+struct ImportMatrixCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "matrix",
+        summary: "Use a numeric CSV (with a header) as the samples and feature matrix",
+        discussion: """
+            The first line names the columns. A first column holding any non-numeric value is the sample
+            id (otherwise rows are named row1, row2, ...). label=COLUMN takes that column as external
+            labels instead of a feature. Replaces the session's samples, features, labels and clusterings.
+            """,
+        arguments: [
+            .positional("file", .path, help: "the CSV file"),
+            .option("label", help: "column holding each row's label"),
+        ],
+        examples: ["import matrix points.csv", "import matrix data.csv label=family"])
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        let path = try arguments.required("file")
+        let text = String(decoding: try readWholeFile(path), as: UTF8.self)
+        let imported: ImportedMatrix
+        do {
+            imported = try ImportedMatrix.parse(text, path: path, labelColumn: arguments.string("label"))
+        } catch {
+            throw ShellError.failed(error.description)
+        }
+        var session = context.session
+        session.removeAll()
+        session.upsert(imported.ids.map { Sample(id: $0, path: nil, reportSize: 0, record: nil) })
+        session.features = FeatureSet(configuration: FeatureConfiguration(kind: .imported, groups: []),
+                                      names: imported.names, matrix: imported.matrix)
+        if let labels = imported.labels {
+            for (id, family) in zip(imported.ids, labels) {
+                session.labels[id] = SampleLabel(family: family.isEmpty ? SampleLabel.noneFamily : family, votes: 0, source: .external)
+            }
+        }
+        context.session = session
+        let families = Set(imported.labels ?? []).count
+        let text2 = "imported \(imported.ids.count) rows × \(imported.names.count) features from \(escapeForTerminal(path))"
+            + (imported.labels == nil ? "" : " with labels (\(families) distinct)")
+        return CommandOutput(text: text2, json: ["rows": .int(imported.ids.count), "features": .int(imported.names.count),
+                                                  "labels": imported.labels == nil ? .null : .int(families),
+                                                  "file": .string(path)])
+    }
+
+    /// Reads a file, refusing directories and anything over 2 GB, with one-line errors.
+    static func readWholeFile(_ path: String) throws -> [UInt8] {
+        guard let f = fopen(path, "rb") else { throw ShellError.failed("\(path): cannot open (\(String(cString: strerror(errno))))") }
+        defer { fclose(f) }
+        var st = stat()
+        if fstat(fileno(f), &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { throw ShellError.failed("\(path): is a directory") }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, f)
+            if n > 0 { out.append(contentsOf: buffer[0..<n]) }
+            if out.count > 2_000_000_000 { throw ShellError.failed("\(path): larger than 2 GB") }
+            if n < buffer.count {
+                if ferror(f) != 0 { throw ShellError.failed("\(path): read error") }
+                break
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,85 @@
+import CuckooML
+
+/// `show cluster N`: the members of one cluster (−1 = noise) with probability and outlier score.
+struct ShowClusterCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "cluster",
+        summary: "List a cluster's members with probability and outlier score (-1 = noise)",
+        arguments: [
+            .positional("number", .cluster, help: "cluster number, -1 for noise"),
+            .option("algorithm", .choice(["hdbscan", "dbscan"]), help: "which clustering (default: hdbscan when present)"),
+        ],
+        examples: ["show cluster 0", "show cluster -1"])
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        let s = context.session
+        let clustering = try ActiveClustering(s, algorithm: arguments.string("algorithm"))
+        guard let n = arguments.int("number") else { throw ShellError.usage("missing NUMBER") }
+        guard n >= -1 && n < clustering.clusterCount else {
+            throw ShellError.usage("no cluster \(n): \(clustering.name) has clusters 0..\(clustering.clusterCount - 1) and -1 (noise)")
+        }
+        let rows = clustering.labels.indices.filter { clustering.labels[$0] == n }
+        let width = max(6, rows.map { s.samples[$0].id.count }.max() ?? 0)
+        var lines: [String] = []
+        var items: [JSONValue] = []
+        if let h = clustering.hdbscan {
+            lines.append(rightPad("sample", width) + "  probability  outlier_score")
+            for r in rows {
+                let id = s.samples[r].id
+                lines.append(rightPad(escapeForTerminal(id), width) + leftPad(fixed(h.probabilities[r], 4), 13) + leftPad(fixed(h.outlierScores[r], 4), 15))
+                items.append(["sample": .string(id), "probability": .double(h.probabilities[r]), "outlier_score": .double(h.outlierScores[r])])
+            }
+        } else if let d = s.dbscan {
+            lines.append(rightPad("sample", width) + "  core")
+            for r in rows {
+                let id = s.samples[r].id
+                lines.append(rightPad(escapeForTerminal(id), width) + "  " + (d.isCore[r] ? "yes" : "no"))
+                items.append(["sample": .string(id), "core": .bool(d.isCore[r])])
+            }
+        }
+        let title = (n < 0 ? "noise" : "cluster \(n)") + ": \(rows.count) member\(rows.count == 1 ? "" : "s") (\(clustering.name))"
+        return CommandOutput(text: ([title] + lines).joined(separator: "\n"),
+                             json: ["algorithm": .string(clustering.name), "cluster": .int(n), "members": .array(items)])
+    }
+}
+
+/// `show tree`: the HDBSCAN condensed tree as an indented tree of clusters.
+struct ShowTreeCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "tree",
+        summary: "Show the HDBSCAN condensed tree of clusters",
+        discussion: """
+            One line per condensed-tree cluster, children indented under their parent: the library's
+            cluster id, the λ (1/distance) at which it was born, its size, its stability, and '← cluster K'
+            where the selection kept it as label K.
+            """,
+        arguments: [.option("depth", .integer(1...10_000), help: "levels to show (default: all)")],
+        examples: ["show tree", "show tree depth=3"])
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        guard let h = context.session.hdbscan else { throw ShellError.failed("no hdbscan clustering yet: run 'cluster hdbscan'") }
+        guard !h.condensedTree.isEmpty else {
+            return CommandOutput(text: "the condensed tree is empty (fewer than two rows were clustered)", json: ["clusters": []])
+        }
+        let n = h.treePointRows.count
+        let index = CondensedTreeIndex(h.condensedTree, pointCount: n)
+        var size = [Int](repeating: n, count: index.clusterCount)
+        for row in h.condensedTree where row.child >= n { size[row.child - n] = row.childSize }
+        var labelOf: [Int: Int] = [:]
+        for (k, c) in h.selectedClusters.enumerated() { labelOf[c] = k }
+        let maxDepth = arguments.int("depth") ?? Int.max
+        var lines: [String] = []
+        func visit(_ c: Int, _ depth: Int) -> JSONValue {
+            let i = c - n
+            let stability = i < h.clusterStability.count ? h.clusterStability[i] : .nan
+            let mark = labelOf[c].map { "  ← cluster \($0)" } ?? ""
+            lines.append(String(repeating: "  ", count: depth) + "\(c)  λ=\(fixed(index.birth[i], 4))  size=\(size[i])  stability=\(fixed(stability, 3))" + mark)
+            let kids = depth + 1 < maxDepth ? index.children[i].map { visit($0, depth + 1) } : []
+            return ["id": .int(c), "birth_lambda": .double(index.birth[i]), "size": .int(size[i]),
+                    "stability": .double(stability), "label": labelOf[c].map { JSONValue.int($0) } ?? .null,
+                    "children": .array(kids)]
+        }
+        let root = visit(n, 0)
+        return CommandOutput(text: lines.joined(separator: "\n"), json: ["root": root])
+    }
+}
