@@ -135,6 +135,7 @@ enum EngineReference {
         let forced = ParallelThresholds.always
         var out: [(String, any NeighbourhoodEngine)] = [
             ("factory", NeighbourhoodEngines.make(points: points, metric: metric, threads: 2)),
+            ("brute-force", BruteForceEngine(points: points, metric: metric)),
         ]
         if points.isBinary {
             out.append(("bits", BitPackedEngine(points: points, metric: metric, threads: 2, thresholds: forced)))
