@@ -95,10 +95,12 @@ enum EngineReference {
                 }
             }
             self.d = d
-            sorted = d.map { $0.sorted() }
+            // The point itself sits at index 0 with distance 0, whatever its formula gives (cosine can
+            // give ±1e-16), as the library's neighbour queries return it.
+            sorted = (0..<p.count).map { i in [0] + (0..<p.count).filter { $0 != i }.map { d[i][$0] }.sorted() }
         }
 
-        /// core(i): index k of the sorted distances to all points, itself included; k clipped to n − 1.
+        /// core(i): index k of the sorted distances to all points, itself first; k clipped to n − 1.
         func coreDistances(k: Int) -> [Double] { sorted.map { $0[min(k, n - 1)] } }
 
         /// Prim's algorithm exactly as the reference states it, with an in-tree flag and index-order scans.

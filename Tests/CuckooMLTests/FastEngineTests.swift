@@ -41,7 +41,7 @@ import Testing
                                 "seed \(seed) \(name) \(metric) nearest row \(row) k=\(k)")
                     }
                     let radius = table.sorted[row][4]
-                    let want = (0..<points.count).filter { table.d[row][$0] <= radius }
+                    let want = (0..<points.count).filter { $0 == row || table.d[row][$0] <= radius }
                     #expect(engine.neighbours(of: row, within: radius) == want,
                             "seed \(seed) \(name) \(metric) neighbours of \(row)")
                     #expect(engine.distance(row, 0) == table.d[row][0],

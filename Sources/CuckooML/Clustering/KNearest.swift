@@ -99,10 +99,11 @@ enum KNearest {
         return out
     }
 
-    /// Indices `j` (ascending) with `distance(j) <= radius`.
-    static func within(count: Int, radius: Double, distance: (Int) -> Double) -> [Int] {
+    /// Indices `j` (ascending) with `distance(j) <= radius`, and `centre` itself whatever its formula gives
+    /// (cosine can give a point a tiny nonzero distance to itself).
+    static func within(count: Int, centre: Int, radius: Double, distance: (Int) -> Double) -> [Int] {
         var out: [Int] = []
-        for j in 0..<count where distance(j) <= radius { out.append(j) }
+        for j in 0..<count where j == centre || distance(j) <= radius { out.append(j) }
         return out
     }
 }

@@ -41,7 +41,7 @@ extension KernelEngine {
     }
 
     func neighbours(of i: Int, within radius: Double) -> [Int] {
-        KNearest.within(count: count, radius: radius) { $0 == i ? 0 : kernel.distance(i, $0) }
+        KNearest.within(count: count, centre: i, radius: radius) { kernel.distance(i, $0) }
     }
 }
 
