@@ -78,10 +78,12 @@ import Testing
     @Test func factoryChoosesByData() {
         let bits = NeighbourhoodEngines.make(points: .dense(R.binary(n: 10, d: 64, seed: 1)), metric: .jaccard)
         let dense = NeighbourhoodEngines.make(points: .dense(R.dense(n: 10, d: 8, seed: 1)), metric: .euclidean)
-        let sparse = NeighbourhoodEngines.make(points: .sparse(R.sparse(n: 10, d: 8, seed: 1)), metric: .euclidean)
+        let sparse = NeighbourhoodEngines.make(points: .sparse(R.sparse(n: 10, d: 40, seed: 1)), metric: .euclidean)
+        let narrowSparse = NeighbourhoodEngines.make(points: .sparse(R.sparse(n: 10, d: 8, seed: 1)), metric: .euclidean)
         #expect(bits is BitPackedEngine)
         #expect(dense is DenseEngine)
         #expect(sparse is SparseEngine)
+        #expect(narrowSparse is DenseEngine)
     }
 
     @Test func nonBinaryQueryOnBitEngine() {
