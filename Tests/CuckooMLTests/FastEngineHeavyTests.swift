@@ -20,14 +20,14 @@ import Testing
     }
 
     @Test func binary512() throws {
-        try check(.dense(R.binary(n: 6_000, d: 512, seed: 91)), metric: .euclidean, seed: 91)
+        try check(.dense(R.binary(n: 4_500, d: 512, seed: 91)), metric: .euclidean, seed: 91)
     }
 
     @Test func binary64Jaccard() throws {
-        try check(.dense(R.binary(n: 6_000, d: 64, seed: 92)), metric: .jaccard, seed: 92)
+        try check(.dense(R.binary(n: 4_500, d: 64, seed: 92)), metric: .jaccard, seed: 92)
     }
 
     @Test func dense8() throws {
-        try check(.dense(R.dense(n: 6_000, d: 8, seed: 93)), metric: .euclidean, seed: 93)
+        try check(.dense(R.dense(n: 4_500, d: 8, seed: 93)), metric: .euclidean, seed: 93)
     }
 }
