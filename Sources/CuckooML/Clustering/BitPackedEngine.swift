@@ -60,35 +60,13 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
         }
     }
 
-    @inline(__always)
-    func distance(_ a: Int, _ b: Int) -> Double {
-        distance(row: bits + a &* words, ones: Int(ones[a]), b)
+    var evaluator: BitDistance {
+        BitDistance(bits: bits, ones: ones, table: table, words: words, usesTable: usesTable,
+                    jaccard: metric == .jaccard)
     }
 
     @inline(__always)
-    private func distance(row x: UnsafePointer<UInt64>, ones onesX: Int, _ b: Int) -> Double {
-        let y = bits + b &* words
-        var differ = 0
-        if words == 8 {
-            // The common d = 512 (and 449...512) case, unrolled.
-            differ = (x[0] ^ y[0]).nonzeroBitCount &+ (x[1] ^ y[1]).nonzeroBitCount
-                &+ (x[2] ^ y[2]).nonzeroBitCount &+ (x[3] ^ y[3]).nonzeroBitCount
-                &+ (x[4] ^ y[4]).nonzeroBitCount &+ (x[5] ^ y[5]).nonzeroBitCount
-                &+ (x[6] ^ y[6]).nonzeroBitCount &+ (x[7] ^ y[7]).nonzeroBitCount
-        } else {
-            for w in 0..<words { differ &+= (x[w] ^ y[w]).nonzeroBitCount }
-        }
-        if usesTable { return table[differ] }
-        if metric == .jaccard {
-            let union = (onesX &+ Int(ones[b]) &+ differ) >> 1
-            return union == 0 ? 0 : Double(differ) / Double(union)
-        }
-        let onesY = Int(ones[b])
-        let both = (onesX &+ onesY &- differ) >> 1
-        let nx = onesX == 0 ? 1 : Double(onesX).squareRoot()
-        let ny = onesY == 0 ? 1 : Double(onesY).squareRoot()
-        return 1 - Double(both) / (nx * ny)
-    }
+    func distance(_ a: Int, _ b: Int) -> Double { evaluator.distance(a, b) }
 
     func exchange(_ a: Int, _ b: Int) {
         let x = bits + a * words, y = bits + b * words
@@ -106,7 +84,8 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
         for w in packed { c += w.nonzeroBitCount }
         let onesQ = c
         return packed.withUnsafeBufferPointer { q in
-            body { self.distance(row: q.baseAddress!, ones: onesQ, $0) }
+            let pairs = self.evaluator
+            return body { pairs.distance(row: q.baseAddress!, ones: onesQ, $0) }
         }
     }
 
@@ -152,5 +131,48 @@ extension BitKernel {
                 for c in m.row(i).columns { set(Int(c)) }
             }
         }
+    }
+}
+
+/// The popcount distance of `BitKernel` over its raw storage (see there for the formulas).
+struct BitDistance: PairDistance, @unchecked Sendable {
+    let bits: UnsafeMutablePointer<UInt64>
+    let ones: UnsafeMutablePointer<Int32>
+    let table: UnsafeMutablePointer<Double>
+    let words: Int
+    let usesTable: Bool
+    let jaccard: Bool
+
+    @inline(__always)
+    func distance(_ a: Int, _ b: Int) -> Double {
+        distance(row: bits + a &* words, ones: Int(ones[a]), b)
+    }
+
+    @inline(__always)
+    func distance(row x: UnsafePointer<UInt64>, ones onesX: Int, _ b: Int) -> Double {
+        let y = bits + b &* words
+        var differ: Int
+        if words == 1 {
+            differ = (x[0] ^ y[0]).nonzeroBitCount
+        } else if words == 8 {
+            // The common d = 512 (and 449...512) case, unrolled.
+            differ = (x[0] ^ y[0]).nonzeroBitCount &+ (x[1] ^ y[1]).nonzeroBitCount
+                &+ (x[2] ^ y[2]).nonzeroBitCount &+ (x[3] ^ y[3]).nonzeroBitCount
+                &+ (x[4] ^ y[4]).nonzeroBitCount &+ (x[5] ^ y[5]).nonzeroBitCount
+                &+ (x[6] ^ y[6]).nonzeroBitCount &+ (x[7] ^ y[7]).nonzeroBitCount
+        } else {
+            differ = 0
+            for w in 0..<words { differ &+= (x[w] ^ y[w]).nonzeroBitCount }
+        }
+        if usesTable { return table[differ] }
+        if jaccard {
+            let union = (onesX &+ Int(ones[b]) &+ differ) >> 1
+            return union == 0 ? 0 : Double(differ) / Double(union)
+        }
+        let onesY = Int(ones[b])
+        let both = (onesX &+ onesY &- differ) >> 1
+        let nx = onesX == 0 ? 1 : Double(onesX).squareRoot()
+        let ny = onesY == 0 ? 1 : Double(onesY).squareRoot()
+        return 1 - Double(both) / (nx * ny)
     }
 }

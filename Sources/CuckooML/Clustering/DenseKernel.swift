@@ -36,20 +36,57 @@ final class DenseKernel: DistanceKernel, @unchecked Sendable {
 
     func copy() -> Self { unsafeDowncast(DenseKernel(copying: self), to: Self.self) }
 
-    private static func sumOfSquares(_ x: UnsafePointer<Double>, _ d: Int) -> Double {
+    static func sumOfSquares(_ x: UnsafePointer<Double>, _ d: Int) -> Double {
         var s = 0.0
         for c in 0..<d { s += x[c] * x[c] }
         return s
     }
 
-    @inline(__always)
-    func distance(_ a: Int, _ b: Int) -> Double {
-        distance(row: values + a * dimension, squares: squares[a], b)
+    var evaluator: DenseDistance {
+        DenseDistance(values: values, squares: squares, dimension: dimension, metric: metric)
     }
 
     @inline(__always)
-    private func distance(row x: UnsafePointer<Double>, squares sx: Double, _ b: Int) -> Double {
-        let y = values + b * dimension
+    func distance(_ a: Int, _ b: Int) -> Double { evaluator.distance(a, b) }
+
+    func exchange(_ a: Int, _ b: Int) {
+        let x = values + a * dimension, y = values + b * dimension
+        for c in 0..<dimension { let t = x[c]; x[c] = y[c]; y[c] = t }
+        let t = squares[a]; squares[a] = squares[b]; squares[b] = t
+    }
+
+    func withQuery<R>(_ queries: PointSet, row: Int, _ body: ((Int) -> Double) -> R) -> R {
+        var q = [Double](repeating: 0, count: dimension)
+        switch queries {
+        case .dense(let m): for (c, v) in m.row(row).enumerated() where c < dimension { q[c] = v }
+        case .sparse(let m):
+            let r = m.row(row)
+            for (c, v) in zip(r.columns, r.values) where Int(c) < dimension { q[Int(c)] = v }
+        }
+        return q.withUnsafeBufferPointer { buffer in
+            let sq = Self.sumOfSquares(buffer.baseAddress ?? UnsafePointer(values), buffer.count)
+            let pairs = self.evaluator
+            return body { pairs.distance(row: buffer.baseAddress ?? UnsafePointer(self.values), squares: sq, $0) }
+        }
+    }
+}
+
+
+/// The exact dense loops of `DenseKernel` over its raw storage.
+struct DenseDistance: PairDistance, @unchecked Sendable {
+    let values: UnsafeMutablePointer<Double>
+    let squares: UnsafeMutablePointer<Double>
+    let dimension: Int
+    let metric: DistanceMetric
+
+    @inline(__always)
+    func distance(_ a: Int, _ b: Int) -> Double {
+        distance(row: values + a &* dimension, squares: squares[a], b)
+    }
+
+    @inline(__always)
+    func distance(row x: UnsafePointer<Double>, squares sx: Double, _ b: Int) -> Double {
+        let y = values + b &* dimension
         let n = dimension
         switch metric {
         case .euclidean:
@@ -79,25 +116,4 @@ final class DenseKernel: DistanceKernel, @unchecked Sendable {
             return Distances.cosineDistance(dot: dot, normX: sx, normY: squares[b])
         }
     }
-
-    func exchange(_ a: Int, _ b: Int) {
-        let x = values + a * dimension, y = values + b * dimension
-        for c in 0..<dimension { let t = x[c]; x[c] = y[c]; y[c] = t }
-        let t = squares[a]; squares[a] = squares[b]; squares[b] = t
-    }
-
-    func withQuery<R>(_ queries: PointSet, row: Int, _ body: ((Int) -> Double) -> R) -> R {
-        var q = [Double](repeating: 0, count: dimension)
-        switch queries {
-        case .dense(let m): for (c, v) in m.row(row).enumerated() where c < dimension { q[c] = v }
-        case .sparse(let m):
-            let r = m.row(row)
-            for (c, v) in zip(r.columns, r.values) where Int(c) < dimension { q[Int(c)] = v }
-        }
-        return q.withUnsafeBufferPointer { buffer in
-            let sq = Self.sumOfSquares(buffer.baseAddress ?? UnsafePointer(values), buffer.count)
-            return body { self.distance(row: buffer.baseAddress ?? UnsafePointer(self.values), squares: sq, $0) }
-        }
-    }
 }
-

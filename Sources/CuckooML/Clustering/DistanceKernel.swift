@@ -3,7 +3,12 @@
 /// Slots start in row order; Prim's driver exchanges slots to keep the unvisited points contiguous, so
 /// a kernel keeps its own copy of the data and `copy()` gives an independent one.
 protocol DistanceKernel: AnyObject, Sendable {
+    associatedtype Evaluator: PairDistance
     var count: Int { get }
+    /// A value-type view of the current storage for inner loops: its fields are plain values the
+    /// optimiser keeps in registers and hoists branches on, which it cannot do through a class.
+    /// Valid until the kernel is released; exchanges are visible through it.
+    var evaluator: Evaluator { get }
     /// d(a, b) for the points in slots `a` and `b`, bit-identical to `Distances`.
     func distance(_ a: Int, _ b: Int) -> Double
     /// Exchanges the contents of two slots.
@@ -12,4 +17,9 @@ protocol DistanceKernel: AnyObject, Sendable {
     func copy() -> Self
     /// Calls `body` with a function giving the distance from row `row` of `queries` to each slot.
     func withQuery<R>(_ queries: PointSet, row: Int, _ body: ((Int) -> Double) -> R) -> R
+}
+
+/// Exact distance between two slots, as a value type used in the drivers' inner loops.
+protocol PairDistance: Sendable {
+    func distance(_ a: Int, _ b: Int) -> Double
 }

@@ -32,6 +32,7 @@ enum KNearest {
         defer { lists.deallocate() }
         lists.initialize(repeating: .infinity, count: threadCount * n * k)
         let shared = SharedPointer(base: lists)
+        let evaluator = kernel.evaluator
         let finished = Atomic<Int>(0)
         let cancelled = Atomic<Bool>(false)
         let total = tilePairs.count
@@ -46,7 +47,7 @@ enum KNearest {
                 let listA = own + a * k
                 var limitA = listA[k - 1]
                 for b in (ti == tj ? a + 1 : bStart)..<bEnd {
-                    let d = kernel.distance(a, b)
+                    let d = evaluator.distance(a, b)
                     if d < limitA { insertSorted(listA, k, d); limitA = listA[k - 1] }
                     let listB = own + b * k
                     if d < listB[k - 1] { insertSorted(listB, k, d) }

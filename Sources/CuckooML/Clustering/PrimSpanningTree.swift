@@ -106,6 +106,7 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
 
     /// Updates the slots in `range` from the point in slot `from` and returns their minimum.
     private func scan(_ range: Range<Int>, from cur: Int) -> Minimum {
+        let pairs = kernel.evaluator
         let coreCur = core[cur]
         let curIndex = original[cur]
         let alphaIsOne = alpha == 1
@@ -117,7 +118,7 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
             let coreJ = core[j]
             // mr ≥ max(core(cur), core(j)); when that already reaches best[j] no update can happen.
             if coreCur < b && coreJ < b {
-                var d = kernel.distance(cur, j)
+                var d = pairs.distance(cur, j)
                 if !alphaIsOne { d /= alpha }
                 // The library's order of comparisons gives max(core(cur), core(j), d).
                 if coreJ > coreCur {

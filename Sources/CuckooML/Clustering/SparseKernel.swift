@@ -10,6 +10,9 @@ final class SparseKernel: DistanceKernel, @unchecked Sendable {
     private let values: UnsafeMutablePointer<Double>
     private let rowOfSlot: UnsafeMutablePointer<Int>
 
+    /// The merge loop is long and branchy; a plain reference to the kernel serves as its evaluator.
+    var evaluator: SparseDistance { SparseDistance(kernel: self) }
+
     init(_ m: SparseMatrix, metric: DistanceMetric) {
         matrix = m
         count = m.rowCount
@@ -96,3 +99,10 @@ final class SparseKernel: DistanceKernel, @unchecked Sendable {
     }
 }
 
+
+/// `SparseKernel`'s distance, for the drivers' inner loops.
+struct SparseDistance: PairDistance, @unchecked Sendable {
+    unowned(unsafe) let kernel: SparseKernel
+    @inline(__always)
+    func distance(_ a: Int, _ b: Int) -> Double { kernel.distance(a, b) }
+}
