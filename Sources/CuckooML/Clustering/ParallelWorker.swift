@@ -6,76 +6,6 @@ import Darwin
 import Dispatch
 import Synchronization
 
-/// A second thread that runs one fixed job each time the owner posts, handing off through atomics.
-///
-/// Prim's algorithm needs a hand-off every step (n steps of O(n) work); waking a thread through the
-/// kernel or `DispatchQueue.concurrentPerform` per step costs more than the step itself at moderate n,
-/// so the worker spins on an atomic counter instead (and yields after a while so an idle phase does
-/// not starve other processes).
-final class SpinWorker: @unchecked Sendable {
-    private let posted = Atomic<Int>(0)
-    private let completed = Atomic<Int>(0)
-    private let job: () -> Void
-    private var thread: pthread_t? = nil
-    private var round = 0
-    private static let stopSignal = -1
-
-    init(job: @escaping () -> Void) {
-        self.job = job
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var handle = pthread_t()
-        let status = pthread_create(&handle, nil, { raw in
-            let worker = Unmanaged<SpinWorker>.fromOpaque(raw!).takeRetainedValue()
-            worker.loop()
-            return nil
-        }, context)
-        precondition(status == 0, "cannot start worker thread")
-        thread = handle
-    }
-
-    private func loop() {
-        var seen = 0
-        while true {
-            var spins = 0
-            var value = posted.load(ordering: .acquiring)
-            while value == seen {
-                spins += 1
-                if spins > 2_000 { sched_yield() }
-                value = posted.load(ordering: .acquiring)
-            }
-            if value == Self.stopSignal { return }
-            seen = value
-            job()
-            completed.store(seen, ordering: .releasing)
-        }
-    }
-
-    /// Starts one run of the job on the worker thread; everything written before is visible to it.
-    func post() {
-        round += 1
-        posted.store(round, ordering: .releasing)
-    }
-
-    /// Waits for the run started by the last `post()`; everything the job wrote is visible afterwards.
-    func wait() {
-        var spins = 0
-        while completed.load(ordering: .acquiring) != round {
-            spins += 1
-            if spins > 2_000 { sched_yield() }
-        }
-    }
-
-    /// Ends the thread (after any run in progress).
-    func stop() {
-        guard let handle = thread else { return }
-        posted.store(Self.stopSignal, ordering: .releasing)
-        pthread_join(handle, nil)
-        thread = nil
-    }
-
-    deinit { stop() }
-}
-
 /// Runs `tasks` independent tasks on `threads` threads, handing out task indices from a shared counter
 /// (so uneven tasks balance). `body(task, thread)` must be thread-safe; it returns false to stop early.
 func runTasks(_ tasks: Int, threads: Int, _ body: @Sendable (_ task: Int, _ thread: Int) -> Bool) {
@@ -97,4 +27,89 @@ func runTasks(_ tasks: Int, threads: Int, _ body: @Sendable (_ task: Int, _ thre
 /// The number of threads the engines use: two on this kind of machine, never more than the CPUs.
 func engineThreads(_ requested: Int) -> Int {
     max(1, min(requested, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+}
+
+/// Shares the chunks of each step between the calling thread and one helper thread.
+///
+/// Prim's algorithm needs a hand-off every step. On a busy machine a helper that has been descheduled
+/// would stall a fixed split for a whole time slice; here both threads claim chunks from one atomic
+/// word (generation, chunk count, next chunk), so the caller simply does every chunk the helper has not
+/// claimed, and waits only for chunks the helper is running.
+final class SharedSteps: @unchecked Sendable {
+    private let claim = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    private let work: (Int) -> Void
+    private var generation = 0
+    private var thread: pthread_t? = nil
+    static let maximumChunks = 64
+
+    /// `work(c)` runs chunk `c` of the current step; it must only read state set before `run`.
+    init(work: @escaping (Int) -> Void) {
+        self.work = work
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var handle = pthread_t()
+        let status = pthread_create(&handle, nil, { raw in
+            let steps = Unmanaged<SharedSteps>.fromOpaque(raw!).takeRetainedValue()
+            steps.helperLoop()
+            return nil
+        }, context)
+        precondition(status == 0, "cannot start worker thread")
+        thread = handle
+    }
+
+    private static func decode(_ v: Int) -> (generation: Int, count: Int, next: Int) {
+        (v >> 40, (v >> 20) & 0xFFFFF, v & 0xFFFFF)
+    }
+
+    /// Runs chunks `0..<count` of a new step on both threads and returns when all are done.
+    func run(chunks count: Int) {
+        precondition(count <= Self.maximumChunks)
+        generation += 1
+        finished.store(0, ordering: .relaxed)
+        claim.store(generation << 40 | count << 20, ordering: .releasing)
+        drain(generation)
+        var spins = 0
+        while finished.load(ordering: .acquiring) < count {
+            spins += 1
+            if spins > 2_000 { sched_yield() }
+        }
+    }
+
+    private func drain(_ wanted: Int) {
+        while true {
+            let v = claim.load(ordering: .acquiring)
+            let (gen, count, next) = Self.decode(v)
+            guard gen == wanted, next < count else { return }
+            guard claim.compareExchange(expected: v, desired: v + 1, ordering: .acquiringAndReleasing).exchanged else {
+                continue
+            }
+            work(next)
+            finished.add(1, ordering: .releasing)
+        }
+    }
+
+    private func helperLoop() {
+        var spins = 0
+        while !stopping.load(ordering: .relaxed) {
+            let (gen, count, next) = Self.decode(claim.load(ordering: .acquiring))
+            if gen != 0 && next < count {
+                drain(gen)
+                spins = 0
+            } else {
+                spins += 1
+                if spins > 2_000 { sched_yield() }
+            }
+        }
+    }
+
+    /// Ends the helper thread.
+    func stop() {
+        guard let handle = thread else { return }
+        stopping.store(true, ordering: .relaxed)
+        pthread_join(handle, nil)
+        thread = nil
+    }
+
+    deinit { stop() }
 }

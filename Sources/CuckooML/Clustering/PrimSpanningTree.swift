@@ -19,8 +19,9 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
     // The step the worker runs: its slot range and the current point (slot `current`); written by the
     // calling thread before `post()`, read back after `wait()`.
     private var current = 0
-    private var workerRange = 0..<0
-    private var workerMinimum = Minimum()
+    private var unvisited = 0
+    private var chunkCount = 1
+    private let chunkMinimum = UnsafeMutablePointer<Minimum>.allocate(capacity: SharedSteps.maximumChunks)
 
     struct Minimum {
         var value = Double.infinity
@@ -45,6 +46,7 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
 
     deinit {
         best.deallocate(); source.deallocate(); original.deallocate(); core.deallocate()
+        chunkMinimum.deallocate()
     }
 
     /// Splits each step over two threads while at least `parallelFrom` points are left (tests lower it).
@@ -52,10 +54,11 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
         guard n > 1 else { return [] }
         var edges: [MSTEdge] = []
         edges.reserveCapacity(n - 1)
-        let worker: SpinWorker? = (threads > 1 && n > parallelFrom) ? SpinWorker { [unowned self] in
-            self.workerMinimum = self.scan(self.workerRange, from: self.current)
+        chunkMinimum.initialize(repeating: Minimum(), count: SharedSteps.maximumChunks)
+        let steps: SharedSteps? = (threads > 1 && n > parallelFrom) ? SharedSteps { [unowned self] chunk in
+            self.chunkMinimum[chunk] = self.scan(self.chunkRange(chunk), from: self.current)
         } : nil
-        defer { worker?.stop() }
+        defer { steps?.stop() }
         // Point 0 is the first in the tree: park it just past the unvisited slots.
         var m = n - 1
         swapSlots(0, m)
@@ -64,16 +67,16 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
         control.report(Progress(phase: "spanning tree", done: 0, total: n - 1))
         while m > 0 {
             var found: Minimum
-            if let worker, m >= parallelFrom {
-                let half = m / 2
-                workerRange = half..<m
-                worker.post()
-                let mine = scan(0..<half, from: current)
-                worker.wait()
-                let theirs = workerMinimum
-                found = mine
-                if theirs.value < found.value || (theirs.value == found.value && theirs.index < found.index) {
-                    found = theirs
+            if let steps, m >= parallelFrom {
+                unvisited = m
+                chunkCount = min(SharedSteps.maximumChunks, max(2, m / 2_048))
+                steps.run(chunks: chunkCount)
+                found = chunkMinimum[0]
+                for c in 1..<chunkCount {
+                    let other = chunkMinimum[c]
+                    if other.value < found.value || (other.value == found.value && other.index < found.index) {
+                        found = other
+                    }
                 }
             } else {
                 found = scan(0..<m, from: current)
@@ -93,6 +96,11 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
         }
         control.report(Progress(phase: "spanning tree", done: n - 1, total: n - 1))
         return edges
+    }
+
+    /// Slots of chunk `c` of the current step.
+    private func chunkRange(_ c: Int) -> Range<Int> {
+        (c * unvisited / chunkCount)..<((c + 1) * unvisited / chunkCount)
     }
 
     private func swapSlots(_ a: Int, _ b: Int) {
