@@ -1,0 +1,25 @@
+/// Exact pairwise distances over points stored in slots, the storage a Prim or k-NN driver scans.
+///
+/// Slots start in row order; Prim's driver exchanges slots to keep the unvisited points contiguous, so
+/// a kernel keeps its own copy of the data and `copy()` gives an independent one.
+protocol DistanceKernel: AnyObject, Sendable {
+    associatedtype Evaluator: PairDistance
+    var count: Int { get }
+    /// A value-type view of the current storage for inner loops: its fields are plain values the
+    /// optimiser keeps in registers and hoists branches on, which it cannot do through a class.
+    /// Valid until the kernel is released; exchanges are visible through it.
+    var evaluator: Evaluator { get }
+    /// d(a, b) for the points in slots `a` and `b`, bit-identical to `Distances`.
+    func distance(_ a: Int, _ b: Int) -> Double
+    /// Exchanges the contents of two slots.
+    func exchange(_ a: Int, _ b: Int)
+    /// An independent copy of the storage, in the current slot order.
+    func copy() -> Self
+    /// Calls `body` with a function giving the distance from row `row` of `queries` to each slot.
+    func withQuery<R>(_ queries: PointSet, row: Int, _ body: ((Int) -> Double) -> R) -> R
+}
+
+/// Exact distance between two slots, as a value type used in the drivers' inner loops.
+protocol PairDistance: Sendable {
+    func distance(_ a: Int, _ b: Int) -> Double
+}

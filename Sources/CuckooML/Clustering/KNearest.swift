@@ -1,0 +1,110 @@
+import Synchronization
+
+/// A raw pointer shared between the threads of one parallel phase, each touching disjoint parts.
+struct SharedPointer<T>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>
+}
+
+/// Exact k-nearest-neighbour work shared by the engines.
+enum KNearest {
+    /// Rows per tile side in the pairwise sweep: two tiles of bit-packed or low-dimensional rows stay in
+    /// the first-level caches while every pair between them is visited once.
+    static let defaultTile = 256
+
+    /// For each point, the distance at index `k` of its sorted distances to all points (itself at index
+    /// 0): the k-th smallest distance to another point. `k` is clipped to n − 1, as the library does.
+    ///
+    /// Every pair is evaluated once (symmetry) and offered to both points' lists; each thread keeps its
+    /// own sorted k-lists for all points (O(n·k) memory), merged at the end.
+    static func kthDistances<K: DistanceKernel>(_ kernel: K, k requested: Int, threads: Int,
+                                                parallelFrom: Int = 512, tile: Int = defaultTile,
+                                                control: TaskControl) throws -> [Double] {
+        let n = kernel.count
+        let k = min(requested, n - 1)
+        guard k > 0 else { return [Double](repeating: 0, count: n) }
+        let blocks = (n + tile - 1) / tile
+        var pairs: [(Int32, Int32)] = []
+        pairs.reserveCapacity(blocks * (blocks + 1) / 2)
+        for i in 0..<blocks { for j in i..<blocks { pairs.append((Int32(i), Int32(j))) } }
+        let tilePairs = pairs
+        let threadCount = n < parallelFrom ? 1 : engineThreads(threads)
+        let lists = UnsafeMutablePointer<Double>.allocate(capacity: threadCount * n * k)
+        defer { lists.deallocate() }
+        lists.initialize(repeating: .infinity, count: threadCount * n * k)
+        let shared = SharedPointer(base: lists)
+        let evaluator = kernel.evaluator
+        let finished = Atomic<Int>(0)
+        let cancelled = Atomic<Bool>(false)
+        let total = tilePairs.count
+        control.report(Progress(phase: "core distances", done: 0, total: total))
+        runTasks(total, threads: threadCount) { task, thread in
+            if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
+            let (ti, tj) = tilePairs[task]
+            let own = shared.base + thread * n * k
+            let aStart = Int(ti) * tile, aEnd = min(n, aStart + tile)
+            let bStart = Int(tj) * tile, bEnd = min(n, bStart + tile)
+            for a in aStart..<aEnd {
+                let listA = own + a * k
+                var limitA = listA[k - 1]
+                for b in (ti == tj ? a + 1 : bStart)..<bEnd {
+                    let d = evaluator.distance(a, b)
+                    if d < limitA { insertSorted(listA, k, d); limitA = listA[k - 1] }
+                    let listB = own + b * k
+                    if d < listB[k - 1] { insertSorted(listB, k, d) }
+                }
+            }
+            let done = finished.wrappingAdd(1, ordering: .relaxed).newValue
+            if done & 63 == 0 { control.report(Progress(phase: "core distances", done: done, total: total)) }
+            return true
+        }
+        if cancelled.load(ordering: .relaxed) { throw Interrupted() }
+        control.report(Progress(phase: "core distances", done: total, total: total))
+        var result = [Double](repeating: 0, count: n)
+        var merged = [Double](repeating: 0, count: threadCount * k)
+        for i in 0..<n {
+            for t in 0..<threadCount {
+                for c in 0..<k { merged[t * k + c] = lists[(t * n + i) * k + c] }
+            }
+            if threadCount > 1 { merged.sort() }
+            result[i] = merged[k - 1]
+        }
+        return result
+    }
+
+    /// Inserts `value` into the ascending list of length `k` whose last entry is greater than it.
+    @inline(__always)
+    static func insertSorted(_ list: UnsafeMutablePointer<Double>, _ k: Int, _ value: Double) {
+        var i = k - 1
+        while i > 0 && list[i - 1] > value { list[i] = list[i - 1]; i -= 1 }
+        list[i] = value
+    }
+
+    /// The `k` nearest of `count` candidates by `distance`, sorted by distance then index.
+    static func nearest(count: Int, k: Int, distance: (Int) -> Double) -> [Neighbour] {
+        let k = min(k, count)
+        guard k > 0 else { return [] }
+        var out: [Neighbour] = []
+        out.reserveCapacity(k + 1)
+        var limit = Double.infinity
+        for j in 0..<count {
+            let d = distance(j)
+            // Candidates arrive by ascending index, so inserting after equal distances keeps index order.
+            if out.count < k || d < limit {
+                var at = out.count
+                while at > 0 && out[at - 1].distance > d { at -= 1 }
+                out.insert(Neighbour(index: j, distance: d), at: at)
+                if out.count > k { out.removeLast() }
+                if out.count == k { limit = out[k - 1].distance }
+            }
+        }
+        return out
+    }
+
+    /// Indices `j` (ascending) with `distance(j) <= radius`, and `centre` itself whatever its formula gives
+    /// (cosine can give a point a tiny nonzero distance to itself).
+    static func within(count: Int, centre: Int, radius: Double, distance: (Int) -> Double) -> [Int] {
+        var out: [Int] = []
+        for j in 0..<count where j == centre || distance(j) <= radius { out.append(j) }
+        return out
+    }
+}
