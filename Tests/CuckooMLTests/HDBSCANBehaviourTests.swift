@@ -58,6 +58,30 @@ struct HDBSCANBehaviourTests {
         #expect(result.outlierScores.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
     }
 
+    /// Prediction on the same duplicate-heavy data. The library's scores are NaN for all four queries
+    /// (checked with the oracle); labels and probabilities equal the library's. Ours: a query at
+    /// distance 0 from points that fell out at λ = ∞ scores 0; otherwise the cluster's largest finite λ
+    /// stands in for ∞, and scores stay unclamped (denser than the cluster's finite top → negative).
+    @Test func predictionDuplicateRule() throws {
+        let rows: [[Double]] = [[0, 0], [0, 0], [0, 0], [0, 1], [1, 1],
+                                [10, 10], [10, 10], [10, 10], [10, 12], [12, 12], [30, 0], [0, 30]]
+        let points = PointSet.dense(DenseMatrix(rows: rows.count, columns: 2, values: rows.flatMap { $0 }))
+        let result = try HDBSCAN.fit(points: points, parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 3))
+        let queries = PointSet.dense(DenseMatrix(rows: 4, columns: 2, values: [0, 0, 0, 0.9, 11, 11, 20, 20]))
+        let got = try HDBSCANPredictor(result: result, training: points).predict(queries)
+        #expect(got.map(\.label) == [0, 0, 1, -1])
+        #expect(got.map(\.probability) == [0, 0, 0, 0])
+        #expect(got[0].outlierScore == 0)
+        // (0, 0.9) attaches to (0, 1) at mr 0.9; cluster A's largest finite λ is 1.
+        #expect(abs(got[1].outlierScore - (1 - 1 / 0.9)) < 1e-12)
+        // (11, 11) attaches to (10, 10) at mr √2; cluster B's largest finite λ is 0.5.
+        #expect(abs(got[2].outlierScore - (0.5 - 1 / 2.0.squareRoot()) / 0.5) < 1e-12)
+        // (20, 20): own core = distance to its second neighbour (10, 12); attaches to (12, 12) in B.
+        let lambda = 1 / (100.0 + 64).squareRoot()
+        #expect(abs(got[3].outlierScore - (0.5 - lambda) / 0.5) < 1e-12)
+        #expect(got[3].neighbourRow == 9)
+    }
+
     /// Rows holding NaN or ±∞ are left out and reported as noise (probability 0, outlier score 1); the
     /// other rows cluster exactly as without them.
     @Test func nonFiniteRowsAreNoise() throws {

@@ -12,6 +12,7 @@ struct HDBSCANFixtureTests {
                           metric: DistanceMetric(rawValue: c["metric"] as! String)!,
                           selection: ClusterSelection(rawValue: c["selection"] as! String)!,
                           epsilon: ClusteringFixtures.number(c["epsilon"]!),
+                          alpha: c["alpha"].map(ClusteringFixtures.number) ?? 1,
                           allowSingleCluster: c["allow_single_cluster"] as! Bool, deduplicate: c["dedup"] as! Bool)
     }
 
@@ -35,7 +36,7 @@ struct HDBSCANFixtureTests {
 
             // The MST (the oracle dumps it sorted stably by weight) and the single-linkage tree.
             let engine = BruteForceEngine(points: points, metric: Self.parameters(c).metric)
-            let mst = try engine.minimumSpanningTree(coreDistances: result.coreDistances, alpha: 1, control: .none)
+            let mst = try engine.minimumSpanningTree(coreDistances: result.coreDistances, alpha: Self.parameters(c).alpha, control: .none)
             let sorted = HDBSCAN.stableOrder(mst).map { mst[$0] }
             let expected = (c["mst_edges_prim_order"] as! [[Any]]).map { $0.map(ClusteringFixtures.number) }
             #expect(sorted.count == expected.count)

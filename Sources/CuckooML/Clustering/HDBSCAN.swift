@@ -110,10 +110,12 @@ public enum HDBSCAN {
     ///
     /// Where this departs from the library: the unique rows are clustered unweighted, exactly as the
     /// oracle's `--dedup` does — a row's multiplicity counts neither in core distances nor towards
-    /// min_cluster_size — and every copy takes its unique row's label, probability and outlier score.
-    /// Weighting by count was left out on purpose: a single distinct row repeated min_cluster_size
-    /// times would become a cluster with no spread (all its mass at one λ, stability 0), recreating
-    /// the tiny duplicate clusters dedup exists to avoid.
+    /// min_cluster_size or stability — and every copy takes its unique row's label, probability and
+    /// outlier score. Weights were left out on purpose: with sizes weighted, a row repeated
+    /// min_cluster_size times splits off as a cluster whose copies fall out at λ = ∞ (they are at
+    /// distance 0), so its stability is infinite and EOM always selects it — the hundreds of tiny
+    /// duplicate clusters that dedup exists to avoid. Weighted core distances alone change nothing at
+    /// min_samples = 1 (the 2016 setting) and would lose the exact oracle check.
     public static func uniqueRows(_ points: PointSet, rows: [Int]) -> [[Int]] {
         let sorted = rows.sorted { a, b in
             let c = points.compareRows(a, b)

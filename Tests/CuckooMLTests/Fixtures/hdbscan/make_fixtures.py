@@ -40,6 +40,13 @@ def binary(rng, n, d, centers, flip, dup_fraction=0.0):
     return x.astype(np.int64)
 
 
+def write_nonfinite():
+    """dense60 with a NaN row and an infinite row inserted (the library leaves them out as noise)."""
+    lines = open(os.path.join(HERE, "dense60.csv")).read().splitlines()
+    with open(os.path.join(HERE, "dense60_nonfinite.csv"), "w") as f:
+        f.write("\n".join(lines[:3] + ["nan,1.0,2.0", "inf,0.0,0.0"] + lines[3:]) + "\n")
+
+
 def write_matrix(name, x):
     path = os.path.join(HERE, name + ".csv")
     with open(path, "w") as f:
@@ -50,12 +57,13 @@ def write_matrix(name, x):
 
 
 def oracle(case, data, ms, mcs, metric="euclidean", selection="eom", eps=0.0, single=False,
-           trees=False, predict=None, dedup=False):
+           trees=False, predict=None, dedup=False, alpha=1.0):
     with tempfile.TemporaryDirectory() as t:
         out = os.path.join(t, "o.json")
         cmd = [sys.executable, ORACLE, os.path.join(HERE, data + ".csv"), "-o", out, "--tie-break", "stable",
                "--min-samples", str(ms), "--min-cluster-size", str(mcs), "--metric", metric,
-               "--cluster-selection-method", selection, "--cluster-selection-epsilon", repr(eps)]
+               "--cluster-selection-method", selection, "--cluster-selection-epsilon", repr(eps),
+               "--alpha", repr(alpha)]
         if single: cmd.append("--allow-single-cluster")
         if trees: cmd.append("--dump-trees")
         if dedup: cmd.append("--dedup")
@@ -63,7 +71,8 @@ def oracle(case, data, ms, mcs, metric="euclidean", selection="eom", eps=0.0, si
         subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
         r = json.load(open(out))
     keep = {"case": case, "data": data, "min_samples": ms, "min_cluster_size": mcs, "metric": metric,
-            "selection": selection, "epsilon": eps, "allow_single_cluster": single, "dedup": dedup}
+            "selection": selection, "epsilon": eps, "allow_single_cluster": single, "dedup": dedup,
+            "alpha": alpha}
     for k in ("labels", "probabilities", "outlier_scores", "cluster_persistence"):
         keep[k] = r[k]
     if trees:
@@ -101,6 +110,7 @@ def main():
     write_matrix("binary200_new", binary(rng, 30, 32, 6, 0.08))
     write_matrix("binary1500", binary(rng, 1500, 64, 15, 0.04, dup_fraction=0.1))
     write_matrix("dense5000", blobs(rng, 5000, 4, 12, 1.2, box=30))
+    write_nonfinite()
 
     oracle("tiny10_ms1_mcs2", "tiny10", 1, 2, trees=True)
     oracle("tiny10_ms3_mcs3_leaf", "tiny10", 3, 3, selection="leaf", trees=True)
@@ -127,6 +137,9 @@ def main():
     oracle("binary200_ms1_mcs6_hamming_dedup", "binary200", 1, 6, metric="hamming", dedup=True)
     oracle("binary1500_ms1_mcs6_jaccard", "binary1500", 1, 6, metric="jaccard")
     oracle("binary1500_ms5_mcs5_hamming", "binary1500", 5, 5, metric="hamming")
+    oracle("dense60_ms3_mcs5_alpha07", "dense60", 3, 5, alpha=0.7, trees=True)
+    oracle("binary200_ms2_mcs4_jaccard_alpha13", "binary200", 2, 4, metric="jaccard", alpha=1.3)
+    oracle("dense60_nonfinite_ms2_mcs5", "dense60_nonfinite", 2, 5)
     oracle("dense60_ms2_mcs5_cosine", "dense60", 2, 5, metric="cosine")
     oracle("binary200_ms2_mcs5_cosine", "binary200", 2, 5, metric="cosine")
     oracle("dense5000_ms1_mcs6", "dense5000", 1, 6)
