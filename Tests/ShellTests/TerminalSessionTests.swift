@@ -28,11 +28,16 @@ import CEditLine
         term.type("\r")                   // ...and Enter runs it again
         try term.expect("\r\nok\r\n")
         try term.expect("cuckooml> ")
+        term.type("\u{12}")               // Ctrl-R searches the history backwards...
+        term.type("hel")
+        term.type("\r")                   // ...and Enter runs the match
+        try term.expect("Commands (help COMMAND for details):")
+        try term.expect("cuckooml> ")
         term.type("\u{04}")               // Ctrl-D leaves
         let status = try term.waitForExit()
         #expect(status == 0)
         let history = try TestText.read(home.path + "/.cuckooml_history")
-        #expect(history == "help\necho ok\n")
+        #expect(history == "help\necho ok\nhelp\n")
     }
 
     /// Ctrl-C during a long command interrupts it, prints `interrupted`, and the prompt comes back
