@@ -27,6 +27,14 @@ import Testing
         try check(.dense(R.binary(n: 4_500, d: 64, seed: 92)), metric: .jaccard, seed: 92)
     }
 
+    /// Ten columns leave at most 1024 distinct rows: the factory's bit engine works on row groups.
+    @Test(arguments: [DistanceMetric.euclidean, .cosine, .jaccard])
+    func binaryRowGroups(metric: DistanceMetric) throws {
+        let points = PointSet.dense(R.binary(n: 4_500, d: 10, seed: 94))
+        #expect((NeighbourhoodEngines.make(points: points, metric: metric) as? BitPackedEngine)?.groups != nil)
+        try check(points, metric: metric, seed: 94)
+    }
+
     @Test func dense8() throws {
         try check(.dense(R.dense(n: 4_500, d: 8, seed: 93)), metric: .euclidean, seed: 93)
     }

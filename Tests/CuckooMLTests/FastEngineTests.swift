@@ -60,6 +60,14 @@ import Testing
         try check(.dense(R.binary(n: 120, d: 512, seed: 21)), seed: 21)
     }
 
+    /// Six columns give at most 64 distinct rows, so the factory's bit engine works on row groups too.
+    @Test func binaryFewDistinctRows() throws {
+        let points = PointSet.dense(R.binary(n: 160, d: 6, seed: 41))
+        let engine = NeighbourhoodEngines.make(points: points, metric: .euclidean, threads: 2)
+        #expect((engine as? BitPackedEngine)?.groups != nil)
+        try check(points, seed: 41)
+    }
+
     @Test func binaryOddWidthFromSparse() throws {
         let m = R.binary(n: 130, d: 100, seed: 31)
         var s = SparseMatrix(columnCount: m.columns)

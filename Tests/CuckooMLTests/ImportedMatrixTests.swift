@@ -41,4 +41,27 @@ struct ImportedMatrixTests {
             try ImportedMatrix.parse("a\n1\n", path: "m.csv", labelColumn: "family")
         }
     }
+
+    /// The byte-level number parser agrees with `Double(String)` after trimming, fast paths included.
+    @Test func byteNumbersMatchStringNumbers() {
+        let cases = ["0", "1", "-0", "007", " 12\t", "-3", "123456789012345", "1234567890123456789",
+                     "99999999999999999999999", "0.1", "-2.5e-3", "1E10", "3.14159265358979323846", "1.",
+                     ".5", "+1", "1e", "e5", "-", "", " ", "nan", "inf", "-inf", "0x1p3", "1,5", "1 2",
+                     "4.9e-324", "1e400", "0.30000000000000004", "١"]
+        for text in cases {
+            let bytes = Array(text.utf8)
+            let got = bytes.withUnsafeBufferPointer { CSVBytes.number($0) }
+            let want = ImportedMatrix.number(text)
+            #expect(got?.bitPattern == want?.bitPattern || (got?.isNaN == true && want?.isNaN == true),
+                    "\(text.debugDescription): \(String(describing: got)) vs \(String(describing: want))")
+        }
+    }
+
+    @Test func quotesEscapesAndLineEnds() throws {
+        let n = try ImportedMatrix.parse("id,\"x\"\n\"a\"\"b\"c,1\r\r\nq,2\r", path: "m.csv")
+        #expect(n.ids == ["a\"bc", "q"] && n.names == ["x"] && n.matrix.dense().values == [1, 2])
+        let bytes = Array("id,x\nr1,0.25\nr2,-1e2\n".utf8)
+        let b = try ImportedMatrix.parse(bytes: bytes, path: "m.csv")
+        #expect(b.ids == ["r1", "r2"] && b.matrix.dense().values == [0.25, -100])
+    }
 }

@@ -65,45 +65,20 @@ struct RowDistances {
         }
     }
 
-    /// General sparse rows: the same ascending-column merge as `Distances.sparse`, on raw buffers.
+    /// General sparse rows: `Distances.sparseMerge` on raw buffers.
     private func fillMerged(_ m: SparseMatrix, _ i: Int, _ rows: Range<Int>, _ out: inout [Double]) {
         let metric = self.metric
         let dimension = m.columnCount
         m.rowStart.withUnsafeBufferPointer { start in
             m.columns.withUnsafeBufferPointer { c in
                 m.values.withUnsafeBufferPointer { v in
-                    let xs = start[i], xe = start[i + 1]
+                    let xs = start[i], xn = start[i + 1] - xs
+                    let xc = UnsafeBufferPointer(rebasing: c[xs..<(xs + xn)])
+                    let xv = UnsafeBufferPointer(rebasing: v[xs..<(xs + xn)])
                     for j in rows {
-                        var p = xs, q = start[j]
-                        let ye = start[j + 1]
-                        var sum = 0.0, nx = 0.0, ny = 0.0
-                        var nonZero = 0, both = 0, differ = 0
-                        while p < xe || q < ye {
-                            let a: Double, b: Double
-                            if q == ye || (p < xe && c[p] < c[q]) {
-                                a = v[p]; b = 0; p += 1
-                            } else if p == xe || c[q] < c[p] {
-                                a = 0; b = v[q]; q += 1
-                            } else {
-                                a = v[p]; b = v[q]; p += 1; q += 1
-                            }
-                            switch metric {
-                            case .euclidean: let d = a - b; sum += d * d
-                            case .manhattan: sum += abs(a - b)
-                            case .cosine: sum += a * b; nx += a * a; ny += b * b
-                            case .hamming: if a != b { differ += 1 }
-                            case .jaccard:
-                                if a != 0 || b != 0 { nonZero += 1 }
-                                if a != 0 && b != 0 { both += 1 }
-                            }
-                        }
-                        switch metric {
-                        case .euclidean: out[j] = sum.squareRoot()
-                        case .manhattan: out[j] = sum
-                        case .cosine: out[j] = Distances.cosineDistance(dot: sum, normX: nx, normY: ny)
-                        case .hamming: out[j] = dimension == 0 ? 0 : Double(differ) / Double(dimension)
-                        case .jaccard: out[j] = nonZero == 0 ? 0 : Double(nonZero - both) / Double(nonZero)
-                        }
+                        let ys = start[j], ye = start[j + 1]
+                        out[j] = Distances.sparseMerge(metric, xc, xv, UnsafeBufferPointer(rebasing: c[ys..<ye]),
+                                                       UnsafeBufferPointer(rebasing: v[ys..<ye]), dimension: dimension)
                     }
                 }
             }

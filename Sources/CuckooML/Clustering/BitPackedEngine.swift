@@ -47,7 +47,24 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
         ones.initialize(from: other.ones, count: max(count, 1))
     }
 
+    /// A kernel holding the given rows of `other`, in that order.
+    init(selecting rows: [Int], of other: BitKernel) {
+        count = rows.count; words = other.words; dimension = other.dimension; metric = other.metric
+        table = .allocate(capacity: dimension + 1)
+        table.initialize(from: other.table, count: dimension + 1)
+        usesTable = other.usesTable
+        bits = .allocate(capacity: max(count, 1) * words)
+        ones = .allocate(capacity: max(count, 1))
+        for (i, r) in rows.enumerated() {
+            (bits + i * words).initialize(from: other.bits + r * words, count: words)
+            ones[i] = other.ones[r]
+        }
+    }
+
     deinit { bits.deallocate(); ones.deallocate(); table.deallocate() }
+
+    /// The packed words of slot `i`.
+    func row(_ i: Int) -> [UInt64] { Array(UnsafeBufferPointer(start: bits + i * words, count: words)) }
 
     func copy() -> Self { unsafeDowncast(BitKernel(copying: self), to: Self.self) }
 

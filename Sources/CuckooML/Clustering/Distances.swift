@@ -41,17 +41,36 @@ public enum Distances {
     public static func sparse(_ metric: DistanceMetric,
                               _ xc: ArraySlice<Int32>, _ xv: ArraySlice<Double>,
                               _ yc: ArraySlice<Int32>, _ yv: ArraySlice<Double>, dimension: Int) -> Double {
-        var i = xc.startIndex, j = yc.startIndex
+        xc.withUnsafeBufferPointer { xc in
+            xv.withUnsafeBufferPointer { xv in
+                yc.withUnsafeBufferPointer { yc in
+                    yv.withUnsafeBufferPointer { yv in
+                        sparseMerge(metric, xc, xv, yc, yv, dimension: dimension)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The ascending-column merge of two sparse rows on raw buffers (columns and values of equal length):
+    /// the one implementation behind `sparse`, `SparseKernel` and `RowDistances`.
+    @inline(__always)
+    static func sparseMerge(_ metric: DistanceMetric,
+                            _ xc: UnsafeBufferPointer<Int32>, _ xv: UnsafeBufferPointer<Double>,
+                            _ yc: UnsafeBufferPointer<Int32>, _ yv: UnsafeBufferPointer<Double>,
+                            dimension: Int) -> Double {
+        let xn = xc.count, yn = yc.count
+        var i = 0, j = 0
         var sum = 0.0, nx = 0.0, ny = 0.0
         var nonZero = 0, both = 0, differ = 0
-        while i < xc.endIndex || j < yc.endIndex {
+        while i < xn || j < yn {
             let a: Double, b: Double
-            if j == yc.endIndex || (i < xc.endIndex && xc[i] < yc[j]) {
-                a = xv[xv.startIndex + (i - xc.startIndex)]; b = 0; i += 1
-            } else if i == xc.endIndex || yc[j] < xc[i] {
-                a = 0; b = yv[yv.startIndex + (j - yc.startIndex)]; j += 1
+            if j == yn || (i < xn && xc[i] < yc[j]) {
+                a = xv[i]; b = 0; i += 1
+            } else if i == xn || yc[j] < xc[i] {
+                a = 0; b = yv[j]; j += 1
             } else {
-                a = xv[xv.startIndex + (i - xc.startIndex)]; b = yv[yv.startIndex + (j - yc.startIndex)]; i += 1; j += 1
+                a = xv[i]; b = yv[j]; i += 1; j += 1
             }
             switch metric {
             case .euclidean: let d = a - b; sum += d * d

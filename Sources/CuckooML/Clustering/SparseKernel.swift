@@ -46,39 +46,14 @@ final class SparseKernel: DistanceKernel, @unchecked Sendable {
         return distance(columns + start[r], values + start[r], start[r + 1] - start[r], s)
     }
 
-    /// The merge of `Distances.sparse`, term for term.
+    /// `Distances.sparseMerge` against the row stored for a slot.
     @inline(__always)
     private func distance(_ xc: UnsafePointer<Int32>, _ xv: UnsafePointer<Double>, _ xn: Int, _ row: Int) -> Double {
-        let yc = columns + start[row], yv = values + start[row], yn = start[row + 1] - start[row]
-        var i = 0, j = 0
-        var sum = 0.0, nx = 0.0, ny = 0.0
-        var nonZero = 0, both = 0, differ = 0
-        while i < xn || j < yn {
-            let a: Double, b: Double
-            if j == yn || (i < xn && xc[i] < yc[j]) {
-                a = xv[i]; b = 0; i += 1
-            } else if i == xn || yc[j] < xc[i] {
-                a = 0; b = yv[j]; j += 1
-            } else {
-                a = xv[i]; b = yv[j]; i += 1; j += 1
-            }
-            switch metric {
-            case .euclidean: let d = a - b; sum += d * d
-            case .manhattan: sum += abs(a - b)
-            case .cosine: sum += a * b; nx += a * a; ny += b * b
-            case .hamming: if a != b { differ += 1 }
-            case .jaccard:
-                if a != 0 || b != 0 { nonZero += 1 }
-                if a != 0 && b != 0 { both += 1 }
-            }
-        }
-        switch metric {
-        case .euclidean: return sum.squareRoot()
-        case .manhattan: return sum
-        case .cosine: return Distances.cosineDistance(dot: sum, normX: nx, normY: ny)
-        case .hamming: return dimension == 0 ? 0 : Double(differ) / Double(dimension)
-        case .jaccard: return nonZero == 0 ? 0 : Double(nonZero - both) / Double(nonZero)
-        }
+        let ys = start[row], yn = start[row + 1] - ys
+        return Distances.sparseMerge(metric, UnsafeBufferPointer(start: xc, count: xn),
+                                     UnsafeBufferPointer(start: xv, count: xn),
+                                     UnsafeBufferPointer(start: columns + ys, count: yn),
+                                     UnsafeBufferPointer(start: values + ys, count: yn), dimension: dimension)
     }
 
     func withQuery<R>(_ queries: PointSet, row: Int, _ body: ((Int) -> Double) -> R) -> R {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A numeric matrix read from a CSV file for `import matrix`: any data can become the session's
 /// feature matrix. The first line is a header; a first column holding any non-numeric value is the
 /// sample id; the `label` column (when named) becomes external labels and is not a feature.
@@ -12,50 +18,25 @@ public struct ImportedMatrix: Sendable, Equatable {
     /// Parses CSV text (comma-separated, optional double quotes with `""` escapes, no newlines inside
     /// fields). Errors are one line naming `path`, the line and the column.
     public static func parse(_ text: String, path: String, labelColumn: String? = nil) throws(ImportError) -> ImportedMatrix {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        while let last = lines.last, last.allSatisfy({ $0 == "\r" || $0 == " " }) { lines.removeLast() }
-        guard let headerLine = lines.first else { throw ImportError(path, "the file is empty (a header line is required)") }
-        let header = try fields(headerLine, path: path, line: 1)
-        guard !header.isEmpty, !(header.count == 1 && header[0].isEmpty) else { throw ImportError(path, "line 1: the header is empty") }
-        let rows = try lines.dropFirst().enumerated().map { k, line throws(ImportError) in
-            let f = try fields(line, path: path, line: k + 2)
-            guard f.count == header.count else {
-                throw ImportError(path, "line \(k + 2): \(f.count) fields, but the header has \(header.count)")
-            }
-            return f
+        var text = text
+        let result = text.withUTF8 { parseResult(bytes: $0, path: path, labelColumn: labelColumn) }
+        return try result.get()
+    }
+
+    /// Parses the bytes of a CSV file (UTF-8), as `parse(_:path:labelColumn:)`.
+    public static func parse(bytes: [UInt8], path: String, labelColumn: String? = nil) throws(ImportError) -> ImportedMatrix {
+        let result = bytes.withUnsafeBufferPointer { parseResult(bytes: $0, path: path, labelColumn: labelColumn) }
+        return try result.get()
+    }
+
+    private static func parseResult(bytes: UnsafeBufferPointer<UInt8>, path: String,
+                                    labelColumn: String?) -> Result<ImportedMatrix, ImportError> {
+        do throws(ImportError) {
+            var reader = CSVBytes(bytes: bytes, path: path)
+            return .success(try reader.matrix(labelColumn: labelColumn))
+        } catch {
+            return .failure(error)
         }
-        guard !rows.isEmpty else { throw ImportError(path, "no data rows after the header") }
-        var labelIndex: Int?
-        if let name = labelColumn {
-            guard let i = header.firstIndex(of: name) else {
-                throw ImportError(path, "no column named '\(name)' in the header")
-            }
-            labelIndex = i
-        }
-        // The first column is the sample id when any of its values is not a number.
-        let idIndex: Int? = labelIndex != 0 && rows.contains { number($0[0]) == nil } ? 0 : nil
-        let featureColumns = header.indices.filter { $0 != idIndex && $0 != labelIndex }
-        guard !featureColumns.isEmpty else { throw ImportError(path, "no numeric feature columns") }
-        var matrix = SparseMatrix(columnCount: featureColumns.count)
-        var ids: [String] = []
-        var seen: Set<String> = []
-        var entries: [(Int32, Double)] = []
-        for (k, row) in rows.enumerated() {
-            entries.removeAll(keepingCapacity: true)
-            for (j, column) in featureColumns.enumerated() {
-                guard let v = number(row[column]) else {
-                    throw ImportError(path, "line \(k + 2), column '\(header[column])': '\(row[column].prefix(40))' is not a number")
-                }
-                entries.append((Int32(j), v))
-            }
-            matrix.appendRow(entries)
-            let id = idIndex.map { row[$0] } ?? "row\(k + 1)"
-            guard !id.isEmpty else { throw ImportError(path, "line \(k + 2): the sample id is empty") }
-            guard seen.insert(id).inserted else { throw ImportError(path, "line \(k + 2): sample id '\(id.prefix(60))' repeats") }
-            ids.append(id)
-        }
-        return ImportedMatrix(ids: ids, names: featureColumns.map { header[$0] }, matrix: matrix,
-                              labels: labelIndex.map { i in rows.map { $0[i] } })
     }
 
     /// A decimal number (also `nan`, `inf`); surrounding spaces allowed.
@@ -64,29 +45,182 @@ public struct ImportedMatrix: Sendable, Equatable {
         guard !t.isEmpty else { return nil }
         return Double(t)
     }
+}
 
-    static func fields(_ line: Substring, path: String, line number: Int) throws(ImportError) -> [String] {
-        var out: [String] = []
-        var field = ""
+/// The byte-level CSV reader behind `ImportedMatrix`: lines and fields are byte ranges, numbers are
+/// parsed without a String per field (integers directly, plain decimals with `strtod`, anything else
+/// through `Double(String)` as before).
+struct CSVBytes {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let path: String
+    /// Line content ranges (without the line break and one trailing carriage return).
+    var lines: [Range<Int>] = []
+    /// The decoded text of a field that had quotes.
+    var scratch: [UInt8] = []
+
+    init(bytes: UnsafeBufferPointer<UInt8>, path: String) {
+        self.bytes = bytes
+        self.path = path
+        var start = 0
+        let n = bytes.count
+        while true {
+            var end = start
+            while end < n && bytes[end] != 10 { end += 1 }
+            let terminated = end < n
+            var content = end
+            // "\r\n" is one line break; then, like a lone "\r" before it, one trailing "\r" is dropped.
+            if terminated && content > start && bytes[content - 1] == 13 { content -= 1 }
+            lines.append(start..<content)
+            if !terminated { break }
+            start = end + 1
+        }
+        while let last = lines.last, last.allSatisfy({ bytes[$0] == 13 || bytes[$0] == 32 }) { lines.removeLast() }
+        for i in lines.indices where lines[i].count > 0 && bytes[lines[i].upperBound - 1] == 13 {
+            lines[i] = lines[i].lowerBound..<(lines[i].upperBound - 1)
+        }
+    }
+
+    /// Calls `body(column, bytes)` for each field of line `line` (0-based) and returns the field count.
+    @inline(__always)
+    mutating func fields(_ line: Int, _ body: (Int, UnsafeBufferPointer<UInt8>) throws(ImportError) -> Void) throws(ImportError) -> Int {
+        let range = lines[line]
+        var column = 0
+        var i = range.lowerBound
+        var fieldStart = i
         var quoted = false, wasQuoted = false
-        var chars = line.last == "\r" ? line.dropLast()[...] : line[...]
-        while let c = chars.first {
-            chars = chars.dropFirst()
+        let b = bytes
+        scratch.removeAll(keepingCapacity: true)
+        while i < range.upperBound {
+            let c = b[i]
             if quoted {
-                if c == "\"" {
-                    if chars.first == "\"" { field.append("\""); chars = chars.dropFirst() } else { quoted = false }
-                } else { field.append(c) }
-            } else if c == "\"" && field.isEmpty && !wasQuoted {
+                if c == 34 {
+                    if i + 1 < range.upperBound && b[i + 1] == 34 { scratch.append(34); i += 1 } else { quoted = false }
+                } else { scratch.append(c) }
+            } else if c == 44 {
+                if wasQuoted {
+                    try scratch.withUnsafeBufferPointer { (f) throws(ImportError) in try body(column, f) }
+                    scratch.removeAll(keepingCapacity: true)
+                } else {
+                    try body(column, UnsafeBufferPointer(rebasing: b[fieldStart..<i]))
+                }
+                column += 1; fieldStart = i + 1; wasQuoted = false
+            } else if c == 34 && i == fieldStart && !wasQuoted {
                 quoted = true; wasQuoted = true
-            } else if c == "," {
-                out.append(field); field = ""; wasQuoted = false
-            } else {
-                field.append(c)
+            } else if wasQuoted {
+                scratch.append(c)
+            }
+            i += 1
+        }
+        guard !quoted else { throw ImportError(path, "line \(line + 1): unterminated quote") }
+        if wasQuoted {
+            try scratch.withUnsafeBufferPointer { (f) throws(ImportError) in try body(column, f) }
+        } else {
+            try body(column, UnsafeBufferPointer(rebasing: b[fieldStart..<i]))
+        }
+        return column + 1
+    }
+
+    static func text(_ f: UnsafeBufferPointer<UInt8>) -> String { String(decoding: f, as: UTF8.self) }
+
+    mutating func matrix(labelColumn: String?) throws(ImportError) -> ImportedMatrix {
+        let path = self.path
+        guard !lines.isEmpty else { throw ImportError(path, "the file is empty (a header line is required)") }
+        var header: [String] = []
+        _ = try fields(0) { _, f in header.append(Self.text(f)) }
+        guard !header.isEmpty, !(header.count == 1 && header[0].isEmpty) else { throw ImportError(path, "line 1: the header is empty") }
+        let labelIndex = labelColumn.flatMap { header.firstIndex(of: $0) }
+        // First pass: the shape of every line, and whether the first column is the sample id.
+        var firstColumnHasText = false
+        for line in 1..<lines.count {
+            let count = try fields(line) { column, f in
+                if column == 0 && !firstColumnHasText && Self.number(f) == nil { firstColumnHasText = true }
+            }
+            guard count == header.count else {
+                throw ImportError(path, "line \(line + 1): \(count) fields, but the header has \(header.count)")
             }
         }
-        guard !quoted else { throw ImportError(path, "line \(number): unterminated quote") }
-        out.append(field)
-        return out
+        guard lines.count > 1 else { throw ImportError(path, "no data rows after the header") }
+        if let name = labelColumn, labelIndex == nil { throw ImportError(path, "no column named '\(name)' in the header") }
+        let idIndex: Int? = labelIndex != 0 && firstColumnHasText ? 0 : nil
+        let featureColumns = header.indices.filter { $0 != idIndex && $0 != labelIndex }
+        guard !featureColumns.isEmpty else { throw ImportError(path, "no numeric feature columns") }
+        var featureOf = [Int32](repeating: -1, count: header.count)
+        for (j, column) in featureColumns.enumerated() { featureOf[column] = Int32(j) }
+        var matrix = SparseMatrix(columnCount: featureColumns.count)
+        var ids: [String] = []
+        ids.reserveCapacity(lines.count - 1)
+        var labels: [String] = []
+        var seen: Set<String> = []
+        var entries: [(Int32, Double)] = []
+        for line in 1..<lines.count {
+            entries.removeAll(keepingCapacity: true)
+            var id = ""
+            _ = try fields(line) { (column, f) throws(ImportError) in
+                let feature = featureOf[column]
+                if feature >= 0 {
+                    guard let v = Self.number(f) else {
+                        throw ImportError(path, "line \(line + 1), column '\(header[column])': '\(Self.text(f).prefix(40))' is not a number")
+                    }
+                    if v != 0 { entries.append((feature, v)) }
+                } else {
+                    if column == idIndex { id = Self.text(f) }
+                    if column == labelIndex { labels.append(Self.text(f)) }
+                }
+            }
+            matrix.appendRow(entries)
+            if idIndex == nil { id = "row\(line)" }
+            guard !id.isEmpty else { throw ImportError(path, "line \(line + 1): the sample id is empty") }
+            guard seen.insert(id).inserted else { throw ImportError(path, "line \(line + 1): sample id '\(id.prefix(60))' repeats") }
+            ids.append(id)
+        }
+        return ImportedMatrix(ids: ids, names: featureColumns.map { header[$0] }, matrix: matrix,
+                              labels: labelIndex == nil ? nil : labels)
+    }
+
+    /// `ImportedMatrix.number` on bytes: short integers and plain decimals directly, the rest via String.
+    static func number(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
+        var lo = 0, hi = field.count
+        while lo < hi && (field[lo] == 32 || field[lo] == 9) { lo += 1 }
+        while hi > lo && (field[hi - 1] == 32 || field[hi - 1] == 9) { hi -= 1 }
+        guard lo < hi else { return nil }
+        var i = lo
+        let negative = field[i] == 45
+        if negative { i += 1 }
+        var value = 0
+        var digits = 0
+        while i < hi, case let c = field[i], c >= 48 && c <= 57 { value = value &* 10 &+ Int(c &- 48); digits += 1; i += 1 }
+        if i == hi && digits > 0 && digits <= 15 { return negative ? -Double(value) : Double(value) }
+        if digits > 0 && hi - lo < 64 && isPlainDecimal(field, from: i, to: hi) {
+            // A NUL-terminated copy for strtod, which rounds correctly like Double(String).
+            return withUnsafeTemporaryAllocation(of: CChar.self, capacity: hi - lo + 1) { buffer in
+                for k in lo..<hi { buffer[k - lo] = CChar(bitPattern: field[k]) }
+                buffer[hi - lo] = 0
+                var end: UnsafeMutablePointer<CChar>?
+                let v = strtod(buffer.baseAddress!, &end)
+                return end == buffer.baseAddress! + (hi - lo) ? v : nil
+            }
+        }
+        return ImportedMatrix.number(text(UnsafeBufferPointer(rebasing: field[lo..<hi])))
+    }
+
+    /// Whether `field[from..<to]` (after an optional sign and integer digits) is `[.digits][e[sign]digits]`.
+    static func isPlainDecimal(_ field: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Bool {
+        var i = from
+        func digitRun() -> Int {
+            let s = i
+            while i < to && field[i] >= 48 && field[i] <= 57 { i += 1 }
+            return i - s
+        }
+        if i < to && field[i] == 46 {
+            i += 1
+            guard digitRun() > 0 else { return false }
+        }
+        if i < to && (field[i] == 101 || field[i] == 69) {
+            i += 1
+            if i < to && (field[i] == 43 || field[i] == 45) { i += 1 }
+            guard digitRun() > 0 else { return false }
+        }
+        return i == to
     }
 }
 

@@ -32,10 +32,10 @@ struct ImportMatrixCommand: ShellCommand {
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let path = try arguments.required("file")
-        let text = String(decoding: try readWholeFile(path), as: UTF8.self)
+        let bytes = try readWholeFile(path)
         let imported: ImportedMatrix
         do {
-            imported = try ImportedMatrix.parse(text, path: path, labelColumn: arguments.string("label"))
+            imported = try ImportedMatrix.parse(bytes: bytes, path: path, labelColumn: arguments.string("label"))
         } catch {
             throw ShellError.failed(error.description)
         }
