@@ -80,6 +80,17 @@ enum FeatureFixtures {
         #expect(FeatureValues.shapeTrigrams("") == [])
         #expect(FeatureValues.shapeTrigrams("abc12") == ["aaa", "aa0", "a00"])
     }
+
+    @Test func byteTrigramsEqualTheScalarOnes() {
+        let samples = ["", "a", "Ab1", "X-Y", "abc12", "Global\\Mtx_42 {0x1F}", "aaaaaaaaaa", "ПРИВЕТ-7", "mixé12-z",
+                       "~!@#$%^&*()_+{}|:\"<>?", "C:\\Windows\\System32\\kernel32.dll", "\u{0}\u{1}\u{7F}ab"]
+        for s in samples {
+            var grams: [String] = []
+            FeatureValues.forEachShapeTrigram(s) { grams.append($0) }
+            #expect(grams.count == Set(grams).count, "\(s)")
+            #expect(Set(grams) == FeatureValues.shapeTrigrams(s), "\(s)")
+        }
+    }
 }
 
 @Suite struct FeatureBuilderTests {

@@ -118,6 +118,8 @@ public enum FeatureBuilder {
             // Where each column last appeared (row, position), so repeated names overwrite without hashing.
             var markRow: [Int32] = []
             var markPosition: [Int] = []
+            // Column by (prefix number, rest of the name): known names are found without building them.
+            var keyed = [[String: Int32]](repeating: [:], count: FeatureExtractor.prefixes.count)
             for i in range {
                 if (i - range.lowerBound) % 256 == 0 {
                     if control.isCancelled() { return part }
@@ -128,16 +130,23 @@ public enum FeatureBuilder {
                 }
                 let row = Int32(truncatingIfNeeded: i)
                 if let record = samples[i].record {
-                    extractor.extract(record) { name, value in
+                    extractor.extractKeyed(record) { prefix, suffix, value in
                         let id: Int32
-                        if let known = part.vocabulary[name] {
+                        if let known = keyed[prefix][suffix] {
                             id = known
                         } else {
-                            id = Int32(part.names.count)
-                            part.vocabulary[name] = id
-                            part.names.append(name)
-                            markRow.append(-1)
-                            markPosition.append(0)
+                            // A new split; the name itself may still be known under another split.
+                            let name = FeatureExtractor.prefixes[prefix] + suffix
+                            if let known = part.vocabulary[name] {
+                                id = known
+                            } else {
+                                id = Int32(part.names.count)
+                                part.vocabulary[name] = id
+                                part.names.append(name)
+                                markRow.append(-1)
+                                markPosition.append(0)
+                            }
+                            keyed[prefix][suffix] = id
                         }
                         let column = Int(id)
                         if markRow[column] == row {

@@ -11,6 +11,13 @@ struct PackerPattern {
         sources.compactMap { source in (try? Regex(source)).map { PackerPattern(source: source, regex: $0) } }
     }
 
+    /// The patterns, compiled on first use: compiling them costs as much as extracting the features of
+    /// dozens of reports, and many reports have no PEiD signature. (`Regex` is not `Sendable`, so each
+    /// extractor, one per thread, keeps its own.)
+    final class Lazy {
+        private(set) lazy var patterns = PackerPattern.all()
+    }
+
     static let sources: [String] = [
         #"Armadillo"#, #"PECompact"#, #"ASPack"#, #"ASProtect"#, #"Upack"#, #"U(PX|px)"#, #"FSG"#,
         #"BobSoft Mini Delphi"#, #"InstallShield 2000"#, #"InstallShield Custom"#, #"Xtreme\-Protector"#,
