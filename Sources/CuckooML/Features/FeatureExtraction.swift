@@ -59,6 +59,15 @@ public struct FeatureExtractor {
     ] + fileCountNames.map { ":file:count:" + $0 } + countNames.map { ":count:" + $0 }
         + fileCountNames.map { ":count:file:" + $0 }
 
+    /// Whether a name under prefix `p` may also be spelled with another prefix (one prefix starts the
+    /// other: `:dimp:` + `proc:x` is `:dimp:proc:` + `x`). Names under the other prefixes are told
+    /// apart by their rest alone. The empty prefix is left out: simple features use it and nothing else.
+    static let ambiguousPrefixes: [Bool] = prefixes.enumerated().map { p, prefix in
+        p != 0 && prefixes.enumerated().contains { q, other in
+            q != 0 && q != p && (other.hasPrefix(prefix) || prefix.hasPrefix(other))
+        }
+    }
+
     static let fileCountNames = ["all", "read", "written", "deleted", "copied", "renamed", "opened", "exists", "failed"]
     static let countNames = ["lang", "simp", "mutex", "proc", "dimp", "tcp", "udp", "dns", "http", "reg:write", "reg:del", "wapi"]
 
@@ -160,6 +169,8 @@ public struct FeatureExtractor {
     /// every operation (including recreated, as in 2016); the others are list lengths.
     func fileOperationCounts(_ r: ReportRecord) -> [(String, Int)] {
         var all = Set<String>()
+        // Sized up front: growing the set re-hashes every (long) path each time.
+        all.reserveCapacity(r.files.values.reduce(0) { $0 + $1.count })
         for paths in r.files.values { all.formUnion(paths) }
         func n(_ op: FileOperation) -> Int { r.files[op]?.count ?? 0 }
         return [("all", all.count), ("read", n(.read)), ("written", n(.written)), ("deleted", n(.deleted)),
