@@ -32,7 +32,7 @@
 /// repeated version-info entries all contribute (2016 kept the last).
 public struct FeatureExtractor {
     public let configuration: FeatureConfiguration
-    private let packers = PackerPattern.Lazy()
+    private let packers = PackerPattern.Matcher()
 
     public init(configuration: FeatureConfiguration) {
         self.configuration = configuration
@@ -105,7 +105,7 @@ public struct FeatureExtractor {
         }
         if groups.contains(.pack) {
             for signature in r.peidSignatures {
-                if let p = packers.patterns.first(where: { $0.matches(signature) }) { emit(6, p.source, 1) }
+                if let source = packers.firstMatch(signature) { emit(6, source, 1) }
             }
         }
         let languages = distinctLanguages(r.resourceLanguages)
