@@ -80,6 +80,17 @@ enum FeatureFixtures {
         #expect(FeatureValues.shapeTrigrams("") == [])
         #expect(FeatureValues.shapeTrigrams("abc12") == ["aaa", "aa0", "a00"])
     }
+
+    @Test func byteTrigramsEqualTheScalarOnes() {
+        let samples = ["", "a", "Ab1", "X-Y", "abc12", "Global\\Mtx_42 {0x1F}", "aaaaaaaaaa", "ПРИВЕТ-7", "mixé12-z",
+                       "~!@#$%^&*()_+{}|:\"<>?", "C:\\Windows\\System32\\kernel32.dll", "\u{0}\u{1}\u{7F}ab"]
+        for s in samples {
+            var grams: [String] = []
+            FeatureValues.forEachShapeTrigram(s) { grams.append($0) }
+            #expect(grams.count == Set(grams).count, "\(s)")
+            #expect(Set(grams) == FeatureValues.shapeTrigrams(s), "\(s)")
+        }
+    }
 }
 
 @Suite struct FeatureBuilderTests {
@@ -249,5 +260,32 @@ enum FeatureFixtures {
     @Test func cancellationStopsTheBuild() {
         let control = TaskControl(isCancelled: { true })
         #expect(throws: Interrupted.self) { try FeatureBuilder.build(samples(), configuration: .full, control: control) }
+    }
+}
+
+@Suite struct PackerPatternTests {
+    /// Every pattern compiles, and the byte matcher picks the same first pattern as the regexes.
+    @Test func literalMatchingAgreesWithTheRegexes() {
+        let compiled = PackerPattern.all()
+        #expect(compiled.count == PackerPattern.sources.count)
+        let unmatched = PackerPattern.sources.indices.filter { PackerPattern.literalForm(PackerPattern.sources[$0]) == nil }
+        #expect(unmatched.isEmpty, "patterns without a literal form: \(unmatched)")
+        var signatures = [
+            "Armadillo v1.71", "BobSoft Mini Delphi -> BoB / BobSoft", "MinGW GCC 3.x",
+            "UPX 2.90 [LZMA] -> Markus Oberhumer, Laszlo Molnar & John Reiser", "upx", "Upx", "UpX 0.8",
+            "MEW 11 SE v1.2", "MEW ", "MEW x1", "Nullsoft PIMP Install System v1.3", "Nullsoft Install System",
+            "Nullsoft  Install System", "NsPacK", "NSPack 3.x", "nspack", "yoda's Crypter 1.3", "y0da's Protector",
+            "yoda's protector", "ExeStealth", "EXEStealth 2.7", "EXE Stealth", "PE Ninja", "PENinja", "PE  Ninja",
+            "PE Crypt", "PE-Crypt", "PE_Crypt", "* [MSLRH]", "[MSLRH]", "W32.Jeefo", "W32xJeefo", "Crunch/PE",
+            "WinZip (32-bit)", "WinZip 32-bit SFX", "WARNING -> TROJAN", "AHpack", "AHPack", "Ahpack", "PEtite",
+            "Petite 2.x", "petite", "Dev-C++ 5", "Dev-C+", "Ste@lth PE 1.01", "", "ShellModify 0.1", "PeX", "PEX",
+            "\r\nUPX", "UPX\r\n", "Microsoft Visual C++ 8", "-> Armadillo", "PCShrink", "PC Shrinker",
+        ]
+        signatures += PackerPattern.sources.map { $0.replacingOccurrences(of: "\\", with: "") }
+        let matcher = PackerPattern.Matcher()
+        for s in signatures {
+            let expected = compiled.first(where: { $0.matches(s) })?.source
+            #expect(matcher.firstMatch(s) == expected, "\(s)")
+        }
     }
 }

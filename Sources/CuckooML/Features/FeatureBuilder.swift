@@ -40,7 +40,12 @@ public enum FeatureBuilder {
 
         // Merge the parts' names: part 0's ids stay, later parts map onto them or extend them.
         var names = built[0].names
-        var index = built[0].vocabulary
+        // Parts hold only names that can be spelled two ways in `vocabulary`; the merge needs them all.
+        var index: [String: Int32] = [:]
+        if built.count > 1 {
+            index.reserveCapacity(names.count)
+            for (id, name) in names.enumerated() { index[name] = Int32(id) }
+        }
         built[0].vocabulary = [:]
         var toGlobal: [[Int32]] = [Array(0..<Int32(names.count))]
         for k in 1..<built.count {
@@ -62,7 +67,7 @@ public enum FeatureBuilder {
 
         // Sorted names (String order: byte order for ASCII, deterministic for all) and the
         // provisional id → final column map.
-        let order = names.indices.sorted { names[$0] < names[$1] }
+        let order = sortedOrder(names)
         var final = [Int32](repeating: 0, count: names.count)
         for (column, old) in order.enumerated() { final[old] = Int32(column) }
         let sortedNames = order.map { names[$0] }
@@ -89,6 +94,32 @@ public enum FeatureBuilder {
         control.report(Progress(phase: "features", done: samples.count, total: samples.count))
         let set = FeatureSet(configuration: configuration, names: sortedNames, matrix: matrix)
         return set.filtered(minimumCoverage: configuration.minimumCoverage, maximumCoverage: configuration.maximumCoverage)
+    }
+
+    /// The indices of `names` in String order. Two ASCII names compare as their bytes (the same order
+    /// for ASCII, without String comparison's general path); any other pair compares as Strings.
+    static func sortedOrder(_ names: [String]) -> [Int] {
+        var bytes: [UInt8] = []
+        var start = [Int](repeating: 0, count: names.count + 1)
+        var ascii = [Bool](repeating: true, count: names.count)
+        for (i, name) in names.enumerated() {
+            bytes.append(contentsOf: name.utf8)
+            start[i + 1] = bytes.count
+            ascii[i] = !bytes[start[i]...].contains { $0 >= 0x80 }
+        }
+        return bytes.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress
+            return names.indices.sorted { a, b in
+                guard ascii[a] && ascii[b] else { return names[a] < names[b] }
+                let la = start[a + 1] - start[a], lb = start[b + 1] - start[b]
+                let common = min(la, lb)
+                if common > 0, let base {
+                    let c = memcmp(base + start[a], base + start[b], common)
+                    if c != 0 { return c < 0 }
+                }
+                return la < lb
+            }
+        }
     }
 
     /// Each thread writes only its own slot, so sharing the buffer is safe.
@@ -118,6 +149,8 @@ public enum FeatureBuilder {
             // Where each column last appeared (row, position), so repeated names overwrite without hashing.
             var markRow: [Int32] = []
             var markPosition: [Int] = []
+            // Column by (prefix number, rest of the name): known names are found without building them.
+            var keyed = [[String: Int32]](repeating: [:], count: FeatureExtractor.prefixes.count)
             for i in range {
                 if (i - range.lowerBound) % 256 == 0 {
                     if control.isCancelled() { return part }
@@ -128,16 +161,24 @@ public enum FeatureBuilder {
                 }
                 let row = Int32(truncatingIfNeeded: i)
                 if let record = samples[i].record {
-                    extractor.extract(record) { name, value in
+                    extractor.extractKeyed(record) { prefix, suffix, value in
                         let id: Int32
-                        if let known = part.vocabulary[name] {
+                        if let known = keyed[prefix][suffix] {
                             id = known
                         } else {
-                            id = Int32(part.names.count)
-                            part.vocabulary[name] = id
-                            part.names.append(name)
-                            markRow.append(-1)
-                            markPosition.append(0)
+                            // A new split; the name itself may still be known under another split.
+                            let name = FeatureExtractor.prefixes[prefix] + suffix
+                            let ambiguous = FeatureExtractor.ambiguousPrefixes[prefix]
+                            if ambiguous, let known = part.vocabulary[name] {
+                                id = known
+                            } else {
+                                id = Int32(part.names.count)
+                                if ambiguous { part.vocabulary[name] = id }
+                                part.names.append(name)
+                                markRow.append(-1)
+                                markPosition.append(0)
+                            }
+                            keyed[prefix][suffix] = id
                         }
                         let column = Int(id)
                         if markRow[column] == row {

@@ -32,11 +32,10 @@
 /// repeated version-info entries all contribute (2016 kept the last).
 public struct FeatureExtractor {
     public let configuration: FeatureConfiguration
-    private let packers: [PackerPattern]
+    private let packers = PackerPattern.Matcher()
 
     public init(configuration: FeatureConfiguration) {
         self.configuration = configuration
-        self.packers = configuration.groups.contains(.pack) ? PackerPattern.all() : []
     }
 
     /// Every non-zero feature of the record (names may repeat; the value last given wins).
@@ -48,88 +47,121 @@ public struct FeatureExtractor {
 
     /// Calls `emit` for every feature of the record with a non-zero value.
     public func extract(_ r: ReportRecord, _ emit: (String, Double) -> Void) {
+        extractKeyed(r) { prefix, suffix, value in emit(Self.prefixes[prefix] + suffix, value) }
+    }
+
+    /// The fixed name starts `extractKeyed` reports by number. Names with no variable part (counts,
+    /// bins of a fixed quantity) are whole prefixes with an empty suffix.
+    static let prefixes: [String] = [
+        "", ":meta:size", ":meta:timestamp", ":meta:", ":sign:signed", ":sign:", ":pack:", ":pef:lang:",
+        ":simp:count", ":simp:", ":dimp:mutex:", ":dimp:proc:", ":dimp:", ":file:touch:", ":net:",
+        ":reg:write:", ":reg:del:", ":win:",
+    ] + fileCountNames.map { ":file:count:" + $0 } + countNames.map { ":count:" + $0 }
+        + fileCountNames.map { ":count:file:" + $0 }
+
+    /// Whether a name under prefix `p` may also be spelled with another prefix (one prefix starts the
+    /// other: `:dimp:` + `proc:x` is `:dimp:proc:` + `x`). Names under the other prefixes are told
+    /// apart by their rest alone. The empty prefix is left out: simple features use it and nothing else.
+    static let ambiguousPrefixes: [Bool] = prefixes.enumerated().map { p, prefix in
+        p != 0 && prefixes.enumerated().contains { q, other in
+            q != 0 && q != p && (other.hasPrefix(prefix) || prefix.hasPrefix(other))
+        }
+    }
+
+    static let fileCountNames = ["all", "read", "written", "deleted", "copied", "renamed", "opened", "exists", "failed"]
+    static let countNames = ["lang", "simp", "mutex", "proc", "dimp", "tcp", "udp", "dns", "http", "reg:write", "reg:del", "wapi"]
+
+    /// As `extract`, but each name is given as a prefix number (into `prefixes`) and the rest, so a
+    /// caller can recognise names it has seen without building them (the name is `prefixes[p] + rest`;
+    /// different splits may spell the same name).
+    func extractKeyed(_ r: ReportRecord, _ emit: (Int, String, Double) -> Void) {
         if configuration.kind == .simple {
-            for s in r.signatures where !s.name.isEmpty { emit(s.name, 1) }
+            for s in r.signatures where !s.name.isEmpty { emit(0, s.name, 1) }
             return
         }
         let groups = configuration.groups
-        func bin(_ name: String, _ value: Int) { let b = FeatureValues.log3Bin(value); if b != 0 { emit(name, Double(b)) } }
-        func count(_ name: String, _ value: Int) { if value != 0 { emit(":count:" + name, Double(value)) } }
-        func grams(_ prefix: String, _ s: String?) {
+        let fileCountBase = 18, countBase = fileCountBase + 9, countFileBase = countBase + 12
+        func bin(_ prefix: Int, _ suffix: String, _ value: Int) {
+            let b = FeatureValues.log3Bin(value); if b != 0 { emit(prefix, suffix, Double(b)) }
+        }
+        func count(_ index: Int, _ value: Int) { if value != 0 { emit(countBase + index, "", Double(value)) } }
+        func grams(_ prefix: Int, _ s: String?) {
             guard let s else { return }
-            for g in FeatureValues.shapeTrigrams(s) { emit(prefix + g, 1) }
+            FeatureValues.forEachShapeTrigram(s) { emit(prefix, $0, 1) }
         }
         func version(_ name: String) -> [String] { r.versionInfo.filter { $0.name == name }.map(\.value) }
 
         if groups.contains(.meta) {
-            if let size = r.fileSize { bin(":meta:size", size) }
-            if let ts = r.peTimestamp { bin(":meta:timestamp", ts) }
-            for field in ["FileDescription", "OriginalFilename"] { for v in version(field) { grams(":meta:", v) } }
-            grams(":meta:", r.fileType)
+            if let size = r.fileSize { bin(1, "", size) }
+            if let ts = r.peTimestamp { bin(2, "", ts) }
+            for field in ["FileDescription", "OriginalFilename"] { for v in version(field) { grams(3, v) } }
+            grams(3, r.fileType)
         }
         if groups.contains(.sign) {
-            if r.isSigned { emit(":sign:signed", 1) }
+            if r.isSigned { emit(4, "", 1) }
             for field in ["Comments", "ProductName", "LegalCopyright", "InternalName", "CompanyName"] {
-                for v in version(field) { grams(":sign:", v) }
+                for v in version(field) { grams(5, v) }
             }
         }
         if groups.contains(.pack) {
             for signature in r.peidSignatures {
-                if let p = packers.first(where: { $0.matches(signature) }) { emit(":pack:" + p.source, 1) }
+                if let source = packers.firstMatch(signature) { emit(6, source, 1) }
             }
         }
         let languages = distinctLanguages(r.resourceLanguages)
         if groups.contains(.pef) {
-            for l in languages { emit(":pef:lang:" + l.lowercased(), 1) }
+            for l in languages { emit(7, l.lowercased(), 1) }
         }
         if groups.contains(.simp) {
-            if let n = r.importedDLLCount, n != 0 { emit(":simp:count", Double(n)) }
+            if let n = r.importedDLLCount, n != 0 { emit(8, "", Double(n)) }
             for lib in r.imports where !lib.dll.isEmpty {
-                emit(":simp:" + lib.dll, 1)
+                emit(9, lib.dll, 1)
                 if configuration.importFunctions {
-                    for f in lib.functions where !f.isEmpty { emit(":simp:" + lib.dll + ":" + f, 1) }
+                    for f in lib.functions where !f.isEmpty { emit(9, lib.dll + ":" + f, 1) }
                 }
             }
         }
         let processes = distinct(r.processNames)
         if groups.contains(.dimp) {
-            for m in r.mutexes { grams(":dimp:mutex:", m) }
-            for p in processes { emit(":dimp:proc:" + p, 1) }
-            for d in r.dllsLoaded where !d.isEmpty { emit(":dimp:" + d, 1) }
+            for m in r.mutexes { grams(10, m) }
+            for p in processes { emit(11, p, 1) }
+            for d in r.dllsLoaded where !d.isEmpty { emit(12, d, 1) }
         }
         let fileCounts = fileOperationCounts(r)
         if groups.contains(.file) {
             for op in [FileOperation.read, .written, .deleted, .copied, .moved] {
-                for path in r.files[op] ?? [] where !path.isEmpty { emit(":file:touch:" + path, 1) }
+                for path in r.files[op] ?? [] where !path.isEmpty { emit(13, path, 1) }
             }
-            for (name, n) in fileCounts { bin(":file:count:" + name, n) }
+            for (i, (_, n)) in fileCounts.enumerated() { bin(fileCountBase + i, "", n) }
         }
         let tcp = distinct(r.tcpDestinations), udp = distinct(r.udpDestinations), dns = distinct(r.dnsRequests)
         if groups.contains(.net) {
-            for peer in tcp + udp + dns + r.dnsAnswers + r.httpHosts where !peer.isEmpty { emit(":net:" + peer, 1) }
+            for list in [tcp, udp, dns, r.dnsAnswers, r.httpHosts] {
+                for peer in list where !peer.isEmpty { emit(14, peer, 1) }
+            }
         }
         if groups.contains(.reg) {
-            for k in r.registryWritten { emit(":reg:write:" + k, 1) }
-            for k in r.registryDeleted { emit(":reg:del:" + k, 1) }
+            for k in r.registryWritten { emit(15, k, 1) }
+            for k in r.registryDeleted { emit(16, k, 1) }
         }
         if groups.contains(.win) {
-            for (api, n) in r.apiCounts where !api.isEmpty { bin(":win:" + api, n) }
+            for (api, n) in r.apiCounts where !api.isEmpty { bin(17, api, n) }
         }
         if groups.contains(.count) {
-            count("lang", languages.count)
+            count(0, languages.count)
             // Distinct DLL names: a DLL listed twice in the import table counts once, as in 2016.
-            count("simp", distinct(r.imports.map(\.dll)).count)
-            count("mutex", r.mutexes.count)
-            count("proc", processes.count)
-            count("dimp", r.dllsLoaded.count)
-            for (name, n) in fileCounts { count("file:" + name, n) }
-            count("tcp", tcp.count)
-            count("udp", udp.count)
-            count("dns", dns.count)
-            count("http", r.httpHosts.count)
-            count("reg:write", r.registryWritten.count)
-            count("reg:del", r.registryDeleted.count)
-            count("wapi", r.apiCounts.count)
+            count(1, distinct(r.imports.map(\.dll)).count)
+            count(2, r.mutexes.count)
+            count(3, processes.count)
+            count(4, r.dllsLoaded.count)
+            for (i, (_, n)) in fileCounts.enumerated() { if n != 0 { emit(countFileBase + i, "", Double(n)) } }
+            count(5, tcp.count)
+            count(6, udp.count)
+            count(7, dns.count)
+            count(8, r.httpHosts.count)
+            count(9, r.registryWritten.count)
+            count(10, r.registryDeleted.count)
+            count(11, r.apiCounts.count)
         }
     }
 
@@ -137,6 +169,8 @@ public struct FeatureExtractor {
     /// every operation (including recreated, as in 2016); the others are list lengths.
     func fileOperationCounts(_ r: ReportRecord) -> [(String, Int)] {
         var all = Set<String>()
+        // Sized up front: growing the set re-hashes every (long) path each time.
+        all.reserveCapacity(r.files.values.reduce(0) { $0 + $1.count })
         for paths in r.files.values { all.formUnion(paths) }
         func n(_ op: FileOperation) -> Int { r.files[op]?.count ?? 0 }
         return [("all", all.count), ("read", n(.read)), ("written", n(.written)), ("deleted", n(.deleted)),

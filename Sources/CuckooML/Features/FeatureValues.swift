@@ -53,4 +53,46 @@ public enum FeatureValues {
         for i in 0...(shaped.count - 3) { grams.insert(text(shaped[i..<(i + 3)])) }
         return grams
     }
+
+    /// Calls `body` once for each member of `shapeTrigrams(s)`, in no particular order. ASCII text is
+    /// shaped and its grams told apart as packed bytes, so only the distinct grams become strings.
+    public static func forEachShapeTrigram(_ s: String, _ body: (String) -> Void) {
+        let utf8 = s.utf8
+        guard !utf8.isEmpty else { return }
+        guard utf8.allSatisfy({ $0 < 0x80 }) else {
+            for g in shapeTrigrams(s) { body(g) }
+            return
+        }
+        func shaped(_ b: UInt8) -> UInt8 {
+            if b >= 48 && b <= 57 { return 48 }
+            if (b >= 65 && b <= 90) || (b >= 97 && b <= 122) { return 97 }
+            return b
+        }
+        func text(_ key: UInt32, _ length: Int) -> String {
+            String(unsafeUninitializedCapacity: length) { buffer in
+                for i in 0..<length { buffer[i] = UInt8(truncatingIfNeeded: key >> (8 * (length - 1 - i))) }
+                return length
+            }
+        }
+        let count = utf8.count
+        if count <= 3 {
+            var key: UInt32 = 0
+            for b in utf8 { key = key << 8 | UInt32(shaped(b)) }
+            body(text(key, count))
+            return
+        }
+        var keys: [UInt32] = []
+        keys.reserveCapacity(count - 2)
+        var window: UInt32 = 0
+        for (i, b) in utf8.enumerated() {
+            window = (window << 8 | UInt32(shaped(b))) & 0xFF_FFFF
+            if i >= 2 { keys.append(window) }
+        }
+        keys.sort()
+        var previous: UInt32? = nil
+        for key in keys where key != previous {
+            body(text(key, 3))
+            previous = key
+        }
+    }
 }

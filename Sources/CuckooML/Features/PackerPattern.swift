@@ -11,6 +11,103 @@ struct PackerPattern {
         sources.compactMap { source in (try? Regex(source)).map { PackerPattern(source: source, regex: $0) } }
     }
 
+    /// Finds the first pattern matching a signature. Nearly every pattern is literal text with
+    /// alternatives, optional groups and a digit run; for an ASCII signature those are matched as bytes
+    /// (in ASCII every character is one byte, so this is what the regex does), and the regexes, whose
+    /// compilation costs as much as extracting the features of dozens of reports, are compiled only
+    /// for a non-ASCII signature or a pattern with no literal form. (`Regex` is not `Sendable`, so each
+    /// extractor, one per thread, keeps its own.)
+    final class Matcher {
+        let literalForms: [[[LiteralUnit]]?] = PackerPattern.sources.map(PackerPattern.literalForm)
+        private(set) lazy var regexes: [Regex<AnyRegexOutput>?] = PackerPattern.sources.map { try? Regex($0) }
+
+        /// The source of the first pattern found in `signature`, nil when none is.
+        func firstMatch(_ signature: String) -> String? {
+            let sources = PackerPattern.sources
+            if signature.utf8.allSatisfy({ $0 < 0x80 }) {
+                let bytes = Array(signature.utf8)
+                for (i, form) in literalForms.enumerated() {
+                    if let form {
+                        if form.contains(where: { PackerPattern.occurs($0, in: bytes) }) { return sources[i] }
+                    } else if let regex = regexes[i], signature.contains(regex) {
+                        return sources[i]
+                    }
+                }
+                return nil
+            }
+            for (i, regex) in regexes.enumerated() where regex.map({ signature.contains($0) }) ?? false { return sources[i] }
+            return nil
+        }
+    }
+
+    /// One position of a literal alternative: a byte, or any ASCII digit.
+    enum LiteralUnit: Equatable { case byte(UInt8), digit }
+
+    /// The alternatives a pattern is found by (the pattern occurs in a string exactly when one of them
+    /// does), or nil when the pattern uses anything beyond literal characters, `\` escapes, groups with
+    /// `|`, `?` after a group, and `[0-9]+` (found wherever one digit is).
+    static func literalForm(_ pattern: String) -> [[LiteralUnit]]? {
+        let p = Array(pattern.utf8)
+        var i = 0
+        func sequence() -> [[LiteralUnit]]? {
+            var result: [[LiteralUnit]] = [[]]
+            while i < p.count, p[i] != UInt8(ascii: ")"), p[i] != UInt8(ascii: "|") {
+                var item: [[LiteralUnit]]
+                let c = p[i]
+                if c == UInt8(ascii: "\\") {
+                    guard i + 1 < p.count, !isAlphanumeric(p[i + 1]) else { return nil }
+                    item = [[.byte(p[i + 1])]]
+                    i += 2
+                } else if c == UInt8(ascii: "(") {
+                    i += 1
+                    item = []
+                    while true {
+                        guard let alternative = sequence() else { return nil }
+                        item += alternative
+                        guard i < p.count else { return nil }
+                        if p[i] == UInt8(ascii: ")") { i += 1; break }
+                        i += 1  // `|`
+                    }
+                    if i < p.count, p[i] == UInt8(ascii: "?") { item.append([]); i += 1 }
+                } else if p[i...].starts(with: Array("[0-9]+".utf8)) {
+                    item = [[.digit]]
+                    i += 6
+                } else if "[]{}*+?.^$".utf8.contains(c) {
+                    return nil
+                } else {
+                    item = [[.byte(c)]]
+                    i += 1
+                }
+                if i < p.count, "*+?{".utf8.contains(p[i]) { return nil }
+                result = result.flatMap { head in item.map { head + $0 } }
+            }
+            return result
+        }
+        guard let form = sequence(), i == p.count else { return nil }
+        return form
+    }
+
+    static func isAlphanumeric(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
+
+    /// Whether `units` occur at some position of `bytes`.
+    static func occurs(_ units: [LiteralUnit], in bytes: [UInt8]) -> Bool {
+        guard units.count <= bytes.count else { return false }
+        if units.isEmpty { return true }
+        for start in 0...(bytes.count - units.count) {
+            var all = true
+            for (j, unit) in units.enumerated() {
+                let b = bytes[start + j]
+                switch unit {
+                case .byte(let u): if b != u { all = false }
+                case .digit: if b < 48 || b > 57 { all = false }
+                }
+                if !all { break }
+            }
+            if all { return true }
+        }
+        return false
+    }
+
     static let sources: [String] = [
         #"Armadillo"#, #"PECompact"#, #"ASPack"#, #"ASProtect"#, #"Upack"#, #"U(PX|px)"#, #"FSG"#,
         #"BobSoft Mini Delphi"#, #"InstallShield 2000"#, #"InstallShield Custom"#, #"Xtreme\-Protector"#,

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Picks a sample's family label from its VirusTotal results: the family token named by the most
 /// engines, if at least `minimumVotes` engines name it; otherwise `none`.
 ///
@@ -38,6 +40,9 @@ public enum VirusTotalLabeller {
         }
         return pick(votes)
     }
+
+    /// The family cache `Session.relabel` keeps between calls (families depend only on the string).
+    static let processCache = Mutex(FamilyCache())
 
     /// Family tokens by result string, filled as results are normalised (bounded in size).
     public struct FamilyCache: Sendable {

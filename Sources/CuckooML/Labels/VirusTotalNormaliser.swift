@@ -166,13 +166,13 @@ public enum VirusTotalNormaliser {
                 remaining += pySplit(token, [UInt8(ascii: "w")] + edition)
                 continue
             }
-            if let letter = letterBefore(token, Array("2km".utf8)) {
-                platforms.append([letter] + Array("97m".utf8))
-                remaining += pySplit(token, [letter] + Array("2km".utf8))
+            if let letter = letterBefore(token, Self.office2k) {
+                platforms.append([letter] + Self.macro97)
+                remaining += pySplit(token, [letter] + Self.office2k)
                 continue
             }
-            if let letter = letterBefore(token, Array("97".utf8)) {
-                let macro = [letter] + Array("97m".utf8)
+            if let letter = letterBefore(token, Self.office97) {
+                let macro = [letter] + Self.macro97
                 platforms.append(macro)
                 remaining += pySplit(token, macro)
                 continue
@@ -181,6 +181,10 @@ public enum VirusTotalNormaliser {
         }
         return (platforms, remaining.filter { !$0.isEmpty })
     }
+
+    static let office2k: Token = Array("2km".utf8)
+    static let office97: Token = Array("97".utf8)
+    static let macro97: Token = Array("97m".utf8)
 
     /// `compare_platforms`: the first name the token starts with or that starts with the token, else
     /// the first name inside the token.
@@ -196,7 +200,7 @@ public enum VirusTotalNormaliser {
         for i in t.indices where t[i] == UInt8(ascii: "w") {
             for edition in Tables.windowsEditions {
                 let end = i + 1 + edition.count
-                guard end <= t.count, Array(t[(i + 1)..<end]) == edition else { continue }
+                guard end <= t.count, matches(t, at: i + 1, edition) else { continue }
                 if end < t.count && t[end] == UInt8(ascii: "m") { continue }
                 return edition
             }
@@ -207,7 +211,7 @@ public enum VirusTotalNormaliser {
     /// `([a-zA-Z])SUFFIX`, leftmost match: the letter.
     static func letterBefore(_ t: Token, _ suffix: Token) -> UInt8? {
         guard t.count > suffix.count else { return nil }
-        for i in 0..<(t.count - suffix.count) where isLetter(t[i]) && Array(t[(i + 1)...(i + suffix.count)]) == suffix {
+        for i in 0..<(t.count - suffix.count) where isLetter(t[i]) && matches(t, at: i + 1, suffix) {
             return t[i]
         }
         return nil
@@ -221,13 +225,20 @@ public enum VirusTotalNormaliser {
     static func isHex(_ t: Token) -> Bool {
         !t.isEmpty && t.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70) }
     }
-    static func hasPrefix(_ t: Token, _ p: Token) -> Bool { t.count >= p.count && t[0..<p.count].elementsEqual(p) }
-    static func hasSuffix(_ t: Token, _ s: Token) -> Bool { t.count >= s.count && t[(t.count - s.count)...].elementsEqual(s) }
+    // Index loops rather than slices and temporary arrays: these run for every token against every table word.
+    /// Whether `p` occurs in `t` at `at` (which must leave room for it).
+    static func matches(_ t: Token, at: Int, _ p: Token) -> Bool {
+        for j in 0..<p.count where t[at + j] != p[j] { return false }
+        return true
+    }
+    static func hasPrefix(_ t: Token, _ p: Token) -> Bool { t.count >= p.count && matches(t, at: 0, p) }
+    static func hasSuffix(_ t: Token, _ s: Token) -> Bool { t.count >= s.count && matches(t, at: t.count - s.count, s) }
     static func contains(_ t: Token, _ p: Token) -> Bool { firstIndex(of: p, in: t, from: 0) != nil }
 
     static func firstIndex(of p: Token, in t: Token, from start: Int) -> Int? {
         guard !p.isEmpty, t.count - start >= p.count else { return nil }
-        for i in start...(t.count - p.count) where t[i] == p[0] && t[i..<(i + p.count)].elementsEqual(p) { return i }
+        let first = p[0]
+        for i in start...(t.count - p.count) where t[i] == first && matches(t, at: i, p) { return i }
         return nil
     }
 

@@ -17,7 +17,14 @@ extension Session {
     /// Labels of samples no longer loaded are forgotten.
     public mutating func relabel() {
         var next: [String: SampleLabel] = [:]
-        var cache = VirusTotalLabeller.FamilyCache()
+        // Every load relabels every sample, so the families of result strings seen by earlier
+        // relabels are reused (the cache is taken out while in use; a concurrent relabel starts empty).
+        var cache = VirusTotalLabeller.processCache.withLock { shared in
+            var taken = VirusTotalLabeller.FamilyCache()
+            swap(&taken, &shared)
+            return taken
+        }
+        defer { VirusTotalLabeller.processCache.withLock { $0 = cache } }
         for sample in samples {
             if let existing = labels[sample.id], existing.source == .external {
                 next[sample.id] = existing
