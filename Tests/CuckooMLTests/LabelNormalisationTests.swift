@@ -4,13 +4,9 @@ import Glibc
 import Testing
 @testable import CuckooML
 
-/// `../shared`, or the folder named by CUCKOOML_SHARED (a worktree whose parent has no `shared`).
+/// The shared data folder (see `TestSupport.shared`).
 enum SharedData {
-    static let path: String? = {
-        if let p = TestSupport.shared { return p }
-        guard let env = getenv("CUCKOOML_SHARED").map({ String(cString: $0) }), access(env + "/README.md", R_OK) == 0 else { return nil }
-        return env
-    }()
+    static let path: String? = TestSupport.shared
     static var available: Bool { path != nil }
 
     /// Rows of a TSV file with a header, as dictionaries.

@@ -36,9 +36,9 @@ final class ScratchDirectory {
     }
 }
 
-/// Where the real reports are: `../shared` beside the package, or `CUCKOOML_SHARED` (for worktrees).
+/// Where the real reports are (see `TestSupport.shared`).
 enum ReportsTestData {
-    static let shared: String? = TestSupport.shared ?? getenv("CUCKOOML_SHARED").map { String(cString: $0) }
+    static let shared: String? = TestSupport.shared
     static var hasShared: Bool { shared != nil }
 }
 

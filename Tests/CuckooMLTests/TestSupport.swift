@@ -18,8 +18,10 @@ enum TestSupport {
     static let fixtures = packageRoot + "/Tests/CuckooMLTests/Fixtures"
 
     /// `../shared` beside the repository, or nil when it is not there.
+    /// `CUCKOOML_SHARED` names it elsewhere (a git worktree has no `../shared` beside it).
     static let shared: String? = {
-        let path = packageRoot + "/../shared"
+        let override = getenv("CUCKOOML_SHARED").map { String(cString: $0) }
+        let path = override ?? packageRoot + "/../shared"
         return access(path + "/README.md", R_OK) == 0 ? path : nil
     }()
 
