@@ -79,3 +79,16 @@ enum TestSupportShell {
         return names
     }
 }
+
+@Suite struct FeatureRebuildTests {
+    @Test func askingForTheCurrentFeatureSpaceKeepsTheClustering() {
+        let sink = CaptureSink()
+        let shell = Shell(sink: sink)
+        #expect(shell.runScript("load \(CompareCommandTests.reports); cluster hdbscan 1 6; features full", origin: "test"))
+        #expect(shell.session.hdbscan != nil, "the same configuration is not rebuilt")
+        #expect(!sink.stderr.contains("clustering was dropped"))
+        #expect(shell.runScript("features full groups=win,file", origin: "test"))
+        #expect(shell.session.hdbscan == nil, "a new configuration rebuilds and drops the clustering")
+        #expect(shell.session.features?.names.allSatisfy { $0.hasPrefix(":win:") || $0.hasPrefix(":file:") } == true)
+    }
+}

@@ -79,6 +79,11 @@ struct FeaturesCommand: ShellCommand {
         guard context.session.samples.contains(where: { $0.record != nil }) else {
             throw ShellError.failed("the loaded rows have no reports to extract features from")
         }
+        // The matrix is a pure function of the samples and the configuration (and is dropped whenever
+        // the samples change), so asking again for the current configuration is answered as it is.
+        if let current = context.session.features, current.configuration == configuration {
+            return describe(current)
+        }
         let hadClustering = context.session.hdbscan != nil || context.session.dbscan != nil
         context.session.featureConfiguration = configuration
         try context.session.rebuildFeatures(control: context.control)
