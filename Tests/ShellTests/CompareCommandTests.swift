@@ -39,7 +39,7 @@ import CuckooML
         let (shell, sink) = clusteredShell()
         let before = shell.session.samples.count
         let newReports = TestPaths.packageRoot + "/sample_data/new"
-        let count = TestSupportShell.listDirectory(newReports).count
+        let count = try ReportLoader.load(paths: [newReports]).samples.count
         #expect(shell.runScript("compare \(newReports)", origin: "test"))
         let table = sink.stdout.split(separator: "\n").drop { !$0.hasPrefix("sample ") }
         #expect(table.count == count + 1)
@@ -63,21 +63,6 @@ enum TestPaths {
         for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
         return path
     }()
-}
-
-enum TestSupportShell {
-    static func listDirectory(_ path: String) -> [String] {
-        guard let d = opendir(path) else { return [] }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
 }
 
 @Suite struct FeatureRebuildTests {
