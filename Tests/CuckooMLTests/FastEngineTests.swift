@@ -89,9 +89,9 @@ import Testing
         let sparse = NeighbourhoodEngines.make(points: .sparse(R.sparse(n: 10, d: 40, seed: 1)), metric: .euclidean)
         let narrowSparse = NeighbourhoodEngines.make(points: .sparse(R.sparse(n: 10, d: 8, seed: 1)), metric: .euclidean)
         #expect(bits is BitPackedEngine)
-        #expect(dense is DenseEngine)
+        #expect(dense is KDTreeEngine)
         #expect(sparse is SparseEngine)
-        #expect(narrowSparse is DenseEngine)
+        #expect(narrowSparse is KDTreeEngine)
     }
 
     @Test func nonBinaryQueryOnBitEngine() {

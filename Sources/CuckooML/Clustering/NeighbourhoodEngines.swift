@@ -5,15 +5,22 @@ public enum NeighbourhoodEngines {
     /// dense enough (a quarter filled, or at most 16 columns — imported CSV matrices arrive as CSR),
     /// else CSR rows. The dense loop adds the zero terms the sparse merge skips, which never changes a
     /// float sum, so the choice cannot change a result. All run Prim and k-NN on up to `threads`
-    /// threads in O(n·k) memory (plus the dense copy).
+    /// threads in O(n·k) memory (plus the dense copy). Few columns under euclidean or manhattan distance →
+    /// a k-d tree (`KDTreeEngine`).
     public static func make(points: PointSet, metric: DistanceMetric, threads: Int = 2) -> any NeighbourhoodEngine {
         if points.isBinary { return BitPackedEngine(points: points, metric: metric, threads: threads) }
         switch points {
         case .dense(let m):
+            if KDTreeEngine.suits(columns: m.columns, metric: metric) {
+                return KDTreeEngine(m, metric: metric, threads: threads)
+            }
             return DenseEngine(m, metric: metric, threads: threads)
         case .sparse(let m):
             let cells = m.rowCount * m.columnCount
             let denseEnough = m.columnCount <= 16 || m.nonZeroCount * 4 >= cells
+            if KDTreeEngine.suits(columns: m.columnCount, metric: metric) {
+                return KDTreeEngine(m.dense(), metric: metric, threads: threads)
+            }
             if denseEnough && cells <= 200_000_000 {
                 return DenseEngine(m.dense(), metric: metric, threads: threads)
             }
