@@ -1,6 +1,6 @@
 /// The engine for dense data in few dimensions under euclidean or manhattan distance: a k-d tree gives
-/// the core distances and lets Prim's steps skip the points they cannot update, where the other
-/// engines scan all n points per step. Results are bit-identical to theirs.
+/// the core distances (exact k-NN) and DBSCAN's radius queries; Prim's steps scan the dense rows as
+/// `DenseEngine` does. Results are bit-identical to the other engines'.
 final class KDTreeEngine: KernelEngine, @unchecked Sendable {
     let kernel: DenseKernel, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds
     let tree: KDTree
@@ -26,12 +26,8 @@ final class KDTreeEngine: KernelEngine, @unchecked Sendable {
     }
 
     func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
-        try tree.kthDistances(k: k, threads: threads, control: control)
-    }
-
-    func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
-        precondition(coreDistances.count == count, "one core distance per point")
-        return try KDTreePrim(tree: tree, coreDistances: coreDistances, alpha: alpha).run(control: control)
+        let lists = try tree.neighbourLists(width: k, threads: threads, control: control)
+        return tree.kthDistances(k: k, from: lists)
     }
 
     func neighbours(of i: Int, within radius: Double) -> [Int] {
