@@ -269,13 +269,16 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
         let sparse = Self.matrix(rows: 23, columns: 17, binary: binary, seed: binary ? 1 : 2)
         for points in [PointSet.sparse(sparse), .dense(sparse.dense())] {
             for metric in DistanceMetric.allCases {
-                var kernel = RowDistances(points: points, metric: metric)
-                var row = [Double](repeating: -1, count: 23)
-                for i in 0..<23 {
-                    kernel.fill(from: i, rows: (i + 1)..<max(23, i + 1), into: &row)
-                    for j in (i + 1)..<max(23, i + 1) {
-                        let expected = Distances.between(metric, points, i, points, j)
-                        #expect(row[j].bitPattern == expected.bitPattern, "\(metric) binary=\(binary) (\(i),\(j))")
+                // Non-binary sparse rows: the merge and the dense copy alike.
+                for denseRows in [false, true] {
+                    var kernel = RowDistances(points: points, metric: metric, denseRows: denseRows)
+                    var row = [Double](repeating: -1, count: 23)
+                    for i in 0..<23 {
+                        kernel.fill(from: i, rows: (i + 1)..<max(23, i + 1), into: &row)
+                        for j in (i + 1)..<max(23, i + 1) {
+                            let expected = Distances.between(metric, points, i, points, j)
+                            #expect(row[j].bitPattern == expected.bitPattern, "\(metric) binary=\(binary) dense=\(denseRows) (\(i),\(j))")
+                        }
                     }
                 }
             }

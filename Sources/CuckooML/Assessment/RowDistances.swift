@@ -1,41 +1,83 @@
 /// Distances from one row to a range of rows of a point set, bit-identical to `Distances.between`
 /// but fast enough for all-pairs work (the silhouette): binary sparse rows (the usual feature matrix)
-/// need only the intersection size, read through a scattered mark of the first row; other sparse rows
-/// use a merge over raw buffers; dense rows use `Distances.dense`.
+/// need only the intersection size, read through a scattered mark of the first row; dense rows, and
+/// sparse rows dense enough for it (`SparseKernel.prefersDense`), use `DenseKernel`'s loops four rows
+/// at a time; other sparse rows use a merge over raw buffers.
+///
+/// A copy shares the dense rows (read-only) but has its own mark, so each thread can use its own copy.
 struct RowDistances {
     let points: PointSet
     let metric: DistanceMetric
     private let binary: Bool
     private var mark: [UInt8]
+    private let dense: DenseKernel?
 
-    init(points: PointSet, metric: DistanceMetric) {
+    /// `denseRows` forces (true) or forbids (false) the dense loops for non-binary sparse rows (tests).
+    init(points: PointSet, metric: DistanceMetric, denseRows: Bool? = nil) {
         self.points = points
         self.metric = metric
-        if case .sparse(let m) = points, points.isBinary {
+        switch points {
+        case .sparse(let m) where points.isBinary:
             binary = true
             mark = [UInt8](repeating: 0, count: m.columnCount)
-        } else {
+            dense = nil
+        case .sparse(let m):
             binary = false
             mark = []
+            dense = (denseRows ?? SparseKernel.prefersDense(m)) ? DenseKernel(m.dense(), metric: metric) : nil
+        case .dense(let m):
+            binary = false
+            mark = []
+            dense = DenseKernel(m, metric: metric)
         }
+    }
+
+    /// A copy for another thread: the same rows, its own scratch mark.
+    func forAnotherThread() -> RowDistances {
+        var other = self
+        other.mark = [UInt8](repeating: 0, count: mark.count)
+        return other
     }
 
     /// Writes d(i, j) into `out[j]` for every j in `rows`. Every kernel is symmetric bit for bit
     /// (d(i, j) == d(j, i)), so callers may use either order.
     mutating func fill(from i: Int, rows: Range<Int>, into out: inout [Double]) {
+        precondition(rows.isEmpty || rows.upperBound <= out.count)
+        out.withUnsafeMutableBufferPointer { fill(from: i, rows: rows, into: $0.baseAddress!) }
+    }
+
+    /// As `fill(from:rows:into:)`, writing d(i, j) to `out[j]` of a buffer the caller sized.
+    mutating func fill(from i: Int, rows: Range<Int>, into out: UnsafeMutablePointer<Double>) {
         guard !rows.isEmpty else { return }
+        if let dense {
+            fillDense(dense, i, rows, out)
+            return
+        }
         switch points {
-        case .dense(let m):
-            let x = m.row(i)
-            for j in rows { out[j] = Distances.dense(metric, x, m.row(j)) }
+        case .dense:
+            preconditionFailure("dense rows always have the dense kernel")
         case .sparse(let m):
-            if binary { fillBinary(m, i, rows, &out) } else { fillMerged(m, i, rows, &out) }
+            if binary { fillBinary(m, i, rows, out) } else { fillMerged(m, i, rows, out) }
+        }
+    }
+
+    private func fillDense(_ kernel: DenseKernel, _ i: Int, _ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) {
+        let pairs = kernel.evaluator
+        var j = rows.lowerBound
+        while j + 4 <= rows.upperBound {
+            let d = pairs.distances(i, j, j + 1, j + 2, j + 3)
+            out[j] = d[0]; out[j + 1] = d[1]; out[j + 2] = d[2]; out[j + 3] = d[3]
+            j += 4
+        }
+        while j < rows.upperBound {
+            out[j] = pairs.distance(i, j)
+            j += 1
         }
     }
 
     /// Binary rows: with b = |x ∩ y|, every metric is a function of |x|, |y| and b, evaluated on exact
     /// integer sums exactly as `Distances.sparse` would evaluate them.
-    private mutating func fillBinary(_ m: SparseMatrix, _ i: Int, _ rows: Range<Int>, _ out: inout [Double]) {
+    private mutating func fillBinary(_ m: SparseMatrix, _ i: Int, _ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) {
         let metric = self.metric
         let dimension = m.columnCount
         m.rowStart.withUnsafeBufferPointer { start in
@@ -66,7 +108,7 @@ struct RowDistances {
     }
 
     /// General sparse rows: `Distances.sparseMerge` on raw buffers.
-    private func fillMerged(_ m: SparseMatrix, _ i: Int, _ rows: Range<Int>, _ out: inout [Double]) {
+    private func fillMerged(_ m: SparseMatrix, _ i: Int, _ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) {
         let metric = self.metric
         let dimension = m.columnCount
         m.rowStart.withUnsafeBufferPointer { start in

@@ -84,6 +84,55 @@ struct DenseDistance: PairDistance, @unchecked Sendable {
         distance(row: values + a &* dimension, squares: squares[a], b)
     }
 
+    static var prefersBatches: Bool { true }
+
+    @inline(__always)
+    func distances(_ a: Int, _ b0: Int, _ b1: Int, _ b2: Int, _ b3: Int) -> SIMD4<Double> {
+        distances(row: values + a &* dimension, squares: squares[a], b0, b1, b2, b3)
+    }
+
+    /// Four distances from `x` at once. Each lane keeps its own sum over the columns in ascending
+    /// order, exactly the sequence of operations of `distance(row:squares:_:)`, so every lane is
+    /// bit-identical to it; the four independent sums hide the latency of the adds, which bounds the
+    /// one-pair loop.
+    @inline(__always)
+    func distances(row x: UnsafePointer<Double>, squares sx: Double,
+                   _ b0: Int, _ b1: Int, _ b2: Int, _ b3: Int) -> SIMD4<Double> {
+        let n = dimension
+        let y0 = values + b0 &* n, y1 = values + b1 &* n, y2 = values + b2 &* n, y3 = values + b3 &* n
+        switch metric {
+        case .euclidean:
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            for c in 0..<n {
+                let v = x[c]
+                let t0 = v - y0[c], t1 = v - y1[c], t2 = v - y2[c], t3 = v - y3[c]
+                s0 += t0 * t0; s1 += t1 * t1; s2 += t2 * t2; s3 += t3 * t3
+            }
+            return SIMD4(s0.squareRoot(), s1.squareRoot(), s2.squareRoot(), s3.squareRoot())
+        case .manhattan:
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            for c in 0..<n {
+                let v = x[c]
+                s0 += abs(v - y0[c]); s1 += abs(v - y1[c]); s2 += abs(v - y2[c]); s3 += abs(v - y3[c])
+            }
+            return SIMD4(s0, s1, s2, s3)
+        case .cosine:
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            for c in 0..<n {
+                let v = x[c]
+                s0 += v * y0[c]; s1 += v * y1[c]; s2 += v * y2[c]; s3 += v * y3[c]
+            }
+            return SIMD4(Distances.cosineDistance(dot: s0, normX: sx, normY: squares[b0]),
+                         Distances.cosineDistance(dot: s1, normX: sx, normY: squares[b1]),
+                         Distances.cosineDistance(dot: s2, normX: sx, normY: squares[b2]),
+                         Distances.cosineDistance(dot: s3, normX: sx, normY: squares[b3]))
+        case .hamming, .jaccard:
+            // Integer counts: no add-latency chain to break.
+            return SIMD4(distance(row: x, squares: sx, b0), distance(row: x, squares: sx, b1),
+                         distance(row: x, squares: sx, b2), distance(row: x, squares: sx, b3))
+        }
+    }
+
     @inline(__always)
     func distance(row x: UnsafePointer<Double>, squares sx: Double, _ b: Int) -> Double {
         let y = values + b &* dimension

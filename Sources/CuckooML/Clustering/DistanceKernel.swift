@@ -22,4 +22,18 @@ protocol DistanceKernel: AnyObject, Sendable {
 /// Exact distance between two slots, as a value type used in the drivers' inner loops.
 protocol PairDistance: Sendable {
     func distance(_ a: Int, _ b: Int) -> Double
+    /// d(a, b0), d(a, b1), d(a, b2), d(a, b3), each bit-identical to `distance`. Evaluators whose sums
+    /// are bound by add latency compute the four together; the default evaluates them one by one.
+    func distances(_ a: Int, _ b0: Int, _ b1: Int, _ b2: Int, _ b3: Int) -> SIMD4<Double>
+    /// Whether `distances` is faster than four `distance` calls, so drivers should gather work in fours.
+    static var prefersBatches: Bool { get }
+}
+
+extension PairDistance {
+    @inline(__always)
+    func distances(_ a: Int, _ b0: Int, _ b1: Int, _ b2: Int, _ b3: Int) -> SIMD4<Double> {
+        SIMD4(distance(a, b0), distance(a, b1), distance(a, b2), distance(a, b3))
+    }
+
+    static var prefersBatches: Bool { false }
 }

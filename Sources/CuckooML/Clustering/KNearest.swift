@@ -46,11 +46,24 @@ enum KNearest {
             for a in aStart..<aEnd {
                 let listA = own + a * k
                 var limitA = listA[k - 1]
-                for b in (ti == tj ? a + 1 : bStart)..<bEnd {
-                    let d = evaluator.distance(a, b)
+                // Each list keeps the k smallest values offered, whatever their order, so pairs may be
+                // evaluated four at a time.
+                @inline(__always) func offer(_ b: Int, _ d: Double) {
                     if d < limitA { insertSorted(listA, k, d); limitA = listA[k - 1] }
                     let listB = own + b * k
                     if d < listB[k - 1] { insertSorted(listB, k, d) }
+                }
+                var b = ti == tj ? a + 1 : bStart
+                if K.Evaluator.prefersBatches {
+                    while b + 4 <= bEnd {
+                        let d = evaluator.distances(a, b, b + 1, b + 2, b + 3)
+                        offer(b, d[0]); offer(b + 1, d[1]); offer(b + 2, d[2]); offer(b + 3, d[3])
+                        b += 4
+                    }
+                }
+                while b < bEnd {
+                    offer(b, evaluator.distance(a, b))
+                    b += 1
                 }
             }
             let done = finished.wrappingAdd(1, ordering: .relaxed).newValue

@@ -118,27 +118,61 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
         let coreCur = core[cur]
         let curIndex = original[cur]
         let alphaIsOne = alpha == 1
+        let alpha = self.alpha
+        let best = self.best, source = self.source, original = self.original, core = self.core
         var minValue = Double.infinity
         var minIndex = Int32.max
         var minSlot = -1
-        for j in range {
-            var b = best[j]
-            let coreJ = core[j]
-            // mr ≥ max(core(cur), core(j)); when that already reaches best[j] no update can happen.
-            if coreCur < b && coreJ < b {
-                var d = pairs.distance(cur, j)
-                if !alphaIsOne { d /= alpha }
-                // The library's order of comparisons gives max(core(cur), core(j), d).
-                if coreJ > coreCur {
-                    if coreJ > d { d = coreJ }
-                } else if coreCur > d {
-                    d = coreCur
-                }
-                if d < b { b = d; best[j] = d; source[j] = curIndex }
-            }
+        // The minimum is of (value, original index) pairs, so the order slots are settled in is free.
+        @inline(__always) func offer(_ j: Int, _ b: Double) {
             let index = original[j]
             if b < minValue || (b == minValue && index < minIndex) {
                 minValue = b; minIndex = index; minSlot = j
+            }
+        }
+        @inline(__always) func settle(_ j: Int, _ distance: Double) {
+            var d = distance
+            let coreJ = core[j]
+            var b = best[j]
+            if !alphaIsOne { d /= alpha }
+            // The library's order of comparisons gives max(core(cur), core(j), d).
+            if coreJ > coreCur {
+                if coreJ > d { d = coreJ }
+            } else if coreCur > d {
+                d = coreCur
+            }
+            if d < b { b = d; best[j] = d; source[j] = curIndex }
+            offer(j, b)
+        }
+        if K.Evaluator.prefersBatches {
+            // Slots that need a distance are gathered in fours for the evaluator's batched loop.
+            var pending = SIMD4<Int>(repeating: 0)
+            var count = 0
+            for j in range {
+                let b = best[j]
+                // mr ≥ max(core(cur), core(j)); when that already reaches best[j] no update can happen.
+                if coreCur < b && core[j] < b {
+                    pending[count] = j
+                    count += 1
+                    if count == 4 {
+                        let d = pairs.distances(cur, pending[0], pending[1], pending[2], pending[3])
+                        settle(pending[0], d[0]); settle(pending[1], d[1])
+                        settle(pending[2], d[2]); settle(pending[3], d[3])
+                        count = 0
+                    }
+                } else {
+                    offer(j, b)
+                }
+            }
+            for i in 0..<count { settle(pending[i], pairs.distance(cur, pending[i])) }
+        } else {
+            for j in range {
+                let b = best[j]
+                if coreCur < b && core[j] < b {
+                    settle(j, pairs.distance(cur, j))
+                } else {
+                    offer(j, b)
+                }
             }
         }
         return Minimum(value: minValue, index: minIndex, slot: minSlot)

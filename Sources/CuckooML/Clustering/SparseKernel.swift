@@ -1,5 +1,9 @@
 /// Sparse rows (CSR) with the merge loop of `Distances.sparse`, evaluated on raw pointers. Slots map to
 /// rows through an index table, so Prim's compaction moves one integer instead of a variable-length row.
+///
+/// A matrix that is small and not very sparse is also kept as dense rows (`prefersDense`): the dense
+/// loop adds the zero terms the merge skips, which never changes a sum (see `Distances`), and with
+/// four pairs at a time it beats the merge's unpredictable branches from about a tenth filled.
 final class SparseKernel: DistanceKernel, @unchecked Sendable {
     let count: Int
     let dimension: Int
@@ -9,11 +13,24 @@ final class SparseKernel: DistanceKernel, @unchecked Sendable {
     private let columns: UnsafeMutablePointer<Int32>
     private let values: UnsafeMutablePointer<Double>
     private let rowOfSlot: UnsafeMutablePointer<Int>
+    /// The same rows densely, in slot order, when `prefersDense`.
+    let dense: DenseKernel?
 
     /// The merge loop is long and branchy; a plain reference to the kernel serves as its evaluator.
-    var evaluator: SparseDistance { SparseDistance(kernel: self) }
+    var evaluator: SparseDistance { SparseDistance(kernel: self, dense: dense?.evaluator) }
 
-    init(_ m: SparseMatrix, metric: DistanceMetric) {
+    /// Whether dense rows are cheaper for `m`: at least a tenth filled and at most 4M cells (32 MB).
+    static func prefersDense(_ m: SparseMatrix) -> Bool {
+        let cells = m.rowCount * m.columnCount
+        return cells > 0 && cells <= 4 << 20 && m.nonZeroCount * 10 >= cells
+    }
+
+    convenience init(_ m: SparseMatrix, metric: DistanceMetric) {
+        self.init(m, metric: metric, dense: SparseKernel.prefersDense(m) ? DenseKernel(m.dense(), metric: metric) : nil)
+    }
+
+    private init(_ m: SparseMatrix, metric: DistanceMetric, dense: DenseKernel?) {
+        self.dense = dense
         matrix = m
         count = m.rowCount
         dimension = m.columnCount
@@ -31,17 +48,24 @@ final class SparseKernel: DistanceKernel, @unchecked Sendable {
     deinit { start.deallocate(); columns.deallocate(); values.deallocate(); rowOfSlot.deallocate() }
 
     func copy() -> Self {
-        let other = SparseKernel(matrix, metric: metric)
+        let other = SparseKernel(matrix, metric: metric, dense: dense?.copy())
         other.rowOfSlot.update(from: rowOfSlot, count: count)
         return unsafeDowncast(other, to: Self.self)
     }
 
     func exchange(_ a: Int, _ b: Int) {
         let t = rowOfSlot[a]; rowOfSlot[a] = rowOfSlot[b]; rowOfSlot[b] = t
+        dense?.exchange(a, b)
     }
 
     @inline(__always)
     func distance(_ a: Int, _ b: Int) -> Double {
+        if let dense { return dense.distance(a, b) }
+        return mergedDistance(a, b)
+    }
+
+    @inline(__always)
+    func mergedDistance(_ a: Int, _ b: Int) -> Double {
         let r = rowOfSlot[a], s = rowOfSlot[b]
         return distance(columns + start[r], values + start[r], start[r + 1] - start[r], s)
     }
@@ -57,6 +81,7 @@ final class SparseKernel: DistanceKernel, @unchecked Sendable {
     }
 
     func withQuery<R>(_ queries: PointSet, row: Int, _ body: ((Int) -> Double) -> R) -> R {
+        if let dense { return dense.withQuery(queries, row: row, body) }
         var qc: [Int32] = [], qv: [Double] = []
         switch queries {
         case .sparse(let m):
@@ -78,6 +103,20 @@ final class SparseKernel: DistanceKernel, @unchecked Sendable {
 /// `SparseKernel`'s distance, for the drivers' inner loops.
 struct SparseDistance: PairDistance, @unchecked Sendable {
     unowned(unsafe) let kernel: SparseKernel
+    let dense: DenseDistance?
+
+    static var prefersBatches: Bool { true }
+
     @inline(__always)
-    func distance(_ a: Int, _ b: Int) -> Double { kernel.distance(a, b) }
+    func distance(_ a: Int, _ b: Int) -> Double {
+        if let dense { return dense.distance(a, b) }
+        return kernel.mergedDistance(a, b)
+    }
+
+    @inline(__always)
+    func distances(_ a: Int, _ b0: Int, _ b1: Int, _ b2: Int, _ b3: Int) -> SIMD4<Double> {
+        if let dense { return dense.distances(a, b0, b1, b2, b3) }
+        return SIMD4(kernel.mergedDistance(a, b0), kernel.mergedDistance(a, b1),
+                     kernel.mergedDistance(a, b2), kernel.mergedDistance(a, b3))
+    }
 }

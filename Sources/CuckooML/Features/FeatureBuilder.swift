@@ -18,7 +18,7 @@ public enum FeatureBuilder {
     /// record (rows of an imported matrix) get empty rows. `threads` 0 means one per core.
     public static func build(_ samples: [Sample], configuration: FeatureConfiguration, threads: Int = 0,
                              control: TaskControl = .none) throws(Interrupted) -> FeatureSet {
-        try build(samples, configuration: configuration, threads: threads, minimumRowsPerThread: 512, control: control)
+        try build(samples, configuration: configuration, threads: threads, minimumRowsPerThread: 24, control: control)
     }
 
     static func build(_ samples: [Sample], configuration: FeatureConfiguration, threads: Int,

@@ -56,6 +56,12 @@ public enum VirusTotalLabeller {
             families[result] = found
             return found
         }
+
+        /// Adds the strings `other` has worked out and this cache has not.
+        public mutating func absorb(_ other: FamilyCache) {
+            if families.count + other.families.count > 1 << 20 { families.removeAll(keepingCapacity: true) }
+            families.merge(other.families) { mine, _ in mine }
+        }
     }
 
     /// The most-voted family with the alphabetical tie-break, or `none` below the threshold.

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+
 /// Keeping features and labels in step with the loaded samples (`load` calls both after `upsert`).
 extension Session {
     /// Rebuilds the feature matrix from the samples' records with `featureConfiguration`. The old
@@ -16,7 +23,6 @@ extension Session {
     /// not scanned or has no VirusTotal block). Rows without a record (an imported matrix) keep theirs.
     /// Labels of samples no longer loaded are forgotten.
     public mutating func relabel() {
-        var next: [String: SampleLabel] = [:]
         // Every load relabels every sample, so the families of result strings seen by earlier
         // relabels are reused (the cache is taken out while in use; a concurrent relabel starts empty).
         var cache = VirusTotalLabeller.processCache.withLock { shared in
@@ -25,16 +31,66 @@ extension Session {
             return taken
         }
         defer { VirusTotalLabeller.processCache.withLock { $0 = cache } }
-        for sample in samples {
-            if let existing = labels[sample.id], existing.source == .external {
-                next[sample.id] = existing
-            } else if let record = sample.record {
-                next[sample.id] = VirusTotalLabeller.label(record.virusTotal, cache: &cache)
+        let samples = self.samples, labels = self.labels
+        // Only samples with a record and no external label need the labeller; the rest keep theirs.
+        var pending: [Int] = []
+        for (i, sample) in samples.enumerated() where sample.record != nil {
+            if let existing = labels[sample.id], existing.source == .external { continue }
+            pending.append(i)
+        }
+        var computed = [SampleLabel](repeating: .none, count: pending.count)
+        // Labels depend only on each sample's results, so halves labelled on two threads (the second
+        // with its own cache, merged afterwards) give the same labels as one pass.
+        let parts = pending.count >= Self.parallelRelabelFrom ? min(2, Self.coreCount) : 1
+        if parts == 1 {
+            for (k, i) in pending.enumerated() {
+                computed[k] = VirusTotalLabeller.label(samples[i].record!.virusTotal, cache: &cache)
+            }
+        } else {
+            let middle = pending.count / 2
+            let pendingRows = pending
+            var second = VirusTotalLabeller.FamilyCache()
+            computed.withUnsafeMutableBufferPointer { out in
+                let slots = LabelSlots(base: out.baseAddress!)
+                withUnsafeMutablePointer(to: &cache) { first in
+                    withUnsafeMutablePointer(to: &second) { other in
+                        let caches = CachePair(first: first, second: other)
+                        DispatchQueue.concurrentPerform(iterations: 2) { part in
+                            let range = part == 0 ? 0..<middle : middle..<pendingRows.count
+                            let own = part == 0 ? caches.first : caches.second
+                            for k in range {
+                                slots.base[k] = VirusTotalLabeller.label(samples[pendingRows[k]].record!.virusTotal, cache: &own.pointee)
+                            }
+                        }
+                    }
+                }
+            }
+            cache.absorb(second)
+        }
+        var next: [String: SampleLabel] = [:]
+        next.reserveCapacity(samples.count)
+        var k = 0
+        for (i, sample) in samples.enumerated() {
+            if k < pending.count && pending[k] == i {
+                next[sample.id] = computed[k]
+                k += 1
             } else if let existing = labels[sample.id] {
                 next[sample.id] = existing
             }
         }
-        labels = next
+        self.labels = next
+    }
+
+    /// Samples from which `relabel` splits the work over two threads.
+    static let parallelRelabelFrom = 32
+    static let coreCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// Each labelling thread writes only its own slots.
+    private struct LabelSlots: @unchecked Sendable { let base: UnsafeMutablePointer<SampleLabel> }
+    /// One family cache per labelling thread.
+    private struct CachePair: @unchecked Sendable {
+        let first: UnsafeMutablePointer<VirusTotalLabeller.FamilyCache>
+        let second: UnsafeMutablePointer<VirusTotalLabeller.FamilyCache>
     }
 
     /// Applies external labels (by sample id); returns how many samples were labelled.
