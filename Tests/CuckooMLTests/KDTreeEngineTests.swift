@@ -88,3 +88,45 @@ import Testing
         #expect(!(NeighbourhoodEngines.make(points: many, metric: .euclidean) is KDTreeEngine))
     }
 }
+
+/// Borůvka's path answers only when the minimum tree is provably unique, and then with Prim's edges.
+@Suite struct BoruvkaSpanningTreeTests {
+    typealias R = EngineReference
+
+    func boruvka(_ m: DenseMatrix, metric: DistanceMetric, core: [Double], alpha: Double) throws -> [MSTEdge]? {
+        let tree = m.values.withUnsafeBufferPointer {
+            KDTree(values: $0.baseAddress!, rows: m.rows, columns: m.columns, metric: metric)
+        }
+        return try BoruvkaSpanningTree(tree: tree, coreDistances: core, alpha: alpha).run(control: .none)
+    }
+
+    @Test(arguments: [2, 5, 8] as [Int])
+    func continuousDataTakesTheFastPath(dimension: Int) throws {
+        let m = KDTreeEngineTests.continuous(n: 700, d: dimension, seed: UInt64(300 + dimension))
+        for metric in [DistanceMetric.euclidean, .manhattan] {
+            let table = R.Table(.dense(m), metric)
+            for alpha in [1.0, 0.7] {
+                let core = table.coreDistances(k: 1)
+                let edges = try boruvka(m, metric: metric, core: core, alpha: alpha)
+                #expect(edges != nil, "d=\(dimension) \(metric) alpha=\(alpha): no tie expected")
+                #expect(edges == table.spanningTree(core: core, alpha: alpha), "d=\(dimension) \(metric) alpha=\(alpha)")
+            }
+        }
+    }
+
+    @Test func tiesFallBackToPrim() throws {
+        let m = R.dense(n: 300, d: 3, seed: 7)
+        let table = R.Table(.dense(m), .euclidean)
+        #expect(try boruvka(m, metric: .euclidean, core: table.coreDistances(k: 1), alpha: 1) == nil)
+        // With min_samples > 1 many weights equal a core distance.
+        let blobs = KDTreeEngineTests.continuous(n: 300, d: 4, seed: 8)
+        let blobTable = R.Table(.dense(blobs), .euclidean)
+        #expect(try boruvka(blobs, metric: .euclidean, core: blobTable.coreDistances(k: 4), alpha: 1) == nil)
+    }
+
+    @Test func overflowingDistancesFallBackToPrim() throws {
+        let m = DenseMatrix(rows: 3, columns: 1, values: [-1e308, 0, 1e308])
+        let edges = try boruvka(m, metric: .euclidean, core: [Double.infinity, .infinity, .infinity], alpha: 1)
+        #expect(edges == nil)
+    }
+}

@@ -26,7 +26,7 @@ final class KDTree: @unchecked Sendable {
     private(set) var nodeCount = 0
     /// Per node, `dimension` lower then `dimension` upper box corners.
     private(set) var boxes: UnsafeMutablePointer<Double>
-    static let leafSize = 32
+    static let leafSize = 12
 
     /// Builds the tree over `values` (row-major, `rows × columns`); `metric` must be euclidean or manhattan.
     init(values: UnsafePointer<Double>, rows: Int, columns: Int, metric: DistanceMetric) {
