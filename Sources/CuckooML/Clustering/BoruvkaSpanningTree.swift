@@ -17,13 +17,17 @@ final class BoruvkaSpanningTree {
     private var parent: [Int32]             // union-find over positions
     private var nodeComponent: [Int32]      // per node: the one component of all its points, else −1
     private var nodeCore: [Double]          // per node: least core distance of its points
+    private var nodeHasGiant: [Bool]        // per node: holds a point of the giant component
+    private var giant: Int32 = -1           // the component holding more than half the points, else −1
+    private var components = 0
     private let stack: UnsafeMutablePointer<(node: Int32, bound: Double)>
-    // Per position: the last outside point its search picked; still outside next round, it is a real
-    // edge that starts its component's least low, so most searches stop at once.
-    private var lastTo: [Int32]
-    private var lastValue: [Double]
-    // Per position: no point outside its component is nearer (in mr) than this; components only grow.
-    private var lowerOut: [Double]
+    // Per position: its nearest point outside its component when last searched (−1: none within the
+    // search's limit), that point's mr (else the limit, a lower bound), and whether another tied it.
+    // While that point stays outside, it is still the nearest; once it joins, the value stays a lower
+    // bound, as components only grow.
+    private var ownTo: [Int32]
+    private var ownValue: [Double]
+    private var ownTied: [Bool]
 
     init(tree: KDTree, coreDistances: [Double], alpha: Double) {
         self.tree = tree
@@ -34,10 +38,11 @@ final class BoruvkaSpanningTree {
         parent = component
         nodeComponent = [Int32](repeating: -1, count: tree.nodeCount)
         nodeCore = [Double](repeating: .infinity, count: tree.nodeCount)
+        nodeHasGiant = [Bool](repeating: false, count: tree.nodeCount)
         stack = .allocate(capacity: 2 * tree.nodeCount + 2)
-        lastTo = [Int32](repeating: -1, count: tree.count)
-        lastValue = [Double](repeating: .infinity, count: tree.count)
-        lowerOut = [Double](repeating: 0, count: tree.count)
+        ownTo = [Int32](repeating: -1, count: tree.count)
+        ownValue = [Double](repeating: 0, count: tree.count)
+        ownTied = [Bool](repeating: false, count: tree.count)
         for id in stride(from: tree.nodeCount - 1, through: 0, by: -1) {
             let node = tree.nodes[id]
             if node.left < 0 {
@@ -56,25 +61,43 @@ final class BoruvkaSpanningTree {
         var chosen: [(Int32, Int32, Double)] = []
         chosen.reserveCapacity(n - 1)
         control.report(Progress(phase: "spanning tree", done: 0, total: n - 1))
-        var order = (0..<n).map(Int32.init)
+        var best = [Double](repeating: .infinity, count: n)
+        var edge = [(Int32, Int32)](repeating: (-1, -1), count: n)
+        var tied = [Bool](repeating: false, count: n)
         while chosen.count < n - 1 {
             refreshNodes()
-            var best = [Double](repeating: .infinity, count: n)
-            var edge = [(Int32, Int32)](repeating: (-1, -1), count: n)
-            var tied = [Bool](repeating: false, count: n)
-            for p in 0..<n where lastTo[p] >= 0 && component[Int(lastTo[p])] != component[p] {
-                let c = Int(component[p])
-                offer(p, Int(lastTo[p]), lastValue[p], best: &best[c], edge: &edge[c], tied: &tied[c])
-            }
-            // Searching first from the points that may lie nearest their component's border finds a low
-            // least early; a point whose bound already exceeds its component's least is skipped.
-            order.sort { lowerOut[Int($0)] < lowerOut[Int($1)] }
-            for (i, p32) in order.enumerated() {
-                let p = Int(p32), c = Int(component[p])
-                guard lowerOut[p] <= best[c] else { continue }
-                searchOutside(from: p, component: c, best: &best[c], edge: &edge[c], tied: &tied[c])
-                lowerOut[p] = best[c]
-                if i & 4_095 == 0 { try control.checkCancellation() }
+            for c in 0..<n { best[c] = .infinity; edge[c] = (-1, -1); tied[c] = false }
+            // Entries still valid are exact: they set each component's least before any search.
+            for p in 0..<n where isValid(p) && component[p] != giant { consider(p, &best, &edge, &tied) }
+            // Then the points whose bound does not already rule them out, skipping whole subtrees of one
+            // component that no outside point comes near enough to.
+            var pending: [Int32] = [Int32(tree.root)]
+            var searched = 0
+            while let id32 = pending.popLast() {
+                let id = Int(id32)
+                let pure = nodeComponent[id]
+                // The giant's least is found from the other side: fewer points, nearer the border.
+                if pure >= 0 && pure == giant { continue }
+                if pure >= 0 && !anyOutsideNear(id, component: pure, limit: best[Int(pure)]) { continue }
+                let node = tree.nodes[id]
+                if node.left >= 0 { pending.append(node.right); pending.append(node.left); continue }
+                for p in Int(node.start)..<Int(node.end) where component[p] != giant {
+                    let c = Int(component[p])
+                    if !isValid(p) && ownValue[p] <= best[c] {
+                        searchOutside(from: p, limit: best[c])
+                        searched += 1
+                        if searched & 1_023 == 0 { try control.checkCancellation() }
+                        if ownTo[p] >= 0 { consider(p, &best, &edge, &tied) }
+                    }
+                    guard giant >= 0 else { continue }
+                    let g = Int(giant)
+                    if components == 2 {
+                        // Two components: this point's nearest outside is its nearest giant point.
+                        if isValid(p) { offerEdge(p, Int(ownTo[p]), ownValue[p], ownTied[p], g, &best, &edge, &tied) }
+                    } else if let (value, q, tiedHere) = nearestInGiant(from: p, limit: best[g]) {
+                        offerEdge(p, q, value, tiedHere, g, &best, &edge, &tied)
+                    }
+                }
             }
             let before = chosen.count
             for c in 0..<n where component[c] == Int32(c) && best[c] < .infinity {
@@ -94,13 +117,105 @@ final class BoruvkaSpanningTree {
         return primOrder(chosen)
     }
 
-    /// Offers every edge from position `p` to a point outside component `c` to that component's least.
-    private func searchOutside(from p: Int, component c: Int, best: inout Double, edge: inout (Int32, Int32),
-                               tied: inout Bool) {
+    /// Whether position `p`'s recorded nearest outside point is still outside and untied (then still exact).
+    @inline(__always)
+    private func isValid(_ p: Int) -> Bool {
+        let to = Int(ownTo[p])
+        return to >= 0 && component[to] != component[p] && !ownTied[p]
+    }
+
+    /// Offers `p`'s recorded nearest outside point to its component's least.
+    @inline(__always)
+    private func consider(_ p: Int, _ best: inout [Double], _ edge: inout [(Int32, Int32)], _ tied: inout [Bool]) {
+        offerEdge(p, Int(ownTo[p]), ownValue[p], ownTied[p], Int(component[p]), &best, &edge, &tied)
+    }
+
+    /// Offers edge (p, q) to component `c`'s least; another edge of equal weight is a tie.
+    @inline(__always)
+    private func offerEdge(_ p: Int, _ q: Int, _ value: Double, _ tiedHere: Bool, _ c: Int, _ best: inout [Double],
+                           _ edge: inout [(Int32, Int32)], _ tied: inout [Bool]) {
+        if value < best[c] {
+            best[c] = value; edge[c] = (Int32(p), Int32(q)); tied[c] = tiedHere
+        } else if value == best[c] && edge[c] != (Int32(p), Int32(q)) {
+            tied[c] = true
+        }
+    }
+
+    /// The giant component's point nearest to position `p` in mr, if within `limit` (ties noted).
+    private func nearestInGiant(from p: Int, limit: Double) -> (Double, Int, Bool)? {
         let x = UnsafePointer(tree.coordinates + p * tree.dimension)
         let coreP = core[p]
-        if coreP > best { return }
         let alphaIsOne = alpha == 1
+        var best = limit, found = -1, tiedHere = false
+        if coreP > best { return nil }
+        stack[0] = (Int32(tree.root), 0)
+        var top = 1
+        while top > 0 {
+            top -= 1
+            let (id32, lower) = stack[top]
+            let id = Int(id32)
+            if lower > best || !nodeHasGiant[id] { continue }
+            let node = tree.nodes[id]
+            if node.left < 0 {
+                for q in Int(node.start)..<Int(node.end) where component[q] == giant && core[q] <= best {
+                    var d = tree.finish(tree.pairSum(x, q))
+                    if !alphaIsOne { d /= alpha }
+                    let mr = max(coreP, core[q], d)
+                    if mr < best || (mr == best && found < 0) {
+                        best = mr; found = q; tiedHere = false
+                    } else if mr == best {
+                        tiedHere = true
+                    }
+                }
+                continue
+            }
+            let l = Int(node.left), r = Int(node.right)
+            let bl = bound(x, coreP, l, alphaIsOne), br = bound(x, coreP, r, alphaIsOne)
+            if bl <= br { stack[top] = (node.right, br); stack[top + 1] = (node.left, bl) }
+            else { stack[top] = (node.left, bl); stack[top + 1] = (node.right, br) }
+            top += 2
+        }
+        return found >= 0 ? (best, found, tiedHere) : nil
+    }
+
+    /// Whether some point outside `component` may lie within mr `limit` of a point of node `query`
+    /// (all of whose points are in `component`), by box-to-box bounds.
+    private func anyOutsideNear(_ query: Int, component c: Int32, limit: Double) -> Bool {
+        let d = tree.dimension
+        let qLower = tree.boxes + query * 2 * d, qUpper = qLower + d
+        let alphaIsOne = alpha == 1
+        var pending: [Int32] = [Int32(tree.root)]
+        while let id32 = pending.popLast() {
+            let id = Int(id32)
+            if nodeComponent[id] == c { continue }
+            let lower = tree.boxes + id * 2 * d, upper = lower + d
+            var s = 0.0
+            for k in 0..<d {
+                var t = 0.0
+                if upper[k] < qLower[k] { t = qLower[k] - upper[k] } else if lower[k] > qUpper[k] { t = lower[k] - qUpper[k] }
+                s += tree.isEuclidean ? t * t : t
+            }
+            var gap = tree.finish(s)
+            if !alphaIsOne { gap /= alpha }
+            if max(nodeCore[query], nodeCore[id], gap) > limit { continue }
+            let node = tree.nodes[id]
+            if node.left < 0 { return true }
+            pending.append(node.left); pending.append(node.right)
+        }
+        return false
+    }
+
+    /// Finds position `p`'s nearest point outside its component in (mr, any) order, if its mr is at most
+    /// `limit`: sets `ownTo`/`ownValue` and whether another outside point ties it. Finding none, records
+    /// `limit` as a bound (every outside point is then farther) and `ownTo = −1`.
+    private func searchOutside(from p: Int, limit: Double) {
+        let x = UnsafePointer(tree.coordinates + p * tree.dimension)
+        let coreP = core[p]
+        let c = component[p]
+        let alphaIsOne = alpha == 1
+        var best = limit, found: Int32 = -1, tiedHere = false
+        defer { ownValue[p] = best; ownTo[p] = found; ownTied[p] = tiedHere }
+        if coreP > best { return }
         stack[0] = (Int32(tree.root), 0)
         var top = 1
         while top > 0 {
@@ -108,22 +223,26 @@ final class BoruvkaSpanningTree {
             let (id32, lower) = stack[top]
             let id = Int(id32)
             // Strict: an edge at exactly the least weight must still be seen, to detect the tie.
-            if lower > best || nodeComponent[id] == Int32(c) { continue }
+            if lower > best || nodeComponent[id] == c { continue }
             let node = tree.nodes[id]
             if node.left < 0 {
                 // Sums past this one would put d beyond `best` (checked exactly below), so stop early.
-                let limit = stopSum(best)
-                for q in Int(node.start)..<Int(node.end) where component[q] != Int32(c) && core[q] <= best {
-                    let partial = tree.pairSum(x, q, stoppingAt: limit)
+                let stop = stopSum(best)
+                for q in Int(node.start)..<Int(node.end) where component[q] != c && core[q] <= best {
+                    let partial = tree.pairSum(x, q, stoppingAt: stop)
                     var d = tree.finish(partial)
                     if !alphaIsOne { d /= alpha }
                     if d > best { continue }
-                    if partial >= limit {
+                    if partial >= stop {
                         d = tree.finish(tree.pairSum(x, q))
                         if !alphaIsOne { d /= alpha }
                     }
                     let mr = max(coreP, core[q], d)
-                    if mr <= best { offer(p, q, mr, best: &best, edge: &edge, tied: &tied) }
+                    if mr < best || (mr == best && found < 0) {
+                        best = mr; found = Int32(q); tiedHere = false
+                    } else if mr == best {
+                        tiedHere = true
+                    }
                 }
                 continue
             }
@@ -142,18 +261,6 @@ final class BoruvkaSpanningTree {
         return tree.isEuclidean ? d * d : d
     }
 
-    /// Takes edge (p, q) of weight `mr` into a component's least; another edge of equal weight is a tie.
-    @inline(__always)
-    private func offer(_ p: Int, _ q: Int, _ mr: Double, best: inout Double, edge: inout (Int32, Int32),
-                       tied: inout Bool) {
-        if mr < best {
-            best = mr; edge = (Int32(p), Int32(q)); tied = false
-            lastTo[p] = Int32(q); lastValue[p] = mr
-        } else if mr == best && edge != (Int32(p), Int32(q)) {
-            tied = true
-        }
-    }
-
     /// A lower bound of mr from a point to every point of node `id`.
     @inline(__always)
     private func bound(_ x: UnsafePointer<Double>, _ coreP: Double, _ id: Int, _ alphaIsOne: Bool) -> Double {
@@ -163,16 +270,25 @@ final class BoruvkaSpanningTree {
     }
 
     private func refreshNodes() {
+        var size = [Int](repeating: 0, count: n)
+        for p in 0..<n { size[Int(component[p])] += 1 }
+        components = size.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        giant = size.firstIndex { 2 * $0 > n }.map(Int32.init) ?? -1
         for id in stride(from: tree.nodeCount - 1, through: 0, by: -1) {
             let node = tree.nodes[id]
             if node.left < 0 {
                 let first = component[Int(node.start)]
-                var same = true
-                for p in Int(node.start)..<Int(node.end) where component[p] != first { same = false; break }
+                var same = true, hasGiant = false
+                for p in Int(node.start)..<Int(node.end) {
+                    if component[p] != first { same = false }
+                    if component[p] == giant { hasGiant = true }
+                }
                 nodeComponent[id] = same ? first : -1
+                nodeHasGiant[id] = hasGiant
             } else {
                 let l = nodeComponent[Int(node.left)]
                 nodeComponent[id] = l == nodeComponent[Int(node.right)] ? l : -1
+                nodeHasGiant[id] = nodeHasGiant[Int(node.left)] || nodeHasGiant[Int(node.right)]
             }
         }
     }
