@@ -97,7 +97,7 @@ import Testing
         let tree = m.values.withUnsafeBufferPointer {
             KDTree(values: $0.baseAddress!, rows: m.rows, columns: m.columns, metric: metric)
         }
-        return try BoruvkaSpanningTree(tree: tree, coreDistances: core, alpha: alpha).run(control: .none)
+        return try BoruvkaSpanningTree(tree: tree, coreDistances: core, alpha: alpha, threads: 2).run(control: .none)
     }
 
     @Test(arguments: [2, 5, 8] as [Int])

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The library's Prim spanning tree, found by Borůvka's algorithm on a `KDTree` when the minimum
 /// spanning tree is unique, in O(n log n)-like time instead of Prim's O(n²) scan.
 ///
@@ -8,7 +10,7 @@
 /// Prim's current tree, with the source its tree neighbour. Replaying Prim over the tree's edges with a
 /// heap keyed by (weight, row) therefore emits the library's edges in the library's order. Weights are
 /// computed as Prim computes them. Any tie met while picking returns nil: the caller runs Prim.
-final class BoruvkaSpanningTree {
+final class BoruvkaSpanningTree: @unchecked Sendable {
     private let tree: KDTree
     private let n: Int
     private let alpha: Double
@@ -20,16 +22,16 @@ final class BoruvkaSpanningTree {
     private var nodeHasGiant: [Bool]        // per node: holds a point of the giant component
     private var giant: Int32 = -1           // the component holding more than half the points, else −1
     private var components = 0
-    private let stack: UnsafeMutablePointer<(node: Int32, bound: Double)>
     // Per position: its nearest point outside its component when last searched (−1: none within the
     // search's limit), that point's mr (else the limit, a lower bound), and whether another tied it.
     // While that point stays outside, it is still the nearest; once it joins, the value stays a lower
     // bound, as components only grow.
-    private var ownTo: [Int32]
-    private var ownValue: [Double]
-    private var ownTied: [Bool]
+    private let ownTo: UnsafeMutablePointer<Int32>
+    private let ownValue: UnsafeMutablePointer<Double>
+    private let ownTied: UnsafeMutablePointer<Bool>
+    private let threads: Int
 
-    init(tree: KDTree, coreDistances: [Double], alpha: Double) {
+    init(tree: KDTree, coreDistances: [Double], alpha: Double, threads: Int = 1) {
         self.tree = tree
         n = tree.count
         self.alpha = alpha
@@ -39,10 +41,10 @@ final class BoruvkaSpanningTree {
         nodeComponent = [Int32](repeating: -1, count: tree.nodeCount)
         nodeCore = [Double](repeating: .infinity, count: tree.nodeCount)
         nodeHasGiant = [Bool](repeating: false, count: tree.nodeCount)
-        stack = .allocate(capacity: 2 * tree.nodeCount + 2)
-        ownTo = [Int32](repeating: -1, count: tree.count)
-        ownValue = [Double](repeating: 0, count: tree.count)
-        ownTied = [Bool](repeating: false, count: tree.count)
+        ownTo = .allocate(capacity: max(1, tree.count)); ownTo.initialize(repeating: -1, count: max(1, tree.count))
+        ownValue = .allocate(capacity: max(1, tree.count)); ownValue.initialize(repeating: 0, count: max(1, tree.count))
+        ownTied = .allocate(capacity: max(1, tree.count)); ownTied.initialize(repeating: false, count: max(1, tree.count))
+        self.threads = threads
         for id in stride(from: tree.nodeCount - 1, through: 0, by: -1) {
             let node = tree.nodes[id]
             if node.left < 0 {
@@ -53,7 +55,7 @@ final class BoruvkaSpanningTree {
         }
     }
 
-    deinit { stack.deallocate() }
+    deinit { ownTo.deallocate(); ownValue.deallocate(); ownTied.deallocate() }
 
     /// The edges in Prim's emission order, or nil when a tie leaves the minimum tree possibly not unique.
     func run(control: TaskControl) throws -> [MSTEdge]? {
@@ -69,10 +71,11 @@ final class BoruvkaSpanningTree {
             for c in 0..<n { best[c] = .infinity; edge[c] = (-1, -1); tied[c] = false }
             // Entries still valid are exact: they set each component's least before any search.
             for p in 0..<n where isValid(p) && component[p] != giant { consider(p, &best, &edge, &tied) }
-            // Then the points whose bound does not already rule them out, skipping whole subtrees of one
-            // component that no outside point comes near enough to.
+            // Then the points whose bound does not already rule them out, leaf by leaf on `threads`
+            // threads, each with its own copy of the leasts (merged below), skipping whole subtrees of
+            // one component that no outside point comes near enough to.
+            var leaves: [Int32] = []
             var pending: [Int32] = [Int32(tree.root)]
-            var searched = 0
             while let id32 = pending.popLast() {
                 let id = Int(id32)
                 let pure = nodeComponent[id]
@@ -80,23 +83,30 @@ final class BoruvkaSpanningTree {
                 if pure >= 0 && pure == giant { continue }
                 if pure >= 0 && !anyOutsideNear(id, component: pure, limit: best[Int(pure)]) { continue }
                 let node = tree.nodes[id]
-                if node.left >= 0 { pending.append(node.right); pending.append(node.left); continue }
-                for p in Int(node.start)..<Int(node.end) where component[p] != giant {
-                    let c = Int(component[p])
-                    if !isValid(p) && ownValue[p] <= best[c] {
-                        searchOutside(from: p, limit: best[c])
-                        searched += 1
-                        if searched & 1_023 == 0 { try control.checkCancellation() }
-                        if ownTo[p] >= 0 { consider(p, &best, &edge, &tied) }
+                if node.left >= 0 { pending.append(node.right); pending.append(node.left) } else { leaves.append(id32) }
+            }
+            let leafList = leaves
+            let threadCount = leaves.count < 64 ? 1 : threads
+            var local = (0..<threadCount).map { _ in Leasts(best: best, edge: edge, tied: tied) }
+            let cancelled = Atomic<Bool>(false)
+            local.withUnsafeMutableBufferPointer { buffer in
+                let shared = SharedPointer(base: buffer.baseAddress!)
+                let batch = max(1, leafList.count / (threadCount * 16))
+                runTasks((leafList.count + batch - 1) / batch, threads: threadCount) { task, thread in
+                    if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
+                    let stack = UnsafeMutablePointer<(node: Int32, bound: Double)>.allocate(capacity: 2 * self.tree.nodeCount + 2)
+                    defer { stack.deallocate() }
+                    for leaf in leafList[(task * batch)..<min(leafList.count, (task + 1) * batch)] {
+                        self.searchLeaf(Int(leaf), &shared.base[thread], stack)
                     }
-                    guard giant >= 0 else { continue }
-                    let g = Int(giant)
-                    if components == 2 {
-                        // Two components: this point's nearest outside is its nearest giant point.
-                        if isValid(p) { offerEdge(p, Int(ownTo[p]), ownValue[p], ownTied[p], g, &best, &edge, &tied) }
-                    } else if let (value, q, tiedHere) = nearestInGiant(from: p, limit: best[g]) {
-                        offerEdge(p, q, value, tiedHere, g, &best, &edge, &tied)
-                    }
+                    return true
+                }
+            }
+            if cancelled.load(ordering: .relaxed) { throw Interrupted() }
+            for other in local {
+                for c in 0..<n where other.best[c] < .infinity {
+                    let (p, q) = other.edge[c]
+                    offerEdge(Int(p), Int(q), other.best[c], other.tied[c], c, &best, &edge, &tied)
                 }
             }
             let before = chosen.count
@@ -115,6 +125,33 @@ final class BoruvkaSpanningTree {
             control.report(Progress(phase: "spanning tree", done: chosen.count, total: n - 1))
         }
         return primOrder(chosen)
+    }
+
+    /// One thread's leasts per component.
+    struct Leasts {
+        var best: [Double]
+        var edge: [(Int32, Int32)]
+        var tied: [Bool]
+    }
+
+    /// Searches from the points of one leaf, into `leasts`.
+    private func searchLeaf(_ id: Int, _ leasts: inout Leasts, _ stack: UnsafeMutablePointer<(node: Int32, bound: Double)>) {
+        let node = tree.nodes[id]
+        for p in Int(node.start)..<Int(node.end) where component[p] != giant {
+            let c = Int(component[p])
+            if !isValid(p) && ownValue[p] <= leasts.best[c] {
+                searchOutside(from: p, limit: leasts.best[c], stack: stack)
+                if ownTo[p] >= 0 { offerEdge(p, Int(ownTo[p]), ownValue[p], ownTied[p], c, &leasts.best, &leasts.edge, &leasts.tied) }
+            }
+            guard giant >= 0 else { continue }
+            let g = Int(giant)
+            if components == 2 {
+                // Two components: this point's nearest outside is its nearest giant point.
+                if isValid(p) { offerEdge(p, Int(ownTo[p]), ownValue[p], ownTied[p], g, &leasts.best, &leasts.edge, &leasts.tied) }
+            } else if let (value, q, tiedHere) = nearestInGiant(from: p, limit: leasts.best[g], stack: stack) {
+                offerEdge(p, q, value, tiedHere, g, &leasts.best, &leasts.edge, &leasts.tied)
+            }
+        }
     }
 
     /// Whether position `p`'s recorded nearest outside point is still outside and untied (then still exact).
@@ -142,7 +179,8 @@ final class BoruvkaSpanningTree {
     }
 
     /// The giant component's point nearest to position `p` in mr, if within `limit` (ties noted).
-    private func nearestInGiant(from p: Int, limit: Double) -> (Double, Int, Bool)? {
+    private func nearestInGiant(from p: Int, limit: Double,
+                                stack: UnsafeMutablePointer<(node: Int32, bound: Double)>) -> (Double, Int, Bool)? {
         let x = UnsafePointer(tree.coordinates + p * tree.dimension)
         let coreP = core[p]
         let alphaIsOne = alpha == 1
@@ -208,7 +246,7 @@ final class BoruvkaSpanningTree {
     /// Finds position `p`'s nearest point outside its component in (mr, any) order, if its mr is at most
     /// `limit`: sets `ownTo`/`ownValue` and whether another outside point ties it. Finding none, records
     /// `limit` as a bound (every outside point is then farther) and `ownTo = −1`.
-    private func searchOutside(from p: Int, limit: Double) {
+    private func searchOutside(from p: Int, limit: Double, stack: UnsafeMutablePointer<(node: Int32, bound: Double)>) {
         let x = UnsafePointer(tree.coordinates + p * tree.dimension)
         let coreP = core[p]
         let c = component[p]

@@ -37,7 +37,7 @@ final class KDTreeEngine: KernelEngine, @unchecked Sendable {
 
     func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
         precondition(coreDistances.count == count, "one core distance per point")
-        let boruvka = BoruvkaSpanningTree(tree: tree, coreDistances: coreDistances, alpha: alpha)
+        let boruvka = BoruvkaSpanningTree(tree: tree, coreDistances: coreDistances, alpha: alpha, threads: threads)
         if let edges = try boruvka.run(control: control) { return edges }
         return try ColumnarPrim(values: kernel.evaluator.values, rows: count, columns: kernel.dimension,
                                 metric: metric, coreDistances: coreDistances, alpha: alpha)
