@@ -49,4 +49,57 @@ import Testing
         #expect(!SparseKernel.prefersDense(m))
         try FastEngineTests().check(.sparse(m), seed: 63, minSamples: [1, 3])
     }
+
+    /// Integer rows in ±`largest`, about `zeros` of them 0 or -0.
+    static func integers(n: Int, d: Int, largest: Int, zeros: Double, seed: UInt64) -> DenseMatrix {
+        var r = R.Random(seed: seed)
+        var m = DenseMatrix(rows: n, columns: d)
+        for i in 0..<n {
+            for c in 0..<d {
+                if r.chance(zeros) { m[i, c] = r.chance(0.5) ? 0 : -0.0 } else { m[i, c] = Double(r.below(2 * largest + 1) - largest) }
+            }
+        }
+        return m
+    }
+
+    @Test func integerRowsChooseTheirSums() {
+        func narrow(_ m: DenseMatrix) -> Bool? {
+            m.values.withUnsafeBufferPointer { IntegerRows.narrowSums($0.baseAddress!, $0.count, m.columns) }
+        }
+        #expect(narrow(Self.integers(n: 5, d: 37, largest: 30, zeros: 0.3, seed: 1)) == true)
+        var wide = Self.integers(n: 5, d: 40, largest: 16_383, zeros: 0.3, seed: 2)
+        wide[0, 0] = 16_383
+        #expect(narrow(wide) == false)
+        wide[1, 1] = 16_384
+        #expect(narrow(wide) == nil)
+        var fraction = Self.integers(n: 5, d: 4, largest: 3, zeros: 0, seed: 3)
+        fraction[2, 2] = 0.5
+        #expect(narrow(fraction) == nil)
+        fraction[2, 2] = .nan
+        #expect(narrow(fraction) == nil)
+    }
+
+    @Test func integerRowsNarrowSums() throws {
+        try FastEngineTests().check(.dense(Self.integers(n: 150, d: 37, largest: 30, zeros: 0.3, seed: 64)), seed: 64,
+                                    minSamples: [1, 4])
+    }
+
+    @Test func integerRowsWideSums() throws {
+        // Products and squares of these exceed 2³¹ summed, and single squares reach 2³⁰.
+        var m = Self.integers(n: 140, d: 40, largest: 16_383, zeros: 0.3, seed: 65)
+        m[3, 5] = 16_383; m[4, 5] = -16_383
+        try FastEngineTests().check(.dense(m), seed: 65, minSamples: [1, 3])
+    }
+
+    @Test func integerRowsInSilhouette() throws {
+        let m = Self.integers(n: 70, d: 23, largest: 4_000, zeros: 0.5, seed: 66)
+        var r = R.Random(seed: 67)
+        let labels = (0..<70).map { _ in r.below(4) }
+        for metric in DistanceMetric.allCases {
+            let want = SilhouetteParallelTests.reference(.dense(m), labels, metric)
+            let got = try Silhouette.score(points: .dense(m), labels: labels, metric: metric, control: .none,
+                                           budget: Silhouette.symmetricBudget, threads: 2, parallelFrom: 0)
+            #expect(got?.bitPattern == want.bitPattern, "\(metric)")
+        }
+    }
 }

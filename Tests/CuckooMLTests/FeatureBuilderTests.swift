@@ -289,3 +289,58 @@ enum FeatureFixtures {
         }
     }
 }
+
+/// The byte-hashed tables and orders behind the feature builder agree with String semantics.
+@Suite struct FeatureNameTableTests {
+    /// Names sharing long prefixes, prefixes of each other, NUL bytes and non-ASCII spellings
+    /// (including canonically equivalent ones: U+212A KELVIN SIGN equals "K" as a String).
+    static let names: [String] = {
+        var out: [String] = []
+        let stems = [":reg:write:HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run",
+                     ":file:touch:C:\\Windows\\System32\\", ":win:Create", ":meta:", ""]
+        for stem in stems {
+            for tail in ["", "a", "ab", "abcdefgh", "abcdefghi", "abcdefgh\u{0}", "\u{0}", "Z", "zz", "é", "e\u{301}x", "ß", "\u{212A}", "K"] {
+                out.append(stem + tail)
+            }
+        }
+        return out
+    }()
+
+    @Test func sortedOrderIsStringOrder() {
+        var unique: [String] = []
+        for name in Self.names where !unique.contains(name) { unique.append(name) }
+        var r = EngineReference.Random(seed: 5)
+        for _ in 0..<5 {
+            var shuffled = unique
+            for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, r.below(i + 1)) }
+            let order = FeatureBuilder.sortedOrder(shuffled)
+            #expect(order.map { shuffled[$0] } == shuffled.sorted())
+            let ascii = shuffled.filter { $0.utf8.allSatisfy { $0 < 0x80 } }
+            #expect(FeatureBuilder.sortedOrder(ascii).map { ascii[$0] } == ascii.sorted())
+        }
+    }
+
+    @Test func distinctCountIsSetCount() {
+        let lists = [Array(Self.names.prefix(30)), Array(Self.names.suffix(40)), Self.names.filter { $0.count < 12 }]
+        #expect(ByteHash.distinctCount(lists) == Set(lists.joined()).count)
+        let noKelvin = lists.map { $0.filter { !$0.unicodeScalars.contains("\u{212A}") } }
+        #expect(ByteHash.distinctCount(noKelvin) == Set(noKelvin.joined()).count)
+        let ascii = lists.map { $0.filter { $0.utf8.allSatisfy { $0 < 0x80 } } }
+        #expect(ByteHash.distinctCount(ascii) == Set(ascii.joined()).count)
+    }
+
+    @Test func nameIndexUsesStringEquality() {
+        var index = NameIndex()
+        var reference: [String: Int32] = [:]
+        for name in Self.names.filter({ !$0.unicodeScalars.contains("\u{212A}") }) + Self.names {
+            let want = reference[name]
+            #expect(index.find(name) == want, "\(name.debugDescription)")
+            if want == nil {
+                let id = Int32(reference.count)
+                reference[name] = id
+                index.insert(name, id)
+            }
+        }
+        #expect(index.find("\u{212A}") == reference["K"])
+    }
+}

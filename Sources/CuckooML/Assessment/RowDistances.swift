@@ -64,7 +64,13 @@ struct RowDistances {
     private func fillDense(_ kernel: DenseKernel, _ i: Int, _ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) {
         let pairs = kernel.evaluator
         var j = rows.lowerBound
-        while j + 4 <= rows.upperBound {
+        let lanes = SIMD8<Int>(0, 1, 2, 3, 4, 5, 6, 7)
+        while j + 8 <= rows.upperBound {
+            let d = pairs.distances(i, lanes &+ j)
+            for l in 0..<8 { out[j + l] = d[l] }
+            j += 8
+        }
+        if j + 4 <= rows.upperBound {
             let d = pairs.distances(i, j, j + 1, j + 2, j + 3)
             out[j] = d[0]; out[j + 1] = d[1]; out[j + 2] = d[2]; out[j + 3] = d[3]
             j += 4

@@ -1,12 +1,23 @@
 /// Dense rows of doubles (row-major, one slot per row) with the exact loops of `Distances.dense`:
 /// features summed in ascending column order, so every result is bit-identical to it. Cosine keeps each
 /// row's Σx², which the reference loop accumulates independently of the other row.
+///
+/// Feature matrices usually hold small integers (counts and their log bins). Then every term of a
+/// euclidean, manhattan or cosine sum is an integer, and so is every partial sum; while they stay
+/// below 2⁵³ the double loop is exact, whatever the order of the additions, and equals the integer
+/// sum. Such matrices also keep their rows as `Int16` (`IntegerRows`) and those metrics are summed
+/// in integers, which the compiler vectorises and which reads a quarter of the memory.
 final class DenseKernel: DistanceKernel, @unchecked Sendable {
     let count: Int
     let dimension: Int
     let metric: DistanceMetric
     private let values: UnsafeMutablePointer<Double>
     private let squares: UnsafeMutablePointer<Double>
+    /// The rows as `Int16` when every value is an integer of magnitude at most `IntegerRows.limit`
+    /// and the sums cannot leave the exact range (nil otherwise, or for hamming and jaccard).
+    private let integers: UnsafeMutablePointer<Int16>?
+    /// Whether every integer sum fits an `Int32` (else they are summed in `Int64`).
+    private let narrow: Bool
 
     init(_ m: DenseMatrix, metric: DistanceMetric) {
         count = m.rows
@@ -21,6 +32,16 @@ final class DenseKernel: DistanceKernel, @unchecked Sendable {
         values = storage
         squares = .allocate(capacity: max(1, count))
         for i in 0..<count { squares[i] = Self.sumOfSquares(values + i * dimension, dimension) }
+        let form = metric == .hamming || metric == .jaccard ? nil : IntegerRows.narrowSums(storage, count * dimension, dimension)
+        if let form {
+            let rows = UnsafeMutablePointer<Int16>.allocate(capacity: size)
+            for i in 0..<size { rows[i] = Int16(storage[i]) }
+            integers = rows
+            narrow = form
+        } else {
+            integers = nil
+            narrow = false
+        }
     }
 
     private init(copying other: DenseKernel) {
@@ -30,9 +51,17 @@ final class DenseKernel: DistanceKernel, @unchecked Sendable {
         values.initialize(from: other.values, count: size)
         squares = .allocate(capacity: max(1, count))
         squares.initialize(from: other.squares, count: max(1, count))
+        narrow = other.narrow
+        if let source = other.integers {
+            let rows = UnsafeMutablePointer<Int16>.allocate(capacity: size)
+            rows.initialize(from: source, count: size)
+            integers = rows
+        } else {
+            integers = nil
+        }
     }
 
-    deinit { values.deallocate(); squares.deallocate() }
+    deinit { values.deallocate(); squares.deallocate(); integers?.deallocate() }
 
     func copy() -> Self { unsafeDowncast(DenseKernel(copying: self), to: Self.self) }
 
@@ -43,7 +72,8 @@ final class DenseKernel: DistanceKernel, @unchecked Sendable {
     }
 
     var evaluator: DenseDistance {
-        DenseDistance(values: values, squares: squares, dimension: dimension, metric: metric)
+        DenseDistance(values: values, squares: squares, dimension: dimension, metric: metric,
+                      integers: integers, narrow: narrow)
     }
 
     @inline(__always)
@@ -53,6 +83,10 @@ final class DenseKernel: DistanceKernel, @unchecked Sendable {
         let x = values + a * dimension, y = values + b * dimension
         for c in 0..<dimension { let t = x[c]; x[c] = y[c]; y[c] = t }
         let t = squares[a]; squares[a] = squares[b]; squares[b] = t
+        if let integers {
+            let p = integers + a * dimension, q = integers + b * dimension
+            for c in 0..<dimension { let t = p[c]; p[c] = q[c]; q[c] = t }
+        }
     }
 
     func withQuery<R>(_ queries: PointSet, row: Int, _ body: ((Int) -> Double) -> R) -> R {
@@ -72,23 +106,137 @@ final class DenseKernel: DistanceKernel, @unchecked Sendable {
 }
 
 
+/// When a matrix may be summed in integers: the bounds that keep every integer sum exact in a double.
+enum IntegerRows {
+    /// Largest magnitude kept (differences then fit an `Int16` too).
+    static let limit = 16_383.0
+
+    /// nil unless every value is an integer within ±`limit` and d·(2·max|v|)² < 2⁵³ (no partial sum of
+    /// squares, absolute differences or products can then reach 2⁵³); else whether it is below 2³¹,
+    /// so that `Int32` sums suffice.
+    static func narrowSums(_ values: UnsafePointer<Double>, _ count: Int, _ dimension: Int) -> Bool? {
+        guard count > 0 else { return nil }
+        var largest = 0.0
+        for i in 0..<count {
+            let v = values[i]
+            // NaN and infinities fail the first test.
+            guard v.rounded(.towardZero) == v, abs(v) <= limit else { return nil }
+            largest = max(largest, abs(v))
+        }
+        let span = 2 * largest
+        let worst = Double(dimension) * span * span
+        guard worst < 0x1p53 else { return nil }
+        return worst < 0x1p31
+    }
+}
+
 /// The exact dense loops of `DenseKernel` over its raw storage.
 struct DenseDistance: PairDistance, @unchecked Sendable {
     let values: UnsafeMutablePointer<Double>
     let squares: UnsafeMutablePointer<Double>
     let dimension: Int
     let metric: DistanceMetric
+    let integers: UnsafeMutablePointer<Int16>?
+    let narrow: Bool
 
     @inline(__always)
     func distance(_ a: Int, _ b: Int) -> Double {
-        distance(row: values + a &* dimension, squares: squares[a], b)
+        if let integers { return integerDistance(integers, a, b) }
+        return distance(row: values + a &* dimension, squares: squares[a], b)
+    }
+
+    /// Euclidean, manhattan or cosine between two slots summed in integers: equal to the double loop,
+    /// as every partial sum is an integer below 2⁵³ (`IntegerRows`).
+    @inline(__always)
+    func integerDistance(_ rows: UnsafeMutablePointer<Int16>, _ a: Int, _ b: Int) -> Double {
+        let n = dimension
+        let x = rows + a &* n, y = rows + b &* n
+        switch metric {
+        case .euclidean:
+            if narrow {
+                var s: Int32 = 0
+                // |x − y| ≤ 2·limit fits an Int16: the multiply-add of 16-bit pairs (pmaddwd).
+                for c in 0..<n { let t = x[c] &- y[c]; s &+= Int32(t) &* Int32(t) }
+                return Double(s).squareRoot()
+            }
+            var s: Int64 = 0
+            for c in 0..<n { let t = Int64(x[c]) &- Int64(y[c]); s &+= t &* t }
+            return Double(s).squareRoot()
+        case .manhattan:
+            var s: Int64 = 0
+            for c in 0..<n { let t = Int64(x[c]) &- Int64(y[c]); s &+= t < 0 ? -t : t }
+            return Double(s)
+        case .cosine:
+            var s: Int64 = 0
+            for c in 0..<n { s &+= Int64(x[c]) &* Int64(y[c]) }
+            return Distances.cosineDistance(dot: Double(s), normX: squares[a], normY: squares[b])
+        case .hamming, .jaccard:
+            return distance(row: values + a &* dimension, squares: squares[a], b)
+        }
     }
 
     static var prefersBatches: Bool { true }
 
     @inline(__always)
     func distances(_ a: Int, _ b0: Int, _ b1: Int, _ b2: Int, _ b3: Int) -> SIMD4<Double> {
-        distances(row: values + a &* dimension, squares: squares[a], b0, b1, b2, b3)
+        if let integers {
+            return SIMD4(integerDistance(integers, a, b0), integerDistance(integers, a, b1),
+                         integerDistance(integers, a, b2), integerDistance(integers, a, b3))
+        }
+        return distances(row: values + a &* dimension, squares: squares[a], b0, b1, b2, b3)
+    }
+
+    @inline(__always)
+    func distances(_ a: Int, _ b: SIMD8<Int>) -> SIMD8<Double> {
+        if let integers {
+            var out = SIMD8<Double>()
+            for i in 0..<8 { out[i] = integerDistance(integers, a, b[i]) }
+            return out
+        }
+        return distances(row: values + a &* dimension, squares: squares[a], b)
+    }
+
+    /// Eight distances from `x` at once, each lane as in `distances(row:squares:_:_:_:_:)`: with eight
+    /// sums in flight the loop is bound by loads rather than by the latency of the adds.
+    @inline(__always)
+    func distances(row x: UnsafePointer<Double>, squares sx: Double, _ b: SIMD8<Int>) -> SIMD8<Double> {
+        let n = dimension
+        let y0 = values + b[0] &* n, y1 = values + b[1] &* n, y2 = values + b[2] &* n, y3 = values + b[3] &* n
+        let y4 = values + b[4] &* n, y5 = values + b[5] &* n, y6 = values + b[6] &* n, y7 = values + b[7] &* n
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
+        switch metric {
+        case .euclidean:
+            for c in 0..<n {
+                let v = x[c]
+                let t0 = v - y0[c], t1 = v - y1[c], t2 = v - y2[c], t3 = v - y3[c]
+                let t4 = v - y4[c], t5 = v - y5[c], t6 = v - y6[c], t7 = v - y7[c]
+                s0 += t0 * t0; s1 += t1 * t1; s2 += t2 * t2; s3 += t3 * t3
+                s4 += t4 * t4; s5 += t5 * t5; s6 += t6 * t6; s7 += t7 * t7
+            }
+            return SIMD8(s0.squareRoot(), s1.squareRoot(), s2.squareRoot(), s3.squareRoot(),
+                         s4.squareRoot(), s5.squareRoot(), s6.squareRoot(), s7.squareRoot())
+        case .manhattan:
+            for c in 0..<n {
+                let v = x[c]
+                s0 += abs(v - y0[c]); s1 += abs(v - y1[c]); s2 += abs(v - y2[c]); s3 += abs(v - y3[c])
+                s4 += abs(v - y4[c]); s5 += abs(v - y5[c]); s6 += abs(v - y6[c]); s7 += abs(v - y7[c])
+            }
+            return SIMD8(s0, s1, s2, s3, s4, s5, s6, s7)
+        case .cosine:
+            for c in 0..<n {
+                let v = x[c]
+                s0 += v * y0[c]; s1 += v * y1[c]; s2 += v * y2[c]; s3 += v * y3[c]
+                s4 += v * y4[c]; s5 += v * y5[c]; s6 += v * y6[c]; s7 += v * y7[c]
+            }
+            let dots = SIMD8(s0, s1, s2, s3, s4, s5, s6, s7)
+            var out = SIMD8<Double>()
+            for i in 0..<8 { out[i] = Distances.cosineDistance(dot: dots[i], normX: sx, normY: squares[b[i]]) }
+            return out
+        case .hamming, .jaccard:
+            var out = SIMD8<Double>()
+            for i in 0..<8 { out[i] = distance(row: x, squares: sx, b[i]) }
+            return out
+        }
     }
 
     /// Four distances from `x` at once. Each lane keeps its own sum over the columns in ascending

@@ -25,6 +25,9 @@ protocol PairDistance: Sendable {
     /// d(a, b0), d(a, b1), d(a, b2), d(a, b3), each bit-identical to `distance`. Evaluators whose sums
     /// are bound by add latency compute the four together; the default evaluates them one by one.
     func distances(_ a: Int, _ b0: Int, _ b1: Int, _ b2: Int, _ b3: Int) -> SIMD4<Double>
+    /// d(a, b[i]) for the eight slots in `b`, each bit-identical to `distance`; the default evaluates
+    /// them as two batches of four.
+    func distances(_ a: Int, _ b: SIMD8<Int>) -> SIMD8<Double>
     /// Whether `distances` is faster than four `distance` calls, so drivers should gather work in fours.
     static var prefersBatches: Bool { get }
 }
@@ -33,6 +36,11 @@ extension PairDistance {
     @inline(__always)
     func distances(_ a: Int, _ b0: Int, _ b1: Int, _ b2: Int, _ b3: Int) -> SIMD4<Double> {
         SIMD4(distance(a, b0), distance(a, b1), distance(a, b2), distance(a, b3))
+    }
+
+    @inline(__always)
+    func distances(_ a: Int, _ b: SIMD8<Int>) -> SIMD8<Double> {
+        SIMD8(lowHalf: distances(a, b[0], b[1], b[2], b[3]), highHalf: distances(a, b[4], b[5], b[6], b[7]))
     }
 
     static var prefersBatches: Bool { false }

@@ -47,7 +47,7 @@ enum KNearest {
                 let listA = own + a * k
                 var limitA = listA[k - 1]
                 // Each list keeps the k smallest values offered, whatever their order, so pairs may be
-                // evaluated four at a time.
+                // evaluated in batches of eight and four.
                 @inline(__always) func offer(_ b: Int, _ d: Double) {
                     if d < limitA { insertSorted(listA, k, d); limitA = listA[k - 1] }
                     let listB = own + b * k
@@ -55,7 +55,13 @@ enum KNearest {
                 }
                 var b = ti == tj ? a + 1 : bStart
                 if K.Evaluator.prefersBatches {
-                    while b + 4 <= bEnd {
+                    let lanes = SIMD8<Int>(0, 1, 2, 3, 4, 5, 6, 7)
+                    while b + 8 <= bEnd {
+                        let d = evaluator.distances(a, lanes &+ b)
+                        for l in 0..<8 { offer(b + l, d[l]) }
+                        b += 8
+                    }
+                    if b + 4 <= bEnd {
                         let d = evaluator.distances(a, b, b + 1, b + 2, b + 3)
                         offer(b, d[0]); offer(b + 1, d[1]); offer(b + 2, d[2]); offer(b + 3, d[3])
                         b += 4

@@ -145,8 +145,8 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
             offer(j, b)
         }
         if K.Evaluator.prefersBatches {
-            // Slots that need a distance are gathered in fours for the evaluator's batched loop.
-            var pending = SIMD4<Int>(repeating: 0)
+            // Slots that need a distance are gathered in eights for the evaluator's batched loop.
+            var pending = SIMD8<Int>(repeating: 0)
             var count = 0
             for j in range {
                 let b = best[j]
@@ -154,17 +154,22 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
                 if coreCur < b && core[j] < b {
                     pending[count] = j
                     count += 1
-                    if count == 4 {
-                        let d = pairs.distances(cur, pending[0], pending[1], pending[2], pending[3])
-                        settle(pending[0], d[0]); settle(pending[1], d[1])
-                        settle(pending[2], d[2]); settle(pending[3], d[3])
+                    if count == 8 {
+                        let d = pairs.distances(cur, pending)
+                        for i in 0..<8 { settle(pending[i], d[i]) }
                         count = 0
                     }
                 } else {
                     offer(j, b)
                 }
             }
-            for i in 0..<count { settle(pending[i], pairs.distance(cur, pending[i])) }
+            var i = 0
+            if count >= 4 {
+                let d = pairs.distances(cur, pending[0], pending[1], pending[2], pending[3])
+                for l in 0..<4 { settle(pending[l], d[l]) }
+                i = 4
+            }
+            while i < count { settle(pending[i], pairs.distance(cur, pending[i])); i += 1 }
         } else {
             for j in range {
                 let b = best[j]

@@ -119,4 +119,12 @@ struct SparseDistance: PairDistance, @unchecked Sendable {
         return SIMD4(kernel.mergedDistance(a, b0), kernel.mergedDistance(a, b1),
                      kernel.mergedDistance(a, b2), kernel.mergedDistance(a, b3))
     }
+
+    @inline(__always)
+    func distances(_ a: Int, _ b: SIMD8<Int>) -> SIMD8<Double> {
+        if let dense { return dense.distances(a, b) }
+        var out = SIMD8<Double>()
+        for i in 0..<8 { out[i] = kernel.mergedDistance(a, b[i]) }
+        return out
+    }
 }

@@ -41,29 +41,28 @@ public enum FeatureBuilder {
         // Merge the parts' names: part 0's ids stay, later parts map onto them or extend them.
         var names = built[0].names
         // Parts hold only names that can be spelled two ways in `vocabulary`; the merge needs them all.
-        var index: [String: Int32] = [:]
+        var index = NameIndex()
         if built.count > 1 {
-            index.reserveCapacity(names.count)
-            for (id, name) in names.enumerated() { index[name] = Int32(id) }
+            for (id, name) in names.enumerated() { index.insert(name, Int32(id)) }
         }
-        built[0].vocabulary = [:]
+        built[0].vocabulary = NameIndex()
         var toGlobal: [[Int32]] = [Array(0..<Int32(names.count))]
         for k in 1..<built.count {
             var map = [Int32](repeating: 0, count: built[k].names.count)
             for (local, name) in built[k].names.enumerated() {
-                if let id = index[name] {
+                if let id = index.find(name) {
                     map[local] = id
                 } else {
                     map[local] = Int32(names.count)
-                    index[name] = Int32(names.count)
+                    index.insert(name, Int32(names.count))
                     names.append(name)
                 }
             }
-            built[k].vocabulary = [:]
+            built[k].vocabulary = NameIndex()
             built[k].names = []
             toGlobal.append(map)
         }
-        index = [:]
+        index = NameIndex()
 
         // Sorted names (String order: byte order for ASCII, deterministic for all) and the
         // provisional id → final column map.
@@ -96,29 +95,88 @@ public enum FeatureBuilder {
         return set.filtered(minimumCoverage: configuration.minimumCoverage, maximumCoverage: configuration.maximumCoverage)
     }
 
-    /// The indices of `names` in String order. Two ASCII names compare as their bytes (the same order
-    /// for ASCII, without String comparison's general path); any other pair compares as Strings.
+    /// The indices of `names` in String order. ASCII names are sorted by their bytes (the same order
+    /// for ASCII, without String comparison's general path); the others, usually few, are sorted as
+    /// Strings and each inserted where String comparison with the ASCII names puts it.
     static func sortedOrder(_ names: [String]) -> [Int] {
         var bytes: [UInt8] = []
-        var start = [Int](repeating: 0, count: names.count + 1)
-        var ascii = [Bool](repeating: true, count: names.count)
+        var start = [0]
+        var asciiNames: [Int] = []
+        var others: [Int] = []
         for (i, name) in names.enumerated() {
-            bytes.append(contentsOf: name.utf8)
-            start[i + 1] = bytes.count
-            ascii[i] = !bytes[start[i]...].contains { $0 >= 0x80 }
-        }
-        return bytes.withUnsafeBufferPointer { buffer in
-            let base = buffer.baseAddress
-            return names.indices.sorted { a, b in
-                guard ascii[a] && ascii[b] else { return names[a] < names[b] }
-                let la = start[a + 1] - start[a], lb = start[b + 1] - start[b]
-                let common = min(la, lb)
-                if common > 0, let base {
-                    let c = memcmp(base + start[a], base + start[b], common)
-                    if c != 0 { return c < 0 }
-                }
-                return la < lb
+            if ByteHash.isASCII(name) {
+                bytes.append(contentsOf: name.utf8)
+                start.append(bytes.count)
+                asciiNames.append(i)
+            } else {
+                others.append(i)
             }
+        }
+        let asciiOrder = byteOrder(bytes, start).map { asciiNames[$0] }
+        if others.isEmpty { return asciiOrder }
+        var out: [Int] = []
+        out.reserveCapacity(names.count)
+        var from = 0
+        for o in others.sorted(by: { names[$0] < names[$1] }) {
+            // The first ASCII name (from `from` on) not below this one.
+            var lo = from, hi = asciiOrder.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if names[asciiOrder[mid]] < names[o] { lo = mid + 1 } else { hi = mid }
+            }
+            out.append(contentsOf: asciiOrder[from..<lo])
+            out.append(o)
+            from = lo
+        }
+        out.append(contentsOf: asciiOrder[from...])
+        return out
+    }
+
+    /// The order of the byte strings `bytes[start[i]..<start[i + 1]]` (shorter first on a common
+    /// prefix), sorting on 8-byte big-endian words: names sharing long prefixes (`:reg:write:HKEY_...`)
+    /// compare as integers, one word deeper for each group still tied. An explicit stack, not
+    /// recursion: a name may be very long.
+    static func byteOrder(_ bytes: [UInt8], _ start: [Int]) -> [Int] {
+        let count = start.count - 1
+        var order = Array(0..<count)
+        guard count > 1 else { return order }
+        var padded = bytes
+        padded.append(contentsOf: repeatElement(0, count: 8))
+        return padded.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!)
+            // The word of name i at byte `depth`, zero past its end.
+            func word(_ i: Int, _ depth: Int) -> UInt64 {
+                let length = start[i + 1] - start[i]
+                if depth >= length { return 0 }
+                let raw = UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start[i] + depth, as: UInt64.self))
+                let valid = length - depth
+                return valid >= 8 ? raw : raw & ~(UInt64.max >> (8 * valid))
+            }
+            // (word, length if the name ends within this word else Int.max, name): within a tied word,
+            // names ending in it are prefixes of the others (the zero padding matched) and come first,
+            // shortest first; the rest is sorted one word deeper.
+            var keyed: [(UInt64, Int, Int)] = []
+            var work: [(Range<Int>, Int)] = [(0..<count, 0)]
+            while let (range, depth) = work.popLast() {
+                let end = depth + 8
+                keyed.removeAll(keepingCapacity: true)
+                for p in range {
+                    let name = order[p], length = start[name + 1] - start[name]
+                    keyed.append((word(name, depth), length <= end ? length : Int.max, name))
+                }
+                keyed.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+                for (k, entry) in keyed.enumerated() { order[range.lowerBound + k] = entry.2 }
+                var i = 0
+                while i < keyed.count {
+                    var j = i + 1
+                    while j < keyed.count && keyed[j].0 == keyed[i].0 { j += 1 }
+                    var longer = i
+                    while longer < j && keyed[longer].1 != Int.max { longer += 1 }
+                    if j - longer > 1 { work.append(((range.lowerBound + longer)..<(range.lowerBound + j), end)) }
+                    i = j
+                }
+            }
+            return order
         }
     }
 
@@ -137,7 +195,7 @@ public enum FeatureBuilder {
 
     /// What one thread extracted from a contiguous range of samples.
     struct Part {
-        var vocabulary: [String: Int32] = [:]
+        var vocabulary = NameIndex()
         var names: [String] = []
         var chunks: [Chunk] = []
 
@@ -150,7 +208,7 @@ public enum FeatureBuilder {
             var markRow: [Int32] = []
             var markPosition: [Int] = []
             // Column by (prefix number, rest of the name): known names are found without building them.
-            var keyed = [[String: Int32]](repeating: [:], count: FeatureExtractor.prefixes.count)
+            var keyed = [NameIndex](repeating: NameIndex(), count: FeatureExtractor.prefixes.count)
             for i in range {
                 if (i - range.lowerBound) % 256 == 0 {
                     if control.isCancelled() { return part }
@@ -163,22 +221,22 @@ public enum FeatureBuilder {
                 if let record = samples[i].record {
                     extractor.extractKeyed(record) { prefix, suffix, value in
                         let id: Int32
-                        if let known = keyed[prefix][suffix] {
+                        if let known = keyed[prefix].find(suffix) {
                             id = known
                         } else {
                             // A new split; the name itself may still be known under another split.
                             let name = FeatureExtractor.prefixes[prefix] + suffix
                             let ambiguous = FeatureExtractor.ambiguousPrefixes[prefix]
-                            if ambiguous, let known = part.vocabulary[name] {
+                            if ambiguous, let known = part.vocabulary.find(name) {
                                 id = known
                             } else {
                                 id = Int32(part.names.count)
-                                if ambiguous { part.vocabulary[name] = id }
+                                if ambiguous { part.vocabulary.insert(name, id) }
                                 part.names.append(name)
                                 markRow.append(-1)
                                 markPosition.append(0)
                             }
-                            keyed[prefix][suffix] = id
+                            keyed[prefix].insert(suffix, id)
                         }
                         let column = Int(id)
                         if markRow[column] == row {

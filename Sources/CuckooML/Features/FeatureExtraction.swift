@@ -168,12 +168,9 @@ public struct FeatureExtractor {
     /// The nine file-operation counts in the 2016 order. `all` is the number of distinct paths over
     /// every operation (including recreated, as in 2016); the others are list lengths.
     func fileOperationCounts(_ r: ReportRecord) -> [(String, Int)] {
-        var all = Set<String>()
-        // Sized up front: growing the set re-hashes every (long) path each time.
-        all.reserveCapacity(r.files.values.reduce(0) { $0 + $1.count })
-        for paths in r.files.values { all.formUnion(paths) }
+        let all = ByteHash.distinctCount(r.files.values)
         func n(_ op: FileOperation) -> Int { r.files[op]?.count ?? 0 }
-        return [("all", all.count), ("read", n(.read)), ("written", n(.written)), ("deleted", n(.deleted)),
+        return [("all", all), ("read", n(.read)), ("written", n(.written)), ("deleted", n(.deleted)),
                 ("copied", n(.copied)), ("renamed", n(.moved)), ("opened", n(.opened)), ("exists", n(.exists)),
                 ("failed", n(.failed))]
     }

@@ -121,7 +121,11 @@ public enum VirusTotalNormaliser {
             }
             var replacement: Token? = nil
             var pieces: [Token] = []
-            for key in Tables.mappingByLength {
+            let present = ByteSet(token)
+            let keys = Self.mappingTable.words, firsts = Self.mappingTable.firsts
+            // A key whose first byte is not in the token is neither its prefix, suffix nor inside it.
+            for k in firsts.indices where present.contains(firsts[k]) {
+                let key = keys[k]
                 if hasPrefix(token, key) || hasSuffix(token, key) {
                     replacement = Tables.mapping[key]!
                     pieces = pySplit(token, key)
@@ -146,12 +150,12 @@ public enum VirusTotalNormaliser {
         var platforms: [Token] = []
         var remaining: [Token] = []
         while let token = tokens.popLast() {
-            if let key = matchPlatform(Tables.alternativePlatformNames, token) {
+            if let key = matchPlatform(Self.alternativePlatformTable, token) {
                 platforms.append(Tables.alternativePlatforms[key]!)
                 remaining += pySplit(token, key)
                 continue
             }
-            if let key = matchPlatform(Tables.platforms, token) {
+            if let key = matchPlatform(Self.platformTable, token) {
                 platforms.append(key)
                 remaining += pySplit(token, key)
                 continue
@@ -188,11 +192,59 @@ public enum VirusTotalNormaliser {
 
     /// `compare_platforms`: the first name the token starts with or that starts with the token, else
     /// the first name inside the token.
-    static func matchPlatform(_ names: [Token], _ token: Token) -> Token? {
+    static func matchPlatform(_ table: WordTable, _ token: Token) -> Token? {
         guard let first = token.first else { return nil }
-        for name in names where name[0] == first && (hasPrefix(token, name) || hasPrefix(name, token)) { return name }
-        for name in names where contains(token, name) { return name }
+        let names = table.words, firsts = table.firsts
+        for i in firsts.indices where firsts[i] == first && (hasPrefix(token, names[i]) || hasPrefix(names[i], token)) {
+            return names[i]
+        }
+        let present = ByteSet(token)
+        for i in firsts.indices where present.contains(firsts[i]) && contains(token, names[i]) { return names[i] }
         return nil
+    }
+
+    /// Table words with their first bytes side by side, so most words are ruled out without reading
+    /// them (each word is its own allocation).
+    struct WordTable: Sendable {
+        let words: [Token]
+        let firsts: [UInt8]
+        init(_ words: [Token]) {
+            precondition(!words.contains { $0.isEmpty })
+            self.words = words
+            firsts = words.map { $0[0] }
+        }
+    }
+
+    static let platformTable = WordTable(Tables.platforms)
+    static let alternativePlatformTable = WordTable(Tables.alternativePlatformNames)
+    static let mappingTable = WordTable(Tables.mappingByLength)
+
+    /// The set of byte values in a token, to rule out most table words before searching for them.
+    struct ByteSet {
+        private var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        init(_ t: Token) {
+            for b in t {
+                let bit = UInt64(1) << UInt64(b & 63)
+                switch b >> 6 {
+                case 0: bits.0 |= bit
+                case 1: bits.1 |= bit
+                case 2: bits.2 |= bit
+                default: bits.3 |= bit
+                }
+            }
+        }
+
+        @inline(__always)
+        func contains(_ b: UInt8) -> Bool {
+            let bit = UInt64(1) << UInt64(b & 63)
+            switch b >> 6 {
+            case 0: return bits.0 & bit != 0
+            case 1: return bits.1 & bit != 0
+            case 2: return bits.2 & bit != 0
+            default: return bits.3 & bit != 0
+            }
+        }
     }
 
     /// `w(16|32|64|95|98|2k|ce|nt|bat|hlp|reg)(?!m)`, leftmost match: the edition after the `w`.
@@ -228,18 +280,30 @@ public enum VirusTotalNormaliser {
     // Index loops rather than slices and temporary arrays: these run for every token against every table word.
     /// Whether `p` occurs in `t` at `at` (which must leave room for it).
     static func matches(_ t: Token, at: Int, _ p: Token) -> Bool {
-        for j in 0..<p.count where t[at + j] != p[j] { return false }
-        return true
+        precondition(at >= 0 && at + p.count <= t.count)
+        return t.withUnsafeBufferPointer { t in
+            p.withUnsafeBufferPointer { p in
+                for j in 0..<p.count where t[at + j] != p[j] { return false }
+                return true
+            }
+        }
     }
     static func hasPrefix(_ t: Token, _ p: Token) -> Bool { t.count >= p.count && matches(t, at: 0, p) }
     static func hasSuffix(_ t: Token, _ s: Token) -> Bool { t.count >= s.count && matches(t, at: t.count - s.count, s) }
     static func contains(_ t: Token, _ p: Token) -> Bool { firstIndex(of: p, in: t, from: 0) != nil }
 
     static func firstIndex(of p: Token, in t: Token, from start: Int) -> Int? {
-        guard !p.isEmpty, t.count - start >= p.count else { return nil }
-        let first = p[0]
-        for i in start...(t.count - p.count) where t[i] == first && matches(t, at: i, p) { return i }
-        return nil
+        guard !p.isEmpty, start >= 0, t.count - start >= p.count else { return nil }
+        return t.withUnsafeBufferPointer { t in
+            p.withUnsafeBufferPointer { p in
+                let first = p[0]
+                outer: for i in start...(t.count - p.count) where t[i] == first {
+                    for j in 1..<max(1, p.count) where t[i + j] != p[j] { continue outer }
+                    return i
+                }
+                return nil
+            }
+        }
     }
 
     /// Python's `str.split(sep)`: every non-overlapping occurrence from the left, empty pieces kept.

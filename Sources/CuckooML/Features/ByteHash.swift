@@ -1,0 +1,181 @@
+/// A fast hash of a string's UTF-8 bytes, 8 bytes at a time, for tables private to one process: the
+/// standard library's SipHash costs more than the rest of the work for the long paths and registry
+/// keys features are made of. The seed is random per process, so report authors cannot aim collisions.
+enum ByteHash {
+    static let seed: UInt64 = UInt64.random(in: 1...UInt64.max)
+
+    @inline(__always)
+    static func hash(_ s: String) -> UInt64 {
+        if let h = s.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return h }
+        var copy = s
+        return copy.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Whether every byte of `s` is ASCII (then String equality is byte equality).
+    @inline(__always)
+    static func isASCII(_ s: String) -> Bool {
+        if let r = s.utf8.withContiguousStorageIfAvailable({ isASCII(UnsafeRawBufferPointer($0)) }) { return r }
+        return s.utf8.allSatisfy { $0 < 0x80 }
+    }
+
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let n = bytes.count
+        guard let base = bytes.baseAddress else { return true }
+        var i = 0
+        var or: UInt64 = 0
+        while i + 8 <= n { or |= base.loadUnaligned(fromByteOffset: i, as: UInt64.self); i += 8 }
+        while i < n { or |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)); i += 1 }
+        return or & 0x8080_8080_8080_8080 == 0
+    }
+
+    @inline(__always)
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let n = bytes.count
+        var h = seed ^ (UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15)
+        var i = 0
+        if let base = bytes.baseAddress {
+            while i + 8 <= n {
+                h = mix(h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                i += 8
+            }
+            if i < n {
+                var tail: UInt64 = 0
+                for k in 0..<(n - i) { tail |= UInt64(base.load(fromByteOffset: i + k, as: UInt8.self)) << (8 * k) }
+                h = mix(h ^ tail)
+            }
+        }
+        // murmur3's finaliser: every input bit reaches every output bit.
+        h ^= h >> 33; h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33; h &*= 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 33)
+    }
+
+    @inline(__always)
+    private static func mix(_ x: UInt64) -> UInt64 {
+        let m = x.multipliedFullWidth(by: 0x9FB2_1C65_1E98_DF25)
+        return m.high ^ m.low
+    }
+
+    /// The number of distinct strings among `lists`, ASCII ones counted in an `ASCIITable`.
+    /// Strings with non-ASCII bytes are counted by a `Set<String>`, which treats canonically
+    /// equivalent spellings as one string, as the rest of the library does.
+    static func distinctCount<C: Collection<[String]>>(_ lists: C) -> Int {
+        var seen = ASCIITable(capacity: lists.reduce(0) { $0 + $1.count })
+        var others = Set<String>()
+        for list in lists {
+            for s in list {
+                if isASCII(s) {
+                    let h = hash(s)
+                    if seen.find(s, hash: h) == nil { seen.insert(s, hash: h, value: 0) }
+                } else {
+                    guard !mayEqualASCII(s) else { return Set(lists.joined()).count }
+                    others.insert(s)
+                }
+            }
+        }
+        return seen.count + others.count
+    }
+
+    /// Whether a non-ASCII string could equal an ASCII one as a Swift String. Only three characters
+    /// decompose canonically to ASCII (U+037E to ';', U+1FEF to '`', U+212A to 'K'); a string without
+    /// them keeps a non-ASCII character in every canonically equivalent spelling.
+    static func mayEqualASCII(_ s: String) -> Bool {
+        s.unicodeScalars.contains { $0.value == 0x037E || $0.value == 0x1FEF || $0.value == 0x212A }
+    }
+}
+
+/// An open-addressing map from ASCII strings to ids, hashed with `ByteHash`. Callers keep non-ASCII
+/// strings elsewhere: a non-ASCII string may equal an ASCII one as a Swift String (canonical
+/// equivalence: U+212A KELVIN SIGN is "K"), which a byte table cannot see.
+struct ASCIITable {
+    private var slots: [Int32]
+    private var hashes: [UInt64] = []
+    private var keys: [String] = []
+    private var values: [Int32] = []
+    private var mask: Int
+
+    init(capacity: Int = 32) {
+        var size = 64
+        while size < 2 * capacity { size *= 2 }
+        slots = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        hashes.reserveCapacity(capacity)
+        keys.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
+
+    var count: Int { keys.count }
+
+    var entries: Zip2Sequence<[String], [Int32]> { zip(keys, values) }
+
+    @inline(__always)
+    func find(_ key: String, hash: UInt64) -> Int32? {
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let e = slots[i]
+            if e < 0 { return nil }
+            if hashes[Int(e)] == hash && keys[Int(e)] == key { return values[Int(e)] }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Adds a key that is not in the table.
+    mutating func insert(_ key: String, hash: UInt64, value: Int32) {
+        if (keys.count + 1) * 2 > slots.count { grow() }
+        let e = Int32(keys.count)
+        hashes.append(hash); keys.append(key); values.append(value)
+        place(e, hash)
+    }
+
+    private mutating func place(_ e: Int32, _ hash: UInt64) {
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while slots[i] >= 0 { i = (i + 1) & mask }
+        slots[i] = e
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        mask = slots.count - 1
+        for e in 0..<keys.count { place(Int32(e), hashes[e]) }
+    }
+}
+
+/// Ids by name with String equality, fast for ASCII names: those live in an `ASCIITable`, the others
+/// in a dictionary. A name that could equal an ASCII one in another spelling (`mayEqualASCII`) moves
+/// everything into one dictionary, which then decides every lookup.
+struct NameIndex {
+    private var ascii = ASCIITable()
+    private var other: [String: Int32] = [:]
+    private var all: [String: Int32]? = nil
+
+    init() {}
+
+    mutating func find(_ name: String) -> Int32? {
+        let isASCII = ByteHash.isASCII(name)
+        if all == nil && !isASCII && ByteHash.mayEqualASCII(name) { mergeAll() }
+        if let all { return all[name] }
+        return isASCII ? ascii.find(name, hash: ByteHash.hash(name)) : other[name]
+    }
+
+    /// Adds a name that `find` did not find.
+    mutating func insert(_ name: String, _ id: Int32) {
+        let isASCII = ByteHash.isASCII(name)
+        if all == nil && !isASCII && ByteHash.mayEqualASCII(name) { mergeAll() }
+        if all != nil {
+            all![name] = id
+        } else if isASCII {
+            ascii.insert(name, hash: ByteHash.hash(name), value: id)
+        } else {
+            other[name] = id
+        }
+    }
+
+    private mutating func mergeAll() {
+        var merged = other
+        for (name, id) in ascii.entries { merged[name] = id }
+        all = merged
+        other = [:]
+        ascii = ASCIITable()
+    }
+}
