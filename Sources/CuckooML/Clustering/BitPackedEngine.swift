@@ -1,3 +1,62 @@
+/// The engine for binary data: bit-packed rows and popcount distances.
+///
+/// When rows repeat enough, k-NN and Prim run over groups of identical rows (`RowGroups`). Otherwise,
+/// for euclidean, manhattan and hamming, they run on integers: `BitNearest` finds the k-th smallest
+/// count of differing bits, `BitPrim` compares ranks; jaccard and cosine use the generic drivers. Every
+/// path gives the same results.
+final class BitPackedEngine: KernelEngine, @unchecked Sendable {
+    let kernel: BitKernel, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds
+    let groups: RowGroups?
+    init(points: PointSet, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds = .standard) {
+        kernel = BitKernel(points: points, metric: metric)
+        self.metric = metric; self.threads = engineThreads(threads); self.thresholds = thresholds
+        let grouped = RowGroups(kernel)
+        groups = Double(grouped.count) <= thresholds.groups * Double(kernel.count) ? grouped : nil
+    }
+
+    func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
+        if let groups { return try groups.kthDistances(k: k, control: control) }
+        if kernel.usesTable {
+            let counts = try BitNearest.kthDifferences(kernel, k: k, threads: threads, parallelFrom: thresholds.knn,
+                                                       tile: thresholds.tile, control: control)
+            // k clipped to 0 leaves every core distance 0, as the generic driver gives.
+            return k > 0 && count > 1 ? counts.map { kernel.table[Int($0)] } : counts.map { _ in 0 }
+        }
+        return try KNearest.kthDistances(kernel, k: k, threads: threads, parallelFrom: thresholds.knn,
+                                         tile: thresholds.tile, control: control)
+    }
+
+    func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
+        precondition(coreDistances.count == count, "one core distance per point")
+        if let groups, let edges = try groups.spanningTree(coreDistances: coreDistances, alpha: alpha,
+                                                           control: control) {
+            return edges
+        }
+        switch kernel.words {
+        case 1:
+            if let prim = BitPrim(kernel: kernel, width: OneWord(), coreDistances: coreDistances, alpha: alpha) {
+                return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
+            }
+        case 8:
+            if let prim = BitPrim(kernel: kernel, width: EightWords(), coreDistances: coreDistances, alpha: alpha) {
+                return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
+            }
+        default:
+            if let prim = BitPrim(kernel: kernel, width: AnyWords(words: kernel.words), coreDistances: coreDistances,
+                                  alpha: alpha) {
+                return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
+            }
+        }
+        let prim = PrimSpanningTree(kernel: kernel.copy(), coreDistances: coreDistances, alpha: alpha)
+        return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
+    }
+}
+
+extension ParallelThresholds {
+    /// `always`, but the bit engine never groups rows: tests of the plain bit path.
+    static let alwaysUngrouped = ParallelThresholds(knn: 0, prim: 8, tile: 32, groups: 0)
+}
+
 /// Binary points (every value 0 or 1) packed 64 features to a word, with exact distances from popcounts.
 ///
 /// With x, y the bit rows and a = |x ⊕ y|, every metric of `Distances` on 0/1 data is an exact function
@@ -10,11 +69,15 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
     let words: Int
     let dimension: Int
     let metric: DistanceMetric
-    private let bits: UnsafeMutablePointer<UInt64>
+    /// The packed rows, `words` words each, in slot order.
+    let bits: UnsafeMutablePointer<UInt64>
     private let ones: UnsafeMutablePointer<Int32>
-    /// For euclidean, manhattan and hamming: the distance for each possible a (0...dimension).
-    private let table: UnsafeMutablePointer<Double>
-    private let usesTable: Bool
+    /// For euclidean, manhattan and hamming: the distance for each possible a (0...dimension), strictly
+    /// increasing in a.
+    let table: UnsafeMutablePointer<Double>
+    /// Whether the distance is `table[a]` (euclidean, manhattan, hamming), so the integer drivers
+    /// `BitNearest` and `BitPrim` apply.
+    let usesTable: Bool
 
     init(count: Int, dimension: Int, metric: DistanceMetric, fill: (_ row: Int, _ set: (Int) -> Void) -> Void) {
         self.count = count
