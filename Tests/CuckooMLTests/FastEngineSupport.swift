@@ -145,6 +145,10 @@ enum EngineReference {
                                                       thresholds: .alwaysUngrouped)))
             out.append(("bits-plain-1", BitPackedEngine(points: points, metric: metric, threads: 1,
                                                         thresholds: ParallelThresholds(tile: 7, groups: 0))))
+            out.append(("bits-blocks", BitPackedEngine(points: points, metric: metric, threads: 2,
+                                                       thresholds: .alwaysUngrouped, pointsPerBlock: 6)))
+            out.append(("bits-blocks-1", BitPackedEngine(points: points, metric: metric, threads: 1,
+                                                         thresholds: ParallelThresholds(groups: 0), pointsPerBlock: 20)))
         }
         switch points {
         case .dense(let m):

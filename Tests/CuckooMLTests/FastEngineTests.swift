@@ -93,8 +93,10 @@ import Testing
             let table = R.Table(points, metric)
             for alpha in [1.0, 0.7, 1.3] {
                 let want = table.spanningTree(core: core, alpha: alpha)
-                for thresholds in [ParallelThresholds.alwaysUngrouped, ParallelThresholds(groups: 0)] {
-                    let engine = BitPackedEngine(points: points, metric: metric, threads: 2, thresholds: thresholds)
+                for (thresholds, perBlock) in [(ParallelThresholds.alwaysUngrouped, 1_000), (ParallelThresholds(groups: 0), 1_000),
+                                               (.alwaysUngrouped, 5), (ParallelThresholds(groups: 0), 30)] {
+                    let engine = BitPackedEngine(points: points, metric: metric, threads: 2, thresholds: thresholds,
+                                                 pointsPerBlock: perBlock)
                     let got = try engine.minimumSpanningTree(coreDistances: core, alpha: alpha, control: .none)
                     let firstDiff = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }
                     #expect(firstDiff == nil && got.count == want.count,

@@ -7,9 +7,14 @@
 final class BitPackedEngine: KernelEngine, @unchecked Sendable {
     let kernel: BitKernel, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds
     let groups: RowGroups?
-    init(points: PointSet, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds = .standard) {
+    /// The plain path's Prim works in blocks (`BitBlockPrim`) of about this many points, from four blocks on.
+    let pointsPerBlock: Int
+    init(points: PointSet, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds = .standard,
+         pointsPerBlock: Int = 256) {
         kernel = BitKernel(points: points, metric: metric)
-        self.metric = metric; self.threads = engineThreads(threads); self.thresholds = thresholds
+        self.pointsPerBlock = max(1, pointsPerBlock)
+        // 0 is the session's "one per core" (`set threads 0`, the default).
+        self.metric = metric; self.threads = engineThreads(threads > 0 ? threads : .max); self.thresholds = thresholds
         let grouped = RowGroups(kernel)
         groups = Double(grouped.count) <= thresholds.groups * Double(kernel.count) ? grouped : nil
     }
@@ -32,22 +37,34 @@ final class BitPackedEngine: KernelEngine, @unchecked Sendable {
                                                            control: control) {
             return edges
         }
-        switch kernel.words {
-        case 1:
-            if let prim = BitPrim(kernel: kernel, width: OneWord(), coreDistances: coreDistances, alpha: alpha) {
-                return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
-            }
-        case 8:
-            if let prim = BitPrim(kernel: kernel, width: EightWords(), coreDistances: coreDistances, alpha: alpha) {
-                return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
-            }
-        default:
-            if let prim = BitPrim(kernel: kernel, width: AnyWords(words: kernel.words), coreDistances: coreDistances,
-                                  alpha: alpha) {
-                return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
-            }
+        let edges: [MSTEdge]? = switch kernel.words {
+        case 1: try integerTree(OneWord(), coreDistances: coreDistances, alpha: alpha, control: control)
+        case 8: try integerTree(EightWords(), coreDistances: coreDistances, alpha: alpha, control: control)
+        default: try integerTree(AnyWords(words: kernel.words), coreDistances: coreDistances, alpha: alpha,
+                                 control: control)
         }
+        if let edges { return edges }
         let prim = PrimSpanningTree(kernel: kernel.copy(), coreDistances: coreDistances, alpha: alpha)
+        return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
+    }
+}
+
+extension BitPackedEngine {
+    /// Prim on integer ranks (`BitBlockPrim` from four blocks on, else `BitPrim`), or nil when the
+    /// metric or the core distances need the generic driver.
+    private func integerTree<W: BitWidth>(_ width: W, coreDistances: [Double], alpha: Double,
+                                          control: TaskControl) throws -> [MSTEdge]? {
+        guard kernel.usesTable else { return nil }
+        if count >= 4 * pointsPerBlock {
+            let blocks = BitBlocks(kernel: kernel, width: width, targetBlocks: min(128, count / pointsPerBlock))
+            guard let prim = BitBlockPrim(kernel: kernel, width: width, blocks: blocks, coreDistances: coreDistances,
+                                          alpha: alpha, threads: threads, parallelFrom: thresholds.prim * 128)
+            else { return nil }
+            return try prim.run(control: control)
+        }
+        guard let prim = BitPrim(kernel: kernel, width: width, coreDistances: coreDistances, alpha: alpha) else {
+            return nil
+        }
         return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
     }
 }

@@ -13,7 +13,7 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
     private let n: Int
     private let words: Int
     private let rows: UnsafeMutablePointer<UInt64>
-    /// best rank << 32 | original index; a rank of `Int32.max` stands for +∞ (no edge yet).
+    /// best rank << 32 | original index; `MutualReachabilityRanks.unreached` stands for +∞ (no edge yet).
     private let keys: UnsafeMutablePointer<UInt64>
     private let core: UnsafeMutablePointer<Int32>
     private let source: UnsafeMutablePointer<Int32>
@@ -28,30 +28,13 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
     private let chunkMinimum = UnsafeMutablePointer<UInt64>.allocate(capacity: SharedSteps.maximumChunks)
     private let chunkSlot = UnsafeMutablePointer<Int>.allocate(capacity: SharedSteps.maximumChunks)
 
-    /// nil when a core distance is not a plain non-negative finite number (then the generic driver runs:
-    /// ±∞, NaN and −0 would need the doubles' own rules).
+    /// nil when `MutualReachabilityRanks` cannot rank the core distances (then the generic driver runs).
     init?(kernel: BitKernel, width: W, coreDistances: [Double], alpha: Double) {
-        guard kernel.usesTable, width.words == kernel.words, coreDistances.count == kernel.count else { return nil }
-        for c in coreDistances where !(c.isFinite && c >= 0 && c.sign == .plus) { return nil }
-        let alphaIsOne = alpha == 1
-        // The generic driver's d: the table value, divided by alpha unless alpha is 1.
-        let distances = (0...kernel.dimension).map { alphaIsOne ? kernel.table[$0] : kernel.table[$0] / alpha }
-        for d in distances where !(d.isFinite && d >= 0) { return nil }
-        var all = distances + coreDistances
-        all.sort()
-        var values: [Double] = []
-        for v in all where values.last != v { values.append(v) }
-        guard values.count < Int(Int32.max) else { return nil }
-        func rank(_ v: Double) -> Int32 {
-            var lo = 0, hi = values.count - 1
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if values[mid] < v { lo = mid + 1 } else { hi = mid }
-            }
-            return Int32(lo)
-        }
+        guard width.words == kernel.words,
+              let ranks = MutualReachabilityRanks(kernel: kernel, coreDistances: coreDistances, alpha: alpha)
+        else { return nil }
         self.width = width
-        self.values = values
+        values = ranks.values
         n = kernel.count
         words = kernel.words
         rows = .allocate(capacity: max(n, 1) * words)
@@ -60,12 +43,12 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
         core = .allocate(capacity: max(n, 1))
         source = .allocate(capacity: max(n, 1))
         for i in 0..<n {
-            keys[i] = UInt64(UInt32(Int32.max)) << 32 | UInt64(i)
-            core[i] = rank(coreDistances[i])
+            keys[i] = MutualReachabilityRanks.unreached | UInt64(i)
+            core[i] = ranks.core[i]
             source[i] = 0
         }
-        distanceRank = .allocate(capacity: distances.count)
-        for (a, d) in distances.enumerated() { distanceRank[a] = rank(d) }
+        distanceRank = .allocate(capacity: ranks.distance.count)
+        distanceRank.initialize(from: ranks.distance, count: ranks.distance.count)
     }
 
     deinit {
@@ -158,5 +141,44 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
             if key < minKey { minKey = key; minSlot = j }
         }
         return (minKey, minSlot)
+    }
+}
+
+/// Every value a mutual reachability max(core(i), core(j), d(i, j) / alpha) can take on bit rows, sorted,
+/// and each replaced by its rank: ranks order exactly as the doubles do (equal values share a rank).
+struct MutualReachabilityRanks {
+    /// The double of each rank.
+    let values: [Double]
+    /// The rank of d(a) / alpha (d(a) alone when alpha is 1, as the generic driver computes it) for each
+    /// count a of differing bits; non-decreasing in a.
+    let distance: [Int32]
+    /// The rank of each point's core distance.
+    let core: [Int32]
+    /// A key's rank part for "no edge yet" (+∞), above every rank.
+    static let unreached = UInt64(UInt32(Int32.max)) << 32
+
+    /// nil unless the kernel's distance is `table[a]` and every core distance is a finite number ≥ +0
+    /// (±∞, NaN and −0 would need the doubles' own rules).
+    init?(kernel: BitKernel, coreDistances: [Double], alpha: Double) {
+        guard kernel.usesTable, coreDistances.count == kernel.count else { return nil }
+        for c in coreDistances where !(c.isFinite && c >= 0 && c.sign == .plus) { return nil }
+        let distances = (0...kernel.dimension).map { alpha == 1 ? kernel.table[$0] : kernel.table[$0] / alpha }
+        for d in distances where !(d.isFinite && d >= 0) { return nil }
+        var all = distances + coreDistances
+        all.sort()
+        var values: [Double] = []
+        for v in all where values.last != v { values.append(v) }
+        guard values.count < Int(Int32.max) else { return nil }
+        func rank(_ v: Double) -> Int32 {
+            var lo = 0, hi = values.count - 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if values[mid] < v { lo = mid + 1 } else { hi = mid }
+            }
+            return Int32(lo)
+        }
+        self.values = values
+        distance = distances.map(rank)
+        core = coreDistances.map(rank)
     }
 }
