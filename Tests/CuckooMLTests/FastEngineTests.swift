@@ -70,7 +70,7 @@ import Testing
 
     /// Rows that do not repeat (no copies), as after `dedup`: the integer k-NN and Prim of the plain bit
     /// path, at the widths with their own code (one word, eight words, any other).
-    @Test(arguments: [(64, 171), (512, 172), (200, 173)] as [(Int, UInt64)])
+    @Test(arguments: [(64, 171), (512, 172), (300, 173)] as [(Int, UInt64)])
     func binaryDistinctRows(d: Int, seed: UInt64) throws {
         let points = PointSet.dense(R.binary(n: 110, d: d, seed: seed, copies: 0))
         #expect((NeighbourhoodEngines.make(points: points, metric: .euclidean) as? BitPackedEngine)?.groups == nil)
@@ -81,7 +81,7 @@ import Testing
     /// Prim on ranks with core distances that are not distances of the data (values between and equal
     /// to the table's, repeated), and alphas that make d / alpha fall between them: the same tree as
     /// the reference's doubles.
-    @Test(arguments: [8, 1, 3])
+    @Test(arguments: [8, 1, 5])
     func bitPrimArbitraryCoreDistances(words: Int) throws {
         let d = words == 1 ? 40 : words * 64 - 10
         let points = PointSet.dense(R.binary(n: 140, d: d, seed: UInt64(180 + words), copies: 0.1))

@@ -13,7 +13,8 @@
 /// triangle inequality on the count of differing bits (a metric), c the block's centre. So
 /// min(current best, max(min core, rank of (min over P of d(v, c)) − radius)) bounds the whole block
 /// from below; a block whose bound is above the smallest exact key cannot hold the next point. The
-/// pick is the smallest exact key once no bound is at or below it — the library's rule.
+/// pick is the smallest exact key once no bound is at or below it — the library's rule. While catching
+/// up, the same inequality through either point's block centre skips pairs that cannot improve a best.
 final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
     private let width: W
     private let n: Int
@@ -24,6 +25,16 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
     private let keys: UnsafeMutablePointer<UInt64>
     private let core: UnsafeMutablePointer<Int32>
     private let source: UnsafeMutablePointer<Int32>
+    /// Bits by which each slot's row differs from its block's centre.
+    private let offCentre: UnsafeMutablePointer<Int32>
+    /// The pending tree points of the block being caught up, nearest its centre first: their distance
+    /// to that centre, rows, core ranks, blocks, distances to their own blocks' centres, visit positions.
+    private let pendingOffCentre: UnsafeMutablePointer<Int32>
+    private let pendingRows: UnsafeMutablePointer<UInt64>
+    private let pendingCore: UnsafeMutablePointer<Int32>
+    private let pendingBlock: UnsafeMutablePointer<Int32>
+    private let pendingOwnCentre: UnsafeMutablePointer<Int32>
+    private let pendingPosition: UnsafeMutablePointer<Int32>
     private let distanceRank: [Int32]
     private let values: [Double]
     private let blocks: BitBlocks
@@ -40,6 +51,11 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
     private let visitedRows: UnsafeMutablePointer<UInt64>
     private let visitedCore: UnsafeMutablePointer<Int32>
     private let visitedIndex: UnsafeMutablePointer<Int32>
+    /// Each tree point's block and its distance to that block's centre.
+    private let visitedBlock: UnsafeMutablePointer<Int32>
+    private let visitedOffCentre: UnsafeMutablePointer<Int32>
+    /// Per slot, its distance to every block's centre (`blocks.count` values each).
+    private let toCentres: UnsafeMutablePointer<Int32>
     private var visited = 0
     private let threads: Int
     private let parallelFrom: Int
@@ -63,6 +79,14 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         keys = .allocate(capacity: capacity)
         core = .allocate(capacity: capacity)
         source = .allocate(capacity: capacity)
+        offCentre = .allocate(capacity: capacity)
+        offCentre.initialize(from: blocks.offCentre, count: n)
+        pendingOffCentre = .allocate(capacity: capacity)
+        pendingRows = .allocate(capacity: capacity * words)
+        pendingCore = .allocate(capacity: capacity)
+        pendingBlock = .allocate(capacity: capacity)
+        pendingOwnCentre = .allocate(capacity: capacity)
+        pendingPosition = .allocate(capacity: capacity)
         for (slot, point) in blocks.order.enumerated() {
             (rows + slot * words).initialize(from: kernel.bits + Int(point) * words, count: words)
             keys[slot] = MutualReachabilityRanks.unreached | UInt64(point)
@@ -72,7 +96,15 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         visitedRows = .allocate(capacity: capacity * words)
         visitedCore = .allocate(capacity: capacity)
         visitedIndex = .allocate(capacity: capacity)
+        visitedBlock = .allocate(capacity: capacity)
+        visitedOffCentre = .allocate(capacity: capacity)
         let count = blocks.count
+        toCentres = .allocate(capacity: capacity * max(1, count))
+        for slot in 0..<n {
+            for c in 0..<count {
+                toCentres[slot * count + c] = width.differing(rows + slot * words, blocks.centres + c * words)
+            }
+        }
         live = (0..<count).map { blocks.start[$0 + 1] - blocks.start[$0] }
         applied = [Int](repeating: 0, count: count)
         nearestPending = [Int32](repeating: .max, count: count)
@@ -83,7 +115,10 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
 
     deinit {
         rows.deallocate(); keys.deallocate(); core.deallocate(); source.deallocate()
+        offCentre.deallocate(); pendingOffCentre.deallocate(); pendingRows.deallocate(); pendingCore.deallocate()
+        pendingBlock.deallocate(); pendingOwnCentre.deallocate(); pendingPosition.deallocate()
         visitedRows.deallocate(); visitedCore.deallocate(); visitedIndex.deallocate()
+        visitedBlock.deallocate(); visitedOffCentre.deallocate(); toCentres.deallocate()
     }
 
     func run(control: TaskControl) throws -> [MSTEdge] {
@@ -143,6 +178,8 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         row.initialize(from: rows + slot * words, count: words)
         visitedCore[visited] = core[slot]
         visitedIndex[visited] = Int32(truncatingIfNeeded: keys[slot] & 0xFFFF_FFFF)
+        visitedBlock[visited] = Int32(b)
+        visitedOffCentre[visited] = offCentre[slot]
         visited += 1
         let last = blocks.start[b] + live[b] - 1
         swapSlots(slot, last)
@@ -159,8 +196,12 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         swap(&keys[a], &keys[b])
         swap(&core[a], &core[b])
         swap(&source[a], &source[b])
+        swap(&offCentre[a], &offCentre[b])
         let x = rows + a * words, y = rows + b * words
         for w in 0..<words { let t = x[w]; x[w] = y[w]; y[w] = t }
+        let count = blocks.count
+        let p = toCentres + a * count, q = toCentres + b * count
+        for c in 0..<count { let t = p[c]; p[c] = q[c]; q[c] = t }
     }
 
     /// Recomputes block `b`'s smallest key, its slot and smallest core rank.
@@ -177,17 +218,30 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
     private func catchUp(_ b: Int) -> Int {
         let from = applied[b], to = visited
         let first = blocks.start[b], members = live[b]
-        let pairs = (to - from) * members
+        let pending = to - from
+        let pairs = pending * members
+        let centre = UnsafePointer(blocks.centres + b * words)
+        var order = (from..<to).map { v in (width.differing(visitedRows + v * words, centre), Int32(v)) }
+        order.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        for (i, (distance, v)) in order.enumerated() {
+            let v = Int(v)
+            pendingOffCentre[i] = distance
+            (pendingRows + i * words).update(from: visitedRows + v * words, count: words)
+            pendingCore[i] = visitedCore[v]
+            pendingBlock[i] = visitedBlock[v]
+            pendingOwnCentre[i] = visitedOffCentre[v]
+            pendingPosition[i] = Int32(v)
+        }
         // Members are independent: split them over the threads when the work is worth a hand-off.
         if threads > 1 && pairs >= parallelFrom && members >= 2 {
             let parts = min(members, 4 * threads)
             runTasks(parts, threads: threads) { part, _ in
                 let lo = first + part * members / parts, hi = first + (part + 1) * members / parts
-                self.apply(from: from, to: to, slots: lo..<hi)
+                self.apply(pending: pending, slots: lo..<hi)
                 return true
             }
         } else {
-            apply(from: from, to: to, slots: first..<(first + members))
+            apply(pending: pending, slots: first..<(first + members))
         }
         applied[b] = to
         nearestPending[b] = .max
@@ -195,42 +249,74 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         return pairs
     }
 
-    /// Applies tree points `from..<to` in visit order to the points in `slots`, in tiles of tree points
-    /// that stay in the cache.
-    private func apply(from: Int, to: Int, slots: Range<Int>) {
-        let tile = 1_024
-        var lo = from
-        while lo < to {
-            let hi = min(to, lo + tile)
-            for s in slots {
-                let key = keys[s]
-                var best = Int32(truncatingIfNeeded: key >> 32)
-                let coreJ = core[s]
-                if coreJ >= best { continue }
-                let y = UnsafePointer(rows + s &* words)
-                var improvedBy = -1
-                for v in lo..<hi {
-                    let coreV = visitedCore[v]
-                    // mr ≥ max(core(v), core(j)); when that already reaches the best no update can happen.
-                    if coreV >= best { continue }
-                    var mr = distanceRank[Int(width.differing(visitedRows + v &* words, y))]
-                    if coreJ > mr { mr = coreJ }
-                    if coreV > mr { mr = coreV }
-                    if mr < best {
-                        best = mr
-                        improvedBy = v
-                        if coreJ >= best { break }
-                    }
-                }
-                if improvedBy >= 0 {
-                    keys[s] = UInt64(UInt32(best)) << 32 | (key & 0xFFFF_FFFF)
-                    source[s] = visitedIndex[improvedBy]
+    /// The fewest differing bits whose distance rank reaches `rank` (dimension + 1 when none does).
+    @inline(__always)
+    private func countLimit(_ rank: Int32) -> Int32 {
+        var lo = 0, hi = distanceRank.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if distanceRank[mid] < rank { lo = mid + 1 } else { hi = mid }
+        }
+        return Int32(lo)
+    }
+
+    /// Applies the sorted pending tree points to the points in `slots`.
+    ///
+    /// Applied in visit order, strict updates leave a point the smallest mutual reachability over the
+    /// pending points, from the earliest of them reaching it, when that is below its best (a tie with
+    /// the best from earlier tree points keeps it). That result does not depend on the order, so the
+    /// points go nearest the block's centre first: the bound d(v, j) ≥ d(v, centre) − d(j, centre) then
+    /// only grows, and the scan stops once it puts every later point above the current value. The same
+    /// inequality through the centre of v's own block and mr ≥ core(v) skip single pairs; ties are
+    /// always computed.
+    private func apply(pending: Int, slots: Range<Int>) {
+        let blockCount = blocks.count
+        let noLimit = Int32(distanceRank.count)
+        let none = Int32.max
+        for s in slots {
+            let key = keys[s]
+            let initial = Int32(truncatingIfNeeded: key >> 32)
+            let coreJ = core[s]
+            // Every pending point gives mr ≥ core(j) ≥ the best: nothing changes (a tie keeps the older).
+            if coreJ >= initial { continue }
+            let y = UnsafePointer(rows + s &* words)
+            let radius = offCentre[s]
+            let centres = toCentres + s &* blockCount
+            var best = initial
+            // The visit position of the pending point giving `best`; `none` while it is the initial one.
+            var position = none
+            // Distances of at least `above` differing bits have a rank above `best`.
+            var above = initial == Int32.max ? noLimit : countLimit(initial &+ 1)
+            for i in 0..<pending {
+                if pendingOffCentre[i] &- radius >= above { break }
+                let coreV = pendingCore[i]
+                if coreV > best { continue }
+                let at = pendingPosition[i]
+                // A tie wins only against a later pending source.
+                if coreV == best && (position == none || at > position) { continue }
+                if centres[Int(pendingBlock[i])] &- pendingOwnCentre[i] >= above { continue }
+                var mr = distanceRank[Int(width.differing(pendingRows + i &* words, y))]
+                if coreJ > mr { mr = coreJ }
+                if coreV > mr { mr = coreV }
+                if mr < best {
+                    best = mr
+                    position = at
+                    above = countLimit(mr &+ 1)
+                } else if mr == best && position != none && at < position {
+                    position = at
                 }
             }
-            lo = hi
+            if position != none {
+                keys[s] = UInt64(UInt32(best)) << 32 | (key & 0xFFFF_FFFF)
+                source[s] = visitedIndex[Int(position)]
+            }
         }
     }
 }
+
+/// 1 for true: `|` of these evaluates every operand, so the optimiser can drop the branches.
+@inline(__always)
+private func flag(_ condition: Bool) -> Int { condition ? 1 : 0 }
 
 /// A partition of bit rows into blocks around centres for `BitBlockPrim`: tight blocks make its bounds
 /// useful, but any partition gives the same tree.
@@ -247,6 +333,8 @@ final class BitBlocks: @unchecked Sendable {
     /// Each block's centre row and the most bits by which a member differs from it.
     let centres: UnsafeMutablePointer<UInt64>
     let radius: [Int32]
+    /// Bits by which each slot's row differs from its block's centre.
+    let offCentre: [Int32]
 
     init<W: BitWidth>(kernel: BitKernel, width: W, targetBlocks: Int, looseBlockSize: Int = 512) {
         let n = kernel.count, words = kernel.words
@@ -346,11 +434,17 @@ final class BitBlocks: @unchecked Sendable {
         order.reserveCapacity(n)
         var start = [0]
         var radius: [Int32] = []
+        var offCentre: [Int32] = []
+        offCentre.reserveCapacity(n)
         for (g, group) in groups.enumerated() {
             let centre = centres + g * words
             centre.initialize(from: groupCentres[g], count: words)
             var r: Int32 = 0
-            for p in group { r = max(r, width.differing(bits + Int(p) * words, centre)) }
+            for p in group {
+                let d = width.differing(bits + Int(p) * words, centre)
+                offCentre.append(d)
+                r = max(r, d)
+            }
             radius.append(r)
             order += group
             start.append(order.count)
@@ -358,6 +452,7 @@ final class BitBlocks: @unchecked Sendable {
         self.order = order
         self.start = start
         self.radius = radius
+        self.offCentre = offCentre
     }
 
     deinit { centres.deallocate() }

@@ -7,8 +7,10 @@
 final class BitPackedEngine: KernelEngine, @unchecked Sendable {
     let kernel: BitKernel, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds
     let groups: RowGroups?
-    /// The plain path's Prim works in blocks (`BitBlockPrim`) of about this many points, from four blocks on.
+    /// The plain path's k-NN and Prim work in blocks of about this many points (see `usesBlocks`).
     let pointsPerBlock: Int
+    /// Set by the first integer k-NN or Prim (the engine's calls run one after another).
+    private var cachedBlocks: BitBlocks?
     init(points: PointSet, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds = .standard,
          pointsPerBlock: Int = 256) {
         kernel = BitKernel(points: points, metric: metric)
@@ -22,8 +24,11 @@ final class BitPackedEngine: KernelEngine, @unchecked Sendable {
     func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
         if let groups { return try groups.kthDistances(k: k, control: control) }
         if kernel.usesTable {
-            let counts = try BitNearest.kthDifferences(kernel, k: k, threads: threads, parallelFrom: thresholds.knn,
-                                                       tile: thresholds.tile, control: control)
+            let counts: [Int32] = switch kernel.words {
+            case 1: try integerNearest(OneWord(), k: k, control: control)
+            case 8: try integerNearest(EightWords(), k: k, control: control)
+            default: try integerNearest(AnyWords(words: kernel.words), k: k, control: control)
+            }
             // k clipped to 0 leaves every core distance 0, as the generic driver gives.
             return k > 0 && count > 1 ? counts.map { kernel.table[Int($0)] } : counts.map { _ in 0 }
         }
@@ -50,14 +55,35 @@ final class BitPackedEngine: KernelEngine, @unchecked Sendable {
 }
 
 extension BitPackedEngine {
-    /// Prim on integer ranks (`BitBlockPrim` from four blocks on, else `BitPrim`), or nil when the
+    /// The blocks of `BitBlockPrim` and the blocked k-NN, made once per engine.
+    private func blocks<W: BitWidth>(_ width: W) -> BitBlocks {
+        if let cachedBlocks { return cachedBlocks }
+        let made = BitBlocks(kernel: kernel, width: width, targetBlocks: min(128, count / pointsPerBlock))
+        cachedBlocks = made
+        return made
+    }
+
+    /// Whether k-NN and Prim work in blocks: from four blocks on, and on rows of at least four words
+    /// (narrower rows stay in the cache anyway, and their bounds are loose).
+    private var usesBlocks: Bool { count >= 4 * pointsPerBlock && kernel.words >= 4 }
+
+    /// The k-th smallest counts of differing bits, over blocks or tiled.
+    private func integerNearest<W: BitWidth>(_ width: W, k: Int, control: TaskControl) throws -> [Int32] {
+        if usesBlocks {
+            return try BitNearest.kthDifferences(kernel, width: width, blocks: blocks(width), k: k, threads: threads,
+                                                 parallelFrom: thresholds.knn, control: control)
+        }
+        return try BitNearest.kthDifferences(kernel, k: k, threads: threads, parallelFrom: thresholds.knn,
+                                             tile: thresholds.tile, control: control)
+    }
+
+    /// Prim on integer ranks (`BitBlockPrim` when blocks are used, else `BitPrim`), or nil when the
     /// metric or the core distances need the generic driver.
     private func integerTree<W: BitWidth>(_ width: W, coreDistances: [Double], alpha: Double,
                                           control: TaskControl) throws -> [MSTEdge]? {
         guard kernel.usesTable else { return nil }
-        if count >= 4 * pointsPerBlock {
-            let blocks = BitBlocks(kernel: kernel, width: width, targetBlocks: min(128, count / pointsPerBlock))
-            guard let prim = BitBlockPrim(kernel: kernel, width: width, blocks: blocks, coreDistances: coreDistances,
+        if usesBlocks {
+            guard let prim = BitBlockPrim(kernel: kernel, width: width, blocks: blocks(width), coreDistances: coreDistances,
                                           alpha: alpha, threads: threads, parallelFrom: thresholds.prim * 128)
             else { return nil }
             return try prim.run(control: control)
