@@ -6,8 +6,9 @@
 /// up to date ("caught up") only when it might hold the next point, by applying the tree points it has
 /// not seen yet, in visit order, to its members: many rows against a few cached ones.
 ///
-/// Exactness: a point's best edge and source depend only on the tree points applied to it and their
-/// order, which stays the visit order, so a caught-up point holds exactly what the plain scan gives.
+/// Exactness: a point's best edge and source depend only on the tree points applied to it, in visit
+/// order; a catch-up computes that result (see `apply`), so a caught-up point holds exactly what the
+/// plain scan gives.
 /// For a block behind by pending tree points P, each member j's final best is at least
 /// min(its current best, max(core(j), d(v, j) / alpha) for v in P), and d(v, j) ≥ d(v, c) − radius by the
 /// triangle inequality on the count of differing bits (a metric), c the block's centre. So
@@ -273,6 +274,8 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         let blockCount = blocks.count
         let noLimit = Int32(distanceRank.count)
         let none = Int32.max
+        // With a few pending points (a block caught up every step) the bound costs more than it saves.
+        let bounded = pending > 8
         for s in slots {
             let key = keys[s]
             let initial = Int32(truncatingIfNeeded: key >> 32)
@@ -286,7 +289,7 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
             // The visit position of the pending point giving `best`; `none` while it is the initial one.
             var position = none
             // Distances of at least `above` differing bits have a rank above `best`.
-            var above = initial == Int32.max ? noLimit : countLimit(initial &+ 1)
+            var above = initial == Int32.max || !bounded ? noLimit : countLimit(initial &+ 1)
             for i in 0..<pending {
                 if pendingOffCentre[i] &- radius >= above { break }
                 let coreV = pendingCore[i]
@@ -301,7 +304,7 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
                 if mr < best {
                     best = mr
                     position = at
-                    above = countLimit(mr &+ 1)
+                    if bounded { above = countLimit(mr &+ 1) }
                 } else if mr == best && position != none && at < position {
                     position = at
                 }
