@@ -3,16 +3,19 @@
 Every run fits min_samples=1, min_cluster_size=6, Euclidean (the 2016 project's call) on the same seeded
 matrices: binary d=64 and d=512 (20 planted clusters, each made of a few exact row variants, so rows
 repeat as malware features do, plus 10% random noise) and dense d=8 (20 Gaussian blobs plus 10% uniform
-noise). Times are wall-clock fit times for the Python libraries and the whole process (CSV import,
+noise). The kinds binary64u and binary512u plant the same clusters but flip bits of every row on its own
+(10% of bits at d=64, 4% at d=512), so rows hardly repeat — what an analyst clusters after `dedup`.
+`--min-samples N` changes min_samples for every program. Times are wall-clock fit times for the Python libraries and the whole process (CSV import,
 clustering, export) for cuckooml; peak RSS is each fit's own peak (VmHWM, reset before the fit).
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 
 import numpy as np
 
-MIN_SAMPLES, MIN_CLUSTER_SIZE = 1, 6
+MIN_SAMPLES, MIN_CLUSTER_SIZE = int(os.environ.get("BENCH_MIN_SAMPLES", "1")), 6
 BUDGET_S = 300          # skip a library setting whose estimated time exceeds this
-GENERIC_MAX_N = 20_000  # 'generic' holds n×n doubles (and copies): out of memory at 50 000 here
+GENERIC_MAX_N = 20_000
+UNIQUE_FLIPS = {"binary64u": 0.10, "binary512u": 0.04}  # per-bit flip chance of the non-repeating kinds  # 'generic' holds n×n doubles (and copies): out of memory at 50 000 here
 
 
 def generate(kind, n, seed):
@@ -27,6 +30,14 @@ def generate(kind, n, seed):
         X[:noise] = rng.uniform(-60, 60, (noise, 8))
         idx = truth[noise:]
         X[noise:] = centres[idx] + rng.normal(size=(n - noise, 8)) * spread[idx, None]
+    elif kind in UNIQUE_FLIPS:
+        d = 64 if kind == "binary64u" else 512
+        centres = rng.random((20, d)) < 0.3
+        # Every row flips its own bits: duplicates are rare (the script prints how many rows are distinct).
+        X = np.empty((n, d), dtype=np.float64)
+        X[:noise] = rng.random((noise, d)) < 0.3
+        idx = truth[noise:]
+        X[noise:] = centres[idx] ^ (rng.random((n - noise, d)) < UNIQUE_FLIPS[kind])
     else:
         d = 64 if kind == "binary64" else 512
         centres = rng.random((20, d)) < 0.3
@@ -151,8 +162,14 @@ def main():
     ap.add_argument("--data", default="binary64,binary512,dense8")
     ap.add_argument("--no-fast", action="store_true", help="skip fast_hdbscan (its JIT takes ~60 s)")
     ap.add_argument("--no-big", action="store_true", help="skip the n = 100 000, d = 512 row")
+    ap.add_argument("--big-data", default="binary512", help="data kind of the n = 100 000 row (binary512 or binary512u)")
     ap.add_argument("--seed", type=int, default=20160)
+    ap.add_argument("--min-samples", type=int, default=None, help="min_samples for every program (default 1)")
     a = ap.parse_args()
+    if a.min_samples is not None:
+        global MIN_SAMPLES
+        MIN_SAMPLES = a.min_samples
+        os.environ["BENCH_MIN_SAMPLES"] = str(a.min_samples)  # the library and fast_hdbscan subprocesses
     from sklearn.metrics import adjusted_rand_score as ari
     sizes = [int(s) for s in a.sizes.split(",")] if a.sizes else ([1000, 5000] if a.quick else [1000, 10000, 50000])
     tmp = tempfile.mkdtemp(prefix="bench-cluster-")
@@ -164,6 +181,9 @@ def main():
             np.save(base + ".npy", X)
             write_csv(base + ".csv", X, kind != "dense8")
             cases.append((kind, n, base, truth))
+            if kind != "dense8":
+                distinct = np.unique(np.packbits(X.astype(bool), axis=1), axis=0).shape[0]
+                print(f"{kind} n={n}: {distinct} distinct rows ({distinct / n:.1%})", flush=True)
     print(f"matrices in {tmp}; min_samples={MIN_SAMPLES} min_cluster_size={MIN_CLUSTER_SIZE} euclidean, seed {a.seed}",
           flush=True)
 
@@ -222,7 +242,7 @@ def main():
         print(f"{kind:9} {n:>6} | {fmt_run(ours):>18} {f'({end_to_end:.2f}s)':>8} | {fmt_run(lib['best']):>18} | {fmt_run(lib['generic']):>18} | "
               f"{fmt_run(fr):>18} | {ratio(lib['best']):>6} {ratio(lib['generic']):>8} {ratio(fr):>6} {rss:>11} | "
               + "; ".join(agreement), flush=True)
-        if kind != "dense8" and n >= 10_000:
+        if kind in ("binary64", "binary512") and n >= 10_000:
             dd, dlabels = run_ours(a.binary, base + ".csv", base + "_dedup.csv", dedup=True)
             dedup_rows.append((kind, n, ari(truth, labels), ari(truth, dlabels), dd, len(np.unique(labels)) - 1,
                                len(np.unique(dlabels)) - 1))
@@ -234,12 +254,13 @@ def main():
                   f"with dedup ARI {dedup:.3f} ({k1} clusters, {dd['seconds']:.2f}s {dd['peak_mb']:.0f}MB)")
 
     if not (a.quick or a.no_big):
-        X, truth = generate("binary512", 100_000, a.seed)
-        base = os.path.join(tmp, "binary512_100000")
+        X, truth = generate(a.big_data, 100_000, a.seed)
+        base = os.path.join(tmp, f"{a.big_data}_100000")
+        distinct = np.unique(np.packbits(X.astype(bool), axis=1), axis=0).shape[0]
         write_csv(base + ".csv", X, True)
         del X
         ours, labels = run_ours(a.binary, base + ".csv", base + "_ours.csv")
-        print(f"\ncuckooml alone, binary d=512, n=100000: {ours['seconds']:.1f}s end to end, "
+        print(f"\ncuckooml alone, {a.big_data} ({distinct} distinct rows), n=100000: {ours['seconds']:.1f}s end to end, "
               f"peak RSS {ours['peak_mb']:.0f}MB, {len(np.unique(labels)) - 1} clusters, "
               f"ARI truth {ari(truth, labels):.3f}")
     print(f"\n(matrices and labels kept in {tmp})")

@@ -23,6 +23,11 @@ import Testing
         try check(.dense(R.binary(n: 4_500, d: 512, seed: 91)), metric: .euclidean, seed: 91)
     }
 
+    /// Rows that do not repeat: the bit engine's blocked k-NN and Prim with their real thresholds.
+    @Test func binary320DistinctHamming() throws {
+        try check(.dense(R.binary(n: 4_500, d: 320, seed: 95, copies: 0)), metric: .hamming, seed: 95)
+    }
+
     @Test func binary64Jaccard() throws {
         try check(.dense(R.binary(n: 4_500, d: 64, seed: 92)), metric: .jaccard, seed: 92)
     }

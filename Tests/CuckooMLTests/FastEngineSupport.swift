@@ -19,13 +19,13 @@ enum EngineReference {
     }
 
     /// Binary rows around a few planted centres (each bit flipped with probability 0.05), ~10% random
-    /// noise rows, and a third of all rows exact copies of earlier rows: many ties and duplicates.
-    static func binary(n: Int, d: Int, seed: UInt64) -> DenseMatrix {
+    /// noise rows, and a third of all rows (`copies`) exact copies of earlier rows: many ties and duplicates.
+    static func binary(n: Int, d: Int, seed: UInt64, copies: Double = 0.33) -> DenseMatrix {
         var r = Random(seed: seed)
         let centres = (0..<4).map { _ in (0..<d).map { _ in r.chance(0.3) ? 1.0 : 0.0 } }
         var m = DenseMatrix(rows: n, columns: d)
         for i in 0..<n {
-            if i > 0 && r.chance(0.33) {
+            if i > 0 && r.chance(copies) {
                 let j = r.below(i)
                 for c in 0..<d { m[i, c] = m[j, c] }
             } else if r.chance(0.1) {
@@ -141,6 +141,14 @@ enum EngineReference {
         ]
         if points.isBinary {
             out.append(("bits", BitPackedEngine(points: points, metric: metric, threads: 2, thresholds: forced)))
+            out.append(("bits-plain", BitPackedEngine(points: points, metric: metric, threads: 2,
+                                                      thresholds: .alwaysUngrouped)))
+            out.append(("bits-plain-1", BitPackedEngine(points: points, metric: metric, threads: 1,
+                                                        thresholds: ParallelThresholds(tile: 7, groups: 0))))
+            out.append(("bits-blocks", BitPackedEngine(points: points, metric: metric, threads: 2,
+                                                       thresholds: .alwaysUngrouped, pointsPerBlock: 6)))
+            out.append(("bits-blocks-1", BitPackedEngine(points: points, metric: metric, threads: 1,
+                                                         thresholds: ParallelThresholds(groups: 0), pointsPerBlock: 20)))
         }
         switch points {
         case .dense(let m):

@@ -68,6 +68,56 @@ import Testing
         try check(points, seed: 41)
     }
 
+    /// Rows that do not repeat (no copies), as after `dedup`: the integer k-NN and Prim of the plain bit
+    /// path, at the widths with their own code (one word, eight words, any other).
+    @Test(arguments: [(64, 171), (512, 172), (300, 173)] as [(Int, UInt64)])
+    func binaryDistinctRows(d: Int, seed: UInt64) throws {
+        let points = PointSet.dense(R.binary(n: 110, d: d, seed: seed, copies: 0))
+        #expect((NeighbourhoodEngines.make(points: points, metric: .euclidean) as? BitPackedEngine)?.groups == nil)
+        // Jaccard and cosine take the generic drivers, tested above.
+        try check(points, seed: seed, metrics: [.euclidean, .manhattan, .hamming])
+    }
+
+    /// Prim on ranks with core distances that are not distances of the data (values between and equal
+    /// to the table's, repeated), and alphas that make d / alpha fall between them: the same tree as
+    /// the reference's doubles.
+    @Test(arguments: [8, 1, 5])
+    func bitPrimArbitraryCoreDistances(words: Int) throws {
+        let d = words == 1 ? 40 : words * 64 - 10
+        let points = PointSet.dense(R.binary(n: 140, d: d, seed: UInt64(180 + words), copies: 0.1))
+        var r = R.Random(seed: 190)
+        let core = (0..<140).map { _ in
+            r.chance(0.5) ? Double(r.below(2 * d)).squareRoot() : Double(r.below(400)) * 0.1
+        }
+        for metric in [DistanceMetric.euclidean, .manhattan, .hamming] {
+            let table = R.Table(points, metric)
+            for alpha in [1.0, 0.7, 1.3] {
+                let want = table.spanningTree(core: core, alpha: alpha)
+                for (thresholds, perBlock) in [(ParallelThresholds.alwaysUngrouped, 1_000), (ParallelThresholds(groups: 0), 1_000),
+                                               (.alwaysUngrouped, 5), (ParallelThresholds(groups: 0), 30)] {
+                    let engine = BitPackedEngine(points: points, metric: metric, threads: 2, thresholds: thresholds,
+                                                 pointsPerBlock: perBlock)
+                    let got = try engine.minimumSpanningTree(coreDistances: core, alpha: alpha, control: .none)
+                    let firstDiff = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }
+                    #expect(firstDiff == nil && got.count == want.count,
+                            "\(metric) alpha \(alpha) words \(words): \(String(describing: firstDiff))")
+                }
+            }
+        }
+    }
+
+    /// Core distances that are not plain finite numbers send Prim back to the generic driver.
+    @Test func bitPrimRefusesNegativeZero() {
+        let points = PointSet.dense(R.binary(n: 20, d: 64, seed: 200, copies: 0))
+        let engine = BitPackedEngine(points: points, metric: .euclidean, threads: 1, thresholds: .alwaysUngrouped)
+        var core = [Double](repeating: 1, count: 20)
+        #expect(BitPrim(kernel: engine.kernel, width: OneWord(), coreDistances: core, alpha: 1) != nil)
+        core[3] = -0.0
+        #expect(BitPrim(kernel: engine.kernel, width: OneWord(), coreDistances: core, alpha: 1) == nil)
+        core[3] = .nan
+        #expect(BitPrim(kernel: engine.kernel, width: OneWord(), coreDistances: core, alpha: 1) == nil)
+    }
+
     @Test func binaryOddWidthFromSparse() throws {
         let m = R.binary(n: 130, d: 100, seed: 31)
         var s = SparseMatrix(columnCount: m.columns)

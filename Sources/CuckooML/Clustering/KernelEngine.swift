@@ -47,35 +47,6 @@ extension KernelEngine {
     }
 }
 
-/// The engine for binary data: bit-packed rows and popcount distances; when rows repeat enough, k-NN
-/// and Prim run over groups of identical rows (`RowGroups`), with the same results.
-final class BitPackedEngine: KernelEngine, @unchecked Sendable {
-    let kernel: BitKernel, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds
-    let groups: RowGroups?
-    init(points: PointSet, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds = .standard) {
-        kernel = BitKernel(points: points, metric: metric)
-        self.metric = metric; self.threads = engineThreads(threads); self.thresholds = thresholds
-        let grouped = RowGroups(kernel)
-        groups = Double(grouped.count) <= thresholds.groups * Double(kernel.count) ? grouped : nil
-    }
-
-    func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
-        if let groups { return try groups.kthDistances(k: k, control: control) }
-        return try KNearest.kthDistances(kernel, k: k, threads: threads, parallelFrom: thresholds.knn,
-                                         tile: thresholds.tile, control: control)
-    }
-
-    func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
-        precondition(coreDistances.count == count, "one core distance per point")
-        if let groups, let edges = try groups.spanningTree(coreDistances: coreDistances, alpha: alpha,
-                                                           control: control) {
-            return edges
-        }
-        let prim = PrimSpanningTree(kernel: kernel.copy(), coreDistances: coreDistances, alpha: alpha)
-        return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
-    }
-}
-
 /// The engine for dense, non-binary data.
 final class DenseEngine: KernelEngine, @unchecked Sendable {
     let kernel: DenseKernel, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds

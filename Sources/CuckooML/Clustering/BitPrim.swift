@@ -1,0 +1,184 @@
+/// Prim's spanning tree over bit rows with every comparison made on 32-bit integer ranks.
+///
+/// It runs `PrimSpanningTree`'s algorithm (same start, strict updates, lowest-index ties, compacted
+/// unvisited slots, the scan shared with a helper thread) but never touches a double in the scan. For
+/// euclidean, manhattan and hamming a distance is a function of the count a of differing bits, and so is
+/// d / alpha; every value a mutual reachability can take — those per a and the core distances — is
+/// sorted once, and each is replaced by its rank. Ranks order exactly as the doubles do (equal values
+/// share a rank), so max, `<` and the ties give the same tree, and the edge weight is the double of its
+/// rank. A slot's best rank and its point's index sit in one 64-bit key (rank above, index below): the
+/// smallest key is the library's pick, the smallest best with the lowest index.
+final class BitPrim<W: BitWidth>: @unchecked Sendable {
+    private let width: W
+    private let n: Int
+    private let words: Int
+    private let rows: UnsafeMutablePointer<UInt64>
+    /// best rank << 32 | original index; `MutualReachabilityRanks.unreached` stands for +∞ (no edge yet).
+    private let keys: UnsafeMutablePointer<UInt64>
+    private let core: UnsafeMutablePointer<Int32>
+    private let source: UnsafeMutablePointer<Int32>
+    /// The rank of d(a) / alpha for each count a of differing bits.
+    private let distanceRank: UnsafeMutablePointer<Int32>
+    /// The double of each rank.
+    private let values: [Double]
+    // The step the helper runs (see `PrimSpanningTree`): written before `run`, read back after.
+    private var current = 0
+    private var unvisited = 0
+    private var chunkCount = 1
+    private let chunkMinimum = UnsafeMutablePointer<UInt64>.allocate(capacity: SharedSteps.maximumChunks)
+    private let chunkSlot = UnsafeMutablePointer<Int>.allocate(capacity: SharedSteps.maximumChunks)
+
+    /// nil when `MutualReachabilityRanks` cannot rank the core distances (then the generic driver runs).
+    init?(kernel: BitKernel, width: W, coreDistances: [Double], alpha: Double) {
+        guard width.words == kernel.words,
+              let ranks = MutualReachabilityRanks(kernel: kernel, coreDistances: coreDistances, alpha: alpha)
+        else { return nil }
+        self.width = width
+        values = ranks.values
+        n = kernel.count
+        words = kernel.words
+        rows = .allocate(capacity: max(n, 1) * words)
+        rows.initialize(from: kernel.bits, count: n * words)
+        keys = .allocate(capacity: max(n, 1))
+        core = .allocate(capacity: max(n, 1))
+        source = .allocate(capacity: max(n, 1))
+        for i in 0..<n {
+            keys[i] = MutualReachabilityRanks.unreached | UInt64(i)
+            core[i] = ranks.core[i]
+            source[i] = 0
+        }
+        distanceRank = .allocate(capacity: ranks.distance.count)
+        distanceRank.initialize(from: ranks.distance, count: ranks.distance.count)
+    }
+
+    deinit {
+        rows.deallocate(); keys.deallocate(); core.deallocate(); source.deallocate()
+        distanceRank.deallocate(); chunkMinimum.deallocate(); chunkSlot.deallocate()
+    }
+
+    /// The edges in Prim's emission order; each step is split over two threads while at least
+    /// `parallelFrom` points are left.
+    func run(threads: Int, parallelFrom: Int = 2_048, control: TaskControl) throws -> [MSTEdge] {
+        guard n > 1 else { return [] }
+        var edges: [MSTEdge] = []
+        edges.reserveCapacity(n - 1)
+        chunkMinimum.initialize(repeating: .max, count: SharedSteps.maximumChunks)
+        chunkSlot.initialize(repeating: -1, count: SharedSteps.maximumChunks)
+        let steps: SharedSteps? = (threads > 1 && n > parallelFrom) ? SharedSteps { [unowned self] chunk in
+            (self.chunkMinimum[chunk], self.chunkSlot[chunk]) = self.scan(self.chunkRange(chunk), from: self.current)
+        } : nil
+        defer { steps?.stop() }
+        var m = n - 1
+        swapSlots(0, m)
+        current = m
+        var work = 0
+        control.report(Progress(phase: "spanning tree", done: 0, total: n - 1))
+        while m > 0 {
+            var key: UInt64
+            var slot: Int
+            if let steps, m >= parallelFrom {
+                unvisited = m
+                chunkCount = min(SharedSteps.maximumChunks, max(2, m / 2_048))
+                steps.run(chunks: chunkCount)
+                key = chunkMinimum[0]
+                slot = chunkSlot[0]
+                for c in 1..<chunkCount where chunkMinimum[c] < key { key = chunkMinimum[c]; slot = chunkSlot[c] }
+            } else {
+                (key, slot) = scan(0..<m, from: current)
+            }
+            let rank = Int(key >> 32)
+            edges.append(MSTEdge(from: source[slot], to: Int32(truncatingIfNeeded: key & 0xFFFF_FFFF),
+                                 weight: rank < values.count ? values[rank] : .infinity))
+            m -= 1
+            swapSlots(slot, m)
+            current = m
+            work += m
+            if work >= 4_000_000 {
+                work = 0
+                try control.checkCancellation()
+                control.report(Progress(phase: "spanning tree", done: edges.count, total: n - 1))
+            }
+        }
+        control.report(Progress(phase: "spanning tree", done: n - 1, total: n - 1))
+        return edges
+    }
+
+    private func chunkRange(_ c: Int) -> Range<Int> {
+        (c * unvisited / chunkCount)..<((c + 1) * unvisited / chunkCount)
+    }
+
+    private func swapSlots(_ a: Int, _ b: Int) {
+        guard a != b else { return }
+        swap(&keys[a], &keys[b])
+        swap(&core[a], &core[b])
+        swap(&source[a], &source[b])
+        let x = rows + a * words, y = rows + b * words
+        for w in 0..<words { let t = x[w]; x[w] = y[w]; y[w] = t }
+    }
+
+    /// Updates the slots in `range` from the point in slot `cur`; returns their smallest key and its slot.
+    private func scan(_ range: Range<Int>, from cur: Int) -> (key: UInt64, slot: Int) {
+        let x = UnsafePointer(rows + cur &* words)
+        let coreCur = core[cur]
+        let curIndex = Int32(truncatingIfNeeded: keys[cur] & 0xFFFF_FFFF)
+        var minKey = UInt64.max
+        var minSlot = -1
+        for j in range {
+            var key = keys[j]
+            let best = Int32(truncatingIfNeeded: key >> 32)
+            let coreJ = core[j]
+            // mr ≥ max(core(cur), core(j)); when that already reaches the best no update can happen.
+            if coreCur < best && coreJ < best {
+                var mr = distanceRank[Int(width.differing(x, rows + j &* words))]
+                if coreJ > mr { mr = coreJ }
+                if coreCur > mr { mr = coreCur }
+                if mr < best {
+                    key = UInt64(UInt32(mr)) << 32 | (key & 0xFFFF_FFFF)
+                    keys[j] = key
+                    source[j] = curIndex
+                }
+            }
+            if key < minKey { minKey = key; minSlot = j }
+        }
+        return (minKey, minSlot)
+    }
+}
+
+/// Every value a mutual reachability max(core(i), core(j), d(i, j) / alpha) can take on bit rows, sorted,
+/// and each replaced by its rank: ranks order exactly as the doubles do (equal values share a rank).
+struct MutualReachabilityRanks {
+    /// The double of each rank.
+    let values: [Double]
+    /// The rank of d(a) / alpha (d(a) alone when alpha is 1, as the generic driver computes it) for each
+    /// count a of differing bits; non-decreasing in a.
+    let distance: [Int32]
+    /// The rank of each point's core distance.
+    let core: [Int32]
+    /// A key's rank part for "no edge yet" (+∞), above every rank.
+    static let unreached = UInt64(UInt32(Int32.max)) << 32
+
+    /// nil unless the kernel's distance is `table[a]` and every core distance is a finite number ≥ +0
+    /// (±∞, NaN and −0 would need the doubles' own rules).
+    init?(kernel: BitKernel, coreDistances: [Double], alpha: Double) {
+        guard kernel.usesTable, coreDistances.count == kernel.count else { return nil }
+        for c in coreDistances where !(c.isFinite && c >= 0 && c.sign == .plus) { return nil }
+        let distances = (0...kernel.dimension).map { alpha == 1 ? kernel.table[$0] : kernel.table[$0] / alpha }
+        for d in distances where !(d.isFinite && d >= 0) { return nil }
+        var all = distances + coreDistances
+        all.sort()
+        var values: [Double] = []
+        for v in all where values.last != v { values.append(v) }
+        guard values.count < Int(Int32.max) else { return nil }
+        func rank(_ v: Double) -> Int32 {
+            var lo = 0, hi = values.count - 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if values[mid] < v { lo = mid + 1 } else { hi = mid }
+            }
+            return Int32(lo)
+        }
+        self.values = values
+        distance = distances.map(rank)
+        core = coreDistances.map(rank)
+    }
+}
