@@ -16,7 +16,7 @@ final class BitPackedEngine: KernelEngine, @unchecked Sendable {
         kernel = BitKernel(points: points, metric: metric)
         self.pointsPerBlock = max(1, pointsPerBlock)
         // 0 is the session's "one per core" (`set threads 0`, the default).
-        self.metric = metric; self.threads = engineThreads(threads > 0 ? threads : .max); self.thresholds = thresholds
+        self.metric = metric; self.threads = engineThreads(threads); self.thresholds = thresholds
         let grouped = RowGroups(kernel)
         groups = Double(grouped.count) <= thresholds.groups * Double(kernel.count) ? grouped : nil
     }

@@ -24,9 +24,11 @@ func runTasks(_ tasks: Int, threads: Int, _ body: @Sendable (_ task: Int, _ thre
     }
 }
 
-/// The number of threads the engines use: two on this kind of machine, never more than the CPUs.
+/// The number of threads the engines use: `requested`, or one per CPU for 0 (the session's default,
+/// `set threads 0`), never more than the CPUs.
 func engineThreads(_ requested: Int) -> Int {
-    max(1, min(requested, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    let cpus = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    return requested <= 0 ? cpus : min(requested, cpus)
 }
 
 /// Shares the chunks of each step between the calling thread and one helper thread.
