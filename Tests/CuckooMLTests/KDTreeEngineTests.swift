@@ -93,11 +93,17 @@ import Testing
 @Suite struct BoruvkaSpanningTreeTests {
     typealias R = EngineReference
 
+    /// Runs Borůvka without and with the first round seeded from neighbour lists; both must agree.
     func boruvka(_ m: DenseMatrix, metric: DistanceMetric, core: [Double], alpha: Double) throws -> [MSTEdge]? {
         let tree = m.values.withUnsafeBufferPointer {
             KDTree(values: $0.baseAddress!, rows: m.rows, columns: m.columns, metric: metric)
         }
-        return try BoruvkaSpanningTree(tree: tree, coreDistances: core, alpha: alpha, threads: 2).run(control: .none)
+        let plain = try BoruvkaSpanningTree(tree: tree, coreDistances: core, alpha: alpha, threads: 2).run(control: .none)
+        let lists = try tree.neighbourLists(width: 2, threads: 2, control: .none)
+        let seeded = try BoruvkaSpanningTree(tree: tree, coreDistances: core, alpha: alpha, threads: 2, neighbours: lists)
+            .run(control: .none)
+        #expect(plain == seeded, "seeding from neighbour lists changed the result")
+        return plain
     }
 
     @Test(arguments: [2, 5, 8] as [Int])

@@ -31,7 +31,9 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
     private let ownTied: UnsafeMutablePointer<Bool>
     private let threads: Int
 
-    init(tree: KDTree, coreDistances: [Double], alpha: Double, threads: Int = 1) {
+    /// `neighbours`, when given, are each point's nearest others (`KDTree.neighbourLists`), which seed the
+    /// first round's nearest outside points.
+    init(tree: KDTree, coreDistances: [Double], alpha: Double, threads: Int = 1, neighbours: NeighbourLists? = nil) {
         self.tree = tree
         n = tree.count
         self.alpha = alpha
@@ -45,6 +47,7 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
         ownValue = .allocate(capacity: max(1, tree.count)); ownValue.initialize(repeating: 0, count: max(1, tree.count))
         ownTied = .allocate(capacity: max(1, tree.count)); ownTied.initialize(repeating: false, count: max(1, tree.count))
         self.threads = threads
+        if let neighbours { seed(from: neighbours) }
         for id in stride(from: tree.nodeCount - 1, through: 0, by: -1) {
             let node = tree.nodes[id]
             if node.left < 0 {
@@ -125,6 +128,33 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
             control.report(Progress(phase: "spanning tree", done: chosen.count, total: n - 1))
         }
         return primOrder(chosen)
+    }
+
+    /// Each point's nearest other point in mr from its listed neighbours, where the list settles it:
+    /// an unlisted point lies at least the last listed distance away, so its mr is at least
+    /// max(core(p), that/alpha). Otherwise the least of both is kept as a bound.
+    private func seed(from lists: NeighbourLists) {
+        let w = lists.width
+        guard w > 0 else { return }
+        for p in 0..<n {
+            var least = Double.infinity, to: Int32 = -1, tiedHere = false
+            for i in 0..<w {
+                let q = lists.positions[p * w + i]
+                guard q >= 0 else { continue }
+                var d = tree.finish(lists.sums[p * w + i])
+                if alpha != 1 { d /= alpha }
+                let mr = max(core[p], core[Int(q)], d)
+                if mr < least { least = mr; to = q; tiedHere = false } else if mr == least { tiedHere = true }
+            }
+            var unlisted = w == n - 1 ? Double.infinity : tree.finish(lists.sums[p * w + w - 1])
+            if alpha != 1 { unlisted /= alpha }
+            unlisted = max(core[p], unlisted)
+            if to >= 0 && least < unlisted {
+                ownTo[p] = to; ownValue[p] = least; ownTied[p] = tiedHere
+            } else {
+                ownValue[p] = min(least, unlisted)
+            }
+        }
     }
 
     /// One thread's leasts per component.

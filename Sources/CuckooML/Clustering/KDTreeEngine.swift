@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The engine for dense data in few dimensions under euclidean or manhattan distance: a k-d tree gives
 /// the core distances (exact k-NN) and DBSCAN's radius queries; Prim scans column-major coordinates four
 /// points at a time (`ColumnarPrim`). Results are bit-identical to the other engines'.
@@ -30,14 +32,20 @@ final class KDTreeEngine: KernelEngine, @unchecked Sendable {
         }
     }
 
+    /// The neighbour lists of the last core-distance search, which also settle most of Borůvka's first
+    /// round (two neighbours at least, so a nearest one can be told apart from a tie).
+    private let lists = Mutex<NeighbourLists?>(nil)
+
     func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
-        let lists = try tree.neighbourLists(width: k, threads: threads, control: control)
-        return tree.kthDistances(k: k, from: lists)
+        let found = try tree.neighbourLists(width: max(k, 2), threads: threads, control: control)
+        lists.withLock { $0 = found }
+        return tree.kthDistances(k: k, from: found)
     }
 
     func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
         precondition(coreDistances.count == count, "one core distance per point")
-        let boruvka = BoruvkaSpanningTree(tree: tree, coreDistances: coreDistances, alpha: alpha, threads: threads)
+        let boruvka = BoruvkaSpanningTree(tree: tree, coreDistances: coreDistances, alpha: alpha, threads: threads,
+                                          neighbours: lists.withLock { $0 })
         if let edges = try boruvka.run(control: control) { return edges }
         return try ColumnarPrim(values: kernel.evaluator.values, rows: count, columns: kernel.dimension,
                                 metric: metric, coreDistances: coreDistances, alpha: alpha)
