@@ -178,8 +178,9 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
             if components == 2 {
                 // Two components: this point's nearest outside is its nearest giant point.
                 if isValid(p) { offerEdge(p, Int(ownTo[p]), ownValue[p], ownTied[p], g, &leasts.best, &leasts.edge, &leasts.tied) }
-            } else if let (value, q, tiedHere) = nearestInGiant(from: p, limit: leasts.best[g], stack: stack) {
-                offerEdge(p, q, value, tiedHere, g, &leasts.best, &leasts.edge, &leasts.tied)
+            } else {
+                let (value, q, tiedHere) = nearest(from: p, limit: leasts.best[g], inGiant: true, stack: stack)
+                if q >= 0 { offerEdge(p, q, value, tiedHere, g, &leasts.best, &leasts.edge, &leasts.tied) }
             }
         }
     }
@@ -206,44 +207,6 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
         } else if value == best[c] && edge[c] != (Int32(p), Int32(q)) {
             tied[c] = true
         }
-    }
-
-    /// The giant component's point nearest to position `p` in mr, if within `limit` (ties noted).
-    private func nearestInGiant(from p: Int, limit: Double,
-                                stack: UnsafeMutablePointer<(node: Int32, bound: Double)>) -> (Double, Int, Bool)? {
-        let x = UnsafePointer(tree.coordinates + p * tree.dimension)
-        let coreP = core[p]
-        let alphaIsOne = alpha == 1
-        var best = limit, found = -1, tiedHere = false
-        if coreP > best { return nil }
-        stack[0] = (Int32(tree.root), 0)
-        var top = 1
-        while top > 0 {
-            top -= 1
-            let (id32, lower) = stack[top]
-            let id = Int(id32)
-            if lower > best || !nodeHasGiant[id] { continue }
-            let node = tree.nodes[id]
-            if node.left < 0 {
-                for q in Int(node.start)..<Int(node.end) where component[q] == giant && core[q] <= best {
-                    var d = tree.finish(tree.pairSum(x, q))
-                    if !alphaIsOne { d /= alpha }
-                    let mr = max(coreP, core[q], d)
-                    if mr < best || (mr == best && found < 0) {
-                        best = mr; found = q; tiedHere = false
-                    } else if mr == best {
-                        tiedHere = true
-                    }
-                }
-                continue
-            }
-            let l = Int(node.left), r = Int(node.right)
-            let bl = bound(x, coreP, l, alphaIsOne), br = bound(x, coreP, r, alphaIsOne)
-            if bl <= br { stack[top] = (node.right, br); stack[top + 1] = (node.left, bl) }
-            else { stack[top] = (node.left, bl); stack[top + 1] = (node.right, br) }
-            top += 2
-        }
-        return found >= 0 ? (best, found, tiedHere) : nil
     }
 
     /// Whether some point outside `component` may lie within mr `limit` of a point of node `query`
@@ -273,17 +236,25 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
         return false
     }
 
-    /// Finds position `p`'s nearest point outside its component in (mr, any) order, if its mr is at most
-    /// `limit`: sets `ownTo`/`ownValue` and whether another outside point ties it. Finding none, records
-    /// `limit` as a bound (every outside point is then farther) and `ownTo = −1`.
+    /// Finds position `p`'s nearest point outside its component, within mr `limit`, and records it in
+    /// `ownTo`/`ownValue`/`ownTied`; finding none, records `limit` as a bound (every outside point is then
+    /// farther) and `ownTo = −1`.
     private func searchOutside(from p: Int, limit: Double, stack: UnsafeMutablePointer<(node: Int32, bound: Double)>) {
+        let (value, q, tiedHere) = nearest(from: p, limit: limit, inGiant: false, stack: stack)
+        ownValue[p] = value; ownTo[p] = Int32(q); ownTied[p] = tiedHere
+    }
+
+    /// The point nearest to position `p` in mr, within `limit` (an edge at exactly the limit counts):
+    /// among points outside `p`'s component, or with `inGiant` among the giant component's points.
+    /// Returns the mr (`limit` when none), the position (−1 when none) and whether another point tied it.
+    private func nearest(from p: Int, limit: Double, inGiant: Bool,
+                         stack: UnsafeMutablePointer<(node: Int32, bound: Double)>) -> (Double, Int, Bool) {
         let x = UnsafePointer(tree.coordinates + p * tree.dimension)
         let coreP = core[p]
-        let c = component[p]
+        let own = component[p]
         let alphaIsOne = alpha == 1
-        var best = limit, found: Int32 = -1, tiedHere = false
-        defer { ownValue[p] = best; ownTo[p] = found; ownTied[p] = tiedHere }
-        if coreP > best { return }
+        var best = limit, found = -1, tiedHere = false
+        if coreP > best { return (best, found, tiedHere) }
         stack[0] = (Int32(tree.root), 0)
         var top = 1
         while top > 0 {
@@ -291,12 +262,13 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
             let (id32, lower) = stack[top]
             let id = Int(id32)
             // Strict: an edge at exactly the least weight must still be seen, to detect the tie.
-            if lower > best || nodeComponent[id] == c { continue }
+            if lower > best || (inGiant ? !nodeHasGiant[id] : nodeComponent[id] == own) { continue }
             let node = tree.nodes[id]
             if node.left < 0 {
                 // Sums past this one would put d beyond `best` (checked exactly below), so stop early.
                 let stop = stopSum(best)
-                for q in Int(node.start)..<Int(node.end) where component[q] != c && core[q] <= best {
+                for q in Int(node.start)..<Int(node.end) where core[q] <= best {
+                    guard inGiant ? component[q] == giant : component[q] != own else { continue }
                     let partial = tree.pairSum(x, q, stoppingAt: stop)
                     var d = tree.finish(partial)
                     if !alphaIsOne { d /= alpha }
@@ -307,7 +279,7 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
                     }
                     let mr = max(coreP, core[q], d)
                     if mr < best || (mr == best && found < 0) {
-                        best = mr; found = Int32(q); tiedHere = false
+                        best = mr; found = q; tiedHere = false
                     } else if mr == best {
                         tiedHere = true
                     }
@@ -320,6 +292,7 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
             else { stack[top] = (node.left, bl); stack[top + 1] = (node.right, br) }
             top += 2
         }
+        return (best, found, tiedHere)
     }
 
     /// A sum slightly past the one whose distance is `best` (only a hint for stopping early).
