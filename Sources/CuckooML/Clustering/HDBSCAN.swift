@@ -116,16 +116,22 @@ public enum HDBSCAN {
     /// distance 0), so its stability is infinite and EOM always selects it — the hundreds of tiny
     /// duplicate clusters that dedup exists to avoid. Weighted core distances alone change nothing at
     /// min_samples = 1 (the 2016 setting) and would lose the exact oracle check.
+    ///
+    /// Rows are grouped through a hash of their values first, so only the distinct rows are sorted: a
+    /// full sort compared every pair of copies value by value (seconds for 50 000 rows of 512 values).
     public static func uniqueRows(_ points: PointSet, rows: [Int]) -> [[Int]] {
-        let sorted = rows.sorted { a, b in
-            let c = points.compareRows(a, b)
-            return c != 0 ? c < 0 : a < b
-        }
         var groups: [[Int]] = []
-        for r in sorted {
-            if let last = groups.last?.first, points.compareRows(last, r) == 0 { groups[groups.count - 1].append(r) }
-            else { groups.append([r]) }
+        var byHash: [UInt64: [Int]] = [:]   // hash → indices into `groups`
+        for r in rows.sorted() {
+            let h = points.rowHash(r)
+            if let candidates = byHash[h], let g = candidates.first(where: { points.compareRows(groups[$0][0], r) == 0 }) {
+                groups[g].append(r)
+            } else {
+                byHash[h, default: []].append(groups.count)
+                groups.append([r])
+            }
         }
+        groups.sort { points.compareRows($0[0], $1[0]) < 0 }
         return groups
     }
 }
@@ -153,6 +159,25 @@ extension PointSet {
     }
 
     /// Lexicographic comparison of two rows by value (−1, 0, 1); a sparse row reads as its dense form.
+    /// A hash of row `i`'s nonzero values and their columns; rows that compare equal hash equal
+    /// (−0.0 counts as zero, as it compares equal to 0).
+    public func rowHash(_ i: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        @inline(__always) func mix(_ column: Int, _ value: Double) {
+            guard value != 0 else { return }
+            h = (h ^ UInt64(truncatingIfNeeded: column)) &* 0x0000_0100_0000_01b3
+            h = (h ^ value.bitPattern) &* 0x0000_0100_0000_01b3
+        }
+        switch self {
+        case .dense(let m):
+            for (c, v) in m.row(i).enumerated() { mix(c, v) }
+        case .sparse(let m):
+            let r = m.row(i)
+            for (c, v) in zip(r.columns, r.values) { mix(Int(c), v) }
+        }
+        return h
+    }
+
     public func compareRows(_ a: Int, _ b: Int) -> Int {
         switch self {
         case .dense(let m):
