@@ -198,13 +198,14 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
         offerEdge(p, Int(ownTo[p]), ownValue[p], ownTied[p], Int(component[p]), &best, &edge, &tied)
     }
 
-    /// Offers edge (p, q) to component `c`'s least; another edge of equal weight is a tie.
+    /// Offers edge (p, q) to component `c`'s least; another edge of equal weight is a tie, and so is the
+    /// same edge offered again with a tie found beside it (per-thread leasts merged after a round).
     @inline(__always)
     private func offerEdge(_ p: Int, _ q: Int, _ value: Double, _ tiedHere: Bool, _ c: Int, _ best: inout [Double],
                            _ edge: inout [(Int32, Int32)], _ tied: inout [Bool]) {
         if value < best[c] {
             best[c] = value; edge[c] = (Int32(p), Int32(q)); tied[c] = tiedHere
-        } else if value == best[c] && edge[c] != (Int32(p), Int32(q)) {
+        } else if value == best[c] && (tiedHere || edge[c] != (Int32(p), Int32(q))) {
             tied[c] = true
         }
     }
