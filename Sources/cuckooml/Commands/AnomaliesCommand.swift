@@ -32,14 +32,10 @@ struct AnomaliesCommand: ShellCommand {
             let threshold = ofKind.first?.threshold.map { " (threshold \(fixed($0, 3)))" } ?? ""
             lines.append("\(kind.rawValue): \(ofKind.count)" + threshold)
             guard !ofKind.isEmpty else { continue }
-            let ids = ofKind.map { escapeForTerminal(session.samples[$0.sample].id) }
-            let labels = ofKind.map { escapeForTerminal($0.label) }
-            let idWidth = max(6, ids.map(\.count).max()!), labelWidth = max(5, labels.map(\.count).max()!)
-            lines.append("  " + rightPad("sample", idWidth) + "  cluster  " + rightPad("label", labelWidth) + "   value")
-            for (i, a) in ofKind.enumerated() {
-                lines.append("  " + rightPad(ids[i], idWidth) + "  " + leftPad(String(a.cluster), 7) + "  "
-                             + rightPad(labels[i], labelWidth) + "  " + leftPad(fixed(a.value, 4), 6))
+            let rows = ofKind.map { a in
+                [escapeForTerminal(session.samples[a.sample].id), String(a.cluster), escapeForTerminal(a.label), fixed(a.value, 4)]
             }
+            lines += TextTable.render(header: ["sample", "cluster", "label", "value"], rows: rows, rightAligned: [1, 3], indent: 2)
         }
         let json: JSONValue = .object([
             ("thresholds", .object([("probability", .double(thresholds.probability)),

@@ -27,11 +27,11 @@ struct ClusterCommand: ShellCommand {
 
     /// A table of cluster sizes (and persistence when given) for the text output.
     static func sizeTable(sizes: [Int], persistence: [Double]?) -> String {
-        var lines = ["cluster   size" + (persistence == nil ? "" : "  persistence")]
-        for (k, size) in sizes.enumerated() {
-            lines.append(leftPad(String(k), 7) + leftPad(String(size), 7) + (persistence.map { leftPad(fixed($0[k], 3), 13) } ?? ""))
+        let header = ["cluster", "size"] + (persistence == nil ? [] : ["persistence"])
+        let rows = sizes.enumerated().map { k, size in
+            [String(k), String(size)] + (persistence.map { [fixed($0[k], 3)] } ?? [])
         }
-        return lines.joined(separator: "\n")
+        return TextTable.render(header: header, rows: rows, rightAligned: Set(header.indices)).joined(separator: "\n")
     }
 
     static func sizes(_ labels: [Int], clusters: Int) -> [Int] {

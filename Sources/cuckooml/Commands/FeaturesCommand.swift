@@ -43,18 +43,13 @@ struct FeaturesCommand: ShellCommand {
 
         let rows = summary.map { (name: $0.group.map { $0 == .signature ? "signature" : ":\($0.rawValue):" } ?? "other",
                                   columns: String($0.columns), nonZeros: String($0.nonZeros)) }
-        let nameWidth = max(5, rows.map(\.name.count).max() ?? 0)
-        let total = (columns: String(f.names.count), nonZeros: String(f.matrix.nonZeroCount))
-        let colWidth = max(8, total.columns.count)
-        let nzWidth = max(9, total.nonZeros.count)
         var lines = heading.map { [$0] } ?? []
         lines.append(title)
-        lines.append(rightPad("group", nameWidth) + "  " + leftPad("features", colWidth) + "  " + leftPad("non-zeros", nzWidth))
-        for r in rows {
-            lines.append(rightPad(r.name, nameWidth) + "  " + leftPad(r.columns, colWidth) + "  " + leftPad(r.nonZeros, nzWidth))
-        }
-        lines.append(rightPad("total", nameWidth) + "  " + leftPad(total.columns, colWidth) + "  " + leftPad(total.nonZeros, nzWidth)
-                     + "  density \(fixed(f.density * 100, 2))%")
+        lines += TextTable.render(header: ["group", "features", "non-zeros"],
+                                  rows: rows.map { [$0.name, $0.columns, $0.nonZeros] }
+                                      + [["total", String(f.names.count), String(f.matrix.nonZeroCount)]],
+                                  rightAligned: [1, 2])
+        lines[lines.count - 1] += "  density \(fixed(f.density * 100, 2))%"
 
         let groups: [JSONValue] = summary.map {
             ["group": .string($0.group?.rawValue ?? "other"), "features": .int($0.columns), "non_zeros": .int($0.nonZeros)]

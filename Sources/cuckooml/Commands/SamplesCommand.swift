@@ -24,13 +24,7 @@ struct SamplesCommand: ShellCommand {
             [escapeForTerminal(s.id), escapeForTerminal(session.labels[s.id]?.family ?? "-"),
              formatSize(s.reportSize), s.record.map { String($0.signatures.count) } ?? "-"]
         }
-        let header = ["sample", "label", "size", "signatures"]
-        let widths = (0..<header.count).map { c in max(header[c].count, rows.map { $0[c].count }.max() ?? 0) }
-        func line(_ cells: [String]) -> String {
-            rightPad(cells[0], widths[0]) + "  " + rightPad(cells[1], widths[1]) + "  "
-                + leftPad(cells[2], widths[2]) + "  " + leftPad(cells[3], widths[3])
-        }
-        var lines = [line(header)] + rows.map(line)
+        var lines = TextTable.render(header: ["sample", "label", "size", "signatures"], rows: rows, rightAligned: [2, 3])
         if shown.count != session.samples.count { lines.append("\(shown.count) of \(session.samples.count) samples") }
         let json = JSONValue.array(shown.map { s in
             .object([

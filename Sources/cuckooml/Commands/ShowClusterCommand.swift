@@ -19,23 +19,20 @@ struct ShowClusterCommand: ShellCommand {
             throw ShellError.usage("no cluster \(n): \(clustering.name) has clusters 0..\(clustering.clusterCount - 1) and -1 (noise)")
         }
         let rows = clustering.labels.indices.filter { clustering.labels[$0] == n }
-        let width = max(6, rows.map { s.samples[$0].id.count }.max() ?? 0)
         var lines: [String] = []
         var items: [JSONValue] = []
         if let h = clustering.hdbscan {
-            lines.append(rightPad("sample", width) + "  probability  outlier_score")
-            for r in rows {
-                let id = s.samples[r].id
-                lines.append(rightPad(escapeForTerminal(id), width) + leftPad(fixed(h.probabilities[r], 4), 13) + leftPad(fixed(h.outlierScores[r], 4), 15))
-                items.append(["sample": .string(id), "probability": .double(h.probabilities[r]), "outlier_score": .double(h.outlierScores[r])])
+            lines = TextTable.render(header: ["sample", "probability", "outlier_score"], rows: rows.map { r in
+                [escapeForTerminal(s.samples[r].id), fixed(h.probabilities[r], 4), fixed(h.outlierScores[r], 4)]
+            }, rightAligned: [1, 2])
+            items = rows.map { r in
+                ["sample": .string(s.samples[r].id), "probability": .double(h.probabilities[r]), "outlier_score": .double(h.outlierScores[r])]
             }
         } else if let d = s.dbscan {
-            lines.append(rightPad("sample", width) + "  core")
-            for r in rows {
-                let id = s.samples[r].id
-                lines.append(rightPad(escapeForTerminal(id), width) + "  " + (d.isCore[r] ? "yes" : "no"))
-                items.append(["sample": .string(id), "core": .bool(d.isCore[r])])
-            }
+            lines = TextTable.render(header: ["sample", "core"], rows: rows.map { r in
+                [escapeForTerminal(s.samples[r].id), d.isCore[r] ? "yes" : "no"]
+            })
+            items = rows.map { r in ["sample": .string(s.samples[r].id), "core": .bool(d.isCore[r])] }
         }
         let title = (n < 0 ? "noise" : "cluster \(n)") + ": \(rows.count) member\(rows.count == 1 ? "" : "s") (\(clustering.name))"
         return CommandOutput(text: ([title] + lines).joined(separator: "\n"),

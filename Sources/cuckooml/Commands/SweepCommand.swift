@@ -80,7 +80,7 @@ struct SweepHDBSCANCommand: ShellCommand {
 
         let header = ["", "min_samples", "min_cluster_size", "clusters", "noise", "ARI", "AMI(max)", "AMI(arith)",
                       "homog", "compl", "V", "FM", "silh", "prec", "recall", "F"]
-        var table = [header]
+        var table: [[String]] = []
         for (i, row) in rows.enumerated() {
             let a = row.assessment
             let s = a?.scores
@@ -92,10 +92,7 @@ struct SweepHDBSCANCommand: ShellCommand {
                           AssessmentInputs.cell(s?.fowlkesMallows), AssessmentInputs.cell(a?.silhouette),
                           AssessmentInputs.cell(s?.precision), AssessmentInputs.cell(s?.recall), AssessmentInputs.cell(s?.fMeasure)])
         }
-        let widths = header.indices.map { c in table.map { $0[c].count }.max()! }
-        var lines = table.map { cells in
-            cells.enumerated().map { c, text in c == 0 ? rightPad(text, widths[c]) : leftPad(text, widths[c]) }.joined(separator: "  ")
-        }
+        var lines = TextTable.render(header: header, rows: table, rightAligned: Set(1..<header.count))
         lines.append("metric \(base.metric.rawValue), noise \(noise == .keep ? "kept as cluster -1" : "dropped"); * best V-measure")
 
         let json: JSONValue = .object([
