@@ -165,12 +165,19 @@ final class KDTree: @unchecked Sendable {
     func lowerBoundSum(_ x: UnsafePointer<Double>, _ node: Int) -> Double {
         let lower = boxes + node &* 2 &* dimension, upper = lower + dimension
         var s = 0.0
-        for c in 0..<dimension {
-            let v = x[c]
-            var t = 0.0
-            if v < lower[c] { t = lower[c] - v } else if v > upper[c] { t = v - upper[c] }
-            s += isEuclidean ? t * t : t
+        if isEuclidean {
+            for c in 0..<dimension { let t = Self.gap(lower[c] - x[c], x[c] - upper[c]); s += t * t }
+        } else {
+            for c in 0..<dimension { s += Self.gap(lower[c] - x[c], x[c] - upper[c]) }
         }
         return s
+    }
+
+    /// The gap from a value to an interval, given `lower − v` and `v − upper` (at most one is positive,
+    /// and that one is the gap; else 0), without branches: which side a point falls on is unpredictable.
+    @inline(__always)
+    static func gap(_ below: Double, _ above: Double) -> Double {
+        let larger = below > above ? below : above
+        return larger > 0 ? larger : 0
     }
 }
