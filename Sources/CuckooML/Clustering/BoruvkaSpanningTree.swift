@@ -280,19 +280,10 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
         }
     }
 
-    /// A lower bound of mr between every point of node `a` and every point of node `b`, by the gaps
-    /// between their boxes (exact for the same reason as `KDTree.lowerBoundSum`).
+    /// A lower bound of mr between every point of node `a` and every point of node `b` (`KDTree.boxGapSum`).
     @inline(__always)
     private func boxBound(_ a: Int, _ b: Int, _ alphaIsOne: Bool) -> Double {
-        let d = tree.dimension
-        let aLower = tree.boxes + a * 2 * d, aUpper = aLower + d
-        let bLower = tree.boxes + b * 2 * d, bUpper = bLower + d
-        var s = 0.0
-        if tree.isEuclidean {
-            for k in 0..<d { let t = KDTree.gap(aLower[k] - bUpper[k], bLower[k] - aUpper[k]); s += t * t }
-        } else {
-            for k in 0..<d { s += KDTree.gap(aLower[k] - bUpper[k], bLower[k] - aUpper[k]) }
-        }
+        let s = tree.boxGapSum(a, b)
         var gap = tree.finish(s)
         if !alphaIsOne { gap /= alpha }
         return max(nodeCore[a], nodeCore[b], gap)
