@@ -93,13 +93,13 @@ import Testing
 @Suite struct BoruvkaSpanningTreeTests {
     typealias R = EngineReference
 
-    /// Runs Borůvka without and with the first round seeded from neighbour lists; both must agree.
+    /// Runs Borůvka without and with neighbour lists settling nearest outside points; both must agree.
     func boruvka(_ m: DenseMatrix, metric: DistanceMetric, core: [Double], alpha: Double) throws -> [MSTEdge]? {
         let tree = m.values.withUnsafeBufferPointer {
             KDTree(values: $0.baseAddress!, rows: m.rows, columns: m.columns, metric: metric)
         }
         let plain = try BoruvkaSpanningTree(tree: tree, coreDistances: core, alpha: alpha, threads: 2).run(control: .none)
-        let lists = try tree.neighbourLists(width: 2, threads: 2, control: .none)
+        let lists = try tree.neighbourLists(width: KDTreeEngine.listWidth, threads: 2, control: .none)
         let seeded = try BoruvkaSpanningTree(tree: tree, coreDistances: core, alpha: alpha, threads: 2, neighbours: lists)
             .run(control: .none)
         #expect(plain == seeded, "seeding from neighbour lists changed the result")
@@ -116,6 +116,40 @@ import Testing
                 let edges = try boruvka(m, metric: metric, core: core, alpha: alpha)
                 #expect(edges != nil, "d=\(dimension) \(metric) alpha=\(alpha): no tie expected")
                 #expect(edges == table.spanningTree(core: core, alpha: alpha), "d=\(dimension) \(metric) alpha=\(alpha)")
+            }
+        }
+    }
+
+    /// Groups of very different sizes and spreads, one holding most points (it becomes the giant
+    /// component), some stretched along one axis, with a little uniform noise: subtrees of one component
+    /// are searched from the points outside them, and the giant's least is found from outside it.
+    @Test(arguments: [1, 2, 3] as [Int])
+    func groupsAroundAGiant(dimension: Int) throws {
+        for seed in 0..<4 {
+            var r = R.Random(seed: UInt64(900 + 10 * dimension + seed))
+            func uniform() -> Double { Double(r.next() >> 11) / Double(1 << 53) }
+            let n = 500 + 100 * seed
+            let centres = (0..<6).map { _ in (0..<dimension).map { _ in uniform() * 40 } }
+            let spreads = (0..<6).map { g in g == 0 ? 1.0 : 0.2 + uniform() * 3 }
+            let stretch = (0..<6).map { _ in 1 + uniform() * 8 }
+            var m = DenseMatrix(rows: n, columns: dimension)
+            for i in 0..<n {
+                let noise = r.chance(0.05)
+                let g = r.chance(0.6) ? 0 : 1 + r.below(5)
+                for c in 0..<dimension {
+                    m[i, c] = noise ? uniform() * 40
+                        : centres[g][c] + (uniform() - 0.5) * spreads[g] * (c == 0 ? stretch[g] : 1)
+                }
+            }
+            for metric in [DistanceMetric.euclidean, .manhattan] {
+                let table = R.Table(.dense(m), metric)
+                for alpha in [1.0, 0.7] {
+                    let core = table.coreDistances(k: 1)
+                    let edges = try boruvka(m, metric: metric, core: core, alpha: alpha)
+                    #expect(edges != nil, "d=\(dimension) seed \(seed) \(metric) alpha=\(alpha): no tie expected")
+                    #expect(edges == table.spanningTree(core: core, alpha: alpha),
+                            "d=\(dimension) seed \(seed) \(metric) alpha=\(alpha)")
+                }
             }
         }
     }

@@ -30,9 +30,10 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
     private let ownValue: UnsafeMutablePointer<Double>
     private let ownTied: UnsafeMutablePointer<Bool>
     private let threads: Int
+    private let lists: NeighbourLists?
 
-    /// `neighbours`, when given, are each point's nearest others (`KDTree.neighbourLists`), which seed the
-    /// first round's nearest outside points.
+    /// `neighbours`, when given, are each point's nearest others (`KDTree.neighbourLists`), which settle
+    /// the nearest outside points of those whose lists reach outside their components, in every round.
     init(tree: KDTree, coreDistances: [Double], alpha: Double, threads: Int = 1, neighbours: NeighbourLists? = nil) {
         self.tree = tree
         n = tree.count
@@ -47,7 +48,7 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
         ownValue = .allocate(capacity: max(1, tree.count)); ownValue.initialize(repeating: 0, count: max(1, tree.count))
         ownTied = .allocate(capacity: max(1, tree.count)); ownTied.initialize(repeating: false, count: max(1, tree.count))
         self.threads = threads
-        if let neighbours { seed(from: neighbours) }
+        lists = neighbours
         for id in stride(from: tree.nodeCount - 1, through: 0, by: -1) {
             let node = tree.nodes[id]
             if node.left < 0 {
@@ -71,25 +72,30 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
         var tied = [Bool](repeating: false, count: n)
         while chosen.count < n - 1 {
             refreshNodes()
+            if let lists { settle(from: lists) }
             for c in 0..<n { best[c] = .infinity; edge[c] = (-1, -1); tied[c] = false }
             // Entries still valid are exact: they set each component's least before any search.
             for p in 0..<n where isValid(p) && component[p] != giant { consider(p, &best, &edge, &tied) }
-            // Then the points whose bound does not already rule them out, leaf by leaf on `threads`
-            // threads, each with its own copy of the leasts (merged below), skipping whole subtrees of
-            // one component that no outside point comes near enough to.
+            // Then the rest on `threads` threads, each with its own copy of the leasts (merged below):
+            // each subtree of one component from the outside points near it (`searchNode`), and the
+            // leaves of mixed components from each point whose bound does not already rule it out.
             var leaves: [Int32] = []
+            var pureNodes: [Int32] = []
             var pending: [Int32] = [Int32(tree.root)]
             while let id32 = pending.popLast() {
                 let id = Int(id32)
                 let pure = nodeComponent[id]
-                // The giant's least is found from the other side: fewer points, nearer the border.
-                if pure >= 0 && pure == giant { continue }
-                if pure >= 0 && !anyOutsideNear(id, component: pure, limit: best[Int(pure)]) { continue }
                 let node = tree.nodes[id]
+                if pure >= 0 {
+                    // The giant's least is found from the other side: fewer points, nearer the border.
+                    if pure != giant { pureNodes.append(id32) }
+                    continue
+                }
                 if node.left >= 0 { pending.append(node.right); pending.append(node.left) } else { leaves.append(id32) }
             }
-            let leafList = leaves
-            let threadCount = leaves.count < 64 ? 1 : threads
+            let leafList = leaves + pureNodes
+            let leafCount = leaves.count
+            let threadCount = leafList.count < 64 ? 1 : threads
             var local = (0..<threadCount).map { _ in Leasts(best: best, edge: edge, tied: tied) }
             let cancelled = Atomic<Bool>(false)
             local.withUnsafeMutableBufferPointer { buffer in
@@ -97,10 +103,14 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
                 let batch = max(1, leafList.count / (threadCount * 16))
                 runTasks((leafList.count + batch - 1) / batch, threads: threadCount) { task, thread in
                     if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
-                    let stack = UnsafeMutablePointer<(node: Int32, bound: Double)>.allocate(capacity: 2 * self.tree.nodeCount + 2)
+                    let stack = UnsafeMutablePointer<(node: Int32, bound: Double)>.allocate(capacity: 4 * self.tree.nodeCount + 4)
                     defer { stack.deallocate() }
-                    for leaf in leafList[(task * batch)..<min(leafList.count, (task + 1) * batch)] {
-                        self.searchLeaf(Int(leaf), &shared.base[thread], stack)
+                    for i in (task * batch)..<min(leafList.count, (task + 1) * batch) {
+                        if i < leafCount {
+                            self.searchLeaf(Int(leafList[i]), &shared.base[thread], stack)
+                        } else {
+                            self.searchNode(Int(leafList[i]), &shared.base[thread], stack, stack + 2 * self.tree.nodeCount + 2)
+                        }
                     }
                     return true
                 }
@@ -130,17 +140,19 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
         return primOrder(chosen)
     }
 
-    /// Each point's nearest other point in mr from its listed neighbours, where the list settles it:
-    /// an unlisted point lies at least the last listed distance away, so its mr is at least
-    /// max(core(p), that/alpha). Otherwise the least of both is kept as a bound.
-    private func seed(from lists: NeighbourLists) {
+    /// Each point's nearest point outside its component in mr from its listed neighbours, where the
+    /// list settles it: an unlisted point lies at least the last listed distance away, so its mr is at
+    /// least max(core(p), that/alpha). Otherwise the least of both is a bound, kept if it is better.
+    /// Points whose record is still valid, and the giant's, are left alone.
+    private func settle(from lists: NeighbourLists) {
         let w = lists.width
         guard w > 0 else { return }
-        for p in 0..<n {
+        for p in 0..<n where !isValid(p) && (giant < 0 || component[p] != giant) {
+            let own = component[p]
             var least = Double.infinity, to: Int32 = -1, tiedHere = false
             for i in 0..<w {
                 let q = lists.positions[p * w + i]
-                guard q >= 0 else { continue }
+                guard q >= 0, component[Int(q)] != own else { continue }
                 var d = tree.finish(lists.sums[p * w + i])
                 if alpha != 1 { d /= alpha }
                 let mr = max(core[p], core[Int(q)], d)
@@ -152,7 +164,7 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
             if to >= 0 && least < unlisted {
                 ownTo[p] = to; ownValue[p] = least; ownTied[p] = tiedHere
             } else {
-                ownValue[p] = min(least, unlisted)
+                ownTo[p] = -1; ownValue[p] = max(ownValue[p], min(least, unlisted))
             }
         }
     }
@@ -171,7 +183,14 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
             let c = Int(component[p])
             if !isValid(p) && ownValue[p] <= leasts.best[c] {
                 searchOutside(from: p, limit: leasts.best[c], stack: stack)
-                if ownTo[p] >= 0 { offerEdge(p, Int(ownTo[p]), ownValue[p], ownTied[p], c, &leasts.best, &leasts.edge, &leasts.tied) }
+                let q = Int(ownTo[p])
+                if q >= 0 {
+                    offerEdge(p, q, ownValue[p], ownTied[p], c, &leasts.best, &leasts.edge, &leasts.tied)
+                    // Also a bound for the other side (its own searches see this edge again, with its ties).
+                    if component[q] != giant {
+                        offerEdge(p, q, ownValue[p], false, Int(component[q]), &leasts.best, &leasts.edge, &leasts.tied)
+                    }
+                }
             }
             guard giant >= 0 else { continue }
             let g = Int(giant)
@@ -179,7 +198,7 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
                 // Two components: this point's nearest outside is its nearest giant point.
                 if isValid(p) { offerEdge(p, Int(ownTo[p]), ownValue[p], ownTied[p], g, &leasts.best, &leasts.edge, &leasts.tied) }
             } else {
-                let (value, q, tiedHere) = nearest(from: p, limit: leasts.best[g], inGiant: true, stack: stack)
+                let (value, q, tiedHere) = nearest(from: p, limit: leasts.best[g], among: .giant, stack: stack)
                 if q >= 0 { offerEdge(p, q, value, tiedHere, g, &leasts.best, &leasts.edge, &leasts.tied) }
             }
         }
@@ -203,52 +222,89 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
     @inline(__always)
     private func offerEdge(_ p: Int, _ q: Int, _ value: Double, _ tiedHere: Bool, _ c: Int, _ best: inout [Double],
                            _ edge: inout [(Int32, Int32)], _ tied: inout [Bool]) {
+        // One key per edge, whichever side found it.
+        let key = p < q ? (Int32(p), Int32(q)) : (Int32(q), Int32(p))
         if value < best[c] {
-            best[c] = value; edge[c] = (Int32(p), Int32(q)); tied[c] = tiedHere
-        } else if value == best[c] && (tiedHere || edge[c] != (Int32(p), Int32(q))) {
+            best[c] = value; edge[c] = key; tied[c] = tiedHere
+        } else if value == best[c] && (tiedHere || edge[c] != key) {
             tied[c] = true
         }
     }
 
-    /// Whether some point outside `component` may lie within mr `limit` of a point of node `query`
-    /// (all of whose points are in `component`), by box-to-box bounds.
-    private func anyOutsideNear(_ query: Int, component c: Int32, limit: Double) -> Bool {
-        let d = tree.dimension
-        let qLower = tree.boxes + query * 2 * d, qUpper = qLower + d
+    /// The least edges leaving node `query`, all of whose points are in one (not the giant) component
+    /// c, found from the other end: every outside point whose mr bound to the node's box is within
+    /// reach searches the node for its nearest point there. One walk of the tree by box-to-box bounds
+    /// serves all the node's points, where deep inside a large component each point's own search would
+    /// cross the same loose boxes of sparse regions again and again.
+    ///
+    /// Reach is c's least so far, and for giant points the larger of c's and the giant's (the giant's
+    /// least is found from outside it, so it needs every edge from these points up to its own least).
+    /// Every edge leaving the node at either least's final weight is seen, or flagged tied when one
+    /// outside point has two nearest in the node. The node's points keep their recorded bounds
+    /// (components only grow, so they stay bounds).
+    private func searchNode(_ query: Int, _ leasts: inout Leasts, _ stack: UnsafeMutablePointer<(node: Int32, bound: Double)>,
+                            _ inner: UnsafeMutablePointer<(node: Int32, bound: Double)>) {
+        let c = Int(nodeComponent[query])
+        let g = Int(giant)
         let alphaIsOne = alpha == 1
-        var pending: [Int32] = [Int32(tree.root)]
-        while let id32 = pending.popLast() {
-            let id = Int(id32)
-            if nodeComponent[id] == c { continue }
-            let lower = tree.boxes + id * 2 * d, upper = lower + d
-            var s = 0.0
-            for k in 0..<d {
-                var t = 0.0
-                if upper[k] < qLower[k] { t = qLower[k] - upper[k] } else if lower[k] > qUpper[k] { t = lower[k] - qUpper[k] }
-                s += tree.isEuclidean ? t * t : t
-            }
-            var gap = tree.finish(s)
-            if !alphaIsOne { gap /= alpha }
-            if max(nodeCore[query], nodeCore[id], gap) > limit { continue }
-            let node = tree.nodes[id]
-            if node.left < 0 { return true }
-            pending.append(node.left); pending.append(node.right)
+        @inline(__always) func reach(giantToo: Bool) -> Double {
+            giantToo && g >= 0 ? max(leasts.best[c], leasts.best[g]) : leasts.best[c]
         }
-        return false
+        stack[0] = (Int32(tree.root), boxBound(query, tree.root, alphaIsOne))
+        var top = 1
+        while top > 0 {
+            top -= 1
+            let (id32, lower) = stack[top]
+            let id = Int(id32)
+            if nodeComponent[id] == Int32(c) || lower > reach(giantToo: nodeHasGiant[id]) { continue }
+            let node = tree.nodes[id]
+            if node.left < 0 {
+                for q in Int(node.start)..<Int(node.end) where component[q] != Int32(c) {
+                    let other = Int(component[q])
+                    let limit = reach(giantToo: other == g)
+                    if core[q] > limit { continue }
+                    let x = UnsafePointer(tree.coordinates + q * tree.dimension)
+                    if bound(x, core[q], query, alphaIsOne) > limit { continue }
+                    let (value, p, tiedHere) = nearest(from: q, root: query, limit: limit, among: .all, stack: inner)
+                    guard p >= 0 else { continue }
+                    offerEdge(p, q, value, tiedHere, c, &leasts.best, &leasts.edge, &leasts.tied)
+                    offerEdge(p, q, value, other == g ? tiedHere : false, other, &leasts.best, &leasts.edge, &leasts.tied)
+                }
+                continue
+            }
+            let l = Int(node.left), r = Int(node.right)
+            let bl = boxBound(query, l, alphaIsOne), br = boxBound(query, r, alphaIsOne)
+            if bl <= br { stack[top] = (node.right, br); stack[top + 1] = (node.left, bl) }
+            else { stack[top] = (node.left, bl); stack[top + 1] = (node.right, br) }
+            top += 2
+        }
+    }
+
+    /// A lower bound of mr between every point of node `a` and every point of node `b` (`KDTree.boxGapSum`).
+    @inline(__always)
+    private func boxBound(_ a: Int, _ b: Int, _ alphaIsOne: Bool) -> Double {
+        let s = tree.boxGapSum(a, b)
+        var gap = tree.finish(s)
+        if !alphaIsOne { gap /= alpha }
+        return max(nodeCore[a], nodeCore[b], gap)
     }
 
     /// Finds position `p`'s nearest point outside its component, within mr `limit`, and records it in
     /// `ownTo`/`ownValue`/`ownTied`; finding none, records `limit` as a bound (every outside point is then
     /// farther) and `ownTo = −1`.
     private func searchOutside(from p: Int, limit: Double, stack: UnsafeMutablePointer<(node: Int32, bound: Double)>) {
-        let (value, q, tiedHere) = nearest(from: p, limit: limit, inGiant: false, stack: stack)
+        let (value, q, tiedHere) = nearest(from: p, limit: limit, among: .outside, stack: stack)
         ownValue[p] = value; ownTo[p] = Int32(q); ownTied[p] = tiedHere
     }
 
+    /// Which points a nearest-point search looks at.
+    enum Among { case outside, giant, all }
+
     /// The point nearest to position `p` in mr, within `limit` (an edge at exactly the limit counts):
-    /// among points outside `p`'s component, or with `inGiant` among the giant component's points.
-    /// Returns the mr (`limit` when none), the position (−1 when none) and whether another point tied it.
-    private func nearest(from p: Int, limit: Double, inGiant: Bool,
+    /// among points outside `p`'s component (`.outside`), the giant component's (`.giant`), or all the
+    /// points of the subtree `root` (`.all`, for a `p` outside it). Returns the mr (`limit` when none),
+    /// the position (−1 when none) and whether another point tied it.
+    private func nearest(from p: Int, root: Int = 0, limit: Double, among: Among,
                          stack: UnsafeMutablePointer<(node: Int32, bound: Double)>) -> (Double, Int, Bool) {
         let x = UnsafePointer(tree.coordinates + p * tree.dimension)
         let coreP = core[p]
@@ -256,20 +312,22 @@ final class BoruvkaSpanningTree: @unchecked Sendable {
         let alphaIsOne = alpha == 1
         var best = limit, found = -1, tiedHere = false
         if coreP > best { return (best, found, tiedHere) }
-        stack[0] = (Int32(tree.root), 0)
+        let inGiant = among == .giant, inAll = among == .all
+        stack[0] = (Int32(root), 0)
         var top = 1
         while top > 0 {
             top -= 1
             let (id32, lower) = stack[top]
             let id = Int(id32)
             // Strict: an edge at exactly the least weight must still be seen, to detect the tie.
-            if lower > best || (inGiant ? !nodeHasGiant[id] : nodeComponent[id] == own) { continue }
+            if lower > best { continue }
+            if !inAll && (inGiant ? !nodeHasGiant[id] : nodeComponent[id] == own) { continue }
             let node = tree.nodes[id]
             if node.left < 0 {
                 // Sums past this one would put d beyond `best` (checked exactly below), so stop early.
                 let stop = stopSum(best)
                 for q in Int(node.start)..<Int(node.end) where core[q] <= best {
-                    guard inGiant ? component[q] == giant : component[q] != own else { continue }
+                    guard inAll || (inGiant ? component[q] == giant : component[q] != own) else { continue }
                     let partial = tree.pairSum(x, q, stoppingAt: stop)
                     var d = tree.finish(partial)
                     if !alphaIsOne { d /= alpha }

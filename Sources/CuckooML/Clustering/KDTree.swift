@@ -156,6 +156,27 @@ final class KDTree: @unchecked Sendable {
         return s
     }
 
+    /// `pairSum(x, p)` for the four positions `p..<p + 4` at once, each lane summed in ascending columns
+    /// as `pairSum` sums (so bit-identical), the four chains overlapping.
+    @inline(__always)
+    func pairSums4(_ x: UnsafePointer<Double>, _ p: Int) -> SIMD4<Double> {
+        let d = dimension
+        let y = coordinates + p &* d
+        var s = SIMD4<Double>(repeating: 0)
+        if isEuclidean {
+            for c in 0..<d {
+                let t = SIMD4<Double>(repeating: x[c]) - SIMD4(y[c], y[d &+ c], y[2 &* d &+ c], y[3 &* d &+ c])
+                s += t * t
+            }
+        } else {
+            for c in 0..<d {
+                let t = SIMD4<Double>(repeating: x[c]) - SIMD4(y[c], y[d &+ c], y[2 &* d &+ c], y[3 &* d &+ c])
+                s += SIMD4(abs(t[0]), abs(t[1]), abs(t[2]), abs(t[3]))
+            }
+        }
+        return s
+    }
+
     /// The distance a sum gives: √s for euclidean, s for manhattan.
     @inline(__always)
     func finish(_ s: Double) -> Double { isEuclidean ? s.squareRoot() : s }
@@ -165,12 +186,35 @@ final class KDTree: @unchecked Sendable {
     func lowerBoundSum(_ x: UnsafePointer<Double>, _ node: Int) -> Double {
         let lower = boxes + node &* 2 &* dimension, upper = lower + dimension
         var s = 0.0
-        for c in 0..<dimension {
-            let v = x[c]
-            var t = 0.0
-            if v < lower[c] { t = lower[c] - v } else if v > upper[c] { t = v - upper[c] }
-            s += isEuclidean ? t * t : t
+        if isEuclidean {
+            for c in 0..<dimension { let t = Self.gap(lower[c] - x[c], x[c] - upper[c]); s += t * t }
+        } else {
+            for c in 0..<dimension { s += Self.gap(lower[c] - x[c], x[c] - upper[c]) }
         }
         return s
+    }
+
+    /// A lower bound of `pairSum` between every position in node `a` and every position in node `b`, by
+    /// the gaps between their boxes: each gap is at most the |x − y| of any such pair, so the same
+    /// monotone argument holds.
+    @inline(__always)
+    func boxGapSum(_ a: Int, _ b: Int) -> Double {
+        let aLower = boxes + a &* 2 &* dimension, aUpper = aLower + dimension
+        let bLower = boxes + b &* 2 &* dimension, bUpper = bLower + dimension
+        var s = 0.0
+        if isEuclidean {
+            for c in 0..<dimension { let t = Self.gap(aLower[c] - bUpper[c], bLower[c] - aUpper[c]); s += t * t }
+        } else {
+            for c in 0..<dimension { s += Self.gap(aLower[c] - bUpper[c], bLower[c] - aUpper[c]) }
+        }
+        return s
+    }
+
+    /// The gap from a value to an interval, given `lower − v` and `v − upper` (at most one is positive,
+    /// and that one is the gap; else 0), without branches: which side a point falls on is unpredictable.
+    @inline(__always)
+    static func gap(_ below: Double, _ above: Double) -> Double {
+        let larger = below > above ? below : above
+        return larger > 0 ? larger : 0
     }
 }

@@ -1,13 +1,13 @@
 import Synchronization
 
 /// The engine for dense data in few dimensions under euclidean or manhattan distance: a k-d tree gives
-/// the core distances (exact k-NN) and DBSCAN's radius queries; Prim scans column-major coordinates four
-/// points at a time (`ColumnarPrim`). Results are bit-identical to the other engines'.
+/// the core distances (exact k-NN) and DBSCAN's radius queries, and the spanning tree by Borůvka's
+/// algorithm when it is provably unique (`BoruvkaSpanningTree`); otherwise Prim scans column-major
+/// coordinates four points at a time (`ColumnarPrim`). Results are bit-identical to the other engines'.
 ///
 /// Tried and dropped (slower here in 8 dimensions, 10 000–50 000 points): Prim steps that skip k-d nodes
 /// no update can reach, and a per-tree-point nearest-outside search with lazy refresh; the noise points
-/// keep most nodes within reach. Prim's O(n²) scan is memory-bound at 50 000 points; a Borůvka path
-/// would need Prim's tie order recovered afterwards.
+/// keep most nodes within reach.
 final class KDTreeEngine: KernelEngine, @unchecked Sendable {
     let kernel: DenseKernel, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds
     let tree: KDTree
@@ -32,12 +32,16 @@ final class KDTreeEngine: KernelEngine, @unchecked Sendable {
         }
     }
 
-    /// The neighbour lists of the last core-distance search, which also settle most of Borůvka's first
-    /// round (two neighbours at least, so a nearest one can be told apart from a tie).
+    /// The neighbour lists of the last core-distance search, which settle most points' nearest outside
+    /// points in Borůvka's early rounds.
     private let lists = Mutex<NeighbourLists?>(nil)
 
+    /// The fewest neighbours listed per point (two at least, to tell a nearest from a tie). Six settle
+    /// most points' nearest outside points while components are small (measured: 4 and 8 were slower).
+    static let listWidth = 6
+
     func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
-        let found = try tree.neighbourLists(width: max(k, 2), threads: threads, control: control)
+        let found = try tree.neighbourLists(width: max(k, Self.listWidth), threads: threads, control: control)
         lists.withLock { $0 = found }
         return tree.kthDistances(k: k, from: found)
     }

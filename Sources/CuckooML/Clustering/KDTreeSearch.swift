@@ -73,14 +73,22 @@ extension KDTree {
             if bound >= limit { continue }
             let node = nodes[Int(id)]
             if node.left < 0 {
-                for q in Int(node.start)..<Int(node.end) where q != p {
-                    let s = pairSum(x, q, stoppingAt: limit)
-                    guard s < limit else { continue }
+                @inline(__always) func offer(_ q: Int, _ s: Double) {
+                    guard s < limit && q != p else { return }
                     var i = width - 1
                     while i > 0 && sums[i - 1] > s { sums[i] = sums[i - 1]; positions[i] = positions[i - 1]; i -= 1 }
                     sums[i] = s; positions[i] = Int32(q)
                     limit = sums[width - 1]
                 }
+                // Four sums at a time (independent chains), then the rest one by one.
+                var q = Int(node.start)
+                let end = Int(node.end)
+                while q + 4 <= end {
+                    let s = pairSums4(x, q)
+                    offer(q, s[0]); offer(q + 1, s[1]); offer(q + 2, s[2]); offer(q + 3, s[3])
+                    q += 4
+                }
+                while q < end { offer(q, pairSum(x, q, stoppingAt: limit)); q += 1 }
                 continue
             }
             let left = lowerBoundSum(x, Int(node.left)), right = lowerBoundSum(x, Int(node.right))
