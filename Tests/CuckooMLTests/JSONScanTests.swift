@@ -45,8 +45,8 @@ import Testing
                 for start in 0...bytes.count {
                     var expected = start
                     while expected < bytes.count && Self.isWhitespace(bytes[expected]) { expected += 1 }
-                    let vector = cjs_skip_whitespace_vector(base + start)! - base
-                    let scalar = cjs_skip_whitespace_scalar(base + start)! - base
+                    let vector = cjs_skip_whitespace_vector(base + start) - base
+                    let scalar = cjs_skip_whitespace_scalar(base + start) - base
                     #expect(vector == expected && scalar == expected, "round \(round) start \(start)")
                 }
             }
@@ -70,8 +70,8 @@ import Testing
                     while stop < bytes.count && !Self.endsStringRun(bytes[stop]) { stop += 1 }
                     for limitOffset in [start + 1, start + 16, start + 40, bytes.count + 17] {
                         let limit = base + limitOffset
-                        let vector = cjs_string_stop_vector(base + start, limit)! - base
-                        let scalar = cjs_string_stop_scalar(base + start, limit)! - base
+                        let vector = cjs_string_stop_vector(base + start, limit) - base
+                        let scalar = cjs_string_stop_scalar(base + start, limit) - base
                         #expect(vector == scalar, "round \(round) start \(start) limit \(limitOffset)")
                         if vector != stop {
                             // Stopped early for the limit: a whole number of 16-byte steps, before the stop byte.

@@ -29,7 +29,7 @@ static inline int cjs_has_vector(void) { return CJS_HAS_VECTOR; }
 // MARK: Scalar forms (8 bytes at a time, "has zero byte" word tricks)
 
 /// Eight bytes at `p` (any alignment), the byte at `p` in the lowest bits.
-static inline uint64_t cjs_load64(const uint8_t *p) {
+static inline uint64_t cjs_load64(const uint8_t *_Nonnull p) {
     uint64_t w;
     __builtin_memcpy(&w, p, 8);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -49,7 +49,7 @@ static inline uint64_t cjs_zero_bytes(uint64_t x) { return (x - CJS_ONES) & ~x &
 static inline unsigned cjs_first_flagged(uint64_t mask) { return (unsigned)__builtin_ctzll(mask) >> 3; }
 
 /// First byte at or after `p` that is not JSON whitespace (space, tab, line feed, carriage return).
-static inline const uint8_t *cjs_skip_whitespace_scalar(const uint8_t *p) {
+static inline const uint8_t *_Nonnull cjs_skip_whitespace_scalar(const uint8_t *_Nonnull p) {
     for (;;) {
         uint8_t c = *p;
         if (c == 0x20) {
@@ -67,7 +67,7 @@ static inline const uint8_t *cjs_skip_whitespace_scalar(const uint8_t *p) {
 /// (< 0x20). When no such byte comes before `limit` it may stop early, at some `p + 16k >= limit`
 /// (a 16-byte step past `limit` at most), so that very long strings still reach the scanner's
 /// checkpoints.
-static inline const uint8_t *cjs_string_stop_scalar(const uint8_t *p, const uint8_t *limit) {
+static inline const uint8_t *_Nonnull cjs_string_stop_scalar(const uint8_t *_Nonnull p, const uint8_t *_Nonnull limit) {
     for (;;) {
         for (int half = 0; half < 2; half++) {
             uint64_t w = cjs_load64(p);
@@ -83,7 +83,7 @@ static inline const uint8_t *cjs_string_stop_scalar(const uint8_t *p, const uint
 // MARK: Vector forms
 
 #if CJS_HAS_VECTOR
-static inline const uint8_t *cjs_skip_whitespace_vector(const uint8_t *p) {
+static inline const uint8_t *_Nonnull cjs_skip_whitespace_vector(const uint8_t *_Nonnull p) {
     const __m128i space = _mm_set1_epi8(0x20), lf = _mm_set1_epi8(0x0A);
     const __m128i cr = _mm_set1_epi8(0x0D), tab = _mm_set1_epi8(0x09);
     for (;;) {
@@ -96,7 +96,7 @@ static inline const uint8_t *cjs_skip_whitespace_vector(const uint8_t *p) {
     }
 }
 
-static inline const uint8_t *cjs_string_stop_vector(const uint8_t *p, const uint8_t *limit) {
+static inline const uint8_t *_Nonnull cjs_string_stop_vector(const uint8_t *_Nonnull p, const uint8_t *_Nonnull limit) {
     const __m128i quote = _mm_set1_epi8(0x22), backslash = _mm_set1_epi8(0x5C);
     const __m128i controlMax = _mm_set1_epi8(0x1F);
     for (;;) {
@@ -111,8 +111,8 @@ static inline const uint8_t *cjs_string_stop_vector(const uint8_t *p, const uint
     }
 }
 #else
-static inline const uint8_t *cjs_skip_whitespace_vector(const uint8_t *p) { return cjs_skip_whitespace_scalar(p); }
-static inline const uint8_t *cjs_string_stop_vector(const uint8_t *p, const uint8_t *limit) {
+static inline const uint8_t *_Nonnull cjs_skip_whitespace_vector(const uint8_t *_Nonnull p) { return cjs_skip_whitespace_scalar(p); }
+static inline const uint8_t *_Nonnull cjs_string_stop_vector(const uint8_t *_Nonnull p, const uint8_t *_Nonnull limit) {
     return cjs_string_stop_scalar(p, limit);
 }
 #endif

@@ -97,14 +97,29 @@ struct JSONScanner: ~Copyable {
 
     /// Skips the string starting at `p` (which is at its opening quote), validating escapes.
     /// Returns whether it contained escapes.
+    ///
+    /// The common case, a string without escapes that ends before the next checkpoint, is inlined
+    /// into the callers; everything else continues in `skipStringRest`.
     @inline(__always) @discardableResult
     mutating func skipString() throws(ScanFailure) -> Bool {
+        let q = vector ? cjs_string_stop_vector(p + 1, checkpointAt) : cjs_string_stop_scalar(p + 1, checkpointAt)
+        if q[0] == 0x22 {
+            p = q + 1
+            return false
+        }
+        p = q
+        return try skipStringRest()
+    }
+
+    /// Continues `skipString` at `p`, a byte that did not close the string: an escape, a control
+    /// byte, or any byte when a checkpoint is due.
+    @inline(never)
+    mutating func skipStringRest() throws(ScanFailure) -> Bool {
         // A local cursor and limit stay in registers; `p` is written back at the exits.
-        var q = p + 1
+        var q = p
         var limit = checkpointAt
         var escaped = false
         while true {
-            q = vector ? cjs_string_stop_vector(q, limit) : cjs_string_stop_scalar(q, limit)
             let c = q[0]
             if c == 0x22 {
                 p = q + 1
@@ -122,6 +137,7 @@ struct JSONScanner: ~Copyable {
                 try checkpoint()
                 limit = checkpointAt
             }
+            q = vector ? cjs_string_stop_vector(q, limit) : cjs_string_stop_scalar(q, limit)
         }
     }
 
