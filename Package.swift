@@ -26,9 +26,10 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .target(name: "CJSONScan"),
         .target(
             name: "CuckooML",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", "CJSONScan"],
             swiftSettings: cpuFlags
         ),
         .executableTarget(

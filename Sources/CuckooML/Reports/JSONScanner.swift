@@ -1,12 +1,14 @@
-/// A validating, non-allocating JSON scanner over a byte buffer that is followed by at least 8 zero
+import CJSONScan
+
+/// A validating, non-allocating JSON scanner over a byte buffer that is followed by at least 16 zero
 /// bytes (see `MappedFile`). Callers walk the parts of the document they want with `beginObject`,
 /// `nextKey`, `beginArray`, `nextElement` and the `read*` methods, and `skipValue` everything else:
 /// skipping validates the structure without building anything and without recursion, so nesting is
 /// bounded by `maxDepth` rather than by the stack.
 ///
-/// Speed comes from three word tricks on `UInt64`: whitespace runs are skipped 8 bytes at a time, and
-/// string bodies are searched 8 bytes at a time for `"`, `\` or a control byte with the classic
-/// "has zero byte" test (the lowest flagged byte is always exact, which is all we need).
+/// Speed comes from the byte-run scans of `CJSONScan`: whitespace runs are skipped and string bodies
+/// searched for `"`, `\` or a control byte 16 bytes at a time with SSE2 (8 at a time with word tricks
+/// where there is no vector form, or when `vector` is false, which tests use to check both paths).
 struct JSONScanner: ~Copyable {
     let base: UnsafePointer<UInt8>
     let end: UnsafePointer<UInt8>
@@ -24,10 +26,14 @@ struct JSONScanner: ~Copyable {
     var checkpointAt: UnsafePointer<UInt8>
     let checkpointInterval: Int
     let onCheckpoint: ((Int) -> Bool)?
+    /// Whether the vector forms of the byte-run scans are used (the scalar ones otherwise).
+    let vector: Bool
 
     /// `onCheckpoint` receives the current offset about every `interval` bytes and returns false to cancel.
-    init(base: UnsafePointer<UInt8>, count: Int, interval: Int = 8 << 20, onCheckpoint: ((Int) -> Bool)? = nil) {
+    init(base: UnsafePointer<UInt8>, count: Int, interval: Int = 8 << 20, vector: Bool = true,
+         onCheckpoint: ((Int) -> Bool)? = nil) {
         self.base = base
+        self.vector = vector
         self.end = base + count
         self.p = base
         self.kinds = .allocate(capacity: JSONScanner.maxDepth + 2)
@@ -80,60 +86,58 @@ struct JSONScanner: ~Copyable {
     /// High bit set in each byte of `x` that is zero (exact for the lowest such byte).
     @inline(__always) static func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
 
-    /// Flags bytes that end a run of plain string characters: `"`, `\` or a control byte (< 0x20).
-    @inline(__always) static func stringSpecials(_ w: UInt64) -> UInt64 {
-        zeroBytes(w ^ (ones &* 0x22)) | zeroBytes(w ^ (ones &* 0x5C)) | ((w &- ones &* 0x20) & ~w & highs)
-    }
-
     // MARK: Whitespace
 
     @inline(__always) mutating func skipWhitespace() {
-        while true {
-            let c = p[0]
-            if c > 0x20 { return }
-            if c == 0x20 {
-                let x = JSONScanner.load(p) ^ (JSONScanner.ones &* 0x20)
-                if x == 0 { p += 8; continue }
-                p += x.trailingZeroBitCount >> 3
-                continue
-            }
-            if c == 0x0A || c == 0x0D || c == 0x09 { p += 1; continue }
-            return
-        }
+        if p[0] > 0x20 { return }
+        p = vector ? cjs_skip_whitespace_vector(p) : cjs_skip_whitespace_scalar(p)
     }
 
     // MARK: Strings
 
     /// Skips the string starting at `p` (which is at its opening quote), validating escapes.
     /// Returns whether it contained escapes.
+    ///
+    /// The common case, a string without escapes that ends before the next checkpoint, is inlined
+    /// into the callers; everything else continues in `skipStringRest`.
     @inline(__always) @discardableResult
     mutating func skipString() throws(ScanFailure) -> Bool {
+        let q = vector ? cjs_string_stop_vector(p + 1, checkpointAt) : cjs_string_stop_scalar(p + 1, checkpointAt)
+        if q[0] == 0x22 {
+            p = q + 1
+            return false
+        }
+        p = q
+        return try skipStringRest()
+    }
+
+    /// Continues `skipString` at `p`, a byte that did not close the string: an escape, a control
+    /// byte, or any byte when a checkpoint is due.
+    @inline(never)
+    mutating func skipStringRest() throws(ScanFailure) -> Bool {
         // A local cursor and limit stay in registers; `p` is written back at the exits.
-        var q = p + 1
+        var q = p
         var limit = checkpointAt
         var escaped = false
         while true {
-            let mask = JSONScanner.stringSpecials(JSONScanner.load(q))
-            if mask == 0 {
-                q += 8
-                if q >= limit {
-                    p = q
-                    try checkpoint()
-                    limit = checkpointAt
-                }
-                continue
-            }
-            q += mask.trailingZeroBitCount >> 3
             let c = q[0]
             if c == 0x22 {
                 p = q + 1
                 return escaped
             }
             p = q
-            guard c == 0x5C else { throw failure("control character \(JSONScanner.describe(c)) inside a string") }
-            try skipEscape()
-            q = p
-            escaped = true
+            if c == 0x5C {
+                try skipEscape()
+                q = p
+                escaped = true
+            } else if c < 0x20 {
+                throw failure("control character \(JSONScanner.describe(c)) inside a string")
+            } else {
+                // No stop before `limit`: a checkpoint is due.
+                try checkpoint()
+                limit = checkpointAt
+            }
+            q = vector ? cjs_string_stop_vector(q, limit) : cjs_string_stop_scalar(q, limit)
         }
     }
 

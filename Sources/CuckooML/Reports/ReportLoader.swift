@@ -43,11 +43,15 @@ public enum ReportLoader {
         let done = Atomic<Int>(0)
         let bytes = Atomic<Int>(0)
         let cancelled = Atomic<Bool>(false)
+        // Largest files first: a big report taken last would leave the other workers idle while
+        // one thread scans it (directory order often puts the biggest near the end).
+        let schedule = workers > 1 ? largestFirst(files) : Array(0..<count)
 
         let work: @Sendable (Int) -> Void = { _ in
             while !cancelled.load(ordering: .relaxed) {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                guard i < count else { return }
+                let taken = next.add(1, ordering: .relaxed).oldValue
+                guard taken < count else { return }
+                let i = schedule[taken]
                 if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return }
                 let path = files[i]
                 let outcome: Outcome
@@ -101,6 +105,12 @@ public enum ReportLoader {
     public static func sampleID(forPath path: String) -> String {
         let name = path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
         return name.hasSuffix(".json") && name.count > 5 ? String(name.dropLast(5)) : name
+    }
+
+    /// The indices of `files` by decreasing size (ties and unreadable files in list order).
+    static func largestFirst(_ files: [String]) -> [Int] {
+        let sizes = files.map(fileSize)
+        return files.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
     }
 
     static func coreCount() -> Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }

@@ -30,35 +30,50 @@ public enum ReportReader {
 
     /// Reads a report held in memory (tests, tools); `path` names it in errors.
     public static func read(bytes: [UInt8], path: String = "<memory>") throws(ReportError) -> ReportRecord {
-        // The scanner needs zero bytes after the end for its 8-byte loads.
-        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + 16)
-        defer { buffer.deallocate() }
-        buffer.initialize(repeating: 0, count: bytes.count + 16)
-        bytes.withUnsafeBufferPointer { _ = UnsafeMutableBufferPointer(start: buffer, count: bytes.count).initialize(fromContentsOf: $0) }
-        let scanner = JSONScanner(base: buffer, count: bytes.count)
-        var extractor = ReportExtractor(scanner: scanner)
-        do throws(ScanFailure) {
-            return try extractor.run()
-        } catch {
-            throw reportError(error, path: path) ?? ReportError(path: path, offset: nil, message: "interrupted")
+        try read(bytes: bytes, path: path, vector: true)
+    }
+
+    /// `read(bytes:path:)` on the vector (true) or scalar path of the scanner's byte-run scans.
+    static func read(bytes: [UInt8], path: String, vector: Bool) throws(ReportError) -> ReportRecord {
+        try withPadded(bytes) { buffer throws(ReportError) in
+            let scanner = JSONScanner(base: buffer, count: bytes.count, vector: vector)
+            var extractor = ReportExtractor(scanner: scanner)
+            do throws(ScanFailure) {
+                return try extractor.run()
+            } catch {
+                throw reportError(error, path: path) ?? ReportError(path: path, offset: nil, message: "interrupted")
+            }
         }
     }
 
     /// Checks that `bytes` is one well-formed JSON value (any type), without extracting anything.
     /// Throws the first error with its byte offset.
     public static func validate(bytes: [UInt8], path: String = "<memory>") throws(ReportError) {
-        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + 16)
-        defer { buffer.deallocate() }
-        buffer.initialize(repeating: 0, count: bytes.count + 16)
-        bytes.withUnsafeBufferPointer { _ = UnsafeMutableBufferPointer(start: buffer, count: bytes.count).initialize(fromContentsOf: $0) }
-        var scanner = JSONScanner(base: buffer, count: bytes.count)
-        do throws(ScanFailure) {
-            scanner.skipWhitespace()
-            try scanner.skipValue()
-            try scanner.expectEnd()
-        } catch {
-            throw reportError(error, path: path) ?? ReportError(path: path, offset: nil, message: "interrupted")
+        try validate(bytes: bytes, path: path, vector: true)
+    }
+
+    /// `validate(bytes:path:)` on the vector (true) or scalar path of the scanner's byte-run scans.
+    static func validate(bytes: [UInt8], path: String, vector: Bool) throws(ReportError) {
+        try withPadded(bytes) { buffer throws(ReportError) in
+            var scanner = JSONScanner(base: buffer, count: bytes.count, vector: vector)
+            do throws(ScanFailure) {
+                scanner.skipWhitespace()
+                try scanner.skipValue()
+                try scanner.expectEnd()
+            } catch {
+                throw reportError(error, path: path) ?? ReportError(path: path, offset: nil, message: "interrupted")
+            }
         }
+    }
+
+    /// Runs `body` on a copy of `bytes` followed by the zero padding the scanner's scans need.
+    private static func withPadded<R>(_ bytes: [UInt8], _ body: (UnsafePointer<UInt8>) throws(ReportError) -> R) throws(ReportError) -> R {
+        let padding = 16
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + padding)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: 0, count: bytes.count + padding)
+        bytes.withUnsafeBufferPointer { _ = UnsafeMutableBufferPointer(start: buffer, count: bytes.count).initialize(fromContentsOf: $0) }
+        return try body(buffer)
     }
 
     private static func reportError(_ failure: ScanFailure, path: String) -> ReportError? {

@@ -1,0 +1,120 @@
+#ifndef CJSONSCAN_H
+#define CJSONSCAN_H
+
+// Byte-run scans for the JSON scanner (Sources/CuckooML/Reports/JSONScanner.swift).
+//
+// They are `static inline` so that Swift inlines them into the scanner's loops: the runs they skip are
+// mostly short (indentation, keys, small strings), where a call per run would cost more than the scan.
+// Each exists twice, a vector form (SSE2, part of baseline x86-64) and a scalar form with the same
+// result; `cjs_*` picks the vector form where there is one. Both are exported so tests can compare
+// them and the scanner can be run on either path.
+//
+// Contract: the buffer must be followed by at least 16 zero bytes. A zero byte ends every run (it is
+// neither whitespace nor a plain string byte), and a scan reads at most 15 bytes past the byte that
+// ends it, so it never reads beyond the padding.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <emmintrin.h>
+#define CJS_HAS_VECTOR 1
+#else
+#define CJS_HAS_VECTOR 0
+#endif
+
+/// Whether `cjs_*` use a vector form on this build (false: the scalar form serves both names).
+static inline int cjs_has_vector(void) { return CJS_HAS_VECTOR; }
+
+// MARK: Scalar forms (8 bytes at a time, "has zero byte" word tricks)
+
+/// Eight bytes at `p` (any alignment), the byte at `p` in the lowest bits.
+static inline uint64_t cjs_load64(const uint8_t *_Nonnull p) {
+    uint64_t w;
+    __builtin_memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+#define CJS_ONES 0x0101010101010101ull
+#define CJS_HIGHS 0x8080808080808080ull
+
+/// High bit set in each byte of `x` that is zero (exact for the lowest such byte, which is all the
+/// scans use).
+static inline uint64_t cjs_zero_bytes(uint64_t x) { return (x - CJS_ONES) & ~x & CJS_HIGHS; }
+
+/// Index of the lowest byte of `mask` that is not zero.
+static inline unsigned cjs_first_flagged(uint64_t mask) { return (unsigned)__builtin_ctzll(mask) >> 3; }
+
+/// First byte at or after `p` that is not JSON whitespace (space, tab, line feed, carriage return).
+static inline const uint8_t *_Nonnull cjs_skip_whitespace_scalar(const uint8_t *_Nonnull p) {
+    for (;;) {
+        uint8_t c = *p;
+        if (c == 0x20) {
+            uint64_t x = cjs_load64(p) ^ (CJS_ONES * 0x20);
+            if (x == 0) { p += 8; continue; }
+            p += cjs_first_flagged(x);   // the first byte that is not a space
+            continue;
+        }
+        if (c == 0x0A || c == 0x0D || c == 0x09) { p++; continue; }
+        return p;
+    }
+}
+
+/// First byte at or after `p` that ends a plain run of string text: `"`, `\` or a control byte
+/// (< 0x20). When no such byte comes before `limit` it may stop early, at some `p + 16k >= limit`
+/// (a 16-byte step past `limit` at most), so that very long strings still reach the scanner's
+/// checkpoints.
+static inline const uint8_t *_Nonnull cjs_string_stop_scalar(const uint8_t *_Nonnull p, const uint8_t *_Nonnull limit) {
+    for (;;) {
+        for (int half = 0; half < 2; half++) {
+            uint64_t w = cjs_load64(p);
+            uint64_t mask = cjs_zero_bytes(w ^ (CJS_ONES * 0x22)) | cjs_zero_bytes(w ^ (CJS_ONES * 0x5C))
+                | ((w - CJS_ONES * 0x20) & ~w & CJS_HIGHS);
+            if (mask) return p + cjs_first_flagged(mask);
+            p += 8;
+        }
+        if (p >= limit) return p;
+    }
+}
+
+// MARK: Vector forms
+
+#if CJS_HAS_VECTOR
+static inline const uint8_t *_Nonnull cjs_skip_whitespace_vector(const uint8_t *_Nonnull p) {
+    const __m128i space = _mm_set1_epi8(0x20), lf = _mm_set1_epi8(0x0A);
+    const __m128i cr = _mm_set1_epi8(0x0D), tab = _mm_set1_epi8(0x09);
+    for (;;) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, lf)),
+                                  _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, tab)));
+        unsigned other = (unsigned)_mm_movemask_epi8(ws) ^ 0xFFFFu;
+        if (other) return p + __builtin_ctz(other);
+        p += 16;
+    }
+}
+
+static inline const uint8_t *_Nonnull cjs_string_stop_vector(const uint8_t *_Nonnull p, const uint8_t *_Nonnull limit) {
+    const __m128i quote = _mm_set1_epi8(0x22), backslash = _mm_set1_epi8(0x5C);
+    const __m128i controlMax = _mm_set1_epi8(0x1F);
+    for (;;) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        // Unsigned v <= 0x1F exactly when max(v, 0x1F) == 0x1F.
+        __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, controlMax), controlMax);
+        __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control);
+        unsigned mask = (unsigned)_mm_movemask_epi8(stop);
+        if (mask) return p + __builtin_ctz(mask);
+        p += 16;
+        if (p >= limit) return p;
+    }
+}
+#else
+static inline const uint8_t *_Nonnull cjs_skip_whitespace_vector(const uint8_t *_Nonnull p) { return cjs_skip_whitespace_scalar(p); }
+static inline const uint8_t *_Nonnull cjs_string_stop_vector(const uint8_t *_Nonnull p, const uint8_t *_Nonnull limit) {
+    return cjs_string_stop_scalar(p, limit);
+}
+#endif
+
+#endif
