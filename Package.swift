@@ -26,9 +26,10 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .target(name: "CBitKernels"),
         .target(
             name: "CuckooML",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", "CBitKernels"],
             swiftSettings: cpuFlags
         ),
         .executableTarget(

@@ -65,7 +65,9 @@ extension BitPackedEngine {
 
     /// Whether k-NN and Prim work in blocks: from four blocks on, and on rows of at least four words
     /// (narrower rows stay in the cache anyway, and their bounds are loose).
-    private var usesBlocks: Bool { count >= 4 * pointsPerBlock && kernel.words >= 4 }
+    /// With the kernels of `CBitKernels` (eight pairs per vector) the plain paths run: the blocks'
+    /// bookkeeping would cost more than the pairs it saves.
+    private var usesBlocks: Bool { count >= 4 * pointsPerBlock && kernel.words >= 4 && !thresholds.bitKernels.usesKernels }
 
     /// The k-th smallest counts of differing bits, over blocks or tiled.
     private func integerNearest<W: BitWidth>(_ width: W, k: Int, control: TaskControl) throws -> [Int32] {
@@ -74,7 +76,7 @@ extension BitPackedEngine {
                                                  parallelFrom: thresholds.knn, control: control)
         }
         return try BitNearest.kthDifferences(kernel, k: k, threads: threads, parallelFrom: thresholds.knn,
-                                             tile: thresholds.tile, control: control)
+                                             tile: thresholds.tile, kernels: thresholds.bitKernels, control: control)
     }
 
     /// Prim on integer ranks (`BitBlockPrim` when blocks are used, else `BitPrim`), or nil when the
@@ -88,7 +90,8 @@ extension BitPackedEngine {
             else { return nil }
             return try prim.run(control: control)
         }
-        guard let prim = BitPrim(kernel: kernel, width: width, coreDistances: coreDistances, alpha: alpha) else {
+        guard let prim = BitPrim(kernel: kernel, width: width, coreDistances: coreDistances, alpha: alpha,
+                                 kernels: thresholds.bitKernels) else {
             return nil
         }
         return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
