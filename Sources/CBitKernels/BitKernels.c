@@ -92,6 +92,31 @@ ALWAYS_INLINE void scalar_knn_tiles(const uint64_t *rows, int64_t words, int64_t
     }
 }
 
+ALWAYS_INLINE void scalar_apply_pending(const uint64_t *rows, int64_t words, int64_t lo, int64_t hi,
+                                        const int32_t *core, const uint64_t *keys, const uint64_t *pending_rows,
+                                        const int32_t *pending_core, const int32_t *pending_position,
+                                        int64_t pending, const int32_t *rank, int32_t *best_out,
+                                        int32_t *position_out) {
+    for (int64_t s = lo; s < hi; s++) {
+        const uint64_t *y = rows + s * words;
+        int32_t best = (int32_t)(keys[s] >> 32), core_s = core[s];
+        int32_t position = -1;
+        for (int64_t i = 0; i < pending; i++) {
+            int32_t d = 0;
+            for (int64_t w = 0; w < words; w++) d += __builtin_popcountll(pending_rows[i * words + w] ^ y[w]);
+            int32_t mr = rank ? rank[d] : d;
+            if (core_s > mr) mr = core_s;
+            if (pending_core[i] > mr) mr = pending_core[i];
+            if (mr < best || (mr == best && position >= 0 && pending_position[i] < position)) {
+                best = mr;
+                position = pending_position[i];
+            }
+        }
+        best_out[s - lo] = best;
+        position_out[s - lo] = position;
+    }
+}
+
 // The portable path, compiled twice: for any CPU, and for x86-64 CPUs with the popcnt instruction.
 #define PORTABLE_KERNELS(prefix, attributes)                                                                  \
     attributes static void prefix##_differing(const uint64_t *x, const uint64_t *lanes, int64_t words,         \
@@ -109,6 +134,13 @@ ALWAYS_INLINE void scalar_knn_tiles(const uint64_t *rows, int64_t words, int64_t
                                               int64_t b_lo, int64_t b_hi, int same, int32_t *lists,            \
                                               int32_t *limits, int64_t k) {                                    \
         scalar_knn_tiles(rows, words, a_lo, a_hi, b_lo, b_hi, same, lists, limits, k);                         \
+    }                                                                                                          \
+    attributes static void prefix##_apply_pending(                                                             \
+        const uint64_t *rows, int64_t words, int64_t lo, int64_t hi, const int32_t *core, const uint64_t *keys, \
+        const uint64_t *pending_rows, const int32_t *pending_core, const int32_t *pending_position,            \
+        int64_t pending, const int32_t *rank, int32_t *best_out, int32_t *position_out) {                      \
+        scalar_apply_pending(rows, words, lo, hi, core, keys, pending_rows, pending_core, pending_position,    \
+                             pending, rank, best_out, position_out);                                           \
     }
 
 PORTABLE_KERNELS(plain, )
@@ -256,6 +288,73 @@ VECTOR_TARGET static void vector_knn_tiles(const uint64_t *rows, const uint64_t 
     else vector_knn_body(rows, lanes, words, a_lo, a_hi, b_lo, b_hi, same, lists, limits, k);
 }
 
+/// Rows first..first+7 (row-major, at most eight words each; rows at or past `hi` read as zero) turned
+/// so that m[w] holds word w of the eight rows.
+VECTOR_TARGET ALWAYS_INLINE void transpose8(const uint64_t *rows, int64_t words, int64_t first, int64_t hi,
+                                           __m512i m[8]) {
+    __mmask8 word_mask = (__mmask8)((1u << words) - 1);
+    __m512i r[8];
+    for (int s = 0; s < 8; s++)
+        r[s] = first + s < hi ? _mm512_maskz_loadu_epi64(word_mask, rows + (first + s) * words) : _mm512_setzero_si512();
+    __m512i t0 = _mm512_unpacklo_epi64(r[0], r[1]), t1 = _mm512_unpackhi_epi64(r[0], r[1]);
+    __m512i t2 = _mm512_unpacklo_epi64(r[2], r[3]), t3 = _mm512_unpackhi_epi64(r[2], r[3]);
+    __m512i t4 = _mm512_unpacklo_epi64(r[4], r[5]), t5 = _mm512_unpackhi_epi64(r[4], r[5]);
+    __m512i t6 = _mm512_unpacklo_epi64(r[6], r[7]), t7 = _mm512_unpackhi_epi64(r[6], r[7]);
+    __m512i u0 = _mm512_shuffle_i64x2(t0, t2, 0x88), u1 = _mm512_shuffle_i64x2(t0, t2, 0xDD);
+    __m512i u2 = _mm512_shuffle_i64x2(t1, t3, 0x88), u3 = _mm512_shuffle_i64x2(t1, t3, 0xDD);
+    __m512i u4 = _mm512_shuffle_i64x2(t4, t6, 0x88), u5 = _mm512_shuffle_i64x2(t4, t6, 0xDD);
+    __m512i u6 = _mm512_shuffle_i64x2(t5, t7, 0x88), u7 = _mm512_shuffle_i64x2(t5, t7, 0xDD);
+    m[0] = _mm512_shuffle_i64x2(u0, u4, 0x88); m[4] = _mm512_shuffle_i64x2(u0, u4, 0xDD);
+    m[2] = _mm512_shuffle_i64x2(u1, u5, 0x88); m[6] = _mm512_shuffle_i64x2(u1, u5, 0xDD);
+    m[1] = _mm512_shuffle_i64x2(u2, u6, 0x88); m[5] = _mm512_shuffle_i64x2(u2, u6, 0xDD);
+    m[3] = _mm512_shuffle_i64x2(u3, u7, 0x88); m[7] = _mm512_shuffle_i64x2(u3, u7, 0xDD);
+}
+
+/// Rows of at most eight words: eight member rows at a time stay in registers while the pending rows
+/// stream past; (mr, position + 1) in one 64-bit lane makes the lexicographic minimum one vpminuq.
+VECTOR_TARGET ALWAYS_INLINE void vector_apply_body(const uint64_t *rows, int64_t words, int64_t lo, int64_t hi,
+                                                  const int32_t *core, const uint64_t *keys,
+                                                  const uint64_t *pending_rows, const int32_t *pending_core,
+                                                  const int32_t *pending_position, int64_t pending,
+                                                  const int32_t *rank, int32_t *best_out, int32_t *position_out) {
+    for (int64_t first = lo; first < hi; first += 8) {
+        __mmask8 lane_mask = (__mmask8)(hi - first >= 8 ? 0xFF : (1u << (hi - first)) - 1);
+        __m512i m[8];
+        transpose8(rows, words, first, hi, m);
+        __m512i core_s = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(lane_mask, core + first));
+        // (best, none): position 0 stands for none, pending positions count from 1.
+        __m512i least = _mm512_slli_epi64(_mm512_srli_epi64(_mm512_maskz_loadu_epi64(lane_mask, keys + first), 32), 32);
+        for (int64_t i = 0; i < pending; i++) {
+            const uint64_t *v = pending_rows + i * words;
+            __m512i d = _mm512_popcnt_epi64(_mm512_xor_si512(m[0], _mm512_set1_epi64((long long)v[0])));
+            for (int64_t w = 1; w < words; w++)
+                d = _mm512_add_epi64(d, _mm512_popcnt_epi64(_mm512_xor_si512(m[w], _mm512_set1_epi64((long long)v[w]))));
+            __m512i mr = rank ? _mm512_cvtepu32_epi64(_mm512_i64gather_epi32(d, rank, 4)) : d;
+            mr = _mm512_max_epi64(mr, core_s);
+            mr = _mm512_max_epi64(mr, _mm512_set1_epi64(pending_core[i]));
+            __m512i candidate = _mm512_or_si512(_mm512_slli_epi64(mr, 32),
+                                                _mm512_set1_epi64((long long)pending_position[i] + 1));
+            least = _mm512_min_epu64(least, candidate);
+        }
+        _mm256_mask_storeu_epi32(best_out + (first - lo), lane_mask, _mm512_cvtepi64_epi32(_mm512_srli_epi64(least, 32)));
+        __m512i position = _mm512_sub_epi64(_mm512_and_si512(least, _mm512_set1_epi64(0xFFFFFFFFll)), _mm512_set1_epi64(1));
+        _mm256_mask_storeu_epi32(position_out + (first - lo), lane_mask, _mm512_cvtepi64_epi32(position));
+    }
+}
+
+VECTOR_TARGET static void vector_apply_pending(const uint64_t *rows, int64_t words, int64_t lo, int64_t hi,
+                                               const int32_t *core, const uint64_t *keys,
+                                               const uint64_t *pending_rows, const int32_t *pending_core,
+                                               const int32_t *pending_position, int64_t pending,
+                                               const int32_t *rank, int32_t *best_out, int32_t *position_out) {
+    if (words == 8)
+        vector_apply_body(rows, 8, lo, hi, core, keys, pending_rows, pending_core, pending_position, pending, rank,
+                          best_out, position_out);
+    else
+        vector_apply_body(rows, words, lo, hi, core, keys, pending_rows, pending_core, pending_position, pending,
+                          rank, best_out, position_out);
+}
+
 static int has_popcnt(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("popcnt");
@@ -301,4 +400,26 @@ void cbk_knn_tiles(const uint64_t *rows, const uint64_t *lanes, int64_t words, i
 #endif
     (void)vector; (void)lanes;
     plain_knn_tiles(rows, words, a_lo, a_hi, b_lo, b_hi, same, lists, limits, k);
+}
+
+void cbk_apply_pending(const uint64_t *rows, int64_t words, int64_t lo, int64_t hi, const int32_t *core,
+                       const uint64_t *keys, const uint64_t *pending_rows, const int32_t *pending_core,
+                       const int32_t *pending_position, int64_t pending, const int32_t *rank, int32_t *best_out,
+                       int32_t *position_out, int vector) {
+#ifdef HAVE_X86_PATHS
+    // The vector path holds eight member rows in registers: rows of at most eight words.
+    if (vector && words <= 8) {
+        vector_apply_pending(rows, words, lo, hi, core, keys, pending_rows, pending_core, pending_position, pending,
+                             rank, best_out, position_out);
+        return;
+    }
+    if (has_popcnt()) {
+        popcnt_apply_pending(rows, words, lo, hi, core, keys, pending_rows, pending_core, pending_position, pending,
+                             rank, best_out, position_out);
+        return;
+    }
+#endif
+    (void)vector;
+    plain_apply_pending(rows, words, lo, hi, core, keys, pending_rows, pending_core, pending_position, pending, rank,
+                        best_out, position_out);
 }

@@ -25,7 +25,8 @@ import Testing
         return m
     }
 
-    /// Engines on each kernel choice, one and two threads, with their parallel paths forced.
+    /// Engines on each kernel choice, one and two threads, plain and in blocks, with their parallel paths
+    /// forced.
     static func engines(_ points: PointSet, _ metric: DistanceMetric) -> [(String, BitPackedEngine)] {
         var out: [(String, BitPackedEngine)] = []
         for choice in [BitKernelChoice.swift, .portable, .vector] {
@@ -34,6 +35,10 @@ import Testing
                 thresholds.bitKernels = choice
                 out.append(("\(choice)-\(threads)", BitPackedEngine(points: points, metric: metric, threads: threads,
                                                                   thresholds: thresholds)))
+                // Blocks of about 20 points: BitBlockPrim (rows of four words or more).
+                out.append(("\(choice)-blocks-\(threads)", BitPackedEngine(points: points, metric: metric,
+                                                                         threads: threads, thresholds: thresholds,
+                                                                         pointsPerBlock: 20)))
             }
         }
         return out

@@ -42,4 +42,16 @@ uint64_t cbk_prim_scan(const uint64_t *x, int32_t core_cur, int32_t cur_index, c
 void cbk_knn_tiles(const uint64_t *rows, const uint64_t *lanes, int64_t words, int64_t a_lo, int64_t a_hi,
                    int64_t b_lo, int64_t b_hi, int same, int32_t *lists, int32_t *limits, int64_t k, int vector);
 
+/// Applies pending tree points to the row-major rows of slots lo..<hi (BitBlockPrim's catch-up).
+///
+/// For each slot s: the lexicographic minimum of (best, none) and, for each pending point i,
+/// (mr, position[i]) with mr = max(rank[differing(pending row i, row s)], core[s], pending_core[i])
+/// (rank NULL: the count itself), where best is the rank in the upper half of keys[s] and none comes
+/// before every position. Writes that minimum's rank to best_out[s - lo] and its position to
+/// position_out[s - lo] (-1 for none). Positions must be at least 0 and below 2^31 - 1.
+void cbk_apply_pending(const uint64_t *rows, int64_t words, int64_t lo, int64_t hi, const int32_t *core,
+                       const uint64_t *keys, const uint64_t *pending_rows, const int32_t *pending_core,
+                       const int32_t *pending_position, int64_t pending, const int32_t *rank, int32_t *best_out,
+                       int32_t *position_out, int vector);
+
 #endif
