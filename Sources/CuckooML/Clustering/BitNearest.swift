@@ -158,7 +158,7 @@ enum BitNearest {
         let n = kernel.count
         let k = min(requested, n - 1)
         guard k > 0 else { return [Int32](repeating: 0, count: max(n, 0)) }
-        // Tiles of about 32 KB of rows, so a tile pair stays in the first-level cache.
+        // Tiles of at most about 32 KB of rows, so a tile pair stays in the first-level cache.
         let tile = max(64, min(1_024, 4_096 / kernel.words))
         let blocks = (n + tile - 1) / tile
         var pairs: [(Int32, Int32)] = []
@@ -228,8 +228,12 @@ extension BitNearest {
     /// member's current k-th value is skipped whole. Tasks are block pairs, shared by the threads; a
     /// thread's own lists only ever hold values at or above the merged ones, so pruning against them is
     /// safe.
+    ///
+    /// With the kernels of `CBitKernels` (`kernels`), each block pair not ruled out whole is swept by
+    /// `cbk_knn_tiles`, every pair computed, against per-thread limits beside the lists.
     static func kthDifferences<W: BitWidth>(_ kernel: BitKernel, width: W, blocks: BitBlocks, k requested: Int,
-                                            threads: Int, parallelFrom: Int, control: TaskControl) throws -> [Int32] {
+                                            threads: Int, parallelFrom: Int, kernels: BitKernelChoice = .swift,
+                                            control: TaskControl) throws -> [Int32] {
         let n = kernel.count
         let k = min(requested, n - 1)
         guard k > 0 else { return [Int32](repeating: 0, count: max(n, 0)) }
@@ -273,8 +277,30 @@ extension BitNearest {
         control.report(Progress(phase: "core distances", done: 0, total: total))
 
         /// All pairs between blocks `ba` and `bb` (within `ba` when equal) on the lists of `thread`.
+        // The kernels' limits (each list's last value) and the rows interleaved, in slot order.
+        let kernelLimits = UnsafeMutablePointer<Int32>.allocate(capacity: kernels.usesKernels ? threadCount * n : 1)
+        defer { kernelLimits.deallocate() }
+        let lanes = UnsafeMutablePointer<UInt64>.allocate(
+            capacity: kernels.usesKernels ? Int(cbk_lanes_capacity(Int64(n), Int64(words))) : 1)
+        defer { lanes.deallocate() }
+        if kernels.usesKernels {
+            kernelLimits.initialize(repeating: .max, count: threadCount * n)
+            cbk_interleave(rows, Int64(words), Int64(n), lanes)
+        }
+        let sharedKernelLimits = SharedPointer(base: kernelLimits)
+        let sharedLanes = SharedPointer(base: lanes)
+        let vector = kernels.vectorFlag
+
         @Sendable func sweep(_ ba: Int, _ bb: Int, thread: Int) {
             let own = shared.base + thread * n * k
+            if kernels.usesKernels {
+                cbk_knn_tiles(slotRows.base, sharedLanes.base, Int64(words), Int64(blocks.start[ba]),
+                              Int64(blocks.start[ba + 1]), Int64(blocks.start[bb]), Int64(blocks.start[bb + 1]),
+                              ba == bb ? 1 : 0, own, sharedKernelLimits.base + thread * n, Int64(k), vector)
+                let done = finished.wrappingAdd(1, ordering: .relaxed).newValue
+                if done & 255 == 0 { control.report(Progress(phase: "core distances", done: done, total: total)) }
+                return
+            }
             let limits = sharedCeiling.base
             let aRange = blocks.start[ba]..<blocks.start[ba + 1]
             let bRange = blocks.start[bb]..<blocks.start[bb + 1]

@@ -73,9 +73,10 @@ extension BitPackedEngine {
 
     /// The k-th smallest counts of differing bits, over blocks or tiled.
     private func integerNearest<W: BitWidth>(_ width: W, k: Int, control: TaskControl) throws -> [Int32] {
-        if usesBlocks && !thresholds.bitKernels.usesKernels {
+        if usesBlocks {
             return try BitNearest.kthDifferences(kernel, width: width, blocks: blocks(width), k: k, threads: threads,
-                                                 parallelFrom: thresholds.knn, control: control)
+                                                 parallelFrom: thresholds.knn, kernels: thresholds.bitKernels,
+                                                 control: control)
         }
         return try BitNearest.kthDifferences(kernel, k: k, threads: threads, parallelFrom: thresholds.knn,
                                              tile: thresholds.tile, kernels: thresholds.bitKernels, control: control)
