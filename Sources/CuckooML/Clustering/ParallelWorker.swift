@@ -35,10 +35,8 @@ func engineThreads(_ requested: Int) -> Int {
 ///
 /// Prim's algorithm needs a hand-off every step. On a busy machine a helper that has been descheduled
 /// would stall a fixed split for a whole time slice; here both threads claim chunks from one atomic
-/// word (generation, chunk count, front, back), so the caller simply does every chunk the helper has not
-/// claimed, and waits only for chunks the helper is running. The caller claims from the front and the
-/// helper from the back, so from step to step each thread mostly gets the same chunks and finds their
-/// data still in its own cache.
+/// word (generation, chunk count, next chunk), so the caller simply does every chunk the helper has not
+/// claimed, and waits only for chunks the helper is running.
 final class SharedSteps: @unchecked Sendable {
     private let claim = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
@@ -62,8 +60,8 @@ final class SharedSteps: @unchecked Sendable {
         thread = handle
     }
 
-    private static func decode(_ v: Int) -> (generation: Int, front: Int, back: Int) {
-        (v >> 16, (v >> 8) & 0xFF, v & 0xFF)
+    private static func decode(_ v: Int) -> (generation: Int, count: Int, next: Int) {
+        (v >> 40, (v >> 20) & 0xFFFFF, v & 0xFFFFF)
     }
 
     /// Runs chunks `0..<count` of a new step on both threads and returns when all are done.
@@ -71,8 +69,8 @@ final class SharedSteps: @unchecked Sendable {
         precondition(count <= Self.maximumChunks)
         generation += 1
         finished.store(0, ordering: .relaxed)
-        claim.store(generation << 16 | count, ordering: .releasing)
-        drain(generation, fromFront: true)
+        claim.store(generation << 40 | count << 20, ordering: .releasing)
+        drain(generation)
         var spins = 0
         while finished.load(ordering: .acquiring) < count {
             spins += 1
@@ -80,16 +78,15 @@ final class SharedSteps: @unchecked Sendable {
         }
     }
 
-    private func drain(_ wanted: Int, fromFront: Bool) {
+    private func drain(_ wanted: Int) {
         while true {
             let v = claim.load(ordering: .acquiring)
-            let (gen, front, back) = Self.decode(v)
-            guard gen == wanted, front < back else { return }
-            let desired = fromFront ? v + (1 << 8) : v - 1
-            guard claim.compareExchange(expected: v, desired: desired, ordering: .acquiringAndReleasing).exchanged else {
+            let (gen, count, next) = Self.decode(v)
+            guard gen == wanted, next < count else { return }
+            guard claim.compareExchange(expected: v, desired: v + 1, ordering: .acquiringAndReleasing).exchanged else {
                 continue
             }
-            work(fromFront ? front : back - 1)
+            work(next)
             finished.add(1, ordering: .releasing)
         }
     }
@@ -97,9 +94,9 @@ final class SharedSteps: @unchecked Sendable {
     private func helperLoop() {
         var spins = 0
         while !stopping.load(ordering: .relaxed) {
-            let (gen, front, back) = Self.decode(claim.load(ordering: .acquiring))
-            if gen != 0 && front < back {
-                drain(gen, fromFront: false)
+            let (gen, count, next) = Self.decode(claim.load(ordering: .acquiring))
+            if gen != 0 && next < count {
+                drain(gen)
                 spins = 0
             } else {
                 spins += 1
