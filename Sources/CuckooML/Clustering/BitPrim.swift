@@ -106,7 +106,8 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
             var slot: Int
             if let steps, m >= parallelFrom {
                 unvisited = m
-                chunkCount = min(SharedSteps.maximumChunks, max(2, m / 2_048))
+                // The vector scan is several times faster per slot: larger chunks keep the hand-offs rare.
+                chunkCount = min(SharedSteps.maximumChunks, max(2, m / (interleaved ? 8_192 : 2_048)))
                 steps.run(chunks: chunkCount)
                 key = chunkMinimum[0]
                 slot = chunkSlot[0]
