@@ -26,10 +26,13 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // Small C kernels Swift cannot express well: SSE2 byte-run scans for the JSON scanner, and
+        // AVX-512 popcount kernels (chosen at run time, portable fallback) for the bit-packed engine.
         .target(name: "CJSONScan"),
+        .target(name: "CBitKernels"),
         .target(
             name: "CuckooML",
-            dependencies: ["CSQLite", "CJSONScan"],
+            dependencies: ["CSQLite", "CJSONScan", "CBitKernels"],
             swiftSettings: cpuFlags
         ),
         .executableTarget(

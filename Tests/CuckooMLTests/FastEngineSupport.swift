@@ -149,6 +149,16 @@ enum EngineReference {
                                                        thresholds: .alwaysUngrouped, pointsPerBlock: 6)))
             out.append(("bits-blocks-1", BitPackedEngine(points: points, metric: metric, threads: 1,
                                                          thresholds: ParallelThresholds(groups: 0), pointsPerBlock: 20)))
+            // Each code for the integer k-NN and Prim (the defaults above run the fastest on this CPU).
+            for choice in [BitKernelChoice.swift, .portable, .vector] {
+                var plain = ParallelThresholds.alwaysUngrouped
+                plain.bitKernels = choice
+                out.append(("bits-\(choice)", BitPackedEngine(points: points, metric: metric, threads: 2,
+                                                               thresholds: plain)))
+            }
+            out.append(("bits-vector-1", BitPackedEngine(points: points, metric: metric, threads: 1,
+                                                         thresholds: ParallelThresholds(tile: 7, groups: 0,
+                                                                                        bitKernels: .vector))))
         }
         switch points {
         case .dense(let m):

@@ -1,3 +1,5 @@
+import CBitKernels
+
 /// Prim's spanning tree over bit rows, with the updates applied late and in blocks.
 ///
 /// Why: on distinct high-dimensional rows almost every pair (91% on the bench data) still has to be
@@ -16,6 +18,10 @@
 /// from below; a block whose bound is above the smallest exact key cannot hold the next point. The
 /// pick is the smallest exact key once no bound is at or below it — the library's rule. While catching
 /// up, the same inequality through either point's block centre skips pairs that cannot improve a best.
+///
+/// With the kernels of `CBitKernels`, a catch-up applies the pending tree points in visit order through
+/// `cbk_apply_pending` (eight members held in registers against each pending row, every pair computed):
+/// the same result, since the kernel takes the same lexicographic minimum of (mr, visit position).
 final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
     private let width: W
     private let n: Int
@@ -60,10 +66,16 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
     private var visited = 0
     private let threads: Int
     private let parallelFrom: Int
+    /// Whether catch-ups run `cbk_apply_pending`, its `vector` argument, its rank table (nil when each
+    /// rank equals its count) and the visit positions 0..<n it reads.
+    private let usesKernel: Bool
+    private let vectorFlag: Int32
+    private let kernelRanks: UnsafeMutablePointer<Int32>?
+    private let positions: UnsafeMutablePointer<Int32>
 
     /// nil when `MutualReachabilityRanks` cannot rank the core distances.
     init?(kernel: BitKernel, width: W, blocks: BitBlocks, coreDistances: [Double], alpha: Double,
-          threads: Int, parallelFrom: Int) {
+          threads: Int, parallelFrom: Int, kernels: BitKernelChoice = .swift) {
         guard width.words == kernel.words,
               let ranks = MutualReachabilityRanks(kernel: kernel, coreDistances: coreDistances, alpha: alpha)
         else { return nil }
@@ -75,6 +87,14 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         words = kernel.words
         values = ranks.values
         distanceRank = ranks.distance
+        usesKernel = kernels.usesKernels
+        vectorFlag = kernels.vectorFlag
+        if ranks.distance.enumerated().allSatisfy({ Int($0.element) == $0.offset }) {
+            kernelRanks = nil
+        } else {
+            kernelRanks = .allocate(capacity: ranks.distance.count)
+            kernelRanks!.initialize(from: ranks.distance, count: ranks.distance.count)
+        }
         let capacity = max(n, 1)
         rows = .allocate(capacity: capacity * words)
         keys = .allocate(capacity: capacity)
@@ -99,6 +119,8 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         visitedIndex = .allocate(capacity: capacity)
         visitedBlock = .allocate(capacity: capacity)
         visitedOffCentre = .allocate(capacity: capacity)
+        positions = .allocate(capacity: usesKernel ? capacity : 1)
+        if usesKernel { for i in 0..<n { positions[i] = Int32(i) } }
         let count = blocks.count
         toCentres = .allocate(capacity: capacity * max(1, count))
         for slot in 0..<n {
@@ -120,6 +142,7 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         pendingBlock.deallocate(); pendingOwnCentre.deallocate(); pendingPosition.deallocate()
         visitedRows.deallocate(); visitedCore.deallocate(); visitedIndex.deallocate()
         visitedBlock.deallocate(); visitedOffCentre.deallocate(); toCentres.deallocate()
+        kernelRanks?.deallocate(); positions.deallocate()
     }
 
     func run(control: TaskControl) throws -> [MSTEdge] {
@@ -221,6 +244,22 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         let first = blocks.start[b], members = live[b]
         let pending = to - from
         let pairs = pending * members
+        if usesKernel {
+            if threads > 1 && pairs >= parallelFrom && members >= 16 {
+                let parts = min(members / 8, 4 * threads)
+                runTasks(parts, threads: threads) { part, _ in
+                    let lo = first + part * members / parts, hi = first + (part + 1) * members / parts
+                    self.applyKernel(from: from, to: to, slots: lo..<hi)
+                    return true
+                }
+            } else {
+                applyKernel(from: from, to: to, slots: first..<(first + members))
+            }
+            applied[b] = to
+            nearestPending[b] = .max
+            refresh(b)
+            return pairs
+        }
         let centre = UnsafePointer(blocks.centres + b * words)
         var order = (from..<to).map { v in (width.differing(visitedRows + v * words, centre), Int32(v)) }
         order.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
@@ -248,6 +287,22 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         nearestPending[b] = .max
         refresh(b)
         return pairs
+    }
+
+    /// Applies the tree points visited at `from..<to` to the points in `slots` through `cbk_apply_pending`.
+    private func applyKernel(from: Int, to: Int, slots: Range<Int>) {
+        let count = slots.count
+        guard count > 0 else { return }
+        let best = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * count)
+        defer { best.deallocate() }
+        let position = best + count
+        cbk_apply_pending(rows, Int64(words), Int64(slots.lowerBound), Int64(slots.upperBound), core, keys,
+                          visitedRows + from * words, visitedCore + from, positions + from, Int64(to - from),
+                          kernelRanks, best, position, vectorFlag)
+        for (i, s) in slots.enumerated() where position[i] >= 0 {
+            keys[s] = UInt64(UInt32(best[i])) << 32 | (keys[s] & 0xFFFF_FFFF)
+            source[s] = visitedIndex[Int(position[i])]
+        }
     }
 
     /// The fewest differing bits whose distance rank reaches `rank` (dimension + 1 when none does).

@@ -1,3 +1,4 @@
+import CBitKernels
 import Synchronization
 
 /// The number of differing bits between two packed rows of one width, split into a head and a tail so
@@ -71,8 +72,12 @@ enum BitNearest {
     /// For each row of `kernel`, the k-th smallest number of bits differing from another row (k clipped to
     /// n − 1; all 0 when that leaves k = 0).
     static func kthDifferences(_ kernel: BitKernel, k requested: Int, threads: Int, parallelFrom: Int,
-                               tile: Int, control: TaskControl) throws -> [Int32] {
-        switch kernel.words {
+                               tile: Int, kernels: BitKernelChoice = .swift, control: TaskControl) throws -> [Int32] {
+        if kernels.usesKernels {
+            return try kernelSweep(kernel, k: requested, threads: threads, parallelFrom: parallelFrom,
+                                   vector: kernels.vectorFlag, control: control)
+        }
+        return switch kernel.words {
         case 1: try sweep(kernel, OneWord(), k: requested, threads: threads, parallelFrom: parallelFrom,
                           tile: tile, control: control)
         case 8: try sweep(kernel, EightWords(), k: requested, threads: threads, parallelFrom: parallelFrom,
@@ -145,6 +150,65 @@ enum BitNearest {
         return result
     }
 
+    /// The tiled sweep through the kernel `cbk_knn_tiles`: the same pairs, eight at a time on the vector
+    /// path; each thread keeps its lists' last values beside them so the kernel compares eight limits
+    /// at once.
+    private static func kernelSweep(_ kernel: BitKernel, k requested: Int, threads: Int, parallelFrom: Int,
+                                    vector: Int32, control: TaskControl) throws -> [Int32] {
+        let n = kernel.count
+        let k = min(requested, n - 1)
+        guard k > 0 else { return [Int32](repeating: 0, count: max(n, 0)) }
+        // Tiles of at most about 32 KB of rows, so a tile pair stays in the first-level cache.
+        let tile = max(64, min(1_024, 4_096 / kernel.words))
+        let blocks = (n + tile - 1) / tile
+        var pairs: [(Int32, Int32)] = []
+        pairs.reserveCapacity(blocks * (blocks + 1) / 2)
+        for i in 0..<blocks { for j in i..<blocks { pairs.append((Int32(i), Int32(j))) } }
+        let tilePairs = pairs
+        let threadCount = n < parallelFrom ? 1 : engineThreads(threads)
+        let lists = UnsafeMutablePointer<Int32>.allocate(capacity: threadCount * n * k)
+        defer { lists.deallocate() }
+        lists.initialize(repeating: .max, count: threadCount * n * k)
+        let limits = UnsafeMutablePointer<Int32>.allocate(capacity: threadCount * n)
+        defer { limits.deallocate() }
+        limits.initialize(repeating: .max, count: threadCount * n)
+        let shared = SharedPointer(base: lists)
+        let sharedLimits = SharedPointer(base: limits)
+        let rows = SharedPointer(base: kernel.bits)
+        let lanes = UnsafeMutablePointer<UInt64>.allocate(capacity: Int(cbk_lanes_capacity(Int64(n), Int64(kernel.words))))
+        defer { lanes.deallocate() }
+        cbk_interleave(kernel.bits, Int64(kernel.words), Int64(n), lanes)
+        let sharedLanes = SharedPointer(base: lanes)
+        let words = Int64(kernel.words)
+        let finished = Atomic<Int>(0)
+        let cancelled = Atomic<Bool>(false)
+        let total = tilePairs.count
+        control.report(Progress(phase: "core distances", done: 0, total: total))
+        runTasks(total, threads: threadCount) { task, thread in
+            if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
+            let (ti, tj) = tilePairs[task]
+            let aStart = Int(ti) * tile, bStart = Int(tj) * tile
+            cbk_knn_tiles(rows.base, sharedLanes.base, words, Int64(aStart), Int64(min(n, aStart + tile)), Int64(bStart),
+                          Int64(min(n, bStart + tile)), ti == tj ? 1 : 0, shared.base + thread * n * k,
+                          sharedLimits.base + thread * n, Int64(k), vector)
+            let done = finished.wrappingAdd(1, ordering: .relaxed).newValue
+            if done & 63 == 0 { control.report(Progress(phase: "core distances", done: done, total: total)) }
+            return true
+        }
+        if cancelled.load(ordering: .relaxed) { throw Interrupted() }
+        control.report(Progress(phase: "core distances", done: total, total: total))
+        var result = [Int32](repeating: 0, count: n)
+        var merged = [Int32](repeating: 0, count: threadCount * k)
+        for i in 0..<n {
+            for t in 0..<threadCount {
+                for c in 0..<k { merged[t * k + c] = lists[(t * n + i) * k + c] }
+            }
+            if threadCount > 1 { merged.sort() }
+            result[i] = merged[k - 1]
+        }
+        return result
+    }
+
     /// Inserts `value` into the ascending list of length `k` whose last entry is greater than it.
     @inline(__always)
     static func insertSorted(_ list: UnsafeMutablePointer<Int32>, _ k: Int, _ value: Int32) {
@@ -164,8 +228,12 @@ extension BitNearest {
     /// member's current k-th value is skipped whole. Tasks are block pairs, shared by the threads; a
     /// thread's own lists only ever hold values at or above the merged ones, so pruning against them is
     /// safe.
+    ///
+    /// With the kernels of `CBitKernels` (`kernels`), each block pair not ruled out whole is swept by
+    /// `cbk_knn_tiles`, every pair computed, against per-thread limits beside the lists.
     static func kthDifferences<W: BitWidth>(_ kernel: BitKernel, width: W, blocks: BitBlocks, k requested: Int,
-                                            threads: Int, parallelFrom: Int, control: TaskControl) throws -> [Int32] {
+                                            threads: Int, parallelFrom: Int, kernels: BitKernelChoice = .swift,
+                                            control: TaskControl) throws -> [Int32] {
         let n = kernel.count
         let k = min(requested, n - 1)
         guard k > 0 else { return [Int32](repeating: 0, count: max(n, 0)) }
@@ -209,8 +277,30 @@ extension BitNearest {
         control.report(Progress(phase: "core distances", done: 0, total: total))
 
         /// All pairs between blocks `ba` and `bb` (within `ba` when equal) on the lists of `thread`.
+        // The kernels' limits (each list's last value) and the rows interleaved, in slot order.
+        let kernelLimits = UnsafeMutablePointer<Int32>.allocate(capacity: kernels.usesKernels ? threadCount * n : 1)
+        defer { kernelLimits.deallocate() }
+        let lanes = UnsafeMutablePointer<UInt64>.allocate(
+            capacity: kernels.usesKernels ? Int(cbk_lanes_capacity(Int64(n), Int64(words))) : 1)
+        defer { lanes.deallocate() }
+        if kernels.usesKernels {
+            kernelLimits.initialize(repeating: .max, count: threadCount * n)
+            cbk_interleave(rows, Int64(words), Int64(n), lanes)
+        }
+        let sharedKernelLimits = SharedPointer(base: kernelLimits)
+        let sharedLanes = SharedPointer(base: lanes)
+        let vector = kernels.vectorFlag
+
         @Sendable func sweep(_ ba: Int, _ bb: Int, thread: Int) {
             let own = shared.base + thread * n * k
+            if kernels.usesKernels {
+                cbk_knn_tiles(slotRows.base, sharedLanes.base, Int64(words), Int64(blocks.start[ba]),
+                              Int64(blocks.start[ba + 1]), Int64(blocks.start[bb]), Int64(blocks.start[bb + 1]),
+                              ba == bb ? 1 : 0, own, sharedKernelLimits.base + thread * n, Int64(k), vector)
+                let done = finished.wrappingAdd(1, ordering: .relaxed).newValue
+                if done & 255 == 0 { control.report(Progress(phase: "core distances", done: done, total: total)) }
+                return
+            }
             let limits = sharedCeiling.base
             let aRange = blocks.start[ba]..<blocks.start[ba + 1]
             let bRange = blocks.start[bb]..<blocks.start[bb + 1]

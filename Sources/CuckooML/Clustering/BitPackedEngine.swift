@@ -64,17 +64,22 @@ extension BitPackedEngine {
     }
 
     /// Whether k-NN and Prim work in blocks: from four blocks on, and on rows of at least four words
-    /// (narrower rows stay in the cache anyway, and their bounds are loose).
+    /// (narrower rows stay in the cache anyway, and their bounds are loose: with blocks, one-word rows
+    /// took 2.6× as long at n = 50 000). With the kernels of `CBitKernels` (eight pairs per vector) the
+    /// k-NN sweeps every pair instead: the blocks' bookkeeping costs more than the pairs it saves. Prim
+    /// keeps its blocks, whose catch-ups apply many tree points to rows held in registers (2.4× faster
+    /// than the plain vector scan on binary512u at n = 50 000, which waits on memory).
     private var usesBlocks: Bool { count >= 4 * pointsPerBlock && kernel.words >= 4 }
 
     /// The k-th smallest counts of differing bits, over blocks or tiled.
     private func integerNearest<W: BitWidth>(_ width: W, k: Int, control: TaskControl) throws -> [Int32] {
         if usesBlocks {
             return try BitNearest.kthDifferences(kernel, width: width, blocks: blocks(width), k: k, threads: threads,
-                                                 parallelFrom: thresholds.knn, control: control)
+                                                 parallelFrom: thresholds.knn, kernels: thresholds.bitKernels,
+                                                 control: control)
         }
         return try BitNearest.kthDifferences(kernel, k: k, threads: threads, parallelFrom: thresholds.knn,
-                                             tile: thresholds.tile, control: control)
+                                             tile: thresholds.tile, kernels: thresholds.bitKernels, control: control)
     }
 
     /// Prim on integer ranks (`BitBlockPrim` when blocks are used, else `BitPrim`), or nil when the
@@ -84,11 +89,13 @@ extension BitPackedEngine {
         guard kernel.usesTable else { return nil }
         if usesBlocks {
             guard let prim = BitBlockPrim(kernel: kernel, width: width, blocks: blocks(width), coreDistances: coreDistances,
-                                          alpha: alpha, threads: threads, parallelFrom: thresholds.prim * 128)
+                                          alpha: alpha, threads: threads, parallelFrom: thresholds.prim * 128,
+                                          kernels: thresholds.bitKernels)
             else { return nil }
             return try prim.run(control: control)
         }
-        guard let prim = BitPrim(kernel: kernel, width: width, coreDistances: coreDistances, alpha: alpha) else {
+        guard let prim = BitPrim(kernel: kernel, width: width, coreDistances: coreDistances, alpha: alpha,
+                                 kernels: thresholds.bitKernels) else {
             return nil
         }
         return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)

@@ -1,3 +1,5 @@
+import CBitKernels
+
 /// Prim's spanning tree over bit rows with every comparison made on 32-bit integer ranks.
 ///
 /// It runs `PrimSpanningTree`'s algorithm (same start, strict updates, lowest-index ties, compacted
@@ -8,17 +10,30 @@
 /// share a rank), so max, `<` and the ties give the same tree, and the edge weight is the double of its
 /// rank. A slot's best rank and its point's index sit in one 64-bit key (rank above, index below): the
 /// smallest key is the library's pick, the smallest best with the lowest index.
+///
+/// With the kernels of `CBitKernels`, the rows are interleaved eight slots to a group (see
+/// CBitKernels.h) and a scan runs `cbk_prim_scan` (eight slots at a time on the vector path, the same
+/// updates); when every rank is its count of differing bits (alpha 1, the usual case) it skips the rank
+/// table.
 final class BitPrim<W: BitWidth>: @unchecked Sendable {
     private let width: W
     private let n: Int
     private let words: Int
+    /// Slot rows: row-major, or interleaved when `interleaved` (the kernels of `CBitKernels` run).
     private let rows: UnsafeMutablePointer<UInt64>
+    /// The row of the slot being added (`current`), read by the vector scans.
+    private let currentRow: UnsafeMutablePointer<UInt64>
     /// best rank << 32 | original index; `MutualReachabilityRanks.unreached` stands for +∞ (no edge yet).
     private let keys: UnsafeMutablePointer<UInt64>
     private let core: UnsafeMutablePointer<Int32>
     private let source: UnsafeMutablePointer<Int32>
     /// The rank of d(a) / alpha for each count a of differing bits.
     private let distanceRank: UnsafeMutablePointer<Int32>
+    /// Whether the scans run `cbk_prim_scan` (then the rows are interleaved), its `vector` argument, and
+    /// its rank table (nil when each rank equals its count).
+    private let interleaved: Bool
+    private let vectorFlag: Int32
+    private let kernelRanks: UnsafePointer<Int32>?
     /// The double of each rank.
     private let values: [Double]
     // The step the helper runs (see `PrimSpanningTree`): written before `run`, read back after.
@@ -29,7 +44,8 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
     private let chunkSlot = UnsafeMutablePointer<Int>.allocate(capacity: SharedSteps.maximumChunks)
 
     /// nil when `MutualReachabilityRanks` cannot rank the core distances (then the generic driver runs).
-    init?(kernel: BitKernel, width: W, coreDistances: [Double], alpha: Double) {
+    init?(kernel: BitKernel, width: W, coreDistances: [Double], alpha: Double, kernels: BitKernelChoice = .swift) {
+        let interleaved = kernels.usesKernels
         guard width.words == kernel.words,
               let ranks = MutualReachabilityRanks(kernel: kernel, coreDistances: coreDistances, alpha: alpha)
         else { return nil }
@@ -37,8 +53,15 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
         values = ranks.values
         n = kernel.count
         words = kernel.words
-        rows = .allocate(capacity: max(n, 1) * words)
-        rows.initialize(from: kernel.bits, count: n * words)
+        if interleaved {
+            rows = .allocate(capacity: max(8 * words, Int(cbk_lanes_capacity(Int64(n), Int64(words)))))
+            cbk_interleave(kernel.bits, Int64(words), Int64(n), rows)
+        } else {
+            rows = .allocate(capacity: max(n, 1) * words)
+            rows.initialize(from: kernel.bits, count: n * words)
+        }
+        currentRow = .allocate(capacity: words)
+        currentRow.initialize(repeating: 0, count: words)
         keys = .allocate(capacity: max(n, 1))
         core = .allocate(capacity: max(n, 1))
         source = .allocate(capacity: max(n, 1))
@@ -49,10 +72,14 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
         }
         distanceRank = .allocate(capacity: ranks.distance.count)
         distanceRank.initialize(from: ranks.distance, count: ranks.distance.count)
+        self.interleaved = interleaved
+        vectorFlag = kernels.vectorFlag
+        let identity = ranks.distance.enumerated().allSatisfy { Int($0.element) == $0.offset }
+        kernelRanks = identity ? nil : UnsafePointer(distanceRank)
     }
 
     deinit {
-        rows.deallocate(); keys.deallocate(); core.deallocate(); source.deallocate()
+        rows.deallocate(); currentRow.deallocate(); keys.deallocate(); core.deallocate(); source.deallocate()
         distanceRank.deallocate(); chunkMinimum.deallocate(); chunkSlot.deallocate()
     }
 
@@ -71,6 +98,7 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
         var m = n - 1
         swapSlots(0, m)
         current = m
+        loadCurrentRow()
         var work = 0
         control.report(Progress(phase: "spanning tree", done: 0, total: n - 1))
         while m > 0 {
@@ -78,7 +106,8 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
             var slot: Int
             if let steps, m >= parallelFrom {
                 unvisited = m
-                chunkCount = min(SharedSteps.maximumChunks, max(2, m / 2_048))
+                // The vector scan is several times faster per slot: larger chunks keep the hand-offs rare.
+                chunkCount = min(SharedSteps.maximumChunks, max(2, m / (interleaved ? 8_192 : 2_048)))
                 steps.run(chunks: chunkCount)
                 key = chunkMinimum[0]
                 slot = chunkSlot[0]
@@ -92,6 +121,7 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
             m -= 1
             swapSlots(slot, m)
             current = m
+        loadCurrentRow()
             work += m
             if work >= 4_000_000 {
                 work = 0
@@ -107,20 +137,38 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
         (c * unvisited / chunkCount)..<((c + 1) * unvisited / chunkCount)
     }
 
+    /// Copies the row of slot `current` to `currentRow` (the vector scans read it from there).
+    private func loadCurrentRow() {
+        guard interleaved else { return }
+        let base = rows + (current >> 3) * words * 8 + (current & 7)
+        for w in 0..<words { currentRow[w] = base[w * 8] }
+    }
+
     private func swapSlots(_ a: Int, _ b: Int) {
         guard a != b else { return }
         swap(&keys[a], &keys[b])
         swap(&core[a], &core[b])
         swap(&source[a], &source[b])
+        if interleaved {
+            let x = rows + (a >> 3) * words * 8 + (a & 7), y = rows + (b >> 3) * words * 8 + (b & 7)
+            for w in 0..<words { let t = x[w * 8]; x[w * 8] = y[w * 8]; y[w * 8] = t }
+            return
+        }
         let x = rows + a * words, y = rows + b * words
         for w in 0..<words { let t = x[w]; x[w] = y[w]; y[w] = t }
     }
 
     /// Updates the slots in `range` from the point in slot `cur`; returns their smallest key and its slot.
     private func scan(_ range: Range<Int>, from cur: Int) -> (key: UInt64, slot: Int) {
-        let x = UnsafePointer(rows + cur &* words)
         let coreCur = core[cur]
         let curIndex = Int32(truncatingIfNeeded: keys[cur] & 0xFFFF_FFFF)
+        if interleaved {
+            var slot: Int64 = -1
+            let key = cbk_prim_scan(currentRow, coreCur, curIndex, rows, Int64(words), keys, core, source, kernelRanks,
+                                    Int64(range.lowerBound), Int64(range.upperBound), &slot, vectorFlag)
+            return (key, Int(slot))
+        }
+        let x = UnsafePointer(rows + cur &* words)
         var minKey = UInt64.max
         var minSlot = -1
         for j in range {

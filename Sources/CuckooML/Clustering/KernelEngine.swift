@@ -6,6 +6,8 @@ struct ParallelThresholds: Sendable {
     var tile = KNearest.defaultTile
     /// The bit engine works on groups of identical rows when there are at most this fraction of n groups.
     var groups = 0.5
+    /// The code the bit engine's integer k-NN and Prim run; only speed depends on it.
+    var bitKernels = BitKernelChoice.best
     static let standard = ParallelThresholds()
     static let always = ParallelThresholds(knn: 0, prim: 8, tile: 32, groups: 1)
 }
