@@ -138,16 +138,7 @@ enum BitNearest {
         }
         if cancelled.load(ordering: .relaxed) { throw Interrupted() }
         control.report(Progress(phase: "core distances", done: total, total: total))
-        var result = [Int32](repeating: 0, count: n)
-        var merged = [Int32](repeating: 0, count: threadCount * k)
-        for i in 0..<n {
-            for t in 0..<threadCount {
-                for c in 0..<k { merged[t * k + c] = lists[(t * n + i) * k + c] }
-            }
-            if threadCount > 1 { merged.sort() }
-            result[i] = merged[k - 1]
-        }
-        return result
+        return KNearest.kthAcrossThreads(lists, count: n, k: k, threads: threadCount)
     }
 
     /// The tiled sweep through the kernel `cbk_knn_tiles`: the same pairs, eight at a time on the vector
@@ -197,16 +188,7 @@ enum BitNearest {
         }
         if cancelled.load(ordering: .relaxed) { throw Interrupted() }
         control.report(Progress(phase: "core distances", done: total, total: total))
-        var result = [Int32](repeating: 0, count: n)
-        var merged = [Int32](repeating: 0, count: threadCount * k)
-        for i in 0..<n {
-            for t in 0..<threadCount {
-                for c in 0..<k { merged[t * k + c] = lists[(t * n + i) * k + c] }
-            }
-            if threadCount > 1 { merged.sort() }
-            result[i] = merged[k - 1]
-        }
-        return result
+        return KNearest.kthAcrossThreads(lists, count: n, k: k, threads: threadCount)
     }
 
     /// Inserts `value` into the ascending list of length `k` whose last entry is greater than it.
@@ -362,15 +344,9 @@ extension BitNearest {
         }
         if cancelled.load(ordering: .relaxed) { throw Interrupted() }
         control.report(Progress(phase: "core distances", done: total, total: total))
+        let bySlot = KNearest.kthAcrossThreads(lists, count: n, k: k, threads: threadCount)
         var result = [Int32](repeating: 0, count: n)
-        var merged = [Int32](repeating: 0, count: threadCount * k)
-        for slot in 0..<n {
-            for t in 0..<threadCount {
-                for c in 0..<k { merged[t * k + c] = lists[(t * n + slot) * k + c] }
-            }
-            if threadCount > 1 { merged.sort() }
-            result[Int(blocks.order[slot])] = merged[k - 1]
-        }
+        for slot in 0..<n { result[Int(blocks.order[slot])] = bySlot[slot] }
         return result
     }
 }

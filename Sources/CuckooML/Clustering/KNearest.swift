@@ -78,16 +78,21 @@ enum KNearest {
         }
         if cancelled.load(ordering: .relaxed) { throw Interrupted() }
         control.report(Progress(phase: "core distances", done: total, total: total))
-        var result = [Double](repeating: 0, count: n)
-        var merged = [Double](repeating: 0, count: threadCount * k)
-        for i in 0..<n {
-            for t in 0..<threadCount {
-                for c in 0..<k { merged[t * k + c] = lists[(t * n + i) * k + c] }
-            }
-            if threadCount > 1 { merged.sort() }
-            result[i] = merged[k - 1]
+        return kthAcrossThreads(lists, count: n, k: k, threads: threadCount)
+    }
+
+    /// Each point's k-th smallest value over the threads' own ascending k-lists: `lists` holds
+    /// `threads` blocks of `count` lists of `k` values each (a thread's block covers every point).
+    static func kthAcrossThreads<T: Comparable>(_ lists: UnsafePointer<T>, count n: Int, k: Int, threads: Int) -> [T] {
+        guard threads > 1 else { return (0..<n).map { lists[$0 &* k &+ k &- 1] } }
+        var merged: [T] = []
+        merged.reserveCapacity(threads * k)
+        return (0..<n).map { i in
+            merged.removeAll(keepingCapacity: true)
+            for t in 0..<threads { merged.append(contentsOf: UnsafeBufferPointer(start: lists + (t * n + i) * k, count: k)) }
+            merged.sort()
+            return merged[k - 1]
         }
-        return result
     }
 
     /// Inserts `value` into the ascending list of length `k` whose last entry is greater than it.
