@@ -92,34 +92,15 @@ enum BitNearest {
         let n = kernel.count
         let k = min(requested, n - 1)
         guard k > 0 else { return [Int32](repeating: 0, count: max(n, 0)) }
-        let tile = max(1, tile)
-        let blocks = (n + tile - 1) / tile
-        var pairs: [(Int32, Int32)] = []
-        pairs.reserveCapacity(blocks * (blocks + 1) / 2)
-        for i in 0..<blocks { for j in i..<blocks { pairs.append((Int32(i), Int32(j))) } }
-        let tilePairs = pairs
-        let threadCount = n < parallelFrom ? 1 : engineThreads(threads)
-        let lists = UnsafeMutablePointer<Int32>.allocate(capacity: threadCount * n * k)
-        defer { lists.deallocate() }
-        lists.initialize(repeating: .max, count: threadCount * n * k)
-        let shared = SharedPointer(base: lists)
         let rows = SharedPointer(base: kernel.bits)
         let words = width.words
-        let finished = Atomic<Int>(0)
-        let cancelled = Atomic<Bool>(false)
-        let total = tilePairs.count
-        control.report(Progress(phase: "core distances", done: 0, total: total))
-        runTasks(total, threads: threadCount) { task, thread in
-            if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
-            let (ti, tj) = tilePairs[task]
-            let own = shared.base + thread * n * k
-            let aStart = Int(ti) * tile, aEnd = min(n, aStart + tile)
-            let bStart = Int(tj) * tile, bEnd = min(n, bStart + tile)
-            for a in aStart..<aEnd {
+        return try KNearest.tiledKth(count: n, k: k, tile: tile, threads: n < parallelFrom ? 1 : engineThreads(threads),
+                                     empty: Int32.max, control: control) { aRange, bRange, _, own in
+            for a in aRange {
                 let x = UnsafePointer(rows.base + a &* words)
                 let listA = own + a &* k
                 var limitA = listA[k - 1]
-                for b in (ti == tj ? a + 1 : bStart)..<bEnd {
+                for b in (aRange == bRange ? a + 1 : bRange.lowerBound)..<bRange.upperBound {
                     let y = UnsafePointer(rows.base + b &* words)
                     let listB = own + b &* k
                     let limitB = listB[k - 1]
@@ -132,13 +113,7 @@ enum BitNearest {
                     if d < limitB { insertSorted(listB, k, d) }
                 }
             }
-            let done = finished.wrappingAdd(1, ordering: .relaxed).newValue
-            if done & 63 == 0 { control.report(Progress(phase: "core distances", done: done, total: total)) }
-            return true
         }
-        if cancelled.load(ordering: .relaxed) { throw Interrupted() }
-        control.report(Progress(phase: "core distances", done: total, total: total))
-        return KNearest.kthAcrossThreads(lists, count: n, k: k, threads: threadCount)
     }
 
     /// The tiled sweep through the kernel `cbk_knn_tiles`: the same pairs, eight at a time on the vector
@@ -151,19 +126,10 @@ enum BitNearest {
         guard k > 0 else { return [Int32](repeating: 0, count: max(n, 0)) }
         // Tiles of at most about 32 KB of rows, so a tile pair stays in the first-level cache.
         let tile = max(64, min(1_024, 4_096 / kernel.words))
-        let blocks = (n + tile - 1) / tile
-        var pairs: [(Int32, Int32)] = []
-        pairs.reserveCapacity(blocks * (blocks + 1) / 2)
-        for i in 0..<blocks { for j in i..<blocks { pairs.append((Int32(i), Int32(j))) } }
-        let tilePairs = pairs
         let threadCount = n < parallelFrom ? 1 : engineThreads(threads)
-        let lists = UnsafeMutablePointer<Int32>.allocate(capacity: threadCount * n * k)
-        defer { lists.deallocate() }
-        lists.initialize(repeating: .max, count: threadCount * n * k)
         let limits = UnsafeMutablePointer<Int32>.allocate(capacity: threadCount * n)
         defer { limits.deallocate() }
         limits.initialize(repeating: .max, count: threadCount * n)
-        let shared = SharedPointer(base: lists)
         let sharedLimits = SharedPointer(base: limits)
         let rows = SharedPointer(base: kernel.bits)
         let lanes = UnsafeMutablePointer<UInt64>.allocate(capacity: Int(cbk_lanes_capacity(Int64(n), Int64(kernel.words))))
@@ -171,24 +137,12 @@ enum BitNearest {
         cbk_interleave(kernel.bits, Int64(kernel.words), Int64(n), lanes)
         let sharedLanes = SharedPointer(base: lanes)
         let words = Int64(kernel.words)
-        let finished = Atomic<Int>(0)
-        let cancelled = Atomic<Bool>(false)
-        let total = tilePairs.count
-        control.report(Progress(phase: "core distances", done: 0, total: total))
-        runTasks(total, threads: threadCount) { task, thread in
-            if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
-            let (ti, tj) = tilePairs[task]
-            let aStart = Int(ti) * tile, bStart = Int(tj) * tile
-            cbk_knn_tiles(rows.base, sharedLanes.base, words, Int64(aStart), Int64(min(n, aStart + tile)), Int64(bStart),
-                          Int64(min(n, bStart + tile)), ti == tj ? 1 : 0, shared.base + thread * n * k,
+        return try KNearest.tiledKth(count: n, k: k, tile: tile, threads: threadCount, empty: Int32.max,
+                                     control: control) { aRange, bRange, thread, own in
+            cbk_knn_tiles(rows.base, sharedLanes.base, words, Int64(aRange.lowerBound), Int64(aRange.upperBound),
+                          Int64(bRange.lowerBound), Int64(bRange.upperBound), aRange == bRange ? 1 : 0, own,
                           sharedLimits.base + thread * n, Int64(k), vector)
-            let done = finished.wrappingAdd(1, ordering: .relaxed).newValue
-            if done & 63 == 0 { control.report(Progress(phase: "core distances", done: done, total: total)) }
-            return true
         }
-        if cancelled.load(ordering: .relaxed) { throw Interrupted() }
-        control.report(Progress(phase: "core distances", done: total, total: total))
-        return KNearest.kthAcrossThreads(lists, count: n, k: k, threads: threadCount)
     }
 
     /// Inserts `value` into the ascending list of length `k` whose last entry is greater than it.

@@ -22,28 +22,10 @@ enum KNearest {
         let n = kernel.count
         let k = min(requested, n - 1)
         guard k > 0 else { return [Double](repeating: 0, count: n) }
-        let blocks = (n + tile - 1) / tile
-        var pairs: [(Int32, Int32)] = []
-        pairs.reserveCapacity(blocks * (blocks + 1) / 2)
-        for i in 0..<blocks { for j in i..<blocks { pairs.append((Int32(i), Int32(j))) } }
-        let tilePairs = pairs
-        let threadCount = n < parallelFrom ? 1 : engineThreads(threads)
-        let lists = UnsafeMutablePointer<Double>.allocate(capacity: threadCount * n * k)
-        defer { lists.deallocate() }
-        lists.initialize(repeating: .infinity, count: threadCount * n * k)
-        let shared = SharedPointer(base: lists)
         let evaluator = kernel.evaluator
-        let finished = Atomic<Int>(0)
-        let cancelled = Atomic<Bool>(false)
-        let total = tilePairs.count
-        control.report(Progress(phase: "core distances", done: 0, total: total))
-        runTasks(total, threads: threadCount) { task, thread in
-            if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
-            let (ti, tj) = tilePairs[task]
-            let own = shared.base + thread * n * k
-            let aStart = Int(ti) * tile, aEnd = min(n, aStart + tile)
-            let bStart = Int(tj) * tile, bEnd = min(n, bStart + tile)
-            for a in aStart..<aEnd {
+        return try tiledKth(count: n, k: k, tile: tile, threads: n < parallelFrom ? 1 : engineThreads(threads),
+                            empty: .infinity, control: control) { aRange, bRange, _, own in
+            for a in aRange {
                 let listA = own + a * k
                 var limitA = listA[k - 1]
                 // Each list keeps the k smallest values offered, whatever their order, so pairs may be
@@ -53,7 +35,8 @@ enum KNearest {
                     let listB = own + b * k
                     if d < listB[k - 1] { insertSorted(listB, k, d) }
                 }
-                var b = ti == tj ? a + 1 : bStart
+                var b = aRange == bRange ? a + 1 : bRange.lowerBound
+                let bEnd = bRange.upperBound
                 if K.Evaluator.prefersBatches {
                     let lanes = SIMD8<Int>(0, 1, 2, 3, 4, 5, 6, 7)
                     while b + 8 <= bEnd {
@@ -72,6 +55,39 @@ enum KNearest {
                     b += 1
                 }
             }
+        }
+    }
+
+    /// The tiled pairwise sweep behind the k-th value searches. `visit(aRows, bRows, thread, lists)` is
+    /// called once for each pair of row tiles (every tile with itself, where it must visit each pair
+    /// once, and every pair of different tiles) and offers the values it finds to `lists`: the n
+    /// ascending k-lists of `thread` (0..<threads), filled with `empty` at the start, so threads never
+    /// share a list. Returns each
+    /// point's k-th value over all threads' lists. `k` must be 1...n − 1. Reports progress; throws
+    /// `Interrupted` when cancelled.
+    static func tiledKth<T: Comparable & Sendable>(count n: Int, k: Int, tile: Int, threads threadCount: Int, empty: T,
+                                        control: TaskControl,
+                                        visit: @Sendable (_ aRows: Range<Int>, _ bRows: Range<Int>, _ thread: Int,
+                                                          _ lists: UnsafeMutablePointer<T>) -> Void) throws -> [T] {
+        let tile = max(1, tile)
+        let tiles = (n + tile - 1) / tile
+        var pairs: [(Int32, Int32)] = []
+        pairs.reserveCapacity(tiles * (tiles + 1) / 2)
+        for i in 0..<tiles { for j in i..<tiles { pairs.append((Int32(i), Int32(j))) } }
+        let tilePairs = pairs
+        let lists = UnsafeMutablePointer<T>.allocate(capacity: threadCount * n * k)
+        defer { lists.deallocate() }
+        lists.initialize(repeating: empty, count: threadCount * n * k)
+        let shared = SharedPointer(base: lists)
+        let finished = Atomic<Int>(0)
+        let cancelled = Atomic<Bool>(false)
+        let total = tilePairs.count
+        control.report(Progress(phase: "core distances", done: 0, total: total))
+        runTasks(total, threads: threadCount) { task, thread in
+            if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
+            let (ti, tj) = tilePairs[task]
+            let aStart = Int(ti) * tile, bStart = Int(tj) * tile
+            visit(aStart..<min(n, aStart + tile), bStart..<min(n, bStart + tile), thread, shared.base + thread * n * k)
             let done = finished.wrappingAdd(1, ordering: .relaxed).newValue
             if done & 63 == 0 { control.report(Progress(phase: "core distances", done: done, total: total)) }
             return true
