@@ -192,8 +192,37 @@ public struct FeatureExtractor {
 
 extension FeatureGroup {
     /// The group a feature name belongs to (`:win:CreateFileW` → `.win`); nil for other names.
+    /// Called once per column whenever the feature space is described, so the group is read from the
+    /// name's bytes as one integer (no String is made; a String-backed enum's `init(rawValue:)`
+    /// compares against every case in turn).
     public static func of(_ name: String) -> FeatureGroup? {
-        guard name.hasPrefix(":") else { return nil }
+        let colon = UInt8(ascii: ":")
+        var key: UInt64 = 0
+        var length = -1
+        for byte in name.utf8 {
+            if length < 0 {
+                guard byte == colon else { return nil }
+                length = 0
+            } else if byte == colon {
+                return groupByKey.first { $0.key == key && $0.length == length }?.group
+            } else {
+                length += 1
+                guard length <= 8 else { return longNamed(name) }
+                key = key << 8 | UInt64(byte)
+            }
+        }
+        return nil
+    }
+
+    /// Each group's name packed big-endian into an integer, as `of` packs the text between the colons.
+    private static let groupByKey: [(key: UInt64, length: Int, group: FeatureGroup)] = allCases.compactMap { group in
+        let bytes = Array(group.rawValue.utf8)
+        guard bytes.count <= 8 else { return nil }
+        return (bytes.reduce(0) { $0 << 8 | UInt64($1) }, bytes.count, group)
+    }
+
+    /// Groups whose name does not fit the 8-byte key (`signature`).
+    private static func longNamed(_ name: String) -> FeatureGroup? {
         let rest = name.utf8.dropFirst()
         guard let colon = rest.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         return FeatureGroup(rawValue: String(decoding: rest[..<colon], as: UTF8.self))
