@@ -184,6 +184,20 @@ enum FeatureFixtures {
         #expect(FeatureGroup.of("allocates_rwx") == nil)
     }
 
+    @Test func groupOfANameIsTheTextBetweenTheFirstTwoColons() {
+        for group in FeatureGroup.allCases {
+            #expect(FeatureGroup.of(":\(group.rawValue):x") == group)
+            #expect(FeatureGroup.of(":\(group.rawValue):") == group)
+            #expect(FeatureGroup.of(":\(group.rawValue)") == nil)
+            #expect(FeatureGroup.of(":\(group.rawValue)s:x") == nil)
+            #expect(FeatureGroup.of(":\(group.rawValue.dropLast()):x") == nil)
+            #expect(FeatureGroup.of(group.rawValue + ":x") == nil)
+        }
+        for name in ["", ":", "::", "::win:", ":WIN:x", ":wïn:x", ":signatures:x", ":abcdefghi:x", " :win:x"] {
+            #expect(FeatureGroup.of(name) == nil, "\(name)")
+        }
+    }
+
     func samples() -> [Sample] {
         var third = ReportRecord()
         third.apiCounts = ["NtClose": 1]
@@ -218,6 +232,28 @@ enum FeatureFixtures {
         }
         #expect(one.matrix.rowCount == 20)
         #expect(try FeatureBuilder.build([], configuration: .full).matrix.rowCount == 0)
+    }
+
+    /// Names equal as Strings but spelled differently (é precomposed or not, the Kelvin sign and K)
+    /// are one column, whichever threads extracted them; report sizes vary so the blocks are taken
+    /// in an order other than the samples'.
+    @Test func threadsMergeNamesThatAreEqualAsStrings() throws {
+        let spellings = [["Caf\u{e9}", "Zeta", "Ab"], ["Cafe\u{301}", "Ab", "\u{212A}elvin"], ["Kelvin", "Caf\u{e9}s", "b"],
+                         ["\u{212A}", "K", "Zeta"], ["ab", "AB", "\u{e9}"]]
+        var many: [Sample] = []
+        for i in 0..<40 {
+            var record = ReportRecord()
+            for (k, api) in spellings[i % spellings.count].enumerated() { record.apiCounts[api] = i + k }
+            many.append(Sample(id: "s\(i)", path: nil, reportSize: (i * 7919) % 13, record: record))
+        }
+        let config = FeatureConfiguration(kind: .full, groups: [.win])
+        let one = try FeatureBuilder.build(many, configuration: config, threads: 1, minimumRowsPerThread: 1, control: .none)
+        #expect(one.names == [":win:AB", ":win:Ab", ":win:Caf\u{e9}", ":win:Caf\u{e9}s", ":win:K", ":win:Kelvin",
+                              ":win:Zeta", ":win:ab", ":win:b", ":win:\u{e9}"])
+        for threads in [2, 3, 5] {
+            let parallel = try FeatureBuilder.build(many, configuration: config, threads: threads, minimumRowsPerThread: 1, control: .none)
+            #expect(parallel == one, "threads \(threads)")
+        }
     }
 
     @Test func coverageFilterDropsRareAndCommonFeatures() throws {

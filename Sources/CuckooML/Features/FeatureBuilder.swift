@@ -2,17 +2,19 @@
 import Glibc
 #endif
 import Dispatch
+import Synchronization
 
 /// Builds the session's sparse feature matrix from report records.
 ///
-/// The samples are split into contiguous parts extracted in parallel (one per core). Each part finds
-/// its columns with its own dictionary (name → provisional id, in first-seen order) and keeps its rows
-/// as provisional ids in chunks; the parts' names are then merged, sorted (so the space is the same
-/// whatever the load order or thread count) and every row is remapped once while its chunk is copied
-/// into the matrix and released, so the peak stays near one copy of the non-zeros: 100 000 samples ×
-/// a few thousand non-zeros each, over a million distinct names, fit in a few GB.
+/// The samples are cut into small contiguous blocks that the threads (one per core) take largest
+/// first. Each thread finds its columns with its own dictionary (name → provisional id, in first-seen
+/// order), keeps each block's rows as provisional ids in a chunk, and finally sorts its own names. The
+/// threads' sorted names are then merged (so the space is the same whatever the load order or thread
+/// count) and every row is remapped once while its chunk is copied into the matrix and released, so
+/// the peak stays near one copy of the non-zeros: 100 000 samples × a few thousand non-zeros each,
+/// over a million distinct names, fit in a few GB.
 /// Time is O(total non-zeros · log(non-zeros per row) + columns · log columns), divided by the cores
-/// for the extraction.
+/// for the extraction and the sorting.
 public enum FeatureBuilder {
     /// The feature set of `samples` under `configuration`, coverage filters included. Samples without a
     /// record (rows of an imported matrix) get empty rows. `threads` 0 means one per core.
@@ -25,74 +27,99 @@ public enum FeatureBuilder {
                       minimumRowsPerThread: Int, control: TaskControl) throws(Interrupted) -> FeatureSet {
         let cores = threads > 0 ? threads : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let partCount = max(1, min(cores, samples.count / max(1, minimumRowsPerThread)))
+        let blocks = Blocks(samples, parts: partCount)
         var parts = [Part?](repeating: nil, count: partCount)
-        let bounds = (0...partCount).map { $0 * samples.count / partCount }
-        parts.withUnsafeMutableBufferPointer { out in
-            let slots = Slots(buffer: out)
-            DispatchQueue.concurrentPerform(iterations: partCount) { k in
-                slots.buffer[k] = Part.extract(samples, bounds[k]..<bounds[k + 1], configuration: configuration,
-                                        control: control, reportsProgress: k == 0, progressTotal: samples.count)
+        var chunks = [Chunk?](repeating: nil, count: blocks.ranges.count)
+        let next = Atomic<Int>(0), rowsDone = Atomic<Int>(0)
+        parts.withUnsafeMutableBufferPointer { partSlots in
+            chunks.withUnsafeMutableBufferPointer { chunkSlots in
+                let out = Slots(parts: partSlots, chunks: chunkSlots)
+                DispatchQueue.concurrentPerform(iterations: partCount) { k in
+                    var part = Part(configuration: configuration, index: k)
+                    while !control.isCancelled() {
+                        let taken = next.add(1, ordering: .relaxed).oldValue
+                        guard taken < blocks.order.count else { break }
+                        let b = blocks.order[taken]
+                        out.chunks[b] = part.extract(samples, blocks.ranges[b])
+                        let done = rowsDone.add(blocks.ranges[b].count, ordering: .relaxed).newValue
+                        control.report(Progress(phase: "features", done: done, total: samples.count))
+                    }
+                    // Each part puts its own names in order here, on its own thread; the serial
+                    // merge below then only interleaves sorted lists.
+                    part.sortNames()
+                    out.parts[k] = part
+                }
             }
         }
         try control.checkCancellation()
-        var built = parts.map { $0! }
+        let merged = mergeNames(parts.map { $0! })
         parts = []
 
-        // Merge the parts' names: part 0's ids stay, later parts map onto them or extend them.
-        var names = built[0].names
-        // Parts hold only names that can be spelled two ways in `vocabulary`; the merge needs them all.
-        var index = NameIndex()
-        if built.count > 1 {
-            for (id, name) in names.enumerated() { index.insert(name, Int32(id)) }
-        }
-        built[0].vocabulary = NameIndex()
-        var toGlobal: [[Int32]] = [Array(0..<Int32(names.count))]
-        for k in 1..<built.count {
-            var map = [Int32](repeating: 0, count: built[k].names.count)
-            for (local, name) in built[k].names.enumerated() {
-                if let id = index.find(name) {
-                    map[local] = id
-                } else {
-                    map[local] = Int32(names.count)
-                    index.insert(name, Int32(names.count))
-                    names.append(name)
-                }
-            }
-            built[k].vocabulary = NameIndex()
-            built[k].names = []
-            toGlobal.append(map)
-        }
-        index = NameIndex()
-
-        // Sorted names (String order: byte order for ASCII, deterministic for all) and the
-        // provisional id → final column map.
-        let order = sortedOrder(names)
-        var final = [Int32](repeating: 0, count: names.count)
-        for (column, old) in order.enumerated() { final[old] = Int32(column) }
-        let sortedNames = order.map { names[$0] }
-        names = []
-
-        var matrix = SparseMatrix(columnCount: sortedNames.count)
+        var matrix = SparseMatrix(columnCount: merged.names.count)
         var entries: [(Int32, Double)] = []
-        for k in built.indices {
-            let map = toGlobal[k].map { final[Int($0)] }
-            for c in built[k].chunks.indices {
-                try control.checkCancellation()
-                let chunk = built[k].chunks[c]
-                built[k].chunks[c] = Chunk()
-                for r in 0..<(chunk.rowStart.count - 1) {
-                    entries.removeAll(keepingCapacity: true)
-                    for i in chunk.rowStart[r]..<chunk.rowStart[r + 1] {
-                        entries.append((map[Int(chunk.columns[i])], chunk.values[i]))
-                    }
-                    entries.sort { $0.0 < $1.0 }
-                    matrix.appendRow(entries)
+        for b in chunks.indices {
+            try control.checkCancellation()
+            let chunk = chunks[b]!
+            chunks[b] = nil
+            let map = merged.columns[chunk.part]
+            for r in 0..<chunk.rows {
+                entries.removeAll(keepingCapacity: true)
+                for i in chunk.rowStart[r]..<chunk.rowStart[r + 1] {
+                    entries.append((map[Int(chunk.columns[i])], chunk.values[i]))
+                }
+                entries.sort { $0.0 < $1.0 }
+                matrix.appendRow(entries)
+            }
+        }
+        let set = FeatureSet(configuration: configuration, names: merged.names, matrix: matrix)
+        return set.filtered(minimumCoverage: configuration.minimumCoverage, maximumCoverage: configuration.maximumCoverage)
+    }
+
+    /// The parts' sorted names merged into one sorted list without repeats (names equal as Strings
+    /// are one column), with each part's map from its provisional ids to the final columns.
+    static func mergeNames(_ parts: [Part]) -> (names: [String], columns: [[Int32]]) {
+        var names: [String] = []
+        var columns = parts.map { [Int32](repeating: 0, count: $0.names.count) }
+        var heads = [Int](repeating: 0, count: parts.count)
+        names.reserveCapacity(parts.map(\.names.count).max() ?? 0)
+        while true {
+            // The least name at the parts' heads (parts are few: a linear pick is enough).
+            var least: (part: Int, id: Int)? = nil
+            for k in parts.indices where heads[k] < parts[k].order.count {
+                let id = parts[k].order[heads[k]]
+                if let l = least, !parts[k].precedes(id, parts[l.part], l.id) { continue }
+                least = (k, id)
+            }
+            guard let least else { break }
+            let column = Int32(names.count)
+            let name = parts[least.part].names[least.id]
+            names.append(name)
+            for k in parts.indices where heads[k] < parts[k].order.count {
+                let id = parts[k].order[heads[k]]
+                if k == least.part || parts[k].equals(id, parts[least.part], least.id) {
+                    columns[k][id] = column
+                    heads[k] += 1
                 }
             }
         }
-        control.report(Progress(phase: "features", done: samples.count, total: samples.count))
-        let set = FeatureSet(configuration: configuration, names: sortedNames, matrix: matrix)
-        return set.filtered(minimumCoverage: configuration.minimumCoverage, maximumCoverage: configuration.maximumCoverage)
+        return (names, columns)
+    }
+
+    /// Contiguous blocks of samples, handed to the extracting threads largest (by report size) first,
+    /// so a big report taken last does not leave the other threads idle; the rows still come out in
+    /// sample order, block by block. Blocks are small enough to balance and at most 1 024 rows, so
+    /// each block's chunk is released as soon as it is copied into the matrix.
+    struct Blocks {
+        let ranges: [Range<Int>]
+        let order: [Int]
+
+        init(_ samples: [Sample], parts: Int) {
+            let size = max(1, min(1024, samples.count / (parts * 16)))
+            ranges = stride(from: 0, to: samples.count, by: size).map { $0..<min(samples.count, $0 + size) }
+            let weights = ranges.map { r in r.reduce(0) { $0 + max(1, samples[$1].reportSize) } }
+            order = parts > 1 ? ranges.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
+                              : Array(ranges.indices)
+        }
     }
 
     /// The indices of `names` in String order. ASCII names are sorted by their bytes (the same order
@@ -180,43 +207,47 @@ public enum FeatureBuilder {
         }
     }
 
-    /// Each thread writes only its own slot, so sharing the buffer is safe.
+    /// Each thread writes only its own part's slot and the chunks of the blocks it took.
     struct Slots: @unchecked Sendable {
-        let buffer: UnsafeMutableBufferPointer<Part?>
+        let parts: UnsafeMutableBufferPointer<Part?>
+        let chunks: UnsafeMutableBufferPointer<Chunk?>
     }
 
-    /// Rows of up to 1024 samples with provisional column ids.
+    /// The rows of one block, with the provisional column ids of the part that extracted them.
     struct Chunk {
+        let part: Int
         var rowStart: [Int] = [0]
         var columns: [Int32] = []
         var values: [Double] = []
         var rows: Int { rowStart.count - 1 }
     }
 
-    /// What one thread extracted from a contiguous range of samples.
+    /// One extracting thread's columns: names by provisional id in first-seen order, and the
+    /// indices that find a name's id again.
     struct Part {
-        var vocabulary = NameIndex()
+        let index: Int
+        let extractor: FeatureExtractor
         var names: [String] = []
-        var chunks: [Chunk] = []
+        /// Provisional ids in String order of their names (filled by `sortNames`).
+        var order: [Int] = []
+        /// Names that can be spelled with two prefixes (see `FeatureExtractor.ambiguousPrefixes`).
+        private var vocabulary = NameIndex()
+        /// Column by (prefix number, rest of the name): known names are found without building them.
+        private var keyed: [NameIndex]
+        /// Where each column last appeared (row, position), so repeated names overwrite without hashing.
+        private var markRow: [Int32] = []
+        private var markPosition: [Int] = []
 
-        static func extract(_ samples: [Sample], _ range: Range<Int>, configuration: FeatureConfiguration,
-                            control: TaskControl, reportsProgress: Bool, progressTotal: Int) -> Part {
-            let extractor = FeatureExtractor(configuration: configuration)
-            var part = Part()
-            var current = Chunk()
-            // Where each column last appeared (row, position), so repeated names overwrite without hashing.
-            var markRow: [Int32] = []
-            var markPosition: [Int] = []
-            // Column by (prefix number, rest of the name): known names are found without building them.
-            var keyed = [NameIndex](repeating: NameIndex(), count: FeatureExtractor.prefixes.count)
+        init(configuration: FeatureConfiguration, index: Int) {
+            self.index = index
+            extractor = FeatureExtractor(configuration: configuration)
+            keyed = [NameIndex](repeating: NameIndex(), count: FeatureExtractor.prefixes.count)
+        }
+
+        /// The rows of `samples[range]` (empty rows for samples without a record).
+        mutating func extract(_ samples: [Sample], _ range: Range<Int>) -> Chunk {
+            var chunk = Chunk(part: index)
             for i in range {
-                if (i - range.lowerBound) % 256 == 0 {
-                    if control.isCancelled() { return part }
-                    if reportsProgress {
-                        control.report(Progress(phase: "features", done: (i - range.lowerBound) * progressTotal / max(1, range.count),
-                                                total: progressTotal))
-                    }
-                }
                 let row = Int32(truncatingIfNeeded: i)
                 if let record = samples[i].record {
                     extractor.extractKeyed(record) { prefix, suffix, value in
@@ -227,12 +258,12 @@ public enum FeatureBuilder {
                             // A new split; the name itself may still be known under another split.
                             let name = FeatureExtractor.prefixes[prefix] + suffix
                             let ambiguous = FeatureExtractor.ambiguousPrefixes[prefix]
-                            if ambiguous, let known = part.vocabulary.find(name) {
+                            if ambiguous, let known = vocabulary.find(name) {
                                 id = known
                             } else {
-                                id = Int32(part.names.count)
-                                if ambiguous { part.vocabulary.insert(name, id) }
-                                part.names.append(name)
+                                id = Int32(names.count)
+                                if ambiguous { vocabulary.insert(name, id) }
+                                names.append(name)
                                 markRow.append(-1)
                                 markPosition.append(0)
                             }
@@ -240,24 +271,31 @@ public enum FeatureBuilder {
                         }
                         let column = Int(id)
                         if markRow[column] == row {
-                            current.values[markPosition[column]] = value
+                            chunk.values[markPosition[column]] = value
                         } else {
                             markRow[column] = row
-                            markPosition[column] = current.columns.count
-                            current.columns.append(id)
-                            current.values.append(value)
+                            markPosition[column] = chunk.columns.count
+                            chunk.columns.append(id)
+                            chunk.values.append(value)
                         }
                     }
                 }
-                current.rowStart.append(current.columns.count)
-                if current.rows == 1024 {
-                    part.chunks.append(current)
-                    current = Chunk()
-                }
+                chunk.rowStart.append(chunk.columns.count)
             }
-            if current.rows > 0 || part.chunks.isEmpty { part.chunks.append(current) }
-            return part
+            return chunk
         }
+
+        /// Orders the names and lets go of the lookup tables, which are no longer needed.
+        mutating func sortNames() {
+            order = FeatureBuilder.sortedOrder(names)
+            vocabulary = NameIndex()
+            keyed = []
+            markRow = []
+            markPosition = []
+        }
+
+        func precedes(_ id: Int, _ other: Part, _ otherID: Int) -> Bool { names[id] < other.names[otherID] }
+        func equals(_ id: Int, _ other: Part, _ otherID: Int) -> Bool { names[id] == other.names[otherID] }
     }
 }
 
