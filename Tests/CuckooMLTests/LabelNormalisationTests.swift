@@ -45,6 +45,35 @@ enum SharedData {
         #expect(tokens("") == ["", "", "", "", ""])
     }
 
+    /// Results whose tokens exercise every step: aliases inside and at the ends of tokens, stripped
+    /// prefixes and suffixes, platforms by name, by alternative name, by `win`, Windows editions and
+    /// Office macros, blacklisted, hex and digit-only tokens, non-ASCII bytes and CVE ids.
+    static let awkwardResults = [
+        "Trojan.Win32.Zorbex.a (v)", "W32/Zorbex.BN!tr", "BKDR_ZORBEX.SMC", "Gen:Variant.Zorbex.27",
+        "TR/Crypt.ZPACK.Gen2", "BehavesLike.Win32.MultiPlug.cc", "Backdoor/Win32.Escad",
+        "Trojan.Zorb\u{e9}ex.DEADBEEF.1234", "Exploit.CVE-2012-0158.Gen", "Exploit:W97M/CVE120158",
+        "X2KM_DLOADR.XYZW", "W97M/Downloader.abc", "msilzorbexpack", "apt.zorbexenz", "Win.Trojan.Agent-953650",
+        "wincezorbex", "winbatdropper", "O97M.Macro.Excel.Word", "Riskware.HackKMS.Dloadr", "PP97M/Injector.gen",
+        "trojbackdoorescadloader", "Adware.ADLoad.Ransomlock.Kryptik", "JS:Trojan.Crypt.a97mzorbex",
+        "w16w32w64w98w2kwntwbatwhlpwreg", "Trojan ( 0040f4b11 )", "a.b.c", "....", "\u{1F600}Zorbex",
+    ]
+
+    @Test func aTokenCacheGivesTheSameTokensAsNormalisingWhole() {
+        var cache = VirusTotalNormaliser.TokenCache()
+        // Twice over, so the second round is answered from the cache.
+        for result in Self.awkwardResults + Self.awkwardResults.reversed() {
+            #expect(VirusTotalNormaliser.normalise(result, cache: &cache) == VirusTotalNormaliser.normalise(result), "\(result)")
+        }
+    }
+
+    @Test(.enabled(if: SharedData.available)) func aTokenCacheGivesTheSameTokensOnRealResults() throws {
+        var cache = VirusTotalNormaliser.TokenCache()
+        for row in try SharedData.tsv("data/vt-normalisation.tsv") {
+            let result = row["result"]!
+            #expect(VirusTotalNormaliser.normalise(result, cache: &cache) == VirusTotalNormaliser.normalise(result), "\(result)")
+        }
+    }
+
     @Test func findsCVEIdentifiers() {
         #expect(VirusTotalNormaliser.normalise("Exploit.CVE-2012-0158.Gen").cve == ["CVE-2012-0158"])
         #expect(VirusTotalNormaliser.normalise("Exp.CVE2014_1761").cve == ["CVE-2014-1761"])

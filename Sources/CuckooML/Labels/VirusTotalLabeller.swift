@@ -47,11 +47,12 @@ public enum VirusTotalLabeller {
     /// Family tokens by result string, filled as results are normalised (bounded in size).
     public struct FamilyCache: Sendable {
         private var families: [String: [String]] = [:]
+        private var tokens = VirusTotalNormaliser.TokenCache()
         public init() {}
 
         public mutating func families(of result: String) -> [String] {
             if let known = families[result] { return known }
-            let found = VirusTotalNormaliser.normalise(result).family
+            let found = VirusTotalNormaliser.normalise(result, cache: &tokens).family
             if families.count >= 1 << 20 { families.removeAll(keepingCapacity: true) }
             families[result] = found
             return found

@@ -29,8 +29,48 @@ public enum VirusTotalNormaliser {
         guard let result, !result.isEmpty else { return out }
         let raw = Array(result.utf8)
         out.cve = cveIdentifiers(raw)
+        let (platforms, rest) = detectPlatform(cleanTokens(tokens(raw)))
+        out.platform = platforms.map(text)
+        classify(rest, into: &out)
+        return out
+    }
 
-        // `encode("ascii", "ignore").lower()`, then `re.findall("[a-zA-Z0-9]+")`.
+    /// As `normalise(_:)`, reusing what `cache` holds for tokens seen before. Every step after the
+    /// split into tokens treats each token on its own (the steps that walk the list from its end
+    /// reverse it twice), so a result's tokens are the concatenation of each raw token's, in order;
+    /// engines repeat the same words (`trojan`, `win32`, `generic`) across thousands of results.
+    public static func normalise(_ result: String?, cache: inout TokenCache) -> NormalisedDetection {
+        var out = NormalisedDetection()
+        guard let result, !result.isEmpty else { return out }
+        let raw = Array(result.utf8)
+        out.cve = cveIdentifiers(raw)
+        var rest: [Token] = []
+        for token in tokens(raw) {
+            let known = cache.contribution(of: token)
+            out.platform += known.platforms
+            rest += known.rest
+        }
+        classify(rest, into: &out)
+        return out
+    }
+
+    /// Each raw token's platforms and remaining tokens (bounded in size).
+    public struct TokenCache: Sendable {
+        private var known: [Token: (platforms: [String], rest: [Token])] = [:]
+        public init() {}
+
+        mutating func contribution(of token: Token) -> (platforms: [String], rest: [Token]) {
+            if let found = known[token] { return found }
+            let (platforms, rest) = detectPlatform(cleanTokens([token]))
+            let found = (platforms.map(text), rest)
+            if known.count >= 1 << 16 { known.removeAll(keepingCapacity: true) }
+            known[token] = found
+            return found
+        }
+    }
+
+    /// `encode("ascii", "ignore").lower()`, then `re.findall("[a-zA-Z0-9]+")`.
+    static func tokens(_ raw: [UInt8]) -> [Token] {
         var tokens: [Token] = []
         var current: Token = []
         for byte in raw where byte < 0x80 {
@@ -43,10 +83,11 @@ public enum VirusTotalNormaliser {
             }
         }
         if !current.isEmpty { tokens.append(current) }
+        return tokens
+    }
 
-        let cleaned = cleanTokens(tokens)
-        let (platforms, rest) = detectPlatform(cleaned)
-        out.platform = platforms.map(text)
+    /// The last step: tokens of 4 characters or more become metatype, type or family.
+    static func classify(_ rest: [Token], into out: inout NormalisedDetection) {
         for token in rest where token.count >= 4 {
             let isTrojan = token == Tables.trojan
             let isRiskware = token == Tables.riskware
@@ -60,7 +101,6 @@ public enum VirusTotalNormaliser {
                 if Tables.types.contains(token) { out.type.append(text(token)) } else { out.family.append(text(token)) }
             }
         }
-        return out
     }
 
     typealias Token = [UInt8]
