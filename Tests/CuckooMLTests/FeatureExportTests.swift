@@ -123,6 +123,29 @@ func makeTemporaryDirectory() -> String {
         #expect(session.labels["zz"] == nil)
     }
 
+    @Test func refreshDerivedGivesWhatRebuildAndRelabelGive() throws {
+        var session = Session()
+        var samples: [Sample] = []
+        for i in 0..<60 {
+            var record = i % 3 == 0 ? FeatureFixtures.cape : FeatureFixtures.cuckoo
+            var vt = VirusTotalResults()
+            vt.scans = (0..<(i % 9)).map { EngineResult(engine: "e\($0)", detected: true, result: "Win32/Fam\(i % 4)x.A") }
+            record.virusTotal = vt
+            record.apiCounts["Api\(i % 7)"] = i
+            samples.append(Sample(id: "s\(i)", path: "/s\(i).json", reportSize: i * 37 % 11, record: record))
+        }
+        session.upsert(samples)
+        session.applyExternalLabels(["s5": SampleLabel(family: "custom", votes: 0, source: .external)])
+        var sequential = session
+        try sequential.rebuildFeatures()
+        sequential.relabel()
+        try session.refreshDerived()
+        #expect(session.features == sequential.features)
+        #expect(session.labels == sequential.labels)
+        #expect(session.labels["s5"]?.family == "custom")
+        #expect(Set(session.labels.values.map(\.family)).count > 2)
+    }
+
     @Test func rebuildFeaturesDropsClusterings() throws {
         var session = Session()
         session.upsert([Sample(id: "a", path: nil, reportSize: 0, record: FeatureFixtures.cuckoo)])

@@ -19,10 +19,27 @@ extension Session {
         dbscan = nil
     }
 
+    /// Features and labels after the samples changed (`load`, `unload`, `compare ... add`): as
+    /// `rebuildFeatures` then `relabel`, but the labels are worked out on a thread of their own while
+    /// the features build, whose serial merge would otherwise leave a core idle.
+    public mutating func refreshDerived(control: TaskControl = .none) throws(Interrupted) {
+        let samples = self.samples, labels = self.labels
+        let (derived, _) = try alongside({ Session.derivedLabels(samples, labels, parts: 1) }) { () throws(Interrupted) in
+            try rebuildFeatures(control: control)
+        }
+        self.labels = derived
+    }
+
     /// Labels every sample that has no external label from its VirusTotal results (`none` when it was
     /// not scanned or has no VirusTotal block). Rows without a record (an imported matrix) keep theirs.
     /// Labels of samples no longer loaded are forgotten.
     public mutating func relabel() {
+        labels = Self.derivedLabels(samples, labels, parts: min(2, Self.coreCount))
+    }
+
+    /// The labels `relabel` gives `samples` whose current labels are `labels`, worked out on up to
+    /// `parts` threads.
+    static func derivedLabels(_ samples: [Sample], _ labels: [String: SampleLabel], parts: Int) -> [String: SampleLabel] {
         // Every load relabels every sample, so the families of result strings seen by earlier
         // relabels are reused (the cache is taken out while in use; a concurrent relabel starts empty).
         var cache = VirusTotalLabeller.processCache.withLock { shared in
@@ -31,7 +48,6 @@ extension Session {
             return taken
         }
         defer { VirusTotalLabeller.processCache.withLock { $0 = cache } }
-        let samples = self.samples, labels = self.labels
         // Only samples with a record and no external label need the labeller; the rest keep theirs.
         var pending: [Int] = []
         for (i, sample) in samples.enumerated() where sample.record != nil {
@@ -41,8 +57,7 @@ extension Session {
         var computed = [SampleLabel](repeating: .none, count: pending.count)
         // Labels depend only on each sample's results, so halves labelled on two threads (the second
         // with its own cache, merged afterwards) give the same labels as one pass.
-        let parts = pending.count >= Self.parallelRelabelFrom ? min(2, Self.coreCount) : 1
-        if parts == 1 {
+        if parts == 1 || pending.count < Self.parallelRelabelFrom {
             for (k, i) in pending.enumerated() {
                 computed[k] = VirusTotalLabeller.label(samples[i].record!.virusTotal, cache: &cache)
             }
@@ -78,7 +93,7 @@ extension Session {
                 next[sample.id] = existing
             }
         }
-        self.labels = next
+        return next
     }
 
     /// Samples from which `relabel` splits the work over two threads.

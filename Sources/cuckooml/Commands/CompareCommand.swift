@@ -60,8 +60,7 @@ struct CompareCommand: ShellCommand {
     static func add(_ samples: [Sample], _ parameters: HDBSCANParameters,
                     _ context: inout CommandContext) throws -> (text: String, json: JSONValue) {
         context.session.upsert(samples)
-        try context.session.rebuildFeatures(control: context.control)
-        context.session.relabel()
+        try context.session.refreshDerived(control: context.control)
         guard let matrix = context.session.features?.matrix else { throw ShellError.failed("no features after adding") }
         let refit = try HDBSCAN.fit(points: .sparse(matrix), parameters: parameters,
                                     threads: context.session.settings.threads, control: context.control)

@@ -43,8 +43,7 @@ struct LoadCommand: ShellCommand {
             context.note("warning: \(escapeForTerminal(id)) was already loaded; replaced")
         }
         context.session.upsert(result.samples)
-        try context.session.rebuildFeatures(control: context.control)
-        context.session.relabel()
+        try context.session.refreshDerived(control: context.control)
 
         let derived = derivedSummary(context.session)
         return CommandOutput(text: summaryText(result, replaced: alreadyLoaded.count, total: context.session.samples.count) + "\n" + derived.text,

@@ -29,8 +29,7 @@ struct UnloadCommand: ShellCommand {
             return CommandOutput(text: "unloaded \(removed) sample\(removed == 1 ? "" : "s"); none left",
                                  json: .object([("unloaded", .int(removed)), ("samples", .int(0))]))
         }
-        try context.session.rebuildFeatures(control: context.control)
-        context.session.relabel()
+        try context.session.refreshDerived(control: context.control)
         let derived = LoadCommand.derivedSummary(context.session)
         return CommandOutput(text: "unloaded \(removed) sample\(removed == 1 ? "" : "s"); \(left) left\n" + derived.text,
                              json: .object([("unloaded", .int(removed)), ("samples", .int(left))] + derived.json))
