@@ -55,21 +55,21 @@ public enum FeatureBuilder {
         let merged = mergeNames(parts.map { $0! })
         parts = []
 
+        // Rows to final columns, each sorted, on every thread; then each chunk is appended and let go.
+        chunks.withUnsafeMutableBufferPointer { buffer in
+            let out = ChunkSlots(chunks: buffer)
+            let maps = merged.columns
+            runTasks(buffer.count, threads: partCount) { b, _ in
+                out.chunks[b]!.renumber(maps[out.chunks[b]!.part])
+                return !control.isCancelled()
+            }
+        }
+        try control.checkCancellation()
         var matrix = SparseMatrix(columnCount: merged.names.count)
-        var entries: [(Int32, Double)] = []
         for b in chunks.indices {
-            try control.checkCancellation()
             let chunk = chunks[b]!
             chunks[b] = nil
-            let map = merged.columns[chunk.part]
-            for r in 0..<chunk.rows {
-                entries.removeAll(keepingCapacity: true)
-                for i in chunk.rowStart[r]..<chunk.rowStart[r + 1] {
-                    entries.append((map[Int(chunk.columns[i])], chunk.values[i]))
-                }
-                entries.sort { $0.0 < $1.0 }
-                matrix.appendRow(entries)
-            }
+            matrix.appendRows(rowStart: chunk.rowStart, columns: chunk.columns, values: chunk.values)
         }
         let set = FeatureSet(configuration: configuration, names: merged.names, matrix: matrix)
         return set.filtered(minimumCoverage: configuration.minimumCoverage, maximumCoverage: configuration.maximumCoverage)
@@ -127,18 +127,23 @@ public enum FeatureBuilder {
     /// Strings and each inserted where String comparison with the ASCII names puts it.
     static func sortedOrder(_ names: [String]) -> [Int] {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(names.reduce(8) { $0 + $1.utf8.count })
         var start = [0]
+        start.reserveCapacity(names.count + 1)
         var asciiNames: [Int] = []
         var others: [Int] = []
         for (i, name) in names.enumerated() {
             if ByteHash.isASCII(name) {
-                bytes.append(contentsOf: name.utf8)
+                if name.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+                    bytes.append(contentsOf: name.utf8)
+                }
                 start.append(bytes.count)
                 asciiNames.append(i)
             } else {
                 others.append(i)
             }
         }
+        bytes.append(contentsOf: repeatElement(0, count: 8))
         let asciiOrder = byteOrder(bytes, start).map { asciiNames[$0] }
         if others.isEmpty { return asciiOrder }
         var out: [Int] = []
@@ -167,8 +172,10 @@ public enum FeatureBuilder {
         let count = start.count - 1
         var order = Array(0..<count)
         guard count > 1 else { return order }
+        // Words are loaded 8 bytes at a time: the last name needs 8 readable bytes after its start
+        // (`sortedOrder` leaves room, so this copies only for other callers).
         var padded = bytes
-        padded.append(contentsOf: repeatElement(0, count: 8))
+        if padded.count < start[count] + 8 { padded.append(contentsOf: repeatElement(0, count: 8)) }
         return padded.withUnsafeBufferPointer { buffer in
             let base = UnsafeRawPointer(buffer.baseAddress!)
             // The word of name i at byte `depth`, zero past its end.
@@ -184,7 +191,19 @@ public enum FeatureBuilder {
             // shortest first; the rest is sorted one word deeper.
             var keyed: [(UInt64, Int, Int)] = []
             var work: [(Range<Int>, Int)] = [(0..<count, 0)]
-            while let (range, depth) = work.popLast() {
+            while let (range, from) = work.popLast() {
+                // Words every name of the group shares (and none ends in) order nothing: skip them
+                // with one pass instead of a sort each (paths share long stems: `C:\Users\...`).
+                var depth = from
+                let first = order[range.lowerBound]
+                shared: while start[first + 1] - start[first] > depth + 8 {
+                    let w = word(first, depth)
+                    for p in range.dropFirst() {
+                        let name = order[p]
+                        if start[name + 1] - start[name] <= depth + 8 || word(name, depth) != w { break shared }
+                    }
+                    depth += 8
+                }
                 let end = depth + 8
                 keyed.removeAll(keepingCapacity: true)
                 for p in range {
@@ -213,6 +232,11 @@ public enum FeatureBuilder {
         let chunks: UnsafeMutableBufferPointer<Chunk?>
     }
 
+    /// Each thread renumbers only the chunks it took.
+    struct ChunkSlots: @unchecked Sendable {
+        let chunks: UnsafeMutableBufferPointer<Chunk?>
+    }
+
     /// The rows of one block, with the provisional column ids of the part that extracted them.
     struct Chunk {
         let part: Int
@@ -220,6 +244,21 @@ public enum FeatureBuilder {
         var columns: [Int32] = []
         var values: [Double] = []
         var rows: Int { rowStart.count - 1 }
+
+        /// Replaces provisional ids by final columns (`map`) and sorts each row by column.
+        mutating func renumber(_ map: [Int32]) {
+            var entries: [(Int32, Double)] = []
+            for r in 0..<rows {
+                let range = rowStart[r]..<rowStart[r + 1]
+                entries.removeAll(keepingCapacity: true)
+                for i in range { entries.append((map[Int(columns[i])], values[i])) }
+                entries.sort { $0.0 < $1.0 }
+                for (k, entry) in entries.enumerated() {
+                    columns[range.lowerBound + k] = entry.0
+                    values[range.lowerBound + k] = entry.1
+                }
+            }
+        }
     }
 
     /// One extracting thread's columns: names by provisional id in first-seen order, and the

@@ -23,6 +23,24 @@ public struct SparseMatrix: Sendable, Equatable {
         rowStart.append(columns.count)
     }
 
+    /// Appends rows given in the same form (`rowStart` from 0, each row's columns strictly ascending,
+    /// no zero values).
+    public mutating func appendRows(rowStart starts: [Int], columns newColumns: [Int32], values newValues: [Double]) {
+        precondition(starts.first == 0 && starts.last == newColumns.count && newColumns.count == newValues.count,
+                     "rows do not match their entries")
+        for r in 0..<(starts.count - 1) {
+            for k in starts[r]..<starts[r + 1] {
+                precondition(newColumns[k] >= 0 && Int(newColumns[k]) < columnCount, "column out of range")
+                precondition(k == starts[r] || newColumns[k - 1] < newColumns[k], "columns must ascend")
+                precondition(newValues[k] != 0, "zero entry")
+            }
+        }
+        let base = columns.count
+        columns.append(contentsOf: newColumns)
+        values.append(contentsOf: newValues)
+        for end in starts.dropFirst() { rowStart.append(base + end) }
+    }
+
     public func row(_ i: Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>) {
         let range = rowStart[i]..<rowStart[i + 1]
         return (columns[range], values[range])
