@@ -57,24 +57,45 @@ enum ByteHash {
         return m.high ^ m.low
     }
 
-    /// The number of distinct strings among `lists`, ASCII ones counted in an `ASCIITable`.
-    /// Strings with non-ASCII bytes are counted by a `Set<String>`, which treats canonically
+    /// The number of distinct strings among `lists`. ASCII strings are counted in an open-addressing
+    /// table of (hash, where the string is): tens of thousands of file paths per report are counted
+    /// for `:file:count:all`, and a table holding the strings themselves cost a retain and a release
+    /// for each. Strings with non-ASCII bytes are counted by a `Set<String>`, which treats canonically
     /// equivalent spellings as one string, as the rest of the library does.
     static func distinctCount<C: Collection<[String]>>(_ lists: C) -> Int {
-        var seen = ASCIITable(capacity: lists.reduce(0) { $0 + $1.count })
+        let all = Array(lists)
+        let total = all.reduce(0) { $0 + $1.count }
+        var size = 64
+        while size < 2 * total { size *= 2 }
+        let mask = size - 1
+        var slots = [Int32](repeating: -1, count: size)
+        var hashes: [UInt64] = [], places: [(list: Int32, item: Int32)] = []
+        hashes.reserveCapacity(total)
+        places.reserveCapacity(total)
         var others = Set<String>()
-        for list in lists {
-            for s in list {
-                if isASCII(s) {
-                    let h = hash(s)
-                    if seen.find(s, hash: h) == nil { seen.insert(s, hash: h, value: 0) }
-                } else {
-                    guard !mayEqualASCII(s) else { return Set(lists.joined()).count }
+        for (l, list) in all.enumerated() {
+            for (i, s) in list.enumerated() {
+                guard isASCII(s) else {
+                    guard !mayEqualASCII(s) else { return Set(all.joined()).count }
                     others.insert(s)
+                    continue
+                }
+                let h = hash(s)
+                var slot = Int(truncatingIfNeeded: h) & mask
+                var found = false
+                while slots[slot] >= 0 {
+                    let e = Int(slots[slot])
+                    if hashes[e] == h && all[Int(places[e].list)][Int(places[e].item)] == s { found = true; break }
+                    slot = (slot + 1) & mask
+                }
+                if !found {
+                    slots[slot] = Int32(hashes.count)
+                    hashes.append(h)
+                    places.append((Int32(l), Int32(i)))
                 }
             }
         }
-        return seen.count + others.count
+        return hashes.count + others.count
     }
 
     /// Whether a non-ASCII string could equal an ASCII one as a Swift String. Only three characters

@@ -18,7 +18,9 @@ struct PackerPattern {
     /// for a non-ASCII signature or a pattern with no literal form. (`Regex` is not `Sendable`, so each
     /// extractor, one per thread, keeps its own.)
     final class Matcher {
-        let literalForms: [[[LiteralUnit]]?] = PackerPattern.sources.map(PackerPattern.literalForm)
+        /// Worked out once per process: every feature build makes a matcher per thread.
+        static let sharedLiteralForms: [[[LiteralUnit]]?] = PackerPattern.sources.map(PackerPattern.literalForm)
+        let literalForms = Matcher.sharedLiteralForms
         private(set) lazy var regexes: [Regex<AnyRegexOutput>?] = PackerPattern.sources.map { try? Regex($0) }
 
         /// The source of the first pattern found in `signature`, nil when none is.
