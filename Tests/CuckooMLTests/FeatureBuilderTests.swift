@@ -356,6 +356,23 @@ enum FeatureFixtures {
         }
     }
 
+    @Test func asciiHashIsTheHashOfASCIIStringsOnly() {
+        for name in Self.names {
+            let ascii = name.utf8.allSatisfy { $0 < 0x80 }
+            #expect(ByteHash.asciiHash(name) == (ascii ? ByteHash.hash(name) : nil), "\(name)")
+        }
+        // A non-ASCII byte at every position of the word loop and of the tail.
+        for length in 1...19 {
+            for at in 0..<length {
+                var scalars = Array(repeating: Unicode.Scalar(UInt8(ascii: "a")), count: length)
+                scalars[at] = "\u{e9}"
+                var name = ""
+                name.unicodeScalars.append(contentsOf: scalars)
+                #expect(ByteHash.asciiHash(name) == nil, "\(length) \(at)")
+            }
+        }
+    }
+
     @Test func distinctCountIsSetCount() {
         let lists = [Array(Self.names.prefix(30)), Array(Self.names.suffix(40)), Self.names.filter { $0.count < 12 }]
         #expect(ByteHash.distinctCount(lists) == Set(lists.joined()).count)

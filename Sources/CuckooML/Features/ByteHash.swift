@@ -11,6 +11,15 @@ enum ByteHash {
         return copy.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
+    /// `hash(s)` when every byte of `s` is ASCII, else nil: one pass over the bytes instead of two
+    /// for the lookups that need both (every feature a report emits).
+    @inline(__always)
+    static func asciiHash(_ s: String) -> UInt64? {
+        if let h = s.utf8.withContiguousStorageIfAvailable({ asciiHash(UnsafeRawBufferPointer($0)) }) { return h }
+        var copy = s
+        return copy.withUTF8 { asciiHash(UnsafeRawBufferPointer($0)) }
+    }
+
     /// Whether every byte of `s` is ASCII (then String equality is byte equality).
     @inline(__always)
     static func isASCII(_ s: String) -> Bool {
@@ -30,25 +39,39 @@ enum ByteHash {
     }
 
     @inline(__always)
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 { hashAndBits(bytes).hash }
+
+    @inline(__always)
+    static func asciiHash(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
+        let (hash, bits) = hashAndBits(bytes)
+        return bits & 0x8080_8080_8080_8080 == 0 ? hash : nil
+    }
+
+    /// The hash of the bytes and the OR of all their words (high bits set ⇔ a non-ASCII byte).
+    @inline(__always)
+    private static func hashAndBits(_ bytes: UnsafeRawBufferPointer) -> (hash: UInt64, bits: UInt64) {
         let n = bytes.count
         var h = seed ^ (UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15)
+        var bits: UInt64 = 0
         var i = 0
         if let base = bytes.baseAddress {
             while i + 8 <= n {
-                h = mix(h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                bits |= word
+                h = mix(h ^ word)
                 i += 8
             }
             if i < n {
                 var tail: UInt64 = 0
                 for k in 0..<(n - i) { tail |= UInt64(base.load(fromByteOffset: i + k, as: UInt8.self)) << (8 * k) }
+                bits |= tail
                 h = mix(h ^ tail)
             }
         }
         // murmur3's finaliser: every input bit reaches every output bit.
         h ^= h >> 33; h &*= 0xFF51_AFD7_ED55_8CCD
         h ^= h >> 33; h &*= 0xC4CE_B9FE_1A85_EC53
-        return h ^ (h >> 33)
+        return (h ^ (h >> 33), bits)
     }
 
     @inline(__always)
@@ -75,12 +98,11 @@ enum ByteHash {
         var others = Set<String>()
         for (l, list) in all.enumerated() {
             for (i, s) in list.enumerated() {
-                guard isASCII(s) else {
+                guard let h = asciiHash(s) else {
                     guard !mayEqualASCII(s) else { return Set(all.joined()).count }
                     others.insert(s)
                     continue
                 }
-                let h = hash(s)
                 var slot = Int(truncatingIfNeeded: h) & mask
                 var found = false
                 while slots[slot] >= 0 {
@@ -173,20 +195,21 @@ struct NameIndex {
     init() {}
 
     mutating func find(_ name: String) -> Int32? {
-        let isASCII = ByteHash.isASCII(name)
-        if all == nil && !isASCII && ByteHash.mayEqualASCII(name) { mergeAll() }
+        let hash = ByteHash.asciiHash(name)
+        if all == nil && hash == nil && ByteHash.mayEqualASCII(name) { mergeAll() }
         if let all { return all[name] }
-        return isASCII ? ascii.find(name, hash: ByteHash.hash(name)) : other[name]
+        if let hash { return ascii.find(name, hash: hash) }
+        return other[name]
     }
 
     /// Adds a name that `find` did not find.
     mutating func insert(_ name: String, _ id: Int32) {
-        let isASCII = ByteHash.isASCII(name)
-        if all == nil && !isASCII && ByteHash.mayEqualASCII(name) { mergeAll() }
+        let hash = ByteHash.asciiHash(name)
+        if all == nil && hash == nil && ByteHash.mayEqualASCII(name) { mergeAll() }
         if all != nil {
             all![name] = id
-        } else if isASCII {
-            ascii.insert(name, hash: ByteHash.hash(name), value: id)
+        } else if let hash {
+            ascii.insert(name, hash: hash, value: id)
         } else {
             other[name] = id
         }
