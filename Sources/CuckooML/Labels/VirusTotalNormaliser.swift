@@ -31,7 +31,7 @@ public enum VirusTotalNormaliser {
         out.cve = cveIdentifiers(raw)
         let (platforms, rest) = detectPlatform(cleanTokens(tokens(raw)))
         out.platform = platforms.map(text)
-        classify(rest, into: &out)
+        for token in rest { classify(token)?.apply(to: &out) }
         return out
     }
 
@@ -44,63 +44,81 @@ public enum VirusTotalNormaliser {
         guard let result, !result.isEmpty else { return out }
         let raw = Array(result.utf8)
         out.cve = cveIdentifiers(raw)
-        var rest: [Token] = []
-        for token in tokens(raw) {
+        forEachToken(raw) { token in
             let known = cache.contribution(of: token)
             out.platform += known.platforms
-            rest += known.rest
+            for kind in known.kinds { kind.apply(to: &out) }
         }
-        classify(rest, into: &out)
         return out
     }
 
-    /// Each raw token's platforms and remaining tokens (bounded in size).
+    /// Each raw token's platforms and classified remaining tokens (bounded in size). Keyed by the
+    /// token as a String: tokens are short, so the key is stored inline and hashed in one go (an
+    /// array of bytes is hashed byte by byte).
     public struct TokenCache: Sendable {
-        private var known: [Token: (platforms: [String], rest: [Token])] = [:]
+        private var known: [String: (platforms: [String], kinds: [TokenKind])] = [:]
         public init() {}
 
-        mutating func contribution(of token: Token) -> (platforms: [String], rest: [Token]) {
-            if let found = known[token] { return found }
+        mutating func contribution(of token: Token) -> (platforms: [String], kinds: [TokenKind]) {
+            let key = text(token)
+            if let found = known[key] { return found }
             let (platforms, rest) = detectPlatform(cleanTokens([token]))
-            let found = (platforms.map(text), rest)
+            let found = (platforms.map(text), rest.compactMap(classify))
             if known.count >= 1 << 16 { known.removeAll(keepingCapacity: true) }
-            known[token] = found
+            known[key] = found
             return found
         }
+    }
+
+    /// What a remaining token adds to a detection in the last step.
+    struct TokenKind: Sendable {
+        var trojan = false, riskware = false
+        /// The token as a type or a family (neither for `trojan` and `riskware` themselves).
+        var type: String?, family: String?
+
+        func apply(to out: inout NormalisedDetection) {
+            if trojan && !out.metatype.contains("trojan") { out.metatype.append("trojan") }
+            if riskware && !out.metatype.contains("riskware") { out.metatype.append("riskware") }
+            if let type { out.type.append(type) }
+            if let family { out.family.append(family) }
+        }
+    }
+
+    /// The last step: a token of 4 characters or more is a metatype, type or family (nil otherwise).
+    static func classify(_ token: Token) -> TokenKind? {
+        guard token.count >= 4 else { return nil }
+        let isTrojan = token == Tables.trojan
+        let isRiskware = token == Tables.riskware
+        var kind = TokenKind()
+        kind.trojan = isTrojan || Tables.trojans.contains(token)
+        kind.riskware = isRiskware || Tables.riskwareTypes.contains(token)
+        if !isTrojan && !isRiskware {
+            if Tables.types.contains(token) { kind.type = text(token) } else { kind.family = text(token) }
+        }
+        return kind
     }
 
     /// `encode("ascii", "ignore").lower()`, then `re.findall("[a-zA-Z0-9]+")`.
     static func tokens(_ raw: [UInt8]) -> [Token] {
         var tokens: [Token] = []
+        forEachToken(raw) { tokens.append($0) }
+        return tokens
+    }
+
+    /// Calls `body` with each token of `tokens(raw)` in turn, in one reused buffer.
+    static func forEachToken(_ raw: [UInt8], _ body: (Token) -> Void) {
         var current: Token = []
+        current.reserveCapacity(32)
         for byte in raw where byte < 0x80 {
             let lower = (byte >= 65 && byte <= 90) ? byte + 32 : byte
             if isAlnum(lower) {
                 current.append(lower)
             } else if !current.isEmpty {
-                tokens.append(current)
-                current = []
+                body(current)
+                current.removeAll(keepingCapacity: true)
             }
         }
-        if !current.isEmpty { tokens.append(current) }
-        return tokens
-    }
-
-    /// The last step: tokens of 4 characters or more become metatype, type or family.
-    static func classify(_ rest: [Token], into out: inout NormalisedDetection) {
-        for token in rest where token.count >= 4 {
-            let isTrojan = token == Tables.trojan
-            let isRiskware = token == Tables.riskware
-            if (isTrojan || Tables.trojans.contains(token)) && !out.metatype.contains("trojan") {
-                out.metatype.append("trojan")
-            }
-            if (isRiskware || Tables.riskwareTypes.contains(token)) && !out.metatype.contains("riskware") {
-                out.metatype.append("riskware")
-            }
-            if !isTrojan && !isRiskware {
-                if Tables.types.contains(token) { out.type.append(text(token)) } else { out.family.append(text(token)) }
-            }
-        }
+        if !current.isEmpty { body(current) }
     }
 
     typealias Token = [UInt8]
