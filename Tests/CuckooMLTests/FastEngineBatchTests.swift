@@ -72,6 +72,15 @@ import Testing
         #expect(narrow(wide) == false)
         wide[1, 1] = 16_384
         #expect(narrow(wide) == nil)
+        // One column of large counts beside many small bins: the bound is per column.
+        var counts = Self.integers(n: 6, d: 900, largest: 3, zeros: 0.5, seed: 4)
+        counts[0, 7] = 3_792; counts[1, 7] = 0; counts[2, 9] = -1_000
+        #expect(narrow(counts) == true)
+        // One full-range column: 32 766² ≈ 1.07·10⁹ still fits; a second one does not.
+        counts[3, 11] = 16_383; counts[4, 11] = -16_383
+        #expect(narrow(counts) == true)
+        counts[3, 12] = 16_383; counts[4, 12] = -16_383
+        #expect(narrow(counts) == false)
         var fraction = Self.integers(n: 5, d: 4, largest: 3, zeros: 0, seed: 3)
         fraction[2, 2] = 0.5
         #expect(narrow(fraction) == nil)
@@ -89,6 +98,13 @@ import Testing
         var m = Self.integers(n: 140, d: 40, largest: 16_383, zeros: 0.3, seed: 65)
         m[3, 5] = 16_383; m[4, 5] = -16_383
         try FastEngineTests().check(.dense(m), seed: 65, minSamples: [1, 3])
+    }
+
+    @Test func integerRowsNarrowBesideOneLargeColumn() throws {
+        // Like a filtered feature matrix: small bins, a few counts in the thousands.
+        var m = Self.integers(n: 150, d: 300, largest: 4, zeros: 0.7, seed: 67)
+        for i in stride(from: 0, to: 150, by: 3) { m[i, 17] = Double((i * 97) % 3_800); m[i, 200] = -Double((i * 31) % 1_100) }
+        try FastEngineTests().check(.dense(m), seed: 67, minSamples: [1, 3])
     }
 
     @Test func integerRowsInSilhouette() throws {

@@ -111,20 +111,36 @@ enum IntegerRows {
     /// Largest magnitude kept (differences then fit an `Int16` too).
     static let limit = 16_383.0
 
-    /// nil unless every value is an integer within ±`limit` and d·(2·max|v|)² < 2⁵³ (no partial sum of
-    /// squares, absolute differences or products can then reach 2⁵³); else whether it is below 2³¹,
-    /// so that `Int32` sums suffice.
+    /// nil unless every value is an integer within ±`limit` and no partial sum can reach 2⁵³; else
+    /// whether every partial sum stays below 2³¹, so that `Int32` sums suffice.
+    ///
+    /// The bound is per column: a squared difference in column c is at most its range² (max − min),
+    /// an absolute difference at most its range (a whole number, so at most range²), and a product
+    /// at most its largest magnitude². Feature matrices hold a few large counts beside hundreds of
+    /// small bins, so Σ over the columns is far tighter than d·(2·max|v|)², and keeps the 16-bit
+    /// multiply-add loop for them (the 64-bit loop handles two lanes at a time).
     static func narrowSums(_ values: UnsafePointer<Double>, _ count: Int, _ dimension: Int) -> Bool? {
-        guard count > 0 else { return nil }
-        var largest = 0.0
-        for i in 0..<count {
-            let v = values[i]
-            // NaN and infinities fail the first test.
-            guard v.rounded(.towardZero) == v, abs(v) <= limit else { return nil }
-            largest = max(largest, abs(v))
+        guard count > 0, dimension > 0 else { return nil }
+        var lowest = [Double](repeating: .infinity, count: dimension)
+        var highest = [Double](repeating: -.infinity, count: dimension)
+        var i = 0
+        while i < count {
+            for c in 0..<dimension {
+                let v = values[i + c]
+                // NaN and infinities fail the first test.
+                guard v.rounded(.towardZero) == v, abs(v) <= limit else { return nil }
+                lowest[c] = min(lowest[c], v)
+                highest[c] = max(highest[c], v)
+            }
+            i += dimension
         }
-        let span = 2 * largest
-        let worst = Double(dimension) * span * span
+        var differences = 0.0, products = 0.0
+        for c in 0..<dimension {
+            let range = highest[c] - lowest[c], magnitude = max(abs(highest[c]), abs(lowest[c]))
+            differences += range * range
+            products += magnitude * magnitude
+        }
+        let worst = max(differences, products)
         guard worst < 0x1p53 else { return nil }
         return worst < 0x1p31
     }
