@@ -398,17 +398,19 @@ extension FeatureSet {
     /// Per group (in `FeatureGroup` order): columns and non-zeros. Simple features are all in
     /// `.signature`; names outside every group (an imported matrix) are counted under nil.
     public func groupSummary() -> [(group: FeatureGroup?, columns: Int, nonZeros: Int)] {
-        var columnGroup = [Int](repeating: FeatureGroup.allCases.count, count: names.count)
-        for (i, name) in names.enumerated() {
-            let group: FeatureGroup? = configuration.kind == .simple ? .signature : FeatureGroup.of(name)
-            if let group { columnGroup[i] = FeatureGroup.allCases.firstIndex(of: group)! }
+        let groups = FeatureGroup.ordered
+        let signature = groups.firstIndex(of: .signature)!
+        let simple = configuration.kind == .simple
+        var columnGroup = [Int](repeating: groups.count, count: names.count)
+        for i in names.indices {
+            if let group = simple ? signature : FeatureGroup.caseIndex(of: names[i]) { columnGroup[i] = group }
         }
-        var columns = [Int](repeating: 0, count: FeatureGroup.allCases.count + 1)
+        var columns = [Int](repeating: 0, count: groups.count + 1)
         var nonZeros = columns
         for g in columnGroup { columns[g] += 1 }
         for c in matrix.columns { nonZeros[columnGroup[Int(c)]] += 1 }
         var out: [(group: FeatureGroup?, columns: Int, nonZeros: Int)] = []
-        for (i, group) in FeatureGroup.allCases.enumerated() where columns[i] > 0 {
+        for (i, group) in groups.enumerated() where columns[i] > 0 {
             out.append((group, columns[i], nonZeros[i]))
         }
         if columns.last! > 0 { out.append((nil, columns.last!, nonZeros.last!)) }

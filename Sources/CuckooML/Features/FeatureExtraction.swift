@@ -192,10 +192,16 @@ public struct FeatureExtractor {
 
 extension FeatureGroup {
     /// The group a feature name belongs to (`:win:CreateFileW` → `.win`); nil for other names.
-    /// Called once per column whenever the feature space is described, so the group is read from the
-    /// name's bytes as one integer (no String is made; a String-backed enum's `init(rawValue:)`
-    /// compares against every case in turn).
-    public static func of(_ name: String) -> FeatureGroup? {
+    public static func of(_ name: String) -> FeatureGroup? { caseIndex(of: name).map { ordered[$0] } }
+
+    /// `allCases` made once (the synthesised property builds a new array at every use).
+    static let ordered = allCases
+
+    /// The position in `allCases` of a name's group, nil for other names. Called once per column
+    /// whenever the feature space is described, so the group is read from the name's bytes as one
+    /// integer: no String is made, and a String-backed enum's `init(rawValue:)` compares the text
+    /// with every case in turn (and its `==` and hashing go through the raw value too).
+    static func caseIndex(of name: String) -> Int? {
         let colon = UInt8(ascii: ":")
         var key: UInt64 = 0
         var length = -1
@@ -204,7 +210,7 @@ extension FeatureGroup {
                 guard byte == colon else { return nil }
                 length = 0
             } else if byte == colon {
-                return groupByKey.first { $0.key == key && $0.length == length }?.group
+                return packedNames.first { $0.key == key && $0.length == length }?.index
             } else {
                 length += 1
                 guard length <= 8 else { return longNamed(name) }
@@ -214,18 +220,20 @@ extension FeatureGroup {
         return nil
     }
 
-    /// Each group's name packed big-endian into an integer, as `of` packs the text between the colons.
-    private static let groupByKey: [(key: UInt64, length: Int, group: FeatureGroup)] = allCases.compactMap { group in
+    /// Each group's name packed big-endian into an integer, as `caseIndex` packs the text between
+    /// the colons, with the group's position in `allCases`.
+    private static let packedNames: [(key: UInt64, length: Int, index: Int)] = ordered.enumerated().compactMap { index, group in
         let bytes = Array(group.rawValue.utf8)
         guard bytes.count <= 8 else { return nil }
-        return (bytes.reduce(0) { $0 << 8 | UInt64($1) }, bytes.count, group)
+        return (bytes.reduce(0) { $0 << 8 | UInt64($1) }, bytes.count, index)
     }
 
     /// Groups whose name does not fit the 8-byte key (`signature`).
-    private static func longNamed(_ name: String) -> FeatureGroup? {
+    private static func longNamed(_ name: String) -> Int? {
         let rest = name.utf8.dropFirst()
         guard let colon = rest.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        return FeatureGroup(rawValue: String(decoding: rest[..<colon], as: UTF8.self))
+        let text = String(decoding: rest[..<colon], as: UTF8.self)
+        return ordered.firstIndex { $0.rawValue == text }
     }
 
     /// The groups `features full groups=...` accepts.
