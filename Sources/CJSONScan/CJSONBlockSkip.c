@@ -19,6 +19,7 @@
 #include "CJSONScan.h"
 
 #if CJS_HAS_VECTOR
+#include <immintrin.h>
 
 #define EVEN_BITS 0x5555555555555555ull
 
@@ -26,10 +27,12 @@ typedef struct {
     uint64_t quote, backslash, space, structural, control;
 } cjs_masks;
 
-static inline uint64_t cjs_movemask(__m128i v) { return (uint64_t)(unsigned)_mm_movemask_epi8(v); }
+#define CJS_INLINE inline __attribute__((always_inline))
 
-/// The byte classes of the 64 bytes at `b`, bit i for byte b[i].
-static inline cjs_masks cjs_classify(const uint8_t *b) {
+static CJS_INLINE uint64_t cjs_movemask(__m128i v) { return (uint64_t)(unsigned)_mm_movemask_epi8(v); }
+
+/// The byte classes of the 64 bytes at `b`, bit i for byte b[i], with SSE2 (baseline x86-64).
+static CJS_INLINE cjs_masks cjs_classify_sse2(const uint8_t *b) {
     const __m128i quote = _mm_set1_epi8(0x22), backslash = _mm_set1_epi8(0x5C);
     const __m128i space = _mm_set1_epi8(0x20), tab = _mm_set1_epi8(0x09), lf = _mm_set1_epi8(0x0A), cr = _mm_set1_epi8(0x0D);
     // `[` and `]` are `{` and `}` with bit 0x20 clear: one compare each after setting it.
@@ -53,8 +56,27 @@ static inline cjs_masks cjs_classify(const uint8_t *b) {
     return m;
 }
 
+#define CJS_AVX512 __attribute__((target("avx512f,avx512bw,bmi,bmi2,popcnt")))
+
+/// `cjs_classify_sse2` in one 64-byte register: a compare gives a mask directly. Classifying is most
+/// of the block skipper's work with SSE2 (about 110 instructions a block), so this is worth a
+/// second copy of the skipper.
+static CJS_INLINE CJS_AVX512 cjs_masks cjs_classify_avx512(const uint8_t *b) {
+    __m512i v = _mm512_loadu_si512((const void *)b);
+    __m512i folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+    cjs_masks m;
+    m.quote = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x22));
+    m.backslash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x5C));
+    m.space = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x20)) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x0A))
+        | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x0D)) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x09));
+    m.structural = _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(0x7B)) | _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(0x7D))
+        | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x3A)) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x2C));
+    m.control = _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x1F));
+    return m;
+}
+
 /// Bit i set when an odd number of bits at or below i are set in `x`.
-static inline uint64_t cjs_prefix_xor(uint64_t x) {
+static CJS_INLINE uint64_t cjs_prefix_xor(uint64_t x) {
     x ^= x << 1;
     x ^= x << 2;
     x ^= x << 4;
@@ -67,7 +89,7 @@ static inline uint64_t cjs_prefix_xor(uint64_t x) {
 /// The escaped bytes that are not backslashes: the byte after each odd-length run of backslashes.
 /// `*carry` is 1 when byte 0 is escaped (the previous block ended an odd run) and is set for the
 /// next block. Backslashes escaped by a backslash are simply not run starters.
-static inline uint64_t cjs_escaped(uint64_t backslash, uint64_t *carry) {
+static CJS_INLINE uint64_t cjs_escaped(uint64_t backslash, uint64_t *carry) {
     uint64_t first = *carry;
     uint64_t bs = backslash & ~first;
     uint64_t starts = bs & ~(bs << 1);
@@ -83,7 +105,7 @@ static inline uint64_t cjs_escaped(uint64_t backslash, uint64_t *carry) {
 
 /// Whether the escaped byte at `s` (after a backslash) is a valid escape: one of "/bfnrt, or u with
 /// four hex digits.
-static inline int cjs_valid_escape(const uint8_t *s) {
+static CJS_INLINE int cjs_valid_escape(const uint8_t *s) {
     switch (*s) {
     case 0x22: case 0x2F: case 0x62: case 0x66: case 0x6E: case 0x72: case 0x74: return 1;
     case 0x75: return cjs_is_hex(s[1]) && cjs_is_hex(s[2]) && cjs_is_hex(s[3]) && cjs_is_hex(s[4]);
@@ -93,13 +115,13 @@ static inline int cjs_valid_escape(const uint8_t *s) {
 
 /// Whether `c` may follow a number or literal (whitespace, a structural byte, a quote, which the
 /// grammar then judges); anything else would be part of the same run of other bytes.
-static inline int cjs_delimiter(uint8_t c) {
+static CJS_INLINE int cjs_delimiter(uint8_t c) {
     return c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 || c == 0x2C || c == 0x7D || c == 0x5D
         || c == 0x3A || c == 0x7B || c == 0x5B || c == 0x22;
 }
 
 /// The end of the number or literal run at `s`, or null when it is not exactly one valid scalar.
-static inline const uint8_t *cjs_scalar_end(const uint8_t *s) {
+static CJS_INLINE const uint8_t *cjs_scalar_end(const uint8_t *s) {
     const uint8_t *e;
     uint8_t c = *s;
     if (c == 0x74 || c == 0x66 || c == 0x6E) {
@@ -135,12 +157,20 @@ static inline const uint8_t *cjs_scalar_end(const uint8_t *s) {
 
 enum { AT_VALUE, AT_ARRAY_START, AT_OBJECT_START, AT_KEY, AT_COLON, AT_AFTER };
 
-const uint8_t *_Nullable cjs_skip_container(const uint8_t *p, const uint8_t *limit, uint8_t *kinds, long depth, long max_depth) {
+typedef cjs_masks (*cjs_classifier)(const uint8_t *);
+
+/// The skipper, inlined into each wrapper below with its classifier (a constant there, so the
+/// classifier is inlined too, with the wrapper's instruction set).
+static CJS_INLINE const uint8_t *cjs_skip_blocks(const uint8_t *p, const uint8_t *limit, uint8_t *kinds, long depth,
+                                                 long max_depth, cjs_classifier classify) {
     const long floor = depth;
     uint64_t inString = 0, escapeCarry = 0, otherCarry = 0;
     int state = AT_VALUE;
     for (const uint8_t *b = p; b < limit; b += 64) {
-        cjs_masks m = cjs_classify(b);
+        // Reports come straight from the page cache: without a hint the loads stall on memory
+        // (measured: 2.9 GB/s without, 3.4 GB/s with, skipping the 94 real reports whole).
+        __builtin_prefetch(b + 1024);
+        cjs_masks m = classify(b);
         uint64_t escaped = (m.backslash | escapeCarry) ? cjs_escaped(m.backslash, &escapeCarry) : 0;
         uint64_t quotes = m.quote & ~escaped;
         uint64_t string = cjs_prefix_xor(quotes) ^ inString;   // opening quote to before the closing one
@@ -209,6 +239,27 @@ const uint8_t *_Nullable cjs_skip_container(const uint8_t *p, const uint8_t *lim
         if (bad) return 0;
     }
     return 0;
+}
+
+static const uint8_t *cjs_skip_blocks_sse2(const uint8_t *p, const uint8_t *limit, uint8_t *kinds, long depth, long max_depth) {
+    return cjs_skip_blocks(p, limit, kinds, depth, max_depth, cjs_classify_sse2);
+}
+
+static CJS_AVX512 const uint8_t *cjs_skip_blocks_avx512(const uint8_t *p, const uint8_t *limit, uint8_t *kinds, long depth, long max_depth) {
+    return cjs_skip_blocks(p, limit, kinds, depth, max_depth, cjs_classify_avx512);
+}
+
+/// -1 until the first call; then whether the CPU has AVX-512BW.
+static int cjs_wide = -1;
+
+const uint8_t *_Nullable cjs_skip_container(const uint8_t *p, const uint8_t *limit, uint8_t *kinds, long depth, long max_depth) {
+    int wide = __atomic_load_n(&cjs_wide, __ATOMIC_RELAXED);
+    if (wide < 0) {
+        __builtin_cpu_init();
+        wide = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+        __atomic_store_n(&cjs_wide, wide, __ATOMIC_RELAXED);
+    }
+    return wide ? cjs_skip_blocks_avx512(p, limit, kinds, depth, max_depth) : cjs_skip_blocks_sse2(p, limit, kinds, depth, max_depth);
 }
 
 #else

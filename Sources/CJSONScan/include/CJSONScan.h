@@ -180,7 +180,9 @@ static inline const uint8_t *_Nullable cjs_skip_string_vector(const uint8_t *_No
 }
 #endif
 
-// The value skipper is declared beside this header; this one is the module's umbrella.
+// The value skippers and the string decoder are declared beside this header; this one is the
+// module's umbrella.
 #include "CJSONSkip.h"
+#include "CJSONString.h"
 
 #endif
