@@ -31,7 +31,8 @@ struct JSONScanner: ~Copyable {
     let onCheckpoint: ((Int) -> Bool)?
     /// Whether the vector forms of the byte-run scans are used (the scalar ones otherwise).
     let vector: Bool
-    /// Whether the C skippers run (`skipValue`, and strings with escapes); the Swift steps alone otherwise.
+    /// Whether the C code of `CJSONSkip.h` and `CJSONString.h` runs (skipped values, strings with
+    /// escapes); the Swift steps alone otherwise.
     let native: Bool
 
     /// `onCheckpoint` receives the current offset about every `interval` bytes and returns false to cancel.
@@ -121,15 +122,6 @@ struct JSONScanner: ~Copyable {
     /// byte, or any byte when a checkpoint is due.
     @inline(never)
     mutating func skipStringRest() throws(ScanFailure) -> Bool {
-        // Escapes (Windows paths are full of `\\`) go to the C string skipper, which takes every stop
-        // byte of a block from one mask; it declines errors and checkpoints, which the loop below handles.
-        if native && p[0] == 0x5C {
-            let stop = vector ? cjs_skip_string_vector(p, checkpointAt) : cjs_skip_string_scalar(p, checkpointAt)
-            if let stop {
-                p = stop
-                return true
-            }
-        }
         // A local cursor and limit stay in registers; `p` is written back at the exits.
         var q = p
         var limit = checkpointAt
