@@ -252,6 +252,10 @@ static CJS_AVX512 const uint8_t *cjs_skip_blocks_avx512(const uint8_t *p, const 
 /// -1 until the first call; then whether the CPU has AVX-512BW.
 static int cjs_wide = -1;
 
+void cjs_skip_allow_wide(int allow) {
+    __atomic_store_n(&cjs_wide, allow ? -1 : 0, __ATOMIC_RELAXED);
+}
+
 const uint8_t *_Nullable cjs_skip_container(const uint8_t *p, const uint8_t *limit, uint8_t *kinds, long depth, long max_depth) {
     int wide = __atomic_load_n(&cjs_wide, __ATOMIC_RELAXED);
     if (wide < 0) {
@@ -263,6 +267,8 @@ const uint8_t *_Nullable cjs_skip_container(const uint8_t *p, const uint8_t *lim
 }
 
 #else
+
+void cjs_skip_allow_wide(int allow) { (void)allow; }
 
 const uint8_t *_Nullable cjs_skip_container(const uint8_t *p, const uint8_t *limit, uint8_t *kinds, long depth, long max_depth) {
     (void)p; (void)limit; (void)kinds; (void)depth; (void)max_depth;

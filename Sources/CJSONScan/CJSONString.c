@@ -87,9 +87,96 @@ static CJS_INLINE const uint8_t *cjs_decode(const uint8_t *q, const uint8_t *lim
     }
 }
 
+#if CJS_HAS_VECTOR
+#include <immintrin.h>
+
+#define CJS_VBMI2 __attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi,popcnt")))
+#define CJS_EVEN_BITS 0x5555555555555555ull
+
+/// 64 bytes at a time with AVX-512: the escape starters of a block come from its backslash mask
+/// (as in the block skipper), escaped letters are translated in place, and `vpcompressb` drops the
+/// starters, so a run of `\\` escapes costs nothing per escape. A block with a `\u` escape is left
+/// to `cjs_decode` from there on.
+static CJS_VBMI2 const uint8_t *cjs_decode_avx512(const uint8_t *q, const uint8_t *limit, uint8_t *out, long capacity,
+                                                  long *count) {
+    long n = 0;
+    uint64_t carry = 0;   // byte 0 is escaped by the previous block's last byte
+    for (;;) {
+        if (q >= limit || n + 64 > capacity) return 0;
+        __m512i v = _mm512_loadu_si512((const void *)q);
+        uint64_t backslash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x5C));
+        // Within each run of backslashes the starters are those at the run start's parity.
+        uint64_t bs = backslash & ~carry;
+        uint64_t starts = bs & ~(bs << 1);
+        uint64_t evenRuns = bs & ~(bs + (starts & CJS_EVEN_BITS));
+        uint64_t starters = (evenRuns & CJS_EVEN_BITS) | (bs & ~evenRuns & ~CJS_EVEN_BITS);
+        uint64_t escaped = (starters << 1) | carry;
+        uint64_t quotes = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x22)) & ~escaped;
+        uint64_t body = quotes ? (quotes & (0 - quotes)) - 1 : ~0ull;   // bytes before the closing quote
+        if (_mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x1F)) & body) return 0;
+        uint64_t escapedBody = escaped & body;
+        if (escapedBody) {
+            uint64_t letter = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x62)) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x66))
+                | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x6E)) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x72))
+                | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x74));
+            uint64_t same = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x22)) | backslash
+                | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x2F));
+            if (escapedBody & ~(letter | same)) {
+                if (escapedBody & _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x75)) & ~(letter | same)) {
+                    // \u: the general decoder goes on from this block's first escape starter.
+                    const uint8_t *from = carry ? q - 1 : q;
+                    long rest;
+                    const uint8_t *stop = cjs_decode(from, limit, out + n, capacity - n, &rest, 1);
+                    if (!stop) return 0;
+                    *count = n + rest;
+                    return stop;
+                }
+                return 0;   // an invalid escape
+            }
+            uint64_t translate = escapedBody & letter;
+            if (translate) {
+                v = _mm512_mask_mov_epi8(v, translate & _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x62)), _mm512_set1_epi8(0x08));
+                v = _mm512_mask_mov_epi8(v, translate & _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x66)), _mm512_set1_epi8(0x0C));
+                v = _mm512_mask_mov_epi8(v, translate & _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x6E)), _mm512_set1_epi8(0x0A));
+                v = _mm512_mask_mov_epi8(v, translate & _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x72)), _mm512_set1_epi8(0x0D));
+                v = _mm512_mask_mov_epi8(v, translate & _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x74)), _mm512_set1_epi8(0x09));
+            }
+        }
+        uint64_t keep = body & ~starters;
+        _mm512_storeu_si512((void *)(out + n), _mm512_maskz_compress_epi8(keep, v));
+        n += __builtin_popcountll(keep);
+        if (quotes) {
+            *count = n;
+            return q + __builtin_ctzll(quotes) + 1;
+        }
+        carry = starters >> 63;
+        q += 64;
+    }
+}
+
+/// -1 until the first call; then whether the CPU has AVX-512 with VBMI2 (`vpcompressb`).
+static int cjs_decode_wide = -1;
+
+void cjs_decode_allow_wide(int allow) {
+    __atomic_store_n(&cjs_decode_wide, allow ? -1 : 0, __ATOMIC_RELAXED);
+}
+
+const uint8_t *cjs_decode_string_vector(const uint8_t *q, const uint8_t *limit, uint8_t *out, long capacity, long *count) {
+    int wide = __atomic_load_n(&cjs_decode_wide, __ATOMIC_RELAXED);
+    if (wide < 0) {
+        __builtin_cpu_init();
+        wide = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2");
+        __atomic_store_n(&cjs_decode_wide, wide, __ATOMIC_RELAXED);
+    }
+    return wide ? cjs_decode_avx512(q, limit, out, capacity, count) : cjs_decode(q, limit, out, capacity, count, 1);
+}
+#else
+void cjs_decode_allow_wide(int allow) { (void)allow; }
+
 const uint8_t *cjs_decode_string_vector(const uint8_t *q, const uint8_t *limit, uint8_t *out, long capacity, long *count) {
     return cjs_decode(q, limit, out, capacity, count, 1);
 }
+#endif
 
 const uint8_t *cjs_decode_string_scalar(const uint8_t *q, const uint8_t *limit, uint8_t *out, long capacity, long *count) {
     return cjs_decode(q, limit, out, capacity, count, 0);

@@ -135,10 +135,14 @@ import Testing
     /// Bytes replaced, inserted or deleted (1 to 4 edits), drawn mostly from the bytes that matter
     /// to the grammar and to the escape and string masks.
     @Test func seededMutations() {
-        var random = Random(state: 5)
+        Self.mutations(rounds: 2500, seed: 5)
+    }
+
+    static func mutations(rounds: Int, seed: UInt64) {
+        var random = Random(state: seed)
         let alphabet: [UInt8] = Array("\"\\\\\\u0aFg{}[]:,  \n\t\r-+.eE019tfnrl/bx".utf8) + [0x00, 0x01, 0x1F, 0x7F, 0xC3, 0xFF]
-        for round in 0..<2500 {
-            var bytes = Self.documents[round % 3]
+        for round in 0..<rounds {
+            var bytes = documents[round % 3]
             for _ in 0...random.next(4) {
                 let at = random.next(bytes.count)
                 switch random.next(3) {
@@ -147,7 +151,7 @@ import Testing
                 default: bytes.remove(at: at)
                 }
             }
-            Self.check(bytes, "round \(round)")
+            check(bytes, "round \(round)")
         }
     }
 
@@ -173,6 +177,10 @@ import Testing
     /// Strings the reader keeps, with every escape kind, decoded in one pass by the C decoder: the
     /// same text as the Swift decoder, at every alignment, and past the decoding buffer's capacity.
     @Test func decodedStringsAreTheSwiftScannersText() throws {
+        try Self.decodedStrings()
+    }
+
+    static func decodedStrings() throws {
         let cases: [(String, String)] = [
             ("C:\\\\Users\\\\x.exe", "C:\\Users\\x.exe"), ("\\\"q\\\" \\/ \\b\\f\\n\\r\\t", "\"q\" / \u{08}\u{0C}\n\r\t"),
             ("caf\\u00e9 \\u00E9", "café é"), ("\\ud83d\\ude00", "😀"), ("\\uD800x", "\u{FFFD}x"), ("\\uD800\\u0041", "\u{FFFD}A"),
@@ -198,6 +206,24 @@ import Testing
         let expected = String(repeating: "C:\\dir", count: 1500)
         #expect(record.mutexes == [expected, expected + "x", "a\\b"])
         Self.check(Array(text.utf8), "long strings")
+    }
+
+    /// The SSE2 variants of the block skipper and the string decoder (used where the CPU has no
+    /// AVX-512) on the same inputs. Other tests may run meanwhile on either variant: both must give
+    /// the same results, which is what is tested.
+    @Test func narrowVariantsAgree() throws {
+        cjs_skip_allow_wide(0)
+        cjs_decode_allow_wide(0)
+        defer {
+            cjs_skip_allow_wide(1)
+            cjs_decode_allow_wide(1)
+        }
+        Self.check(Self.shaped, "shaped")
+        Self.mutations(rounds: 800, seed: 7)
+        try Self.decodedStrings()
+        for (d, document) in Self.documents.enumerated() {
+            for n in stride(from: 0, to: document.count, by: 3) { Self.check(Array(document[0..<n]), "document \(d) prefix \(n)", whole: false) }
+        }
     }
 
     /// Nesting up to the cap and past it, from the top and from inside a walked field.

@@ -54,4 +54,8 @@ cjs_skip_state cjs_skip_value_scalar(const uint8_t *_Nonnull *_Nonnull cursor, c
 const uint8_t *_Nullable cjs_skip_container(const uint8_t *_Nonnull p, const uint8_t *_Nonnull limit,
                                             uint8_t *_Nonnull kinds, long depth, long max_depth);
 
+/// Lets `cjs_skip_container` use its AVX-512 variant where the CPU has it (the default), or only
+/// SSE2: tests run both (either gives the same result, so switching while other threads skip is safe).
+void cjs_skip_allow_wide(int allow);
+
 #endif
