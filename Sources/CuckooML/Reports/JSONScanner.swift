@@ -1,8 +1,8 @@
 import CJSONScan
 
 /// A validating, non-allocating JSON scanner over a byte buffer that is followed by at least
-/// `padding` zero bytes (see `MappedFile`). Callers walk the parts of the document they want with `beginObject`,
-/// `nextKey`, `beginArray`, `nextElement` and the `read*` methods, and `skipValue` everything else:
+/// `padding` zero bytes (see `MappedFile`). Callers walk the parts of the document they want with
+/// `beginObject`, `nextKey`, `beginArray`, `nextElement` and the `read*` methods, and `skipValue` everything else:
 /// skipping validates the structure without building anything and without recursion, so nesting is
 /// bounded by `maxDepth` rather than by the stack.
 ///
@@ -218,7 +218,9 @@ struct JSONScanner: ~Copyable {
 
     /// Skips one value of any type, validating it, with an explicit stack instead of recursion.
     ///
-    /// With `native` (the default) the C loop of `CJSONSkip.h` does the skipping and hands a token
+    /// With `native` (the default) C does the skipping (`CJSONSkip.h`). An object or array goes first
+    /// to the block skipper, which takes it whole when it is valid and ends before the checkpoint
+    /// limit, and otherwise declines; then the token loop skips from the start, handing a token
     /// back only when it does not accept it: an error (thrown here by `skipStep`, so messages and
     /// offsets are the Swift scanner's) or a string that crosses a checkpoint. Without `native`, the
     /// Swift steps do everything (tests compare the two).
