@@ -40,9 +40,11 @@ import Testing
     }
 
     /// What `skipValue` makes of the value at the start of `bytes`: its end or the error.
-    static func skipVerdict(_ bytes: [UInt8], native: Bool, vector: Bool) -> String {
+    /// `interval`: checkpoints about that often (the skippers stop and resume around each).
+    static func skipVerdict(_ bytes: [UInt8], native: Bool, vector: Bool, interval: Int? = nil) -> String {
         padded(bytes) { base in
-            var scanner = JSONScanner(base: base, count: bytes.count, vector: vector, native: native)
+            var scanner = interval.map { JSONScanner(base: base, count: bytes.count, interval: $0, vector: vector, native: native) { _ in true } }
+                ?? JSONScanner(base: base, count: bytes.count, vector: vector, native: native)
             do throws(ScanFailure) {
                 scanner.skipWhitespace()
                 try scanner.skipValue()
@@ -59,7 +61,9 @@ import Testing
         padded(bytes) { base in
             let kinds = UnsafeMutablePointer<UInt8>.allocate(capacity: JSONScanner.maxDepth + 2)
             defer { kinds.deallocate() }
-            return cjs_skip_container(base, base + bytes.count + 1, kinds, depth, JSONScanner.maxDepth).map { $0 - base }
+            var resume = cjs_skip_resume(cursor: base, depth: depth, state: CJS_SKIP_AT_VALUE)
+            return cjs_skip_container(base, base + bytes.count + 1, kinds, depth, depth, JSONScanner.maxDepth, CJS_SKIP_AT_VALUE, &resume)
+                .map { $0 - base }
         }
     }
 
@@ -71,6 +75,9 @@ import Testing
         for (native, vector) in configurations where native || vector {
             let verdict = skipVerdict(bytes, native: native, vector: vector)
             #expect(verdict == reference, "\(label()) native \(native) vector \(vector)")
+        }
+        for interval in [1, 40, 300] {
+            #expect(skipVerdict(bytes, native: true, vector: true, interval: interval) == reference, "\(label()) interval \(interval)")
         }
         if whole {
             #expect(JSONScanTests.validity(bytes, vector: true) == validity(bytes, native: false, vector: false), "\(label())")

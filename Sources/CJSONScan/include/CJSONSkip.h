@@ -46,13 +46,23 @@ cjs_skip_state cjs_skip_value_vector(const uint8_t *_Nonnull *_Nonnull cursor, c
 cjs_skip_state cjs_skip_value_scalar(const uint8_t *_Nonnull *_Nonnull cursor, const uint8_t *_Nonnull limit,
                           uint8_t *_Nonnull kinds, long *_Nonnull depth, long floor, long max_depth, cjs_skip_state at);
 
-/// Skips the object or array at `p` (its opening bracket) 64 bytes at a time (CJSONBlockSkip.c) and
-/// returns the byte after its closing bracket, or null when it is not sure the container is valid
-/// (an error, nesting past `max_depth` counting from `depth`, not finished before a block starting
-/// at or after `limit`): the caller then skips it again with `cjs_skip_value_*`. Needs 64 zero bytes
-/// after the buffer. Always null where there is no vector form.
+/// Where the token loop takes over when the block skipper declines.
+typedef struct {
+    const uint8_t *_Nonnull cursor;
+    long depth;
+    cjs_skip_state state;
+} cjs_skip_resume;
+
+/// Skips 64 bytes at a time (CJSONBlockSkip.c), from state `at` at `p` (depth `depth`, kinds as for
+/// `cjs_skip_value_*`), until the container that began at depth `floor` closes; returns the byte
+/// after its closing bracket. At depth `floor` it must start at an object or array. When it is not
+/// sure (an error ahead, nesting past `max_depth`, the next block starting at or after `limit`) it
+/// returns null and sets `*resume` to the last token boundary it passed, from which the token loop
+/// goes on (and finds the error, or reaches the checkpoint). Needs 64 zero bytes after the buffer.
+/// Where there is no vector form it always declines at `p`.
 const uint8_t *_Nullable cjs_skip_container(const uint8_t *_Nonnull p, const uint8_t *_Nonnull limit,
-                                            uint8_t *_Nonnull kinds, long depth, long max_depth);
+                                            uint8_t *_Nonnull kinds, long depth, long floor, long max_depth,
+                                            cjs_skip_state at, cjs_skip_resume *_Nonnull resume);
 
 /// Lets `cjs_skip_container` use its AVX-512 variant where the CPU has it (the default), or only
 /// SSE2: tests run both (either gives the same result, so switching while other threads skip is safe).

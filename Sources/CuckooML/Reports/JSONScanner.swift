@@ -220,24 +220,31 @@ struct JSONScanner: ~Copyable {
     ///
     /// With `native` (the default) C does the skipping (`CJSONSkip.h`). An object or array goes first
     /// to the block skipper, which takes it whole when it is valid and ends before the checkpoint
-    /// limit, and otherwise declines; then the token loop skips from the start, handing a token
-    /// back only when it does not accept it: an error (thrown here by `skipStep`, so messages and
-    /// offsets are the Swift scanner's) or a string that crosses a checkpoint. Without `native`, the
+    /// limit; otherwise it declines at the last token boundary it passed, and the token loop goes on
+    /// from there, handing a token back only when it does not accept it: an error (thrown here by
+    /// `skipStep`, so messages and offsets are the Swift scanner's) or a string that crosses a
+    /// checkpoint. After each checkpoint the block skipper takes over again. Without `native`, the
     /// Swift steps do everything (tests compare the two).
     mutating func skipValue() throws(ScanFailure) {
         let floor = depth
-        if native && vector {
-            skipWhitespace()
-            if p[0] | 0x20 == 0x7B, let stop = cjs_skip_container(p, checkpointAt, kinds, depth, JSONScanner.maxDepth) {
-                p = stop
-                return
-            }
-        }
         var at = CJS_SKIP_AT_VALUE
+        if native && vector { skipWhitespace() }
+        var blocks = native && vector && p[0] | 0x20 == 0x7B
         while true {
             if at == CJS_SKIP_CHECKPOINT {
                 try checkpoint()
                 at = CJS_SKIP_AT_VALUE
+            }
+            if blocks {
+                var resume = cjs_skip_resume(cursor: p, depth: depth, state: at)
+                if let stop = cjs_skip_container(p, checkpointAt, kinds, depth, floor, JSONScanner.maxDepth, at, &resume) {
+                    p = stop
+                    depth = floor
+                    return
+                }
+                p = resume.cursor
+                depth = resume.depth
+                at = resume.state
             }
             if native {
                 var cursor = p
@@ -248,7 +255,12 @@ struct JSONScanner: ~Copyable {
                 p = cursor
                 depth = level
                 if at == CJS_SKIP_DONE { return }
-                if at == CJS_SKIP_CHECKPOINT { continue }
+                // Past a checkpoint the block skipper goes on (it stopped there, or the container
+                // it declined is behind): blocks again, from inside the value being skipped.
+                if at == CJS_SKIP_CHECKPOINT {
+                    blocks = vector && depth > floor
+                    continue
+                }
             }
             at = try skipStep(from: at, floor: floor)
             if at == CJS_SKIP_DONE { return }
