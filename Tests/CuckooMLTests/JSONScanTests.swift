@@ -155,10 +155,10 @@ import Testing
         #expect(Self.verdict(deep, vector: true) == Self.verdict(deep, vector: false))
         let text = "{\"strings\": [\"" + String(repeating: "y", count: 10_000) + "\"], \"target\": {\"file\": {\"md5\": \"m\"}}}"
         for vector in [true, false] {
-            let bytes = Array(text.utf8) + [UInt8](repeating: 0, count: 16)
+            let bytes = Array(text.utf8) + [UInt8](repeating: 0, count: JSONScanner.padding)
             var offsets: [Int] = []
             let record = try bytes.withUnsafeBufferPointer { buffer throws(ScanFailure) in
-                let scanner = JSONScanner(base: buffer.baseAddress!, count: bytes.count - 16, interval: 100, vector: vector) {
+                let scanner = JSONScanner(base: buffer.baseAddress!, count: bytes.count - JSONScanner.padding, interval: 100, vector: vector) {
                     offsets.append($0)
                     return true
                 }

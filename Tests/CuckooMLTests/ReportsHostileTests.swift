@@ -169,9 +169,9 @@ import Testing
 /// what is read.
 @Suite struct ReportsCheckpointTests {
     static func extract(_ text: String, interval: Int, _ onCheckpoint: @escaping (Int) -> Bool) throws(ScanFailure) -> ReportRecord {
-        let bytes = Array(text.utf8) + [UInt8](repeating: 0, count: 16)
+        let bytes = Array(text.utf8) + [UInt8](repeating: 0, count: JSONScanner.padding)
         return try bytes.withUnsafeBufferPointer { buffer throws(ScanFailure) in
-            let scanner = JSONScanner(base: buffer.baseAddress!, count: bytes.count - 16, interval: interval, onCheckpoint: onCheckpoint)
+            let scanner = JSONScanner(base: buffer.baseAddress!, count: bytes.count - JSONScanner.padding, interval: interval, onCheckpoint: onCheckpoint)
             var extractor = ReportExtractor(scanner: scanner)
             return try extractor.run()
         }

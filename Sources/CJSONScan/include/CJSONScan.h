@@ -117,4 +117,72 @@ static inline const uint8_t *_Nonnull cjs_string_stop_vector(const uint8_t *_Non
 }
 #endif
 
+// MARK: Whole strings (escapes validated)
+
+/// Whether `c` is a hexadecimal digit.
+static inline int cjs_is_hex(uint8_t c) { return (uint8_t)(c - 0x30) < 10 || (uint8_t)((c | 0x20) - 0x61) < 6; }
+
+/// The byte after the escape sequence at `s` (a backslash), or null when the escape is invalid
+/// (the Swift scanner reports it).
+static inline const uint8_t *_Nullable cjs_escape_end(const uint8_t *_Nonnull s) {
+    switch (s[1]) {
+    case 0x22: case 0x5C: case 0x2F: case 0x62: case 0x66: case 0x6E: case 0x72: case 0x74: return s + 2;
+    case 0x75: return cjs_is_hex(s[2]) && cjs_is_hex(s[3]) && cjs_is_hex(s[4]) && cjs_is_hex(s[5]) ? s + 6 : 0;
+    default: return 0;
+    }
+}
+
+/// The byte after the closing quote of the string whose body starts at `q` (after the opening
+/// quote), or null when the body has an invalid escape or a control byte, or has not ended by the
+/// time the scan passes `limit`: the Swift scanner then scans it again, with its errors and
+/// checkpoints.
+static inline const uint8_t *_Nullable cjs_skip_string_scalar(const uint8_t *_Nonnull q, const uint8_t *_Nonnull limit) {
+    for (;;) {
+        q = cjs_string_stop_scalar(q, limit);
+        if (*q == 0x22) return q + 1;
+        if (*q != 0x5C) return 0;
+        const uint8_t *next = cjs_escape_end(q);
+        if (!next) return 0;
+        q = next;
+    }
+}
+
+#if CJS_HAS_VECTOR
+/// `cjs_skip_string_scalar` 16 bytes at a time. Every stop byte of a block comes from one mask, so
+/// a run of escapes (`C:\\Users\\...`) costs no reload per backslash; bits inside an escape just
+/// handled (the second byte of `\\` or `\"`) are passed over.
+static inline const uint8_t *_Nullable cjs_skip_string_vector(const uint8_t *_Nonnull q, const uint8_t *_Nonnull limit) {
+    const __m128i quote = _mm_set1_epi8(0x22), backslash = _mm_set1_epi8(0x5C);
+    const __m128i controlMax = _mm_set1_epi8(0x1F);
+    const uint8_t *next = q;   // first byte not consumed by an escape
+    for (;;) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, controlMax), controlMax);
+        __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control);
+        unsigned mask = (unsigned)_mm_movemask_epi8(stop);
+        while (mask) {
+            const uint8_t *s = q + __builtin_ctz(mask);
+            mask &= mask - 1;
+            if (s < next) continue;
+            if (*s == 0x22) return s + 1;
+            if (*s != 0x5C) return 0;
+            next = cjs_escape_end(s);
+            if (!next) return 0;
+        }
+        q += 16;
+        if (next > q) q = next;
+        if (q >= limit) return 0;
+    }
+}
+#else
+static inline const uint8_t *_Nullable cjs_skip_string_vector(const uint8_t *_Nonnull q, const uint8_t *_Nonnull limit) {
+    return cjs_skip_string_scalar(q, limit);
+}
+#endif
+
+// The value skippers and the string decoder are declared beside this header; this one is the
+// module's umbrella.
+#include "CJSONSkip.h"
+#include "CJSONString.h"
+
 #endif

@@ -1,3 +1,4 @@
+import CJSONScan
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -92,12 +93,7 @@ extension JSONScanner {
     mutating func readString() throws(ScanFailure) -> String? {
         skipWhitespace()
         guard p[0] == 0x22 else { try skipValue(); return nil }
-        let start = p + 1
-        if try skipString() {
-            decodeEscapedString(from: start, to: p - 1)
-            return String(decoding: UnsafeBufferPointer(start: scratch, count: scratchCount), as: UTF8.self)
-        }
-        return String(decoding: UnsafeBufferPointer(start: start, count: p - 1 - start), as: UTF8.self)
+        return String(decoding: try stringBytes(), as: UTF8.self)
     }
 
     /// The raw bytes of a string value without escapes, passed to `body`; nil for other values.
@@ -105,12 +101,36 @@ extension JSONScanner {
     mutating func withStringBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) throws(ScanFailure) -> R? {
         skipWhitespace()
         guard p[0] == 0x22 else { try skipValue(); return nil }
+        return body(try stringBytes())
+    }
+
+    /// The body of the string at `p` (its opening quote), from the buffer or, when it has escapes,
+    /// decoded into `scratch` (valid until the next string is read); moves past the string.
+    private mutating func stringBytes() throws(ScanFailure) -> UnsafeBufferPointer<UInt8> {
         let start = p + 1
-        if try skipString() {
-            decodeEscapedString(from: start, to: p - 1)
-            return body(UnsafeBufferPointer(start: scratch, count: scratchCount))
+        let q = vector ? cjs_string_stop_vector(start, checkpointAt) : cjs_string_stop_scalar(start, checkpointAt)
+        if q[0] == 0x22 {
+            p = q + 1
+            return UnsafeBufferPointer(start: start, count: q - start)
         }
-        return body(UnsafeBufferPointer(start: start, count: p - 1 - start))
+        if native && q[0] == 0x5C {
+            // Validate and decode in one pass; declined (errors, checkpoints, a long string that
+            // does not fit `scratch`) it is read again below, which also grows `scratch`.
+            var count = 0
+            let stop = vector ? cjs_decode_string_vector(start, checkpointAt, scratch, scratchCapacity, &count)
+                : cjs_decode_string_scalar(start, checkpointAt, scratch, scratchCapacity, &count)
+            if let stop {
+                p = stop
+                scratchCount = count
+                return UnsafeBufferPointer(start: scratch, count: count)
+            }
+        }
+        p = q
+        if try skipStringRest() {
+            decodeEscapedString(from: start, to: p - 1)
+            return UnsafeBufferPointer(start: scratch, count: scratchCount)
+        }
+        return UnsafeBufferPointer(start: start, count: p - 1 - start)
     }
 
     /// An integer value that fits in `Int`; nil (skipped) for other values, fractions and overflow.

@@ -1,14 +1,15 @@
 import CJSONScan
 
-/// A validating, non-allocating JSON scanner over a byte buffer that is followed by at least 16 zero
-/// bytes (see `MappedFile`). Callers walk the parts of the document they want with `beginObject`,
-/// `nextKey`, `beginArray`, `nextElement` and the `read*` methods, and `skipValue` everything else:
+/// A validating, non-allocating JSON scanner over a byte buffer that is followed by at least
+/// `padding` zero bytes (see `MappedFile`). Callers walk the parts of the document they want with
+/// `beginObject`, `nextKey`, `beginArray`, `nextElement` and the `read*` methods, and `skipValue` everything else:
 /// skipping validates the structure without building anything and without recursion, so nesting is
 /// bounded by `maxDepth` rather than by the stack.
 ///
 /// Speed comes from the byte-run scans of `CJSONScan`: whitespace runs are skipped and string bodies
 /// searched for `"`, `\` or a control byte 16 bytes at a time with SSE2 (8 at a time with word tricks
 /// where there is no vector form, or when `vector` is false, which tests use to check both paths).
+/// Skipped values, most of a report, go to the C skippers of `CJSONSkip.h` (see `skipValue`).
 struct JSONScanner: ~Copyable {
     let base: UnsafePointer<UInt8>
     let end: UnsafePointer<UInt8>
@@ -16,6 +17,8 @@ struct JSONScanner: ~Copyable {
     /// Current container nesting (objects and arrays entered, by the walker or by `skipValue`).
     var depth = 0
     static let maxDepth = 1024
+    /// Zero bytes the buffer needs after its end: the block skipper reads 64 bytes at a time.
+    static let padding = 64
     /// Container kind per depth for `skipValue`: 1 = object, 2 = array.
     private let kinds: UnsafeMutablePointer<UInt8>
     /// Decoding buffer for strings with escapes: `scratchCount` bytes valid of `scratchCapacity`.
@@ -28,12 +31,16 @@ struct JSONScanner: ~Copyable {
     let onCheckpoint: ((Int) -> Bool)?
     /// Whether the vector forms of the byte-run scans are used (the scalar ones otherwise).
     let vector: Bool
+    /// Whether the C code of `CJSONSkip.h` and `CJSONString.h` runs (skipped values, strings with
+    /// escapes); the Swift steps alone otherwise.
+    let native: Bool
 
     /// `onCheckpoint` receives the current offset about every `interval` bytes and returns false to cancel.
     init(base: UnsafePointer<UInt8>, count: Int, interval: Int = 8 << 20, vector: Bool = true,
-         onCheckpoint: ((Int) -> Bool)? = nil) {
+         native: Bool = true, onCheckpoint: ((Int) -> Bool)? = nil) {
         self.base = base
         self.vector = vector
+        self.native = native
         self.end = base + count
         self.p = base
         self.kinds = .allocate(capacity: JSONScanner.maxDepth + 2)
@@ -210,10 +217,65 @@ struct JSONScanner: ~Copyable {
     // MARK: Skipping whole values
 
     /// Skips one value of any type, validating it, with an explicit stack instead of recursion.
+    ///
+    /// With `native` (the default) C does the skipping (`CJSONSkip.h`). An object or array goes first
+    /// to the block skipper, which takes it whole when it is valid and ends before the checkpoint
+    /// limit; otherwise it declines at the last token boundary it passed, and the token loop goes on
+    /// from there, handing a token back only when it does not accept it: an error (thrown here by
+    /// `skipStep`, so messages and offsets are the Swift scanner's) or a string that crosses a
+    /// checkpoint. After each checkpoint the block skipper takes over again. Without `native`, the
+    /// Swift steps do everything (tests compare the two).
     mutating func skipValue() throws(ScanFailure) {
         let floor = depth
+        var at = CJS_SKIP_AT_VALUE
+        if native && vector { skipWhitespace() }
+        var blocks = native && vector && p[0] | 0x20 == 0x7B
         while true {
-            // A value starts here.
+            if at == CJS_SKIP_CHECKPOINT {
+                try checkpoint()
+                at = CJS_SKIP_AT_VALUE
+            }
+            if blocks {
+                var resume = cjs_skip_resume(cursor: p, depth: depth, state: at)
+                if let stop = cjs_skip_container(p, checkpointAt, kinds, depth, floor, JSONScanner.maxDepth, at, &resume) {
+                    p = stop
+                    depth = floor
+                    return
+                }
+                p = resume.cursor
+                depth = resume.depth
+                at = resume.state
+            }
+            if native {
+                var cursor = p
+                var level = depth
+                at = vector
+                    ? cjs_skip_value_vector(&cursor, checkpointAt, kinds, &level, floor, JSONScanner.maxDepth, at)
+                    : cjs_skip_value_scalar(&cursor, checkpointAt, kinds, &level, floor, JSONScanner.maxDepth, at)
+                p = cursor
+                depth = level
+                if at == CJS_SKIP_DONE { return }
+                // Past a checkpoint the block skipper goes on (it stopped there, or the container
+                // it declined is behind): blocks again, from inside the value being skipped.
+                if at == CJS_SKIP_CHECKPOINT {
+                    blocks = vector && depth > floor
+                    continue
+                }
+            }
+            at = try skipStep(from: at, floor: floor)
+            if at == CJS_SKIP_DONE { return }
+        }
+    }
+
+    /// One token of `skipValue` from state `at` (a `CJS_SKIP_*` state other than done and
+    /// checkpoint); returns the state after it.
+    private mutating func skipStep(from at: cjs_skip_state, floor: Int) throws(ScanFailure) -> cjs_skip_state {
+        switch at {
+        case CJS_SKIP_AT_KEY:
+            skipWhitespace()
+            try skipKeyAndColon()
+            return p >= checkpointAt ? CJS_SKIP_CHECKPOINT : CJS_SKIP_AT_VALUE
+        case CJS_SKIP_AT_VALUE:
             skipWhitespace()
             switch p[0] {
             case 0x22:
@@ -222,23 +284,16 @@ struct JSONScanner: ~Copyable {
                 try push(1)
                 p += 1
                 skipWhitespace()
-                if p[0] == 0x7D {
-                    p += 1
-                    depth -= 1
-                } else {
-                    try skipKeyAndColon()
-                    continue
-                }
+                guard p[0] == 0x7D else { return CJS_SKIP_AT_KEY }
+                p += 1
+                depth -= 1
             case 0x5B:
                 try push(2)
                 p += 1
                 skipWhitespace()
-                if p[0] == 0x5D {
-                    p += 1
-                    depth -= 1
-                } else {
-                    continue
-                }
+                guard p[0] == 0x5D else { return CJS_SKIP_AT_VALUE }
+                p += 1
+                depth -= 1
             case 0x74, 0x66, 0x6E:
                 try skipLiteral()
             case 0x2D, 0x30...0x39:
@@ -246,28 +301,26 @@ struct JSONScanner: ~Copyable {
             default:
                 throw unexpected("a value")
             }
-            // A value ended: close containers until one continues with a comma.
-            while depth > floor {
-                skipWhitespace()
-                let c = p[0]
-                let kind = kinds[depth]
-                if c == 0x2C {
-                    p += 1
-                    if kind == 1 {
-                        skipWhitespace()
-                        try skipKeyAndColon()
-                    }
-                    break
+            return depth == floor ? CJS_SKIP_DONE : CJS_SKIP_AFTER_VALUE
+        default:
+            // A value ended: a comma continues the container, its closing bracket ends it.
+            skipWhitespace()
+            let c = p[0]
+            let kind = kinds[depth]
+            if c == 0x2C {
+                p += 1
+                if kind == 1 {
+                    skipWhitespace()
+                    try skipKeyAndColon()
                 }
-                if (kind == 1 && c == 0x7D) || (kind == 2 && c == 0x5D) {
-                    p += 1
-                    depth -= 1
-                    continue
-                }
-                throw unexpected(kind == 1 ? "',' or '}'" : "',' or ']'")
+                return p >= checkpointAt ? CJS_SKIP_CHECKPOINT : CJS_SKIP_AT_VALUE
             }
-            if depth == floor { return }
-            if p >= checkpointAt { try checkpoint() }
+            if (kind == 1 && c == 0x7D) || (kind == 2 && c == 0x5D) {
+                p += 1
+                depth -= 1
+                return depth == floor ? CJS_SKIP_DONE : CJS_SKIP_AFTER_VALUE
+            }
+            throw unexpected(kind == 1 ? "',' or '}'" : "',' or ']'")
         }
     }
 

@@ -33,10 +33,11 @@ public enum ReportReader {
         try read(bytes: bytes, path: path, vector: true)
     }
 
-    /// `read(bytes:path:)` on the vector (true) or scalar path of the scanner's byte-run scans.
-    static func read(bytes: [UInt8], path: String, vector: Bool) throws(ReportError) -> ReportRecord {
+    /// `read(bytes:path:)` on the vector (true) or scalar path of the scanner's byte-run scans, with
+    /// the C value skipper (`native`) or the Swift steps alone.
+    static func read(bytes: [UInt8], path: String, vector: Bool, native: Bool = true) throws(ReportError) -> ReportRecord {
         try withPadded(bytes) { buffer throws(ReportError) in
-            let scanner = JSONScanner(base: buffer, count: bytes.count, vector: vector)
+            let scanner = JSONScanner(base: buffer, count: bytes.count, vector: vector, native: native)
             var extractor = ReportExtractor(scanner: scanner)
             do throws(ScanFailure) {
                 return try extractor.run()
@@ -52,10 +53,11 @@ public enum ReportReader {
         try validate(bytes: bytes, path: path, vector: true)
     }
 
-    /// `validate(bytes:path:)` on the vector (true) or scalar path of the scanner's byte-run scans.
-    static func validate(bytes: [UInt8], path: String, vector: Bool) throws(ReportError) {
+    /// `validate(bytes:path:)` on the vector (true) or scalar path of the scanner's byte-run scans,
+    /// with the C value skipper (`native`) or the Swift steps alone.
+    static func validate(bytes: [UInt8], path: String, vector: Bool, native: Bool = true) throws(ReportError) {
         try withPadded(bytes) { buffer throws(ReportError) in
-            var scanner = JSONScanner(base: buffer, count: bytes.count, vector: vector)
+            var scanner = JSONScanner(base: buffer, count: bytes.count, vector: vector, native: native)
             do throws(ScanFailure) {
                 scanner.skipWhitespace()
                 try scanner.skipValue()
@@ -68,7 +70,7 @@ public enum ReportReader {
 
     /// Runs `body` on a copy of `bytes` followed by the zero padding the scanner's scans need.
     private static func withPadded<R>(_ bytes: [UInt8], _ body: (UnsafePointer<UInt8>) throws(ReportError) -> R) throws(ReportError) -> R {
-        let padding = 16
+        let padding = JSONScanner.padding
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + padding)
         defer { buffer.deallocate() }
         buffer.initialize(repeating: 0, count: bytes.count + padding)

@@ -1,0 +1,269 @@
+import CJSONScan
+import Testing
+@testable import CuckooML
+
+/// The C skippers of `CJSONSkip.h` against the Swift steps of `JSONScanner.skipValue`: on every input
+/// each accepts exactly what the Swift scanner accepts, ends at the same byte, and the scanner gives
+/// the same record or the same error (message and offset) whichever skipper runs.
+@Suite struct JSONSkipTests {
+    typealias Random = JSONScanTests.Random
+
+    /// The four scanner configurations: (C skippers, vector scans).
+    static let configurations = [(true, true), (true, false), (false, true), (false, false)]
+
+    /// A pretty-printed (indent 4) report-shaped document: Windows paths with `\\`, every escape
+    /// kind, surrogate pairs, numbers of every form, literals, empty and nested containers.
+    static let shaped: [UInt8] = {
+        var lines = ["{", "    \"info\": {\"version\": \"2.0-dev\", \"score\": -0, \"ratio\": 1e5, \"p\": 1.5E-3, \"q\": 0.25, \"r\": -12e+2},"]
+        lines.append("    \"behavior\": {")
+        lines.append("        \"generic\": [")
+        for i in 0..<6 {
+            lines.append("            {")
+            lines.append("                \"process_path\": \"C:\\\\Users\\\\Admin\\\\AppData\\\\Local\\\\Temp\\\\x\(i).exe\",")
+            lines.append("                \"summary\": {\"file_opened\": [\"C:\\\\Windows\\\\system32\\\\a\\\\\", \"\\\"quoted\\\" \\/ \\b\\f\\n\\r\\t\"],")
+            lines.append("                    \"unicode\": [\"caf\\u00e9\", \"\\ud83d\\ude00\", \"\\uD800x\", \"\\\\\\\\server\\\\share\\\\\\\"\"]},")
+            lines.append("                \"pid\": \(1000 + i), \"ok\": true, \"bad\": false, \"none\": null, \"e\": [], \"o\": {}, \"n\": [[[]], [{}], [1, [2, [3]]]]")
+            lines.append("            }\(i < 5 ? "," : "")")
+        }
+        lines.append("        ],")
+        lines.append("        \"summary\": {\"mutex\": [\"Global\\\\M1\", \"\\u0041\"], \"file_read\": [\"C:\\\\a.txt\"]}")
+        lines.append("    },")
+        lines.append("    \"signatures\": [{\"name\": \"s\", \"marks\": [{\"ioc\": \"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\x\", \"type\": \"ioc\"}]}],")
+        lines.append("    \"strings\": [\"\(String(repeating: "long string ", count: 12))\", \"\(String(repeating: "\\\\", count: 40))\"]")
+        lines.append("}")
+        return Array(lines.joined(separator: "\n").utf8)
+    }()
+
+    static func padded<R>(_ bytes: [UInt8], _ body: (UnsafePointer<UInt8>) -> R) -> R {
+        let buffer = bytes + [UInt8](repeating: 0, count: JSONScanner.padding)
+        return buffer.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    /// What `skipValue` makes of the value at the start of `bytes`: its end or the error.
+    /// `interval`: checkpoints about that often (the skippers stop and resume around each).
+    static func skipVerdict(_ bytes: [UInt8], native: Bool, vector: Bool, interval: Int? = nil) -> String {
+        padded(bytes) { base in
+            var scanner = interval.map { JSONScanner(base: base, count: bytes.count, interval: $0, vector: vector, native: native) { _ in true } }
+                ?? JSONScanner(base: base, count: bytes.count, vector: vector, native: native)
+            do throws(ScanFailure) {
+                scanner.skipWhitespace()
+                try scanner.skipValue()
+                return "end \(scanner.offset) depth \(scanner.depth)"
+            } catch {
+                if case .malformed(let offset, let message) = error { return "byte \(offset): \(message)" }
+                return "cancelled"
+            }
+        }
+    }
+
+    /// The block skipper alone on the container at offset 0: its end, or nil when it declines.
+    static func blockEnd(_ bytes: [UInt8], depth: Int = 0) -> Int? {
+        padded(bytes) { base in
+            let kinds = UnsafeMutablePointer<UInt8>.allocate(capacity: JSONScanner.maxDepth + 2)
+            defer { kinds.deallocate() }
+            var resume = cjs_skip_resume(cursor: base, depth: depth, state: CJS_SKIP_AT_VALUE)
+            return cjs_skip_container(base, base + bytes.count + 1, kinds, depth, depth, JSONScanner.maxDepth, CJS_SKIP_AT_VALUE, &resume)
+                .map { $0 - base }
+        }
+    }
+
+    /// Checks one input in every configuration, and the block skipper on its own: it must take
+    /// every valid container (reports have no invalid ones) and decline every invalid one.
+    /// `whole`: also compare reading the input as a report and validating it as a document.
+    static func check(_ bytes: [UInt8], _ label: @autoclosure () -> String, whole: Bool = true) {
+        let reference = skipVerdict(bytes, native: false, vector: false)
+        for (native, vector) in configurations where native || vector {
+            let verdict = skipVerdict(bytes, native: native, vector: vector)
+            #expect(verdict == reference, "\(label()) native \(native) vector \(vector)")
+        }
+        for interval in [1, 40, 300] {
+            #expect(skipVerdict(bytes, native: true, vector: true, interval: interval) == reference, "\(label()) interval \(interval)")
+        }
+        if whole {
+            #expect(JSONScanTests.validity(bytes, vector: true) == validity(bytes, native: false, vector: false), "\(label())")
+            #expect(JSONScanTests.verdict(bytes, vector: true) == verdict(bytes, native: false), "\(label())")
+            #expect(JSONScanTests.verdict(bytes, vector: false) == verdict(bytes, native: false), "\(label())")
+            let swift = record(bytes, native: false, vector: false)
+            #expect(record(bytes, native: true, vector: true) == swift, "\(label())")
+            #expect(record(bytes, native: true, vector: false) == swift, "\(label())")
+        }
+        if cjs_has_vector() == 1, let first = bytes.first, first == 0x7B || first == 0x5B {
+            let end = blockEnd(bytes)
+            if reference.hasPrefix("end ") {
+                #expect(end.map { "end \($0) depth 0" } == reference, "\(label()): block skipper \(String(describing: end)), Swift \(reference)")
+            } else {
+                #expect(end == nil, "\(label()): block skipper took \(String(describing: end)), Swift \(reference)")
+            }
+        }
+    }
+
+    static func validity(_ bytes: [UInt8], native: Bool, vector: Bool) -> String {
+        do {
+            try ReportReader.validate(bytes: bytes, path: "x.json", vector: vector, native: native)
+            return "valid"
+        } catch {
+            return error.description
+        }
+    }
+
+    static func verdict(_ bytes: [UInt8], native: Bool) -> String {
+        do {
+            let record = try ReportReader.read(bytes: bytes, path: "x.json", vector: true, native: native)
+            return "record \(record.md5 ?? "-") \(record.signatures.count) \(record.apiCounts.count)"
+        } catch {
+            return error.description
+        }
+    }
+
+    /// The whole record (strings compared as decoded), or nil on an error.
+    static func record(_ bytes: [UInt8], native: Bool, vector: Bool) -> ReportRecord? {
+        try? ReportReader.read(bytes: bytes, path: "x.json", vector: vector, native: native)
+    }
+
+    static var documents: [[UInt8]] {
+        [shaped, Array(ReportsReaderTests.cuckoo.utf8), Array(ReportsReaderTests.cape.utf8)]
+    }
+
+    @Test func shapedDocumentIsValidAndTakenWhole() {
+        #expect(Self.skipVerdict(Self.shaped, native: false, vector: false) == "end \(Self.shaped.count) depth 0")
+        #if arch(x86_64)
+        #expect(Self.blockEnd(Self.shaped) == Self.shaped.count)
+        #endif
+        Self.check(Self.shaped, "shaped")
+    }
+
+    @Test func everyTruncation() {
+        for (d, document) in Self.documents.enumerated() {
+            // Reading a prefix as a report mostly repeats what skipping it shows: every 8th is enough.
+            for n in 0..<document.count { Self.check(Array(document[0..<n]), "document \(d) prefix \(n)", whole: n % 8 == 0) }
+        }
+    }
+
+    /// Bytes replaced, inserted or deleted (1 to 4 edits), drawn mostly from the bytes that matter
+    /// to the grammar and to the escape and string masks.
+    @Test func seededMutations() {
+        Self.mutations(rounds: 2500, seed: 5)
+    }
+
+    static func mutations(rounds: Int, seed: UInt64) {
+        var random = Random(state: seed)
+        let alphabet: [UInt8] = Array("\"\\\\\\u0aFg{}[]:,  \n\t\r-+.eE019tfnrl/bx".utf8) + [0x00, 0x01, 0x1F, 0x7F, 0xC3, 0xFF]
+        for round in 0..<rounds {
+            var bytes = documents[round % 3]
+            for _ in 0...random.next(4) {
+                let at = random.next(bytes.count)
+                switch random.next(3) {
+                case 0: bytes[at] = alphabet[random.next(alphabet.count)]
+                case 1: bytes.insert(alphabet[random.next(alphabet.count)], at: at)
+                default: bytes.remove(at: at)
+                }
+            }
+            check(bytes, "round \(round)")
+        }
+    }
+
+    /// Escapes and scalars one by one inside a container, at every alignment against the 64-byte
+    /// blocks (a run of spaces shifts them).
+    @Test func escapesNumbersAndLiteralsAtEveryAlignment() {
+        let values = [
+            "\"\\\"\"", "\"\\\\\"", "\"\\/\"", "\"\\b\\f\\n\\r\\t\"", "\"\\u00e9\"", "\"\\uD83D\\uDE00\"", "\"\\u12G4\"",
+            "\"\\u12\"", "\"\\u\"", "\"\\x\"", "\"a\\\"", "\"\\\\\\\"\"", "\"\\\\\\\\\"", "\"tab\there\"", "\"nul\u{01}\"",
+            "-0", "1e5", "1E+5", "1.5e-3", "01", "1.", ".5", "-", "-a", "1e", "1e+", "00", "2.0.1", "1x", "1\"a\"",
+            "tru", "true", "truex", "nul", "null", "false", "fals", "nulll", "True", "[]", "{}", "[,]", "{,}", "[1,]",
+            "{\"a\"}", "{\"a\":}", "{\"a\" 1}", "{1: 2}", "[1 2]", "[\"a\" \"b\"]", "{\"a\": 1,}", "{\"a\": 1 \"b\": 2}",
+            "\"\(String(repeating: "\\\\", count: 33))\"", "\"\(String(repeating: "\\\\", count: 32))\\\"\"",
+        ]
+        for value in values {
+            for shift in 0..<66 {
+                let text = "{\"k\":" + String(repeating: " ", count: shift) + "[" + value + ", " + value + "], \"z\": 1}"
+                Self.check(Array(text.utf8), "\(value) shift \(shift)")
+            }
+        }
+    }
+
+    /// Strings the reader keeps, with every escape kind, decoded in one pass by the C decoder: the
+    /// same text as the Swift decoder, at every alignment, and past the decoding buffer's capacity.
+    @Test func decodedStringsAreTheSwiftScannersText() throws {
+        try Self.decodedStrings()
+    }
+
+    static func decodedStrings() throws {
+        let cases: [(String, String)] = [
+            ("C:\\\\Users\\\\x.exe", "C:\\Users\\x.exe"), ("\\\"q\\\" \\/ \\b\\f\\n\\r\\t", "\"q\" / \u{08}\u{0C}\n\r\t"),
+            ("caf\\u00e9 \\u00E9", "café é"), ("\\ud83d\\ude00", "😀"), ("\\uD800x", "\u{FFFD}x"), ("\\uD800\\u0041", "\u{FFFD}A"),
+            ("\\uDC00", "\u{FFFD}"), ("\\uD800", "\u{FFFD}"), ("\\uD800\\uD800\\uDC00", "\u{FFFD}\u{10000}"), ("\\u0000", "\u{0}"),
+            ("\\u20AC\\u0800\\u07FF\\u0080", "€\u{800}\u{7FF}\u{80}"), ("plain", "plain"), ("", ""),
+        ]
+        for shift in 0..<40 {
+            let pad = String(repeating: "a", count: shift)
+            for (escaped, decoded) in cases {
+                let text = "{\"behavior\": {\"summary\": {\"mutex\": [\"\(pad)\(escaped)\", \"\(escaped)\(pad)\"]}}}"
+                let bytes = Array(text.utf8)
+                let native = try ReportReader.read(bytes: bytes, path: "x.json", vector: true, native: true)
+                #expect(native.mutexes == [pad + decoded, decoded + pad], "\(escaped) shift \(shift)")
+                #expect(Self.record(bytes, native: true, vector: false) == native)
+                #expect(Self.record(bytes, native: false, vector: true) == native)
+            }
+        }
+        // Longer than the 4 096-byte decoding buffer: declined, read by the Swift steps (which grow
+        // it), then decoded in C again.
+        let long = String(repeating: "C:\\\\dir", count: 1500)
+        let text = "{\"behavior\": {\"summary\": {\"mutex\": [\"\(long)\", \"\(long)x\", \"a\\\\b\"]}}}"
+        let record = try ReportReader.read(bytes: Array(text.utf8), path: "x.json")
+        let expected = String(repeating: "C:\\dir", count: 1500)
+        #expect(record.mutexes == [expected, expected + "x", "a\\b"])
+        Self.check(Array(text.utf8), "long strings")
+    }
+
+    /// The SSE2 variants of the block skipper and the string decoder (used where the CPU has no
+    /// AVX-512) on the same inputs. Other tests may run meanwhile on either variant: both must give
+    /// the same results, which is what is tested.
+    @Test func narrowVariantsAgree() throws {
+        cjs_skip_allow_wide(0)
+        cjs_decode_allow_wide(0)
+        defer {
+            cjs_skip_allow_wide(1)
+            cjs_decode_allow_wide(1)
+        }
+        Self.check(Self.shaped, "shaped")
+        Self.mutations(rounds: 800, seed: 7)
+        try Self.decodedStrings()
+        for (d, document) in Self.documents.enumerated() {
+            for n in stride(from: 0, to: document.count, by: 3) { Self.check(Array(document[0..<n]), "document \(d) prefix \(n)", whole: false) }
+        }
+    }
+
+    /// Nesting up to the cap and past it, from the top and from inside a walked field.
+    @Test func deepNesting() {
+        for depth in [1023, 1024, 1025, 5000] {
+            Self.check([UInt8](repeating: 0x5B, count: depth) + [UInt8](repeating: 0x5D, count: depth), "arrays \(depth)")
+            let objects = Array(repeating: Array("{\"a\":".utf8), count: depth).flatMap { $0 } + [0x31]
+                + [UInt8](repeating: 0x7D, count: depth)
+            Self.check(objects, "objects \(depth)")
+            Self.check(Array("{\"strings\": ".utf8) + [UInt8](repeating: 0x5B, count: depth) + [UInt8](repeating: 0x5D, count: depth) + [0x7D],
+                       "field \(depth)")
+        }
+        // The block skipper counts from the depth it starts at.
+        let nested = [UInt8](repeating: 0x5B, count: 10) + [UInt8](repeating: 0x5D, count: 10)
+        #if arch(x86_64)
+        #expect(Self.blockEnd(nested, depth: JSONScanner.maxDepth - 10) == 20)
+        #expect(Self.blockEnd(nested, depth: JSONScanner.maxDepth - 9) == nil)
+        #endif
+    }
+}
+
+/// Real reports (from ../shared): equal records whichever skipper runs.
+@Suite struct JSONSkipRealReportTests {
+    @Test(.enabled(if: TestSupport.hasShared)) func realReportsReadTheSameWithEitherSkipper() throws {
+        let directory = TestSupport.shared! + "/data/cuckoo-reports"
+        let names = TestSupport.listDirectory(directory).filter { $0.hasSuffix(".json") }.sorted().prefix(16)
+        #expect(names.count == 16)
+        for name in names {
+            let bytes = try TestSupport.readFile(directory + "/" + name)
+            let native = try ReportReader.read(bytes: bytes, path: name, vector: true, native: true)
+            let swift = try ReportReader.read(bytes: bytes, path: name, vector: true, native: false)
+            #expect(native == swift, "\(name)")
+            #expect(JSONSkipTests.blockEnd(bytes) == bytes.lastIndex(of: 0x7D).map { $0 + 1 }, "\(name)")
+        }
+    }
+}
