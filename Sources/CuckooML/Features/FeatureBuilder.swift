@@ -245,17 +245,22 @@ public enum FeatureBuilder {
         var values: [Double] = []
         var rows: Int { rowStart.count - 1 }
 
-        /// Replaces provisional ids by final columns (`map`) and sorts each row by column.
+        /// Replaces provisional ids by final columns (`map`) and sorts each row by column. A row's
+        /// columns are distinct, so each entry is sorted as one integer (column, then its place in the
+        /// row), which sorts several times faster than (column, value) pairs under a closure.
         mutating func renumber(_ map: [Int32]) {
-            var entries: [(Int32, Double)] = []
+            var keys: [UInt64] = []
+            var moved: [Double] = []
             for r in 0..<rows {
                 let range = rowStart[r]..<rowStart[r + 1]
-                entries.removeAll(keepingCapacity: true)
-                for i in range { entries.append((map[Int(columns[i])], values[i])) }
-                entries.sort { $0.0 < $1.0 }
-                for (k, entry) in entries.enumerated() {
-                    columns[range.lowerBound + k] = entry.0
-                    values[range.lowerBound + k] = entry.1
+                keys.removeAll(keepingCapacity: true)
+                for i in range { keys.append(UInt64(UInt32(map[Int(columns[i])])) << 32 | UInt64(i - range.lowerBound)) }
+                keys.sort()
+                moved.removeAll(keepingCapacity: true)
+                for key in keys { moved.append(values[range.lowerBound + Int(key & 0xFFFF_FFFF)]) }
+                for (k, key) in keys.enumerated() {
+                    columns[range.lowerBound + k] = Int32(truncatingIfNeeded: key >> 32)
+                    values[range.lowerBound + k] = moved[k]
                 }
             }
         }
