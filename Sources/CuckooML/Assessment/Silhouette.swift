@@ -14,7 +14,7 @@ public enum Silhouette {
     /// `score` with the memory budget of the symmetric method, the threads and the size from which they
     /// are used given (tests force either method and the parallel paths).
     static func score(points: PointSet, labels: [Int], metric: DistanceMetric, control: TaskControl,
-                      budget: Int, threads: Int = 2, parallelFrom: Int = 64) throws(Interrupted) -> Double? {
+                      budget: Int, threads: Int = 2, parallelFrom: Int = 128) throws(Interrupted) -> Double? {
         let n = labels.count
         precondition(points.count == n, "one label per point")
         let distinct = Array(Set(labels)).sorted()
