@@ -171,17 +171,20 @@ import Testing
     }
 }
 
-/// Real reports (from ../shared) give equal records on both paths.
+/// Real reports (from ../shared) give equal records on every path: vector or scalar byte-run scans,
+/// C skippers and decoder or the Swift steps alone.
 @Suite struct JSONScanRealReportTests {
-    @Test(.enabled(if: TestSupport.hasShared)) func realReportsReadTheSameOnBothPaths() throws {
+    @Test(.enabled(if: TestSupport.hasShared)) func realReportsReadTheSameOnEveryPath() throws {
         let directory = TestSupport.shared! + "/data/cuckoo-reports"
-        let names = TestSupport.listDirectory(directory).filter { $0.hasSuffix(".json") }.sorted().prefix(12)
-        #expect(names.count == 12)
+        let names = TestSupport.listDirectory(directory).filter { $0.hasSuffix(".json") }.sorted().prefix(16)
+        #expect(names.count == 16)
         for name in names {
             let bytes = try TestSupport.readFile(directory + "/" + name)
-            let vector = try ReportReader.read(bytes: bytes, path: name, vector: true)
-            let scalar = try ReportReader.read(bytes: bytes, path: name, vector: false)
-            #expect(vector == scalar, "\(name)")
+            let swift = try ReportReader.read(bytes: bytes, path: name, vector: true, native: false)
+            for (vector, native) in [(true, true), (false, true), (false, false)] {
+                let other = try ReportReader.read(bytes: bytes, path: name, vector: vector, native: native)
+                #expect(other == swift, "\(name) vector \(vector) native \(native)")
+            }
         }
     }
 }

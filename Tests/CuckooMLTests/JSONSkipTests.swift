@@ -251,19 +251,3 @@ import Testing
         #endif
     }
 }
-
-/// Real reports (from ../shared): equal records whichever skipper runs.
-@Suite struct JSONSkipRealReportTests {
-    @Test(.enabled(if: TestSupport.hasShared)) func realReportsReadTheSameWithEitherSkipper() throws {
-        let directory = TestSupport.shared! + "/data/cuckoo-reports"
-        let names = TestSupport.listDirectory(directory).filter { $0.hasSuffix(".json") }.sorted().prefix(16)
-        #expect(names.count == 16)
-        for name in names {
-            let bytes = try TestSupport.readFile(directory + "/" + name)
-            let native = try ReportReader.read(bytes: bytes, path: name, vector: true, native: true)
-            let swift = try ReportReader.read(bytes: bytes, path: name, vector: true, native: false)
-            #expect(native == swift, "\(name)")
-            #expect(JSONSkipTests.blockEnd(bytes) == bytes.lastIndex(of: 0x7D).map { $0 + 1 }, "\(name)")
-        }
-    }
-}
