@@ -44,6 +44,7 @@ while !argv.isEmpty {
     }
 }
 
+cml_tune_allocator()
 InterruptHandling.install()
 let interactive = scriptPath == nil && oneLiner == nil && isatty(0) == 1
 let terminal = TerminalInfo.detect()
