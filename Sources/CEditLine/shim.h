@@ -2,7 +2,8 @@
 #define CUCKOOML_CEDITLINE_SHIM_H
 // Swift cannot call C variadic functions, so every el_set/el_get/history call the shell needs gets a
 // fixed-arity wrapper here; C globals (stdin, stdout, stderr) are reached through accessors because
-// Swift 6 treats mutable globals as unsafe.
+// Swift 6 treats mutable globals as unsafe; and glibc's mallopt, which Swift's Glibc module does not
+// export, is called from here for the shell's start-up tuning.
 #include <stdio.h>
 #include <histedit.h>
 
