@@ -356,6 +356,25 @@ enum FeatureFixtures {
         }
     }
 
+    /// Groups large enough for the radix passes: thousands of names under shared stems, with NUL
+    /// bytes, names that are prefixes of others and lengths on both sides of every word boundary.
+    @Test func sortedOrderOfManyNamesIsStringOrder() {
+        var r = EngineReference.Random(seed: 11)
+        let stems = [":file:touch:C:\\Users\\Administrator\\AppData\\Local\\Temp\\", ":reg:write:HKEY_CURRENT_USER\\", ":win:", ""]
+        let alphabet: [Character] = ["a", "b", "\u{0}", "\\", "Z", "~", "0"]
+        var names = Set<String>()
+        while names.count < 3_000 {
+            var name = stems[r.below(stems.count)]
+            for _ in 0..<r.below(20) { name.append(alphabet[r.below(alphabet.count)]) }
+            names.insert(name)
+        }
+        let shuffled = Array(names)
+        #expect(FeatureBuilder.sortedOrder(shuffled).map { shuffled[$0] } == shuffled.sorted())
+        // And with a few non-ASCII names among them.
+        let mixed = shuffled + ["\u{e9}", ":win:\u{212A}x", ":win:caf\u{e9}"]
+        #expect(FeatureBuilder.sortedOrder(mixed).map { mixed[$0] } == mixed.sorted())
+    }
+
     @Test func asciiHashIsTheHashOfASCIIStringsOnly() {
         for name in Self.names {
             let ascii = name.utf8.allSatisfy { $0 < 0x80 }
