@@ -89,7 +89,7 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         distanceRank = ranks.distance
         usesKernel = kernels.usesKernels
         vectorFlag = kernels.vectorFlag
-        if ranks.distance.enumerated().allSatisfy({ Int($0.element) == $0.offset }) {
+        if ranks.distanceIsCount {
             kernelRanks = nil
         } else {
             kernelRanks = .allocate(capacity: ranks.distance.count)

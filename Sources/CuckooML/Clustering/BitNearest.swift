@@ -116,9 +116,8 @@ enum BitNearest {
         }
     }
 
-    /// The tiled sweep through the kernel `cbk_knn_tiles`: the same pairs, eight at a time on the vector
-    /// path; each thread keeps its lists' last values beside them so the kernel compares eight limits
-    /// at once.
+    /// The tiled sweep through the kernel `cbk_knn_tiles` (`KNNTileKernel`): the same pairs, eight at a
+    /// time on the vector path.
     private static func kernelSweep(_ kernel: BitKernel, k requested: Int, threads: Int, parallelFrom: Int,
                                     vector: Int32, control: TaskControl) throws -> [Int32] {
         let n = kernel.count
@@ -127,21 +126,10 @@ enum BitNearest {
         // Tiles of at most about 32 KB of rows, so a tile pair stays in the first-level cache.
         let tile = max(64, min(1_024, 4_096 / kernel.words))
         let threadCount = n < parallelFrom ? 1 : engineThreads(threads)
-        let limits = UnsafeMutablePointer<Int32>.allocate(capacity: threadCount * n)
-        defer { limits.deallocate() }
-        limits.initialize(repeating: .max, count: threadCount * n)
-        let sharedLimits = SharedPointer(base: limits)
-        let rows = SharedPointer(base: kernel.bits)
-        let lanes = UnsafeMutablePointer<UInt64>.allocate(capacity: Int(cbk_lanes_capacity(Int64(n), Int64(kernel.words))))
-        defer { lanes.deallocate() }
-        cbk_interleave(kernel.bits, Int64(kernel.words), Int64(n), lanes)
-        let sharedLanes = SharedPointer(base: lanes)
-        let words = Int64(kernel.words)
+        let tiles = KNNTileKernel(rows: kernel.bits, words: kernel.words, count: n, k: k, threads: threadCount, vector: vector)
         return try KNearest.tiledKth(count: n, k: k, tile: tile, threads: threadCount, empty: Int32.max,
                                      control: control) { aRange, bRange, thread, own in
-            cbk_knn_tiles(rows.base, sharedLanes.base, words, Int64(aRange.lowerBound), Int64(aRange.upperBound),
-                          Int64(bRange.lowerBound), Int64(bRange.upperBound), aRange == bRange ? 1 : 0, own,
-                          sharedLimits.base + thread * n, Int64(k), vector)
+            tiles.sweep(aRange, bRange, thread: thread, lists: own)
         }
     }
 
@@ -212,27 +200,16 @@ extension BitNearest {
         var blockCeiling = [Int32](repeating: 0, count: blockCount)
         control.report(Progress(phase: "core distances", done: 0, total: total))
 
-        /// All pairs between blocks `ba` and `bb` (within `ba` when equal) on the lists of `thread`.
-        // The kernels' limits (each list's last value) and the rows interleaved, in slot order.
-        let kernelLimits = UnsafeMutablePointer<Int32>.allocate(capacity: kernels.usesKernels ? threadCount * n : 1)
-        defer { kernelLimits.deallocate() }
-        let lanes = UnsafeMutablePointer<UInt64>.allocate(
-            capacity: kernels.usesKernels ? Int(cbk_lanes_capacity(Int64(n), Int64(words))) : 1)
-        defer { lanes.deallocate() }
-        if kernels.usesKernels {
-            kernelLimits.initialize(repeating: .max, count: threadCount * n)
-            cbk_interleave(rows, Int64(words), Int64(n), lanes)
-        }
-        let sharedKernelLimits = SharedPointer(base: kernelLimits)
-        let sharedLanes = SharedPointer(base: lanes)
-        let vector = kernels.vectorFlag
+        let tiles = kernels.usesKernels
+            ? KNNTileKernel(rows: rows, words: words, count: n, k: k, threads: threadCount, vector: kernels.vectorFlag)
+            : nil
 
+        /// All pairs between blocks `ba` and `bb` (within `ba` when equal) on the lists of `thread`.
         @Sendable func sweep(_ ba: Int, _ bb: Int, thread: Int) {
             let own = shared.base + thread * n * k
-            if kernels.usesKernels {
-                cbk_knn_tiles(slotRows.base, sharedLanes.base, Int64(words), Int64(blocks.start[ba]),
-                              Int64(blocks.start[ba + 1]), Int64(blocks.start[bb]), Int64(blocks.start[bb + 1]),
-                              ba == bb ? 1 : 0, own, sharedKernelLimits.base + thread * n, Int64(k), vector)
+            if let tiles {
+                tiles.sweep(blocks.start[ba]..<blocks.start[ba + 1], blocks.start[bb]..<blocks.start[bb + 1],
+                            thread: thread, lists: own)
                 let done = finished.wrappingAdd(1, ordering: .relaxed).newValue
                 if done & 255 == 0 { control.report(Progress(phase: "core distances", done: done, total: total)) }
                 return
@@ -302,5 +279,38 @@ extension BitNearest {
         var result = [Int32](repeating: 0, count: n)
         for slot in 0..<n { result[Int(blocks.order[slot])] = bySlot[slot] }
         return result
+    }
+}
+
+/// What `cbk_knn_tiles` reads and writes beside the rows and the k-lists: the rows interleaved eight to
+/// a vector, and each thread's copy of its lists' last values, so the kernel compares eight limits at
+/// once. Shared by the threads; each writes only its own limits (and lists).
+final class KNNTileKernel: @unchecked Sendable {
+    private let rows: UnsafePointer<UInt64>
+    private let lanes: UnsafeMutablePointer<UInt64>
+    private let limits: UnsafeMutablePointer<Int32>
+    private let words: Int, count: Int, k: Int
+    private let vector: Int32
+
+    /// `rows`: `count` row-major rows of `words` words, alive while this is used.
+    init(rows: UnsafePointer<UInt64>, words: Int, count: Int, k: Int, threads: Int, vector: Int32) {
+        self.rows = rows
+        self.words = words
+        self.count = count
+        self.k = k
+        self.vector = vector
+        lanes = .allocate(capacity: Int(cbk_lanes_capacity(Int64(count), Int64(words))))
+        cbk_interleave(rows, Int64(words), Int64(count), lanes)
+        limits = .allocate(capacity: max(1, threads * count))
+        limits.initialize(repeating: .max, count: max(1, threads * count))
+    }
+
+    deinit { lanes.deallocate(); limits.deallocate() }
+
+    /// Offers every pair between rows `a` and rows `b` (each pair once when they are the same range)
+    /// to `lists`, the k-lists of `thread`.
+    func sweep(_ a: Range<Int>, _ b: Range<Int>, thread: Int, lists: UnsafeMutablePointer<Int32>) {
+        cbk_knn_tiles(rows, lanes, Int64(words), Int64(a.lowerBound), Int64(a.upperBound), Int64(b.lowerBound),
+                      Int64(b.upperBound), a == b ? 1 : 0, lists, limits + thread * count, Int64(k), vector)
     }
 }

@@ -74,8 +74,7 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
         distanceRank.initialize(from: ranks.distance, count: ranks.distance.count)
         self.interleaved = interleaved
         vectorFlag = kernels.vectorFlag
-        let identity = ranks.distance.enumerated().allSatisfy { Int($0.element) == $0.offset }
-        kernelRanks = identity ? nil : UnsafePointer(distanceRank)
+        kernelRanks = ranks.distanceIsCount ? nil : UnsafePointer(distanceRank)
     }
 
     deinit {
@@ -121,7 +120,7 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
             m -= 1
             swapSlots(slot, m)
             current = m
-        loadCurrentRow()
+            loadCurrentRow()
             work += m
             if work >= 4_000_000 {
                 work = 0
@@ -140,9 +139,13 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
     /// Copies the row of slot `current` to `currentRow` (the vector scans read it from there).
     private func loadCurrentRow() {
         guard interleaved else { return }
-        let base = rows + (current >> 3) * words * 8 + (current & 7)
+        let base = interleavedRow(current)
         for w in 0..<words { currentRow[w] = base[w * 8] }
     }
+
+    /// Word 0 of slot `s`'s row in the interleaved layout; word w is 8·w further on.
+    @inline(__always)
+    private func interleavedRow(_ s: Int) -> UnsafeMutablePointer<UInt64> { rows + (s >> 3) * words * 8 + (s & 7) }
 
     private func swapSlots(_ a: Int, _ b: Int) {
         guard a != b else { return }
@@ -150,7 +153,7 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
         swap(&core[a], &core[b])
         swap(&source[a], &source[b])
         if interleaved {
-            let x = rows + (a >> 3) * words * 8 + (a & 7), y = rows + (b >> 3) * words * 8 + (b & 7)
+            let x = interleavedRow(a), y = interleavedRow(b)
             for w in 0..<words { let t = x[w * 8]; x[w * 8] = y[w * 8]; y[w * 8] = t }
             return
         }
@@ -202,6 +205,9 @@ struct MutualReachabilityRanks {
     let distance: [Int32]
     /// The rank of each point's core distance.
     let core: [Int32]
+    /// Whether every count of differing bits is its own distance rank (alpha 1, the usual case): the
+    /// kernels of `CBitKernels` then skip the rank table.
+    var distanceIsCount: Bool { distance.enumerated().allSatisfy { Int($0.element) == $0.offset } }
     /// A key's rank part for "no edge yet" (+∞), above every rank.
     static let unreached = UInt64(UInt32(Int32.max)) << 32
 

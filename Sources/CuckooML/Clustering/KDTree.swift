@@ -184,14 +184,9 @@ final class KDTree: @unchecked Sendable {
     /// A lower bound of `pairSum(x, p)` for every position `p` in `node` (see the type's comment).
     @inline(__always)
     func lowerBoundSum(_ x: UnsafePointer<Double>, _ node: Int) -> Double {
-        let lower = boxes + node &* 2 &* dimension, upper = lower + dimension
-        var s = 0.0
-        if isEuclidean {
-            for c in 0..<dimension { let t = Self.gap(lower[c] - x[c], x[c] - upper[c]); s += t * t }
-        } else {
-            for c in 0..<dimension { s += Self.gap(lower[c] - x[c], x[c] - upper[c]) }
-        }
-        return s
+        let lower = boxes + node &* 2 &* dimension
+        // A point is a box with no extent: the same sum as between two boxes, bit for bit.
+        return gapSum(lower, lower + dimension, x, x)
     }
 
     /// A lower bound of `pairSum` between every position in node `a` and every position in node `b`, by
@@ -199,8 +194,15 @@ final class KDTree: @unchecked Sendable {
     /// monotone argument holds.
     @inline(__always)
     func boxGapSum(_ a: Int, _ b: Int) -> Double {
-        let aLower = boxes + a &* 2 &* dimension, aUpper = aLower + dimension
-        let bLower = boxes + b &* 2 &* dimension, bUpper = bLower + dimension
+        let aLower = boxes + a &* 2 &* dimension, bLower = boxes + b &* 2 &* dimension
+        return gapSum(aLower, aLower + dimension, bLower, bLower + dimension)
+    }
+
+    /// Σ over the columns of the gap between the intervals [aLower, aUpper] and [bLower, bUpper],
+    /// squared for euclidean.
+    @inline(__always)
+    private func gapSum(_ aLower: UnsafePointer<Double>, _ aUpper: UnsafePointer<Double>,
+                        _ bLower: UnsafePointer<Double>, _ bUpper: UnsafePointer<Double>) -> Double {
         var s = 0.0
         if isEuclidean {
             for c in 0..<dimension { let t = Self.gap(aLower[c] - bUpper[c], bLower[c] - aUpper[c]); s += t * t }
