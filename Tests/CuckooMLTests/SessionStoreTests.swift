@@ -96,7 +96,7 @@ enum SessionFixtures {
             labels: (0..<n).map { $0 % 3 - 1 },
             probabilities: (0..<n).map { $0 == 2 ? .nan : 1 / Double($0 + 1) },
             outlierScores: (0..<n).map { Double($0) / 7 },
-            persistence: [0.1, .infinity, 0.3],
+            persistence: [0.1, .infinity],
             condensedTree: [CondensedTreeRow(parent: n, child: n + 1, lambda: 0.5, childSize: 3),
                             CondensedTreeRow(parent: n, child: 0, lambda: .infinity, childSize: 1)],
             coreDistances: (0..<n).map { Double($0) * 0.1 })
@@ -225,7 +225,7 @@ enum SessionFixtures {
         session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 6),
                                         labels: (0..<n).map { $0 % 50 - 1 }, probabilities: [Double](repeating: 0.5, count: n),
                                         outlierScores: [Double](repeating: 0.1, count: n), persistence: [Double](repeating: 0.2, count: 49),
-                                        condensedTree: (0..<(2 * n)).map { CondensedTreeRow(parent: n, child: $0, lambda: 1, childSize: 1) },
+                                        condensedTree: (0..<n).map { CondensedTreeRow(parent: n, child: $0, lambda: 1, childSize: 1) },
                                         coreDistances: [Double](repeating: 1, count: n))
         let dir = OutputFixtures.temporaryDirectory()
         var start = timespec(), end = timespec()

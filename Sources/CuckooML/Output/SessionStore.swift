@@ -212,6 +212,7 @@ public enum SessionStore {
                 tree.bind(1, seq); tree.bind(2, node.parent); tree.bind(3, node.child); tree.bind(4, node.lambda); tree.bind(5, node.childSize)
                 try tree.run()
             }
+            try writeFitDetails(db, h)
         }
         if let d = session.dbscan {
             let p = d.parameters
@@ -375,10 +376,12 @@ public enum SessionStore {
                     guard treeRows.int(0) == tree.count else { throw corrupt("condensed tree rows are not numbered 0..<k") }
                     tree.append(CondensedTreeRow(parent: treeRows.int(1), child: treeRows.int(2), lambda: treeRows.double(3), childSize: treeRows.int(4)))
                 }
-                session.hdbscan = HDBSCANResult(
+                var result = HDBSCANResult(
                     parameters: parameters, labels: membership.labels, probabilities: membership.probabilities,
                     outlierScores: membership.outlierScores, persistence: try doubles(clusteringRows.blob(10)),
                     condensedTree: tree, coreDistances: try doubles(clusteringRows.blob(11)))
+                try readFitDetails(db, into: &result)
+                session.hdbscan = result
             case "dbscan":
                 session.dbscan = DBSCANResult(
                     parameters: DBSCANParameters(eps: clusteringRows.double(9), minSamples: clusteringRows.int(1), metric: metric),
@@ -394,6 +397,7 @@ public enum SessionStore {
                 throw corrupt("setting: \(error)")
             }
         }
+        try validate(db, session)
         return session
     }
 
