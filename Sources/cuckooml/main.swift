@@ -21,7 +21,8 @@ options:
 var options = Shell.Options()
 var scriptPath: String?
 var oneLiner: String?
-var argv = Array(CommandLine.arguments.dropFirst())
+// Arguments are bytes: a report named in -c or a script path that is not UTF-8 is kept exactly.
+var argv = (1..<Int(CommandLine.argc)).map { FileSystemPath.decode(cString: CommandLine.unsafeArgv[$0]!) }
 while !argv.isEmpty {
     let arg = argv.removeFirst()
     switch arg {
@@ -70,7 +71,7 @@ if let oneLiner {
         var capacity = 0
         defer { free(line) }
         guard getline(&line, &capacity, cml_stdin()) >= 0, let line else { return nil }
-        var text = String(cString: line)
+        var text = FileSystemPath.decode(cString: line)
         if text.hasSuffix("\n") { text.removeLast() }
         if text.hasSuffix("\r") { text.removeLast() }
         return text

@@ -25,11 +25,11 @@ public final class AtomicFileWriter {
     public init(path: String) throws(OutputError) {
         self.path = path
         let dir = parentDirectory(of: path)
-        var template = Array((dir + "/.cuckooml-XXXXXX").utf8CString)
+        var template = FileSystemPath.bytes(dir + "/.cuckooml-XXXXXX").map { CChar(bitPattern: $0) } + [0]
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw OutputError(path: path, reason: "cannot create a file in \(dir): \(errnoText())") }
         self.fd = fd
-        self.temporaryPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        self.temporaryPath = FileSystemPath.decode(template.dropLast().map { UInt8(bitPattern: $0) })
         fchmod(fd, 0o644)
     }
 
@@ -62,7 +62,7 @@ public final class AtomicFileWriter {
         }
         close(fd)
         fd = -1
-        if rename(temporaryPath, path) != 0 {
+        if FileSystemPath.with(temporaryPath, { from in FileSystemPath.with(path) { rename(from, $0) } }) != 0 {
             throw OutputError(path: path, reason: "cannot rename into place: \(errnoText())")
         }
         committed = true
@@ -71,7 +71,7 @@ public final class AtomicFileWriter {
     /// An uncommitted writer removes its temporary file, so failures leave nothing behind.
     deinit {
         if fd >= 0 { close(fd) }
-        if !committed { unlink(temporaryPath) }
+        if !committed { FileSystemPath.with(temporaryPath) { _ = unlink($0) } }
     }
 
     /// Writes a whole file atomically in one call.

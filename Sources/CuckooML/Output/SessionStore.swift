@@ -242,6 +242,8 @@ public enum SessionStore {
         guard access(path, R_OK) == 0 else { throw SessionStoreError(path: path, reason: "cannot read: \(errnoText())") }
         var st = stat()
         if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw SessionStoreError(path: path, reason: "is a directory, not a session file") }
+        // SQLite would block reading a FIFO: only a regular file is opened.
+        do { try RegularFile.check(path) } catch { throw SessionStoreError(path: path, reason: "cannot read: \(error.reason)") }
         let db: SQLiteDatabase
         do { db = try SQLiteDatabase(path: path, readOnly: true) } catch {
             throw SessionStoreError(path: path, reason: "cannot open: \(error)")

@@ -21,6 +21,9 @@ public func escapeForTerminal(_ s: String) -> String {
         case "\r": out += "\\r"
         case "\t": out += "\\t"
         case "\u{1B}": out += "\\e"
+        case _ where FileSystemPath.isRawByte(scalar):
+            // A byte of a file name that is not UTF-8 (see FileSystemPath), shown as the byte it is.
+            out += "\\x" + String(JSONValue.hex4(scalar.value - FileSystemPath.rawByteBase).suffix(2))
         default:
             let v = scalar.value
             out += v <= 0xFF ? "\\x" + String(JSONValue.hex4(v).suffix(2)) : "\\u{" + String(v, radix: 16) + "}"
@@ -36,5 +39,5 @@ func isUnsafeForTerminal(_ scalar: Unicode.Scalar) -> Bool {
     if v < 0x80 { return false }
     // C1 controls, bidi embeddings/overrides/isolates, and the replacement-prone line/paragraph separators.
     return (0x80...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
-        || v == 0x200E || v == 0x200F || v == 0x2028 || v == 0x2029
+        || v == 0x200E || v == 0x200F || v == 0x2028 || v == 0x2029 || v >= FileSystemPath.rawByteBase + 0x80
 }

@@ -58,23 +58,8 @@ struct ImportMatrixCommand: ShellCommand {
                                                   "file": .string(path)])
     }
 
-    /// Reads a file, refusing directories and anything over 2 GB, with one-line errors.
+    /// Reads a regular file (never a FIFO or a directory) up to 2 GB, with one-line errors.
     static func readWholeFile(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "rb") else { throw ShellError.failed("\(path): cannot open (\(String(cString: strerror(errno))))") }
-        defer { fclose(f) }
-        var st = stat()
-        if fstat(fileno(f), &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { throw ShellError.failed("\(path): is a directory") }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n > 0 { out.append(contentsOf: buffer[0..<n]) }
-            if out.count > 2_000_000_000 { throw ShellError.failed("\(path): larger than 2 GB") }
-            if n < buffer.count {
-                if ferror(f) != 0 { throw ShellError.failed("\(path): read error") }
-                break
-            }
-        }
-        return out
+        do { return try RegularFile.read(path, limit: 2_000_000_000) } catch { throw ShellError.failed(error.description) }
     }
 }

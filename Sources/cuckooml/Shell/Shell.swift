@@ -191,22 +191,13 @@ final class Shell: @unchecked Sendable {
     }
 }
 
-/// Reads a whole text file, with a one-line error naming the file.
+/// Reads a whole text file (a script, a label file, the history), with a one-line error naming the
+/// file. Only a regular file is read (a FIFO is refused, not waited on); bytes that are not UTF-8 are
+/// kept as `FileSystemPath` stand-ins, so a script can name a report whose file name is not UTF-8.
 func readTextFile(_ path: String) throws -> String {
-    guard let f = fopen(path, "rb") else {
-        throw ShellError.failed("\(path): \(String(cString: strerror(errno)))")
+    do { return FileSystemPath.decode(try RegularFile.read(path, limit: 64 << 20)) } catch {
+        throw ShellError.failed(error.description)
     }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, f)
-        if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-        if n < buffer.count { break }
-        if bytes.count > 64 << 20 { throw ShellError.failed("\(path): larger than 64 MB; not a script") }
-    }
-    if ferror(f) != 0 { throw ShellError.failed("\(path): read error") }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// One line from the controlling terminal (for `--step`), falling back to stdin.
