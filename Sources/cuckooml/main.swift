@@ -53,10 +53,12 @@ let history = HistoryStore(path: interactive ? HistoryStore.defaultPath() : nil)
 let shell = Shell(registry: .standard, sink: StandardSink(), terminal: terminal, options: options, history: history)
 
 if let oneLiner {
-    exit(shell.runScript(oneLiner, origin: "-c") ? 0 : 1)
+    let ok = shell.runScript(oneLiner, origin: "-c")
+    exit(shell.wasInterrupted ? 130 : ok ? 0 : 1)
 } else if let scriptPath, scriptPath != "-" {
     do {
-        exit(try shell.runScriptFile(scriptPath) ? 0 : 1)
+        let ok = try shell.runScriptFile(scriptPath)
+        exit(shell.wasInterrupted ? 130 : ok ? 0 : 1)
     } catch {
         fputs("cuckooml: \(error)\n", cml_stderr())
         exit(1)
@@ -76,5 +78,5 @@ if let oneLiner {
         if text.hasSuffix("\r") { text.removeLast() }
         return text
     }
-    exit(ok ? 0 : 1)
+    exit(shell.wasInterrupted ? 130 : ok ? 0 : 1)
 }

@@ -47,7 +47,8 @@ struct LoadCommand: ShellCommand {
 
         let derived = derivedSummary(context.session)
         return CommandOutput(text: summaryText(result, replaced: alreadyLoaded.count, total: context.session.samples.count) + "\n" + derived.text,
-                             json: summaryJSON(result, replaced: alreadyLoaded.sorted(), total: context.session.samples.count, derived: derived.json))
+                             json: summaryJSON(result, replaced: alreadyLoaded.sorted(), total: context.session.samples.count, derived: derived.json),
+                             incomplete: result.failures.isEmpty ? nil : "\(result.failures.count) of \(result.failures.count + result.samples.count) files could not be loaded")
     }
 
     /// Features and labels after a change of samples: `features 2345 (full) · labelled 160 of 200 (10 families)`.

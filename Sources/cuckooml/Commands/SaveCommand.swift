@@ -50,6 +50,7 @@ struct SaveCommand: ShellCommand {
             "bytes_read": .int(summary.bytesRead),
             "nulls_written": .int(summary.nullsWritten),
         ]
-        return CommandOutput(text: text, json: json)
+        return CommandOutput(text: text, json: json, incomplete: summary.failures.isEmpty ? nil
+                             : "\(summary.failures.count) of \(summary.failures.count + summary.written.count) reports could not be written")
     }
 }

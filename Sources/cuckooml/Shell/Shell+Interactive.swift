@@ -27,6 +27,7 @@ extension Shell {
                 }
                 let full = pending + line
                 pending = ""
+                wasInterrupted = false
                 guard !full.trimmingSpaces().isEmpty else { continue }
                 editor.remember(full)
                 history.add(full)

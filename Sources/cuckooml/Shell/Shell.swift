@@ -23,6 +23,8 @@ final class Shell: @unchecked Sendable {
     private let progress: ProgressRenderer
     /// Set by `quit`; the loops stop reading after the current command.
     var quitRequested = false
+    /// Set when Ctrl-C interrupted a command or a script; scripts stop and the process exits 130.
+    var wasInterrupted = false
     private var sourceDepth = 0
     /// Where `--step` reads the analyst's answer (the terminal; tests substitute their own).
     var readStepAnswer: () -> String? = readAnswerFromTerminal
@@ -75,6 +77,7 @@ final class Shell: @unchecked Sendable {
             } catch {
                 progress.finish()
                 if error is Interrupted {
+                    wasInterrupted = true
                     sink.err("interrupted\n")
                     if jsonMode { sink.out(JSONValue.object([("ok", false), ("error", "interrupted")]).serialized + "\n") }
                     return false
@@ -86,6 +89,10 @@ final class Shell: @unchecked Sendable {
             progress.finish()
             session = context.session
             render(output)
+            if let incomplete = output.incomplete {
+                report(ShellError.failed(incomplete), command: command, origin: origin, synopsis: nil, json: false)
+                return false
+            }
             return true
         } catch {
             report(error, command: command, origin: origin, synopsis: nil)
@@ -95,18 +102,26 @@ final class Shell: @unchecked Sendable {
 
     private func render(_ output: CommandOutput) {
         if jsonMode {
-            sink.out(output.json.serialized + "\n")
+            var json = output.json
+            // One document per command: an incomplete one says so inside it.
+            if let incomplete = output.incomplete, case .object(var members) = json {
+                members.removeAll { $0.0 == "ok" }
+                members.insert(("ok", false), at: 0)
+                members.append(("incomplete", .string(incomplete)))
+                json = .object(members)
+            }
+            sink.out(json.serialized + "\n")
         } else if !output.text.isEmpty {
             sink.out(output.text.hasSuffix("\n") ? output.text : output.text + "\n")
         }
     }
 
-    func report(_ error: any Error, command: ScriptCommand?, origin: String?, synopsis: String?) {
+    func report(_ error: any Error, command: ScriptCommand?, origin: String?, synopsis: String?, json: Bool = true) {
         let message = "\(error)"
         let location = origin.map { "\($0):\(command?.line ?? 0): " } ?? ""
         sink.err("\(location)error: \(message)\n")
         if let synopsis { sink.err("usage: \(synopsis)\n") }
-        if jsonMode {
+        if jsonMode && json {
             var members: [(String, JSONValue)] = [("ok", false), ("error", .string(message))]
             if let command { members.append(("command", .string(command.text))) }
             if origin != nil, let line = command?.line { members.append(("line", .int(line))) }
@@ -148,6 +163,12 @@ final class Shell: @unchecked Sendable {
             }
             for command in commands {
                 if quitRequested { break }
+                // Ctrl-C between two commands stops the script as well, as in a shell.
+                if wasInterrupted || InterruptHandling.takeRequest() {
+                    if !wasInterrupted { sink.err("interrupted\n") }
+                    wasInterrupted = true
+                    return false
+                }
                 if options.step {
                     if stepPrompt(for: command) == .quit { quitRequested = true; return allSucceeded }
                 } else if options.echo {
@@ -156,7 +177,7 @@ final class Shell: @unchecked Sendable {
                 }
                 if !execute(command, origin: origin) {
                     allSucceeded = false
-                    if !options.keepGoing { return false }
+                    if !options.keepGoing || wasInterrupted { return false }
                 }
             }
         }
