@@ -37,7 +37,7 @@ while !argv.isEmpty {
         oneLiner = argv.removeFirst()
     default:
         if arg.hasPrefix("-") && arg != "-" {
-            fputs("cuckooml: unknown option \(arg)\n\(usage)\n", cml_stderr())
+            fputs("cuckooml: unknown option \(escapeForTerminal(arg))\n\(usage)\n", cml_stderr())
             exit(2)
         }
         guard scriptPath == nil else { fputs("cuckooml: one script at a time\n", cml_stderr()); exit(2) }
@@ -60,7 +60,7 @@ if let oneLiner {
         let ok = try shell.runScriptFile(scriptPath)
         exit(shell.wasInterrupted ? 130 : ok ? 0 : 1)
     } catch {
-        fputs("cuckooml: \(error)\n", cml_stderr())
+        fputs(escapeForTerminal(text: "cuckooml: \(error)\n", colour: false), cml_stderr())
         exit(1)
     }
 } else if interactive {

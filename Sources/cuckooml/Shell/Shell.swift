@@ -112,14 +112,16 @@ final class Shell: @unchecked Sendable {
             }
             sink.out(json.serialized + "\n")
         } else if !output.text.isEmpty {
-            sink.out(output.text.hasSuffix("\n") ? output.text : output.text + "\n")
+            let text = escapeForTerminal(text: output.text, colour: terminal.color && session.settings.color)
+            sink.out(text.hasSuffix("\n") ? text : text + "\n")
         }
     }
 
     func report(_ error: any Error, command: ScriptCommand?, origin: String?, synopsis: String?, json: Bool = true) {
         let message = "\(error)"
         let location = origin.map { "\($0):\(command?.line ?? 0): " } ?? ""
-        sink.err("\(location)error: \(message)\n")
+        // Messages quote what was typed (an unknown command, a bad value): escaped like report strings.
+        sink.err(escapeForTerminal(text: "\(location)error: \(message)\n", colour: false))
         if let synopsis { sink.err("usage: \(synopsis)\n") }
         if jsonMode && json {
             var members: [(String, JSONValue)] = [("ok", false), ("error", .string(message))]
@@ -172,7 +174,7 @@ final class Shell: @unchecked Sendable {
                 if options.step {
                     if stepPrompt(for: command) == .quit { quitRequested = true; return allSucceeded }
                 } else if options.echo {
-                    let echoed = ">>> " + command.text + "\n"
+                    let echoed = escapeForTerminal(text: ">>> " + command.text + "\n", colour: false)
                     if jsonMode { sink.err(echoed) } else { sink.out(echoed) }
                 }
                 if !execute(command, origin: origin) {
@@ -205,7 +207,7 @@ final class Shell: @unchecked Sendable {
         if let resolution = try? registry.resolve(command.words) {
             text += "    " + resolution.command.spec.summary + "\n"
         }
-        sink.out(text)
+        sink.out(escapeForTerminal(text: text, colour: false))
         sink.err("[Enter] run  [q] quit ")
         let answer = readStepAnswer()
         return answer?.trimmingSpaces().lowercased().hasPrefix("q") == true ? .quit : (answer == nil ? .quit : .run)
