@@ -24,12 +24,7 @@ public final class AtomicFileWriter {
 
     public init(path: String) throws(OutputError) {
         self.path = path
-        let dir = parentDirectory(of: path)
-        var template = FileSystemPath.bytes(dir + "/.cuckooml-XXXXXX").map { CChar(bitPattern: $0) } + [0]
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw OutputError(path: path, reason: "cannot create a file in \(dir): \(errnoText())") }
-        self.fd = fd
-        self.temporaryPath = FileSystemPath.decode(template.dropLast().map { UInt8(bitPattern: $0) })
+        (self.fd, self.temporaryPath) = try PartialFile.create(beside: path)
         fchmod(fd, 0o644)
     }
 

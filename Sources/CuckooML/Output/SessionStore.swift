@@ -84,12 +84,10 @@ public enum SessionStore {
         if let features = session.features, features.matrix.rowCount != session.samples.count {
             throw SessionStoreError(path: path, reason: "the feature matrix has \(features.matrix.rowCount) rows for \(session.samples.count) samples")
         }
-        let dir = parentDirectory(of: path)
-        var template = Array((dir + "/.cuckooml-session-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw SessionStoreError(path: path, reason: "cannot create a file in \(escapeForTerminal(dir)): \(errnoText())") }
-        close(fd)
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let temporary: String
+        do { let created = try PartialFile.create(beside: path); close(created.fd); temporary = created.path } catch {
+            throw SessionStoreError(path: path, reason: error.reason)
+        }
         var done = false
         defer { if !done { unlink(temporary) } }
         do {
