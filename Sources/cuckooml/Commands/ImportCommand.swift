@@ -20,22 +20,28 @@ struct ImportMatrixCommand: ShellCommand {
         name: "matrix",
         summary: "Use a numeric CSV (with a header) as the samples and feature matrix",
         discussion: """
-            The first line names the columns. A first column holding any non-numeric value is the sample
-            id (otherwise rows are named row1, row2, ...). label=COLUMN takes that column as external
-            labels instead of a feature. Replaces the session's samples, features, labels and clusterings.
+            The first line names the columns (RFC 4180 CSV: quoted fields may hold commas, quotes and
+            line breaks). The sample id is the column named by id=COLUMN, else the first column named
+            sample, id, md5, sha1, sha256 or name (whatever its values), else a first column holding any
+            non-numeric value (otherwise rows are named row1, row2, ...). label=COLUMN takes that column
+            as external labels instead of a feature. Every other value must be a finite number (NaN and
+            inf are refused, naming the line and column). Replaces the session's samples, features,
+            labels and clusterings.
             """,
         arguments: [
             .positional("file", .path, help: "the CSV file"),
             .option("label", help: "column holding each row's label"),
+            .option("id", help: "column holding each row's sample id"),
         ],
-        examples: ["import matrix points.csv", "import matrix data.csv label=family"])
+        examples: ["import matrix points.csv", "import matrix data.csv label=family", "import matrix data.csv id=hash"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let path = try arguments.required("file")
         let bytes = try readWholeFile(path)
         let imported: ImportedMatrix
         do {
-            imported = try ImportedMatrix.parse(bytes: bytes, path: path, labelColumn: arguments.string("label"))
+            imported = try ImportedMatrix.parse(bytes: bytes, path: path, labelColumn: arguments.string("label"),
+                                                idColumn: arguments.string("id"))
         } catch {
             throw ShellError.failed(error.description)
         }

@@ -8,7 +8,11 @@ extension Shell {
         editor.complete = { [unowned self] before in completer.candidates(for: before, session: self.session) }
         var pending = ""
         var lineNumber = 0
-        defer { history.save() }
+        if let problem = history.takeProblem() { sink.err(escapeForTerminal(text: "note: \(problem)\n", colour: false)) }
+        defer {
+            history.save()
+            if let problem = history.takeProblem() { sink.err(escapeForTerminal(text: "note: \(problem)\n", colour: false)) }
+        }
         while !quitRequested {
             let input = editor.readLine(prompt: pending.isEmpty ? prompt : "...> ")
             switch input {
