@@ -21,10 +21,14 @@ public final class AtomicFileWriter {
     private var fd: Int32
     private var committed = false
     private var buffer: [UInt8] = []
+    private var written = 0
+    /// Bytes after which writes fail (`WriteFaults`, tests only).
+    private let faultLimit: Int?
 
     public init(path: String) throws(OutputError) {
         self.path = path
         (self.fd, self.temporaryPath) = try PartialFile.create(beside: path)
+        faultLimit = WriteFaults.limit(for: path)
         fchmod(fd, 0o644)
     }
 
@@ -38,12 +42,14 @@ public final class AtomicFileWriter {
     private func flush() throws(OutputError) {
         var offset = 0
         while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            var n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, min($0.count - offset, faultLimit.map { max(0, $0 - written) } ?? Int.max)) }
+            if let limit = faultLimit, n == 0, written >= limit { n = -1; errno = ENOSPC }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw OutputError(path: path, reason: "write failed: \(errnoText())")
             }
             offset += n
+            written += n
         }
         buffer.removeAll(keepingCapacity: true)
     }

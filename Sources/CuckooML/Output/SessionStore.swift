@@ -107,6 +107,7 @@ public enum SessionStore {
         let db = try SQLiteDatabase(path: path, readOnly: false)
         // The file is private until renamed, so durability comes from one fsync at the end.
         try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+        if let limit = WriteFaults.limit(for: path) { try db.execute("PRAGMA max_page_count=\(max(1, limit / 4096))") }
         try db.execute("PRAGMA application_id=\(applicationID); PRAGMA user_version=\(schemaVersion);")
         try db.execute("BEGIN")
         try db.execute(schema)
