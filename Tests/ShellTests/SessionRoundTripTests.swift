@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Testing
-import CuckooML
+@testable import CuckooML
 @testable import cuckooml
 
 /// Issue 13, bug 2: everything `session save` is given comes back equal after `session open`. Every
@@ -70,6 +70,28 @@ import CuckooML
         }
         #expect(!before.joined().contains("\"stability\":null"), "the tree has its stabilities")
         #expect(try Self.files(dir.file("a")) == Self.files(dir.file("b")))
+    }
+}
+
+/// Issue 13, bug 1, as the issue reproduced it: a membership one past the last cluster.
+@Suite struct CorruptSessionCommandTests {
+    @Test func sessionOpenRefusesAClusterOnePastTheLast() throws {
+        let dir = try TemporaryDirectory()
+        let sink = CaptureSink()
+        let shell = Shell(sink: sink)
+        #expect(shell.runScript("load \(SessionRoundTripTests.reports); cluster hdbscan 1 6; session save \(dir.file("s.db"))", origin: "t"))
+        do {
+            let db = try SQLiteDatabase(path: dir.file("s.db"), readOnly: false)
+            try db.execute("UPDATE membership SET cluster = (SELECT MAX(cluster) + 1 FROM membership) WHERE row = 1")
+        }
+        let fresh = Shell(sink: sink)
+        #expect(fresh.runScript("load \(SessionRoundTripTests.reports)/0*.json", origin: "t"))
+        let before = fresh.session.samples.map(\.id)
+        #expect(!fresh.runScript("session open \(dir.file("s.db"))", origin: "t"))
+        let message = try #require(sink.stderr.split(separator: "\n").last)
+        #expect(message.contains("s.db: corrupt session: hdbscan: ") && message.contains("cluster"), "\(message)")
+        #expect(fresh.session.samples.map(\.id) == before && fresh.session.hdbscan == nil, "the session is unchanged")
+        #expect(fresh.runScript("clusters", origin: "t") == false, "no clustering to list, and no trap")
     }
 }
 
