@@ -126,9 +126,12 @@ func releaseFIFOs(_ paths: [String]) {
         let fd = open(raw.map { CChar(bitPattern: $0) } + [0], O_WRONLY | O_CREAT, 0o644)
         _ = Self.report.withCString { write(fd, $0, strlen($0)) }
         close(fd)
-        guard let run = ProcessRun.run([Array("-c".utf8), Array("load ".utf8) + raw + Array("; samples".utf8)]) else { return }
+        let session = Array(dir.path.utf8) + Array("/s".utf8) + [0xE9] + Array(".cml".utf8)
+        let script = Array("load ".utf8) + raw + Array("; session save ".utf8) + session + Array("; unload all; session open ".utf8) + session + Array("; samples".utf8)
+        guard let run = ProcessRun.run([Array("-c".utf8), script]) else { return }
         #expect(run.status == 0, "\(run.err)")
         #expect(run.out.contains("caf\\xe9  "), "\(run.out)")
+        #expect(access(session.map { CChar(bitPattern: $0) } + [0], F_OK) == 0, "the session file has the raw name")
         #expect(!run.stdout.contains(0xE9) && !run.stderr.contains(0xE9), "the raw byte never reaches the terminal")
     }
 }

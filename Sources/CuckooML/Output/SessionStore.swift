@@ -89,15 +89,15 @@ public enum SessionStore {
             throw SessionStoreError(path: path, reason: error.reason)
         }
         var done = false
-        defer { if !done { unlink(temporary) } }
+        defer { if !done { FileSystemPath.with(temporary) { _ = unlink($0) } } }
         do {
             try write(session, toNewDatabase: temporary)
         } catch {
             throw SessionStoreError(path: path, reason: "cannot save: \(error)")
         }
-        let syncFD = Glibc.open(temporary, O_RDONLY | O_CLOEXEC)
+        let syncFD = FileSystemPath.with(temporary) { Glibc.open($0, O_RDONLY | O_CLOEXEC) }
         if syncFD >= 0 { fsync(syncFD); close(syncFD) }
-        guard rename(temporary, path) == 0 else {
+        guard FileSystemPath.with(temporary, { from in FileSystemPath.with(path) { rename(from, $0) } }) == 0 else {
             throw SessionStoreError(path: path, reason: "cannot rename into place: \(errnoText())")
         }
         done = true
@@ -238,9 +238,9 @@ public enum SessionStore {
     /// Reads a session saved by `save`. Throws a one-line error for a missing, corrupt, foreign or
     /// newer-version file.
     public static func open(_ path: String) throws(SessionStoreError) -> Session {
-        guard access(path, R_OK) == 0 else { throw SessionStoreError(path: path, reason: "cannot read: \(errnoText())") }
+        guard FileSystemPath.with(path, { access($0, R_OK) }) == 0 else { throw SessionStoreError(path: path, reason: "cannot read: \(errnoText())") }
         var st = stat()
-        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw SessionStoreError(path: path, reason: "is a directory, not a session file") }
+        if FileSystemPath.with(path, { stat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw SessionStoreError(path: path, reason: "is a directory, not a session file") }
         // SQLite would block reading a FIFO: only a regular file is opened.
         do { try RegularFile.check(path) } catch { throw SessionStoreError(path: path, reason: "cannot read: \(error.reason)") }
         let db: SQLiteDatabase
