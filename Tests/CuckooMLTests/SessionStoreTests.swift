@@ -96,7 +96,7 @@ enum SessionFixtures {
             labels: (0..<n).map { $0 % 3 - 1 },
             probabilities: (0..<n).map { $0 == 2 ? .nan : 1 / Double($0 + 1) },
             outlierScores: (0..<n).map { Double($0) / 7 },
-            persistence: [0.1, .infinity],
+            persistence: [0.1, .infinity, 0.3],
             condensedTree: [CondensedTreeRow(parent: n, child: n + 1, lambda: 0.5, childSize: 3),
                             CondensedTreeRow(parent: n, child: 0, lambda: .infinity, childSize: 1)],
             coreDistances: (0..<n).map { Double($0) * 0.1 })

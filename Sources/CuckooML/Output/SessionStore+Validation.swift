@@ -64,9 +64,14 @@ extension SessionStore {
         for (row, value) in h.outlierScores.enumerated() where !value.isNaN && !(0...1).contains(value) {
             throw SessionValidationError("hdbscan: row \(row) has outlier score \(value), not in [0, 1]")
         }
+        // A selected cluster may end up with no member (its label is then unused), so there may be
+        // more persistence values and selected clusters than labels in use, never fewer.
         let clusters = h.clusterCount
-        guard h.persistence.count == clusters else {
+        guard h.persistence.count >= clusters else {
             throw SessionValidationError("hdbscan: \(h.persistence.count) persistence values for \(clusters) clusters")
+        }
+        guard h.selectedClusters.isEmpty || h.persistence.count == h.selectedClusters.count else {
+            throw SessionValidationError("hdbscan: \(h.persistence.count) persistence values for \(h.selectedClusters.count) selected tree clusters")
         }
         let points = h.treePointRows.count
         guard points <= n else { throw SessionValidationError("hdbscan: \(points) condensed-tree points for \(n) samples") }
@@ -88,7 +93,7 @@ extension SessionStore {
             }
             previous = c
         }
-        guard h.selectedClusters.isEmpty || h.selectedClusters.count == clusters else {
+        guard h.selectedClusters.isEmpty || h.selectedClusters.count >= clusters else {
             throw SessionValidationError("hdbscan: \(h.selectedClusters.count) selected tree clusters for \(clusters) clusters")
         }
         guard h.clusterStability.isEmpty || h.clusterStability.count == treeClusters else {
@@ -99,21 +104,13 @@ extension SessionStore {
         }
     }
 
-    /// Labels are −1 (noise) or 0..<k; the count k follows from the largest, so no label may skip a cluster
-    /// number (a gap would be an empty cluster no fit produces).
+    /// Labels are −1 (noise) or 0..<k. A label may go unused (hdbscan can select a cluster all of whose
+    /// points end up as noise), but there cannot be more clusters than samples: that bound also limits
+    /// every allocation sized by a label.
     static func validateLabels(_ labels: [Int], algorithm: String, sampleCount n: Int) throws(SessionValidationError) {
         guard labels.count == n else { throw SessionValidationError("\(algorithm): \(labels.count) labels for \(n) samples") }
-        var present = [Bool](repeating: false, count: n)
-        for (row, label) in labels.enumerated() {
-            // There cannot be more clusters than samples: this also bounds every allocation by label.
-            guard label >= -1, label < n else {
-                throw SessionValidationError("\(algorithm): row \(row) is in cluster \(label), out of range for \(n) samples")
-            }
-            if label >= 0 { present[label] = true }
-        }
-        let k = (labels.max() ?? -1) + 1
-        if let gap = present.prefix(k).firstIndex(of: false) {
-            throw SessionValidationError("\(algorithm): cluster \(gap) has no members but cluster \(k - 1) does")
+        for (row, label) in labels.enumerated() where label < -1 || label >= n {
+            throw SessionValidationError("\(algorithm): row \(row) is in cluster \(label), out of range for \(n) samples")
         }
     }
 
