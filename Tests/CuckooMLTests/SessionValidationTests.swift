@@ -84,6 +84,12 @@ import Testing
         try expectRefused("UPDATE condensed_tree SET parent = 40 WHERE seq = 0", "condensed tree")
         try expectRefused("UPDATE condensed_tree SET lambda_val = NULL WHERE seq = 0", "λ")
         try expectRefused("UPDATE condensed_tree SET child = 1000000 WHERE child >= 13", "out of range")
+        try expectRefused("UPDATE condensed_tree SET child = 4 WHERE child = 5", "point 4 repeated")
+        // A point that never falls out.
+        let tree = [CondensedTreeRow(parent: 3, child: 0, lambda: 1, childSize: 1), CondensedTreeRow(parent: 3, child: 2, lambda: 1, childSize: 1)]
+        #expect(throws: SessionValidationError("condensed tree: point 1 never falls out of a cluster")) {
+            try SessionStore.validateTree(tree, pointCount: 3)
+        }
     }
 
     /// Files written before `hdbscan_fit` existed still open, with the selection derived from the tree.

@@ -37,7 +37,7 @@ import CuckooML
         session.labels = ["a": SampleLabel(family: "zbot", votes: 4, source: .virusTotal)]
         session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2),
                                         labels: [0, 0, -1], probabilities: [1, 0.5, 0], outlierScores: [0, 0.25, 1],
-                                        persistence: [0.3], condensedTree: [CondensedTreeRow(parent: 3, child: 0, lambda: 2, childSize: 1)],
+                                        persistence: [0.3], condensedTree: (0..<3).map { CondensedTreeRow(parent: 3, child: $0, lambda: 2, childSize: 1) },
                                         coreDistances: [0.5, 0.5, 1])
         let sink = CaptureSink()
         var options = Shell.Options()

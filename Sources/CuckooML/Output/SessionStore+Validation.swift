@@ -115,7 +115,7 @@ extension SessionStore {
     }
 
     /// The condensed tree's shape as `CondensedTreeIndex` and the commands read it: points `0..<p` fall
-    /// out once each, clusters are `p...` numbered without gaps, every cluster but the root (`p`) is
+    /// out exactly once each, clusters are `p...` numbered without gaps, every cluster but the root (`p`) is
     /// the child of exactly one earlier-numbered cluster, and λ is never NaN or negative.
     static func validateTree(_ tree: [CondensedTreeRow], pointCount p: Int) throws(SessionValidationError) {
         guard !tree.isEmpty else { return }
@@ -147,6 +147,10 @@ extension SessionStore {
                 clusterHasParent[row.child - p] = true
                 largest = max(largest, row.child)
             }
+        }
+        // Prediction and `show tree` look up where each point falls out: every point must.
+        if let missing = pointSeen.firstIndex(of: false) {
+            throw SessionValidationError("condensed tree: point \(missing) never falls out of a cluster")
         }
         for c in p...largest {
             let i = c - p
