@@ -75,6 +75,8 @@ import Testing
         try expectRefused("UPDATE clusterings SET persistence = x'000000000000F03F' WHERE algorithm = 'hdbscan'", "persistence values")
         try expectRefused("UPDATE hdbscan_fit SET tree_points = x'0000000001000000'", "2 points")
         try expectRefused("UPDATE hdbscan_fit SET selected_clusters = x'0E000000'", "selected")
+        try expectRefused("UPDATE clusterings SET parameters = json_set(parameters, '$.min_samples', 9223372036854775807) WHERE algorithm = 'hdbscan'", "parameters out of range")
+        try expectRefused("UPDATE hdbscan_fit SET min_samples_used = 3", "min_samples used 3")
     }
 
     @Test func theCondensedTreeMustBeATree() throws {

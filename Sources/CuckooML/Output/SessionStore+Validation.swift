@@ -42,7 +42,7 @@ extension SessionStore {
         if let d = session.dbscan {
             try validateLabels(d.labels, algorithm: "dbscan", sampleCount: n)
             guard d.isCore.count == n else { throw SessionValidationError("dbscan: \(d.isCore.count) core flags for \(n) samples") }
-            guard d.parameters.minSamples >= 1, d.parameters.eps > 0, d.parameters.eps.isFinite else {
+            guard (1...Int(Int32.max)).contains(d.parameters.minSamples), d.parameters.eps > 0, d.parameters.eps.isFinite else {
                 throw SessionValidationError("dbscan: parameters out of range (eps \(d.parameters.eps), min_samples \(d.parameters.minSamples))")
             }
         }
@@ -51,7 +51,9 @@ extension SessionStore {
     static func validate(_ h: HDBSCANResult, sampleCount n: Int) throws(SessionValidationError) {
         try validateLabels(h.labels, algorithm: "hdbscan", sampleCount: n)
         let p = h.parameters
-        guard p.minSamples >= 1, p.minClusterSize >= 2, p.alpha > 0, p.alpha.isFinite, p.epsilon >= 0, p.epsilon.isFinite else {
+        // Prediction doubles min_samples: bounded well below overflow.
+        guard (1...Int(Int32.max)).contains(p.minSamples), (2...Int(Int32.max)).contains(p.minClusterSize),
+              p.alpha > 0, p.alpha.isFinite, p.epsilon >= 0, p.epsilon.isFinite else {
             throw SessionValidationError("hdbscan: parameters out of range")
         }
         guard h.probabilities.count == n, h.outlierScores.count == n else {
@@ -99,7 +101,7 @@ extension SessionStore {
         guard h.clusterStability.isEmpty || h.clusterStability.count == treeClusters else {
             throw SessionValidationError("hdbscan: \(h.clusterStability.count) stabilities for \(treeClusters) tree clusters")
         }
-        guard h.minSamplesUsed >= 1, h.minSamplesUsed <= p.minSamples else {
+        guard h.minSamplesUsed >= 1, h.minSamplesUsed <= p.minSamples, h.minSamplesUsed <= max(1, points - 1) else {
             throw SessionValidationError("hdbscan: min_samples used \(h.minSamplesUsed) out of range")
         }
     }
