@@ -16,7 +16,7 @@ struct ProcessRun {
     /// `arguments` are raw bytes each (a file name need not be UTF-8). `interruptAfter` sends SIGINT
     /// that many seconds after the start.
     static func run(_ arguments: [[UInt8]], environment: [String] = ["PATH=/usr/bin:/bin", "LANG=C.UTF-8"],
-                    seconds: Double = 60, interruptAfter: Double? = nil) -> ProcessRun? {
+                    seconds: Double = 60, interruptAfter: Double? = nil, killWhen: (() -> Bool)? = nil) -> ProcessRun? {
         guard let binary = Pseudoterminal.binary else { return nil }
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { return nil }
@@ -60,7 +60,8 @@ struct ProcessRun {
             let elapsed = monotonic() - start
             if let after = interruptAfter, !interrupted, elapsed > after { kill(child, SIGINT); interrupted = true }
             if elapsed > seconds { kill(child, SIGKILL); run.timedOut = true }
-            usleep(10_000)
+            if let killWhen, killWhen() { kill(child, SIGKILL) }
+            usleep(killWhen == nil ? 10_000 : 500)
         }
         drain()
         close(outPipe[0]); close(errPipe[0])
@@ -68,8 +69,8 @@ struct ProcessRun {
         return run
     }
 
-    static func run(_ arguments: [String], seconds: Double = 60, interruptAfter: Double? = nil) -> ProcessRun? {
-        run(arguments.map { Array($0.utf8) }, seconds: seconds, interruptAfter: interruptAfter)
+    static func run(_ arguments: [String], seconds: Double = 60, interruptAfter: Double? = nil, killWhen: (() -> Bool)? = nil) -> ProcessRun? {
+        run(arguments.map { Array($0.utf8) }, seconds: seconds, interruptAfter: interruptAfter, killWhen: killWhen)
     }
 
     private static func monotonic() -> Double {
