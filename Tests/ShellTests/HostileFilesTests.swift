@@ -117,6 +117,14 @@ func releaseFIFOs(_ paths: [String]) {
         #expect(shell.runScript("samples; show caf\u{10FFE9}", origin: "test"), "\(sink.stderr)")
         #expect(sink.stdout.contains("caf\\xe9"))
         #expect(!sink.stdout.unicodeScalars.contains { FileSystemPath.isRawByte($0) })
+
+        // save writes the copy under the same raw bytes.
+        var session = shell.session
+        session.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 1, minSamples: 1), labels: [0, 0], isCore: [true, true])
+        let saver = Shell(sink: sink, session: session)
+        #expect(saver.runScript("save \(dir.file("out"))", origin: "test"), "\(sink.stderr)")
+        let copy = Array(dir.file("out").utf8) + [0x2F] + Self.latin1Name
+        #expect(access(copy.map { CChar(bitPattern: $0) } + [0], F_OK) == 0)
     }
 
     /// Bug 4: naming the file explicitly (argument bytes that are not UTF-8) loads it too.
