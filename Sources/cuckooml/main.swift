@@ -21,7 +21,8 @@ options:
 var options = Shell.Options()
 var scriptPath: String?
 var oneLiner: String?
-var argv = Array(CommandLine.arguments.dropFirst())
+// Arguments are bytes: a report named in -c or a script path that is not UTF-8 is kept exactly.
+var argv = (1..<Int(CommandLine.argc)).map { FileSystemPath.decode(cString: CommandLine.unsafeArgv[$0]!) }
 while !argv.isEmpty {
     let arg = argv.removeFirst()
     switch arg {
@@ -36,7 +37,7 @@ while !argv.isEmpty {
         oneLiner = argv.removeFirst()
     default:
         if arg.hasPrefix("-") && arg != "-" {
-            fputs("cuckooml: unknown option \(arg)\n\(usage)\n", cml_stderr())
+            fputs("cuckooml: unknown option \(escapeForTerminal(arg))\n\(usage)\n", cml_stderr())
             exit(2)
         }
         guard scriptPath == nil else { fputs("cuckooml: one script at a time\n", cml_stderr()); exit(2) }
@@ -52,12 +53,14 @@ let history = HistoryStore(path: interactive ? HistoryStore.defaultPath() : nil)
 let shell = Shell(registry: .standard, sink: StandardSink(), terminal: terminal, options: options, history: history)
 
 if let oneLiner {
-    exit(shell.runScript(oneLiner, origin: "-c") ? 0 : 1)
+    let ok = shell.runScript(oneLiner, origin: "-c")
+    exit(shell.wasInterrupted ? 130 : ok ? 0 : 1)
 } else if let scriptPath, scriptPath != "-" {
     do {
-        exit(try shell.runScriptFile(scriptPath) ? 0 : 1)
+        let ok = try shell.runScriptFile(scriptPath)
+        exit(shell.wasInterrupted ? 130 : ok ? 0 : 1)
     } catch {
-        fputs("cuckooml: \(error)\n", cml_stderr())
+        fputs(escapeForTerminal(text: "cuckooml: \(error)\n", colour: false), cml_stderr())
         exit(1)
     }
 } else if interactive {
@@ -70,10 +73,10 @@ if let oneLiner {
         var capacity = 0
         defer { free(line) }
         guard getline(&line, &capacity, cml_stdin()) >= 0, let line else { return nil }
-        var text = String(cString: line)
+        var text = FileSystemPath.decode(cString: line)
         if text.hasSuffix("\n") { text.removeLast() }
         if text.hasSuffix("\r") { text.removeLast() }
         return text
     }
-    exit(ok ? 0 : 1)
+    exit(shell.wasInterrupted ? 130 : ok ? 0 : 1)
 }

@@ -118,7 +118,7 @@ import Testing
         do {
             _ = try ReportReader.read(path: "/tmp")
         } catch let e as ReportError {
-            #expect(e.description == "/tmp: not a regular file")
+            #expect(e.description == "/tmp: not a regular file (a directory)")
         }
     }
 

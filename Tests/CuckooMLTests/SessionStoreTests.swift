@@ -98,7 +98,8 @@ enum SessionFixtures {
             outlierScores: (0..<n).map { Double($0) / 7 },
             persistence: [0.1, .infinity, 0.3],
             condensedTree: [CondensedTreeRow(parent: n, child: n + 1, lambda: 0.5, childSize: 3),
-                            CondensedTreeRow(parent: n, child: 0, lambda: .infinity, childSize: 1)],
+                            CondensedTreeRow(parent: n, child: 0, lambda: .infinity, childSize: 1)]
+                + (1..<n).map { CondensedTreeRow(parent: $0 < 4 ? n + 1 : n, child: $0, lambda: 2, childSize: 1) },
             coreDistances: (0..<n).map { Double($0) * 0.1 })
         session.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 0.3, minSamples: 2, metric: .cosine),
                                       labels: (0..<n).map { $0 % 2 == 0 ? 0 : -1 }, isCore: (0..<n).map { $0 == 0 })
@@ -225,7 +226,7 @@ enum SessionFixtures {
         session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 6),
                                         labels: (0..<n).map { $0 % 50 - 1 }, probabilities: [Double](repeating: 0.5, count: n),
                                         outlierScores: [Double](repeating: 0.1, count: n), persistence: [Double](repeating: 0.2, count: 49),
-                                        condensedTree: (0..<(2 * n)).map { CondensedTreeRow(parent: n, child: $0, lambda: 1, childSize: 1) },
+                                        condensedTree: (0..<n).map { CondensedTreeRow(parent: n, child: $0, lambda: 1, childSize: 1) },
                                         coreDistances: [Double](repeating: 1, count: n))
         let dir = OutputFixtures.temporaryDirectory()
         var start = timespec(), end = timespec()

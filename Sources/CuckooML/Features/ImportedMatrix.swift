@@ -5,8 +5,10 @@ import Darwin
 #endif
 
 /// A numeric matrix read from a CSV file for `import matrix`: any data can become the session's
-/// feature matrix. The first line is a header; a first column holding any non-numeric value is the
-/// sample id; the `label` column (when named) becomes external labels and is not a feature.
+/// feature matrix. The first line is a header. The sample id is the column named by `id=`, else the
+/// first column named `sample`, `id`, `md5`, `sha1`, `sha256` or `name` (whatever its values: numeric
+/// ids are ids), else a first column holding any non-numeric value; the `label` column (when named)
+/// becomes external labels and is not a feature. Every feature value must be a finite number.
 public struct ImportedMatrix: Sendable, Equatable {
     public var ids: [String]
     /// Feature column names, in file order.
@@ -15,25 +17,28 @@ public struct ImportedMatrix: Sendable, Equatable {
     /// Label per row when a label column was named.
     public var labels: [String]?
 
-    /// Parses CSV text (comma-separated, optional double quotes with `""` escapes, no newlines inside
-    /// fields). Errors are one line naming `path`, the line and the column.
-    public static func parse(_ text: String, path: String, labelColumn: String? = nil) throws(ImportError) -> ImportedMatrix {
+    /// Header names that make a column the sample id whatever its values (compared ignoring case).
+    public static let idColumnNames: Set<String> = ["sample", "id", "md5", "sha1", "sha256", "name"]
+
+    /// Parses CSV text (RFC 4180: comma-separated, optional double quotes with `""` escapes, line
+    /// breaks allowed inside quotes). Errors are one line naming `path`, the line and the column.
+    public static func parse(_ text: String, path: String, labelColumn: String? = nil, idColumn: String? = nil) throws(ImportError) -> ImportedMatrix {
         var text = text
-        let result = text.withUTF8 { parseResult(bytes: $0, path: path, labelColumn: labelColumn) }
+        let result = text.withUTF8 { parseResult(bytes: $0, path: path, labelColumn: labelColumn, idColumn: idColumn) }
         return try result.get()
     }
 
-    /// Parses the bytes of a CSV file (UTF-8), as `parse(_:path:labelColumn:)`.
-    public static func parse(bytes: [UInt8], path: String, labelColumn: String? = nil) throws(ImportError) -> ImportedMatrix {
-        let result = bytes.withUnsafeBufferPointer { parseResult(bytes: $0, path: path, labelColumn: labelColumn) }
+    /// Parses the bytes of a CSV file (UTF-8), as `parse(_:path:labelColumn:idColumn:)`.
+    public static func parse(bytes: [UInt8], path: String, labelColumn: String? = nil, idColumn: String? = nil) throws(ImportError) -> ImportedMatrix {
+        let result = bytes.withUnsafeBufferPointer { parseResult(bytes: $0, path: path, labelColumn: labelColumn, idColumn: idColumn) }
         return try result.get()
     }
 
     private static func parseResult(bytes: UnsafeBufferPointer<UInt8>, path: String,
-                                    labelColumn: String?) -> Result<ImportedMatrix, ImportError> {
+                                    labelColumn: String?, idColumn: String?) -> Result<ImportedMatrix, ImportError> {
         do throws(ImportError) {
             var reader = CSVBytes(bytes: bytes, path: path)
-            return .success(try reader.matrix(labelColumn: labelColumn))
+            return .success(try reader.matrix(labelColumn: labelColumn, idColumn: idColumn))
         } catch {
             return .failure(error)
         }
@@ -53,8 +58,11 @@ public struct ImportedMatrix: Sendable, Equatable {
 struct CSVBytes {
     let bytes: UnsafeBufferPointer<UInt8>
     let path: String
-    /// Line content ranges (without the line break and one trailing carriage return).
+    /// Record content ranges (without the line break and one trailing carriage return). A record is
+    /// one line, or several when a quoted field holds line breaks.
     var lines: [Range<Int>] = []
+    /// The file line each record starts on (1-based), for messages.
+    var lineNumbers: [Int] = []
     /// The decoded text of a field that had quotes.
     var scratch: [UInt8] = []
 
@@ -63,18 +71,34 @@ struct CSVBytes {
         self.path = path
         var start = 0
         let n = bytes.count
+        var line = 1
         while true {
             var end = start
-            while end < n && bytes[end] != 10 { end += 1 }
+            // A quote opens only at the start of a field and closes at a quote not doubled; a line
+            // break inside quotes belongs to the field.
+            var quoted = false, fieldStart = true
+            let startLine = line
+            while end < n {
+                let c = bytes[end]
+                if c == 10 { line += 1; if !quoted { break } }
+                if quoted {
+                    if c == 34 { if end + 1 < n && bytes[end + 1] == 34 { end += 1 } else { quoted = false } }
+                } else if c == 34 && fieldStart {
+                    quoted = true
+                }
+                fieldStart = c == 44
+                end += 1
+            }
             let terminated = end < n
             var content = end
             // "\r\n" is one line break; then, like a lone "\r" before it, one trailing "\r" is dropped.
             if terminated && content > start && bytes[content - 1] == 13 { content -= 1 }
             lines.append(start..<content)
+            lineNumbers.append(startLine)
             if !terminated { break }
             start = end + 1
         }
-        while let last = lines.last, last.allSatisfy({ bytes[$0] == 13 || bytes[$0] == 32 }) { lines.removeLast() }
+        while let last = lines.last, last.allSatisfy({ bytes[$0] == 13 || bytes[$0] == 32 }) { lines.removeLast(); lineNumbers.removeLast() }
         for i in lines.indices where lines[i].count > 0 && bytes[lines[i].upperBound - 1] == 13 {
             lines[i] = lines[i].lowerBound..<(lines[i].upperBound - 1)
         }
@@ -111,7 +135,7 @@ struct CSVBytes {
             }
             i += 1
         }
-        guard !quoted else { throw ImportError(path, "line \(line + 1): unterminated quote") }
+        guard !quoted else { throw ImportError(path, "line \(lineNumbers[line]): unterminated quote") }
         if wasQuoted {
             try scratch.withUnsafeBufferPointer { (f) throws(ImportError) in try body(column, f) }
         } else {
@@ -122,7 +146,7 @@ struct CSVBytes {
 
     static func text(_ f: UnsafeBufferPointer<UInt8>) -> String { String(decoding: f, as: UTF8.self) }
 
-    mutating func matrix(labelColumn: String?) throws(ImportError) -> ImportedMatrix {
+    mutating func matrix(labelColumn: String?, idColumn: String?) throws(ImportError) -> ImportedMatrix {
         let path = self.path
         guard !lines.isEmpty else { throw ImportError(path, "the file is empty (a header line is required)") }
         var header: [String] = []
@@ -136,12 +160,21 @@ struct CSVBytes {
                 if column == 0 && !firstColumnHasText && Self.number(f) == nil { firstColumnHasText = true }
             }
             guard count == header.count else {
-                throw ImportError(path, "line \(line + 1): \(count) fields, but the header has \(header.count)")
+                throw ImportError(path, "line \(lineNumbers[line]): \(count) fields, but the header has \(header.count)")
             }
         }
         guard lines.count > 1 else { throw ImportError(path, "no data rows after the header") }
         if let name = labelColumn, labelIndex == nil { throw ImportError(path, "no column named '\(name)' in the header") }
-        let idIndex: Int? = labelIndex != 0 && firstColumnHasText ? 0 : nil
+        let idIndex: Int?
+        if let name = idColumn {
+            guard let index = header.firstIndex(of: name) else { throw ImportError(path, "no column named '\(name)' in the header") }
+            guard index != labelIndex else { throw ImportError(path, "column '\(name)' cannot be both the id and the label") }
+            idIndex = index
+        } else if let named = header.indices.first(where: { $0 != labelIndex && ImportedMatrix.idColumnNames.contains(header[$0].trimmingSpaces().lowercased()) }) {
+            idIndex = named
+        } else {
+            idIndex = labelIndex != 0 && firstColumnHasText ? 0 : nil
+        }
         let featureColumns = header.indices.filter { $0 != idIndex && $0 != labelIndex }
         guard !featureColumns.isEmpty else { throw ImportError(path, "no numeric feature columns") }
         var featureOf = [Int32](repeating: -1, count: header.count)
@@ -152,6 +185,7 @@ struct CSVBytes {
         var labels: [String] = []
         var seen: Set<String> = []
         var entries: [(Int32, Double)] = []
+        let lineNumbers = self.lineNumbers
         for line in 1..<lines.count {
             entries.removeAll(keepingCapacity: true)
             var id = ""
@@ -159,7 +193,11 @@ struct CSVBytes {
                 let feature = featureOf[column]
                 if feature >= 0 {
                     guard let v = Self.number(f) else {
-                        throw ImportError(path, "line \(line + 1), column '\(header[column])': '\(Self.text(f).prefix(40))' is not a number")
+                        throw ImportError(path, "line \(lineNumbers[line]), column '\(header[column])': '\(Self.text(f).prefix(40))' is not a number")
+                    }
+                    // NaN and ±inf would poison every distance computed from the row.
+                    guard v.isFinite else {
+                        throw ImportError(path, "line \(lineNumbers[line]), column '\(header[column])': '\(Self.text(f).prefix(40))' is not a finite number")
                     }
                     if v != 0 { entries.append((feature, v)) }
                 } else {
@@ -169,8 +207,8 @@ struct CSVBytes {
             }
             matrix.appendRow(entries)
             if idIndex == nil { id = "row\(line)" }
-            guard !id.isEmpty else { throw ImportError(path, "line \(line + 1): the sample id is empty") }
-            guard seen.insert(id).inserted else { throw ImportError(path, "line \(line + 1): sample id '\(id.prefix(60))' repeats") }
+            guard !id.isEmpty else { throw ImportError(path, "line \(lineNumbers[line]): the sample id is empty") }
+            guard seen.insert(id).inserted else { throw ImportError(path, "line \(lineNumbers[line]): sample id '\(id.prefix(60))' repeats") }
             ids.append(id)
         }
         return ImportedMatrix(ids: ids, names: featureColumns.map { header[$0] }, matrix: matrix,

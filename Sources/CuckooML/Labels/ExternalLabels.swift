@@ -20,6 +20,8 @@ public struct ExternalLabels: Sendable, Equatable {
     }
 
     public var rows: [Row]
+    /// Rows with an empty key or an empty family, left out (reported by `labels load`).
+    public var blankRows: [Row] = []
 
     /// Parses the text of a label file.
     public static func parse(_ text: String, path: String) throws(LabelFileError) -> ExternalLabels {
@@ -44,7 +46,7 @@ public struct ExternalLabels: Sendable, Equatable {
         } else if header.count < 2 {
             throw LabelFileError(path: path, reason: "line 1: expected KEY\(separator == "\t" ? "<TAB>" : ",")FAMILY or a header with sample/md5/sha256 and family/label columns")
         }
-        var rows: [Row] = []
+        var rows: [Row] = [], blankRows: [Row] = []
         for (offset, line) in lines.enumerated().dropFirst(firstDataLine) where !line.trimmingSpaces().isEmpty {
             let fields = splitFields(line, separator)
             guard fields.count > max(keyColumn, labelColumn) else {
@@ -52,10 +54,10 @@ public struct ExternalLabels: Sendable, Equatable {
             }
             let key = fields[keyColumn].trimmingSpaces()
             let family = fields[labelColumn].trimmingSpaces()
-            guard !key.isEmpty, !family.isEmpty else { continue }
+            guard !key.isEmpty, !family.isEmpty else { blankRows.append(Row(line: offset + 1, key: key, family: family)); continue }
             rows.append(Row(line: offset + 1, key: key, family: family))
         }
-        return ExternalLabels(rows: rows)
+        return ExternalLabels(rows: rows, blankRows: blankRows)
     }
 
     /// Matches rows to samples by id (also without `.json`), md5 or sha256 (case-insensitive hashes).

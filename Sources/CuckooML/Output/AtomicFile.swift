@@ -21,15 +21,14 @@ public final class AtomicFileWriter {
     private var fd: Int32
     private var committed = false
     private var buffer: [UInt8] = []
+    private var written = 0
+    /// Bytes after which writes fail (`WriteFaults`, tests only).
+    private let faultLimit: Int?
 
     public init(path: String) throws(OutputError) {
         self.path = path
-        let dir = parentDirectory(of: path)
-        var template = Array((dir + "/.cuckooml-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw OutputError(path: path, reason: "cannot create a file in \(dir): \(errnoText())") }
-        self.fd = fd
-        self.temporaryPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        (self.fd, self.temporaryPath) = try PartialFile.create(beside: path)
+        faultLimit = WriteFaults.limit(for: path)
         fchmod(fd, 0o644)
     }
 
@@ -43,12 +42,14 @@ public final class AtomicFileWriter {
     private func flush() throws(OutputError) {
         var offset = 0
         while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            var n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, min($0.count - offset, faultLimit.map { max(0, $0 - written) } ?? Int.max)) }
+            if let limit = faultLimit, n == 0, written >= limit { n = -1; errno = ENOSPC }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw OutputError(path: path, reason: "write failed: \(errnoText())")
             }
             offset += n
+            written += n
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -62,7 +63,7 @@ public final class AtomicFileWriter {
         }
         close(fd)
         fd = -1
-        if rename(temporaryPath, path) != 0 {
+        if FileSystemPath.with(temporaryPath, { from in FileSystemPath.with(path) { rename(from, $0) } }) != 0 {
             throw OutputError(path: path, reason: "cannot rename into place: \(errnoText())")
         }
         committed = true
@@ -71,7 +72,7 @@ public final class AtomicFileWriter {
     /// An uncommitted writer removes its temporary file, so failures leave nothing behind.
     deinit {
         if fd >= 0 { close(fd) }
-        if !committed { unlink(temporaryPath) }
+        if !committed { FileSystemPath.with(temporaryPath) { _ = unlink($0) } }
     }
 
     /// Writes a whole file atomically in one call.

@@ -74,6 +74,10 @@ public enum JSONValue: Sendable, Equatable {
             case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
                 || scalar.value == 0x2028 || scalar.value == 0x2029:
                 out += "\\u" + hex4(scalar.value)
+            case _ where FileSystemPath.isRawByte(scalar):
+                // A raw byte of a non-UTF-8 file name: written as its (ASCII) surrogate-pair escape.
+                let v = scalar.value - 0x10000
+                out += "\\u" + hex4(0xD800 + (v >> 10)) + "\\u" + hex4(0xDC00 + (v & 0x3FF))
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -64,7 +64,7 @@ public enum ReportWriter {
             if scalar.value == 0 || scalar == "/" || scalar == "\\" {
                 throw ReportCopyError("refusing output name '\(escapeForTerminal(name))': it contains a path separator or NUL")
             }
-            if isUnsafeForTerminal(scalar) {
+            if isUnsafeForTerminal(scalar) && !FileSystemPath.isRawByte(scalar) {
                 throw ReportCopyError("refusing output name '\(escapeForTerminal(name))': it contains control characters")
             }
         }
@@ -132,8 +132,9 @@ public enum ReportWriter {
     /// `target` on failure. Returns the bytes read and how many `null`s replaced non-finite numbers.
     public static func copy(source: String, to target: String, annotation: JSONValue,
                             isCancelled: () -> Bool = { false }) throws(ReportCopyError) -> (bytesRead: Int, nullsWritten: Int) {
-        let fd = open(source, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ReportCopyError("\(escapeForTerminal(source)): cannot open: \(errnoText())") }
+        // The source may have become a FIFO since it was loaded: RegularFile refuses it without blocking.
+        let fd: Int32
+        do { fd = try RegularFile.open(source) } catch { throw ReportCopyError("\(escapeForTerminal(source)): cannot open: \(error.reason)") }
         defer { close(fd) }
         let writer: AtomicFileWriter
         do { writer = try AtomicFileWriter(path: target) } catch { throw ReportCopyError(error.description) }
@@ -166,7 +167,7 @@ struct FileID: Hashable {
     var inode: UInt64
     init?(path: String) {
         var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
+        guard FileSystemPath.with(path, { stat($0, &st) }) == 0 else { return nil }
         device = UInt64(st.st_dev)
         inode = UInt64(st.st_ino)
     }
@@ -175,13 +176,13 @@ struct FileID: Hashable {
 /// `mkdir -p`: creates `path` and any missing parents; fails when a component is not a directory.
 func makeDirectories(_ path: String) throws(OutputError) {
     var st = stat()
-    if stat(path, &st) == 0 {
+    if FileSystemPath.with(path, { stat($0, &st) }) == 0 {
         guard (st.st_mode & S_IFMT) == S_IFDIR else { throw OutputError(path: path, reason: "exists and is not a directory") }
         return
     }
     let parent = parentDirectory(of: path)
     if parent != path && parent != "." && parent != "/" { try makeDirectories(parent) }
-    if mkdir(path, 0o755) != 0 && errno != EEXIST {
+    if FileSystemPath.with(path, { mkdir($0, 0o755) }) != 0 && errno != EEXIST {
         throw OutputError(path: path, reason: "cannot create directory: \(errnoText())")
     }
 }

@@ -84,22 +84,20 @@ public enum SessionStore {
         if let features = session.features, features.matrix.rowCount != session.samples.count {
             throw SessionStoreError(path: path, reason: "the feature matrix has \(features.matrix.rowCount) rows for \(session.samples.count) samples")
         }
-        let dir = parentDirectory(of: path)
-        var template = Array((dir + "/.cuckooml-session-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw SessionStoreError(path: path, reason: "cannot create a file in \(escapeForTerminal(dir)): \(errnoText())") }
-        close(fd)
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let temporary: String
+        do { let created = try PartialFile.create(beside: path); close(created.fd); temporary = created.path } catch {
+            throw SessionStoreError(path: path, reason: error.reason)
+        }
         var done = false
-        defer { if !done { unlink(temporary) } }
+        defer { if !done { FileSystemPath.with(temporary) { _ = unlink($0) } } }
         do {
             try write(session, toNewDatabase: temporary)
         } catch {
             throw SessionStoreError(path: path, reason: "cannot save: \(error)")
         }
-        let syncFD = Glibc.open(temporary, O_RDONLY | O_CLOEXEC)
+        let syncFD = FileSystemPath.with(temporary) { Glibc.open($0, O_RDONLY | O_CLOEXEC) }
         if syncFD >= 0 { fsync(syncFD); close(syncFD) }
-        guard rename(temporary, path) == 0 else {
+        guard FileSystemPath.with(temporary, { from in FileSystemPath.with(path) { rename(from, $0) } }) == 0 else {
             throw SessionStoreError(path: path, reason: "cannot rename into place: \(errnoText())")
         }
         done = true
@@ -109,6 +107,7 @@ public enum SessionStore {
         let db = try SQLiteDatabase(path: path, readOnly: false)
         // The file is private until renamed, so durability comes from one fsync at the end.
         try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+        if let limit = WriteFaults.limit(for: path) { try db.execute("PRAGMA max_page_count=\(max(1, limit / 4096))") }
         try db.execute("PRAGMA application_id=\(applicationID); PRAGMA user_version=\(schemaVersion);")
         try db.execute("BEGIN")
         try db.execute(schema)
@@ -212,6 +211,7 @@ public enum SessionStore {
                 tree.bind(1, seq); tree.bind(2, node.parent); tree.bind(3, node.child); tree.bind(4, node.lambda); tree.bind(5, node.childSize)
                 try tree.run()
             }
+            try writeFitDetails(db, h)
         }
         if let d = session.dbscan {
             let p = d.parameters
@@ -238,9 +238,11 @@ public enum SessionStore {
     /// Reads a session saved by `save`. Throws a one-line error for a missing, corrupt, foreign or
     /// newer-version file.
     public static func open(_ path: String) throws(SessionStoreError) -> Session {
-        guard access(path, R_OK) == 0 else { throw SessionStoreError(path: path, reason: "cannot read: \(errnoText())") }
+        guard FileSystemPath.with(path, { access($0, R_OK) }) == 0 else { throw SessionStoreError(path: path, reason: "cannot read: \(errnoText())") }
         var st = stat()
-        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw SessionStoreError(path: path, reason: "is a directory, not a session file") }
+        if FileSystemPath.with(path, { stat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw SessionStoreError(path: path, reason: "is a directory, not a session file") }
+        // SQLite would block reading a FIFO: only a regular file is opened.
+        do { try RegularFile.check(path) } catch { throw SessionStoreError(path: path, reason: "cannot read: \(error.reason)") }
         let db: SQLiteDatabase
         do { db = try SQLiteDatabase(path: path, readOnly: true) } catch {
             throw SessionStoreError(path: path, reason: "cannot open: \(error)")
@@ -375,10 +377,12 @@ public enum SessionStore {
                     guard treeRows.int(0) == tree.count else { throw corrupt("condensed tree rows are not numbered 0..<k") }
                     tree.append(CondensedTreeRow(parent: treeRows.int(1), child: treeRows.int(2), lambda: treeRows.double(3), childSize: treeRows.int(4)))
                 }
-                session.hdbscan = HDBSCANResult(
+                var result = HDBSCANResult(
                     parameters: parameters, labels: membership.labels, probabilities: membership.probabilities,
                     outlierScores: membership.outlierScores, persistence: try doubles(clusteringRows.blob(10)),
                     condensedTree: tree, coreDistances: try doubles(clusteringRows.blob(11)))
+                try readFitDetails(db, into: &result)
+                session.hdbscan = result
             case "dbscan":
                 session.dbscan = DBSCANResult(
                     parameters: DBSCANParameters(eps: clusteringRows.double(9), minSamples: clusteringRows.int(1), metric: metric),
@@ -394,6 +398,7 @@ public enum SessionStore {
                 throw corrupt("setting: \(error)")
             }
         }
+        try validate(db, session)
         return session
     }
 

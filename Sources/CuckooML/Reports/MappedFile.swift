@@ -29,16 +29,12 @@ final class MappedFile {
 
     /// Maps `path`; throws a message (errno text) when the file cannot be opened or mapped.
     init(path: String) throws(ReportError) {
-        // O_NONBLOCK: opening a FIFO planted among reports must not hang the load (it is then
-        // rejected as not a regular file); it changes nothing for regular files.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw ReportError(path: path, offset: nil, message: MappedFile.errnoText()) }
+        // A FIFO planted among reports must not hang the load: RegularFile refuses it without blocking.
+        let fd: Int32
+        do { fd = try RegularFile.open(path) } catch { throw ReportError(path: path, offset: nil, message: error.reason) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ReportError(path: path, offset: nil, message: MappedFile.errnoText()) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw ReportError(path: path, offset: nil, message: "not a regular file")
-        }
         let size = Int(st.st_size)
         let page = MappedFile.pageSize
         let fileSpan = (size + page - 1) / page * page

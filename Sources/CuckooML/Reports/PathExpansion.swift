@@ -34,7 +34,7 @@ public enum PathExpansion {
 
     private static func add(_ path: String, recursive: Bool, into result: inout Result) {
         var st = stat()
-        guard stat(path, &st) == 0 else {
+        guard FileSystemPath.with(path, { stat($0, &st) }) == 0 else {
             result.problems.append(ReportError(path: path, offset: nil, message: String(cString: strerror(errno))))
             return
         }
@@ -49,14 +49,15 @@ public enum PathExpansion {
     }
 
     private static func addDirectory(_ directory: String, recursive: Bool, into result: inout Result) {
-        guard let d = opendir(directory) else {
+        guard let d = FileSystemPath.with(directory, { opendir($0) }) else {
             result.problems.append(ReportError(path: directory, offset: nil, message: String(cString: strerror(errno))))
             return
         }
         var names: [String] = []
         while let e = readdir(d) {
             let name = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+                // Names are bytes: one that is not UTF-8 is kept exactly (see FileSystemPath).
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { FileSystemPath.decode(cString: $0) }
             }
             if name != "." && name != ".." { names.append(name) }
         }
@@ -66,7 +67,11 @@ public enum PathExpansion {
             let path = prefix + name
             var st = stat()
             // lstat: a link to a directory is not followed (no cycles); a link to a file is read.
-            guard lstat(path, &st) == 0 else { continue }
+            // Whatever else is skipped gets one line: a link loop or a dangling link, a FIFO, a socket.
+            guard FileSystemPath.with(path, { lstat($0, &st) }) == 0 else {
+                result.problems.append(ReportError(path: path, offset: nil, message: errnoText()))
+                continue
+            }
             switch st.st_mode & S_IFMT {
             case S_IFREG:
                 result.files.append(path)
@@ -74,9 +79,17 @@ public enum PathExpansion {
                 if recursive { addDirectory(path, recursive: true, into: &result) }
             case S_IFLNK:
                 var target = stat()
-                if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { result.files.append(path) }
+                guard FileSystemPath.with(path, { stat($0, &target) }) == 0 else {
+                    result.problems.append(ReportError(path: path, offset: nil, message: "symbolic link: \(errnoText())"))
+                    continue
+                }
+                switch target.st_mode & S_IFMT {
+                case S_IFREG: result.files.append(path)
+                case S_IFDIR: break
+                default: result.problems.append(ReportError(path: path, offset: nil, message: "symbolic link to \(RegularFile.kindName(target.st_mode)), not a regular file"))
+                }
             default:
-                break
+                result.problems.append(ReportError(path: path, offset: nil, message: "not a regular file (\(RegularFile.kindName(st.st_mode)))"))
             }
         }
     }
@@ -86,14 +99,14 @@ public enum PathExpansion {
         var g = glob_t()
         defer { globfree(&g) }
         #if canImport(Glibc)
-        let status = Glibc.glob(pattern, 0, nil, &g)
+        let status = FileSystemPath.with(pattern) { Glibc.glob($0, 0, nil, &g) }
         #else
         let status = Darwin.glob(pattern, 0, nil, &g)
         #endif
         guard status == 0 else { return [] }
         var out: [String] = []
         for i in 0..<Int(g.gl_pathc) {
-            if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
+            if let p = g.gl_pathv[i] { out.append(FileSystemPath.decode(cString: p)) }
         }
         return out
     }

@@ -117,7 +117,7 @@ public enum ReportLoader {
 
     static func fileSize(_ path: String) -> Int {
         var st = stat()
-        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+        return FileSystemPath.with(path) { stat($0, &st) } == 0 ? Int(st.st_size) : 0
     }
 
     static func monotonicClock() -> Double {

@@ -53,6 +53,7 @@ struct CompareCommand: ShellCommand {
                 output.json = .object(members)
             }
         }
+        if !loaded.failures.isEmpty { output.incomplete = "\(loaded.failures.count) of \(loaded.failures.count + loaded.samples.count) reports could not be read" }
         return output
     }
 

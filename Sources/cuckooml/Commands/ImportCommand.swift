@@ -20,22 +20,28 @@ struct ImportMatrixCommand: ShellCommand {
         name: "matrix",
         summary: "Use a numeric CSV (with a header) as the samples and feature matrix",
         discussion: """
-            The first line names the columns. A first column holding any non-numeric value is the sample
-            id (otherwise rows are named row1, row2, ...). label=COLUMN takes that column as external
-            labels instead of a feature. Replaces the session's samples, features, labels and clusterings.
+            The first line names the columns (RFC 4180 CSV: quoted fields may hold commas, quotes and
+            line breaks). The sample id is the column named by id=COLUMN, else the first column named
+            sample, id, md5, sha1, sha256 or name (whatever its values), else a first column holding any
+            non-numeric value (otherwise rows are named row1, row2, ...). label=COLUMN takes that column
+            as external labels instead of a feature. Every other value must be a finite number (NaN and
+            inf are refused, naming the line and column). Replaces the session's samples, features,
+            labels and clusterings.
             """,
         arguments: [
             .positional("file", .path, help: "the CSV file"),
             .option("label", help: "column holding each row's label"),
+            .option("id", help: "column holding each row's sample id"),
         ],
-        examples: ["import matrix points.csv", "import matrix data.csv label=family"])
+        examples: ["import matrix points.csv", "import matrix data.csv label=family", "import matrix data.csv id=hash"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let path = try arguments.required("file")
         let bytes = try readWholeFile(path)
         let imported: ImportedMatrix
         do {
-            imported = try ImportedMatrix.parse(bytes: bytes, path: path, labelColumn: arguments.string("label"))
+            imported = try ImportedMatrix.parse(bytes: bytes, path: path, labelColumn: arguments.string("label"),
+                                                idColumn: arguments.string("id"))
         } catch {
             throw ShellError.failed(error.description)
         }
@@ -58,23 +64,8 @@ struct ImportMatrixCommand: ShellCommand {
                                                   "file": .string(path)])
     }
 
-    /// Reads a file, refusing directories and anything over 2 GB, with one-line errors.
+    /// Reads a regular file (never a FIFO or a directory) up to 2 GB, with one-line errors.
     static func readWholeFile(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "rb") else { throw ShellError.failed("\(path): cannot open (\(String(cString: strerror(errno))))") }
-        defer { fclose(f) }
-        var st = stat()
-        if fstat(fileno(f), &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { throw ShellError.failed("\(path): is a directory") }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n > 0 { out.append(contentsOf: buffer[0..<n]) }
-            if out.count > 2_000_000_000 { throw ShellError.failed("\(path): larger than 2 GB") }
-            if n < buffer.count {
-                if ferror(f) != 0 { throw ShellError.failed("\(path): read error") }
-                break
-            }
-        }
-        return out
+        do { return try RegularFile.read(path, limit: 2_000_000_000) } catch { throw ShellError.failed(error.description) }
     }
 }

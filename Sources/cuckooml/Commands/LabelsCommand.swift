@@ -123,11 +123,15 @@ struct LabelsLoadCommand: ShellCommand {
             for row in unmatched.prefix(10) { lines.append("  line \(row.line): \(escapeForTerminal(row.key))") }
             if unmatched.count > 10 { lines.append("  ... and \(unmatched.count - 10) more") }
         }
+        let problems = LabelFileProblems(external, context.session.samples)
+        lines += problems.lines
         let json: JSONValue = [
             "file": .string(path),
             "labelled": .int(applied),
             "unmatched": .array(unmatched.map { ["line": .int($0.line), "key": .string($0.key)] }),
+            "conflicts": problems.conflictsJSON,
+            "blank": problems.blankJSON,
         ]
-        return CommandOutput(text: lines.joined(separator: "\n"), json: json)
+        return CommandOutput(text: lines.joined(separator: "\n"), json: json, incomplete: problems.summary)
     }
 }

@@ -11,7 +11,8 @@ struct LoadCommand: ShellCommand {
             regular file in it (and in its sub-directories with 'recursive'); quote globs such as
             "reports/*.json" or let the shell pass them through. Reports are read in parallel ('set threads N').
             A file that is not a valid report is skipped with one line 'FILE: byte N: what is wrong';
-            the others still load. Loading a sample id that is already loaded replaces it.
+            the others still load, and load then counts as failed (a script stops there; exit status 1).
+            Loading a sample id that is already loaded replaces it.
             """,
         arguments: [
             .positional("path", .path, repeating: true, help: "report files, directories or glob patterns"),
@@ -47,7 +48,8 @@ struct LoadCommand: ShellCommand {
 
         let derived = derivedSummary(context.session)
         return CommandOutput(text: summaryText(result, replaced: alreadyLoaded.count, total: context.session.samples.count) + "\n" + derived.text,
-                             json: summaryJSON(result, replaced: alreadyLoaded.sorted(), total: context.session.samples.count, derived: derived.json))
+                             json: summaryJSON(result, replaced: alreadyLoaded.sorted(), total: context.session.samples.count, derived: derived.json),
+                             incomplete: result.failures.isEmpty ? nil : "\(result.failures.count) of \(result.failures.count + result.samples.count) files could not be loaded")
     }
 
     /// Features and labels after a change of samples: `features 2345 (full) · labelled 160 of 200 (10 families)`.

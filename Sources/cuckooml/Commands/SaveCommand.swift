@@ -12,8 +12,8 @@ struct SaveCommand: ShellCommand {
             min_cluster_size} (and info.clustering.dbscan = {clusterID, eps, min_samples} after a DBSCAN
             run); the rest of the report is copied byte for byte. Reports are streamed, never held in
             memory; every file is written atomically. NaN and Infinity (in the report or in the values)
-            are written as null, so the copies are strict JSON. A malformed report is reported and the
-            others are still written. The source reports are never overwritten unless in-place is given.
+            are written as null, so the copies are strict JSON. A report that cannot be read or written
+            is reported and the others are still written; save then counts as failed (exit status 1). The source reports are never overwritten unless in-place is given.
             """,
         arguments: [
             .positional("dir", .path, help: "directory for the copies"),
@@ -50,6 +50,7 @@ struct SaveCommand: ShellCommand {
             "bytes_read": .int(summary.bytesRead),
             "nulls_written": .int(summary.nullsWritten),
         ]
-        return CommandOutput(text: text, json: json)
+        return CommandOutput(text: text, json: json, incomplete: summary.failures.isEmpty ? nil
+                             : "\(summary.failures.count) of \(summary.failures.count + summary.written.count) reports could not be written")
     }
 }

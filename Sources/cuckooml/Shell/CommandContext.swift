@@ -15,5 +15,5 @@ struct CommandContext {
     var control: TaskControl { shell.taskControl }
 
     /// A warning or note for the analyst: stderr, never the result stream.
-    func note(_ message: String) { shell.sink.err(message + "\n") }
+    func note(_ message: String) { shell.sink.err(escapeForTerminal(text: message + "\n", colour: false)) }
 }

@@ -57,8 +57,10 @@ struct Completer: Sendable {
     private func values(for kind: ValueKind, partial: String, session: Session) -> [String] {
         switch kind {
         case .choice(let values): return values.filter { $0.hasPrefix(partial) }
-        case .sample: return session.samples.lazy.map(\.id).filter { $0.hasPrefix(partial) }.prefix(500).sorted()
-        case .path: return Completer.paths(matching: partial)
+        // The line editor draws candidates raw: a sample id or file name with control characters is
+        // never offered (it can still be typed, and is printed escaped).
+        case .sample: return session.samples.lazy.map(\.id).filter { $0.hasPrefix(partial) && escapeForTerminal($0) == $0 }.prefix(500).sorted()
+        case .path: return Completer.paths(matching: partial).filter { escapeForTerminal($0) == $0 }
         default: return []
         }
     }

@@ -8,10 +8,15 @@ import CuckooML
 struct CommandOutput: Sendable {
     var text: String
     var json: JSONValue
+    /// Set when the command did part of what it was asked (some reports could not be read or
+    /// written): what it did is kept and printed, and then the command counts as failed — a script
+    /// stops (or, with --keep-going, goes on and exits 1) and `-c` exits non-zero.
+    var incomplete: String?
 
-    init(text: String = "", json: JSONValue = ["ok": true]) {
+    init(text: String = "", json: JSONValue = ["ok": true], incomplete: String? = nil) {
         self.text = text
         self.json = json
+        self.incomplete = incomplete
     }
 
     static let empty = CommandOutput()

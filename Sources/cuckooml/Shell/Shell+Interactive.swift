@@ -8,7 +8,11 @@ extension Shell {
         editor.complete = { [unowned self] before in completer.candidates(for: before, session: self.session) }
         var pending = ""
         var lineNumber = 0
-        defer { history.save() }
+        if let problem = history.takeProblem() { sink.err(escapeForTerminal(text: "note: \(problem)\n", colour: false)) }
+        defer {
+            history.save()
+            if let problem = history.takeProblem() { sink.err(escapeForTerminal(text: "note: \(problem)\n", colour: false)) }
+        }
         while !quitRequested {
             let input = editor.readLine(prompt: pending.isEmpty ? prompt : "...> ")
             switch input {
@@ -27,6 +31,7 @@ extension Shell {
                 }
                 let full = pending + line
                 pending = ""
+                wasInterrupted = false
                 guard !full.trimmingSpaces().isEmpty else { continue }
                 editor.remember(full)
                 history.add(full)

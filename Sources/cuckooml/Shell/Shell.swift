@@ -23,6 +23,8 @@ final class Shell: @unchecked Sendable {
     private let progress: ProgressRenderer
     /// Set by `quit`; the loops stop reading after the current command.
     var quitRequested = false
+    /// Set when Ctrl-C interrupted a command or a script; scripts stop and the process exits 130.
+    var wasInterrupted = false
     private var sourceDepth = 0
     /// Where `--step` reads the analyst's answer (the terminal; tests substitute their own).
     var readStepAnswer: () -> String? = readAnswerFromTerminal
@@ -75,6 +77,7 @@ final class Shell: @unchecked Sendable {
             } catch {
                 progress.finish()
                 if error is Interrupted {
+                    wasInterrupted = true
                     sink.err("interrupted\n")
                     if jsonMode { sink.out(JSONValue.object([("ok", false), ("error", "interrupted")]).serialized + "\n") }
                     return false
@@ -86,6 +89,10 @@ final class Shell: @unchecked Sendable {
             progress.finish()
             session = context.session
             render(output)
+            if let incomplete = output.incomplete {
+                report(ShellError.failed(incomplete), command: command, origin: origin, synopsis: nil, json: false)
+                return false
+            }
             return true
         } catch {
             report(error, command: command, origin: origin, synopsis: nil)
@@ -95,18 +102,28 @@ final class Shell: @unchecked Sendable {
 
     private func render(_ output: CommandOutput) {
         if jsonMode {
-            sink.out(output.json.serialized + "\n")
+            var json = output.json
+            // One document per command: an incomplete one says so inside it.
+            if let incomplete = output.incomplete, case .object(var members) = json {
+                members.removeAll { $0.0 == "ok" }
+                members.insert(("ok", false), at: 0)
+                members.append(("incomplete", .string(incomplete)))
+                json = .object(members)
+            }
+            sink.out(json.serialized + "\n")
         } else if !output.text.isEmpty {
-            sink.out(output.text.hasSuffix("\n") ? output.text : output.text + "\n")
+            let text = escapeForTerminal(text: output.text, colour: terminal.color && session.settings.color)
+            sink.out(text.hasSuffix("\n") ? text : text + "\n")
         }
     }
 
-    func report(_ error: any Error, command: ScriptCommand?, origin: String?, synopsis: String?) {
+    func report(_ error: any Error, command: ScriptCommand?, origin: String?, synopsis: String?, json: Bool = true) {
         let message = "\(error)"
         let location = origin.map { "\($0):\(command?.line ?? 0): " } ?? ""
-        sink.err("\(location)error: \(message)\n")
+        // Messages quote what was typed (an unknown command, a bad value): escaped like report strings.
+        sink.err(escapeForTerminal(text: "\(location)error: \(message)\n", colour: false))
         if let synopsis { sink.err("usage: \(synopsis)\n") }
-        if jsonMode {
+        if jsonMode && json {
             var members: [(String, JSONValue)] = [("ok", false), ("error", .string(message))]
             if let command { members.append(("command", .string(command.text))) }
             if origin != nil, let line = command?.line { members.append(("line", .int(line))) }
@@ -148,15 +165,21 @@ final class Shell: @unchecked Sendable {
             }
             for command in commands {
                 if quitRequested { break }
+                // Ctrl-C between two commands stops the script as well, as in a shell.
+                if wasInterrupted || InterruptHandling.takeRequest() {
+                    if !wasInterrupted { sink.err("interrupted\n") }
+                    wasInterrupted = true
+                    return false
+                }
                 if options.step {
                     if stepPrompt(for: command) == .quit { quitRequested = true; return allSucceeded }
                 } else if options.echo {
-                    let echoed = ">>> " + command.text + "\n"
+                    let echoed = escapeForTerminal(text: ">>> " + command.text + "\n", colour: false)
                     if jsonMode { sink.err(echoed) } else { sink.out(echoed) }
                 }
                 if !execute(command, origin: origin) {
                     allSucceeded = false
-                    if !options.keepGoing { return false }
+                    if !options.keepGoing || wasInterrupted { return false }
                 }
             }
         }
@@ -184,29 +207,20 @@ final class Shell: @unchecked Sendable {
         if let resolution = try? registry.resolve(command.words) {
             text += "    " + resolution.command.spec.summary + "\n"
         }
-        sink.out(text)
+        sink.out(escapeForTerminal(text: text, colour: false))
         sink.err("[Enter] run  [q] quit ")
         let answer = readStepAnswer()
         return answer?.trimmingSpaces().lowercased().hasPrefix("q") == true ? .quit : (answer == nil ? .quit : .run)
     }
 }
 
-/// Reads a whole text file, with a one-line error naming the file.
+/// Reads a whole text file (a script, a label file, the history), with a one-line error naming the
+/// file. Only a regular file is read (a FIFO is refused, not waited on); bytes that are not UTF-8 are
+/// kept as `FileSystemPath` stand-ins, so a script can name a report whose file name is not UTF-8.
 func readTextFile(_ path: String) throws -> String {
-    guard let f = fopen(path, "rb") else {
-        throw ShellError.failed("\(path): \(String(cString: strerror(errno)))")
+    do { return FileSystemPath.decode(try RegularFile.read(path, limit: 64 << 20)) } catch {
+        throw ShellError.failed(error.description)
     }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, f)
-        if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-        if n < buffer.count { break }
-        if bytes.count > 64 << 20 { throw ShellError.failed("\(path): larger than 64 MB; not a script") }
-    }
-    if ferror(f) != 0 { throw ShellError.failed("\(path): read error") }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// One line from the controlling terminal (for `--step`), falling back to stdin.

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// The temporary files atomic writes go through, named so that an analyst who finds one knows what it
+/// is — `.cuckooml-partial-4711-host-report.html-Ab12Cd` is an unfinished `report.html` of process 4711
+/// on `host` — and so that a later cuckooml can tell when it is left over: after `kill -9` (or a crash,
+/// or a power cut) nothing removes it, and a `save` of 100 MB reports leaves 100 MB behind.
+///
+/// The first write into a directory removes the partial files there whose owner is gone: our naming,
+/// our host, our user, a regular file, and a process id that no longer exists. A file of a process
+/// that is still running (another cuckooml writing into the same directory) is never touched; nor is
+/// one from another host (the directory may be shared over NFS), nor anything named otherwise.
+public enum PartialFile {
+    static let prefix = ".cuckooml-partial-"
+
+    /// Creates a new, empty, private temporary file beside `target` (same directory, so the final
+    /// rename is atomic); returns its descriptor and path. Cleans up stale partial files first.
+    static func create(beside target: String) throws(OutputError) -> (fd: Int32, path: String) {
+        let dir = parentDirectory(of: target)
+        removeStale(in: dir)
+        var name = target.split(separator: "/").last.map(String.init) ?? "file"
+        // Keep the whole name within NAME_MAX (255 bytes) whatever the target's length.
+        if name.utf8.count > 100 { name = String(decoding: FileSystemPath.bytes(name).prefix(100), as: UTF8.self) }
+        let template = dir + "/" + prefix + "\(getpid())-\(hostTag)-" + name + "-XXXXXX"
+        var bytes = FileSystemPath.bytes(template).map { CChar(bitPattern: $0) } + [0]
+        let fd = bytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw OutputError(path: target, reason: "cannot create a file in \(escapeForTerminal(dir)): \(errnoText())") }
+        return (fd, FileSystemPath.decode(bytes.dropLast().map { UInt8(bitPattern: $0) }))
+    }
+
+    /// This host's name reduced to letters, digits and `_` (so `-` only separates the name's fields).
+    static let hostTag: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let name = gethostname(&buffer, buffer.count - 1) == 0 ? buffer.withUnsafeBufferPointer { FileSystemPath.decode(cString: $0.baseAddress!) } : "host"
+        let tag = String(name.prefix(32).map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+        return tag.isEmpty ? "host" : tag
+    }()
+
+    /// Directories already cleaned by this process (a save writes hundreds of files into one).
+    private static let cleaned = Mutex<Set<String>>([])
+
+    /// Removes the stale partial files in `dir` (see the type's comment); returns their names.
+    @discardableResult
+    public static func removeStale(in dir: String) -> [String] {
+        guard cleaned.withLock({ $0.insert(dir).inserted }) else { return [] }
+        guard let d = FileSystemPath.with(dir, { opendir($0) }) else { return [] }
+        var names: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { FileSystemPath.decode(cString: $0) }
+            }
+            if name.hasPrefix(prefix) { names.append(name) }
+        }
+        closedir(d)
+        var removed: [String] = []
+        for name in names where isStale(name, in: dir) {
+            if FileSystemPath.with(dir + "/" + name, { unlink($0) }) == 0 { removed.append(name) }
+        }
+        return removed
+    }
+
+    /// Ours (this host, this user, a regular file) and its process is gone.
+    static func isStale(_ name: String, in dir: String) -> Bool {
+        let fields = name.dropFirst(prefix.count).split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count == 3, let pid = Int32(fields[0]), pid > 0, fields[1] == hostTag[...] else { return false }
+        var st = stat()
+        guard FileSystemPath.with(dir + "/" + name, { lstat($0, &st) }) == 0,
+              (st.st_mode & S_IFMT) == S_IFREG, st.st_uid == getuid() else { return false }
+        // kill(pid, 0) fails with ESRCH only when no such process exists; EPERM means it exists.
+        return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    /// Forgets which directories were cleaned (tests).
+    static func resetCleanedDirectories() { cleaned.withLock { $0.removeAll() } }
+}
