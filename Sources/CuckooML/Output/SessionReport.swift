@@ -93,7 +93,7 @@ extension HTMLReport {
                    meaning: "agreement of sample pairs with the labels beyond chance: 1 perfect, 0 random"),
             Metric(name: "F-measure (Malheur)", value: fixed(s.fMeasure, 3),
                    meaning: "harmonic mean of cluster purity and family recall"),
-            Metric(name: "noise", value: "\(a.noise) (\(fixed(100 * noiseShare, 0))%)", meaning: "samples in no cluster"),
+            Metric(name: "noise", value: "\(a.noise) (\(fixed(100 * noiseShare, 0))%)", meaning: "assessed samples (labels not ignored) in no cluster"),
         ]
         if let silhouette = a.silhouette {
             out.append(Metric(name: "silhouette (\(metric.rawValue))", value: fixed(silhouette, 3),
