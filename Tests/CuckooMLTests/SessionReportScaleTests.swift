@@ -7,7 +7,7 @@ import Testing
     /// 9 000 clusters of about 10 members plus 10 % noise.
     static func largeSession() -> (Session, ReportClustering, [Anomaly]) {
         let n = 100_000
-        var rng = SplitMix(seed: 7)
+        var rng = EngineReference.Random(seed: 7)
         func hex(_ count: Int) -> String {
             var s = ""
             while s.count < count { s += String(rng.next(), radix: 16) }
@@ -63,18 +63,5 @@ import Testing
         #expect(samples.components(separatedBy: "<tr>").count - 2 == shown)
         #expect(anomalies.count > 10_000)
         #expect(html.contains(" anomalies to keep this page small"))
-    }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
