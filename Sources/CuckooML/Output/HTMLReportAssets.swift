@@ -52,7 +52,8 @@ enum HTMLReportAssets {
             .figures{display:flex;flex-wrap:wrap;gap:1em}figure{margin:.4em 0;overflow-x:auto;max-width:100%}
             figcaption{color:var(--muted);font-size:.85em}
             figure.map svg{max-width:100%;height:auto}
-            .columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:0 2.2em;align-items:start}
+            .columns{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:0 2.2em;align-items:start}
+            @media (max-width:900px){.columns{grid-template-columns:minmax(0,1fr)}}
             .columns table:not(.facts){width:100%}
             details{margin:.5em 0}
             summary{cursor:pointer;font-weight:600;color:var(--accent)}

@@ -74,7 +74,8 @@ extension HTMLReport {
                 report.sections.append(section(family, session, clustering, anomalies, limits))
             }
         }
-        if clustering != nil { report.sections.append(anomalySection(anomalies, session, limits)) }
+        // The four kinds of anomaly need membership strengths (a soft clustering such as HDBSCAN).
+        if clustering?.probabilities != nil { report.sections.append(anomalySection(anomalies, session, limits)) }
         report.sections.append(samples(session, clustering, limits))
         report.sections.append(details(session, clustering, allMetrics))
         return report
@@ -171,12 +172,16 @@ extension HTMLReport {
         if f.explanation.groups.isEmpty {
             shared.append(.paragraph("No feature is held by most members and more common among them than elsewhere."))
         } else {
+            // The group on its first row only; recall as the member count, precision with its holders.
             let rows = f.explanation.groups.flatMap { g in
-                g.features.map { [g.name.isEmpty ? "-" : g.name, shortenMiddle($0.token, to: tokenWidth), "\($0.members)/\($0.clusterSize)", String($0.holders),
-                                  fixed(100 * $0.recall, 0) + "%", fixed(100 * $0.precision, 0) + "%"] }
+                g.features.enumerated().map { i, t in
+                    [i == 0 ? (g.name.isEmpty ? "-" : g.name) : "", shortenMiddle(t.token, to: tokenWidth),
+                     "\(t.members)/\(t.clusterSize)", fixed(100 * t.precision, 0) + "% of \(t.holders)"]
+                }
             }
-            shared.append(.table(Table(header: ["group", "token", "members", "holders", "recall", "precision"], rows: rows,
-                                       numericColumns: [2, 3, 4, 5], wrapColumns: [1])))
+            shared.append(.paragraph("Recall: members having the feature. Precision: the share of all samples having it that are members."))
+            shared.append(.table(Table(header: ["group", "token", "recall", "precision"], rows: rows,
+                                       numericColumns: [2, 3], wrapColumns: [1])))
         }
         let members = f.rows.sorted { a, b in
             let (pa, pb) = (c.probabilities?[a] ?? 1, c.probabilities?[b] ?? 1)
