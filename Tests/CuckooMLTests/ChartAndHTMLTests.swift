@@ -121,6 +121,19 @@ final class WellFormedness: NSObject, XMLParserDelegate {
         #expect(result.text.contains("None at the default thresholds."))
     }
 
+    @Test func aHardClusteringHasFamiliesButNoAnomalies() throws {
+        let session = Self.session()
+        let dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 1, minSamples: 2, metric: .jaccard),
+                                  labels: session.hdbscan!.labels, isCore: [Bool](repeating: true, count: 9))
+        let report = try HTMLReport.forSession(session, clustering: ReportClustering(dbscan))
+        #expect(report.sections.map(\.heading) == ["Summary", "Families", "Cluster 0: zbot 50%",
+                                                   "Cluster 1: \(Self.hostile) 33%", "Samples", "Details"])
+        let html = report.render()
+        #expect(WellFormedness.check(html).ok)
+        #expect(!html.contains("Anomalies inside") && !html.contains("mean probability"))
+        #expect(html.contains("dbscan eps=1.0 min_samples=2 metric=jaccard: 2 clusters, 2 noise"))
+    }
+
     @Test func noClusteringStillGivesASummaryAndTheSamples() throws {
         var session = Self.session()
         session.hdbscan = nil

@@ -211,7 +211,7 @@ extension HTMLReport {
         }
         return Section(heading: "Cluster \(f.cluster): \(f.name)", blocks: [
             .columns([[.facts(facts), .subheading("Labels"), .bars(labelBars(f.labelCounts), total: f.size)], shared]),
-            .columns([memberBlocks, anomalyBlocks]),
+            .columns(scores ? [memberBlocks, anomalyBlocks] : [memberBlocks, []]),
         ], id: "family-\(f.cluster)", inNavigation: false)
     }
 
