@@ -44,6 +44,8 @@ public struct ReportLimits: Sendable, Equatable {
     public var membersPerFamily = 100
     public var overviewBytes = 3_000_000
     public var anomalyBytes = 3_000_000
+    /// The sample table's budget; a map takes its size out of it (down to 1 MB), since a map of
+    /// 100 000 samples can itself be up to 10 MB.
     public var sampleTableBytes = 10_000_000
     public init() {}
 }
@@ -76,7 +78,9 @@ extension HTMLReport {
         }
         // The four kinds of anomaly need membership strengths (a soft clustering such as HDBSCAN).
         if clustering?.probabilities != nil { report.sections.append(anomalySection(anomalies, session, limits)) }
-        report.sections.append(samples(session, clustering, limits))
+        var sampleLimits = limits
+        sampleLimits.sampleTableBytes = max(min(1_000_000, limits.sampleTableBytes), limits.sampleTableBytes - (mapSVG?.utf8.count ?? 0))
+        report.sections.append(samples(session, clustering, sampleLimits))
         report.sections.append(details(session, clustering, allMetrics))
         return report
     }

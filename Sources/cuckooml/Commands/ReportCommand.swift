@@ -33,8 +33,7 @@ struct ReportCommand: ShellCommand {
                     + [("clusters", String(a.clusters)), ("noise", String(a.noise)), ("samples", String(a.samples))]
             } ?? [],
             anomalies: try anomalies(session),
-            // The map slot: filled once a map renderer exists (`plot map`); nil leaves the section out.
-            mapSVG: mapSVG(session),
+            mapSVG: try mapSVG(session, control: context.control),
             control: context.control)
         let html = report.render()
         do { try AtomicFileWriter.write(html, to: path) } catch { throw ShellError.failed(escapeForTerminal(error.description)) }
@@ -43,8 +42,9 @@ struct ReportCommand: ShellCommand {
             json: ["file": .string(path), "sections": JSONValue(report.sections.map(\.heading)), "bytes": .int(html.utf8.count)])
     }
 
-    /// The SVG map of the samples for the report's map section; nil until a map renderer is merged.
-    static func mapSVG(_ session: Session) -> String? { nil }
+    /// The map slot: the `<svg>` element of the samples' map for the report's Map section. nil (no
+    /// section) until a map renderer is merged; then it returns the map of the reported clustering.
+    static func mapSVG(_ session: Session, control: TaskControl) throws -> String? { nil }
 
     /// The `assess` scores of the reported clustering, when there are labels to assess against.
     static func assess(_ session: Session, _ clustering: ReportClustering?,
