@@ -37,7 +37,7 @@ enum HTMLReportAssets {
             th{background:#eef1f5;font-weight:600}
             tbody tr:hover{background:#f7f9fc}
             table.facts th{width:13em;background:none;font-weight:normal;color:var(--muted)}
-            \(numeric){text-align:right;font-variant-numeric:tabular-nums}
+            \(numeric){text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
             table.interactive th{cursor:pointer;user-select:none}
             th.asc::after{content:" \\25B2";font-size:.7em}th.desc::after{content:" \\25BC";font-size:.7em}
             .controls{display:flex;flex-wrap:wrap;gap:.8em;align-items:center;margin:.5em 0;font-size:.87em;color:var(--muted)}
