@@ -14,7 +14,8 @@ struct ReportCommand: ShellCommand {
             recall and precision, anomalies inside), the anomalies, then every sample and the
             feature-space and clustering details, collapsed. Tables sort, filter and page with a small
             inline script; with scripts off every row still shows. No network, fonts or external files;
-            large tables keep their first rows so 100 000 samples stay under 20 MB.
+            large tables keep their first rows so 100 000 samples stay under 20 MB. Above 20 000 samples
+            the silhouette (a pass over all pairs) is left to 'assess'.
             """,
         arguments: [.positional("file", .path, help: "the HTML file to write")],
         examples: ["report session.html"])
@@ -46,13 +47,19 @@ struct ReportCommand: ShellCommand {
     /// section) until a map renderer is merged; then it returns the map of the reported clustering.
     static func mapSVG(_ session: Session, control: TaskControl) throws -> String? { nil }
 
+    /// Most samples for which the report computes the silhouette.
+    static let silhouetteLimit = 20_000
+
     /// The `assess` scores of the reported clustering, when there are labels to assess against.
     static func assess(_ session: Session, _ clustering: ReportClustering?,
                        control: TaskControl) throws -> (Assessment, DistanceMetric)? {
         guard let clustering, clustering.labels.count == session.samples.count, !session.labels.isEmpty else { return nil }
         let metric = session.hdbscan?.parameters.metric ?? session.dbscan?.parameters.metric ?? .euclidean
+        // The silhouette costs a pass over all pairs: minutes at 100 000 samples, so the page leaves it
+        // to 'assess' there.
+        let points = session.samples.count <= silhouetteLimit ? AssessmentInputs.points(session) : nil
         guard let a = try Assessment.assess(truth: session.labelColumn, predicted: clustering.labels,
-                                            points: AssessmentInputs.points(session), metric: metric,
+                                            points: points, metric: metric,
                                             ignoredLabels: session.settings.ignoredLabels, control: control)
         else { return nil }
         return (a, metric)
