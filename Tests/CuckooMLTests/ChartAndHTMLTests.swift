@@ -106,8 +106,9 @@ final class WellFormedness: NSObject, XMLParserDelegate {
         #expect(html.components(separatedBy: "<script").count == 2 && html.contains("<script>//<![CDATA["))
         #expect(!html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http"), "no external resources")
         #expect(!html.contains("src=") && !html.contains("<link") && !html.contains("@import") && !html.contains("url("))
-        // The map's SVG element without its XML prolog, once.
-        #expect(html.components(separatedBy: "<svg ").count == 2 && !html.contains("<?xml"))
+        // The map's SVG element without its XML prolog, and the heat map.
+        #expect(html.components(separatedBy: "<svg ").count == 3 && !html.contains("<?xml"))
+        #expect(result.text.contains("clusters × labels: label counts"))
         #expect(!html.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x202E })
         // Sections in reading order, the family rows linked to their sections, details collapsed.
         let order = ["summary", "map", "families", "family-0", "family-1", "anomalies", "samples", "details"].map { id in

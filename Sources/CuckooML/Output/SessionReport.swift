@@ -70,7 +70,7 @@ extension HTMLReport {
         }
         if let clustering {
             let families = try FamilyDigest.build(session, session.features, clustering, control: control)
-            report.sections.append(overview(families, clustering, limits))
+            report.sections.append(overview(families, session, clustering, limits))
             for family in families.sorted(by: FamilyDigest.largerFirst).prefix(limits.familySections) {
                 try control.checkCancellation()
                 report.sections.append(section(family, session, clustering, anomalies, limits))
@@ -140,7 +140,8 @@ extension HTMLReport {
         return Section(heading: "Summary", blocks: blocks, id: "summary")
     }
 
-    static func overview(_ families: [FamilyDigest], _ clustering: ReportClustering, _ limits: ReportLimits) -> Section {
+    static func overview(_ families: [FamilyDigest], _ session: Session, _ clustering: ReportClustering,
+                         _ limits: ReportLimits) -> Section {
         let detailed = Set(families.sorted(by: FamilyDigest.largerFirst).prefix(limits.familySections).map(\.cluster))
         let hasProbability = clustering.probabilities != nil
         var rows = families.map { f -> [String] in
@@ -165,6 +166,11 @@ extension HTMLReport {
                          wrapColumns: [header.count - 1])),
         ]
         if let note { blocks.append(.paragraph(note)) }
+        // The clusters × labels heat map, while it stays a picture rather than a wall.
+        let counts = ClusterLabelCounts(assignments: clustering.labels, sampleIDs: session.samples.map(\.id), labels: session.labels)
+        if counts.clusters.count <= 60 && counts.labels.count <= 60 {
+            blocks.append(.details(summary: "Clusters × labels heat map", blocks: [.figures([SVGCharts.heatMap(counts)])]))
+        }
         return Section(heading: "Families", blocks: blocks, id: "families")
     }
 
