@@ -8,7 +8,7 @@ import Testing
 @testable import CuckooML
 
 /// Checks XML well-formedness with the platform's XML parser (tests only; the library writes text).
-private final class WellFormedness: NSObject, XMLParserDelegate {
+final class WellFormedness: NSObject, XMLParserDelegate {
     var elements = 0
     var text = ""
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
@@ -85,22 +85,63 @@ private final class WellFormedness: NSObject, XMLParserDelegate {
         #expect(try TestSupport.readText(written[0]) == charts[0].image.document)
     }
 
-    @Test func htmlReportIsSelfContainedAndEscaped() {
-        var report = HTMLReport.forSession(Self.session(),
-                                           metrics: HTMLReport.Table(header: ["metric", "value"], rows: [["ari", "0.5"], [Self.hostile, "1"]], numericColumns: [1]),
-                                           anomalies: HTMLReport.Table(header: ["sample", "kind"], rows: [["s4", "noise"]]))
-        #expect(report.sections.map(\.heading) == ["Inputs", "Feature space", "Clustering", "Metrics", "Labels per cluster", "Anomalies"])
+    @Test func htmlReportIsSelfContainedAndEscaped() throws {
+        let session = Self.session()
+        let map = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><circle r=\"3\"/></svg>\n"
+        var report = try HTMLReport.forSession(session, clustering: ReportClustering(session.hdbscan!),
+                                               metrics: [HTMLReport.Metric(name: "ARI", value: "0.5", meaning: Self.hostile)],
+                                               allMetrics: [("ari", "0.5"), (Self.hostile, "1")],
+                                               anomalies: [Anomaly(sample: 4, kind: .noise, value: 0.1, threshold: nil, cluster: -1, label: "zbot")],
+                                               mapSVG: map)
+        let hostileName = escapeForMarkup(Self.hostile)
+        #expect(report.sections.map(\.heading) == ["Summary", "Map", "Families", "Cluster 0: zbot 50%",
+                                                   "Cluster 1: \(Self.hostile) 33%", "Anomalies", "Samples", "Details"])
         report.sections.append(.table("Extra", HTMLReport.Table(header: ["a"], rows: [["<b>"]])))
         let html = report.render()
         let result = WellFormedness.check(html)
         #expect(result.ok, "\(result.error)")
-        #expect(!html.contains("<script"))
         #expect(html.contains("&lt;b&gt;"))
-        #expect(!html.contains("http://") || !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http"),
-                "no external resources")
-        #expect(!html.contains("src=") && !html.contains("<link"))
-        #expect(html.components(separatedBy: "<svg ").count - 1 == 4)
-        #expect(result.text.contains("cluster 0: label counts"))
+        #expect(html.contains(hostileName) && !html.contains("<script>alert"))
+        // One inline script (tables sort and filter), nothing loaded from elsewhere.
+        #expect(html.components(separatedBy: "<script").count == 2 && html.contains("<script>//<![CDATA["))
+        #expect(!html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http"), "no external resources")
+        #expect(!html.contains("src=") && !html.contains("<link") && !html.contains("@import") && !html.contains("url("))
+        // The map's SVG element without its XML prolog, and the heat map.
+        #expect(html.components(separatedBy: "<svg ").count == 3 && !html.contains("<?xml"))
+        #expect(result.text.contains("clusters × labels: label counts"))
         #expect(!html.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x202E })
+        // Sections in reading order, the family rows linked to their sections, details collapsed.
+        let order = ["summary", "map", "families", "family-0", "family-1", "anomalies", "samples", "details"].map { id in
+            html.range(of: "<section id=\"\(id)\"")?.lowerBound
+        }
+        #expect(order.allSatisfy { $0 != nil } && zip(order, order.dropFirst()).allSatisfy { $0! < $1! })
+        #expect(html.contains("<td><a href=\"#family-0\">0</a></td><td>4</td><td>zbot 50%</td><td>0.33</td><td>0.69</td>"))
+        #expect(html.contains("<details>\n<summary>All 9 samples</summary>"))
+        // Cluster 0 shares the hostile token: held by 2 of its 4 members and by 2 of the 5 others.
+        #expect(html.contains("<td>-</td><td>\(hostileName)</td><td>2/4</td><td>50% of 4</td>"))
+        #expect(result.text.contains("None at the default thresholds."))
+    }
+
+    @Test func aHardClusteringHasFamiliesButNoAnomalies() throws {
+        let session = Self.session()
+        let dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 1, minSamples: 2, metric: .jaccard),
+                                  labels: session.hdbscan!.labels, isCore: [Bool](repeating: true, count: 9))
+        let report = try HTMLReport.forSession(session, clustering: ReportClustering(dbscan))
+        #expect(report.sections.map(\.heading) == ["Summary", "Families", "Cluster 0: zbot 50%",
+                                                   "Cluster 1: \(Self.hostile) 33%", "Samples", "Details"])
+        let html = report.render()
+        #expect(WellFormedness.check(html).ok)
+        #expect(!html.contains("Anomalies inside") && !html.contains("mean probability"))
+        #expect(html.contains("dbscan eps=1.0 min_samples=2 metric=jaccard: 2 clusters, 2 noise"))
+    }
+
+    @Test func noClusteringStillGivesASummaryAndTheSamples() throws {
+        var session = Self.session()
+        session.hdbscan = nil
+        let report = try HTMLReport.forSession(session, clustering: nil)
+        #expect(report.sections.map(\.heading) == ["Summary", "Samples", "Details"])
+        let html = report.render()
+        #expect(WellFormedness.check(html).ok)
+        #expect(html.contains("No clustering yet"))
     }
 }

@@ -4,11 +4,14 @@ import CuckooML
 struct ClustersCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "clusters",
-        summary: "List the clusters: size, persistence, top labels, medoid sample",
+        summary: "List the clusters: size, persistence, top labels, medoid sample, shared features",
         discussion: """
             Top labels are the three commonest families among the members (from the session's labels).
             The medoid is the member with the smallest total distance to the other members, in the
             clustering's metric (over an evenly spaced subset of 2000 members for larger clusters).
+            Under each cluster, 'shares:' names the three features that best explain it: held by most
+            members and by few other samples (ranked by the F1 of recall and precision; 'show cluster N'
+            gives them by group with their counts).
             """,
         arguments: [.option("algorithm", .choice(["hdbscan", "dbscan"]), help: "which clustering (default: hdbscan when present)")],
         examples: ["clusters", "clusters algorithm=dbscan"])
@@ -21,6 +24,7 @@ struct ClustersCommand: ShellCommand {
         }
         let members = clustering.members
         let engine = BruteForceEngine(points: .sparse(features.matrix), metric: clustering.metric)
+        let explanations = try SharedFeatureText.explain(s, labels: clustering.labels, control: context.control) ?? []
         var rows: [[String]] = []
         var items: [JSONValue] = []
         for (k, memberRows) in members.enumerated() {
@@ -35,12 +39,16 @@ struct ClustersCommand: ShellCommand {
             items.append(["cluster": .int(k), "size": .int(memberRows.count),
                           "persistence": persistence.map { JSONValue.double($0) } ?? .null,
                           "medoid": JSONValue(medoid.map { s.samples[$0].id }),
-                          "top_labels": .array(top.map { ["family": .string($0.family), "count": .int($0.count)] })])
+                          "top_labels": .array(top.map { ["family": .string($0.family), "count": .int($0.count)] }),
+                          "shared_features": .array(explanations[k].top.map { SharedFeatureText.json($0) })])
         }
         let noise = clustering.labels.lazy.filter { $0 < 0 }.count
         let header = ["cluster", "size"] + (clustering.persistence == nil ? [] : ["persistence"]) + ["medoid", "top labels"]
         let numeric: Set<Int> = clustering.persistence == nil ? [0, 1] : [0, 1, 2]
-        var lines = TextTable.render(header: header, rows: rows, rightAligned: numeric)
+        let table = TextTable.render(header: header, rows: rows, rightAligned: numeric)
+        // Each cluster's row, then its shared features on a line of their own, indented under the row.
+        var lines = [table[0]]
+        for (k, row) in table.dropFirst().enumerated() { lines += [row, "         " + SharedFeatureText.line(explanations[k])] }
         lines.append("noise: \(noise)")
         return CommandOutput(text: lines.joined(separator: "\n"),
                              json: ["algorithm": .string(clustering.name), "clusters": .array(items), "noise": .int(noise)])

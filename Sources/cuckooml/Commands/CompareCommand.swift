@@ -11,7 +11,8 @@ struct CompareCommand: ShellCommand {
             approximate_predict_scores would: the cluster (-1 = noise), the membership probability and
             the outlier score. For one report it also lists the 5 nearest loaded samples and the
             features it shares with its cluster that are most typical of that cluster (share in the
-            cluster minus share overall). A directory gives one row per report.
+            cluster minus share overall), and which of the features that explain the cluster (as in
+            'show cluster N') it has and lacks. A directory gives one row per report.
             With 'add' the reports then join the session and the clustering is refitted with the same
             parameters.
             """,
@@ -40,7 +41,7 @@ struct CompareCommand: ShellCommand {
         let labels = loaded.samples.map { VirusTotalLabeller.label($0.record?.virusTotal) }
 
         var output = loaded.samples.count == 1
-            ? detail(loaded.samples[0], placements[0], labels[0], context.session)
+            ? try detail(loaded.samples[0], placements[0], labels[0], Set(queries.row(0).columns), context)
             : table(loaded.samples, placements, labels, context.session)
         if arguments.has("add") {
             let added = try add(loaded.samples, result.parameters, &context)
@@ -79,7 +80,9 @@ struct CompareCommand: ShellCommand {
 
     static func clusterName(_ label: Int) -> String { label < 0 ? "noise" : "cluster \(label)" }
 
-    static func detail(_ sample: Sample, _ p: Placement, _ label: SampleLabel, _ session: Session) -> CommandOutput {
+    static func detail(_ sample: Sample, _ p: Placement, _ label: SampleLabel, _ columns: Set<Int32>,
+                       _ context: CommandContext) throws -> CommandOutput {
+        let session = context.session
         let id = escapeForTerminal(sample.id)
         var lines = ["\(id): \(clusterName(p.prediction.label)) (probability \(fixed(p.prediction.probability, 3)), outlier score \(fixed(p.prediction.outlierScore, 3)))"]
         lines.append("  label \(escapeForTerminal(label.family))" + (label.votes > 0 ? " (\(label.votes) engines)" : "")
@@ -97,10 +100,29 @@ struct CompareCommand: ShellCommand {
             lines.append("")
             lines.append("why \(clusterName(p.prediction.label)): shared features most typical of it")
             lines += TextTable.render(header: ["feature", "in cluster", "overall"],
-                                      rows: p.typicalFeatures.map { [escapeForTerminal($0.name), percent($0.clusterShare), percent($0.overallShare)] },
+                                      rows: p.typicalFeatures.map { [shortenMiddle(escapeForTerminal($0.name), to: SharedFeatureText.cellWidth),
+                                                                    percent($0.clusterShare), percent($0.overallShare)] },
                                       rightAligned: [1, 2], indent: 2)
         }
-        return CommandOutput(text: lines.joined(separator: "\n"), json: json(sample, p, label, session))
+        var json = json(sample, p, label, session)
+        if p.prediction.label >= 0, let labels = session.hdbscan?.labels,
+           let e = try SharedFeatureText.explain(session, labels: labels, clusters: [p.prediction.label], control: context.control)?.first,
+           !e.top.isEmpty {
+            let has = e.top.filter { columns.contains(Int32($0.column)) }.count
+            lines.append("")
+            lines.append("what \(clusterName(p.prediction.label)) shares: the sample has \(has) of its \(e.top.count) explaining features")
+            lines += TextTable.render(header: ["feature", "recall", "precision", "sample"], rows: e.top.map { f in
+                [SharedFeatureText.name(f, width: SharedFeatureText.cellWidth), SharedFeatureText.percent(f.recall),
+                 SharedFeatureText.percent(f.precision), columns.contains(Int32(f.column)) ? "has" : "lacks"]
+            }, rightAligned: [1, 2], indent: 2)
+            if case .object(var members) = json {
+                members.append(("cluster_shared_features", .array(e.top.map {
+                    SharedFeatureText.json($0, adding: [("sample_has", .bool(columns.contains(Int32($0.column))))])
+                })))
+                json = .object(members)
+            }
+        }
+        return CommandOutput(text: lines.joined(separator: "\n"), json: json)
     }
 
     static func table(_ samples: [Sample], _ placements: [Placement], _ labels: [SampleLabel], _ session: Session) -> CommandOutput {

@@ -6,9 +6,16 @@ struct ReportCommand: ShellCommand {
         name: "report",
         summary: "Write the session as one self-contained HTML page",
         discussion: """
-            Inputs, feature space, clustering parameters, per-cluster label charts (inline SVG) and
-            the tables of the analysis, in one file with no external resources, to share in place of
-            the 2016 notebook.
+            In the order an analyst reads it: a summary (what was loaded, the clustering, the key
+            metrics with what each means), the map when there is one, the families (one row per
+            cluster: size, name = top label and its share, cohesion = mean Jaccard similarity of two
+            members, the features its members share), a section for each of the 40 largest families
+            (label bars, members with probability and outlier score, shared features by group with
+            recall and precision, anomalies inside), the anomalies, then every sample and the
+            feature-space and clustering details, collapsed. Tables sort, filter and page with a small
+            inline script; with scripts off every row still shows. No network, fonts or external files;
+            large tables keep their first rows so 100 000 samples stay under 20 MB. Above 20 000 samples
+            the silhouette (a pass over all pairs) is left to 'assess'.
             """,
         arguments: [.positional("file", .path, help: "the HTML file to write")],
         examples: ["report session.html"])
@@ -17,8 +24,18 @@ struct ReportCommand: ShellCommand {
         let path = try arguments.required("file")
         guard !context.session.isEmpty else { throw ShellError.failed("nothing to report: no samples are loaded") }
         let session = context.session
-        let report = HTMLReport.forSession(session, metrics: try metricsTable(session, control: context.control),
-                                           anomalies: try anomaliesTable(session))
+        let clustering = (session.hdbscan.map(ReportClustering.init) ?? session.dbscan.map(ReportClustering.init))
+        let assessment = try assess(session, clustering, control: context.control)
+        let report = try HTMLReport.forSession(
+            session, clustering: clustering,
+            metrics: assessment.map { HTMLReport.keyMetrics($0.0, metric: $0.1) } ?? [],
+            allMetrics: assessment.map { a, metric in
+                AssessmentInputs.scoreRows(a, metric: metric)
+                    + [("clusters", String(a.clusters)), ("noise", String(a.noise)), ("samples", String(a.samples))]
+            } ?? [],
+            anomalies: try anomalies(session),
+            mapSVG: try mapSVG(session, control: context.control),
+            control: context.control)
         let html = report.render()
         do { try AtomicFileWriter.write(html, to: path) } catch { throw ShellError.failed(escapeForTerminal(error.description)) }
         return CommandOutput(
@@ -26,26 +43,31 @@ struct ReportCommand: ShellCommand {
             json: ["file": .string(path), "sections": JSONValue(report.sections.map(\.heading)), "bytes": .int(html.utf8.count)])
     }
 
-    /// The `assess` metrics of the HDBSCAN clustering, when there are a clustering and labels.
-    static func metricsTable(_ session: Session, control: TaskControl) throws -> HTMLReport.Table? {
-        guard let h = session.hdbscan, h.labels.count == session.samples.count, !session.labels.isEmpty,
-              let a = try Assessment.assess(truth: session.labelColumn, predicted: h.labels,
-                                            points: AssessmentInputs.points(session), metric: h.parameters.metric,
+    /// The map slot: the `<svg>` element of the samples' map for the report's Map section. nil (no
+    /// section) until a map renderer is merged; then it returns the map of the reported clustering.
+    static func mapSVG(_ session: Session, control: TaskControl) throws -> String? { nil }
+
+    /// Most samples for which the report computes the silhouette.
+    static let silhouetteLimit = 20_000
+
+    /// The `assess` scores of the reported clustering, when there are labels to assess against.
+    static func assess(_ session: Session, _ clustering: ReportClustering?,
+                       control: TaskControl) throws -> (Assessment, DistanceMetric)? {
+        guard let clustering, clustering.labels.count == session.samples.count, !session.labels.isEmpty else { return nil }
+        let metric = session.hdbscan?.parameters.metric ?? session.dbscan?.parameters.metric ?? .euclidean
+        // The silhouette costs a pass over all pairs: minutes at 100 000 samples, so the page leaves it
+        // to 'assess' there.
+        let points = session.samples.count <= silhouetteLimit ? AssessmentInputs.points(session) : nil
+        guard let a = try Assessment.assess(truth: session.labelColumn, predicted: clustering.labels,
+                                            points: points, metric: metric,
                                             ignoredLabels: session.settings.ignoredLabels, control: control)
         else { return nil }
-        let rows = AssessmentInputs.scoreRows(a, metric: h.parameters.metric).map { [$0.0, $0.1] }
-            + [["clusters", String(a.clusters)], ["noise", String(a.noise)], ["samples", String(a.samples)]]
-        return HTMLReport.Table(header: ["metric", "value"], rows: rows, numericColumns: [1])
+        return (a, metric)
     }
 
-    /// The four kinds of anomaly with the default thresholds.
-    static func anomaliesTable(_ session: Session) throws -> HTMLReport.Table? {
-        guard let h = session.hdbscan, h.labels.count == session.samples.count else { return nil }
-        let found = try AssessmentInputs.anomalies(session, AnomalyThresholds())
-        let rows = found.map { a in
-            [session.samples[a.sample].id, a.kind.rawValue, a.cluster < 0 ? "noise" : String(a.cluster), a.label,
-             fixed(a.value, 3), a.threshold.map { fixed($0, 2) } ?? ""]
-        }
-        return HTMLReport.Table(header: ["sample", "kind", "cluster", "label", "value", "threshold"], rows: rows, numericColumns: [2, 4, 5])
+    /// The four kinds of anomaly with the default thresholds (they need the soft HDBSCAN clustering).
+    static func anomalies(_ session: Session) throws -> [Anomaly] {
+        guard let h = session.hdbscan, h.labels.count == session.samples.count else { return [] }
+        return try AssessmentInputs.anomalies(session, AnomalyThresholds())
     }
 }

@@ -4,7 +4,15 @@ import CuckooML
 struct ShowClusterCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "cluster",
-        summary: "List a cluster's members with probability and outlier score (-1 = noise)",
+        summary: "List a cluster's members with probability and outlier score (-1 = noise), and what they share",
+        discussion: """
+            After the members, the features that explain the cluster, best three per group: tokens
+            held by at least half the members (and 2 or more) and more common among them than among
+            other samples. members = members having the token, holders = samples having it;
+            recall = members / cluster size, precision = members / holders, score = their F1
+            (2·members / (size + holders), 1 when exactly the members have it). Groups are ordered
+            by their best token; ties by recall, then name.
+            """,
         arguments: [
             .positional("number", .cluster, help: "cluster number, -1 for noise"),
             .option("algorithm", .choice(["hdbscan", "dbscan"]), help: "which clustering (default: hdbscan when present)"),
@@ -35,8 +43,18 @@ struct ShowClusterCommand: ShellCommand {
             items = rows.map { r in ["sample": .string(s.samples[r].id), "core": .bool(d.isCore[r])] }
         }
         let title = (n < 0 ? "noise" : "cluster \(n)") + ": \(rows.count) member\(rows.count == 1 ? "" : "s") (\(clustering.name))"
-        return CommandOutput(text: ([title] + lines).joined(separator: "\n"),
-                             json: ["algorithm": .string(clustering.name), "cluster": .int(n), "members": .array(items)])
+        var json: [(String, JSONValue)] = [("algorithm", .string(clustering.name)), ("cluster", .int(n)), ("members", .array(items))]
+        if n >= 0, let e = try SharedFeatureText.explain(s, labels: clustering.labels, clusters: [n], control: context.control)?.first {
+            lines.append("")
+            if e.groups.isEmpty {
+                lines.append("no feature is held by most members and more common among them than elsewhere")
+            } else {
+                lines.append("shared features, by group (recall = members having it / \(e.size), precision = members / holders):")
+                lines += SharedFeatureText.groupTable(e)
+            }
+            json.append(("shared_features", SharedFeatureText.json(groups: e)))
+        }
+        return CommandOutput(text: ([title] + lines).joined(separator: "\n"), json: .object(json))
     }
 }
 
