@@ -67,7 +67,9 @@ public enum DetectionTokeniser {
         var read = 0
         for byte in result.utf8 {
             read += 1
-            if read > maximumResultBytes || byte == UInt8(ascii: "!") { break }
+            // A token cut off by the byte limit is a fragment, not a name.
+            if read > maximumResultBytes { token.removeAll(); break }
+            if byte == UInt8(ascii: "!") { break }
             switch byte {
             case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"):
                 bracketDepth += 1

@@ -10,8 +10,8 @@ public enum LabelRule: String, Sendable, CaseIterable, Codable {
 
     public var summary: String {
         switch self {
-        case .avclass: "AVClass-style: the family most independent engines name, at least 2"
-        case .rule2016: "the 2016 rule: the most common family token, at least 5 engines"
+        case .avclass: "the family most independent engines name, if at least 2 do (AVClass-style)"
+        case .rule2016: "the most common family token, if at least 5 engines name it"
         }
     }
 }

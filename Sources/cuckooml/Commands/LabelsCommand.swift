@@ -116,8 +116,14 @@ struct LabelsCommand: ShellCommand {
             }
         }
 
+        /// The margins under the AVClass-style rule; the 2016 rule keeps no runner-up, so its line says the rule.
         func line(rule: LabelRule) -> String {
-            "rule \(rule.rawValue): \(narrow) sample\(narrow == 1 ? "" : "s") decided by a narrow margin (winner − runner-up ≤ \(SampleLabel.narrowMargin) votes), \(ties) tie\(ties == 1 ? "" : "s") broken by name"
+            switch rule {
+            case .avclass:
+                "rule avclass: \(narrow) sample\(narrow == 1 ? "" : "s") decided by a narrow margin (winner − runner-up ≤ \(SampleLabel.narrowMargin) votes), \(ties) tie\(ties == 1 ? "" : "s") broken by name"
+            case .rule2016:
+                "rule 2016: \(rule.summary)"
+            }
         }
     }
 
