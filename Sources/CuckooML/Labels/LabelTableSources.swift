@@ -26,8 +26,13 @@ tdl4 tdss
 # Conficker: Kaspersky "Kido", Symantec "Downadup".
 kido conficker
 downadup conficker
-# Ramnit: Kaspersky's first name "Nimnul".
+# Ramnit: Kaspersky's first name "Nimnul"; BitDefender and DrWeb "Rmnet".
 nimnul ramnit
+rmnet ramnit
+# Upatre: ESET "Waski".
+waski upatre
+# McAfee's "PWS-Zbot" / "PWSZbot" names for Zeus.
+pwszbot zbot
 # Virut: BitDefender and others "Virtob".
 virtob virut
 # Expiro: Symantec "Xpiro".
@@ -546,6 +551,23 @@ igeneric
 yakbeexmf
 encodefeature
 suspectcrc
+
+# More vendors' generic and heuristic names: TrendMicro "TROJ_SPNR", "W2KM_DONOFF" (macro
+# downloaders); Rising/Jiangmin "DNAScan"; Comodo "Sgeneric", ESET "TSGeneric", "AGeneric";
+# Yandex "GenAsa"; VBA32 "OScope"; Sophos "Troj/DocDl", "DocDrop"; "VXGen"; verdict words.
+spnr
+donoff
+dnascan
+sgeneric
+tsgeneric
+ageneric
+genasa
+oscope
+docdl
+docdrop
+vxgen
+detected
+suspected
 
 # BitDefender's generic variant clusters ("Gen:Variant.Kazy.123", "Trojan.GenericKD.123"), also
 # printed by the engines that license BitDefender (see engine-copies.txt) and by Arcabit.

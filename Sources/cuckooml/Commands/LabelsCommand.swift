@@ -143,7 +143,9 @@ struct LabelsLoadCommand: ShellCommand {
         summary: "Take labels from a CSV/TSV file (sample or md5/sha256 → family)",
         discussion: """
             Accepts a header naming a key column (sample, id, md5, sha256) and a label column (family,
-            label), or headerless KEY<TAB>FAMILY lines as AVClass writes them. Rows matching no loaded
+            label); headerless KEY<TAB>FAMILY lines as AVClass writes them (SINGLETON:hash and - are
+            none); AVClass's tag lines (avclass -t: the first FAM: tag, else UNK:); or JSON lines
+            with a key (md5, sha256, sample, ...) and a family or label. Rows matching no loaded
             sample are reported. External labels replace VirusTotal ones and survive reloading.
             """,
         arguments: [.positional("file", .path, help: "the label file")],
