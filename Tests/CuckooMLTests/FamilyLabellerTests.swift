@@ -193,6 +193,17 @@ import Testing
         #expect(try labelOf(bare).family == "zorbex")
     }
 
+    @Test func oddlyShapedBlocksGiveNoDetectionsAndNoError() throws {
+        for block in [#"{"last_analysis_results": [1, 2]}"#, #"{"last_analysis_results": {"e": 5}}"#,
+                      #"{"last_analysis_results": {"e": {"category": 7, "result": {"a": 1}}}}"#,
+                      #"{"data": {"attributes": {"data": {"attributes": {"last_analysis_results": {"e": {"category": "malicious", "result": "Win32/Zorbex"}}}}}}}"#,
+                      #"{"last_analysis_stats": {"malicious": "many"}, "results": {"vendor": 1}}"#] {
+            let record = try ReportReader.read(bytes: Array(#"{"virustotal": \#(block)}"#.utf8))
+            #expect(record.virusTotal?.scans.filter(\.detected).isEmpty != false, "\(block)")
+            #expect(FamilyLabeller.label([record.virusTotal]).labels[0].family == "none", "\(block)")
+        }
+    }
+
     @Test func capeResultsList() throws {
         let cape = #"{"info": {"version": "2.4-CAPE"}, "virustotal": {"results": [{"vendor": "Kaspersky", "sig": "Trojan.Win32.Zorbex.a"}, {"vendor": "Microsoft", "sig": "Trojan:Win32/Zorbex.A"}, {"vendor": "Avira", "sig": null}]}}"#
         #expect(try labelOf(cape) == SampleLabel(family: "zorbex", votes: 2, source: .virusTotal, engines: 2))

@@ -160,6 +160,26 @@ func runShell(_ script: String, session: Session, json: Bool = false, color: Boo
         #expect(runShell("set label-rule 1999", session: makeFeatureSession()).err.contains("label-rule takes avclass or 2016"))
     }
 
+    @Test func showAndExportGiveVotesEnginesAndRunnerUp() throws {
+        var record = ReportRecord()
+        var vt = VirusTotalResults()
+        vt.scans = [EngineResult(engine: "Kaspersky", detected: true, result: "Trojan.Win32.Zorbex.a"),
+                    EngineResult(engine: "ESET-NOD32", detected: true, result: "Win32/Zorbex.B"),
+                    EngineResult(engine: "Microsoft", detected: true, result: "Trojan:Win32/Kiwor\u{1B}[2J.A"),
+                    EngineResult(engine: "Avira", detected: false, result: nil)]
+        record.virusTotal = vt
+        var session = Session()
+        session.upsert([Sample(id: "z", path: "/r/z.json", reportSize: 10, record: record)])
+        session.relabel()
+        let dir = temporaryDirectory()
+        let (out, err, _) = runShell("show z; export labels \(dir)/l.csv", session: session)
+        #expect(err == "")
+        #expect(out.contains("label         zorbex (2 votes of 3 detecting engines; virustotal; runner-up kiwor 1)\n"))
+        #expect(try readFile(dir + "/l.csv") == "sample,label,votes,engines,runner_up,runner_up_votes\nz,zorbex,2,3,kiwor,1\n")
+        let json = runShell("show z", session: session, json: true).out
+        #expect(json.contains(#""label":{"family":"zorbex","votes":2,"source":"virustotal","engines":3,"runner_up":"kiwor","runner_up_votes":1}"#))
+    }
+
     @Test func loadExternalLabelsReportsUnmatchedRows() throws {
         let dir = temporaryDirectory()
         let file = dir + "/avclass.tsv"
