@@ -259,7 +259,7 @@ extension ReportExtractor {
         while let key = try scanner.nextKey(&first) {
             if key == "scans" { try readVTScans(into: &vt) }
             else if key == "results" { try readVTResults(into: &vt) }
-            else if key == "last_analysis_results" { try readVTv3Results(into: &vt) }
+            else if key == "last_analysis_results" { try readVTScans(into: &vt) }
             else if key == "last_analysis_stats" { try readVTv3Stats(into: &vt) }
             // v3 wraps the file object as {data: {attributes: {...}}}; two levels are all it uses.
             else if (key == "data" || key == "attributes") && depth < 2 { _ = try readVTFields(into: &vt, depth: depth + 1) }
@@ -271,30 +271,6 @@ extension ReportExtractor {
             else { try scanner.skipValue() }
         }
         return true
-    }
-
-    /// VT v3 `last_analysis_results`: `{engine: {category, engine_name, result}}`. An engine detects the
-    /// file when its category is `malicious` (v3's equivalent of v2's `detected`; `suspicious` is a
-    /// weaker verdict some engines give, counted too when it names something).
-    mutating func readVTv3Results(into vt: inout VirusTotalResults) throws(ScanFailure) {
-        guard try scanner.beginObject() else { return }
-        sawScanResults = true
-        var first = true
-        while let engineKey = try scanner.nextKey(&first) {
-            var engine = engineKey.string
-            guard try scanner.beginObject() else { continue }
-            var category: String?
-            var result: String?
-            var firstField = true
-            while let key = try scanner.nextKey(&firstField) {
-                if key == "category" { category = try scanner.readString() }
-                else if key == "result" { result = try scanner.readString() }
-                else if key == "engine_name" { if let name = try scanner.readString(), !name.isEmpty { engine = name } }
-                else { try scanner.skipValue() }
-            }
-            let detected = (category == "malicious" || category == "suspicious") && result?.isEmpty == false
-            vt.scans.append(EngineResult(engine: engine, detected: detected, result: result))
-        }
     }
 
     /// VT v3 `last_analysis_stats`: `malicious` is v2's `positives`, the sum of the counts its `total`.
@@ -319,22 +295,30 @@ extension ReportExtractor {
         }
     }
 
+    /// v2 `scans` and v3 `last_analysis_results`, both `{engine: {...}}`: v2 says `detected`, v3 gives
+    /// a `category` (`malicious`, or the weaker `suspicious` when it names something, detect the file)
+    /// and may repeat the engine as `engine_name`. Without either, a non-empty result is a detection.
     mutating func readVTScans(into vt: inout VirusTotalResults) throws(ScanFailure) {
         guard try scanner.beginObject() else { return }
         sawScanResults = true
         var first = true
         while let engineKey = try scanner.nextKey(&first) {
-            let engine = engineKey.string
+            var engine = engineKey.string
             guard try scanner.beginObject() else { continue }
             var detected: Bool?
+            var category: String?
             var result: String?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
                 if key == "detected" { detected = try scanner.readBool() }
                 else if key == "result" { result = try scanner.readString() }
+                else if key == "category" { category = try scanner.readString() }
+                else if key == "engine_name" { if let name = try scanner.readString(), !name.isEmpty { engine = name } }
                 else { try scanner.skipValue() }
             }
-            vt.scans.append(EngineResult(engine: engine, detected: detected ?? (result?.isEmpty == false), result: result))
+            let named = result?.isEmpty == false
+            let flagged = detected ?? category.map { ($0 == "malicious" || $0 == "suspicious") && named } ?? named
+            vt.scans.append(EngineResult(engine: engine, detected: flagged, result: result))
         }
     }
 
