@@ -152,6 +152,18 @@ import Testing
         let small = FamilyLabeller.label(Array(corpus.prefix(19)))
         #expect(small.detectedAliases.isEmpty)
         #expect(small.labels.allSatisfy { $0.family == "kiwor" && $0.runnerUp == "zorbex" })
+        // One engine's token riding along on every sample is no candidate, so it is no alias either;
+        // nor are two names on exactly the same samples (no evidence which is the name).
+        let riders = corpus.map { v -> VirusTotalResults? in
+            var v = v!
+            v.scans += [EngineResult(engine: "Jiangmin", detected: true, result: "Trojan/Qlopx.a"),
+                        EngineResult(engine: "Cyren", detected: true, result: "W32/Zorbex.Twinax"),
+                        EngineResult(engine: "Ikarus", detected: true, result: "Trojan.Twinax")]
+            return v
+        }
+        let withRiders = FamilyLabeller.label(riders)
+        #expect(withRiders.detectedAliases.map(\.alias) == ["kiwor"])
+        #expect(withRiders.labels[30].family == "zorbex" && withRiders.labels[30].runnerUp == "twinax")
         // Two families that often but not nearly always appear together stay apart.
         var mixed = corpus
         for i in 0..<5 { mixed[i] = vt([("Microsoft", "Trojan:Win32/Kiwor.A"), ("Sophos", "Troj/Kiwor-A"), ("Avira", "TR/Kiwor.\(i)")]) }

@@ -10,9 +10,11 @@ import Synchronization
 ///    same report counts once, and the engines of one group in `engine-copies.txt` (BitDefender's
 ///    licensees, one vendor's two products) are one voter.
 /// 3. Aliases are merged: the table's known ones, then aliases found in the loaded corpus — a family
-///    seen in at least `aliasMinimumSupport` samples that appears with another, at least as common,
-///    family in at least `aliasMinimumShare` of them is that family (AVClass's alias detection, with
-///    its published thresholds; a small corpus has too little evidence and merges nothing).
+///    that is a candidate (named by at least `minimumVotes` voters) on at least `aliasMinimumSupport`
+///    samples, and on at least `aliasMinimumShare` of them together with another family that is a
+///    candidate on more samples, is that family (AVClass's alias detection, with its published
+///    thresholds; a small corpus has too little evidence and merges nothing). Counting only
+///    candidates keeps one engine's variant ids, which ride along with its family, out of it.
 /// 4. Each family gets one vote per voter. The family with the most votes wins if it has at least
 ///    `minimumVotes`; ties go to the alphabetically first name (reported: the runner-up then has as
 ///    many votes). Otherwise the sample is `none`.
@@ -42,7 +44,8 @@ public enum FamilyLabeller {
     }
 
     /// As `label(_:tables:)`, reusing the candidates already worked out for the same result strings.
-    public static func label(_ corpus: [VirusTotalResults?], cache: inout Cache) -> Outcome {
+    /// `aliasSupport` is the alias detection's minimum support (`Int.max` turns it off).
+    public static func label(_ corpus: [VirusTotalResults?], cache: inout Cache, aliasSupport: Int = aliasMinimumSupport) -> Outcome {
         cache.startAfreshIfLarge()
         // Pass 1: per sample, (voter, family) pairs and the number of detecting engines.
         var start: [Int] = [0]
@@ -64,33 +67,52 @@ public enum FamilyLabeller {
             start.append(pairs.count)
         }
 
-        // Pass 2: aliases from co-occurrence, between families frequent enough to judge.
+        // Pass 2: aliases from co-occurrence, between candidates frequent enough to judge.
         let familyCount = cache.familyNames.count
         var support = [Int](repeating: 0, count: familyCount)
-        var present: [Int32] = []
-        func familiesOf(_ i: Int) -> [Int32] {
-            present.removeAll(keepingCapacity: true)
-            for k in start[i]..<start[i + 1] where !present.contains(pairs[k].family) { present.append(pairs[k].family) }
-            return present
+        var ballots: [(family: Int32, voter: Int32)] = []
+        /// The families at least `minimumVotes` voters name in sample `i`, with their votes.
+        func tally(_ i: Int, canonical: [Int32]?) -> [(family: Int32, votes: Int)] {
+            ballots.removeAll(keepingCapacity: true)
+            for k in start[i]..<start[i + 1] {
+                let f = pairs[k].family
+                ballots.append((canonical.map { $0[Int(f)] } ?? f, pairs[k].voter))
+            }
+            ballots.sort { $0.family != $1.family ? $0.family < $1.family : $0.voter < $1.voter }
+            var out: [(family: Int32, votes: Int)] = []
+            var k = 0
+            while k < ballots.count {
+                let family = ballots[k].family
+                var votes = 0
+                var lastVoter: Int32 = -1
+                while k < ballots.count && ballots[k].family == family {
+                    if ballots[k].voter != lastVoter { votes += 1; lastVoter = ballots[k].voter }
+                    k += 1
+                }
+                out.append((family, votes))
+            }
+            return out
         }
-        for i in corpus.indices { for f in familiesOf(i) { support[Int(f)] += 1 } }
+        var candidates: [[Int32]] = []
+        if aliasSupport < Int.max {
+            candidates = corpus.indices.map { i in tally(i, canonical: nil).filter { $0.votes >= minimumVotes }.map(\.family) }
+            for list in candidates { for f in list { support[Int(f)] += 1 } }
+        }
         var together: [UInt64: Int] = [:]
-        for i in corpus.indices {
-            let frequent = familiesOf(i).filter { support[Int($0)] >= aliasMinimumSupport }.sorted()
+        for list in candidates {
+            let frequent = list.filter { support[Int($0)] >= aliasSupport }.sorted()
             for a in frequent.indices { for b in frequent.indices where b > a { together[key(frequent[a], frequent[b]), default: 0] += 1 } }
         }
         var canonical = Array(Int32(0)..<Int32(familyCount))
         var detected: [DetectedAlias] = []
-        let frequent = (0..<familyCount).filter { support[$0] >= aliasMinimumSupport }
+        let frequent = (0..<familyCount).filter { support[$0] >= aliasSupport }
         for a in frequent {
             var best: (family: Int, together: Int)? = nil
-            for b in frequent where b != a {
+            // The alias is the rarer name: two names on exactly the same samples give no evidence
+            // which one is right, so they stay apart (and each keeps its own votes).
+            for b in frequent where b != a && support[b] > support[a] {
                 let both = together[key(Int32(min(a, b)), Int32(max(a, b)))] ?? 0
                 guard Double(both) >= aliasMinimumShare * Double(support[a]) else { continue }
-                // The alias is the rarer name; of two equally common ones, the alphabetically later.
-                let bIsCanonical = support[b] > support[a]
-                    || (support[b] == support[a] && cache.familyNames[b].utf8.lexicographicallyPrecedes(cache.familyNames[a].utf8))
-                guard bIsCanonical else { continue }
                 if let current = best, current.together > both || (current.together == both && support[current.family] >= support[b]) { continue }
                 best = (b, both)
             }
@@ -108,27 +130,13 @@ public enum FamilyLabeller {
             canonical[f] = target
         }
 
-        // Pass 3: one vote per voter and family.
+        // Pass 3: one vote per voter and family, aliases merged.
         var labels: [SampleLabel] = []
         labels.reserveCapacity(corpus.count)
-        var ballots: [(family: Int32, voter: Int32)] = []
+        let merged: [Int32]? = detected.isEmpty ? nil : canonical
         for i in corpus.indices {
-            ballots.removeAll(keepingCapacity: true)
-            for k in start[i]..<start[i + 1] { ballots.append((canonical[Int(pairs[k].family)], pairs[k].voter)) }
-            ballots.sort { $0.family != $1.family ? $0.family < $1.family : $0.voter < $1.voter }
-            var tally: [(family: String, votes: Int)] = []
-            var k = 0
-            while k < ballots.count {
-                let family = ballots[k].family
-                var votes = 0
-                var lastVoter: Int32 = -1
-                while k < ballots.count && ballots[k].family == family {
-                    if ballots[k].voter != lastVoter { votes += 1; lastVoter = ballots[k].voter }
-                    k += 1
-                }
-                tally.append((cache.familyNames[Int(family)], votes))
-            }
-            labels.append(decide(tally, engines: engines[i]))
+            let votes = tally(i, canonical: merged).map { (family: cache.familyNames[Int($0.family)], votes: $0.votes) }
+            labels.append(decide(votes, engines: engines[i]))
         }
         return Outcome(labels: labels, detectedAliases: detected.sorted { $0.alias < $1.alias })
     }

@@ -79,8 +79,10 @@ var cache2016 = VirusTotalLabeller.FamilyCache()
 for results in corpus { _ = VirusTotalLabeller.label(results, cache: &cache2016) }
 let seconds2016 = now() - start
 
-// The real reports alone, as the agreement target is defined (no copies to find aliases in).
+// The real reports alone, as the agreement target is defined (no copies to find aliases in); and the
+// N samples without alias detection (copies of one report make all its families look like aliases).
 let real = FamilyLabeller.label(Array(corpus.prefix(names.count))).labels
+let unaliased = FamilyLabeller.label(corpus, cache: &cache, aliasSupport: Int.max).labels
 
 var jsonl = ""
 var tsv = ""
@@ -91,7 +93,8 @@ for (sample, label) in zip(samples, outcome.labels) {
     jsonl += "{\"md5\": \(jsonString(sample.id)), \"sha1\": \(jsonString(sample.id)), \"sha256\": \(jsonString(sample.id)), \"scans\": {" + scans.joined(separator: ", ") + "}}\n"
 }
 let realTSV = zip(samples, real).map { $0.0.id + "\t" + $0.1.family + "\n" }.joined()
-for (name, text) in [("scans.jsonl", jsonl), ("ours.tsv", tsv), ("ours-real.tsv", realTSV)] {
+let unaliasedTSV = zip(samples, unaliased).map { $0.0.id + "\t" + $0.1.family + "\n" }.joined()
+for (name, text) in [("scans.jsonl", jsonl), ("ours.tsv", tsv), ("ours-real.tsv", realTSV), ("ours-unaliased.tsv", unaliasedTSV)] {
     guard let f = fopen(out + "/" + name, "w") else { fatalError("cannot write \(out)/\(name)") }
     fputs(text, f)
     fclose(f)
