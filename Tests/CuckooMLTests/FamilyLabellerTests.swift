@@ -255,3 +255,23 @@ import Testing
         #expect(try families("sample,family\nr1,zbot\nr3,none\n") == ["r1": "zbot", "r3": "none"])
     }
 }
+
+@Suite struct SessionLabelRuleTests {
+    func results(_ pairs: [(String, String)]) -> VirusTotalResults {
+        var v = VirusTotalResults()
+        v.scans = pairs.map { EngineResult(engine: $0.0, detected: true, result: $0.1) }
+        return v
+    }
+
+    @Test func newReportsAreLabelledByTheSessionsRule() {
+        var session = Session()
+        let copies = results((0..<6).map { ("Engine\($0)", "Win32/Zorbex.A") })
+        let independent = results([("Kaspersky", "Trojan.Win32.Kiwor.a"), ("Microsoft", "Trojan:Win32/Kiwor.B")])
+        #expect(session.settings.labelRule == .avclass)
+        #expect(session.labels(forNew: [copies, independent, nil]).map(\.family) == ["none", "kiwor", "none"])
+        session.settings.labelRule = .rule2016
+        let old = session.labels(forNew: [copies, independent])
+        #expect(old == [SampleLabel(family: "zorbex", votes: 6, source: .virusTotal, engines: 6),
+                        SampleLabel(family: "none", votes: 0, source: .virusTotal, engines: 2)])
+    }
+}

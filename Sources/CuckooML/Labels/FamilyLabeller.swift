@@ -214,4 +214,15 @@ public enum FamilyLabeller {
 
     /// The cache `Session.relabel` keeps between calls.
     static let processCache = Mutex(Cache())
+
+    /// Runs `body` with the process cache, taken out while in use (a concurrent caller starts empty).
+    static func withProcessCache<R>(_ body: (inout Cache) -> R) -> R {
+        var cache = processCache.withLock { shared in
+            var taken = Cache()
+            swap(&taken, &shared)
+            return taken
+        }
+        defer { processCache.withLock { $0 = cache } }
+        return body(&cache)
+    }
 }

@@ -53,13 +53,7 @@ extension Session {
         case .avclass:
             // Alias detection learns from every report's results, also those labelled externally.
             let withRecords = samples.indices.filter { samples[$0].record != nil }
-            var cache = FamilyLabeller.processCache.withLock { shared in
-                var taken = FamilyLabeller.Cache()
-                swap(&taken, &shared)
-                return taken
-            }
-            let outcome = FamilyLabeller.label(withRecords.map { samples[$0].record!.virusTotal }, cache: &cache)
-            FamilyLabeller.processCache.withLock { $0 = cache }
+            let outcome = FamilyLabeller.withProcessCache { FamilyLabeller.label(withRecords.map { samples[$0].record!.virusTotal }, cache: &$0) }
             var byRow: [Int: SampleLabel] = [:]
             for (k, row) in withRecords.enumerated() { byRow[row] = outcome.labels[k] }
             computed = pending.map { byRow[$0]! }
@@ -76,6 +70,22 @@ extension Session {
             }
         }
         return next
+    }
+
+    /// Labels for reports not (yet) in the session (`compare`), by the session's rule. Under the
+    /// AVClass-style rule they are labelled beside the session's reports, so the corpus's aliases apply.
+    public func labels(forNew results: [VirusTotalResults?]) -> [SampleLabel] {
+        switch settings.labelRule {
+        case .rule2016:
+            return results.map { result in
+                var label = VirusTotalLabeller.label(result)
+                label.engines = VirusTotalLabeller.detectingEngines(result)
+                return label
+            }
+        case .avclass:
+            let corpus = samples.compactMap { $0.record.map(\.virusTotal) } + results
+            return Array(FamilyLabeller.withProcessCache { FamilyLabeller.label(corpus, cache: &$0) }.labels.suffix(results.count))
+        }
     }
 
     /// The 2016 rule's labels for the `pending` rows, with the detecting engines counted beside them.
