@@ -58,8 +58,15 @@ fynloski darkcomet
 darkkomet darkcomet
 # CryptoLocker: Microsoft "Crilock".
 crilock cryptolocker
-# TeslaCrypt: Microsoft "Tescrypt".
+# TeslaCrypt: Microsoft "Tescrypt", TrendMicro "CRYPTESLA".
 tescrypt teslacrypt
+cryptesla teslacrypt
+# CryptoWall: Microsoft "Crowti", TrendMicro "CRYPWALL".
+crowti cryptowall
+crypwall cryptowall
+# CTB-Locker: Microsoft "Critroni", TrendMicro "CRYPCTB".
+crypctb critroni
+ctblocker critroni
 # Tinba: "TinyBanker".
 tinybanker tinba
 # Emotet: its 2014 name "Geodo".
@@ -96,6 +103,7 @@ wannacrypt wannacry
 wanacry wannacry
 wcry wannacry
 wannacryptor wannacry
+wanna wannacry
 # Agent Tesla: Kaspersky "Agensla".
 agensla agenttesla
 # NanoCore: "Nancrat".
@@ -530,6 +538,15 @@ zemsilf
 zedlaf
 zelphif
 zamg
+jacard
+marsilia
+perseus
+msilperseus
+heracles
+msilheracles
+msilkrypt
+zilla
+msilzilla
 gdsda
 chgt
 xema
@@ -557,6 +574,17 @@ suspectcrc
 # Yandex "GenAsa"; VBA32 "OScope"; Sophos "Troj/DocDl", "DocDrop"; "VXGen"; verdict words.
 spnr
 donoff
+kryptk
+gencirc
+undefined
+undef
+outbreak
+behav
+redcap
+pallas
+vflooder
+malscript
+malcol
 dnascan
 sgeneric
 tsgeneric
@@ -615,6 +643,18 @@ cloxer
 dorv
 tnega
 leonem
+bulta
+azden
+spursint
+sonbokli
+mamson
+pomal
+bluteal
+phonzy
+caynamer
+wacapew
+presenoker
+ceeinject
 
 # Kaspersky's and its licensees' generic names for crypted, packed or unidentified files.
 yakes
@@ -630,10 +670,24 @@ hesv
 zapchast
 starter
 hosts
+blocker
+tepfer
+waldek
+chapak
+zenpak
+menti
+agentb
+shelma
+autoruns
+killproc
+avkill
+killav
 
 # Sophos "Mal/..." generic clusters and ESET/Fortinet generic obfuscation names.
 wonton
 emogen
+drodzp
+drodrar
 kryptik
 genkryptik
 injector
