@@ -35,6 +35,25 @@ import Testing
         #expect(families("Gen:Variant.Zorbex.12") == ["zorbex"])
     }
 
+    @Test func kasperskyStyleEnginesEndWithALowerCaseVariant() {
+        #expect(DetectionTokeniser.families(of: "Trojan.Win32.Yakes.leuu", engine: "Kaspersky") == [])
+        #expect(DetectionTokeniser.families(of: "Trojan.Win32.Zorbex.dwvell", engine: "NANO-Antivirus") == ["zorbex"])
+        #expect(DetectionTokeniser.families(of: "Trojan.Win32.Zorbex.dwvell", engine: "Sophos") == ["zorbex", "dwvell"])
+        // A capitalised last token is the family, and two tokens are too few to hold a variant.
+        #expect(DetectionTokeniser.families(of: "Trojan-Spy.Win32.Zorbex", engine: "Kaspersky") == ["zorbex"])
+        #expect(DetectionTokeniser.families(of: "Trojan.zorbex", engine: "Kaspersky") == ["zorbex"])
+        // The labeller keeps the engine-dependent answer apart from the same string's for other engines.
+        var first = VirusTotalResults(), second = VirusTotalResults()
+        first.scans = [EngineResult(engine: "Sophos", detected: true, result: "Trojan.Win32.Kiwor.abcd"),
+                       EngineResult(engine: "Ikarus", detected: true, result: "Trojan.Abcd")]
+        second.scans = [EngineResult(engine: "Kaspersky", detected: true, result: "Trojan.Win32.Kiwor.abcd"),
+                        EngineResult(engine: "Ikarus", detected: true, result: "Trojan.Abcd"),
+                        EngineResult(engine: "Avira", detected: true, result: "TR/Kiwor.B")]
+        let labels = FamilyLabeller.label([first, second]).labels
+        #expect(labels[0].family == "abcd" && labels[0].runnerUp == "kiwor")
+        #expect(labels[1].family == "kiwor" && labels[1].votes == 2 && labels[1].runnerUp == "abcd" && labels[1].runnerUpVotes == 1)
+    }
+
     @Test func digitsTokensAndLengths() {
         #expect(families("Trojan.DownLoader15.22944") == [])
         #expect(families("Trojan.Zorbex15.3") == ["zorbex"])

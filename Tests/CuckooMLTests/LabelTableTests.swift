@@ -26,7 +26,7 @@ import Testing
                 // An alias's family is a family: not a non-family word, not itself an alias.
                 #expect(tables.nonFamily[words.last!] == nil && tables.aliases[words.last!] == nil, "\(entry)")
                 #expect(tables.nonFamily[words[0]] == nil, "\(entry): the alias is also a non-family word")
-            case "engine-copies.txt":
+            case "engine-copies.txt", "engine-variants.txt":
                 #expect(!entry.text.contains(" "), "\(entry)")
             default:
                 // Shorter tokens never reach the tables; upper case and digits never survive tokenising.
@@ -56,7 +56,8 @@ import Testing
                 for scan in record.virusTotal?.scans ?? [] where scan.detected {
                     guard let result = scan.result else { continue }
                     results += 1
-                    for verdict in DetectionTokeniser.verdicts(of: result) {
+                    if let entry = tables.variantEngines[LabelTables.engineKey(scan.engine)] { used[entry, default: 0] += 1 }
+                    for verdict in DetectionTokeniser.verdicts(of: result, engine: scan.engine) {
                         switch verdict {
                         case .notFamily(let entry), .alias(_, let entry): used[entry, default: 0] += 1
                         default: break

@@ -13,6 +13,7 @@
 ///    (shorter ones are variant letters and abbreviations, digits inside mark counters and hashes),
 ///    and must not be a non-family word of the tables or start with a generic prefix.
 /// 5. The last token right after a generic word is that generic detection's variant id (see `verdicts`).
+/// 6. For engines of `engine-variants.txt`, a lower-case last token (of three or more) is a variant id.
 public enum DetectionTokeniser {
     public static let maximumResultBytes = 256
     /// Tokens longer than this are random strings, never family names.
@@ -30,12 +31,15 @@ public enum DetectionTokeniser {
         case tooLong
         /// The last token, after a generic word: that generic detection's variant id (step 5).
         case variantOfGeneric
+        /// The last, lower-case token of an engine that marks variants so (step 6).
+        case variantOfEngine
     }
 
-    /// The family candidates of one result, aliases mapped, each once, in order.
-    public static func families(of result: String, tables: LabelTables = .shipped) -> [String] {
+    /// The family candidates of one result, aliases mapped, each once, in order. `engine` matters for
+    /// the engines of `engine-variants.txt` (step 6).
+    public static func families(of result: String, engine: String? = nil, tables: LabelTables = .shipped) -> [String] {
         var out: [String] = []
-        for verdict in verdicts(of: result, tables: tables) {
+        for verdict in verdicts(of: result, engine: engine, tables: tables) {
             switch verdict {
             case .family(let f), .alias(let f, _): if !out.contains(f) { out.append(f) }
             default: break
@@ -44,10 +48,20 @@ public enum DetectionTokeniser {
         return out
     }
 
-    /// The verdict on every token of `result`, in order (step 5 applied).
-    public static func verdicts(of result: String, tables: LabelTables = .shipped) -> [Verdict] {
+    /// The verdict on every token of `result`, in order (steps 5 and 6 applied).
+    public static func verdicts(of result: String, engine: String? = nil, tables: LabelTables = .shipped) -> [Verdict] {
         var out: [Verdict] = []
-        forEachToken(result) { out.append(verdict($0, tables: tables)) }
+        var lastIsLowerCase = false
+        forEachToken(result) { token, lowerCase in
+            out.append(verdict(token, tables: tables))
+            lastIsLowerCase = lowerCase
+        }
+        // 6. Engines writing Kaspersky-style names (`Trojan.Win32.Yakes.leuu`, NANO's
+        //    `Trojan.Win32.Dynamer.dwvell`) capitalise the family and end with a lower-case variant id.
+        if let engine, out.count >= 3, lastIsLowerCase, case .family = out[out.count - 1],
+           tables.variantEngines[LabelTables.engineKey(engine)] != nil {
+            out[out.count - 1] = .variantOfEngine
+        }
         // 5. When a generic word fills the family slot ("Trojan-Spy.Win32.Agent.cvaf", ESET
         //    "Generik.ICXJDBE"), the last token after it is that generic name's variant id, which engines
         //    sharing a naming scheme repeat; it is no family. BitDefender's "Gen:Variant.<Family>" is the
@@ -59,10 +73,12 @@ public enum DetectionTokeniser {
         return out
     }
 
-    /// Calls `body` with every token of `result` (lower-case ASCII bytes), after steps 1–3.
-    public static func forEachToken(_ result: String, _ body: ([UInt8]) -> Void) {
+    /// Calls `body` with every token of `result` (lower-case ASCII bytes), after steps 1–3, and
+    /// whether the token was written in lower case (no upper-case letter).
+    public static func forEachToken(_ result: String, _ body: ([UInt8], Bool) -> Void) {
         var token: [UInt8] = []
         token.reserveCapacity(32)
+        var lowerCase = true
         var bracketDepth = 0
         var read = 0
         for byte in result.utf8 {
@@ -77,13 +93,15 @@ public enum DetectionTokeniser {
                 bracketDepth = max(0, bracketDepth - 1)
             default:
                 if bracketDepth == 0, let lower = alphanumericLowercased(byte) {
+                    if lower != byte { lowerCase = false }
                     token.append(lower)
                     continue
                 }
             }
-            if !token.isEmpty { body(token); token.removeAll(keepingCapacity: true) }
+            if !token.isEmpty { body(token, lowerCase); token.removeAll(keepingCapacity: true) }
+            lowerCase = true
         }
-        if !token.isEmpty && bracketDepth == 0 { body(token) }
+        if !token.isEmpty && bracketDepth == 0 { body(token, lowerCase) }
     }
 
     /// Step 4 for one token.

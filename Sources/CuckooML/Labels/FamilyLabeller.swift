@@ -61,7 +61,7 @@ public enum FamilyLabeller {
                     engines[i] += 1
                     guard seen.insert(result).inserted else { continue }
                     let voter = cache.voter(scan.engine)
-                    for family in cache.families(result) { pairs.append((voter, family)) }
+                    for family in cache.families(result, engine: scan.engine) { pairs.append((voter, family)) }
                 }
             }
             start.append(pairs.count)
@@ -180,10 +180,14 @@ public enum FamilyLabeller {
             }
         }
 
-        mutating func families(_ result: String) -> [Int32] {
-            if let known = candidates[result] { return known }
-            let found = DetectionTokeniser.families(of: result, tables: tables).map { intern($0) }
-            candidates[result] = found
+        /// Candidates depend on the engine only for engines marking variants by case (step 6 of
+        /// `DetectionTokeniser`); their strings are cached under a key of their own.
+        mutating func families(_ result: String, engine: String) -> [Int32] {
+            let byEngine = tables.variantEngines[LabelTables.engineKey(engine)] != nil
+            let key = byEngine ? "\u{0}" + result : result
+            if let known = candidates[key] { return known }
+            let found = DetectionTokeniser.families(of: result, engine: byEngine ? engine : nil, tables: tables).map { intern($0) }
+            candidates[key] = found
             return found
         }
 

@@ -402,6 +402,16 @@ avware
 sunbelt
 threattrack
 """#),
+        ("engine-variants.txt", #"""
+# Engines whose names follow Kaspersky's scheme: Class.Platform.Family.variant, the family
+# capitalised and the variant id in lower case ("Trojan.Win32.Yakes.leuu", NANO-Antivirus
+# "Trojan.Win32.Dynamer.dwvell", Jiangmin "TrojanSpy.Zbot.egxz"). For them a lower-case last token
+# (of three or more) is a variant id, never a family. Names compared as in engine-copies.txt.
+kaspersky
+zonealarm
+nanoantivirus
+jiangmin
+"""#),
         ("generic-prefixes.txt", #"""
 # A token starting with one of these words is generic whatever follows: vendors glue a counter,
 # a variant code or a kind onto them ("GenericKD", "GenericRXAA", "Generic_r", "HeurTrojan",
