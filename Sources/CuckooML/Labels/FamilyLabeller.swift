@@ -71,7 +71,7 @@ public enum FamilyLabeller {
         let familyCount = cache.familyNames.count
         var support = [Int](repeating: 0, count: familyCount)
         var ballots: [(family: Int32, voter: Int32)] = []
-        /// The families at least `minimumVotes` voters name in sample `i`, with their votes.
+        /// The families named in sample `i` (through `canonical` when given), each with its number of voters.
         func tally(_ i: Int, canonical: [Int32]?) -> [(family: Int32, votes: Int)] {
             ballots.removeAll(keepingCapacity: true)
             for k in start[i]..<start[i + 1] {
@@ -167,6 +167,8 @@ public enum FamilyLabeller {
         private var voters: [String: Int32] = [:]
         private var voterCount: Int32 = 0
         private var groupIDs: [String: Int32] = [:]
+        /// Engine name → whether it is in `engine-variants.txt` (asked once per detection).
+        private var marksVariants: [String: Bool] = [:]
 
         public init(tables: LabelTables = .shipped) { self.tables = tables }
 
@@ -183,7 +185,11 @@ public enum FamilyLabeller {
         /// Candidates depend on the engine only for engines marking variants by case (step 6 of
         /// `DetectionTokeniser`); their strings are cached under a key of their own.
         mutating func families(_ result: String, engine: String) -> [Int32] {
-            let byEngine = tables.variantEngines[LabelTables.engineKey(engine)] != nil
+            let byEngine: Bool
+            if let known = marksVariants[engine] { byEngine = known } else {
+                byEngine = tables.variantEngines[LabelTables.engineKey(engine)] != nil
+                marksVariants[engine] = byEngine
+            }
             let key = byEngine ? "\u{0}" + result : result
             if let known = candidates[key] { return known }
             let found = DetectionTokeniser.families(of: result, engine: byEngine ? engine : nil, tables: tables).map { intern($0) }
