@@ -344,6 +344,8 @@ alertuser
 
 # BitDefender's engine and signatures, licensed by these vendors (their products name BitDefender
 # as their engine, and VirusTotal shows the same "Gen:Variant..." names with the same numbers).
+# F-Secure printed BitDefender's names on VirusTotal until about 2018 (Avira's since; an exact copy
+# of another engine's string is left out in any case, whatever the groups say).
 [bitdefender]
 bitdefender
 bitdefendertheta
