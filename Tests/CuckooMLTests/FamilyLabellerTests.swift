@@ -235,6 +235,15 @@ import Testing
         }
     }
 
+    @Test func nonUTF8BytesInResultsSeparateTokens() throws {
+        var bytes = Array(#"{"virustotal": {"scans": {"Kaspersky": {"detected": true, "result": "Trojan.Win32.Zorbex"#.utf8)
+        bytes += [0xFF, 0xFE, 0xC3]
+        bytes += Array(#"Kiwor.a"}, "Microsoft": {"detected": true, "result": "Trojan:Win32/Zorbex\u001b[31m.A"}}}}"#.utf8)
+        let record = try ReportReader.read(bytes: bytes)
+        let label = FamilyLabeller.label([record.virusTotal]).labels[0]
+        #expect(label == SampleLabel(family: "zorbex", votes: 2, source: .virusTotal, engines: 2, runnerUp: "kiwor", runnerUpVotes: 1))
+    }
+
     @Test func capeResultsList() throws {
         let cape = #"{"info": {"version": "2.4-CAPE"}, "virustotal": {"results": [{"vendor": "Kaspersky", "sig": "Trojan.Win32.Zorbex.a"}, {"vendor": "Microsoft", "sig": "Trojan:Win32/Zorbex.A"}, {"vendor": "Avira", "sig": null}]}}"#
         #expect(try labelOf(cape) == SampleLabel(family: "zorbex", votes: 2, source: .virusTotal, engines: 2))
