@@ -60,8 +60,10 @@ import Testing
         #expect(families("W32.Clod52a.Trojan.4856") == [])
         #expect(families("Trojan.Foo") == [])  // under 4 letters: variant letters and abbreviations
         #expect(families("Win32/Zorbex") == ["zorbex"])
-        // Aliases are looked up before digits go: TDL4 is TDSS.
+        // Aliases are looked up before digits go: TDL4 is TDSS; and families written with digits stay.
         #expect(families("Rootkit.Win32.TDL4") == ["tdss"])
+        #expect(families("Backdoor.Win32.Gh0st.a") == ["gh0st"])
+        #expect(families("Win.Trojan.Gh0stRAT-123") == ["gh0st"])
     }
 
     @Test func tableAliasesMapToTheCanonicalName() {

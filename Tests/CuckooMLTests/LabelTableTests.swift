@@ -28,6 +28,8 @@ import Testing
                 #expect(tables.nonFamily[words[0]] == nil, "\(entry): the alias is also a non-family word")
             case "engine-copies.txt", "engine-variants.txt":
                 #expect(!entry.text.contains(" "), "\(entry)")
+            case "digit-families.txt":
+                #expect(entry.text.utf8.contains { $0 >= 48 && $0 <= 57 } && tables.nonFamily[entry.text] == nil, "\(entry)")
             default:
                 // Shorter tokens never reach the tables; upper case and digits never survive tokenising.
                 #expect(entry.text.count >= DetectionTokeniser.minimumFamilyLength, "\(entry)")
@@ -59,7 +61,7 @@ import Testing
                     if let entry = tables.variantEngines[LabelTables.engineKey(scan.engine)] { used[entry, default: 0] += 1 }
                     for verdict in DetectionTokeniser.verdicts(of: result, engine: scan.engine) {
                         switch verdict {
-                        case .notFamily(let entry), .alias(_, let entry): used[entry, default: 0] += 1
+                        case .notFamily(let entry), .alias(_, let entry), .knownFamily(_, let entry): used[entry, default: 0] += 1
                         default: break
                         }
                     }

@@ -8,7 +8,8 @@
 ///    McAfee `!<hash>`, Cyren `!Eldorado`, Agnitum `!<hash>`) and is dropped, as is text in brackets,
 ///    parentheses or braces (Avast `[Trj]`, K7 `( 004c4f981 )`, Kaspersky-style `(v)`, Emsisoft `(B)`).
 /// 3. The rest is split on every non-alphanumeric byte and lower-cased.
-/// 4. A token listed in `aliases.txt` is that family. Otherwise trailing digits are dropped (DrWeb
+/// 4. A token listed in `aliases.txt` is that family, one in `digit-families.txt` is itself. Otherwise
+///    trailing digits are dropped (DrWeb
 ///    `DownLoader15`, AVG `Crypt4`); what is left must be at least 4 letters with no digit inside
 ///    (shorter ones are variant letters and abbreviations, digits inside mark counters and hashes),
 ///    and must not be a non-family word of the tables or start with a generic prefix.
@@ -25,6 +26,8 @@ public enum DetectionTokeniser {
         case family(String)
         /// An alias from the table, mapped to its family.
         case alias(String, LabelTables.Entry)
+        /// A family of `digit-families.txt`, kept although it holds digits.
+        case knownFamily(String, LabelTables.Entry)
         case notFamily(LabelTables.Entry)
         case tooShort
         case hasDigits
@@ -41,7 +44,7 @@ public enum DetectionTokeniser {
         var out: [String] = []
         for verdict in verdicts(of: result, engine: engine, tables: tables) {
             switch verdict {
-            case .family(let f), .alias(let f, _): if !out.contains(f) { out.append(f) }
+            case .family(let f), .alias(let f, _), .knownFamily(let f, _): if !out.contains(f) { out.append(f) }
             default: break
             }
         }
@@ -109,6 +112,7 @@ public enum DetectionTokeniser {
         guard token.count <= maximumTokenLength else { return .tooLong }
         let whole = String(decoding: token, as: UTF8.self)
         if let alias = tables.aliases[whole] { return .alias(alias.family, alias.entry) }
+        if let entry = tables.digitFamilies[whole] { return .knownFamily(whole, entry) }
         var end = token.count
         while end > 0 && isDigit(token[end - 1]) { end -= 1 }
         guard end >= minimumFamilyLength else { return .tooShort }

@@ -337,6 +337,15 @@ infosteal
 keylogging
 alertuser
 """#),
+        ("digit-families.txt", #"""
+# Family names written with digits, which the tokeniser would otherwise take for counters or hashes
+# (it drops tokens with digits inside). Each is a family name vendors use as written.
+# Gh0st RAT (most vendors "Gh0st", "Gh0stRAT" is an alias), njw0rm (the njRAT worm), R2D2 (the
+# German state trojan, also "0zapftis").
+gh0st
+njw0rm
+r2d2
+"""#),
         ("engine-copies.txt", #"""
 # Engines that print another engine's results: each [group] counts as one engine, so a licensed
 # engine does not vote again for the result it copies. Engine names are compared in lower case

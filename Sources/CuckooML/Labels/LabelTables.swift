@@ -3,8 +3,8 @@
 ///
 /// Formats: one entry per line, `#` starts a comment, blank lines are ignored. `aliases.txt` has two
 /// words per line (`ALIAS CANONICAL`); `engine-copies.txt` has `[group]` lines followed by the
-/// engines in that group; `engine-variants.txt` lists engines; every other table is a list of tokens
-/// that are not families.
+/// engines in that group; `engine-variants.txt` lists engines; `digit-families.txt` lists families
+/// whose names hold digits; every other table is a list of tokens that are not families.
 public struct LabelTables: Sendable {
     /// Which table an entry came from and on which line, for the table-usage listing.
     public struct Entry: Sendable, Hashable, CustomStringConvertible {
@@ -24,6 +24,8 @@ public struct LabelTables: Sendable {
     public private(set) var engineGroups: [String: (group: String, entry: Entry)] = [:]
     /// Engines whose names end with a lower-case variant id (`engine-variants.txt`), by `engineKey`.
     public private(set) var variantEngines: [String: Entry] = [:]
+    /// Family names written with digits (`digit-families.txt`).
+    public private(set) var digitFamilies: [String: Entry] = [:]
     /// Every entry of every table, in file and line order.
     public private(set) var entries: [Entry] = []
 
@@ -53,6 +55,8 @@ public struct LabelTables: Sendable {
                     }
                 case "engine-variants.txt":
                     variantEngines[Self.engineKey(words[0])] = entry
+                case "digit-families.txt":
+                    digitFamilies[words[0]] = entry
                 case "generic-prefixes.txt":
                     genericPrefixes.append((Array(words[0].utf8), entry))
                 default:
