@@ -33,6 +33,8 @@ let package = Package(
         .target(
             name: "CuckooML",
             dependencies: ["CSQLite", "CJSONScan", "CBitKernels"],
+            // The labeller's tables, compiled in by scripts/generate-label-tables (LabelTableSources.swift).
+            exclude: ["Labels/Tables"],
             swiftSettings: cpuFlags
         ),
         .executableTarget(

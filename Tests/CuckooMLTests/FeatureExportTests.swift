@@ -57,7 +57,7 @@ func makeTemporaryDirectory() -> String {
         let dir = makeTemporaryDirectory()
         let path = dir + "/labels.csv"
         try FeatureExport.writeLabelsCSV(samples: ["a", "b,c"], labels: [SampleLabel(family: "zeus", votes: 7, source: .virusTotal), .none], to: path)
-        #expect(try TestSupport.readText(path) == "sample,label,votes\na,zeus,7\n\"b,c\",none,0\n")
+        #expect(try TestSupport.readText(path) == "sample,label,votes,engines,runner_up,runner_up_votes\na,zeus,7,0,,0\n\"b,c\",none,0,0,,0\n")
     }
 
     @Test func unwritableDirectoryIsAClearError() {
@@ -116,20 +116,23 @@ func makeTemporaryDirectory() -> String {
                         Sample(id: "b", path: "/b.json", reportSize: 1, record: scanned),
                         Sample(id: "c", path: "/c.json", reportSize: 1, record: ReportRecord())])
         session.applyExternalLabels(["b": SampleLabel(family: "custom", votes: 0, source: .external), "zz": .none])
+        session.settings.labelRule = .rule2016
         session.relabel()
-        #expect(session.labels["a"] == SampleLabel(family: "zorbex", votes: 6, source: .virusTotal))
+        #expect(session.labels["a"] == SampleLabel(family: "zorbex", votes: 6, source: .virusTotal, engines: 6))
         #expect(session.labels["b"]?.family == "custom")
         #expect(session.labels["c"] == SampleLabel.none)
         #expect(session.labels["zz"] == nil)
     }
 
-    @Test func refreshDerivedGivesWhatRebuildAndRelabelGive() throws {
+    @Test(arguments: LabelRule.allCases)
+    func refreshDerivedGivesWhatRebuildAndRelabelGive(rule: LabelRule) throws {
         var session = Session()
+        session.settings.labelRule = rule
         var samples: [Sample] = []
         for i in 0..<60 {
             var record = i % 3 == 0 ? FeatureFixtures.cape : FeatureFixtures.cuckoo
             var vt = VirusTotalResults()
-            vt.scans = (0..<(i % 9)).map { EngineResult(engine: "e\($0)", detected: true, result: "Win32/Fam\(i % 4)x.A") }
+            vt.scans = (0..<(i % 9)).map { EngineResult(engine: "e\($0)", detected: true, result: "Win32/Fam\(["a", "b", "c", "d"][i % 4])x.\($0)") }
             record.virusTotal = vt
             record.apiCounts["Api\(i % 7)"] = i
             samples.append(Sample(id: "s\(i)", path: "/s\(i).json", reportSize: i * 37 % 11, record: record))

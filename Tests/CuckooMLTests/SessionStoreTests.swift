@@ -87,7 +87,7 @@ enum SessionFixtures {
         session.featureConfiguration = FeatureConfiguration(kind: .full, groups: [.win, .file, .count], importFunctions: true,
                                                             minimumCoverage: 0.1, maximumCoverage: nil)
         session.features = FeatureSet(configuration: .simple, names: [":win:CreateFileW", ":count:mutex", "sig", "é"], matrix: matrix)
-        session.labels = ["sample0": SampleLabel(family: "zbot", votes: 12, source: .virusTotal),
+        session.labels = ["sample0": SampleLabel(family: "zbot", votes: 12, source: .virusTotal, engines: 40, runnerUp: "kelihos", runnerUpVotes: 3),
                           "sample2": .none,
                           "gone": SampleLabel(family: "x", votes: 0, source: .external)]
         session.hdbscan = HDBSCANResult(
@@ -139,6 +139,21 @@ enum SessionFixtures {
         #expect(sameSession(try SessionStore.open(dir + "/s.cml"), smaller))
         try SessionStore.save(Session(), to: dir + "/empty.cml")
         #expect(sameSession(try SessionStore.open(dir + "/empty.cml"), Session()))
+    }
+
+    @Test func filesFromBeforeTheLabelDetailsOpenWithThe2016Rule() throws {
+        let dir = OutputFixtures.temporaryDirectory()
+        var session = SessionFixtures.full()
+        session.settings.labelRule = .avclass
+        try SessionStore.save(session, to: dir + "/s.cml")
+        #expect(try SessionStore.open(dir + "/s.cml").settings.labelRule == .avclass)
+        // An older file: no label-rule setting (its labels were the 2016 rule's), no label details.
+        let db = try SQLiteDatabase(path: dir + "/s.cml", readOnly: false)
+        try db.execute("DELETE FROM settings WHERE key = 'label-rule'")
+        for column in ["engines", "runner_up", "runner_up_votes"] { try db.execute("ALTER TABLE labels DROP COLUMN \(column)") }
+        let back = try SessionStore.open(dir + "/s.cml")
+        #expect(back.settings.labelRule == .rule2016)
+        #expect(back.labels["sample0"] == SampleLabel(family: "zbot", votes: 12, source: .virusTotal))
     }
 
     @Test func theFileAnswersTheIssuesQuery() throws {

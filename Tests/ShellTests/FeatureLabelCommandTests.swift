@@ -22,6 +22,8 @@ func makeFeatureSession() -> Session {
         return r
     }
     var s = Session()
+    // The label numbers below are the 2016 rule's (six copies of one engine's result).
+    s.settings.labelRule = .rule2016
     s.upsert([
         Sample(id: "s1", path: "/r/s1.json", reportSize: 100, record: record("Zorbex", apis: ["NtClose": 1, "Sleep": 3], md5: "11111111111111111111111111111111")),
         Sample(id: "s2", path: "/r/s2.json", reportSize: 100, record: record("Zorbex", apis: ["NtClose": 2], hosts: ["a.example"], md5: "22222222222222222222222222222222")),
@@ -98,6 +100,7 @@ func runShell(_ script: String, session: Session, json: Bool = false, color: Boo
             "zorbex              " + full + " 3",
             "Evil\\e]0;x\\x07name  " + third + " 1",
             "none                " + third + " 1",
+            "rule 2016: the most common family token, if at least 5 engines name it",
         ]
         #expect(out == lines.joined(separator: "\n") + "\n")
     }
@@ -109,6 +112,7 @@ func runShell(_ script: String, session: Session, json: Bool = false, color: Boo
         let (out, _, _) = runShell("labels", session: session)
         let blocks = out.split(separator: "\n\n").map(String.init)
         #expect(blocks.count == 3)
+        #expect(blocks[2].hasSuffix("\nrule 2016: the most common family token, if at least 5 engines name it\n"))
         #expect(blocks[0] == "noise: 1 sample\n  none  " + String(repeating: "█", count: 20) + " 1")
         #expect(blocks[1] == "cluster 0: 2 samples\n  zorbex  ████████████████████████████████████████ 2")
         #expect(blocks[2].hasPrefix("cluster 1: 2 samples\n"))
@@ -136,6 +140,46 @@ func runShell(_ script: String, session: Session, json: Bool = false, color: Boo
         #expect(shell.session.settings.ignoredLabels.isEmpty)
     }
 
+    @Test func ruleSwitchesTheLabellerAndTheSessionKeepsIt() throws {
+        // makeFeatureSession labels with the 2016 rule: six identical results from one engine.
+        var (out, err, shell) = runShell("labels rule=avclass", session: makeFeatureSession())
+        #expect(err == "")
+        #expect(shell.session.settings.labelRule == .avclass)
+        #expect(shell.session.labels["s1"] == SampleLabel(family: "none", votes: 0, source: .virusTotal, engines: 6))
+        #expect(shell.session.labels["s5"]?.source == .external)
+        #expect(out.hasPrefix("5 samples, 2 labels\n") && out.contains("\nrule avclass: 0 samples decided by a narrow margin"))
+        (out, err, shell) = runShell("set label-rule 2016", session: shell.session)
+        #expect(out == "label-rule = 2016\n" && err == "")
+        #expect(shell.session.labels["s1"] == SampleLabel(family: "zorbex", votes: 6, source: .virusTotal, engines: 6))
+        let dir = temporaryDirectory()
+        (_, err, shell) = runShell("labels rule=avclass; session save \(dir)/s.cml; set label-rule 2016; session open \(dir)/s.cml",
+                                   session: makeFeatureSession())
+        #expect(err == "")
+        #expect(shell.session.settings.labelRule == .avclass && shell.session.labels["s1"]?.family == "none")
+        #expect(runShell("labels rule=1999", session: makeFeatureSession()).err.contains("avclass"))
+        #expect(runShell("set label-rule 1999", session: makeFeatureSession()).err.contains("label-rule takes avclass or 2016"))
+    }
+
+    @Test func showAndExportGiveVotesEnginesAndRunnerUp() throws {
+        var record = ReportRecord()
+        var vt = VirusTotalResults()
+        vt.scans = [EngineResult(engine: "Kaspersky", detected: true, result: "Trojan.Win32.Zorbex.a"),
+                    EngineResult(engine: "ESET-NOD32", detected: true, result: "Win32/Zorbex.B"),
+                    EngineResult(engine: "Microsoft", detected: true, result: "Trojan:Win32/Kiwor\u{1B}[2J.A"),
+                    EngineResult(engine: "Avira", detected: false, result: nil)]
+        record.virusTotal = vt
+        var session = Session()
+        session.upsert([Sample(id: "z", path: "/r/z.json", reportSize: 10, record: record)])
+        session.relabel()
+        let dir = temporaryDirectory()
+        let (out, err, _) = runShell("show z; export labels \(dir)/l.csv", session: session)
+        #expect(err == "")
+        #expect(out.contains("label         zorbex (2 votes of 3 detecting engines; virustotal; runner-up kiwor 1)\n"))
+        #expect(try readFile(dir + "/l.csv") == "sample,label,votes,engines,runner_up,runner_up_votes\nz,zorbex,2,3,kiwor,1\n")
+        let json = runShell("show z", session: session, json: true).out
+        #expect(json.contains(#""label":{"family":"zorbex","votes":2,"source":"virustotal","engines":3,"runner_up":"kiwor","runner_up_votes":1}"#))
+    }
+
     @Test func loadExternalLabelsReportsUnmatchedRows() throws {
         let dir = temporaryDirectory()
         let file = dir + "/avclass.tsv"
@@ -161,8 +205,8 @@ func runShell(_ script: String, session: Session, json: Bool = false, color: Boo
         let svm = try readFile(dir + "/f.svmlight")
         #expect(svm.contains("\n2 2:2 4:1 5:1 # s1\n"))
         let labels = try readFile(dir + "/l.csv")
-        #expect(labels.hasPrefix("sample,label,votes\ns1,zorbex,6\n"))
-        #expect(labels.contains("s4,none,0\n"))
+        #expect(labels.hasPrefix("sample,label,votes,engines,runner_up,runner_up_votes\ns1,zorbex,6,6,,0\n"))
+        #expect(labels.contains("s4,none,0,0,,0\n"))
     }
 
     @Test func exportNeedsASubcommandAndAKnownFormat() {

@@ -134,7 +134,7 @@ import CuckooML
         let (shell, sink) = Self.shell()
         #expect(shell.runScript("load \(reports.path)/beta.json; set format json; show beta", origin: "test"))
         let line = try #require(sink.stdout.split(separator: "\n").last)
-        #expect(line.hasPrefix(#"{"sample":"beta","path":"\#(reports.path)/beta.json","report_size":220,"label":{"family":"none","votes":0,"source":"virustotal"},"dialect":"cape","version":"2.4-CAPE""#))
+        #expect(line.hasPrefix(#"{"sample":"beta","path":"\#(reports.path)/beta.json","report_size":220,"label":{"family":"none","votes":0,"source":"virustotal","engines":0,"runner_up":null,"runner_up_votes":0},"dialect":"cape","version":"2.4-CAPE""#))
         #expect(line.contains(#""api_counts":{"NtClose":3}"#))
         #expect(line.contains(#""signatures":[{"name":"stealth_network","description":"x"}],"virustotal":null}"#))
     }

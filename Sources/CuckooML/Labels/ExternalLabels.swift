@@ -11,7 +11,12 @@ public struct LabelFileError: Error, Equatable, CustomStringConvertible {
 /// Accepted shapes:
 /// - a header naming a key column (`sample`, `id`, `md5`, `sha256`, `hash`) and a label column
 ///   (`family`, `label`, `class`), comma- or tab-separated, with CSV quoting;
-/// - no header: two columns `KEY<TAB>family` (AVClass writes `md5\tfamily`) or `KEY,family`.
+/// - no header: two columns `KEY<TAB>family` (AVClass writes `md5\tfamily`) or `KEY,family`;
+/// - AVClass's tag output (`avclass -t`): `KEY<TAB>ENGINES<TAB>FAM:name|n,CLASS:...`, whose family is
+///   the first `FAM:` tag (else the first `UNK:` tag, as AVClass picks it);
+/// - JSON lines, one object per line with a key (`md5`, `sha1`, `sha256`, `sample`, `hash`, `id`) and
+///   a `family` or `label` string.
+/// AVClass's "no family" answers (`SINGLETON:hash`, `-`, `[]`) become `none`.
 public struct ExternalLabels: Sendable, Equatable {
     public struct Row: Sendable, Equatable {
         public var line: Int
@@ -33,6 +38,7 @@ public struct ExternalLabels: Sendable, Equatable {
         guard let first = lines.first(where: { !$0.isEmpty }) else {
             throw LabelFileError(path: path, reason: "no labels in the file")
         }
+        if first.trimmingSpaces().hasPrefix("{") { return try parseJSONLines(lines, path: path) }
         let separator: Character = first.contains("\t") ? "\t" : ","
         let header = splitFields(first, separator).map { $0.lowercased().trimmingSpaces() }
         let keyNames = ["sample", "id", "md5", "sha256", "sha1", "hash", "report"]
@@ -53,10 +59,49 @@ public struct ExternalLabels: Sendable, Equatable {
                 throw LabelFileError(path: path, reason: "line \(offset + 1): expected at least \(max(keyColumn, labelColumn) + 1) fields, found \(fields.count)")
             }
             let key = fields[keyColumn].trimmingSpaces()
-            let family = fields[labelColumn].trimmingSpaces()
+            var family = fields[labelColumn].trimmingSpaces()
+            if firstDataLine == 0 && fields.count >= 3 && Int(family) != nil {
+                family = Self.familyFromTags(fields[2])
+            }
             guard !key.isEmpty, !family.isEmpty else { blankRows.append(Row(line: offset + 1, key: key, family: family)); continue }
-            rows.append(Row(line: offset + 1, key: key, family: family))
+            rows.append(Row(line: offset + 1, key: key, family: Self.normalisedFamily(family)))
         }
+        return ExternalLabels(rows: rows, blankRows: blankRows)
+    }
+
+    /// AVClass's answers for "no family" (`SINGLETON:<hash>`, `-`, `[]`) as `none`; other names as given.
+    static func normalisedFamily(_ family: String) -> String {
+        family.hasPrefix("SINGLETON:") || family == "-" || family == "[]" ? SampleLabel.noneFamily : family
+    }
+
+    /// The family in AVClass's tag list `FAM:zbot|5,FILE:os:windows|14,UNK:klone|2`: the first `FAM:`
+    /// tag, else the first `UNK:` one (AVClass's own choice), else `none`.
+    static func familyFromTags(_ tags: String) -> String {
+        let names = tags.split(separator: ",").map { $0.split(separator: "|").first.map(String.init) ?? "" }
+        for prefix in ["FAM:", "UNK:"] {
+            if let tag = names.first(where: { $0.hasPrefix(prefix) }) { return String(tag.dropFirst(prefix.count)) }
+        }
+        return SampleLabel.noneFamily
+    }
+
+    /// One JSON object per line: a key field and a family field (other fields are ignored).
+    static func parseJSONLines(_ lines: [String], path: String) throws(LabelFileError) -> ExternalLabels {
+        var rows: [Row] = [], blankRows: [Row] = []
+        for (offset, line) in lines.enumerated() where !line.trimmingSpaces().isEmpty {
+            let fields: [String: String]
+            do {
+                fields = try JSONLineFields.read(Array(line.utf8))
+            } catch {
+                throw LabelFileError(path: path, reason: "line \(offset + 1): \(error)")
+            }
+            guard let key = ["sample", "md5", "sha256", "sha1", "hash", "id"].lazy.compactMap({ fields[$0] }).first(where: { !$0.isEmpty }),
+                  let family = fields["family"] ?? fields["label"] else {
+                throw LabelFileError(path: path, reason: "line \(offset + 1): expected a key (sample, md5, sha256, sha1, hash, id) and a family or label field")
+            }
+            guard !family.isEmpty else { blankRows.append(Row(line: offset + 1, key: key, family: family)); continue }
+            rows.append(Row(line: offset + 1, key: key, family: normalisedFamily(family)))
+        }
+        guard !rows.isEmpty else { throw LabelFileError(path: path, reason: "no labels in the file") }
         return ExternalLabels(rows: rows, blankRows: blankRows)
     }
 

@@ -23,6 +23,12 @@ public enum VirusTotalLabeller {
         return label(detections: results.scans.map { $0.result }, cache: &cache)
     }
 
+    /// Engines that detected the file with a non-empty result (copies included); 0 without results.
+    public static func detectingEngines(_ results: VirusTotalResults?) -> Int {
+        guard let results, !results.notScanned else { return 0 }
+        return results.scans.reduce(0) { $0 + ($1.detected && $1.result?.isEmpty == false ? 1 : 0) }
+    }
+
     /// The label for a list of engine result strings (nil for engines that found nothing).
     public static func label(detections: [String?]) -> SampleLabel {
         var cache = FamilyCache()

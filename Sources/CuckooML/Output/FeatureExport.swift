@@ -62,9 +62,10 @@ public enum FeatureExport {
 
     /// `sample,label,votes`, one row per sample in session order.
     public static func writeLabelsCSV(samples: [String], labels: [SampleLabel], to path: String) throws(OutputError) {
-        var text = "sample,label,votes\n"
+        var text = "sample,label,votes,engines,runner_up,runner_up_votes\n"
         for (id, label) in zip(samples, labels) {
-            text += csvField(id) + "," + csvField(label.family) + "," + String(label.votes) + "\n"
+            text += csvField(id) + "," + csvField(label.family) + "," + String(label.votes) + "," + String(label.engines)
+                + "," + csvField(label.runnerUp ?? "") + "," + String(label.runnerUpVotes) + "\n"
         }
         try AtomicFileWriter.write(text, to: path)
     }

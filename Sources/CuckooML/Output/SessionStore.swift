@@ -51,7 +51,10 @@ public enum SessionStore {
             feature_values BLOB      -- float64 per index; NULL when every value is 1
         );
         CREATE TABLE labels(sample TEXT PRIMARY KEY, label TEXT NOT NULL, votes INTEGER NOT NULL,
-            source TEXT NOT NULL     -- virustotal | external
+            source TEXT NOT NULL,    -- virustotal | external
+            engines INTEGER NOT NULL DEFAULT 0,   -- engines that detected the sample
+            runner_up TEXT,                       -- the family with the next most votes
+            runner_up_votes INTEGER NOT NULL DEFAULT 0
         );
         CREATE TABLE clusterings(
             algorithm TEXT PRIMARY KEY,  -- hdbscan | dbscan
@@ -159,9 +162,10 @@ public enum SessionStore {
             }
         }
 
-        let labels = try db.prepare("INSERT INTO labels VALUES(?, ?, ?, ?)")
+        let labels = try db.prepare("INSERT INTO labels VALUES(?, ?, ?, ?, ?, ?, ?)")
         for (sample, label) in session.labels.sorted(by: { $0.key < $1.key }) {
             labels.bind(1, sample); labels.bind(2, label.family); labels.bind(3, label.votes); labels.bind(4, label.source.rawValue)
+            labels.bind(5, label.engines); labels.bind(6, label.runnerUp); labels.bind(7, label.runnerUpVotes)
             try labels.run()
         }
 
@@ -347,10 +351,16 @@ public enum SessionStore {
             session.features = FeatureSet(configuration: configuration, names: names, matrix: matrix)
         }
 
-        let labelRows = try db.prepare("SELECT sample, label, votes, source FROM labels")
+        // Files saved before the label details existed have only the first four columns.
+        let detailed = (try? db.prepare("SELECT engines, runner_up, runner_up_votes FROM labels LIMIT 0")) != nil
+        let labelRows = try db.prepare("SELECT sample, label, votes, source"
+                                       + (detailed ? ", engines, runner_up, runner_up_votes" : "") + " FROM labels")
         while try labelRows.step() {
             guard let source = SampleLabel.Source(rawValue: labelRows.string(3) ?? "") else { throw corrupt("unknown label source") }
-            session.labels[labelRows.string(0) ?? ""] = SampleLabel(family: labelRows.string(1) ?? "", votes: labelRows.int(2), source: source)
+            session.labels[labelRows.string(0) ?? ""] = SampleLabel(
+                family: labelRows.string(1) ?? "", votes: labelRows.int(2), source: source,
+                engines: detailed ? labelRows.int(4) : 0, runnerUp: detailed ? labelRows.string(5) : nil,
+                runnerUpVotes: detailed ? labelRows.int(6) : 0)
         }
 
         let clusteringRows = try db.prepare("""
@@ -392,6 +402,8 @@ public enum SessionStore {
             }
         }
 
+        // A file without a label-rule setting predates the AVClass-style rule: its labels are 2016 ones.
+        session.settings.labelRule = .rule2016
         let settingRows = try db.prepare("SELECT key, value FROM settings")
         while try settingRows.step() {
             do { try session.settings.set(settingRows.string(0) ?? "", settingRows.string(1) ?? "") } catch {

@@ -242,15 +242,27 @@ extension ReportExtractor {
     // MARK: VirusTotal
 
     /// Cuckoo (VT v2): `{scans: {engine: {detected, result}}, positives, total}`, or a block that only
-    /// says `{"summary": {"error": ...}}` (not scanned). CAPE (VT v3): `results: [{vendor, sig}]` or
-    /// `scans: {engine: {result}}`.
+    /// says `{"summary": {"error": ...}}` (not scanned). CAPE: `results: [{vendor, sig}]` or
+    /// `scans: {engine: {result}}`. A VT v3 file object (as `virustotal` modules that query the v3 API
+    /// store it): `last_analysis_results: {engine: {category, result}}`, at the top or under
+    /// `data.attributes` / `attributes`.
     mutating func readVirusTotal() throws(ScanFailure) {
-        guard try scanner.beginObject() else { return }
         var vt = record.virusTotal ?? VirusTotalResults()
+        guard try readVTFields(into: &vt, depth: 0) else { return }
+        record.virusTotal = vt
+    }
+
+    /// The keys of one VirusTotal object; false when the value is not an object.
+    mutating func readVTFields(into vt: inout VirusTotalResults, depth: Int) throws(ScanFailure) -> Bool {
+        guard try scanner.beginObject() else { return false }
         var first = true
         while let key = try scanner.nextKey(&first) {
             if key == "scans" { try readVTScans(into: &vt) }
             else if key == "results" { try readVTResults(into: &vt) }
+            else if key == "last_analysis_results" { try readVTScans(into: &vt) }
+            else if key == "last_analysis_stats" { try readVTv3Stats(into: &vt) }
+            // v3 wraps the file object as {data: {attributes: {...}}}; two levels are all it uses.
+            else if (key == "data" || key == "attributes") && depth < 2 { _ = try readVTFields(into: &vt, depth: depth + 1) }
             else if key == "positives" { vt.positives = try scanner.readInt() }
             else if key == "total" { vt.total = try scanner.readInt() }
             else if key == "summary" { try readVTSummary() }
@@ -258,7 +270,20 @@ extension ReportExtractor {
             else if key == "response_code" { if try scanner.readInt() == 0 { vtSaysNotScanned = true } }
             else { try scanner.skipValue() }
         }
-        record.virusTotal = vt
+        return true
+    }
+
+    /// VT v3 `last_analysis_stats`: `malicious` is v2's `positives`, the sum of the counts its `total`.
+    mutating func readVTv3Stats(into vt: inout VirusTotalResults) throws(ScanFailure) {
+        guard try scanner.beginObject() else { return }
+        var first = true
+        var total = 0
+        while let key = try scanner.nextKey(&first) {
+            let count = try scanner.readInt() ?? 0
+            if key == "malicious" { vt.positives = count }
+            total += max(0, min(count, 1 << 20))
+        }
+        vt.total = total
     }
 
     mutating func readVTSummary() throws(ScanFailure) {
@@ -270,22 +295,30 @@ extension ReportExtractor {
         }
     }
 
+    /// v2 `scans` and v3 `last_analysis_results`, both `{engine: {...}}`: v2 says `detected`, v3 gives
+    /// a `category` (`malicious`, or the weaker `suspicious` when it names something, detect the file)
+    /// and may repeat the engine as `engine_name`. Without either, a non-empty result is a detection.
     mutating func readVTScans(into vt: inout VirusTotalResults) throws(ScanFailure) {
         guard try scanner.beginObject() else { return }
         sawScanResults = true
         var first = true
         while let engineKey = try scanner.nextKey(&first) {
-            let engine = engineKey.string
+            var engine = engineKey.string
             guard try scanner.beginObject() else { continue }
             var detected: Bool?
+            var category: String?
             var result: String?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
                 if key == "detected" { detected = try scanner.readBool() }
                 else if key == "result" { result = try scanner.readString() }
+                else if key == "category" { category = try scanner.readString() }
+                else if key == "engine_name" { if let name = try scanner.readString(), !name.isEmpty { engine = name } }
                 else { try scanner.skipValue() }
             }
-            vt.scans.append(EngineResult(engine: engine, detected: detected ?? (result?.isEmpty == false), result: result))
+            let named = result?.isEmpty == false
+            let flagged = detected ?? category.map { ($0 == "malicious" || $0 == "suspicious") && named } ?? named
+            vt.scans.append(EngineResult(engine: engine, detected: flagged, result: result))
         }
     }
 

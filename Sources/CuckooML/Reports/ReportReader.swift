@@ -69,7 +69,7 @@ public enum ReportReader {
     }
 
     /// Runs `body` on a copy of `bytes` followed by the zero padding the scanner's scans need.
-    private static func withPadded<R>(_ bytes: [UInt8], _ body: (UnsafePointer<UInt8>) throws(ReportError) -> R) throws(ReportError) -> R {
+    static func withPadded<R>(_ bytes: [UInt8], _ body: (UnsafePointer<UInt8>) throws(ReportError) -> R) throws(ReportError) -> R {
         let padding = JSONScanner.padding
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + padding)
         defer { buffer.deallocate() }

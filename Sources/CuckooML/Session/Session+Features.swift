@@ -23,23 +23,73 @@ extension Session {
     /// `rebuildFeatures` then `relabel`, but the labels are worked out on a thread of their own while
     /// the features build, whose serial merge would otherwise leave a core idle.
     public mutating func refreshDerived(control: TaskControl = .none) throws(Interrupted) {
-        let samples = self.samples, labels = self.labels
-        let (derived, _) = try alongside({ Session.derivedLabels(samples, labels, parts: 1) }) { () throws(Interrupted) in
+        let samples = self.samples, labels = self.labels, rule = settings.labelRule
+        let (derived, _) = try alongside({ Session.derivedLabels(samples, labels, rule: rule, parts: 1) }) { () throws(Interrupted) in
             try rebuildFeatures(control: control)
         }
         self.labels = derived
     }
 
-    /// Labels every sample that has no external label from its VirusTotal results (`none` when it was
-    /// not scanned or has no VirusTotal block). Rows without a record (an imported matrix) keep theirs.
-    /// Labels of samples no longer loaded are forgotten.
+    /// Labels every sample that has no external label from its VirusTotal results with the session's
+    /// label rule (`none` when it was not scanned or has no VirusTotal block). Rows without a record
+    /// (an imported matrix) keep theirs. Labels of samples no longer loaded are forgotten.
     public mutating func relabel() {
-        labels = Self.derivedLabels(samples, labels, parts: min(2, Self.coreCount))
+        labels = Self.derivedLabels(samples, labels, rule: settings.labelRule, parts: min(2, Self.coreCount))
     }
 
     /// The labels `relabel` gives `samples` whose current labels are `labels`, worked out on up to
-    /// `parts` threads.
-    static func derivedLabels(_ samples: [Sample], _ labels: [String: SampleLabel], parts: Int) -> [String: SampleLabel] {
+    /// `parts` threads (the 2016 rule; the AVClass-style rule labels the corpus as a whole, in one pass).
+    static func derivedLabels(_ samples: [Sample], _ labels: [String: SampleLabel], rule: LabelRule, parts: Int) -> [String: SampleLabel] {
+        // Only samples with a record and no external label need the labeller; the rest keep theirs.
+        var pending: [Int] = []
+        for (i, sample) in samples.enumerated() where sample.record != nil {
+            if let existing = labels[sample.id], existing.source == .external { continue }
+            pending.append(i)
+        }
+        let computed: [SampleLabel]
+        switch rule {
+        case .rule2016:
+            computed = labels2016(samples, pending: pending, parts: parts)
+        case .avclass:
+            // Alias detection learns from every report's results, also those labelled externally.
+            let withRecords = samples.indices.filter { samples[$0].record != nil }
+            let outcome = FamilyLabeller.withProcessCache { FamilyLabeller.label(withRecords.map { samples[$0].record!.virusTotal }, cache: &$0) }
+            var byRow: [Int: SampleLabel] = [:]
+            for (k, row) in withRecords.enumerated() { byRow[row] = outcome.labels[k] }
+            computed = pending.map { byRow[$0]! }
+        }
+        var next: [String: SampleLabel] = [:]
+        next.reserveCapacity(samples.count)
+        var k = 0
+        for (i, sample) in samples.enumerated() {
+            if k < pending.count && pending[k] == i {
+                next[sample.id] = computed[k]
+                k += 1
+            } else if let existing = labels[sample.id] {
+                next[sample.id] = existing
+            }
+        }
+        return next
+    }
+
+    /// Labels for reports not (yet) in the session (`compare`), by the session's rule. Under the
+    /// AVClass-style rule they are labelled beside the session's reports, so the corpus's aliases apply.
+    public func labels(forNew results: [VirusTotalResults?]) -> [SampleLabel] {
+        switch settings.labelRule {
+        case .rule2016:
+            return results.map { result in
+                var label = VirusTotalLabeller.label(result)
+                label.engines = VirusTotalLabeller.detectingEngines(result)
+                return label
+            }
+        case .avclass:
+            let corpus = samples.compactMap { $0.record.map(\.virusTotal) } + results
+            return Array(FamilyLabeller.withProcessCache { FamilyLabeller.label(corpus, cache: &$0) }.labels.suffix(results.count))
+        }
+    }
+
+    /// The 2016 rule's labels for the `pending` rows, with the detecting engines counted beside them.
+    static func labels2016(_ samples: [Sample], pending: [Int], parts: Int) -> [SampleLabel] {
         // Every load relabels every sample, so the families of result strings seen by earlier
         // relabels are reused (the cache is taken out while in use; a concurrent relabel starts empty).
         var cache = VirusTotalLabeller.processCache.withLock { shared in
@@ -48,12 +98,6 @@ extension Session {
             return taken
         }
         defer { VirusTotalLabeller.processCache.withLock { $0 = cache } }
-        // Only samples with a record and no external label need the labeller; the rest keep theirs.
-        var pending: [Int] = []
-        for (i, sample) in samples.enumerated() where sample.record != nil {
-            if let existing = labels[sample.id], existing.source == .external { continue }
-            pending.append(i)
-        }
         var computed = [SampleLabel](repeating: .none, count: pending.count)
         // Labels depend only on each sample's results, so halves labelled on two threads (the second
         // with its own cache, merged afterwards) give the same labels as one pass.
@@ -82,18 +126,8 @@ extension Session {
             }
             cache.absorb(second)
         }
-        var next: [String: SampleLabel] = [:]
-        next.reserveCapacity(samples.count)
-        var k = 0
-        for (i, sample) in samples.enumerated() {
-            if k < pending.count && pending[k] == i {
-                next[sample.id] = computed[k]
-                k += 1
-            } else if let existing = labels[sample.id] {
-                next[sample.id] = existing
-            }
-        }
-        return next
+        for (k, i) in pending.enumerated() { computed[k].engines = VirusTotalLabeller.detectingEngines(samples[i].record!.virusTotal) }
+        return computed
     }
 
     /// Samples from which `relabel` splits the work over two threads.

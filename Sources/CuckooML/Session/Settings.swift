@@ -9,6 +9,8 @@ public struct Settings: Sendable, Equatable, Codable {
     public var ignoredLabels: Set<String> = []
     /// Whether `:simp:` features name functions too (`imports=functions`).
     public var color: Bool = true
+    /// How labels are derived from VirusTotal results (`labels rule=`); applies to every later relabel.
+    public var labelRule: LabelRule = .default
 
     public init() {}
 
@@ -17,10 +19,11 @@ public struct Settings: Sendable, Equatable, Codable {
         [("format", format.rawValue),
          ("threads", String(threads)),
          ("color", color ? "on" : "off"),
-         ("ignore-labels", ignoredLabels.sorted().joined(separator: ","))]
+         ("ignore-labels", ignoredLabels.sorted().joined(separator: ",")),
+         ("label-rule", labelRule.rawValue)]
     }
 
-    public static let keys = ["format", "threads", "color", "ignore-labels"]
+    public static let keys = ["format", "threads", "color", "ignore-labels", "label-rule"]
 
     /// Sets one key from its textual value; throws a message naming the accepted values.
     public mutating func set(_ key: String, _ value: String) throws(SettingsError) {
@@ -37,6 +40,9 @@ public struct Settings: Sendable, Equatable, Codable {
             case "off", "false", "no": color = false
             default: throw .badValue(key, "on or off")
             }
+        case "label-rule":
+            guard let rule = LabelRule(rawValue: value) else { throw .badValue(key, LabelRule.allCases.map(\.rawValue).joined(separator: " or ")) }
+            labelRule = rule
         case "ignore-labels":
             ignoredLabels = Set(value.split(separator: ",").map { String($0) }.filter { !$0.isEmpty })
         default:

@@ -38,7 +38,7 @@ struct CompareCommand: ShellCommand {
         var queries = SparseMatrix(columnCount: features.names.count)
         for sample in loaded.samples { queries.appendRow(sample.record.map(placer.row(for:)) ?? []) }
         let placements = placer.place(queries)
-        let labels = loaded.samples.map { VirusTotalLabeller.label($0.record?.virusTotal) }
+        let labels = context.session.labels(forNew: loaded.samples.map { $0.record?.virusTotal })
 
         var output = loaded.samples.count == 1
             ? try detail(loaded.samples[0], placements[0], labels[0], Set(queries.row(0).columns), context)

@@ -10,6 +10,7 @@ struct SetCommand: ShellCommand {
             threads N          worker threads for load and clustering (0 = one per core)
             color on|off       colour in terminal output (never when NO_COLOR is set)
             ignore-labels L,M  labels left out of assess (e.g. none)
+            label-rule R       avclass or 2016: how labels are derived (relabels now; see labels)
             """,
         arguments: [
             .positional("key", .choice(Settings.keys), help: "the setting"),
@@ -20,11 +21,13 @@ struct SetCommand: ShellCommand {
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let key = try arguments.required("key")
         let value = try arguments.required("value")
+        let rule = context.session.settings.labelRule
         do {
             try context.session.settings.set(key, value)
         } catch {
             throw ShellError.usage(error.description)
         }
+        if context.session.settings.labelRule != rule { context.session.relabel() }
         return CommandOutput(text: "\(key) = \(value)", json: [key: .string(value)])
     }
 }

@@ -31,7 +31,7 @@ enum ShowSample {
         }
         field("sample", escapeForTerminal(s.id))
         field("report", s.path.map(escapeForTerminal).map { $0 + " (\(formatSize(s.reportSize)))" })
-        field("label", label.map { "\(escapeForTerminal($0.family)) (\($0.votes) votes, \($0.source.rawValue))" })
+        field("label", label.map(describe))
         guard let r = s.record else {
             out.append("(no report record: an imported matrix row)")
             return out.joined(separator: "\n")
@@ -80,6 +80,19 @@ enum ShowSample {
         return out.joined(separator: "\n")
     }
 
+    /// `zbot (5 of 41 engines, virustotal; runner-up kelihos 3)`: the votes, the detecting engines
+    /// and the closest other family.
+    static func describe(_ label: SampleLabel) -> String {
+        var parts = ["\(label.votes) vote\(label.votes == 1 ? "" : "s")"]
+        if label.engines > 0 { parts[0] += " of \(label.engines) detecting engine\(label.engines == 1 ? "" : "s")" }
+        parts.append(label.source.rawValue)
+        if let runnerUp = label.runnerUp {
+            let tie = label.runnerUpVotes == label.votes ? ", a tie broken by name" : ""
+            parts.append("runner-up \(escapeForTerminal(runnerUp)) \(label.runnerUpVotes)\(tie)")
+        }
+        return "\(escapeForTerminal(label.family)) (\(parts.joined(separator: "; ")))"
+    }
+
     // MARK: JSON
 
     static func json(_ s: Sample, label: SampleLabel?) -> JSONValue {
@@ -88,7 +101,9 @@ enum ShowSample {
         func opt(_ v: Int?) -> JSONValue { v.map { .int($0) } ?? .null }
         var members: [(String, JSONValue)] = [
             ("sample", .string(s.id)), ("path", opt(s.path)), ("report_size", .int(s.reportSize)),
-            ("label", label.map { .object([("family", .string($0.family)), ("votes", .int($0.votes)), ("source", .string($0.source.rawValue))]) } ?? .null),
+            ("label", label.map { .object([("family", .string($0.family)), ("votes", .int($0.votes)), ("source", .string($0.source.rawValue)),
+                                           ("engines", .int($0.engines)), ("runner_up", $0.runnerUp.map { .string($0) } ?? .null),
+                                           ("runner_up_votes", .int($0.runnerUpVotes))]) } ?? .null),
         ]
         guard let r = s.record else { return .object(members) }
         members += [

@@ -22,9 +22,10 @@ struct StatusCommand: ShellCommand {
         }
         let labelled = s.labels.values.filter { $0.family != SampleLabel.noneFamily }.count
         let families = Set(s.labels.values.map(\.family)).subtracting([SampleLabel.noneFamily]).count
-        lines.append("labels      \(labelled) labelled, \(families) families")
+        lines.append("labels      \(labelled) labelled, \(families) families (rule \(s.settings.labelRule.rawValue))")
         json.append(("labelled", .int(labelled)))
         json.append(("families", .int(families)))
+        json.append(("label_rule", .string(s.settings.labelRule.rawValue)))
         if let h = s.hdbscan {
             let p = h.parameters
             lines.append("hdbscan     \(h.clusterCount) clusters, \(h.noiseCount) noise (min_samples=\(p.minSamples) min_cluster_size=\(p.minClusterSize) metric=\(p.metric.rawValue) selection=\(p.selection.rawValue))")

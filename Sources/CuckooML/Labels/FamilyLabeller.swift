@@ -1,0 +1,238 @@
+import Synchronization
+
+/// The default labeller: the family most independent antivirus engines name, the way AVClass
+/// (Sebastián et al., RAID 2016; AVClass2, ACSAC 2020) derives it, written here from its documented
+/// behaviour:
+///
+/// 1. Each detecting engine's result is split into family candidates (`DetectionTokeniser`): generic
+///    and heuristic words, classes, platforms, packers, variant letters and hash-like tokens go.
+/// 2. Engines that copy others are left out: a result string identical to one already seen in the
+///    same report counts once, and the engines of one group in `engine-copies.txt` (BitDefender's
+///    licensees, one vendor's two products) are one voter.
+/// 3. Aliases are merged: the table's known ones, then aliases found in the loaded corpus — a family
+///    that is a candidate (named by at least `minimumVotes` voters) on at least `aliasMinimumSupport`
+///    samples, and on at least `aliasMinimumShare` of them together with another family that is a
+///    candidate on more samples, is that family (AVClass's alias detection, with its published
+///    thresholds; a small corpus has too little evidence and merges nothing). Counting only
+///    candidates keeps one engine's variant ids, which ride along with its family, out of it.
+/// 4. Each family gets one vote per voter. The family with the most votes wins if it has at least
+///    `minimumVotes`; ties go to the alphabetically first name (reported: the runner-up then has as
+///    many votes). Otherwise the sample is `none`.
+public enum FamilyLabeller {
+    public static let minimumVotes = 2
+    public static let aliasMinimumSupport = 20
+    public static let aliasMinimumShare = 0.94
+
+    /// An alias found in the corpus.
+    public struct DetectedAlias: Sendable, Equatable {
+        public var alias: String
+        public var family: String
+        /// Samples naming the alias, and those naming both.
+        public var support: Int
+        public var together: Int
+    }
+
+    public struct Outcome: Sendable {
+        public var labels: [SampleLabel]
+        public var detectedAliases: [DetectedAlias]
+    }
+
+    /// Labels every sample of one corpus (nil: no VirusTotal block), in order.
+    public static func label(_ corpus: [VirusTotalResults?], tables: LabelTables = .shipped) -> Outcome {
+        var cache = Cache(tables: tables)
+        return label(corpus, cache: &cache)
+    }
+
+    /// As `label(_:tables:)`, reusing the candidates already worked out for the same result strings.
+    /// `aliasSupport` is the alias detection's minimum support (`Int.max` turns it off).
+    public static func label(_ corpus: [VirusTotalResults?], cache: inout Cache, aliasSupport: Int = aliasMinimumSupport) -> Outcome {
+        cache.startAfreshIfLarge()
+        // Pass 1: per sample, (voter, family) pairs and the number of detecting engines.
+        var start: [Int] = [0]
+        start.reserveCapacity(corpus.count + 1)
+        var pairs: [(voter: Int32, family: Int32)] = []
+        var engines = [Int](repeating: 0, count: corpus.count)
+        var seen = Set<String>()
+        for (i, results) in corpus.enumerated() {
+            if let results, !results.notScanned {
+                seen.removeAll(keepingCapacity: true)
+                for scan in results.scans where scan.detected {
+                    guard let result = scan.result, !result.isEmpty else { continue }
+                    engines[i] += 1
+                    guard seen.insert(result).inserted else { continue }
+                    let voter = cache.voter(scan.engine)
+                    for family in cache.families(result, engine: scan.engine) { pairs.append((voter, family)) }
+                }
+            }
+            start.append(pairs.count)
+        }
+
+        // Pass 2: aliases from co-occurrence, between candidates frequent enough to judge.
+        let familyCount = cache.familyNames.count
+        var support = [Int](repeating: 0, count: familyCount)
+        var ballots: [(family: Int32, voter: Int32)] = []
+        /// The families named in sample `i` (through `canonical` when given), each with its number of voters.
+        func tally(_ i: Int, canonical: [Int32]?) -> [(family: Int32, votes: Int)] {
+            ballots.removeAll(keepingCapacity: true)
+            for k in start[i]..<start[i + 1] {
+                let f = pairs[k].family
+                ballots.append((canonical.map { $0[Int(f)] } ?? f, pairs[k].voter))
+            }
+            ballots.sort { $0.family != $1.family ? $0.family < $1.family : $0.voter < $1.voter }
+            var out: [(family: Int32, votes: Int)] = []
+            var k = 0
+            while k < ballots.count {
+                let family = ballots[k].family
+                var votes = 0
+                var lastVoter: Int32 = -1
+                while k < ballots.count && ballots[k].family == family {
+                    if ballots[k].voter != lastVoter { votes += 1; lastVoter = ballots[k].voter }
+                    k += 1
+                }
+                out.append((family, votes))
+            }
+            return out
+        }
+        var candidates: [[Int32]] = []
+        if aliasSupport < Int.max {
+            candidates = corpus.indices.map { i in tally(i, canonical: nil).filter { $0.votes >= minimumVotes }.map(\.family) }
+            for list in candidates { for f in list { support[Int(f)] += 1 } }
+        }
+        var together: [UInt64: Int] = [:]
+        for list in candidates {
+            let frequent = list.filter { support[Int($0)] >= aliasSupport }.sorted()
+            for a in frequent.indices { for b in frequent.indices where b > a { together[key(frequent[a], frequent[b]), default: 0] += 1 } }
+        }
+        var canonical = Array(Int32(0)..<Int32(familyCount))
+        var detected: [DetectedAlias] = []
+        let frequent = (0..<familyCount).filter { support[$0] >= aliasSupport }
+        for a in frequent {
+            var best: (family: Int, together: Int)? = nil
+            // The alias is the rarer name: two names on exactly the same samples give no evidence
+            // which one is right, so they stay apart (and each keeps its own votes).
+            for b in frequent where b != a && support[b] > support[a] {
+                let both = together[key(Int32(min(a, b)), Int32(max(a, b)))] ?? 0
+                guard Double(both) >= aliasMinimumShare * Double(support[a]) else { continue }
+                if let current = best, current.together > both || (current.together == both && support[current.family] >= support[b]) { continue }
+                best = (b, both)
+            }
+            if let best {
+                canonical[a] = Int32(best.family)
+                detected.append(DetectedAlias(alias: cache.familyNames[a], family: cache.familyNames[best.family],
+                                              support: support[a], together: best.together))
+            }
+        }
+        // Follow chains (a → b → c); each step goes to an at least as common name, so they end.
+        for f in canonical.indices {
+            var target = canonical[f]
+            var steps = 0
+            while canonical[Int(target)] != target && steps < familyCount { target = canonical[Int(target)]; steps += 1 }
+            canonical[f] = target
+        }
+
+        // Pass 3: one vote per voter and family, aliases merged.
+        var labels: [SampleLabel] = []
+        labels.reserveCapacity(corpus.count)
+        let merged: [Int32]? = detected.isEmpty ? nil : canonical
+        for i in corpus.indices {
+            let votes = tally(i, canonical: merged).map { (family: cache.familyNames[Int($0.family)], votes: $0.votes) }
+            labels.append(decide(votes, engines: engines[i]))
+        }
+        return Outcome(labels: labels, detectedAliases: detected.sorted { $0.alias < $1.alias })
+    }
+
+    /// The label from the votes per family: most votes, ties to the alphabetically first name.
+    public static func decide(_ tally: [(family: String, votes: Int)], engines: Int) -> SampleLabel {
+        let ranked = tally.sorted { $0.votes != $1.votes ? $0.votes > $1.votes : $0.family.utf8.lexicographicallyPrecedes($1.family.utf8) }
+        guard let winner = ranked.first, winner.votes >= minimumVotes else {
+            var none = SampleLabel.none
+            none.engines = engines
+            return none
+        }
+        let runnerUp = ranked.count > 1 ? ranked[1] : nil
+        return SampleLabel(family: winner.family, votes: winner.votes, source: .virusTotal, engines: engines,
+                           runnerUp: runnerUp?.family, runnerUpVotes: runnerUp?.votes ?? 0)
+    }
+
+    static func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(a)) << 32 | UInt64(UInt32(b)) }
+
+    /// Family candidates by result string and voters by engine name, with the names they intern.
+    /// Candidates depend only on the string, so a corpus's thousands of repeated results are
+    /// tokenised once; the cache is kept between loads (`processCache`).
+    public struct Cache: Sendable {
+        let tables: LabelTables
+        private var candidates: [String: [Int32]] = [:]
+        private var familyIDs: [String: Int32] = [:]
+        private(set) var familyNames: [String] = []
+        private var voters: [String: Int32] = [:]
+        private var voterCount: Int32 = 0
+        private var groupIDs: [String: Int32] = [:]
+        /// Engine name → whether it is in `engine-variants.txt` (asked once per detection).
+        private var marksVariants: [String: Bool] = [:]
+
+        public init(tables: LabelTables = .shipped) { self.tables = tables }
+
+        /// Bounded: after a corpus of hostile reports with endless distinct strings, the next call
+        /// starts afresh (never during a call: the ids handed out must stay valid).
+        static let limit = 1 << 20
+
+        mutating func startAfreshIfLarge() {
+            if candidates.count > Self.limit || familyNames.count > Self.limit || voters.count > Self.limit {
+                self = Cache(tables: tables)
+            }
+        }
+
+        /// Candidates depend on the engine only for engines marking variants by case (step 6 of
+        /// `DetectionTokeniser`); their strings are cached under a key of their own.
+        mutating func families(_ result: String, engine: String) -> [Int32] {
+            let byEngine: Bool
+            if let known = marksVariants[engine] { byEngine = known } else {
+                byEngine = tables.variantEngines[LabelTables.engineKey(engine)] != nil
+                marksVariants[engine] = byEngine
+            }
+            let key = byEngine ? "\u{0}" + result : result
+            if let known = candidates[key] { return known }
+            let found = DetectionTokeniser.families(of: result, engine: byEngine ? engine : nil, tables: tables).map { intern($0) }
+            candidates[key] = found
+            return found
+        }
+
+        mutating func intern(_ family: String) -> Int32 {
+            if let id = familyIDs[family] { return id }
+            let id = Int32(familyNames.count)
+            familyIDs[family] = id
+            familyNames.append(family)
+            return id
+        }
+
+        /// One voter per copy group, else per engine.
+        mutating func voter(_ engine: String) -> Int32 {
+            if let id = voters[engine] { return id }
+            let key = LabelTables.engineKey(engine)
+            let id: Int32
+            if let group = tables.engineGroups[key]?.group {
+                if let known = groupIDs[group] { id = known } else { id = voterCount; voterCount += 1; groupIDs[group] = id }
+            } else if let known = groupIDs["engine:" + key] {
+                id = known
+            } else {
+                id = voterCount; voterCount += 1; groupIDs["engine:" + key] = id
+            }
+            voters[engine] = id
+            return id
+        }
+    }
+
+    /// The cache `Session.relabel` keeps between calls.
+    static let processCache = Mutex(Cache())
+
+    /// Runs `body` with the process cache, taken out while in use (a concurrent caller starts empty).
+    static func withProcessCache<R>(_ body: (inout Cache) -> R) -> R {
+        var cache = processCache.withLock { shared in
+            var taken = Cache()
+            swap(&taken, &shared)
+            return taken
+        }
+        defer { processCache.withLock { $0 = cache } }
+        return body(&cache)
+    }
+}
