@@ -250,6 +250,14 @@ import Testing
         let cape = #"{"info": {"version": "2.4-CAPE"}, "virustotal": {"results": [{"vendor": "Kaspersky", "sig": "Trojan.Win32.Zorbex.a"}, {"vendor": "Microsoft", "sig": "Trojan:Win32/Zorbex.A"}, {"vendor": "Avira", "sig": null}]}}"#
         #expect(try labelOf(cape) == SampleLabel(family: "zorbex", votes: 2, source: .virusTotal, engines: 2))
     }
+
+    /// CAPE stores the same scan as `results` and as `scans`: each engine is read once.
+    @Test func capeScanStoredTwiceCountsEachEngineOnce() throws {
+        let cape = #"{"info": {"version": "2.4-CAPE"}, "virustotal": {"results": [{"vendor": "Kaspersky", "sig": "Trojan.Win32.Zorbex.a"}, {"vendor": "Microsoft", "sig": "Trojan:Win32/Zorbex.A"}], "scans": {"Kaspersky": {"result": "Trojan.Win32.Zorbex.a"}, "Microsoft": {"result": "Trojan:Win32/Zorbex.A"}, "ESET-NOD32": {"result": "Win32/Kiwor.A"}}}}"#
+        let record = try ReportReader.read(bytes: Array(cape.utf8))
+        #expect(record.virusTotal?.scans.map(\.engine) == ["Kaspersky", "Microsoft", "ESET-NOD32"])
+        #expect(try labelOf(cape) == SampleLabel(family: "zorbex", votes: 2, source: .virusTotal, engines: 3, runnerUp: "kiwor", runnerUpVotes: 1))
+    }
 }
 
 @Suite struct AVClassLabelFileTests {

@@ -249,6 +249,9 @@ extension ReportExtractor {
     mutating func readVirusTotal() throws(ScanFailure) {
         var vt = record.virusTotal ?? VirusTotalResults()
         guard try readVTFields(into: &vt, depth: 0) else { return }
+        // CAPE often stores one scan twice (`results` and `scans`); an engine is one opinion.
+        var seen = Set<String>()
+        vt.scans.removeAll { !seen.insert($0.engine).inserted }
         record.virusTotal = vt
     }
 
