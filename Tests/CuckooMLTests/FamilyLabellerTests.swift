@@ -191,6 +191,17 @@ import Testing
         #expect(FamilyLabeller.label(mixed).detectedAliases.isEmpty)
     }
 
+    /// One report loaded 30 times is one piece of evidence: its two names are no aliases.
+    @Test func repeatedScansOfOneFileFindNoAlias() {
+        let one = vt([("Kaspersky", "Trojan.Win32.Zorbex.a"), ("ESET-NOD32", "Win32/Zorbex.B"), ("Microsoft", "Trojan:Win32/Kiwor.A"),
+                      ("Sophos", "Troj/Kiwor-A"), ("Avira", "TR/Kiwor.x")])
+        var corpus: [VirusTotalResults?] = Array(repeating: one, count: 30)
+        corpus += (0..<30).map { i in vt([("Kaspersky", "Trojan.Win32.Zorbex.a\(i)"), ("ESET-NOD32", "Win32/Zorbex.B")]) }
+        let outcome = FamilyLabeller.label(corpus)
+        #expect(outcome.detectedAliases.isEmpty)
+        #expect(outcome.labels[0].family == "kiwor" && outcome.labels[0].runnerUp == "zorbex")
+    }
+
     @Test func cacheGivesTheSameLabels() {
         let corpus = (0..<50).map { i in vt([("Kaspersky", "Trojan.Win32.Fam\(["a", "b"][i % 2])x.a"), ("ESET-NOD32", "Win32/Fam\(["a", "b"][i % 2])x.B")]) }
         var cache = FamilyLabeller.Cache()

@@ -15,6 +15,7 @@ import Synchronization
 ///    candidate on more samples, is that family (AVClass's alias detection, with its published
 ///    thresholds; a small corpus has too little evidence and merges nothing). Counting only
 ///    candidates keeps one engine's variant ids, which ride along with its family, out of it.
+///    Reports with identical scans (one file loaded twice) count once.
 /// 4. Each family gets one vote per voter. The family with the most votes wins if it has at least
 ///    `minimumVotes`; ties go to the alphabetically first name (reported: the runner-up then has as
 ///    many votes). Otherwise the sample is `none`.
@@ -95,7 +96,13 @@ public enum FamilyLabeller {
         }
         var candidates: [[Int32]] = []
         if aliasSupport < Int.max {
-            candidates = corpus.indices.map { i in tally(i, canonical: nil).filter { $0.votes >= minimumVotes }.map(\.family) }
+            // The same file loaded twice (identical scans) is one piece of evidence, not two: a corpus
+            // of repeated reports would otherwise make every pair of names in one report look like aliases.
+            var seenScans = Set<Int>()
+            candidates = corpus.indices.map { i in
+                guard let results = corpus[i], seenScans.insert(scanFingerprint(results)).inserted else { return [] }
+                return tally(i, canonical: nil).filter { $0.votes >= minimumVotes }.map(\.family)
+            }
             for list in candidates { for f in list { support[Int(f)] += 1 } }
         }
         var together: [UInt64: Int] = [:]
@@ -139,6 +146,17 @@ public enum FamilyLabeller {
             labels.append(decide(votes, engines: engines[i]))
         }
         return Outcome(labels: labels, detectedAliases: detected.sorted { $0.alias < $1.alias })
+    }
+
+    /// A hash of every engine's verdict, equal for two reports of the same scan.
+    static func scanFingerprint(_ results: VirusTotalResults) -> Int {
+        var hasher = Hasher()
+        for scan in results.scans {
+            hasher.combine(scan.engine)
+            hasher.combine(scan.detected)
+            hasher.combine(scan.result)
+        }
+        return hasher.finalize()
     }
 
     /// The label from the votes per family: most votes, ties to the alphabetically first name.
