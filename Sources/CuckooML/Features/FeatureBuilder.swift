@@ -71,7 +71,9 @@ public enum FeatureBuilder {
             chunks[b] = nil
             matrix.appendRows(rowStart: chunk.rowStart, columns: chunk.columns, values: chunk.values)
         }
-        let set = FeatureSet(configuration: configuration, names: merged.names, matrix: matrix)
+        var set = FeatureSet(configuration: configuration, names: merged.names, matrix: matrix)
+        // A family token in one sample only tells that sample apart from every other: no family.
+        if configuration.kind == .families { set = set.keepingColumns(inAtLeast: FeatureSet.familyMinimumSupport) }
         return set.filtered(minimumCoverage: configuration.minimumCoverage, maximumCoverage: configuration.maximumCoverage)
     }
 
@@ -372,6 +374,18 @@ extension FeatureSet {
         if kept.count == matrix.columnCount {
             return FeatureSet(configuration: configuration, names: names, matrix: matrix)
         }
+        return FeatureSet(configuration: configuration, names: kept.map { names[$0] }, matrix: matrix.selectingColumns(kept))
+    }
+
+    /// Samples a family token must be seen in to be kept (`features families`).
+    public static let familyMinimumSupport = 2
+
+    /// Keeps the columns non-zero in at least `samples` rows; the configuration is unchanged (the
+    /// family space applies this at every build).
+    func keepingColumns(inAtLeast samples: Int) -> FeatureSet {
+        let support = columnSupport
+        let kept = (0..<matrix.columnCount).filter { support[$0] >= samples }
+        if kept.count == matrix.columnCount { return self }
         return FeatureSet(configuration: configuration, names: kept.map { names[$0] }, matrix: matrix.selectingColumns(kept))
     }
 

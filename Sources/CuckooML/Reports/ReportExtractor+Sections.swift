@@ -76,6 +76,7 @@ extension ReportExtractor {
             else if key == "mutex" { try scanner.readStrings(into: &record.mutexes) }
             else if key == "dll_loaded" { try scanner.readStrings(into: &record.dllsLoaded) }
             else if key == "command_line" { try scanner.readStrings(into: &record.executedCommands) }
+            else if key == "wmi_query" { try scanner.readStrings(into: &record.wmiQueries) }
             // CAPE
             else if key == "files" { capeEvidence = true; try scanner.readStrings(into: &record.files[.opened, default: []]) }
             else if key == "read_files" { capeEvidence = true; try scanner.readStrings(into: &record.files[.read, default: []]) }
@@ -186,17 +187,19 @@ extension ReportExtractor {
             var port: Int?
             var method: String?
             var uri: String?
+            var userAgent: String?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
                 if key == "host" { host = try scanner.readString() }
                 else if key == "port" { port = try scanner.readInt() }
                 else if key == "method" { method = try scanner.readString() }
                 else if key == "uri" { uri = try scanner.readString() }
+                else if key == "user-agent" { userAgent = try scanner.readString() }
                 else { try scanner.skipValue() }
             }
             if let host {
                 record.httpHosts.append(host)
-                record.httpRequests.append(HTTPRequest(host: host, port: port, method: method, uri: uri))
+                record.httpRequests.append(HTTPRequest(host: host, port: port, method: method, uri: uri, userAgent: userAgent))
             }
         }
     }
