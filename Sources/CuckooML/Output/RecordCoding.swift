@@ -234,12 +234,15 @@ struct ByteReader {
         return text(position, n)
     }
 
+    /// A string stored with its count + 1 (0 is nil): the count may be one past the bytes left when
+    /// the string ends the record, so it is checked after taking the 1 off.
     mutating func optionalString() throws(RecordCoding.DecodeError) -> String? {
-        let n = try count()
-        guard n > 0 else { return nil }
-        guard n - 1 <= bytes.count - position else { throw RecordCoding.DecodeError(description: "record is truncated") }
-        defer { position += n - 1 }
-        return text(position, n - 1)
+        let stored = try uint()
+        guard stored > 0 else { return nil }
+        guard stored - 1 <= UInt64(bytes.count - position) else { throw RecordCoding.DecodeError(description: "record is truncated") }
+        let n = Int(stored - 1)
+        defer { position += n }
+        return text(position, n)
     }
 
     /// Typed UTF-8 buffers take String's fast contiguous path.
