@@ -199,7 +199,7 @@ import Testing
                 for f in files { records.append(try ReportReader.read(path: shared + "/data/" + dir + "/" + f)) }
             }
         }
-        var generator = SplitMix(seed: 12)
+        var generator = EngineReference.Random(seed: 12)
         for original in records {
             let before = Self.names(original)
             for variant in 0..<4 {
@@ -319,18 +319,5 @@ import Testing
         #expect(pdb.httpRequests.first?.userAgent == "Microsoft-CryptoAPI/10.0")
         let exports = try ReportReader.read(path: data + "cape-reports/c1308bc146a8b151.json")
         #expect(exports.exports == ["dummydllwithentrypoint.dll", "exported_function"])
-    }
-}
-
-/// A small deterministic generator for test variations.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

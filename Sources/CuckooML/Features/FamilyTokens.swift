@@ -19,11 +19,17 @@
 /// bounds what a hostile report can make the feature space hold.
 struct FamilyTokenNormaliser {
     static let maximumBytes = 256
+    /// Room for the cap plus the longest placeholder: the scan stops once past the cap.
+    private static let outputCapacity = maximumBytes + 32
 
-    /// The sample's own names, lower-cased, longest first (so a name wins over its stem).
-    private let selfNames: [[UInt8]]
-    private var input: [UInt8] = []
-    private var output: [UInt8] = []
+    /// The sample's own names, lower-cased, longest first (so a name wins over its stem), as one byte
+    /// array with each name's range.
+    private let selfBytes: [UInt8]
+    private let selfRanges: [Range<Int>]
+    /// Bit b set when a self name starts with byte b: most positions are ruled out by one test.
+    private let selfFirst: (UInt64, UInt64, UInt64, UInt64)
+    private var lowered: [UInt8] = []
+    private var output = [UInt8](repeating: 0, count: outputCapacity)
 
     init(record: ReportRecord) {
         var names: [[UInt8]] = []
@@ -38,59 +44,76 @@ struct FamilyTokenNormaliser {
             add(name)
             if let dot = name.lastIndex(of: "."), dot != name.startIndex { add(String(name[..<dot])) }
         }
-        selfNames = names.sorted { $0.count > $1.count }
-        input.reserveCapacity(512)
-        output.reserveCapacity(512)
+        var bytes: [UInt8] = [], ranges: [Range<Int>] = []
+        var first: [UInt64] = [0, 0, 0, 0]
+        for name in names.sorted(by: { $0.count > $1.count }) {
+            ranges.append(bytes.count..<(bytes.count + name.count))
+            bytes += name
+            first[Int(name[0] >> 6)] |= 1 << UInt64(name[0] & 63)
+        }
+        selfBytes = bytes
+        selfRanges = ranges
+        selfFirst = (first[0], first[1], first[2], first[3])
     }
 
     /// The normalised token of `s` (empty when nothing is left).
-    mutating func normalise(_ s: String) -> String {
-        load(s)
-        output.removeAll(keepingCapacity: true)
-        scan()
-        return finish()
-    }
+    mutating func normalise(_ s: String) -> String { run(s, rules: true) }
 
     /// Lower-cased with control characters replaced and the length capped, nothing else: for values
     /// whose digits are their identity (IP addresses, the imphash).
-    mutating func plain(_ s: String) -> String {
-        load(s)
-        output.removeAll(keepingCapacity: true)
-        var i = 0
-        while i < input.count && output.count <= Self.maximumBytes { copy(&i) }
-        return finish()
-    }
+    mutating func plain(_ s: String) -> String { run(s, rules: false) }
 
-    /// `input` = the lower-cased UTF-8 bytes of `s` (ASCII lower-cased byte by byte; other text by
-    /// String's Unicode lower-casing).
-    private mutating func load(_ s: String) {
-        input.removeAll(keepingCapacity: true)
-        if ByteHash.isASCII(s) {
-            for b in s.utf8 { input.append(b &- 65 < 26 ? b | 0x20 : b) }
-        } else {
-            input.append(contentsOf: s.lowercased().utf8)
+    /// Scans the lower-cased UTF-8 bytes of `s` (ASCII is lower-cased as it is read; other text first
+    /// goes through String's Unicode lower-casing) into `output`, then cuts it to the cap.
+    private mutating func run(_ s: String, rules: Bool) -> String {
+        var text = s
+        let ascii = ByteHash.isASCII(text)
+        if !ascii { text = text.lowercased() }
+        let selfBytes = self.selfBytes, selfRanges = self.selfRanges, selfFirst = self.selfFirst
+        var count = text.withUTF8 { input in
+            output.withUnsafeMutableBufferPointer { out in
+                var scan = Scan(input: input, out: out.baseAddress!, fold: ascii, selfBytes: selfBytes,
+                                selfRanges: selfRanges, selfFirst: selfFirst)
+                if rules { scan.run() } else { scan.copyAll() }
+                return scan.n
+            }
         }
-    }
-
-    private mutating func finish() -> String {
-        if output.count > Self.maximumBytes {
-            var end = Self.maximumBytes
-            while end > 0 && output[end] & 0xC0 == 0x80 { end -= 1 }
-            output.removeSubrange(end...)
+        if count > Self.maximumBytes {
+            count = Self.maximumBytes
+            while count > 0 && output[count] & 0xC0 == 0x80 { count -= 1 }
         }
-        return String(decoding: output, as: UTF8.self)
+        return output.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[..<count]), as: UTF8.self) }
+    }
+}
+
+/// One pass of the normaliser over a token's bytes, writing to a buffer of `outputCapacity` bytes.
+private struct Scan {
+    let input: UnsafeBufferPointer<UInt8>
+    let out: UnsafeMutablePointer<UInt8>
+    /// Lower-case ASCII letters as they are read (the input is ASCII and not yet lower-cased).
+    let fold: Bool
+    let selfBytes: [UInt8]
+    let selfRanges: [Range<Int>]
+    let selfFirst: (UInt64, UInt64, UInt64, UInt64)
+    var n = 0
+
+    typealias Tables = FamilyTokenNormaliser
+
+    /// The lower-cased byte at `i`; 0 past the end (no rule matches a NUL).
+    @inline(__always) func at(_ i: Int) -> UInt8 {
+        guard i < input.count else { return 0 }
+        let b = input[i]
+        return fold && b &- 65 < 26 ? b | 0x20 : b
     }
 
-    // MARK: The scan
-
-    private mutating func scan() {
-        let n = input.count
+    mutating func run() {
+        let count = input.count
         var i = 0
         // Output only grows, so once past the cap the rest would be cut anyway.
-        while i < n && output.count <= Self.maximumBytes {
-            let b = input[i]
-            let atWordStart = i == 0 || !Self.isAlphanumeric(input[i - 1])
-            if let end = selfName(at: i) { emit("<self>"); i = end; continue }
+        while i < count && n <= FamilyTokenNormaliser.maximumBytes {
+            let b = at(i)
+            let atWordStart = i == 0 || !Tables.isAlphanumeric(at(i - 1))
+            if isSelfFirst(b), let end = selfName(at: i) { emit("<self>"); i = end; continue }
             if b == UInt8(ascii: "%"), let (end, placeholder) = environmentVariable(at: i) { emit(placeholder); i = end; continue }
             if b == UInt8(ascii: "\\") {
                 // `\??\c:\` and `\\?\c:\`: the prefix says nothing the path does not.
@@ -98,59 +121,77 @@ struct FamilyTokenNormaliser {
                 if matches("\\registry\\machine", at: i) && isBoundary(at: i + 17) { emit("hklm"); i += 17; continue }
                 if matches("\\registry\\user", at: i) && isBoundary(at: i + 14) { emit("hku"); i += 14; continue }
             }
-            if atWordStart && Self.isLetter(b) && isDrive(at: i), let (end, placeholder) = directory(at: i + 3) {
+            if atWordStart && Tables.isLetter(b) && isDrive(at: i), let (end, placeholder) = directory(at: i + 3) {
                 emit(placeholder); i = end; continue
             }
             if atWordStart && b == UInt8(ascii: "h"), let (end, short) = registryRoot(at: i) { emit(short); i = end; continue }
             if atWordStart && b == UInt8(ascii: "s"), let end = sid(at: i) { emit("<sid>"); i = end; continue }
-            if Self.isHex(b) && (i == 0 || !Self.isHex(input[i - 1])) {
+            if Tables.isHex(b) && (i == 0 || !Tables.isHex(at(i - 1))) {
                 if let end = guid(at: i) { emit("<guid>"); i = end; continue }
                 if let end = hexRun(at: i) { emit("<hex>"); i = end; continue }
             }
-            if Self.isDigit(b) {
-                while i < n && Self.isDigit(input[i]) { i += 1 }
-                output.append(UInt8(ascii: "0"))
+            if Tables.isDigit(b) {
+                while i < count && Tables.isDigit(at(i)) { i += 1 }
+                out[n] = UInt8(ascii: "0"); n += 1
                 continue
             }
             copy(&i)
         }
     }
 
+    mutating func copyAll() {
+        var i = 0
+        while i < input.count && n <= FamilyTokenNormaliser.maximumBytes { copy(&i) }
+    }
+
     /// Copies the byte at `i` (a control character as `?`; C1 controls, `C2 80`...`C2 9F` in UTF-8,
     /// too) and moves past it.
-    private mutating func copy(_ i: inout Int) {
-        let b = input[i]
-        if b == 0xC2 && i + 1 < input.count && input[i + 1] & 0xE0 == 0x80 {
-            output.append(UInt8(ascii: "?"))
+    @inline(__always) mutating func copy(_ i: inout Int) {
+        let b = at(i)
+        if b == 0xC2 && at(i + 1) & 0xE0 == 0x80 {
+            out[n] = UInt8(ascii: "?")
             i += 2
         } else {
-            output.append(Self.isControl(b) ? UInt8(ascii: "?") : b)
+            out[n] = Tables.isControl(b) ? UInt8(ascii: "?") : b
             i += 1
         }
+        n += 1
     }
 
-    private mutating func emit(_ text: StaticString) {
-        text.withUTF8Buffer { output.append(contentsOf: $0) }
+    @inline(__always) mutating func emit(_ text: StaticString) {
+        let count = text.utf8CodeUnitCount
+        (out + n).update(from: text.utf8Start, count: count)
+        n += count
     }
 
-    private func matches(_ text: StaticString, at i: Int) -> Bool {
-        text.withUTF8Buffer { t in
-            guard i + t.count <= input.count else { return false }
-            for k in 0..<t.count where input[i + k] != t[k] { return false }
-            return true
+    @inline(__always) func isSelfFirst(_ b: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(b & 63)
+        switch b >> 6 {
+        case 0: return selfFirst.0 & bit != 0
+        case 1: return selfFirst.1 & bit != 0
+        case 2: return selfFirst.2 & bit != 0
+        default: return selfFirst.3 & bit != 0
         }
     }
 
-    private func matches(_ text: [UInt8], at i: Int) -> Bool {
+    func matches(_ text: StaticString, at i: Int) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard i + count <= input.count else { return false }
+        let t = text.utf8Start
+        for k in 0..<count where at(i + k) != t[k] { return false }
+        return true
+    }
+
+    func matches(_ text: [UInt8], at i: Int) -> Bool {
         guard i + text.count <= input.count else { return false }
-        for k in 0..<text.count where input[i + k] != text[k] { return false }
+        for k in 0..<text.count where at(i + k) != text[k] { return false }
         return true
     }
 
     /// Where a path component may end: the end, a separator, a quote or a space.
-    private func isBoundary(at i: Int) -> Bool {
+    func isBoundary(at i: Int) -> Bool {
         guard i < input.count else { return true }
-        switch input[i] {
+        switch at(i) {
         case UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: " "),
              UInt8(ascii: ";"), UInt8(ascii: ","), UInt8(ascii: ")"), UInt8(ascii: "]"): return true
         default: return false
@@ -158,36 +199,40 @@ struct FamilyTokenNormaliser {
     }
 
     /// `x:\` at `i`.
-    private func isDrive(at i: Int) -> Bool {
-        i + 2 < input.count && Self.isLetter(input[i]) && input[i + 1] == UInt8(ascii: ":") && input[i + 2] == UInt8(ascii: "\\")
+    func isDrive(at i: Int) -> Bool {
+        Tables.isLetter(at(i)) && at(i + 1) == UInt8(ascii: ":") && at(i + 2) == UInt8(ascii: "\\")
     }
 
-    private func selfName(at i: Int) -> Int? {
-        for name in selfNames where name[0] == input[i] && matches(name, at: i) { return i + name.count }
+    func selfName(at i: Int) -> Int? {
+        for range in selfRanges where range.count <= input.count - i {
+            var k = 0
+            while k < range.count && at(i + k) == selfBytes[range.lowerBound + k] { k += 1 }
+            if k == range.count { return i + k }
+        }
         return nil
     }
 
-    private func environmentVariable(at i: Int) -> (Int, StaticString)? {
-        for (name, placeholder) in Self.environment where matches(name, at: i) {
+    func environmentVariable(at i: Int) -> (Int, StaticString)? {
+        for (name, placeholder) in Tables.environment where matches(name, at: i) {
             return (i + name.utf8CodeUnitCount, placeholder)
         }
         return nil
     }
 
-    /// The known directory starting at `i` (just after `x:\`), as (end, placeholder): the longest
+    /// The known directory starting at `i` (just after `x:\`), as (end, placeholder): the first
     /// entry of `directories` whose components all match, each ending at a boundary.
-    private func directory(at start: Int) -> (Int, StaticString)? {
-        entries: for (components, placeholder) in Self.directories {
+    func directory(at start: Int) -> (Int, StaticString)? {
+        entries: for (components, placeholder) in Tables.directories {
             var i = start
             for (k, alternatives) in components.enumerated() {
                 if k > 0 {
-                    guard i < input.count && input[i] == UInt8(ascii: "\\") else { continue entries }
+                    guard at(i) == UInt8(ascii: "\\") else { continue entries }
                     i += 1
                 }
                 if alternatives.isEmpty {
                     // Any one component (a user name): up to the next separator or quote.
                     let from = i
-                    while i < input.count && input[i] != UInt8(ascii: "\\") && input[i] != UInt8(ascii: "\"") { i += 1 }
+                    while i < input.count && at(i) != UInt8(ascii: "\\") && at(i) != UInt8(ascii: "\"") { i += 1 }
                     guard i > from else { continue entries }
                 } else {
                     guard let word = alternatives.first(where: { matches($0, at: i) && isBoundary(at: i + $0.count) }) else { continue entries }
@@ -199,77 +244,79 @@ struct FamilyTokenNormaliser {
         return nil
     }
 
-    private func registryRoot(at i: Int) -> (Int, StaticString)? {
+    func registryRoot(at i: Int) -> (Int, StaticString)? {
         guard matches("hkey_", at: i) else { return nil }
-        for (long, short) in Self.registryRoots where matches(long, at: i) && !isWordByte(at: i + long.utf8CodeUnitCount) {
+        for (long, short) in Tables.registryRoots where matches(long, at: i) && !isWordByte(at: i + long.utf8CodeUnitCount) {
             return (i + long.utf8CodeUnitCount, short)
         }
         return nil
     }
 
-    private func isWordByte(at i: Int) -> Bool { i < input.count && (Self.isAlphanumeric(input[i]) || input[i] == UInt8(ascii: "_")) }
+    func isWordByte(at i: Int) -> Bool { Tables.isAlphanumeric(at(i)) || at(i) == UInt8(ascii: "_") }
 
     /// `s-1-` then at least four more dash-separated numbers.
-    private func sid(at i: Int) -> Int? {
+    func sid(at i: Int) -> Int? {
         guard matches("s-1-", at: i) else { return nil }
         var j = i + 3, numbers = 0
-        while j < input.count && input[j] == UInt8(ascii: "-") && j + 1 < input.count && Self.isDigit(input[j + 1]) {
+        while at(j) == UInt8(ascii: "-") && Tables.isDigit(at(j + 1)) {
             j += 1
-            while j < input.count && Self.isDigit(input[j]) { j += 1 }
+            while Tables.isDigit(at(j)) { j += 1 }
             numbers += 1
         }
         return numbers >= 4 && !isWordByte(at: j) ? j : nil
     }
 
     /// 8-4-4-4-12 hex digits not followed by another hex digit.
-    private func guid(at i: Int) -> Int? {
+    func guid(at i: Int) -> Int? {
         var j = i
         for (k, length) in [8, 4, 4, 4, 12].enumerated() {
             if k > 0 {
-                guard j < input.count && input[j] == UInt8(ascii: "-") else { return nil }
+                guard at(j) == UInt8(ascii: "-") else { return nil }
                 j += 1
             }
             for _ in 0..<length {
-                guard j < input.count && Self.isHex(input[j]) else { return nil }
+                guard Tables.isHex(at(j)) else { return nil }
                 j += 1
             }
         }
-        return j < input.count && Self.isHex(input[j]) ? nil : j
+        return Tables.isHex(at(j)) ? nil : j
     }
 
     /// The end of the hex run at `i` when it is 8 or more long and holds a digit and a letter.
-    private func hexRun(at i: Int) -> Int? {
+    func hexRun(at i: Int) -> Int? {
         var j = i, digit = false, letter = false
-        while j < input.count && Self.isHex(input[j]) {
-            if Self.isDigit(input[j]) { digit = true } else { letter = true }
+        while Tables.isHex(at(j)) {
+            if Tables.isDigit(at(j)) { digit = true } else { letter = true }
             j += 1
         }
         return j - i >= 8 && digit && letter ? j : nil
     }
+}
 
+extension FamilyTokenNormaliser {
     // MARK: Tables and classes
 
-    private static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }
-    private static func isLetter(_ b: UInt8) -> Bool { b &- 97 < 26 }
-    private static func isHex(_ b: UInt8) -> Bool { b &- 48 < 10 || b &- 97 < 6 }
-    private static func isAlphanumeric(_ b: UInt8) -> Bool { isDigit(b) || isLetter(b) }
-    private static func isControl(_ b: UInt8) -> Bool { b < 0x20 || b == 0x7F }
+    static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }
+    static func isLetter(_ b: UInt8) -> Bool { b &- 97 < 26 }
+    static func isHex(_ b: UInt8) -> Bool { b &- 48 < 10 || b &- 97 < 6 }
+    static func isAlphanumeric(_ b: UInt8) -> Bool { isDigit(b) || isLetter(b) }
+    static func isControl(_ b: UInt8) -> Bool { b < 0x20 || b == 0x7F }
 
-    private static let environment: [(StaticString, StaticString)] = [
+    static let environment: [(StaticString, StaticString)] = [
         ("%temp%", "<temp>"), ("%tmp%", "<temp>"), ("%appdata%", "<appdata>"), ("%localappdata%", "<localappdata>"),
         ("%userprofile%", "<user>"), ("%windir%", "<windows>"), ("%systemroot%", "<windows>"),
         ("%programfiles(x86)%", "<programfiles>"), ("%programfiles%", "<programfiles>"),
         ("%programdata%", "<programdata>"), ("%allusersprofile%", "<programdata>"),
     ]
 
-    private static let registryRoots: [(StaticString, StaticString)] = [
+    static let registryRoots: [(StaticString, StaticString)] = [
         ("hkey_local_machine", "hklm"), ("hkey_current_user", "hkcu"), ("hkey_classes_root", "hkcr"),
         ("hkey_users", "hku"), ("hkey_current_config", "hkcc"),
     ]
 
     /// Directories under a drive, longest first; each component lists its spellings (8.3 short forms
     /// included), and an empty list is any one component (the user name).
-    private static let directories: [([[[UInt8]]], StaticString)] = {
+    static let directories: [([[[UInt8]]], StaticString)] = {
         func c(_ words: String...) -> [[UInt8]] { words.map { Array($0.utf8) } }
         let users = c("users"), user: [[UInt8]] = []
         let appdata = c("appdata"), local = c("local"), temp = c("temp")

@@ -122,8 +122,8 @@ extension ReportExtractor {
         guard try scanner.beginObject() else { return }
         var first = true
         while let key = try scanner.nextKey(&first) {
-            if key == "tcp" { record.tcpDestinations += try readDestinations() }
-            else if key == "udp" { record.udpDestinations += try readDestinations() }
+            if key == "tcp" { record.tcpDestinations += try readStringField("dst") }
+            else if key == "udp" { record.udpDestinations += try readStringField("dst") }
             else if key == "dns" { try readDNS() }
             else if key == "http" { try readHTTP() }
             else if key == "hosts" { try readHosts() }
@@ -131,8 +131,9 @@ extension ReportExtractor {
         }
     }
 
-    /// `[{dst, ...}]` → the `dst` of each connection.
-    mutating func readDestinations() throws(ScanFailure) -> [String] {
+    /// `[{FIELD: "...", ...}]` → the string `FIELD` of each object (the `dst` of each connection, the
+    /// `name` of each PE section or export); other fields and non-string values are skipped.
+    mutating func readStringField(_ field: StaticString) throws(ScanFailure) -> [String] {
         var out: [String] = []
         guard try scanner.beginArray() else { return out }
         var first = true
@@ -140,7 +141,7 @@ extension ReportExtractor {
             guard try scanner.beginObject() else { continue }
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "dst" { if let dst = try scanner.readString() { out.append(dst) } } else { try scanner.skipValue() }
+                if key == field { if let value = try scanner.readString() { out.append(value) } } else { try scanner.skipValue() }
             }
         }
         return out

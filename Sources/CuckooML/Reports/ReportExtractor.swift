@@ -116,8 +116,8 @@ struct ReportExtractor: ~Copyable {
             else if key == "guest_signers" { try readGuestSigners() }
             else if key == "pe_imphash" || key == "imphash" { record.imphash = try scanner.readString() }
             else if key == "pdb_path" || key == "pdbpath" { record.pdbPath = try scanner.readString() }
-            else if key == "pe_sections" || key == "sections" { record.sectionNames += try readNames() }
-            else if key == "pe_exports" || key == "exports" { record.exports += try readNames() }
+            else if key == "pe_sections" || key == "sections" { record.sectionNames += try readStringField("name") }
+            else if key == "pe_exports" || key == "exports" { record.exports += try readStringField("name") }
             else if key == "exported_dll_name" { if let name = try scanner.readString() { record.exports.insert(name, at: 0) } }
             else { try scanner.skipValue() }
         }
@@ -202,21 +202,6 @@ struct ReportExtractor: ~Copyable {
                 else { try scanner.skipValue() }
             }
         }
-    }
-
-    /// The `name` of each object in an array (sections, exports); other fields and null names are skipped.
-    private mutating func readNames() throws(ScanFailure) -> [String] {
-        var names: [String] = []
-        guard try scanner.beginArray() else { return names }
-        var first = true
-        while try scanner.nextElement(&first) {
-            guard try scanner.beginObject() else { continue }
-            var firstField = true
-            while let key = try scanner.nextKey(&firstField) {
-                if key == "name" { if let s = try scanner.readString() { names.append(s) } } else { try scanner.skipValue() }
-            }
-        }
-        return names
     }
 
     /// CAPE's `guest_signers`: `aux_valid` is true for a valid Authenticode signature.
