@@ -109,34 +109,53 @@ private struct Scan {
     mutating func run() {
         let count = input.count
         var i = 0
+        var prev: UInt8 = 0   // the byte before i (0 at the start: not alphanumeric, not hex)
         // Output only grows, so once past the cap the rest would be cut anyway.
         while i < count && n <= FamilyTokenNormaliser.maximumBytes {
             let b = at(i)
-            let atWordStart = i == 0 || !Tables.isAlphanumeric(at(i - 1))
-            if isSelfFirst(b), let end = selfName(at: i) { emit("<self>"); i = end; continue }
-            if b == UInt8(ascii: "%"), let (end, placeholder) = environmentVariable(at: i) { emit(placeholder); i = end; continue }
-            if b == UInt8(ascii: "\\") {
+            if isSelfFirst(b), let end = selfName(at: i) { emit("<self>"); i = end; prev = at(i - 1); continue }
+            // Most bytes are letters inside a word, where only a hex run can start: copied at once.
+            if b &- 103 < 20 && Tables.isAlphanumeric(prev) {   // g...z
+                out[n] = b; n += 1; i += 1; prev = b
+                continue
+            }
+            if let (end, placeholder) = rule(b, at: i, wordStart: !Tables.isAlphanumeric(prev), hexStart: !Tables.isHex(prev)) {
+                emit(placeholder)
+                i = end
+                prev = at(i - 1)
+                continue
+            }
+            if b == UInt8(ascii: "\\") && (matches("\\??\\", at: i) || matches("\\\\?\\", at: i)) && isDrive(at: i + 4) {
                 // `\??\c:\` and `\\?\c:\`: the prefix says nothing the path does not.
-                if matches("\\??\\", at: i) || matches("\\\\?\\", at: i), isDrive(at: i + 4) { i += 4; continue }
-                if matches("\\registry\\machine", at: i) && isBoundary(at: i + 17) { emit("hklm"); i += 17; continue }
-                if matches("\\registry\\user", at: i) && isBoundary(at: i + 14) { emit("hku"); i += 14; continue }
-            }
-            if atWordStart && Tables.isLetter(b) && isDrive(at: i), let (end, placeholder) = directory(at: i + 3) {
-                emit(placeholder); i = end; continue
-            }
-            if atWordStart && b == UInt8(ascii: "h"), let (end, short) = registryRoot(at: i) { emit(short); i = end; continue }
-            if atWordStart && b == UInt8(ascii: "s"), let end = sid(at: i) { emit("<sid>"); i = end; continue }
-            if Tables.isHex(b) && (i == 0 || !Tables.isHex(at(i - 1))) {
-                if let end = guid(at: i) { emit("<guid>"); i = end; continue }
-                if let end = hexRun(at: i) { emit("<hex>"); i = end; continue }
+                i += 4; prev = b
+                continue
             }
             if Tables.isDigit(b) {
                 while i < count && Tables.isDigit(at(i)) { i += 1 }
                 out[n] = UInt8(ascii: "0"); n += 1
+                prev = UInt8(ascii: "0")
                 continue
             }
             copy(&i)
+            prev = at(i - 1)
         }
+    }
+
+    /// The placeholder rule that matches at `i`, if any, as (end, placeholder).
+    @inline(__always) func rule(_ b: UInt8, at i: Int, wordStart: Bool, hexStart: Bool) -> (Int, StaticString)? {
+        if b == UInt8(ascii: "%") { return environmentVariable(at: i) }
+        if b == UInt8(ascii: "\\") {
+            if matches("\\registry\\machine", at: i) && isBoundary(at: i + 17) { return (i + 17, "hklm") }
+            if matches("\\registry\\user", at: i) && isBoundary(at: i + 14) { return (i + 14, "hku") }
+            return nil
+        }
+        if wordStart && Tables.isLetter(b) {
+            if isDrive(at: i), let found = directory(at: i + 3) { return found }
+            if b == UInt8(ascii: "h"), let found = registryRoot(at: i) { return found }
+            if b == UInt8(ascii: "s"), let end = sid(at: i) { return (end, "<sid>") }
+        }
+        if hexStart && Tables.isHex(b) { return hexRun(at: i) }
+        return nil
     }
 
     mutating func copyAll() {
@@ -266,30 +285,31 @@ private struct Scan {
         return numbers >= 4 && !isWordByte(at: j) ? j : nil
     }
 
-    /// 8-4-4-4-12 hex digits not followed by another hex digit.
-    func guid(at i: Int) -> Int? {
-        var j = i
-        for (k, length) in [8, 4, 4, 4, 12].enumerated() {
-            if k > 0 {
-                guard at(j) == UInt8(ascii: "-") else { return nil }
-                j += 1
-            }
-            for _ in 0..<length {
-                guard Tables.isHex(at(j)) else { return nil }
-                j += 1
-            }
-        }
-        return Tables.isHex(at(j)) ? nil : j
-    }
-
-    /// The end of the hex run at `i` when it is 8 or more long and holds a digit and a letter.
-    func hexRun(at i: Int) -> Int? {
+    /// At the start of a hex run: a GUID (8-4-4-4-12 hex digits, not followed by another) or a run
+    /// of 8 or more hex digits holding a digit and a letter, as (end, placeholder).
+    func hexRun(at i: Int) -> (Int, StaticString)? {
         var j = i, digit = false, letter = false
         while Tables.isHex(at(j)) {
             if Tables.isDigit(at(j)) { digit = true } else { letter = true }
             j += 1
         }
-        return j - i >= 8 && digit && letter ? j : nil
+        if j - i == 8 && at(j) == UInt8(ascii: "-"), let end = guidRest(at: j) { return (end, "<guid>") }
+        return j - i >= 8 && digit && letter ? (j, "<hex>") : nil
+    }
+
+    /// The `-4-4-4-12` after a GUID's first 8 hex digits, ending where no hex digit follows.
+    func guidRest(at start: Int) -> Int? {
+        var j = start
+        for length in 0..<4 {
+            guard at(j) == UInt8(ascii: "-") else { return nil }
+            j += 1
+            let end = j + (length == 3 ? 12 : 4)
+            while j < end {
+                guard Tables.isHex(at(j)) else { return nil }
+                j += 1
+            }
+        }
+        return Tables.isHex(at(j)) ? nil : j
     }
 }
 
