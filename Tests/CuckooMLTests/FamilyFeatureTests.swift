@@ -233,6 +233,22 @@ import Testing
         #expect(Self.names(try Self.read(capeChanged)) == Self.names(try Self.read(Self.cape)))
     }
 
+    /// A report's hostile strings reach the family space escaped and bounded: invalid UTF-8 as U+FFFD,
+    /// control characters (raw or as JSON escapes) as `?`, a megabyte path cut to 256 bytes.
+    @Test func hostileReportStringsBecomeBoundedPrintableTokens() throws {
+        var bytes = Array(#"{"behavior": {"summary": {"mutex": ["Mu"#.utf8)
+        bytes += [0xFF, 0xC3, 0x28]
+        bytes += Array(#"tex\u001b[31m\u0000", "a\tb"], "file_written": ["C:\\Users\\x\\"#.utf8)
+        bytes += Array(repeating: UInt8(ascii: "A"), count: 1 << 20)
+        bytes += Array(#""]}}}"#.utf8)
+        let record = try ReportReader.read(bytes: bytes, path: "hostile.json")
+        let names = Self.names(record)
+        #expect(names.contains(":mutex:mu\u{FFFD}\u{FFFD}(tex?[0m?"))
+        #expect(names.contains(":mutex:a?b"))
+        let path = try #require(names.first { $0.hasPrefix(":path:write:") })
+        #expect(path == ":path:write:<user>\\" + String(repeating: "a", count: 256 - 7))
+    }
+
     @Test func tokensSeenInOneSampleOnlyAreDropped() throws {
         func sample(_ id: String, _ mutexes: [String]) -> Sample {
             var r = ReportRecord()
