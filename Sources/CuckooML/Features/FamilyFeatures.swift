@@ -55,14 +55,26 @@ extension FeatureExtractor {
         (.read, .pathRead), (.written, .pathWrite), (.deleted, .pathDelete), (.copied, .pathCopy), (.moved, .pathMove),
     ]
 
+    /// Calls `emit` with each family token (prefix number, token, 1).
     func extractFamilies(_ r: ReportRecord, _ emit: (Int, String, Double) -> Void) {
+        extractFamilies(r) { prefix, text, isRaw, normaliser in
+            let token = isRaw ? normaliser.normalise(text) : text
+            if !token.isEmpty { emit(prefix, token, 1) }
+        }
+    }
+
+    /// Calls `sink` with each family feature as (prefix number, text, whether the text is a raw
+    /// report string still to be normalised, the record's normaliser). Handing raw strings over lets
+    /// `FeatureBuilder` find a string it has seen before without normalising it again.
+    func extractFamilies(_ r: ReportRecord, _ sink: (Int, String, Bool, inout FamilyTokenNormaliser) -> Void) {
         let groups = configuration.groups
         let base = Self.familyBase
         var normaliser = FamilyTokenNormaliser(record: r)
-        func add(_ name: FamilyName, _ token: String) { if !token.isEmpty { emit(base + name.rawValue, token, 1) } }
+        func add(_ name: FamilyName, _ token: String) { if !token.isEmpty { sink(base + name.rawValue, token, false, &normaliser) } }
+        func raw(_ name: FamilyName, _ value: String) { sink(base + name.rawValue, value, true, &normaliser) }
         func each(_ group: FeatureGroup, _ name: FamilyName, _ values: [String]) {
             guard groups.contains(group) else { return }
-            for v in values where !v.isEmpty { add(name, normaliser.normalise(v)) }
+            for v in values where !v.isEmpty { raw(name, v) }
         }
 
         if groups.contains(.alert) {
@@ -71,7 +83,7 @@ extension FeatureExtractor {
                 if !token.contains("virustotal") && !token.contains("virus_total") { add(.alert, token) }
             }
         }
-        if groups.contains(.api) { for api in r.apiCounts.keys where !api.isEmpty { add(.api, normaliser.normalise(api)) } }
+        if groups.contains(.api) { for api in r.apiCounts.keys where !api.isEmpty { raw(.api, api) } }
         each(.mutex, .mutex, r.mutexes)
         if groups.contains(.loaded) { for d in r.dllsLoaded { add(.loaded, Self.libraryName(d, &normaliser)) } }
         if groups.contains(.path) {

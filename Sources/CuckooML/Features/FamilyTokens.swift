@@ -30,6 +30,8 @@ struct FamilyTokenNormaliser {
     private let selfFirst: (UInt64, UInt64, UInt64, UInt64)
     private var lowered: [UInt8] = []
     private var output = [UInt8](repeating: 0, count: outputCapacity)
+    /// For each self name, the `RawTokenIndex` bloom bits of its first and last 4 bytes.
+    let selfWindows: [(UInt8, UInt8)]
 
     init(record: ReportRecord) {
         var names: [[UInt8]] = []
@@ -54,35 +56,44 @@ struct FamilyTokenNormaliser {
         selfBytes = bytes
         selfRanges = ranges
         selfFirst = (first[0], first[1], first[2], first[3])
+        selfWindows = ranges.map { r in
+            (RawTokenIndex.bloomBit(window: bytes[r.lowerBound..<(r.lowerBound + 4)]),
+             RawTokenIndex.bloomBit(window: bytes[(r.upperBound - 4)..<r.upperBound]))
+        }
     }
 
     /// The normalised token of `s` (empty when nothing is left).
-    mutating func normalise(_ s: String) -> String { run(s, rules: true) }
+    mutating func normalise(_ s: String) -> String { run(s, rules: true).token }
+
+    /// `normalise`, and whether a self name was replaced (then the token is this record's alone).
+    mutating func normaliseReportingSelf(_ s: String) -> (token: String, usedSelf: Bool) { run(s, rules: true) }
 
     /// Lower-cased with control characters replaced and the length capped, nothing else: for values
     /// whose digits are their identity (IP addresses, the imphash).
-    mutating func plain(_ s: String) -> String { run(s, rules: false) }
+    mutating func plain(_ s: String) -> String { run(s, rules: false).token }
 
     /// Scans the lower-cased UTF-8 bytes of `s` (ASCII is lower-cased as it is read; other text first
     /// goes through String's Unicode lower-casing) into `output`, then cuts it to the cap.
-    private mutating func run(_ s: String, rules: Bool) -> String {
+    private mutating func run(_ s: String, rules: Bool) -> (token: String, usedSelf: Bool) {
         var text = s
         let ascii = ByteHash.isASCII(text)
         if !ascii { text = text.lowercased() }
         let selfBytes = self.selfBytes, selfRanges = self.selfRanges, selfFirst = self.selfFirst
-        var count = text.withUTF8 { input in
+        let (scanned, usedSelf) = text.withUTF8 { input in
             output.withUnsafeMutableBufferPointer { out in
                 var scan = Scan(input: input, out: out.baseAddress!, fold: ascii, selfBytes: selfBytes,
                                 selfRanges: selfRanges, selfFirst: selfFirst)
                 if rules { scan.run() } else { scan.copyAll() }
-                return scan.n
+                return (scan.n, scan.usedSelf)
             }
         }
+        var count = scanned
         if count > Self.maximumBytes {
             count = Self.maximumBytes
             while count > 0 && output[count] & 0xC0 == 0x80 { count -= 1 }
         }
-        return output.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[..<count]), as: UTF8.self) }
+        let token = output.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[..<count]), as: UTF8.self) }
+        return (token, usedSelf)
     }
 }
 
@@ -96,6 +107,7 @@ private struct Scan {
     let selfRanges: [Range<Int>]
     let selfFirst: (UInt64, UInt64, UInt64, UInt64)
     var n = 0
+    var usedSelf = false
 
     typealias Tables = FamilyTokenNormaliser
 
@@ -113,7 +125,11 @@ private struct Scan {
         // Output only grows, so once past the cap the rest would be cut anyway.
         while i < count && n <= FamilyTokenNormaliser.maximumBytes {
             let b = at(i)
-            if isSelfFirst(b), let end = selfName(at: i) { emit("<self>"); i = end; prev = at(i - 1); continue }
+            if isSelfFirst(b), let end = selfName(at: i) {
+                emit("<self>"); usedSelf = true
+                i = end; prev = at(i - 1)
+                continue
+            }
             // Most bytes are letters inside a word, where only a hex run can start: copied at once.
             if b &- 103 < 20 && Tables.isAlphanumeric(prev) {   // g...z
                 out[n] = b; n += 1; i += 1; prev = b
