@@ -30,8 +30,8 @@ struct FamilyTokenNormaliser {
     private let selfFirst: (UInt64, UInt64, UInt64, UInt64)
     private var lowered: [UInt8] = []
     private var output = [UInt8](repeating: 0, count: outputCapacity)
-    /// For each self name, the `RawTokenIndex` bloom bits of its first and last 4 bytes.
-    let selfWindows: [(UInt8, UInt8)]
+    /// For each self name, the `RawTokenIndex` bloom bits of its first, middle and last 4 bytes.
+    let selfWindows: [(UInt8, UInt8, UInt8)]
 
     init(record: ReportRecord) {
         var names: [[UInt8]] = []
@@ -57,8 +57,10 @@ struct FamilyTokenNormaliser {
         selfRanges = ranges
         selfFirst = (first[0], first[1], first[2], first[3])
         selfWindows = ranges.map { r in
-            (RawTokenIndex.bloomBit(window: bytes[r.lowerBound..<(r.lowerBound + 4)]),
-             RawTokenIndex.bloomBit(window: bytes[(r.upperBound - 4)..<r.upperBound]))
+            let middle = r.lowerBound + (r.count - 4) / 2
+            return (RawTokenIndex.bloomBit(window: bytes[r.lowerBound..<(r.lowerBound + 4)]),
+                    RawTokenIndex.bloomBit(window: bytes[middle..<(middle + 4)]),
+                    RawTokenIndex.bloomBit(window: bytes[(r.upperBound - 4)..<r.upperBound]))
         }
     }
 

@@ -305,14 +305,15 @@ public enum FeatureBuilder {
                         extractor.extractFamilies(record) { prefix, text, isRaw, normaliser in
                             guard isRaw else { place(column(prefix, text), 1, row, &chunk); return }
                             let slot = prefix - FeatureExtractor.familyBase
-                            if let known = rawKeyed[slot].column(for: text, selfWindows: normaliser.selfWindows) {
+                            let lookup = rawKeyed[slot].column(for: text, selfWindows: normaliser.selfWindows)
+                            if case .column(let known) = lookup {
                                 place(known, 1, row, &chunk)
                                 return
                             }
                             let (token, usedSelf) = normaliser.normaliseReportingSelf(text)
                             guard !token.isEmpty else { return }
                             let id = column(prefix, token)
-                            if !usedSelf { rawKeyed[slot].insert(text, column: id) }
+                            if case .absent = lookup, !usedSelf { rawKeyed[slot].insert(text, column: id) }
                             place(id, 1, row, &chunk)
                         }
                     } else {

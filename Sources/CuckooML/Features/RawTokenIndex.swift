@@ -5,8 +5,8 @@
 /// A column is reused only where the token would be the same: one holding `<self>` is never stored
 /// (it is the storing record's alone), and a stored string is not reused for a record whose own
 /// names (hashes, file name) may occur in it. For that each string keeps a 256-bit bloom filter of
-/// its lower-cased 4-byte windows; a record's name whose first and last windows are both in it sends
-/// the string through the normaliser again. Only ASCII strings are stored (others lower-case by
+/// its lower-cased 4-byte windows; a record's name whose first, middle and last windows are all in it
+/// sends the string through the normaliser again. Only ASCII strings are stored (others lower-case by
 /// Unicode rules, not byte by byte).
 struct RawTokenIndex {
     /// Strings stored at most per index; later ones are normalised each time.
@@ -18,15 +18,19 @@ struct RawTokenIndex {
 
     init() {}
 
-    /// The column stored for `s`, unless one of the record's names (`selfWindows`) may occur in it.
-    mutating func column(for s: String, selfWindows: [(UInt8, UInt8)]) -> Int32? {
-        guard let id = index.find(s) else { return nil }
+    enum Lookup { case absent, unsafe, column(Int32) }
+
+    /// The column stored for `s`; `unsafe` when one of the record's names (`selfWindows`) may occur
+    /// in it, `absent` when it is not stored.
+    mutating func column(for s: String, selfWindows: [(UInt8, UInt8, UInt8)]) -> Lookup {
+        guard let id = index.find(s) else { return .absent }
         let bloom = blooms[Int(id)]
-        for (first, last) in selfWindows where Self.test(bloom, first) && Self.test(bloom, last) { return nil }
-        return columns[Int(id)]
+        for (first, middle, last) in selfWindows
+        where Self.test(bloom, first) && Self.test(bloom, middle) && Self.test(bloom, last) { return .unsafe }
+        return .column(columns[Int(id)])
     }
 
-    /// Stores the column of a string `column(for:)` did not find.
+    /// Stores the column of a string `column(for:)` found `absent`.
     mutating func insert(_ s: String, column: Int32) {
         guard columns.count < Self.capacity, ByteHash.isASCII(s) else { return }
         var bloom: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
