@@ -27,7 +27,7 @@ struct FamilyTokenNormaliser {
     private let selfBytes: [UInt8]
     private let selfRanges: [Range<Int>]
     /// Bit b set when a self name starts with byte b: most positions are ruled out by one test.
-    private let selfFirst: (UInt64, UInt64, UInt64, UInt64)
+    private let selfFirst: Bits256
     private var lowered: [UInt8] = []
     private var output = [UInt8](repeating: 0, count: outputCapacity)
     /// For each self name, the `RawTokenIndex` bloom bits of its first, middle and last 4 bytes.
@@ -47,15 +47,15 @@ struct FamilyTokenNormaliser {
             if let dot = name.lastIndex(of: "."), dot != name.startIndex { add(String(name[..<dot])) }
         }
         var bytes: [UInt8] = [], ranges: [Range<Int>] = []
-        var first: [UInt64] = [0, 0, 0, 0]
+        var first = Bits256()
         for name in names.sorted(by: { $0.count > $1.count }) {
             ranges.append(bytes.count..<(bytes.count + name.count))
             bytes += name
-            first[Int(name[0] >> 6)] |= 1 << UInt64(name[0] & 63)
+            first.insert(name[0])
         }
         selfBytes = bytes
         selfRanges = ranges
-        selfFirst = (first[0], first[1], first[2], first[3])
+        selfFirst = first
         selfWindows = ranges.map { r in
             let middle = r.lowerBound + (r.count - 4) / 2
             return (RawTokenIndex.bloomBit(window: bytes[r.lowerBound..<(r.lowerBound + 4)]),
@@ -107,7 +107,7 @@ private struct Scan {
     let fold: Bool
     let selfBytes: [UInt8]
     let selfRanges: [Range<Int>]
-    let selfFirst: (UInt64, UInt64, UInt64, UInt64)
+    let selfFirst: Bits256
     var n = 0
     var usedSelf = false
 
@@ -127,7 +127,7 @@ private struct Scan {
         // Output only grows, so once past the cap the rest would be cut anyway.
         while i < count && n <= FamilyTokenNormaliser.maximumBytes {
             let b = at(i)
-            if isSelfFirst(b), let end = selfName(at: i) {
+            if selfFirst.contains(b), let end = selfName(at: i) {
                 emit("<self>"); usedSelf = true
                 i = end; prev = at(i - 1)
                 continue
@@ -199,16 +199,6 @@ private struct Scan {
         let count = text.utf8CodeUnitCount
         (out + n).update(from: text.utf8Start, count: count)
         n += count
-    }
-
-    @inline(__always) func isSelfFirst(_ b: UInt8) -> Bool {
-        let bit = UInt64(1) << UInt64(b & 63)
-        switch b >> 6 {
-        case 0: return selfFirst.0 & bit != 0
-        case 1: return selfFirst.1 & bit != 0
-        case 2: return selfFirst.2 & bit != 0
-        default: return selfFirst.3 & bit != 0
-        }
     }
 
     func matches(_ text: StaticString, at i: Int) -> Bool {

@@ -14,7 +14,7 @@ struct RawTokenIndex {
 
     private var index = NameIndex()
     private var columns: [Int32] = []
-    private var blooms: [(UInt64, UInt64, UInt64, UInt64)] = []
+    private var blooms: [Bits256] = []
 
     init() {}
 
@@ -26,21 +26,21 @@ struct RawTokenIndex {
         guard let id = index.find(s) else { return .absent }
         let bloom = blooms[Int(id)]
         for (first, middle, last) in selfWindows
-        where Self.test(bloom, first) && Self.test(bloom, middle) && Self.test(bloom, last) { return .unsafe }
+        where bloom.contains(first) && bloom.contains(middle) && bloom.contains(last) { return .unsafe }
         return .column(columns[Int(id)])
     }
 
     /// Stores the column of a string `column(for:)` found `absent`.
     mutating func insert(_ s: String, column: Int32) {
         guard columns.count < Self.capacity, ByteHash.isASCII(s) else { return }
-        var bloom: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var bloom = Bits256()
         var copy = s
         copy.withUTF8 { bytes in
             var window: UInt32 = 0
             for k in 0..<bytes.count {
                 let b = bytes[k]
                 window = window << 8 | UInt32(b &- 65 < 26 ? b | 0x20 : b)
-                if k >= 3 { Self.set(&bloom, Self.bloomBit(window)) }
+                if k >= 3 { bloom.insert(Self.bloomBit(window)) }
             }
         }
         index.insert(s, Int32(columns.count))
@@ -56,24 +56,31 @@ struct RawTokenIndex {
     @inline(__always) static func bloomBit(_ window: UInt32) -> UInt8 {
         UInt8(truncatingIfNeeded: (window &* 0x9E37_79B1) >> 24)
     }
+}
 
-    @inline(__always) private static func test(_ bloom: (UInt64, UInt64, UInt64, UInt64), _ bit: UInt8) -> Bool {
-        let mask = UInt64(1) << UInt64(bit & 63)
-        switch bit >> 6 {
-        case 0: return bloom.0 & mask != 0
-        case 1: return bloom.1 & mask != 0
-        case 2: return bloom.2 & mask != 0
-        default: return bloom.3 & mask != 0
+/// A set of byte values (256 bits).
+struct Bits256 {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    init() {}
+
+    @inline(__always) mutating func insert(_ b: UInt8) {
+        let bit = UInt64(1) << UInt64(b & 63)
+        switch b >> 6 {
+        case 0: words.0 |= bit
+        case 1: words.1 |= bit
+        case 2: words.2 |= bit
+        default: words.3 |= bit
         }
     }
 
-    @inline(__always) private static func set(_ bloom: inout (UInt64, UInt64, UInt64, UInt64), _ bit: UInt8) {
-        let mask = UInt64(1) << UInt64(bit & 63)
-        switch bit >> 6 {
-        case 0: bloom.0 |= mask
-        case 1: bloom.1 |= mask
-        case 2: bloom.2 |= mask
-        default: bloom.3 |= mask
+    @inline(__always) func contains(_ b: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(b & 63)
+        switch b >> 6 {
+        case 0: return words.0 & bit != 0
+        case 1: return words.1 & bit != 0
+        case 2: return words.2 & bit != 0
+        default: return words.3 & bit != 0
         }
     }
 }
