@@ -69,7 +69,7 @@ enum TestPaths {
     @Test func askingForTheCurrentFeatureSpaceKeepsTheClustering() {
         let sink = CaptureSink()
         let shell = Shell(sink: sink)
-        #expect(shell.runScript("load \(CompareCommandTests.reports); cluster hdbscan 1 6; features full", origin: "test"))
+        #expect(shell.runScript("load \(CompareCommandTests.reports); features full; cluster hdbscan 1 6; features full", origin: "test"))
         #expect(shell.session.hdbscan != nil, "the same configuration is not rebuilt")
         #expect(!sink.stderr.contains("clustering was dropped"))
         #expect(shell.runScript("features full groups=win,file", origin: "test"))

@@ -31,6 +31,8 @@ func makeFeatureSession() -> Session {
         Sample(id: "s4", path: "/r/s4.json", reportSize: 100, record: record(nil, apis: ["Sleep": 1], md5: "44444444444444444444444444444444")),
         Sample(id: "s5", path: "/r/s5.json", reportSize: 100, record: record(nil, apis: ["Sleep": 1, "NtClose": 1], md5: "55555555555555555555555555555555")),
     ])
+    // These tests were written for the 2016 features (load builds the family features by default).
+    s.featureConfiguration = .full
     try! s.rebuildFeatures()
     s.relabel()
     s.applyExternalLabels(["s5": SampleLabel(family: "Evil\u{1B}]0;x\u{07}name", votes: 0, source: .external)])

@@ -71,7 +71,9 @@ public enum FeatureBuilder {
             chunks[b] = nil
             matrix.appendRows(rowStart: chunk.rowStart, columns: chunk.columns, values: chunk.values)
         }
-        let set = FeatureSet(configuration: configuration, names: merged.names, matrix: matrix)
+        var set = FeatureSet(configuration: configuration, names: merged.names, matrix: matrix)
+        // A family token in one sample only tells that sample apart from every other: no family.
+        if configuration.kind == .families { set = set.keepingColumns(inAtLeast: FeatureSet.familyMinimumSupport) }
         return set.filtered(minimumCoverage: configuration.minimumCoverage, maximumCoverage: configuration.maximumCoverage)
     }
 
@@ -281,46 +283,42 @@ public enum FeatureBuilder {
         /// Where each column last appeared (row, position), so repeated names overwrite without hashing.
         private var markRow: [Int32] = []
         private var markPosition: [Int] = []
+        /// Family features: column by raw report string, per family prefix (see `RawTokenIndex`).
+        private var rawKeyed: [RawTokenIndex]
 
         init(configuration: FeatureConfiguration, index: Int) {
             self.index = index
             extractor = FeatureExtractor(configuration: configuration)
             keyed = [NameIndex](repeating: NameIndex(), count: FeatureExtractor.prefixes.count)
+            rawKeyed = configuration.kind == .families
+                ? [RawTokenIndex](repeating: RawTokenIndex(), count: FeatureExtractor.familyPrefixes.count) : []
         }
 
         /// The rows of `samples[range]` (empty rows for samples without a record).
         mutating func extract(_ samples: [Sample], _ range: Range<Int>) -> Chunk {
             var chunk = Chunk(part: index)
+            let families = extractor.configuration.kind == .families
             for i in range {
                 let row = Int32(truncatingIfNeeded: i)
                 if let record = samples[i].record {
-                    extractor.extractKeyed(record) { prefix, suffix, value in
-                        let id: Int32
-                        if let known = keyed[prefix].find(suffix) {
-                            id = known
-                        } else {
-                            // A new split; the name itself may still be known under another split.
-                            let name = FeatureExtractor.prefixes[prefix] + suffix
-                            let ambiguous = FeatureExtractor.ambiguousPrefixes[prefix]
-                            if ambiguous, let known = vocabulary.find(name) {
-                                id = known
-                            } else {
-                                id = Int32(names.count)
-                                if ambiguous { vocabulary.insert(name, id) }
-                                names.append(name)
-                                markRow.append(-1)
-                                markPosition.append(0)
+                    if families {
+                        extractor.extractFamilies(record) { prefix, text, isRaw, normaliser in
+                            guard isRaw else { place(column(prefix, text), 1, row, &chunk); return }
+                            let slot = prefix - FeatureExtractor.familyBase
+                            let lookup = rawKeyed[slot].column(for: text, selfWindows: normaliser.selfWindows)
+                            if case .column(let known) = lookup {
+                                place(known, 1, row, &chunk)
+                                return
                             }
-                            keyed[prefix].insert(suffix, id)
+                            let (token, usedSelf) = normaliser.normaliseReportingSelf(text)
+                            guard !token.isEmpty else { return }
+                            let id = column(prefix, token)
+                            if case .absent = lookup, !usedSelf { rawKeyed[slot].insert(text, column: id) }
+                            place(id, 1, row, &chunk)
                         }
-                        let column = Int(id)
-                        if markRow[column] == row {
-                            chunk.values[markPosition[column]] = value
-                        } else {
-                            markRow[column] = row
-                            markPosition[column] = chunk.columns.count
-                            chunk.columns.append(id)
-                            chunk.values.append(value)
+                    } else {
+                        extractor.extractKeyed(record) { prefix, suffix, value in
+                            place(column(prefix, suffix), value, row, &chunk)
                         }
                     }
                 }
@@ -329,11 +327,45 @@ public enum FeatureBuilder {
             return chunk
         }
 
+        /// The provisional id of the name `prefixes[prefix] + suffix`, made when new.
+        @inline(__always) private mutating func column(_ prefix: Int, _ suffix: String) -> Int32 {
+            if let known = keyed[prefix].find(suffix) { return known }
+            // A new split; the name itself may still be known under another split.
+            let id: Int32
+            let name = FeatureExtractor.prefixes[prefix] + suffix
+            let ambiguous = FeatureExtractor.ambiguousPrefixes[prefix]
+            if ambiguous, let known = vocabulary.find(name) {
+                id = known
+            } else {
+                id = Int32(names.count)
+                if ambiguous { vocabulary.insert(name, id) }
+                names.append(name)
+                markRow.append(-1)
+                markPosition.append(0)
+            }
+            keyed[prefix].insert(suffix, id)
+            return id
+        }
+
+        /// Puts `value` in column `id` of `row` (the last value wins when a row names a column twice).
+        @inline(__always) private mutating func place(_ id: Int32, _ value: Double, _ row: Int32, _ chunk: inout Chunk) {
+            let column = Int(id)
+            if markRow[column] == row {
+                chunk.values[markPosition[column]] = value
+            } else {
+                markRow[column] = row
+                markPosition[column] = chunk.columns.count
+                chunk.columns.append(id)
+                chunk.values.append(value)
+            }
+        }
+
         /// Orders the names and lets go of the lookup tables, which are no longer needed.
         mutating func sortNames() {
             order = FeatureBuilder.sortedOrder(names)
             vocabulary = NameIndex()
             keyed = []
+            rawKeyed = []
             markRow = []
             markPosition = []
         }
@@ -372,6 +404,18 @@ extension FeatureSet {
         if kept.count == matrix.columnCount {
             return FeatureSet(configuration: configuration, names: names, matrix: matrix)
         }
+        return FeatureSet(configuration: configuration, names: kept.map { names[$0] }, matrix: matrix.selectingColumns(kept))
+    }
+
+    /// Samples a family token must be seen in to be kept (`features families`).
+    public static let familyMinimumSupport = 2
+
+    /// Keeps the columns non-zero in at least `samples` rows; the configuration is unchanged (the
+    /// family space applies this at every build).
+    func keepingColumns(inAtLeast samples: Int) -> FeatureSet {
+        let support = columnSupport
+        let kept = (0..<matrix.columnCount).filter { support[$0] >= samples }
+        if kept.count == matrix.columnCount { return self }
         return FeatureSet(configuration: configuration, names: kept.map { names[$0] }, matrix: matrix.selectingColumns(kept))
     }
 

@@ -23,7 +23,8 @@
 ///   `:count:file:<op>` (9), `:count:reg:write|del`.
 ///
 /// Simple features (`features simple`) are one binary feature per signature name, named by the bare
-/// signature name as the 2016 "simple features" table was.
+/// signature name as the 2016 "simple features" table was. The family features (`features families`)
+/// are described in `FamilyFeatures.swift`.
 ///
 /// Decisions where the 2016 code is unclear or cannot apply: every count is the length of the list the
 /// reader extracted (2016 counted copied files as source/destination pairs but moved files as paths;
@@ -58,6 +59,7 @@ public struct FeatureExtractor {
         ":reg:write:", ":reg:del:", ":win:",
     ] + fileCountNames.map { ":file:count:" + $0 } + countNames.map { ":count:" + $0 }
         + fileCountNames.map { ":count:file:" + $0 }
+        + familyPrefixes
 
     /// Whether a name under prefix `p` may also be spelled with another prefix (one prefix starts the
     /// other: `:dimp:` + `proc:x` is `:dimp:proc:` + `x`). Names under the other prefixes are told
@@ -77,6 +79,10 @@ public struct FeatureExtractor {
     func extractKeyed(_ r: ReportRecord, _ emit: (Int, String, Double) -> Void) {
         if configuration.kind == .simple {
             for s in r.signatures where !s.name.isEmpty { emit(0, s.name, 1) }
+            return
+        }
+        if configuration.kind == .families {
+            extractFamilies(r, emit)
             return
         }
         let groups = configuration.groups
@@ -236,6 +242,9 @@ extension FeatureGroup {
         return ordered.firstIndex { $0.rawValue == text }
     }
 
-    /// The groups `features full groups=...` accepts.
-    public static var fullGroups: [FeatureGroup] { allCases.filter { $0 != .signature } }
+    /// The 2016 groups, the ones `features full groups=...` accepts.
+    public static let fullGroups: [FeatureGroup] = [.meta, .sign, .pack, .pef, .simp, .dimp, .file, .net, .reg, .win, .count]
+
+    /// The family groups, the ones `features families groups=...` accepts (in `allCases` order).
+    public static let familyGroups: [FeatureGroup] = allCases.filter { !fullGroups.contains($0) && $0 != .signature }
 }

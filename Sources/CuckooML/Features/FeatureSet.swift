@@ -1,13 +1,19 @@
-/// The feature groups of the 2016 project, by their name prefix (`:win:CreateFileW` is in `.win`).
+/// The feature groups, by their name prefix (`:win:CreateFileW` is in `.win`): the 2016 project's
+/// (`fullGroups`), the simple features' `signature`, and the family groups (`familyGroups`, see
+/// `FamilyFeatures`), whose names share no word with the 2016 ones.
 public enum FeatureGroup: String, Sendable, CaseIterable, Codable {
     case meta, sign, pack, pef, simp, dimp, file, net, reg, win, count
     /// `features simple`: one binary feature per signature name.
     case signature
+    // Family groups: behaviour.
+    case alert, api, mutex, loaded, path, key, cmd, proc, domain, ip, http, wmi
+    // Family groups: static.
+    case `import`, library, imphash, section, resource, version, pdb, peid, export, target
 }
 
 /// How the feature space was built, so it can be rebuilt for new reports (`compare`) and saved.
 public struct FeatureConfiguration: Sendable, Equatable, Codable {
-    public enum Kind: String, Sendable, Codable { case simple, full, imported }
+    public enum Kind: String, Sendable, Codable { case simple, full, families, imported }
     public var kind: Kind
     public var groups: Set<FeatureGroup>
     /// `imports=functions`: `:simp:<dll>:<func>` instead of `:simp:<dll>`.
@@ -25,8 +31,10 @@ public struct FeatureConfiguration: Sendable, Equatable, Codable {
         self.maximumCoverage = maximumCoverage
     }
 
-    public static let full = FeatureConfiguration(kind: .full, groups: Set(FeatureGroup.allCases).subtracting([.signature]))
+    public static let full = FeatureConfiguration(kind: .full, groups: Set(FeatureGroup.fullGroups))
     public static let simple = FeatureConfiguration(kind: .simple, groups: [.signature])
+    /// The family feature space (`features families`), what `load` builds unless told otherwise.
+    public static let families = FeatureConfiguration(kind: .families, groups: Set(FeatureGroup.familyGroups))
 }
 
 /// The session's feature matrix: one row per sample (in session order), one column per feature name.

@@ -1,13 +1,16 @@
 /// The compact binary form of a `ReportRecord` stored in a session file (`samples.record`).
 ///
-/// Layout (version 1): one version byte, then the record's fields in declaration order. Integers are
+/// Layout (version 2): one version byte, then the record's fields in the order of version 1 (the
+/// fields the 2016 features need, nearly in declaration order), then the fields version 2 added for the
+/// family features (sha1, imphash, PDB path, section, resource and export names, WMI queries, and each
+/// HTTP request's user agent). Version 1 records (sessions saved before) still decode, with those empty. Integers are
 /// LEB128 varints (zigzag for signed values); a string is a varint byte count and UTF-8 bytes; an
 /// optional is a varint 0 (nil) or its value preceded by 1 (strings: count + 1); a list is a varint count
 /// and its items; `files` is a list of (operation name, list of paths); `apiCounts` is sorted by name so
 /// equal records encode to equal bytes. Binary rather than JSON because reopening 10 000 sessions'
 /// worth of records must take well under a second.
 enum RecordCoding {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     struct DecodeError: Error, CustomStringConvertible {
         var description: String
@@ -61,12 +64,19 @@ enum RecordCoding {
         } else {
             w.uint(0)
         }
+        // Version 2.
+        w.optionalString(r.sha1)
+        w.optionalString(r.imphash)
+        w.optionalString(r.pdbPath)
+        for list in [r.sectionNames, r.resourceNames, r.exports, r.wmiQueries] { w.strings(list) }
+        for request in r.httpRequests { w.optionalString(request.userAgent) }
         return w.bytes
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> ReportRecord {
         var rd = ByteReader(bytes: bytes)
-        guard try rd.byte() == version else { throw DecodeError(description: "record encoding version is not \(version)") }
+        let encoding = try rd.byte()
+        guard encoding == 1 || encoding == version else { throw DecodeError(description: "record encoding version is not 1 or \(version)") }
         var r = ReportRecord()
         switch try rd.uint() {
         case 0: r.dialect = .cuckoo
@@ -125,6 +135,16 @@ enum RecordCoding {
             vt.positives = try rd.optionalInt()
             vt.total = try rd.optionalInt()
             r.virusTotal = vt
+        }
+        if encoding >= 2 {
+            r.sha1 = try rd.optionalString()
+            r.imphash = try rd.optionalString()
+            r.pdbPath = try rd.optionalString()
+            r.sectionNames = try rd.strings()
+            r.resourceNames = try rd.strings()
+            r.exports = try rd.strings()
+            r.wmiQueries = try rd.strings()
+            for i in r.httpRequests.indices { r.httpRequests[i].userAgent = try rd.optionalString() }
         }
         guard rd.position == bytes.count else { throw DecodeError(description: "trailing bytes after the record") }
         return r
@@ -214,12 +234,15 @@ struct ByteReader {
         return text(position, n)
     }
 
+    /// A string stored with its count + 1 (0 is nil): the count may be one past the bytes left when
+    /// the string ends the record, so it is checked after taking the 1 off.
     mutating func optionalString() throws(RecordCoding.DecodeError) -> String? {
-        let n = try count()
-        guard n > 0 else { return nil }
-        guard n - 1 <= bytes.count - position else { throw RecordCoding.DecodeError(description: "record is truncated") }
-        defer { position += n - 1 }
-        return text(position, n - 1)
+        let stored = try uint()
+        guard stored > 0 else { return nil }
+        guard stored - 1 <= UInt64(bytes.count - position) else { throw RecordCoding.DecodeError(description: "record is truncated") }
+        let n = Int(stored - 1)
+        defer { position += n }
+        return text(position, n)
     }
 
     /// Typed UTF-8 buffers take String's fast contiguous path.

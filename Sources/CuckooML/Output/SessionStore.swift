@@ -37,12 +37,12 @@ public enum SessionStore {
         CREATE TABLE samples(row INTEGER PRIMARY KEY, sample TEXT NOT NULL UNIQUE,
             path TEXT,               -- NULL for rows of an imported matrix
             md5 TEXT, sha256 TEXT, report_size INTEGER NOT NULL,
-            record BLOB              -- the extracted ReportRecord, binary (RecordCoding, version byte 1)
+            record BLOB              -- the extracted ReportRecord, binary (RecordCoding, version byte 2; 1 still read)
         );
         CREATE TABLE feature_configurations(
             role TEXT PRIMARY KEY,   -- 'load': how load builds features; 'matrix': how the current matrix
                                      -- was built (absent when there is no feature matrix)
-            kind TEXT NOT NULL,      -- simple | full | imported
+            kind TEXT NOT NULL,      -- families | simple | full | imported
             groups TEXT NOT NULL,    -- comma-separated feature groups
             import_functions INTEGER NOT NULL, minimum_coverage REAL, maximum_coverage REAL);
         CREATE TABLE features("column" INTEGER PRIMARY KEY, name TEXT NOT NULL);

@@ -76,6 +76,7 @@ extension ReportExtractor {
             else if key == "mutex" { try scanner.readStrings(into: &record.mutexes) }
             else if key == "dll_loaded" { try scanner.readStrings(into: &record.dllsLoaded) }
             else if key == "command_line" { try scanner.readStrings(into: &record.executedCommands) }
+            else if key == "wmi_query" { try scanner.readStrings(into: &record.wmiQueries) }
             // CAPE
             else if key == "files" { capeEvidence = true; try scanner.readStrings(into: &record.files[.opened, default: []]) }
             else if key == "read_files" { capeEvidence = true; try scanner.readStrings(into: &record.files[.read, default: []]) }
@@ -121,8 +122,8 @@ extension ReportExtractor {
         guard try scanner.beginObject() else { return }
         var first = true
         while let key = try scanner.nextKey(&first) {
-            if key == "tcp" { record.tcpDestinations += try readDestinations() }
-            else if key == "udp" { record.udpDestinations += try readDestinations() }
+            if key == "tcp" { record.tcpDestinations += try readStringField("dst") }
+            else if key == "udp" { record.udpDestinations += try readStringField("dst") }
             else if key == "dns" { try readDNS() }
             else if key == "http" { try readHTTP() }
             else if key == "hosts" { try readHosts() }
@@ -130,8 +131,9 @@ extension ReportExtractor {
         }
     }
 
-    /// `[{dst, ...}]` → the `dst` of each connection.
-    mutating func readDestinations() throws(ScanFailure) -> [String] {
+    /// `[{FIELD: "...", ...}]` → the string `FIELD` of each object (the `dst` of each connection, the
+    /// `name` of each PE section or export); other fields and non-string values are skipped.
+    mutating func readStringField(_ field: StaticString) throws(ScanFailure) -> [String] {
         var out: [String] = []
         guard try scanner.beginArray() else { return out }
         var first = true
@@ -139,7 +141,7 @@ extension ReportExtractor {
             guard try scanner.beginObject() else { continue }
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "dst" { if let dst = try scanner.readString() { out.append(dst) } } else { try scanner.skipValue() }
+                if key == field { if let value = try scanner.readString() { out.append(value) } } else { try scanner.skipValue() }
             }
         }
         return out
@@ -186,17 +188,19 @@ extension ReportExtractor {
             var port: Int?
             var method: String?
             var uri: String?
+            var userAgent: String?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
                 if key == "host" { host = try scanner.readString() }
                 else if key == "port" { port = try scanner.readInt() }
                 else if key == "method" { method = try scanner.readString() }
                 else if key == "uri" { uri = try scanner.readString() }
+                else if key == "user-agent" { userAgent = try scanner.readString() }
                 else { try scanner.skipValue() }
             }
             if let host {
                 record.httpHosts.append(host)
-                record.httpRequests.append(HTTPRequest(host: host, port: port, method: method, uri: uri))
+                record.httpRequests.append(HTTPRequest(host: host, port: port, method: method, uri: uri, userAgent: userAgent))
             }
         }
     }

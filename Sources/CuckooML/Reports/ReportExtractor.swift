@@ -89,6 +89,7 @@ struct ReportExtractor: ~Copyable {
                 else if k == "type" { record.fileType = try scanner.readString() }
                 else if k == "name" { record.fileName = try scanner.readString() }
                 else if k == "md5" { record.md5 = try scanner.readString() }
+                else if k == "sha1" { record.sha1 = try scanner.readString() }
                 else if k == "sha256" { record.sha256 = try scanner.readString() }
                 else if k == "pe" { capeEvidence = true; try readPE() }
                 else if k == "virustotal" { try readVirusTotal() }
@@ -113,6 +114,11 @@ struct ReportExtractor: ~Copyable {
             else if key == "peid_signatures" { try scanner.readStrings(into: &record.peidSignatures) }
             else if key == "signature" || key == "digital_signers" { if try nonEmptyArray() { record.isSigned = true } }
             else if key == "guest_signers" { try readGuestSigners() }
+            else if key == "pe_imphash" || key == "imphash" { record.imphash = try scanner.readString() }
+            else if key == "pdb_path" || key == "pdbpath" { record.pdbPath = try scanner.readString() }
+            else if key == "pe_sections" || key == "sections" { record.sectionNames += try readStringField("name") }
+            else if key == "pe_exports" || key == "exports" { record.exports += try readStringField("name") }
+            else if key == "exported_dll_name" { if let name = try scanner.readString() { record.exports.insert(name, at: 0) } }
             else { try scanner.skipValue() }
         }
     }
@@ -191,6 +197,7 @@ struct ReportExtractor: ~Copyable {
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
                 if key == "language" { if let s = try scanner.readString() { record.resourceLanguages.append(s) } }
+                else if key == "name" { if let s = try scanner.readString() { record.resourceNames.append(s) } }
                 else if key == "sublanguage" { if let s = try scanner.readString() { record.resourceSublanguages.append(s) } }
                 else { try scanner.skipValue() }
             }

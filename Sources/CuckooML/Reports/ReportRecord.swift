@@ -18,6 +18,7 @@ public struct ReportRecord: Sendable, Equatable {
     public var fileType: String?
     public var fileName: String?
     public var md5: String?
+    public var sha1: String?
     public var sha256: String?
 
     // static (Cuckoo) / target.file.pe (CAPE)
@@ -33,6 +34,16 @@ public struct ReportRecord: Sendable, Equatable {
     public var peidSignatures: [String] = []
     /// Whether the static section reports an Authenticode signature.
     public var isSigned: Bool = false
+    /// `pe_imphash` (Cuckoo) / `imphash` (CAPE).
+    public var imphash: String?
+    /// `pdb_path` (Cuckoo) / `pdbpath` (CAPE): the debug-symbol path the linker wrote.
+    public var pdbPath: String?
+    /// `name` of each PE section (e.g. ".text", "UPX0").
+    public var sectionNames: [String] = []
+    /// `name` of each PE resource (e.g. "RT_ICON", "CUSTOM").
+    public var resourceNames: [String] = []
+    /// Exported function names, with CAPE's `exported_dll_name` first when it has one.
+    public var exports: [String] = []
 
     // behavior.summary, behavior.processes, behavior.apistats
     public var files: [FileOperation: [String]] = [:]
@@ -46,6 +57,8 @@ public struct ReportRecord: Sendable, Equatable {
     public var processNames: [String] = []
     public var executedCommands: [String] = []
     public var resolvedAPIs: [String] = []
+    /// WMI queries (Cuckoo `wmi_query`).
+    public var wmiQueries: [String] = []
     /// API name → call count summed over processes. Taken from Cuckoo's `behavior.apistats` when
     /// present, else CAPE's `behavior.summary.api_calls`, else by counting `behavior.processes[].calls[].api`.
     /// A negative count in `api_calls` (CAPE writes -1 when it lost count) is recorded as 1: the API was
@@ -59,7 +72,7 @@ public struct ReportRecord: Sendable, Equatable {
     /// A-record answers of DNS requests.
     public var dnsAnswers: [String] = []
     public var httpHosts: [String] = []
-    /// `network.http` requests (host, port, method and URI; the raw request `data` is not kept).
+    /// `network.http` requests (host, port, method, URI and user agent; the raw request `data` is not kept).
     public var httpRequests: [HTTPRequest] = []
     /// `network.hosts`: plain addresses (Cuckoo) or the `ip` of each host object (CAPE).
     public var hosts: [String] = []
@@ -81,8 +94,10 @@ public struct HTTPRequest: Sendable, Equatable {
     public var port: Int?
     public var method: String?
     public var uri: String?
-    public init(host: String, port: Int?, method: String?, uri: String?) {
-        self.host = host; self.port = port; self.method = method; self.uri = uri
+    /// The request's `user-agent` field.
+    public var userAgent: String?
+    public init(host: String, port: Int?, method: String?, uri: String?, userAgent: String? = nil) {
+        self.host = host; self.port = port; self.method = method; self.uri = uri; self.userAgent = userAgent
     }
 }
 

@@ -7,8 +7,8 @@ public struct Session: Sendable {
     public private(set) var index: [String: Int] = [:]
     /// The current feature matrix; nil until samples are loaded (or a matrix imported).
     public var features: FeatureSet?
-    /// The configuration `load` uses to build features (changed by `features simple|full`).
-    public var featureConfiguration: FeatureConfiguration = .full
+    /// The configuration `load` uses to build features (changed by `features simple|full|families`).
+    public var featureConfiguration: FeatureConfiguration = .families
     /// Ground-truth labels by sample id (VirusTotal-derived, or loaded from a file).
     public var labels: [String: SampleLabel] = [:]
     public var hdbscan: HDBSCANResult?

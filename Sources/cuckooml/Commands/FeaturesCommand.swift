@@ -1,20 +1,21 @@
 import CuckooML
 
-/// `features`: shows the feature space; `features simple|full|filter` rebuild or filter it.
+/// `features`: shows the feature space; `features families|simple|full|filter` rebuild or filter it.
 struct FeaturesCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "features",
-        summary: "Show the feature space, or rebuild it (simple, full) or filter it",
+        summary: "Show the feature space, or rebuild it (families, simple, full) or filter it",
         discussion: """
             Alone, lists the feature groups with their feature and non-zero counts, the total and the
-            density. Feature names follow the 2016 cuckooml project (:meta: :sign: :pack: :pef: :simp:
-            :dimp: :file: :net: :reg: :win: :count:); simple features are the signature names.
-            Rebuilding drops any clustering, which no longer matches the new columns.
+            density. load builds the family features (see 'help features families'); 'features full'
+            gives the 2016 cuckooml project's (:meta: :sign: :pack: :pef: :simp: :dimp: :file: :net:
+            :reg: :win: :count:) and 'features simple' the signature names. The choice is kept for
+            later loads. Rebuilding drops any clustering, which no longer matches the new columns.
             """,
-        examples: ["features", "features full groups=win,file,net", "features filter coverage=0.1"])
+        examples: ["features", "features families", "features full groups=win,file,net", "features filter coverage=0.1"])
 
-    static let subcommands: [any ShellCommand.Type] = [FeaturesSimpleCommand.self, FeaturesFullCommand.self,
-                                                       FeaturesFilterCommand.self]
+    static let subcommands: [any ShellCommand.Type] = [FeaturesFamiliesCommand.self, FeaturesSimpleCommand.self,
+                                                       FeaturesFullCommand.self, FeaturesFilterCommand.self]
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         guard let features = context.session.features else {
@@ -29,12 +30,11 @@ struct FeaturesCommand: ShellCommand {
         let summary = f.groupSummary()
         let c = f.configuration
         var title = "feature space: \(c.kind.rawValue)"
-        if c.kind == .full {
-            if Set(c.groups) != Set(FeatureGroup.fullGroups) {
-                title += " groups=" + FeatureGroup.fullGroups.filter(c.groups.contains).map(\.rawValue).joined(separator: ",")
-            }
-            if c.importFunctions { title += " imports=functions" }
+        let allGroups = c.kind == .full ? FeatureGroup.fullGroups : c.kind == .families ? FeatureGroup.familyGroups : []
+        if !allGroups.isEmpty && Set(c.groups) != Set(allGroups) {
+            title += " groups=" + allGroups.filter(c.groups.contains).map(\.rawValue).joined(separator: ",")
         }
+        if c.kind == .full && c.importFunctions { title += " imports=functions" }
         title += ", \(f.matrix.rowCount) samples"
         var filters: [String] = []
         if let lower = c.minimumCoverage { filters.append("coverage=\(lower)") }
@@ -68,6 +68,24 @@ struct FeaturesCommand: ShellCommand {
         return CommandOutput(text: lines.joined(separator: "\n"), json: json)
     }
 
+    /// The groups a `groups=` list names among `allowed` (all of them without a list); a name may be
+    /// written as its prefix (`:win:`).
+    static func groups(_ list: String?, among allowed: [FeatureGroup]) throws -> Set<FeatureGroup> {
+        guard let list else { return Set(allowed) }
+        var groups = Set<FeatureGroup>()
+        for word in list.split(separator: ",").map({ String($0).trimmingSpaces() }) where !word.isEmpty {
+            let name = word.hasPrefix(":") ? String(word.dropFirst().prefix { $0 != ":" }) : word
+            guard let g = FeatureGroup(rawValue: name), allowed.contains(g) else {
+                let names = allowed.map(\.rawValue)
+                let near = suggestion(for: name, among: names).map { "; did you mean '\($0)'?" } ?? ""
+                throw ShellError.usage("unknown feature group '\(word)'\(near) (groups: \(names.joined(separator: ", ")))")
+            }
+            groups.insert(g)
+        }
+        guard !groups.isEmpty else { throw ShellError.usage("groups= names no group") }
+        return groups
+    }
+
     /// Rebuilds the session's features with a new configuration and describes the result.
     static func rebuild(_ configuration: FeatureConfiguration, _ context: inout CommandContext) throws -> CommandOutput {
         guard !context.session.isEmpty else { throw ShellError.failed("no samples loaded; use 'load' first") }
@@ -87,6 +105,33 @@ struct FeaturesCommand: ShellCommand {
     }
 }
 
+/// `features families [groups=...]`: the family feature space.
+struct FeaturesFamiliesCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "families",
+        summary: "Family features: normalised report tokens by group (the default)",
+        discussion: """
+            Binary features :GROUP:TOKEN from the report alone (never VirusTotal), one group per kind
+            of evidence, so a distance can weigh the groups equally. Behaviour: alert (signature
+            names), api, mutex, loaded (DLLs), path (read|write|delete|copy|move:PATH), key
+            (write|delete:KEY), cmd, proc, domain, ip, http (host|agent|path:...), wmi. Static: import
+            (dll:function), library (imported DLLs), imphash, section, resource, version (name=value),
+            pdb, peid, export, target (type:..., size:log2 bin).
+            Tokens are lower-cased; the sample's own hashes and file name become <self>; user, temp,
+            appdata, system and program directories <user> <temp> <appdata> <localappdata> <system>
+            <windows> <programfiles> <programdata>; HKEY_LOCAL_MACHINE and friends hklm hkcu hkcr hku
+            hkcc; GUIDs <guid>, SIDs <sid>, runs of 8+ hex digits <hex>, digit runs 0 (IP addresses
+            and the imphash keep their digits). Tokens seen in fewer than 2 samples are dropped.
+            """,
+        arguments: [.option("groups", help: "comma-separated groups to extract (default all)")],
+        examples: ["features families", "features families groups=api,mutex,imphash"])
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        let groups = try FeaturesCommand.groups(arguments.string("groups"), among: FeatureGroup.familyGroups)
+        return try FeaturesCommand.rebuild(FeatureConfiguration(kind: .families, groups: groups), &context)
+    }
+}
+
 /// `features simple`: one binary feature per signature name.
 struct FeaturesSimpleCommand: ShellCommand {
     static let spec = CommandSpec(name: "simple", summary: "One binary feature per signature name (2016 simple features)")
@@ -100,7 +145,7 @@ struct FeaturesSimpleCommand: ShellCommand {
 struct FeaturesFullCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "full",
-        summary: "The 2016 feature groups (the default)",
+        summary: "The 2016 feature groups",
         discussion: "groups: " + FeatureGroup.fullGroups.map(\.rawValue).joined(separator: ", "),
         arguments: [
             .option("groups", help: "comma-separated groups to extract (default all)"),
@@ -110,20 +155,7 @@ struct FeaturesFullCommand: ShellCommand {
         examples: ["features full", "features full groups=win,file,net", "features full imports=functions"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
-        var groups = Set(FeatureGroup.fullGroups)
-        if let list = arguments.string("groups") {
-            groups = []
-            for word in list.split(separator: ",").map({ String($0).trimmingSpaces() }) where !word.isEmpty {
-                let name = word.hasPrefix(":") ? String(word.dropFirst().prefix { $0 != ":" }) : word
-                guard let g = FeatureGroup(rawValue: name), g != .signature else {
-                    let names = FeatureGroup.fullGroups.map(\.rawValue)
-                    let near = suggestion(for: name, among: names).map { "; did you mean '\($0)'?" } ?? ""
-                    throw ShellError.usage("unknown feature group '\(word)'\(near) (groups: \(names.joined(separator: ", ")))")
-                }
-                groups.insert(g)
-            }
-            guard !groups.isEmpty else { throw ShellError.usage("groups= names no group") }
-        }
+        let groups = try FeaturesCommand.groups(arguments.string("groups"), among: FeatureGroup.fullGroups)
         let configuration = FeatureConfiguration(kind: .full, groups: groups,
                                                  importFunctions: arguments.string("imports") == "functions")
         return try FeaturesCommand.rebuild(configuration, &context)

@@ -1,0 +1,181 @@
+/// The family feature space (`features families`, what `load` builds): binary features named
+/// `:GROUP:TOKEN`, built from the report alone (never from VirusTotal), with tokens normalised by
+/// `FamilyTokenNormaliser` and tokens seen in fewer than 2 samples dropped (`FeatureBuilder`). The
+/// group of a feature is the text between its first two colons; groups are meant to be weighed
+/// equally by a group-weighted distance, so a group holds one kind of evidence.
+///
+/// Behaviour:
+/// - `alert`: signature names, except VirusTotal's (`antivirus_virustotal`);
+/// - `api`: API names called (`apistats`, or CAPE's call summary);
+/// - `mutex`: mutex names;
+/// - `loaded`: DLLs loaded at run time (file name without directory or `.dll`);
+/// - `path`: `read:`, `write:`, `delete:`, `copy:`, `move:` + path (the operations the 2016 `file`
+///   group used: what the sample did, not what its libraries opened);
+/// - `key`: `write:`, `delete:` + registry key (as the 2016 `reg` group);
+/// - `cmd`: command lines; `proc`: process names;
+/// - `domain`: DNS requests; `ip`: contacted hosts (`network.hosts`), digits kept;
+/// - `http`: `host:`, `agent:` (user agent) and `path:` + the request path's shape (query values dropped);
+/// - `wmi`: WMI queries.
+/// Static:
+/// - `import`: `dll:function` imported by name; `library`: imported DLLs; `imphash`: the import hash;
+/// - `section`: section names; `resource`: resource names and languages (`lang_english`...);
+/// - `version`: version-info `name=value`; `pdb`: the PDB path and its file name; `peid`: PEiD
+///   signatures; `export`: exported names (and CAPE's exported DLL name);
+/// - `target`: `type:` + the file type, `size:` + floor(log2(file size)).
+extension FeatureExtractor {
+    /// The family features' fixed name starts, by number from `familyBase` in `prefixes`.
+    enum FamilyName: Int, CaseIterable {
+        case alert, api, mutex, loaded, pathRead, pathWrite, pathDelete, pathCopy, pathMove, keyWrite, keyDelete
+        case cmd, proc, domain, ip, httpHost, httpAgent, httpPath, wmi
+        case `import`, library, imphash, section, resource, version, pdb, peid, export, targetType, targetSize
+
+        var prefix: String {
+            switch self {
+            case .pathRead: ":path:read:"
+            case .pathWrite: ":path:write:"
+            case .pathDelete: ":path:delete:"
+            case .pathCopy: ":path:copy:"
+            case .pathMove: ":path:move:"
+            case .keyWrite: ":key:write:"
+            case .keyDelete: ":key:delete:"
+            case .httpHost: ":http:host:"
+            case .httpAgent: ":http:agent:"
+            case .httpPath: ":http:path:"
+            case .targetType: ":target:type:"
+            case .targetSize: ":target:size:"
+            default: ":\(self):"
+            }
+        }
+    }
+
+    static let familyPrefixes = FamilyName.allCases.map(\.prefix)
+
+    /// The file operations of the `path` group (the ones the 2016 `file` group used).
+    static let familyFileOperations: [(FileOperation, FamilyName)] = [
+        (.read, .pathRead), (.written, .pathWrite), (.deleted, .pathDelete), (.copied, .pathCopy), (.moved, .pathMove),
+    ]
+
+    /// Calls `emit` with each family token (prefix number, token, 1).
+    func extractFamilies(_ r: ReportRecord, _ emit: (Int, String, Double) -> Void) {
+        extractFamilies(r) { prefix, text, isRaw, normaliser in
+            let token = isRaw ? normaliser.normalise(text) : text
+            if !token.isEmpty { emit(prefix, token, 1) }
+        }
+    }
+
+    /// Calls `sink` with each family feature as (prefix number, text, whether the text is a raw
+    /// report string still to be normalised, the record's normaliser). Handing raw strings over lets
+    /// `FeatureBuilder` find a string it has seen before without normalising it again.
+    func extractFamilies(_ r: ReportRecord, _ sink: (Int, String, Bool, inout FamilyTokenNormaliser) -> Void) {
+        let groups = configuration.groups
+        let base = Self.familyBase
+        var normaliser = FamilyTokenNormaliser(record: r)
+        func add(_ name: FamilyName, _ token: String) { if !token.isEmpty { sink(base + name.rawValue, token, false, &normaliser) } }
+        func raw(_ name: FamilyName, _ value: String) { sink(base + name.rawValue, value, true, &normaliser) }
+        func each(_ group: FeatureGroup, _ name: FamilyName, _ values: [String]) {
+            guard groups.contains(group) else { return }
+            for v in values where !v.isEmpty { raw(name, v) }
+        }
+
+        if groups.contains(.alert) {
+            for s in r.signatures where !s.name.isEmpty {
+                let token = normaliser.normalise(s.name)
+                if !token.contains("virustotal") && !token.contains("virus_total") { add(.alert, token) }
+            }
+        }
+        if groups.contains(.api) { for api in r.apiCounts.keys where !api.isEmpty { raw(.api, api) } }
+        each(.mutex, .mutex, r.mutexes)
+        if groups.contains(.loaded) { for d in r.dllsLoaded { add(.loaded, Self.libraryName(d, &normaliser)) } }
+        if groups.contains(.path) {
+            for (op, name) in Self.familyFileOperations { each(.path, name, r.files[op] ?? []) }
+        }
+        each(.key, .keyWrite, r.registryWritten)
+        each(.key, .keyDelete, r.registryDeleted)
+        each(.cmd, .cmd, r.executedCommands)
+        each(.proc, .proc, r.processNames)
+        if groups.contains(.domain) { for d in r.dnsRequests where !d.isEmpty { add(.domain, Self.hostToken(d, &normaliser)) } }
+        if groups.contains(.ip) { for h in r.hosts where !h.isEmpty { add(.ip, normaliser.plain(h)) } }
+        if groups.contains(.http) {
+            for request in r.httpRequests {
+                if !request.host.isEmpty { add(.httpHost, Self.hostToken(request.host, &normaliser)) }
+                if let agent = request.userAgent, !agent.isEmpty { add(.httpAgent, normaliser.normalise(agent)) }
+                if let uri = request.uri, !uri.isEmpty { add(.httpPath, normaliser.normalise(Self.pathShape(uri))) }
+            }
+        }
+        each(.wmi, .wmi, r.wmiQueries)
+        if groups.contains(.import) {
+            for lib in r.imports {
+                let dll = Self.libraryName(lib.dll, &normaliser)
+                guard !dll.isEmpty else { continue }
+                for f in lib.functions where !f.isEmpty {
+                    let function = normaliser.normalise(f)
+                    if !function.isEmpty { add(.import, dll + ":" + function) }
+                }
+            }
+        }
+        if groups.contains(.library) { for lib in r.imports { add(.library, Self.libraryName(lib.dll, &normaliser)) } }
+        if groups.contains(.imphash), let h = r.imphash, !h.isEmpty { add(.imphash, normaliser.plain(h)) }
+        each(.section, .section, r.sectionNames)
+        each(.resource, .resource, r.resourceNames)
+        each(.resource, .resource, r.resourceLanguages)
+        each(.resource, .resource, r.resourceSublanguages)
+        if groups.contains(.version) {
+            for pair in r.versionInfo where !pair.name.isEmpty && !pair.value.isEmpty {
+                add(.version, normaliser.normalise(pair.name + "=" + pair.value))
+            }
+        }
+        if groups.contains(.pdb), let pdb = r.pdbPath, !pdb.isEmpty {
+            add(.pdb, normaliser.normalise(pdb))
+            let name = Self.lastComponent(pdb)
+            if name.count < pdb.count { add(.pdb, normaliser.normalise(name)) }
+        }
+        each(.peid, .peid, r.peidSignatures)
+        each(.export, .export, r.exports)
+        if groups.contains(.target) {
+            if let type = r.fileType, !type.isEmpty { add(.targetType, normaliser.normalise(type)) }
+            if let size = r.fileSize, size > 0 { add(.targetSize, String(Int.bitWidth - 1 - size.leadingZeroBitCount)) }
+        }
+    }
+
+    /// Where the family prefixes start in `prefixes`.
+    static let familyBase = prefixes.count - familyPrefixes.count
+
+    /// A DLL's token: its file name without directory or `.dll`, normalised (`C:\WINDOWS\system32\
+    /// KERNEL32.DLL`, `kernel32.dll` and `KERNEL32` are all `kernel0`, digit runs being 0).
+    static func libraryName(_ dll: String, _ normaliser: inout FamilyTokenNormaliser) -> String {
+        var name = normaliser.normalise(lastComponent(dll))
+        if name.hasSuffix(".dll") { name.removeLast(4) }
+        return name
+    }
+
+    /// A host name's token: an address of digits, dots and colons as it is (its digits are its identity), a
+    /// name normalised.
+    static func hostToken(_ host: String, _ normaliser: inout FamilyTokenNormaliser) -> String {
+        let isAddress = host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || $0 &- 48 < 10 || $0 == UInt8(ascii: ":") }
+        return isAddress ? normaliser.plain(host) : normaliser.normalise(host)
+    }
+
+    /// The text after the last `\` or `/`.
+    static func lastComponent(_ path: String) -> String {
+        guard let slash = path.utf8.lastIndex(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "/") }) else { return path }
+        return String(path[path.utf8.index(after: slash)...])
+    }
+
+    /// A URI's path and query keys without the scheme, host, query values and fragment:
+    /// `http://h.example/gate.php?id=42&k=x#top` → `/gate.php?id=&k=`.
+    static func pathShape(_ uri: String) -> String {
+        var rest = Substring(uri)
+        // `scheme://host` before the first `/` that is not part of `://`.
+        if let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://"),
+           !rest[..<colon].contains(where: { $0 == "/" || $0 == "?" }) {
+            rest = rest[rest.index(colon, offsetBy: 3)...]
+            rest = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
+        }
+        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        guard let question = rest.firstIndex(of: "?") else { return String(rest) }
+        let keys = rest[rest.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false).map { pair in
+            (pair.firstIndex(of: "=").map { pair[..<$0] } ?? pair) + "="
+        }
+        return rest[..<question] + "?" + keys.joined(separator: "&")
+    }
+}
