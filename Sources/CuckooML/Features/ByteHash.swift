@@ -195,8 +195,16 @@ struct NameIndex {
     init() {}
 
     mutating func find(_ name: String) -> Int32? {
+        var byteEqual = true
+        return find(name, byteEqual: &byteEqual)
+    }
+
+    /// As `find(_:)`, also telling whether a name found is known to be stored with the same bytes (it
+    /// is when found in the ASCII table; the dictionaries match other spellings of an equal String).
+    mutating func find(_ name: String, byteEqual: inout Bool) -> Int32? {
         let hash = ByteHash.asciiHash(name)
         if all == nil && hash == nil && ByteHash.mayEqualASCII(name) { mergeAll() }
+        byteEqual = all == nil && hash != nil
         if let all { return all[name] }
         if let hash { return ascii.find(name, hash: hash) }
         return other[name]

@@ -94,15 +94,17 @@ public enum FeatureBuilder {
             }
             guard let least else { break }
             let column = Int32(names.count)
-            let name = parts[least.part].names[least.id]
-            names.append(name)
+            var name = parts[least.part].names[least.id]
             for k in parts.indices where heads[k] < parts[k].order.count {
                 let id = parts[k].order[heads[k]]
                 if k == least.part || parts[k].equals(id, parts[least.part], least.id) {
                     columns[k][id] = column
                     heads[k] += 1
+                    // Equal names: the spelling first in byte order, as within a part.
+                    if parts[k].names[id].utf8.lexicographicallyPrecedes(name.utf8) { name = parts[k].names[id] }
                 }
             }
+            names.append(name)
         }
         return (names, columns)
     }
@@ -124,7 +126,15 @@ public enum FeatureBuilder {
         }
     }
 
-    /// The indices of `names` in String order. ASCII names are sorted by their bytes (the same order
+    /// String order as `==` sees Strings: by their NFC code units. `<` on Strings is not a strict order
+    /// for unnormalised spellings (neither `"Cafe\u{301}" < "Caf\u{e9}s"` nor the converse holds), which
+    /// breaks sorting and the merge of the threads' names.
+    static func namePrecedes(_ a: String, _ b: String) -> Bool {
+        if ByteHash.isASCII(a) && ByteHash.isASCII(b) { return a < b }
+        return a._nfcCodeUnits.lexicographicallyPrecedes(b._nfcCodeUnits)
+    }
+
+    /// The indices of `names` in String order (`namePrecedes`). ASCII names are sorted by their bytes (the same order
     /// for ASCII, without String comparison's general path); the others, usually few, are sorted as
     /// Strings and each inserted where String comparison with the ASCII names puts it.
     static func sortedOrder(_ names: [String]) -> [Int] {
@@ -151,12 +161,13 @@ public enum FeatureBuilder {
         var out: [Int] = []
         out.reserveCapacity(names.count)
         var from = 0
-        for o in others.sorted(by: { names[$0] < names[$1] }) {
+        let keys = Dictionary(uniqueKeysWithValues: others.map { ($0, names[$0]._nfcCodeUnits) })
+        for o in others.sorted(by: { keys[$0]!.lexicographicallyPrecedes(keys[$1]!) }) {
             // The first ASCII name (from `from` on) not below this one.
             var lo = from, hi = asciiOrder.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if names[asciiOrder[mid]] < names[o] { lo = mid + 1 } else { hi = mid }
+                if names[asciiOrder[mid]].utf8.lexicographicallyPrecedes(keys[o]!) { lo = mid + 1 } else { hi = mid }
             }
             out.append(contentsOf: asciiOrder[from..<lo])
             out.append(o)
@@ -329,13 +340,18 @@ public enum FeatureBuilder {
 
         /// The provisional id of the name `prefixes[prefix] + suffix`, made when new.
         @inline(__always) private mutating func column(_ prefix: Int, _ suffix: String) -> Int32 {
-            if let known = keyed[prefix].find(suffix) { return known }
+            var byteEqual = true
+            if let known = keyed[prefix].find(suffix, byteEqual: &byteEqual) {
+                if !byteEqual { keepFirstSpelling(known, FeatureExtractor.prefixes[prefix] + suffix) }
+                return known
+            }
             // A new split; the name itself may still be known under another split.
             let id: Int32
             let name = FeatureExtractor.prefixes[prefix] + suffix
             let ambiguous = FeatureExtractor.ambiguousPrefixes[prefix]
             if ambiguous, let known = vocabulary.find(name) {
                 id = known
+                keepFirstSpelling(known, name)
             } else {
                 id = Int32(names.count)
                 if ambiguous { vocabulary.insert(name, id) }
@@ -345,6 +361,13 @@ public enum FeatureBuilder {
             }
             keyed[prefix].insert(suffix, id)
             return id
+        }
+
+        /// Names equal as Strings but spelled differently (`Café` composed or not, the Kelvin sign and
+        /// `K`) are one column; it is spelled by the spelling first in byte order, so the name does not
+        /// depend on which samples a thread happened to see first.
+        private mutating func keepFirstSpelling(_ id: Int32, _ name: String) {
+            if name.utf8.lexicographicallyPrecedes(names[Int(id)].utf8) { names[Int(id)] = name }
         }
 
         /// Puts `value` in column `id` of `row` (the last value wins when a row names a column twice).
@@ -370,7 +393,7 @@ public enum FeatureBuilder {
             markPosition = []
         }
 
-        func precedes(_ id: Int, _ other: Part, _ otherID: Int) -> Bool { names[id] < other.names[otherID] }
+        func precedes(_ id: Int, _ other: Part, _ otherID: Int) -> Bool { FeatureBuilder.namePrecedes(names[id], other.names[otherID]) }
         func equals(_ id: Int, _ other: Part, _ otherID: Int) -> Bool { names[id] == other.names[otherID] }
     }
 }
