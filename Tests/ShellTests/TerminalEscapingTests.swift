@@ -35,7 +35,7 @@ func terminalControls(in bytes: [UInt8], allowColour: Bool = false) -> [Int] {
         try dir.write("r\u{1B}]0;title\u{07}.json", #"{"target": {"file": {"name": "x\u001b[31m.exe"}}, "signatures": [{"name": "evil\u001b[2J"}]}"#)
         try dir.write("plain.json", #"{"target": {"file": {"name": "y.exe"}}}"#)
         let shell = Shell(sink: CaptureSink())
-        #expect(shell.runScript("load \(TestPaths.packageRoot)/sample_data/reports/0*.json \(dir.path); cluster hdbscan 1 2; cluster dbscan 0.5 1", origin: "t"))
+        #expect(shell.runScript("load \(TestPaths.packageRoot)/sample_data/reports/[a-f]*.json \(dir.path); cluster hdbscan 1 2; cluster dbscan 0.5 1", origin: "t"))
         return shell.session
     }
 

@@ -29,7 +29,7 @@ import Testing
 
     static func clusteredSession() -> Session {
         let shell = Shell(sink: CaptureSink())
-        #expect(shell.runScript("load \(reports)/0*.json \(reports)/1*.json; cluster hdbscan 1 3", origin: "t"))
+        #expect(shell.runScript("load \(reports)/[a-f]*.json \(reports)/1*.json; cluster hdbscan 1 3", origin: "t"))
         return shell.session
     }
 
@@ -108,7 +108,7 @@ import Testing
         #expect(mkdir(mountPoint, 0o755) == 0)
         guard mount("tmpfs", mountPoint, "tmpfs", 0, "size=384k") == 0 else { return }  // not allowed here: skip
         defer { umount2(mountPoint, Int32(MNT_DETACH)) }
-        let load = "load \(Self.reports)/0*.json \(Self.reports)/1*.json; cluster hdbscan 1 3"
+        let load = "load \(Self.reports)/[a-f]*.json \(Self.reports)/1*.json; cluster hdbscan 1 3"
         for (command, target, isDirectory, small) in Self.commands(mountPoint) {
             // Leave one page free (none for outputs smaller than a page), so the write fails part-way.
             _ = system("rm -rf '\(mountPoint)'/* '\(mountPoint)'/.c* 2>/dev/null; dd if=/dev/zero of='\(mountPoint)/filler' bs=4096 count=\(small ? 96 : 95) 2>/dev/null")
