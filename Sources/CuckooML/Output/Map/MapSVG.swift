@@ -1,0 +1,320 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How much a map draws one by one before it turns dense regions into a density layer.
+public struct MapRenderLimits: Sendable, Equatable {
+    /// At most this many samples are drawn as points: above it the largest clusters (then noise, then
+    /// every cluster) go into hexagonal bins until the rest fit.
+    public var points: Int
+    /// Hexagon radius in pixels (centre to corner).
+    public var hexRadius: Double
+    public init(points: Int = 20_000, hexRadius: Double = 5) {
+        self.points = points; self.hexRadius = hexRadius
+    }
+}
+
+extension SampleMap {
+    /// The map as an SVG drawing: a point per sample (noise grey) with a `<title>` tooltip, dense regions
+    /// of large maps as shaded hexagons with a tooltip each, cluster numbers at each cluster's median, and
+    /// a legend. Plain SVG 1.1 from escaped text only, so it can be embedded in HTML as is.
+    public func svg(colouring: MapColouring = .cluster, limits: MapRenderLimits = MapRenderLimits()) -> SVGImage {
+        MapDrawing(self, colouring: colouring, limits: limits).image
+    }
+}
+
+/// One rendering of a `SampleMap`.
+struct MapDrawing {
+    static let side = 720.0, margin = 16.0, top = 58.0, legendWidth = 300.0
+    static let idLimit = 96, labelLimit = 48
+
+    let map: SampleMap
+    let colouring: MapColouring
+    let limits: MapRenderLimits
+    /// Group key of each point: its cluster, or its label's rank.
+    private(set) var group: [Int] = []
+    private(set) var groupNames: [String] = []
+    private(set) var groupColours: [String] = []
+    private(set) var groupSizes: [Int] = []
+
+    init(_ map: SampleMap, colouring: MapColouring, limits: MapRenderLimits) {
+        self.map = map
+        self.colouring = colouring
+        self.limits = limits
+        makeGroups()
+    }
+
+    /// Groups for the colours: clusters (noise is group 0, cluster c is c + 1), or labels by frequency.
+    private mutating func makeGroups() {
+        switch colouring {
+        case .cluster:
+            let clusters = (map.points.map(\.cluster).max() ?? -1) + 1
+            groupNames = ["noise"] + (0..<clusters).map { "cluster \($0)" }
+            groupColours = [MapColours.noise] + (0..<clusters).map(MapColours.colour)
+            group = map.points.map { $0.cluster + 1 }
+        case .label:
+            var counts: [String: Int] = [:]
+            for p in map.points { counts[p.label, default: 0] += 1 }
+            groupNames = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+            let rank = Dictionary(uniqueKeysWithValues: groupNames.enumerated().map { ($1, $0) })
+            var next = 0
+            groupColours = groupNames.map { name in
+                if Self.isUnlabelled(name) { return MapColours.unlabelled }
+                defer { next += 1 }
+                return MapColours.colour(next)
+            }
+            group = map.points.map { rank[$0.label]! }
+        }
+        groupSizes = [Int](repeating: 0, count: groupNames.count)
+        for g in group { groupSizes[g] += 1 }
+    }
+
+    static func isUnlabelled(_ label: String) -> Bool {
+        label == ClusterLabelCounts.unlabelled || label == SampleLabel.noneFamily
+    }
+
+    /// Whether each point goes into the density layer rather than being drawn.
+    func binned() -> [Bool] {
+        let n = map.points.count
+        guard n > limits.points else { return [Bool](repeating: false, count: n) }
+        var clusterSize: [Int: Int] = [:]
+        for p in map.points { clusterSize[p.cluster, default: 0] += 1 }
+        // Largest clusters first, noise after every cluster, ties by number.
+        let order = clusterSize.sorted { a, b in
+            if (a.key < 0) != (b.key < 0) { return b.key < 0 }
+            return a.value != b.value ? a.value > b.value : a.key < b.key
+        }
+        var binnedClusters = Set<Int>()
+        var drawn = n
+        for (cluster, size) in order where drawn > limits.points {
+            binnedClusters.insert(cluster)
+            drawn -= size
+        }
+        return map.points.map { binnedClusters.contains($0.cluster) }
+    }
+
+    var image: SVGImage {
+        let n = map.points.count
+        let width = Self.margin * 2 + Self.side + Self.legendWidth
+        let height = Self.top + Self.side + Self.margin
+        let title = "map of \(n) sample\(n == 1 ? "" : "s") · \(map.algorithm) (\(map.metric)) · colour: \(colouring.rawValue)"
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(Self.f(width))\" height=\"\(Self.f(height))\" viewBox=\"0 0 \(Self.f(width)) \(Self.f(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
+        s += "<title>\(escapeForMarkup(title))</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
+        s += "<text x=\"\(Self.f(Self.margin))\" y=\"22\" font-size=\"15\" font-weight=\"bold\">\(escapeForMarkup(title))</text>\n"
+        let layout = map.layout
+        let method = "UMAP-style layout of the \(layout.neighbours)-nearest-neighbour graph (\(layout.exactNeighbours ? "exact" : "NN-descent")) in the clustering's metric, \(layout.epochs) epochs; position within a group is meaningful, distances between far groups only roughly"
+        s += "<text x=\"\(Self.f(Self.margin))\" y=\"40\" font-size=\"11\" fill=\"#555555\">\(escapeForMarkup(method))</text>\n"
+        s += "<rect x=\"\(Self.f(Self.margin))\" y=\"\(Self.f(Self.top))\" width=\"\(Self.f(Self.side))\" height=\"\(Self.f(Self.side))\" fill=\"none\" stroke=\"#dddddd\"/>\n"
+        let xy = project()
+        let isBinned = binned()
+        s += densityLayer(xy, isBinned)
+        s += pointLayer(xy, isBinned)
+        s += clusterTags(xy)
+        s += legend(binnedCount: isBinned.lazy.filter { $0 }.count)
+        s += "</svg>"
+        return SVGImage(markup: s, title: title)
+    }
+
+    /// Pixel positions: the layout scaled uniformly into the square plot area, centred.
+    func project() -> [SIMD2<Double>] {
+        guard let first = map.points.first else { return [] }
+        var lo = SIMD2(first.x, first.y), hi = lo
+        for p in map.points {
+            let v = SIMD2(p.x, p.y)
+            lo = pointwiseMin(lo, v); hi = pointwiseMax(hi, v)
+        }
+        let pad = 14.0
+        let span = max(hi.x - lo.x, hi.y - lo.y)
+        let scale = span > 0 ? (Self.side - 2 * pad) / span : 0
+        let centre = (lo + hi) / 2
+        let origin = SIMD2(Self.margin + Self.side / 2, Self.top + Self.side / 2)
+        // SVG's y grows downwards; flip so the picture matches a plot of the coordinates.
+        return map.points.map { p in origin + SIMD2(p.x - centre.x, centre.y - p.y) * scale }
+    }
+
+    private func pointRadius(_ drawn: Int) -> Double {
+        drawn <= 300 ? 4.5 : drawn <= 2_000 ? 3.5 : drawn <= 8_000 ? 2.6 : 1.9
+    }
+
+    private func pointLayer(_ xy: [SIMD2<Double>], _ isBinned: [Bool]) -> String {
+        var byGroup = [[Int]](repeating: [], count: groupNames.count)
+        for (i, g) in group.enumerated() where !isBinned[i] { byGroup[g].append(i) }
+        let drawn = byGroup.reduce(0) { $0 + $1.count }
+        guard drawn > 0 else { return "" }
+        let r = Self.f(pointRadius(drawn))
+        // Unlabelled and noise underneath, then the largest groups, the smallest on top.
+        let order = byGroup.indices.filter { !byGroup[$0].isEmpty }.sorted { a, b in
+            let ga = isBackground(a), gb = isBackground(b)
+            if ga != gb { return ga }
+            return byGroup[a].count != byGroup[b].count ? byGroup[a].count > byGroup[b].count : a < b
+        }
+        var s = "<g stroke=\"#ffffff\" stroke-width=\"0.5\" fill-opacity=\"0.9\">\n"
+        for g in order {
+            s += "<g fill=\"\(groupColours[g])\">\n"
+            for i in byGroup[g] {
+                s += "<circle cx=\"\(Self.f(xy[i].x))\" cy=\"\(Self.f(xy[i].y))\" r=\"\(r)\"><title>\(tooltip(map.points[i]))</title></circle>\n"
+            }
+            s += "</g>\n"
+        }
+        return s + "</g>\n"
+    }
+
+    private func isBackground(_ g: Int) -> Bool {
+        colouring == .cluster ? g == 0 : Self.isUnlabelled(groupNames[g])
+    }
+
+    func tooltip(_ p: SampleMap.Point) -> String {
+        var t = "sample " + escapeForMarkup(truncated(p.sample, Self.idLimit))
+        t += " · " + (p.cluster < 0 ? "noise" : "cluster \(p.cluster)")
+        t += " · label " + escapeForMarkup(truncated(p.label, Self.labelLimit))
+        if let probability = p.probability { t += " · probability " + fixed(probability, 3) }
+        return t
+    }
+
+    /// Hexagonal bins of the binned points: each filled with its commonest group's colour, more opaque
+    /// the more samples it holds (log scale), with a tooltip naming its clusters and labels.
+    private func densityLayer(_ xy: [SIMD2<Double>], _ isBinned: [Bool]) -> String {
+        let r = limits.hexRadius
+        var cells: [SIMD2<Int32>: [Int]] = [:]
+        var order: [SIMD2<Int32>] = []
+        for i in xy.indices where isBinned[i] {
+            let key = Self.hexCell(xy[i] - SIMD2(Self.margin, Self.top), radius: r)
+            if cells[key] == nil { order.append(key) }
+            cells[key, default: []].append(i)
+        }
+        guard !cells.isEmpty else { return "" }
+        order.sort { ($0.y, $0.x) < ($1.y, $1.x) }
+        let most = Double(cells.values.map(\.count).max() ?? 1)
+        let h = r * 3.0.squareRoot() / 2
+        var s = "<g stroke=\"none\">\n"
+        for key in order {
+            let members = cells[key]!
+            var counts: [Int: Int] = [:]
+            for i in members { counts[group[i], default: 0] += 1 }
+            let top = counts.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }!.key
+            let opacity = 0.3 + 0.7 * log1pRatio(Double(members.count), most)
+            let c = Self.hexCentre(key, radius: r) + SIMD2(Self.margin, Self.top)
+            s += "<path d=\"M\(Self.f(c.x)),\(Self.f(c.y - r))l\(Self.f(h)),\(Self.f(r / 2))v\(Self.f(r))l-\(Self.f(h)),\(Self.f(r / 2))l-\(Self.f(h)),-\(Self.f(r / 2))v-\(Self.f(r))z\" fill=\"\(groupColours[top])\" fill-opacity=\"\(fixed(opacity, 2))\"><title>\(binTooltip(members))</title></path>\n"
+        }
+        return s + "</g>\n"
+    }
+
+    private func log1pRatio(_ count: Double, _ most: Double) -> Double {
+        most <= 1 ? 1 : log1p(count) / log1p(most)
+    }
+
+    func binTooltip(_ members: [Int]) -> String {
+        var clusters: [Int: Int] = [:], labels: [String: Int] = [:]
+        for i in members {
+            clusters[map.points[i].cluster, default: 0] += 1
+            labels[map.points[i].label, default: 0] += 1
+        }
+        let topClusters = clusters.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
+        let topLabels = labels.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
+        var t = "\(members.count) sample\(members.count == 1 ? "" : "s") · "
+        t += topClusters.map { "\($0.key < 0 ? "noise" : "cluster \($0.key)") \($0.value)" }.joined(separator: ", ")
+        if clusters.count > 3 { t += ", …" }
+        t += " · labels " + topLabels.map { escapeForMarkup(truncated($0.key, Self.labelLimit)) + " \($0.value)" }.joined(separator: ", ")
+        if labels.count > 3 { t += ", …" }
+        return t
+    }
+
+    /// Each cluster's number at the median of its members' positions (up to 60 largest clusters).
+    private func clusterTags(_ xy: [SIMD2<Double>]) -> String {
+        var members: [Int: [Int]] = [:]
+        for (i, p) in map.points.enumerated() where p.cluster >= 0 { members[p.cluster, default: []].append(i) }
+        let shown = members.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }.prefix(60)
+        guard !shown.isEmpty else { return "" }
+        var s = "<g font-size=\"11\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#222222\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-opacity=\"0.85\" paint-order=\"stroke\">\n"
+        for (cluster, rows) in shown.sorted(by: { $0.key < $1.key }) {
+            let xs = rows.map { xy[$0].x }.sorted(), ys = rows.map { xy[$0].y }.sorted()
+            let x = xs[xs.count / 2], y = ys[ys.count / 2]
+            s += "<text x=\"\(Self.f(x))\" y=\"\(Self.f(y + 4))\">\(cluster)</text>\n"
+        }
+        return s + "</g>\n"
+    }
+
+    /// The colour key beside the map: noise/unlabelled first, then groups (by number when all fit, else
+    /// the largest), and a note on the density layer.
+    private func legend(binnedCount: Int) -> String {
+        let x = Self.margin * 2 + Self.side
+        var y = Self.top + 4
+        let rows = Int((Self.side - 60) / 17)
+        var s = "<g font-size=\"11\">\n<text x=\"\(Self.f(x))\" y=\"\(Self.f(y + 8))\" font-weight=\"bold\">\(colouring == .cluster ? "cluster (samples) · top label" : "label (samples)")</text>\n"
+        y += 22
+        let present = groupNames.indices.filter { groupSizes[$0] > 0 }
+        var entries: [Int]
+        let background = present.filter(isBackground)
+        let rest = present.filter { !isBackground($0) }
+        if background.count + rest.count <= rows {
+            entries = background + rest
+        } else {
+            entries = background + rest.sorted { groupSizes[$0] != groupSizes[$1] ? groupSizes[$0] > groupSizes[$1] : $0 < $1 }.prefix(max(0, rows - background.count - 1))
+        }
+        let topLabel = colouring == .cluster ? topLabels() : [:]
+        for g in entries {
+            var text = "\(groupNames[g]) (\(groupSizes[g]))"
+            if colouring == .cluster, g > 0, let (label, share) = topLabel[g - 1] {
+                text += " · " + truncated(label, 22) + " \(Int((share * 100).rounded()))%"
+            }
+            s += "<rect x=\"\(Self.f(x))\" y=\"\(Self.f(y - 10))\" width=\"12\" height=\"12\" fill=\"\(groupColours[g])\"/>"
+            s += "<text x=\"\(Self.f(x + 18))\" y=\"\(Self.f(y))\">\(escapeForMarkup(truncated(text, 44)))</text>\n"
+            y += 17
+        }
+        let hidden = present.count - entries.count
+        if hidden > 0 {
+            s += "<text x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" fill=\"#555555\">… \(hidden) more \(colouring == .cluster ? "clusters" : "labels") (smaller; colours repeat)</text>\n"
+            y += 17
+        }
+        if binnedCount > 0 {
+            y += 6
+            s += "<text x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" fill=\"#555555\">hexagons: \(binnedCount) samples of the largest</text>\n"
+            s += "<text x=\"\(Self.f(x))\" y=\"\(Self.f(y + 14))\" fill=\"#555555\">groups, coloured by their commonest,</text>\n"
+            s += "<text x=\"\(Self.f(x))\" y=\"\(Self.f(y + 28))\" fill=\"#555555\">more opaque the more they hold</text>\n"
+        }
+        return s + "</g>\n"
+    }
+
+    /// Each cluster's commonest label (other than none/unlabelled when it has another) and its share.
+    private func topLabels() -> [Int: (String, Double)] {
+        var counts: [Int: [String: Int]] = [:]
+        var sizes: [Int: Int] = [:]
+        for p in map.points where p.cluster >= 0 {
+            counts[p.cluster, default: [:]][p.label, default: 0] += 1
+            sizes[p.cluster, default: 0] += 1
+        }
+        return counts.mapValues { labels in
+            let best = labels.max { a, b in
+                let ua = Self.isUnlabelled(a.key), ub = Self.isUnlabelled(b.key)
+                if ua != ub { return ua }
+                return a.value != b.value ? a.value < b.value : a.key > b.key
+            }!
+            return (best.key, Double(best.value) / Double(labels.values.reduce(0, +)))
+        }
+    }
+
+    /// The pointy-top hexagon holding pixel offset `p` (axial coordinates, cube rounding).
+    static func hexCell(_ p: SIMD2<Double>, radius r: Double) -> SIMD2<Int32> {
+        let q = (3.0.squareRoot() / 3 * p.x - p.y / 3) / r
+        let rr = (2.0 / 3 * p.y) / r
+        let s = -q - rr
+        var rq = q.rounded(), rr2 = rr.rounded()
+        let rs = s.rounded()
+        let dq = abs(rq - q), dr = abs(rr2 - rr), ds = abs(rs - s)
+        if dq > dr && dq > ds { rq = -rr2 - rs } else if dr > ds { rr2 = -rq - rs }
+        return SIMD2(Int32(rq), Int32(rr2))
+    }
+
+    static func hexCentre(_ cell: SIMD2<Int32>, radius r: Double) -> SIMD2<Double> {
+        let q = Double(cell.x), rr = Double(cell.y)
+        return SIMD2(r * 3.0.squareRoot() * (q + rr / 2), r * 1.5 * rr)
+    }
+
+    /// A coordinate with at most one decimal.
+    static func f(_ x: Double) -> String {
+        let t = fixed(x, 1)
+        return t.hasSuffix(".0") ? String(t.dropLast(2)) : t
+    }
+}
