@@ -60,59 +60,92 @@ public enum MapLayout {
         // UMAP drops edges too weak to be sampled once, and samples each edge every max/w epochs.
         let strongest = graph.weights.max() ?? 1
         let period = graph.weights.map { $0 >= strongest / Double(epochs) ? strongest / $0 : .infinity }
-        var nextSample = period
         let negativePeriod = period.map { $0 / Double(max(1, negativeSamples)) }
-        var nextNegative = negativePeriod
-        var next = positions
+        let edges = EdgeSchedule(start: graph.start, columns: graph.columns, period: period, negativePeriod: negativePeriod)
+        defer { edges.deallocate() }
+        // Single precision: the random reads of other points' positions stay in cache for larger maps.
+        let current = UnsafeMutablePointer<SIMD2<Float>>.allocate(capacity: n)
+        let next = UnsafeMutablePointer<SIMD2<Float>>.allocate(capacity: n)
+        defer { current.deallocate(); next.deallocate() }
+        for i in 0..<n { current[i] = SIMD2(Float(positions[i].x), Float(positions[i].y)) }
+        var y = SharedPointer(base: current), out = SharedPointer(base: next)
         for epoch in 0..<epochs {
             if epoch & 7 == 0 { control.report(Progress(phase: "map layout", done: epoch, total: epochs)) }
-            let rate = 1 - Double(epoch) / Double(epochs)
-            let e = Double(epoch)
-            try positions.withUnsafeBufferPointer { pb in
-                try next.withUnsafeMutableBufferPointer { nb in
-                    try nextSample.withUnsafeMutableBufferPointer { sb in
-                        try nextNegative.withUnsafeMutableBufferPointer { gb in
-                            let y = SharedPointer(base: UnsafeMutablePointer(mutating: pb.baseAddress!))
-                            let out = SharedPointer(base: nb.baseAddress!)
-                            let sampleAt = SharedPointer(base: sb.baseAddress!), negativeAt = SharedPointer(base: gb.baseAddress!)
-                            try forEachChunk(n, chunk: 512, threads: threads, control: control) { rows in
-                                for i in rows {
-                                    let yi = y.base[i]
-                                    var move = SIMD2<Double>.zero
-                                    for edge in graph.start[i]..<graph.start[i + 1] where sampleAt.base[edge] <= e {
-                                        let j = Int(graph.columns[edge])
-                                        let diff = yi - y.base[j]
-                                        let d2 = (diff * diff).sum()
-                                        // Attraction: the gradient of log(1 + d²) is 2d / (1 + d²).
-                                        move += clip(diff * (-2 / (1 + d2))) * rate
-                                        sampleAt.base[edge] += period[edge]
-                                        let negatives = Int((e - negativeAt.base[edge]) / negativePeriod[edge])
-                                        for s in 0..<max(0, negatives) {
-                                            let other = MapRandom.below(n, seed, epoch, edge, s)
-                                            if other == i { continue }
-                                            let away = yi - y.base[other]
-                                            let a2 = (away * away).sum()
-                                            guard a2 > 0 else { continue }
-                                            // Repulsion, from log(1 − 1/(1 + d²)), with UMAP's 0.001 guard.
-                                            move += clip(away * (2 / ((0.001 + a2) * (1 + a2)))) * rate
-                                        }
-                                        negativeAt.base[edge] += Double(max(0, negatives)) * negativePeriod[edge]
-                                    }
-                                    out.base[i] = yi + move
-                                }
-                            }
-                        }
-                    }
+            let rate = Float(1 - Double(epoch) / Double(epochs))
+            let (from, to) = (y, out)
+            try forEachChunk(n, chunk: 512, threads: threads, control: control) { rows in
+                for i in rows {
+                    to.base[i] = step(i, epoch: epoch, rate: rate, edges: edges, positions: from.base, count: n, seed: seed)
                 }
             }
-            swap(&positions, &next)
+            swap(&y, &out)
         }
+        for i in 0..<n { positions[i] = SIMD2(Double(y.base[i].x), Double(y.base[i].y)) }
         control.report(Progress(phase: "map layout", done: epochs, total: epochs))
+    }
+
+    /// Point `i`'s new position after one epoch, from the positions at the epoch's start. Updates the
+    /// schedule of `i`'s own edges only.
+    @inline(__always)
+    private static func step(_ i: Int, epoch: Int, rate: Float, edges: EdgeSchedule, positions y: UnsafeMutablePointer<SIMD2<Float>>,
+                             count n: Int, seed: UInt64) -> SIMD2<Float> {
+        let yi = y[i]
+        var move = SIMD2<Float>.zero
+        let e = Double(epoch)
+        for edge in edges.start[i]..<edges.start[i + 1] where edges.nextSample[edge] <= e {
+            let diff = yi - y[Int(edges.columns[edge])]
+            let d2 = (diff * diff).sum()
+            // Attraction: the gradient of log(1 + d²) is 2d / (1 + d²).
+            move += clip(diff * (-2 / (1 + d2))) * rate
+            edges.nextSample[edge] += edges.period[edge]
+            let negatives = max(0, Int((e - edges.nextNegative[edge]) / edges.negativePeriod[edge]))
+            let stream = MapRandom.bits(seed, epoch, edge)
+            for s in 0..<negatives {
+                let other = Int(truncatingIfNeeded: MapRandom.mix(stream &+ UInt64(s)).multipliedFullWidth(by: UInt64(n)).high)
+                if other == i { continue }
+                let away = yi - y[other]
+                let a2 = (away * away).sum()
+                guard a2 > 0 else { continue }
+                // Repulsion, from log(1 − 1/(1 + d²)), with UMAP's 0.001 guard.
+                move += clip(away * (2 / ((0.001 + a2) * (1 + a2)))) * rate
+            }
+            edges.nextNegative[edge] += Double(negatives) * edges.negativePeriod[edge]
+        }
+        // A point's whole step is clipped too: in a crowded start the many push-aways of one epoch
+        // would otherwise add up and fling it so far that the (long-tailed) pull cannot bring it back.
+        return yi + clip(move)
     }
 
     /// UMAP clips each coordinate of a step to ±4.
     @inline(__always)
-    static func clip(_ v: SIMD2<Double>) -> SIMD2<Double> {
+    static func clip(_ v: SIMD2<Float>) -> SIMD2<Float> {
         v.clamped(lowerBound: SIMD2(repeating: -4), upperBound: SIMD2(repeating: 4))
+    }
+}
+
+/// The symmetric graph's edges (CSR) with when each is next sampled, in raw memory shared by the
+/// threads: an edge's schedule is only ever touched by the thread stepping its row's point.
+struct EdgeSchedule: @unchecked Sendable {
+    let start: UnsafeMutablePointer<Int>
+    let columns: UnsafeMutablePointer<Int32>
+    let period: UnsafeMutablePointer<Double>
+    let negativePeriod: UnsafeMutablePointer<Double>
+    let nextSample: UnsafeMutablePointer<Double>
+    let nextNegative: UnsafeMutablePointer<Double>
+
+    init(start: [Int], columns: [Int32], period: [Double], negativePeriod: [Double]) {
+        func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
+            _ = UnsafeMutableBufferPointer(start: p, count: a.count).initialize(from: a)
+            return p
+        }
+        self.start = copy(start); self.columns = copy(columns)
+        self.period = copy(period); self.negativePeriod = copy(negativePeriod)
+        nextSample = copy(period); nextNegative = copy(negativePeriod)
+    }
+
+    func deallocate() {
+        start.deallocate(); columns.deallocate(); period.deallocate(); negativePeriod.deallocate()
+        nextSample.deallocate(); nextNegative.deallocate()
     }
 }

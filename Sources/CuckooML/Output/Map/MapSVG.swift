@@ -6,13 +6,16 @@ import Darwin
 
 /// How much a map draws one by one before it turns dense regions into a density layer.
 public struct MapRenderLimits: Sendable, Equatable {
-    /// At most this many samples are drawn as points: above it the largest clusters (then noise, then
-    /// every cluster) go into hexagonal bins until the rest fit.
+    /// At most this many samples are drawn as points: above it clusters (then noise) go into hexagonal
+    /// bins until the rest fit.
     public var points: Int
+    /// When a map is binned, clusters larger than this always are: a density layer reads better than
+    /// thousands of overlapping points.
+    public var smallCluster: Int
     /// Hexagon radius in pixels (centre to corner).
     public var hexRadius: Double
-    public init(points: Int = 20_000, hexRadius: Double = 5) {
-        self.points = points; self.hexRadius = hexRadius
+    public init(points: Int = 20_000, smallCluster: Int = 200, hexRadius: Double = 5) {
+        self.points = points; self.smallCluster = smallCluster; self.hexRadius = hexRadius
     }
 }
 
@@ -75,20 +78,22 @@ struct MapDrawing {
         label == ClusterLabelCounts.unlabelled || label == SampleLabel.noneFamily
     }
 
-    /// Whether each point goes into the density layer rather than being drawn.
+    /// Whether each point goes into the density layer rather than being drawn: nothing up to
+    /// `limits.points` samples; above, every cluster larger than `limits.smallCluster`, then (while
+    /// too many remain) the other clusters largest first, then noise.
     func binned() -> [Bool] {
         let n = map.points.count
         guard n > limits.points else { return [Bool](repeating: false, count: n) }
         var clusterSize: [Int: Int] = [:]
         for p in map.points { clusterSize[p.cluster, default: 0] += 1 }
-        // Largest clusters first, noise after every cluster, ties by number.
+        // Large clusters first, noise after every cluster, ties by number.
         let order = clusterSize.sorted { a, b in
             if (a.key < 0) != (b.key < 0) { return b.key < 0 }
             return a.value != b.value ? a.value > b.value : a.key < b.key
         }
         var binnedClusters = Set<Int>()
         var drawn = n
-        for (cluster, size) in order where drawn > limits.points {
+        for (cluster, size) in order where drawn > limits.points || (cluster >= 0 && size > limits.smallCluster) {
             binnedClusters.insert(cluster)
             drawn -= size
         }
@@ -104,7 +109,7 @@ struct MapDrawing {
         s += "<title>\(escapeForMarkup(title))</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
         s += "<text x=\"\(Self.f(Self.margin))\" y=\"22\" font-size=\"15\" font-weight=\"bold\">\(escapeForMarkup(title))</text>\n"
         let layout = map.layout
-        let method = "UMAP-style layout of the \(layout.neighbours)-nearest-neighbour graph (\(layout.exactNeighbours ? "exact" : "NN-descent")) in the clustering's metric, \(layout.epochs) epochs; position within a group is meaningful, distances between far groups only roughly"
+        let method = "UMAP-style layout of the \(layout.neighbours)-nearest-neighbour graph (\(layout.exactNeighbours ? "exact" : "NN-descent")) in the clustering's metric · near = similar; gaps between distant groups are only rough"
         s += "<text x=\"\(Self.f(Self.margin))\" y=\"40\" font-size=\"11\" fill=\"#555555\">\(escapeForMarkup(method))</text>\n"
         s += "<rect x=\"\(Self.f(Self.margin))\" y=\"\(Self.f(Self.top))\" width=\"\(Self.f(Self.side))\" height=\"\(Self.f(Self.side))\" fill=\"none\" stroke=\"#dddddd\"/>\n"
         let xy = project()
@@ -117,21 +122,32 @@ struct MapDrawing {
         return SVGImage(markup: s, title: title)
     }
 
-    /// Pixel positions: the layout scaled uniformly into the square plot area, centred.
+    /// Pixel positions: the layout scaled uniformly into the square plot area, centred. The box is the
+    /// 0.5–99.5 % range of each axis widened by a tenth (or the full range when that is not much
+    /// larger), so a few far-flung points do not shrink the map; points outside it sit on its edge.
     func project() -> [SIMD2<Double>] {
-        guard let first = map.points.first else { return [] }
-        var lo = SIMD2(first.x, first.y), hi = lo
-        for p in map.points {
-            let v = SIMD2(p.x, p.y)
-            lo = pointwiseMin(lo, v); hi = pointwiseMax(hi, v)
+        guard !map.points.isEmpty else { return [] }
+        let xs = map.points.map(\.x).sorted(), ys = map.points.map(\.y).sorted()
+        func range(_ v: [Double]) -> (Double, Double) {
+            let full = (v[0], v[v.count - 1])
+            let cut = v.count / 200
+            let inner = (v[cut], v[v.count - 1 - cut])
+            let widen = (inner.1 - inner.0) * 0.1
+            let robust = (inner.0 - widen, inner.1 + widen)
+            return full.1 - full.0 <= 1.5 * (robust.1 - robust.0) ? full : robust
         }
+        let (x0, x1) = range(xs), (y0, y1) = range(ys)
         let pad = 14.0
-        let span = max(hi.x - lo.x, hi.y - lo.y)
+        let span = max(x1 - x0, y1 - y0)
         let scale = span > 0 ? (Self.side - 2 * pad) / span : 0
-        let centre = (lo + hi) / 2
+        let centre = SIMD2((x0 + x1) / 2, (y0 + y1) / 2)
         let origin = SIMD2(Self.margin + Self.side / 2, Self.top + Self.side / 2)
+        let half = Self.side / 2 - 4
         // SVG's y grows downwards; flip so the picture matches a plot of the coordinates.
-        return map.points.map { p in origin + SIMD2(p.x - centre.x, centre.y - p.y) * scale }
+        return map.points.map { p in
+            let offset = SIMD2(p.x - centre.x, centre.y - p.y) * scale
+            return origin + offset.clamped(lowerBound: SIMD2(repeating: -half), upperBound: SIMD2(repeating: half))
+        }
     }
 
     private func pointRadius(_ drawn: Int) -> Double {
@@ -221,7 +237,7 @@ struct MapDrawing {
         return t
     }
 
-    /// Each cluster's number at the median of its members' positions (up to 60 largest clusters).
+    /// Each cluster's number over its members (up to the 60 largest clusters).
     private func clusterTags(_ xy: [SIMD2<Double>]) -> String {
         var members: [Int: [Int]] = [:]
         for (i, p) in map.points.enumerated() where p.cluster >= 0 { members[p.cluster, default: []].append(i) }
@@ -229,9 +245,10 @@ struct MapDrawing {
         guard !shown.isEmpty else { return "" }
         var s = "<g font-size=\"11\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#222222\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-opacity=\"0.85\" paint-order=\"stroke\">\n"
         for (cluster, rows) in shown.sorted(by: { $0.key < $1.key }) {
+            // Above the cluster (its 5th-percentile top edge), so the tag hides none of its points.
             let xs = rows.map { xy[$0].x }.sorted(), ys = rows.map { xy[$0].y }.sorted()
-            let x = xs[xs.count / 2], y = ys[ys.count / 2]
-            s += "<text x=\"\(Self.f(x))\" y=\"\(Self.f(y + 4))\">\(cluster)</text>\n"
+            let x = xs[xs.count / 2], y = max(Self.top + 12, ys[ys.count / 20] - 6)
+            s += "<text x=\"\(Self.f(x))\" y=\"\(Self.f(y))\">\(cluster)</text>\n"
         }
         return s + "</g>\n"
     }
