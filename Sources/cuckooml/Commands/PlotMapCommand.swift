@@ -17,9 +17,9 @@ struct PlotMapCommand: ShellCommand {
             give the same picture on every run and for any 'set threads'.
             Reading it: a tight group is a set of near-identical samples; groups far apart share little;
             the size of the gap between two distant groups is only rough. Noise is grey. Each point's
-            tooltip gives sample, cluster, label and probability. Above 20 000 samples the largest
-            clusters are drawn as shaded hexagons (one tooltip each) and noise and small clusters stay
-            points, so the file stays small. The file is written atomically.
+            tooltip gives sample, cluster, label and probability. Above 20 000 samples clusters of
+            more than 200 are drawn as shaded hexagons (one tooltip each) and noise and small clusters
+            stay points, so the file stays small. The file is written atomically.
             """,
         arguments: [
             .positional("file", .path, help: "the SVG file to write"),
