@@ -2,7 +2,8 @@
 public struct MapLayoutParameters: Sendable, Equatable {
     /// Neighbours per point in the graph (UMAP's n_neighbors).
     public var neighbours = 15
-    /// Passes over the graph; nil: 500 up to 10 000 points, else 200 (UMAP's choice).
+    /// Passes over the graph; nil: 500 (UMAP's count for small data sets; its 200 for large ones left
+    /// clusters of 100 000-point maps strung out between groups).
     public var epochs: Int? = nil
     /// Random points pushed away per attraction (UMAP's negative_sample_rate).
     public var negativeSamples = 5
@@ -36,7 +37,7 @@ public enum MapLayout {
         let graph = try MapNeighbours.find(distance, k: parameters.neighbours, seed: parameters.seed, threads: threads,
                                            exactUpTo: parameters.exactNeighboursUpTo, control: control)
         let fuzzy = FuzzyGraph(graph)
-        let epochs = parameters.epochs ?? (n <= 10_000 ? 500 : 200)
+        let epochs = parameters.epochs ?? 500
         var positions = try LandmarkMDS.embed(distance, threads: threads, control: control)
         // UMAP's scale for its start (coordinates within ±10), plus a tiny jitter so that points with
         // the same distances to every landmark do not start on one spot.

@@ -237,7 +237,9 @@ struct MapDrawing {
         return t
     }
 
-    /// Each cluster's number over its members (up to the 60 largest clusters).
+    /// Each cluster's number over its members (up to the 60 largest clusters): above the densest part
+    /// of the cluster (a 24-pixel grid cell holding most of its members), so a stray member far away
+    /// does not move the tag and the tag hides none of the points it names.
     private func clusterTags(_ xy: [SIMD2<Double>]) -> String {
         var members: [Int: [Int]] = [:]
         for (i, p) in map.points.enumerated() where p.cluster >= 0 { members[p.cluster, default: []].append(i) }
@@ -245,8 +247,12 @@ struct MapDrawing {
         guard !shown.isEmpty else { return "" }
         var s = "<g font-size=\"11\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#222222\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-opacity=\"0.85\" paint-order=\"stroke\">\n"
         for (cluster, rows) in shown.sorted(by: { $0.key < $1.key }) {
-            // Above the cluster (its 5th-percentile top edge), so the tag hides none of its points.
-            let xs = rows.map { xy[$0].x }.sorted(), ys = rows.map { xy[$0].y }.sorted()
+            var cells: [SIMD2<Int32>: Int] = [:]
+            for r in rows { cells[SIMD2(Int32((xy[r].x / 24).rounded(.down)), Int32((xy[r].y / 24).rounded(.down))), default: 0] += 1 }
+            let densest = cells.max { a, b in a.value != b.value ? a.value < b.value : (a.key.y, a.key.x) > (b.key.y, b.key.x) }!.key
+            let centre = (SIMD2(Double(densest.x), Double(densest.y)) + 0.5) * 24
+            let core = rows.filter { ((xy[$0] - centre) * (xy[$0] - centre)).sum() <= 48 * 48 }
+            let xs = core.map { xy[$0].x }.sorted(), ys = core.map { xy[$0].y }.sorted()
             let x = xs[xs.count / 2], y = max(Self.top + 12, ys[ys.count / 20] - 6)
             s += "<text x=\"\(Self.f(x))\" y=\"\(Self.f(y))\">\(cluster)</text>\n"
         }
