@@ -12,6 +12,8 @@ import argparse, csv, os, subprocess, sys, tempfile, time
 
 import numpy as np
 
+from bench_cluster import peak_mb  # this process's peak RSS (VmHWM), in MB
+
 D, FAMILIES, FLIP, DENSITY = 256, 30, 0.03, 0.15
 
 
@@ -67,14 +69,6 @@ def separation(xy, truth, seed):
     nn = NearestNeighbors(n_neighbors=11).fit(m).kneighbors(m, return_distance=False)[:, 1:]
     pure = (truth[members][nn] == truth[members][:, None]).all(1).mean()
     return between / within, pure
-
-
-def peak_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def tsne_child(x_path, out_path):

@@ -219,6 +219,8 @@ private final class MapXML: NSObject, XMLParserDelegate {
             #expect(tooltip.contains("probability " + fixed(session.hdbscan!.probabilities[0], 3)))
             #expect(tooltip.contains(session.hdbscan!.labels[0] < 0 ? "· noise ·" : "· cluster \(session.hdbscan!.labels[0]) ·"))
         }
+        // The report's slot gets the same drawing as an element to embed.
+        #expect(try SampleMap.embeddableSVG(session: session) == map.svg().markup)
         // The label legend names the hostile label escaped, with its count.
         #expect(map.svg(colouring: .label).markup.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;[31m (1)"))
     }
@@ -278,5 +280,6 @@ private final class MapXML: NSObject, XMLParserDelegate {
         let same = try MapLayout.layout(MapDistance(count: 40) { _, _ in 0 }).positions
         #expect(same.allSatisfy { $0.x.isFinite && $0.y.isFinite })
         #expect(throws: MapError.self) { try SampleMap(session: Session()) }
+        #expect(try SampleMap.embeddableSVG(session: Session()) == nil)
     }
 }

@@ -341,3 +341,18 @@ struct MapDrawing {
         return t.hasSuffix(".0") ? String(t.dropLast(2)) : t
     }
 }
+
+extension SampleMap {
+    /// The map of the session's clustering as an `<svg>` element to embed in an HTML page (the
+    /// report's map slot), or nil when the session has no clustering matching its samples. The element
+    /// has a viewBox, so CSS such as `max-width: 100%; height: auto` scales it.
+    public static func embeddableSVG(session: Session, colouring: MapColouring = .cluster,
+                                     control: TaskControl = .none) throws -> String? {
+        guard session.hdbscan != nil || session.dbscan != nil else { return nil }
+        do {
+            return try SampleMap(session: session, control: control).svg(colouring: colouring).markup
+        } catch is MapError {
+            return nil
+        }
+    }
+}
