@@ -279,6 +279,19 @@ private final class MapXML: NSObject, XMLParserDelegate {
         // All points identical: finite positions, no division by zero.
         let same = try MapLayout.layout(MapDistance(count: 40) { _, _ in 0 }).positions
         #expect(same.allSatisfy { $0.x.isFinite && $0.y.isFinite })
+        // A row with NaN values (an imported matrix) has NaN distances: it is placed, and nothing else
+        // turns NaN.
+        let withNaN = try MapLayout.layout(MapDistance(count: 60) { i, j in
+            i == 7 || j == 7 ? (i == j ? 0 : .nan) : Double(abs(i % 3 - j % 3)) + Double(abs(i - j)) * 1e-3
+        }).positions
+        #expect(withNaN.allSatisfy { $0.x.isFinite && $0.y.isFinite })
+        // NN-descent on a set barely larger than k still fills every list with distinct points.
+        let small = try MapNeighbours.find(MapDistance(count: 17) { i, j in Double(abs(i - j)) }, k: 15, seed: 1,
+                                           threads: 1, exactUpTo: 0, control: .none)
+        for i in 0..<17 {
+            let row = Set(small.indices[(i * 15)..<(i * 15 + 15)])
+            #expect(row.count == 15 && !row.contains(Int32(i)) && row.allSatisfy { $0 >= 0 && $0 < 17 })
+        }
         #expect(throws: MapError.self) { try SampleMap(session: Session()) }
         #expect(try SampleMap.embeddableSVG(session: Session()) == nil)
     }

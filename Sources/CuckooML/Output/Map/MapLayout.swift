@@ -34,6 +34,12 @@ public enum MapLayout {
     public static func layout(_ distance: MapDistance, parameters: MapLayoutParameters = MapLayoutParameters(),
                               threads: Int = 0, control: TaskControl = .none) throws -> (positions: [SIMD2<Double>], summary: MapLayoutSummary) {
         let n = distance.count
+        // Rows with NaN or infinite values have no finite distance: they are placed as far from
+        // everything, not allowed to poison the graph weights and the MDS start with NaN.
+        let distance = MapDistance(count: n) { i, j in
+            let d = distance.distance(i, j)
+            return d.isFinite ? d : (d.isNaN || d > 0 ? unreachable : 0)
+        }
         let graph = try MapNeighbours.find(distance, k: parameters.neighbours, seed: parameters.seed, threads: threads,
                                            exactUpTo: parameters.exactNeighboursUpTo, control: control)
         let fuzzy = FuzzyGraph(graph)
@@ -53,6 +59,9 @@ public enum MapLayout {
                                        epochs: epochs)
         return (positions, summary)
     }
+
+    /// The distance given to pairs whose distance is NaN or infinite.
+    static let unreachable = 1e6
 
     static func optimise(_ positions: inout [SIMD2<Double>], _ graph: FuzzyGraph, epochs: Int, negativeSamples: Int,
                          seed: UInt64, threads: Int, control: TaskControl) throws {

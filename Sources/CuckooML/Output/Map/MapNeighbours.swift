@@ -90,6 +90,13 @@ enum MapNeighbours {
                                 if j == i || (0..<k).contains(where: { li[$0] == Int32(j) }) { continue }
                                 _ = offer(li, ld, lf, k, Int32(j), distance.distance(i, j))
                             }
+                            // Random picks that kept colliding: fill with the next points in order.
+                            var j = i
+                            while li[k - 1] == Int32.max {
+                                j = (j + 1) % n
+                                if j == i || (0..<k).contains(where: { li[$0] == Int32(j) }) { continue }
+                                _ = offer(li, ld, lf, k, Int32(j), distance.distance(i, j))
+                            }
                         }
                     }
                 }
