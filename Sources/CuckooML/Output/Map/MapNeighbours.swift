@@ -109,7 +109,9 @@ enum MapNeighbours {
             let reverse = ReverseLists(indices: indices, flags: flags, count: n, k: k, seed: seed, round: round)
             var nextIndices = indices, nextDistances = distances
             var nextFlags = [UInt8](repeating: 0, count: n * k)
-            let chunk = 256
+            // At most about 64 chunks: each allocates its own n-entry "seen" stamps. (Results do not
+            // depend on the cut: every point's list is worked out on its own.)
+            let chunk = max(256, n / 64)
             var changed = [Int](repeating: 0, count: (n + chunk - 1) / chunk)
             try indices.withUnsafeBufferPointer { ib in
                 try flags.withUnsafeBufferPointer { fb in
