@@ -6,10 +6,11 @@ struct ExportCommand: ShellCommand {
         name: "export",
         summary: "Write features, labels, clusterings or anomalies to a file for other tools",
         examples: ["export features features.csv", "export features features.svmlight", "export labels labels.csv",
-                   "export clustering clustering.csv", "export anomalies anomalies.csv"])
+                   "export clustering clustering.csv", "export anomalies anomalies.csv", "export map map.csv"])
 
     static let subcommands: [any ShellCommand.Type] = [
         ExportFeaturesCommand.self, ExportLabelsCommand.self, ExportClusteringCommand.self, ExportAnomaliesCommand.self,
+        ExportMapCommand.self,
     ]
     static let runsWithoutSubcommand = false
 

@@ -3,11 +3,11 @@ import CuckooML
 /// `plot ...`: charts written as SVG files.
 struct PlotCommand: ShellCommand {
     static let spec = CommandSpec(name: "plot", summary: "Write charts as SVG files")
-    static let subcommands: [any ShellCommand.Type] = [PlotLabelsCommand.self]
+    static let subcommands: [any ShellCommand.Type] = [PlotLabelsCommand.self, PlotMapCommand.self]
     static let runsWithoutSubcommand = false
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
-        throw ShellError.usage("plot needs a subcommand: labels")
+        throw ShellError.usage("plot needs a subcommand: labels or map")
     }
 }
 
