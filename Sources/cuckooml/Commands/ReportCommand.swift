@@ -43,9 +43,11 @@ struct ReportCommand: ShellCommand {
             json: ["file": .string(path), "sections": JSONValue(report.sections.map(\.heading)), "bytes": .int(html.utf8.count)])
     }
 
-    /// The map slot: the `<svg>` element of the samples' map for the report's Map section. nil (no
-    /// section) until a map renderer is merged; then it returns the map of the reported clustering.
-    static func mapSVG(_ session: Session, control: TaskControl) throws -> String? { nil }
+    /// The map slot: the `<svg>` element of the samples' map of the reported clustering, or nil (no
+    /// Map section) when there is no clustering to map.
+    static func mapSVG(_ session: Session, control: TaskControl) throws -> String? {
+        try SampleMap.embeddableSVG(session: session, control: control)
+    }
 
     /// Most samples for which the report computes the silhouette.
     static let silhouetteLimit = 20_000
