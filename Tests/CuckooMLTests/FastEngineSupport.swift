@@ -160,7 +160,7 @@ enum EngineReference {
                                                          thresholds: ParallelThresholds(tile: 7, groups: 0,
                                                                                         bitKernels: .vector))))
         }
-        switch points {
+        switch points.storage {
         case .dense(let m):
             out.append(("dense", DenseEngine(m, metric: metric, threads: 2, thresholds: forced)))
             out.append(("dense-1", DenseEngine(m, metric: metric, threads: 1)))
