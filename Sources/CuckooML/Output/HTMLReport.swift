@@ -134,14 +134,16 @@ extension HTMLReport {
         let bytes = session.samples.reduce(0) { $0 + $1.reportSize }
         let fromReports = session.samples.filter { $0.path != nil }.count
         let labelled = session.samples.filter { session.labels[$0.id] != nil }.count
-        let assignments = session.hdbscan?.labels ?? session.dbscan?.labels
+        let current = session.currentClustering
+        let assignments = current?.labels
+        let soft = current.flatMap { c in c.probabilities.flatMap { p in c.outlierScores.map { (p, $0) } } }
         var header = ["sample", "report size", "md5", "label"]
         if assignments != nil { header.append("cluster") }
-        if session.hdbscan != nil { header += ["probability", "outlier score"] }
+        if soft != nil { header += [current?.algorithm == .linkage ? "strength" : "probability", "outlier score"] }
         let rows: [[String]] = session.samples.enumerated().map { i, sample in
             var row = [sample.id, String(sample.reportSize), sample.md5 ?? "", session.labels[sample.id]?.family ?? ""]
             if let assignments { row.append(assignments[i] < 0 ? "noise" : String(assignments[i])) }
-            if let h = session.hdbscan { row += [fixed(h.probabilities[i], 3), fixed(h.outlierScores[i], 3)] }
+            if let (p, o) = soft { row += [fixed(p[i], 3), fixed(o[i], 3)] }
             return row
         }
         return Section(heading: "Inputs", blocks: [
@@ -178,6 +180,19 @@ extension HTMLReport {
 
     static func clustering(_ session: Session) -> Section? {
         var blocks: [Block] = []
+        if let l = session.linkage {
+            blocks.append(.paragraph("Complete linkage (families)"))
+            blocks.append(.facts([
+                ("cut distance t", "\(l.parameters.threshold)"), ("metric", l.parameters.metric.rawValue),
+                ("clusters", String(l.clusterCount)), ("noise", String(l.noiseCount)),
+            ]))
+            var rows: [[String]] = []
+            for (cluster, members) in SessionClustering(l).members.enumerated() {
+                let meanStrength = members.reduce(0.0) { $0 + l.strengths[$1] } / Double(max(1, members.count))
+                rows.append([String(cluster), String(members.count), fixed(meanStrength, 3)])
+            }
+            blocks.append(.table(Table(header: ["cluster", "size", "mean strength"], rows: rows, numericColumns: [0, 1, 2])))
+        }
         if let h = session.hdbscan {
             let p = h.parameters
             blocks.append(.paragraph("HDBSCAN"))

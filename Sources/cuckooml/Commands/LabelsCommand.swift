@@ -33,8 +33,8 @@ struct LabelsCommand: ShellCommand {
         let ignored = session.settings.ignoredLabels
         let footer = ignored.isEmpty ? nil : "(ignoring: \(ignored.sorted().map(escapeForTerminal).joined(separator: ", ")))"
 
-        guard let clustering = session.hdbscan else {
-            if arguments.isGiven("cluster") { throw ShellError.failed("no clustering yet; run 'cluster hdbscan' first") }
+        guard let clustering = AssessmentInputs.softClustering(session) else {
+            if arguments.isGiven("cluster") { throw ShellError.failed("no clustering yet; run 'cluster' or 'cluster hdbscan' first") }
             let counts = labelCounts(session, rows: Array(session.samples.indices), ignored: ignored)
             var text = "\(session.samples.count) samples, \(counts.count) labels\n"
             text += BarChart(rows: counts.map { .init(label: $0.label, value: $0.count) }, color: context.color,

@@ -26,21 +26,21 @@ struct ReportCommand: ShellCommand {
             json: ["file": .string(path), "sections": JSONValue(report.sections.map(\.heading)), "bytes": .int(html.utf8.count)])
     }
 
-    /// The `assess` metrics of the HDBSCAN clustering, when there are a clustering and labels.
+    /// The `assess` metrics of the current soft clustering (HDBSCAN or linkage), when there are one and labels.
     static func metricsTable(_ session: Session, control: TaskControl) throws -> HTMLReport.Table? {
-        guard let h = session.hdbscan, h.labels.count == session.samples.count, !session.labels.isEmpty,
-              let a = try Assessment.assess(truth: session.labelColumn, predicted: h.labels,
-                                            points: AssessmentInputs.points(session), metric: h.parameters.metric,
+        guard let c = AssessmentInputs.softClustering(session), c.labels.count == session.samples.count, !session.labels.isEmpty,
+              let a = try Assessment.assess(truth: session.labelColumn, predicted: c.labels,
+                                            points: AssessmentInputs.points(session), metric: c.metric,
                                             ignoredLabels: session.settings.ignoredLabels, control: control)
         else { return nil }
-        let rows = AssessmentInputs.scoreRows(a, metric: h.parameters.metric).map { [$0.0, $0.1] }
+        let rows = AssessmentInputs.scoreRows(a, metric: c.metric).map { [$0.0, $0.1] }
             + [["clusters", String(a.clusters)], ["noise", String(a.noise)], ["samples", String(a.samples)]]
         return HTMLReport.Table(header: ["metric", "value"], rows: rows, numericColumns: [1])
     }
 
     /// The four kinds of anomaly with the default thresholds.
     static func anomaliesTable(_ session: Session) throws -> HTMLReport.Table? {
-        guard let h = session.hdbscan, h.labels.count == session.samples.count else { return nil }
+        guard let c = AssessmentInputs.softClustering(session), c.labels.count == session.samples.count else { return nil }
         let found = try AssessmentInputs.anomalies(session, AnomalyThresholds())
         let rows = found.map { a in
             [session.samples[a.sample].id, a.kind.rawValue, a.cluster < 0 ? "noise" : String(a.cluster), a.label,
