@@ -171,7 +171,8 @@ struct CompleteLinkageTests {
         let roots = try CompleteLinkage.chainOverAllPairs(n: 6, threshold: 0.5, control: .none) { d[$0][$1] }
         let r = try CompleteLinkage.finish(root: roots, threshold: 0.5, threads: 1, control: .none) { d[$0][$1] }
         #expect(r.labels == [0, 0, 0, 1, 1, -1])
-        #expect(r.strengths[0] == 1 - 0.15 / 0.5 && r.strengths[2] == 1 - 0.2 / 0.5 && r.strengths[5] == 0)
+        #expect(r.strengths[0] == 1 && r.strengths[1] == 1 && r.strengths[2] == (0.5 - 0.2) / (0.5 - 0.15) && r.strengths[5] == 0)
+        #expect(r.strengths[3] == 1 && r.strengths[4] == 1)
         #expect(r.outlierScores[0] == 0.2 / 0.5 && r.outlierScores[3] == 0.1 / 0.5 && r.outlierScores[5] == 1)
     }
 }

@@ -19,11 +19,19 @@ public struct LinkageResult: Sendable, Equatable, FlatClustering {
     public var parameters: LinkageParameters
     /// Cluster per sample (−1 noise), numbered by size (largest first), then by smallest row.
     public var labels: [Int]
-    /// Membership strength: 1 − (mean distance to the other members) / threshold, in [0, 1]; 0 for noise.
+    /// Membership strength in [0, 1], HDBSCAN's probability in spirit: 1 for the cluster's most central
+    /// member (smallest mean distance m to the other members), falling linearly to 0 for a member whose
+    /// m reaches the cut: (t − m) / (t − m_central) (`strength`); 0 for noise.
     public var strengths: [Double]
     /// Outlier score: (largest distance to another member) / threshold, in [0, 1] (1 at the edge of the
     /// cut); 1 for noise, which no cluster could take in.
     public var outlierScores: [Double]
+
+    /// The strength of a sample at mean distance `mean` from a cluster whose most central member is at
+    /// mean distance `central` from the others, under cut `t` (clamped to [0, 1]; 1 when t = central).
+    public static func strength(mean: Double, central: Double, threshold t: Double) -> Double {
+        t > central ? min(1, max(0, (t - mean) / (t - central))) : 1
+    }
 
     public init(parameters: LinkageParameters, labels: [Int], strengths: [Double], outlierScores: [Double]) {
         self.parameters = parameters
@@ -219,10 +227,11 @@ public enum CompleteLinkage {
                     far[a] = max(far[a], dist); far[b] = max(far[b], dist)
                 }
             }
+            let means = sum.map { $0 / Double(rows.count - 1) }
+            let central = means.min()!
             for (k, r) in rows.enumerated() {
                 labels[r] = label
-                let mean = sum[k] / Double(rows.count - 1)
-                strengths[r] = t > 0 ? max(0, 1 - mean / t) : 1
+                strengths[r] = LinkageResult.strength(mean: means[k], central: central, threshold: t)
                 outliers[r] = t > 0 ? min(1, far[k] / t) : 0
             }
         }

@@ -18,8 +18,9 @@ struct ClusterCommand: ShellCommand {
             families whose members differ in files and network noise, tight enough that unrelated
             samples (who share only common system DLLs) stay apart. On the 94 real reports this gave
             V-measure 0.88, ARI 0.65 and 6% noise where HDBSCAN (mcs 2) gave V 0.83, ARI 0.44.
-            Each member gets a strength, 1 - (mean distance to the other members)/t, and an outlier
-            score, (largest distance to another member)/t; noise gets 0 and 1. The clustering 'cluster'
+            Each member gets a strength, 1 for its cluster's most central member (smallest mean
+            distance m to the others) falling linearly to 0 at m = t, and an outlier score, (largest
+            distance to another member)/t; noise gets 0 and 1. The clustering 'cluster'
             made last is the session's current one, which clusters, show cluster, assess, labels,
             anomalies, plot labels, report, export clustering and compare use unless given
             algorithm=; with no family clustering they use hdbscan, then dbscan, as before.
