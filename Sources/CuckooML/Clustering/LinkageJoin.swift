@@ -1,11 +1,14 @@
 /// The pairs of points at most a distance t apart, without an n×n matrix: a similarity join.
 ///
-/// For `jaccard` and `groupjaccard` with t < 1 it is a prefix-filtering join (Bayardo et al., "Scaling
-/// up all pairs similarity search"): d ≤ t means a mean group similarity ≥ s = 1 − t, so some group has
-/// Jaccard similarity ≥ s, and two sets that similar share a feature among the first
-/// k − ⌈s·k⌉ + 1 of each set's k features in that group, features ordered rarest first (ties by column).
-/// Only the rows sharing such a prefix feature are compared, with the exact distance; rows with no
-/// feature at all are at distance 0 from each other and 1 from the rest. Other metrics (and t ≥ 1)
+/// For `jaccard` and `groupjaccard` with t < 1 it is a prefix-filtering join (after Bayardo et al.,
+/// "Scaling up all pairs similarity search", with weighted features): d ≤ t means a similarity
+/// Σ_g s_g / G_xy ≥ s = 1 − t, where G_xy ≥ G_x, the groups row x uses, and a feature c shared in group
+/// g adds at most 1 / (G_x · |x_g|) to it (its share of s_g ≤ 1/|x_g ∪ y_g|). These weights sum to 1
+/// over x's features. Ordering every row's features rarest first (ties by column), a row's prefix ends
+/// where the features after it weigh less than s together: two rows within t must then share a feature
+/// in both prefixes (the first shared feature in the global order; otherwise everything they share
+/// lies in the light suffix of one of them). Only rows sharing a prefix feature are compared, with the
+/// exact distance. Rows with no feature at all are at distance 0 from each other and 1 from the rest. Other metrics (and t ≥ 1)
 /// compare every pair, still keeping only the pairs ≤ t. Both run on `threads` threads; memory is the
 /// prefix index plus the pairs found.
 enum LinkageJoin {
@@ -47,20 +50,33 @@ enum LinkageJoin {
         let rows = (0..<n).map { points.nonZeroColumns($0) }
         var frequency = [Int](repeating: 0, count: columns)
         for r in rows { for c in r { frequency[Int(c)] += 1 } }
-        // Each row's prefix features: per group, rarest first, the first k − ⌈s·k⌉ + 1 (a hair larger
-        // than the bound, never smaller, against rounding in s·k).
+        // Each row's prefix (see the type's comment): features rarest first (ties by column), cut where
+        // the weight left behind would reach s. Weights are summed from the common end; the margin keeps
+        // rounding from ever cutting a prefix short.
         var prefixStart = [0], prefix: [Int32] = []
-        var byGroup: [[Int32]] = Array(repeating: [], count: groups.count)
+        var groupSize = [Int](repeating: 0, count: groups.count)
+        var ordered: [Int32] = []
         for r in rows {
-            for g in byGroup.indices { byGroup[g].removeAll(keepingCapacity: true) }
-            for c in r { byGroup[Int(groups.groupOfColumn[Int(c)])].append(c) }
-            for var features in byGroup where !features.isEmpty {
-                features.sort { frequency[Int($0)] != frequency[Int($1)] ? frequency[Int($0)] < frequency[Int($1)] : $0 < $1 }
-                let k = features.count
-                let keep = min(k, max(1, k - Int((s * Double(k) - 1e-9).rounded(.up)) + 1))
-                prefix.append(contentsOf: features[0..<keep])
+            var nonEmpty = 0
+            for c in r {
+                let g = Int(groups.groupOfColumn[Int(c)])
+                if groupSize[g] == 0 { nonEmpty += 1 }
+                groupSize[g] += 1
             }
+            ordered.removeAll(keepingCapacity: true)
+            ordered.append(contentsOf: r)
+            ordered.sort { frequency[Int($0)] != frequency[Int($1)] ? frequency[Int($0)] < frequency[Int($1)] : $0 < $1 }
+            var keep = ordered.count, dropped = 0.0
+            while keep > 1 {
+                let g = Int(groups.groupOfColumn[Int(ordered[keep - 1])])
+                let weight = 1 / (Double(nonEmpty) * Double(groupSize[g]))
+                if dropped + weight >= s - 1e-9 { break }
+                dropped += weight
+                keep -= 1
+            }
+            prefix.append(contentsOf: ordered[0..<keep])
             prefixStart.append(prefix.count)
+            for c in r { groupSize[Int(groups.groupOfColumn[Int(c)])] = 0 }
         }
         try control.checkCancellation()
         // Inverted index: the rows whose prefix holds each column, ascending.

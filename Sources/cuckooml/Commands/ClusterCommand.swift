@@ -209,18 +209,21 @@ struct ClusterLinkageCommand: ShellCommand {
     static func cluster(_ parameters: LinkageParameters, _ context: inout CommandContext) throws -> CommandOutput {
         let points = try ClusterCommand.points(context.session)
         let result: LinkageResult
+        let clock = ContinuousClock(), start = clock.now
         do {
             result = try CompleteLinkage.fit(points: points, parameters: parameters, threads: context.session.settings.threads,
                                              control: context.control)
         } catch let error as ClusteringError {
             throw ShellError.usage(error.description)
         }
+        let elapsed = (clock.now - start).components
         context.session.linkage = result
         context.session.lastClustered = .linkage
-        return output(result, rows: points.count)
+        return output(result, rows: points.count, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
     }
 
-    static func output(_ r: LinkageResult, rows: Int) -> CommandOutput {
+    /// The text (without timing, so transcripts stay stable) and JSON (with `seconds`) of a result.
+    static func output(_ r: LinkageResult, rows: Int, seconds: Double) -> CommandOutput {
         let p = r.parameters
         let sizes = ClusterCommand.sizes(r.labels, clusters: r.clusterCount)
         let head = "linkage: \(r.clusterCount) cluster\(r.clusterCount == 1 ? "" : "s"), \(r.noiseCount) noise of \(rows) (t=\(p.threshold) metric=\(p.metric.rawValue))"
@@ -230,6 +233,7 @@ struct ClusterLinkageCommand: ShellCommand {
             "clusters": .int(r.clusterCount), "noise": .int(r.noiseCount), "rows": .int(rows),
             "parameters": ["t": .double(p.threshold), "metric": .string(p.metric.rawValue)],
             "sizes": .array(sizes.map { .int($0) }),
+            "seconds": .double(seconds),
         ]
         return CommandOutput(text: text, json: json)
     }
