@@ -29,7 +29,7 @@ struct CompareCommand: ShellCommand {
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let path = try arguments.required("path")
         guard let clustering = AssessmentInputs.softClustering(context.session), let features = context.session.features else {
-            throw ShellError.failed("nothing to compare with: load reports and run 'cluster' or 'cluster hdbscan' first")
+            throw ShellError.failed("nothing to compare with: load reports and run 'cluster hdbscan' first (or 'cluster' for families)")
         }
         guard features.configuration.kind != .imported else {
             throw ShellError.failed("the session holds an imported matrix; compare needs reports loaded with 'load'")
