@@ -84,15 +84,16 @@ struct CompleteLinkageTests {
         }
     }
 
-    /// The chain over the pairs ≤ t (used above `exhaustiveLimit`) on the same rows: equal to scipy
-    /// except where a tie meets a chain entering from farther than t, which these fixtures never hit.
+    /// The paths used above `exhaustiveLimit` (per component, over all its pairs or over its pairs ≤ t)
+    /// on the same rows: equal to scipy except where a tie meets scipy's chain entering a component
+    /// from farther than t, which these fixtures never hit.
     @Test func edgeChainOnGroupedRows() throws {
         var compared = 0, differing: [String] = []
         for c in Self.cases where c.rows != nil {
-            for t in c.thresholds {
+            for t in c.thresholds { for componentLimit in [0, 4_096] {
                 let scipy = c.partitions[String(describing: t)] ?? c.partitions["\(t)"]!
                 let result = try CompleteLinkage.fit(points: Self.points(c), parameters: LinkageParameters(threshold: t, metric: .groupjaccard),
-                                                     exhaustiveLimit: 0)
+                                                     exhaustiveLimit: 0, componentLimit: componentLimit)
                 compared += 1
                 if Self.blocks(result.labels, singletonsAreNoise: true) != Self.blocks(scipy, singletonsAreNoise: false) {
                     differing.append("\(c.name) t=\(t)")
@@ -102,7 +103,7 @@ struct CompleteLinkageTests {
                     let rows = result.labels.indices.filter { result.labels[$0] == l }
                     for a in rows { for b in rows where a < b { #expect(c.distances[Self.condensedIndex(c.n, a, b)] <= t) } }
                 }
-            }
+            } }
         }
         print("edge chain vs scipy: \(differing.count) of \(compared) differ: \(differing)")
         #expect(differing.isEmpty)

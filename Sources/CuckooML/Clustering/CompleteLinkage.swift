@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The parameters of a complete-linkage clustering cut at a distance.
 public struct LinkageParameters: Sendable, Equatable, Codable {
     /// The cut: samples whose every pairwise distance stays within a cluster at most this far apart.
@@ -60,10 +62,12 @@ public struct LinkageResult: Sendable, Equatable, FlatClustering {
 public enum CompleteLinkage {
     /// Up to this many samples the chain runs over the condensed matrix (n(n−1)/2 doubles, 16 MB).
     public static let exhaustiveLimit = 2_048
+    /// Above it, a connected component of up to this many points is merged over all its pairs (64 MB).
+    public static let componentLimit = 4_096
 
     public static func fit(points: PointSet, parameters: LinkageParameters, threads: Int = 2,
-                           control: TaskControl = .none, exhaustiveLimit: Int = CompleteLinkage.exhaustiveLimit)
-        throws -> LinkageResult {
+                           control: TaskControl = .none, exhaustiveLimit: Int = CompleteLinkage.exhaustiveLimit,
+                           componentLimit: Int = CompleteLinkage.componentLimit) throws -> LinkageResult {
         let t = parameters.threshold
         guard t.isFinite, t >= 0 else { throw ClusteringError("the cut distance must be a number ≥ 0") }
         let total = points.count
@@ -75,9 +79,8 @@ public enum CompleteLinkage {
         if n <= exhaustiveLimit {
             root = try chainOverAllPairs(n: n, threshold: t, control: control) { engine.distance($0, $1) }
         } else {
-            let edges = try LinkageJoin.pairs(points: subset, engine: engine, threshold: t, threads: threads,
-                                              control: control)
-            root = try chainOverEdges(n: n, edges: edges, control: control)
+            root = try byComponent(points: subset, engine: engine, threshold: t, threads: threads,
+                                   componentLimit: componentLimit, control: control)
         }
         let local = try finish(root: root, threshold: t, threads: threads, control: control) { engine.distance($0, $1) }
         var result = LinkageResult(parameters: parameters, labels: [Int](repeating: -1, count: total),
@@ -89,6 +92,49 @@ public enum CompleteLinkage {
             result.outlierScores[r] = local.outlierScores[k]
         }
         return result
+    }
+
+    /// Splits the points into the connected components of the pairs within t, then merges each on its
+    /// own: over all its pairs (scipy's chain, exact distances above t included) when it has at most
+    /// `componentLimit` points, else over its pairs within t. Components run in parallel,
+    /// largest first. Returns each point's smallest cluster member, as `chainOverAllPairs`.
+    static func byComponent(points: PointSet, engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
+                            componentLimit: Int, control: TaskControl) throws -> [Int] {
+        let n = points.count
+        let links = try LinkageJoin.pairs(points: points, engine: engine, threshold: t, threads: threads,
+                                          connectivityOnly: true, control: control)
+        var sets = DisjointSets(n)
+        for e in links { sets.union(Int(e.a), Int(e.b)) }
+        var members: [Int: [Int]] = [:]
+        for i in 0..<n { members[sets.smallest(i), default: []].append(i) }
+        let components = members.values.filter { $0.count > 1 }.sorted { $0.count != $1.count ? $0.count > $1.count : $0[0] < $1[0] }
+        let roots = RootTable(n)
+        let failed = FirstError()
+        runTasks(components.count, threads: engineThreads(threads)) { task, _ in
+            let rows = components[task]
+            do {
+                let local: [Int]
+                if rows.count <= componentLimit {
+                    local = try chainOverAllPairs(n: rows.count, threshold: t, control: control) {
+                        engine.distance(rows[$0], rows[$1])
+                    }
+                } else {
+                    let subset = points.selectingRows(rows)
+                    let subEngine = NeighbourhoodEngines.make(points: subset, metric: engine.metric, threads: 1)
+                    let edges = try LinkageJoin.pairs(points: subset, engine: subEngine, threshold: t, threads: 1,
+                                                      control: control)
+                    local = try chainOverEdges(n: rows.count, edges: edges, control: control)
+                }
+                for (k, r) in rows.enumerated() { roots.set(r, rows[local[k]]) }
+                return true
+            } catch {
+                failed.record(error)
+                return false
+            }
+        }
+        if let error = failed.error { throw error }
+        try control.checkCancellation()
+        return roots.values
     }
 
     /// scipy's `nn_chain` over the condensed matrix of all pairs; returns, for each point, the smallest
@@ -238,6 +284,20 @@ public enum CompleteLinkage {
         return LinkageResult(parameters: LinkageParameters(threshold: t, metric: .euclidean), labels: labels,
                              strengths: strengths, outlierScores: outliers)
     }
+}
+
+/// Each point's cluster representative, written by the component workers (disjoint rows each).
+private final class RootTable: @unchecked Sendable {
+    private(set) var values: [Int]
+    init(_ n: Int) { values = Array(0..<n) }
+    func set(_ i: Int, _ root: Int) { values[i] = root }
+}
+
+/// The first error a worker met.
+private final class FirstError: Sendable {
+    private let first = Mutex<(any Error)?>(nil)
+    var error: (any Error)? { first.withLock { $0 } }
+    func record(_ e: any Error) { first.withLock { if $0 == nil { $0 = e } } }
 }
 
 /// A pair of points at most the cut apart (`a < b`).

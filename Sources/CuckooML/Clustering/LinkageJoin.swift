@@ -12,29 +12,37 @@
 /// compare every pair, still keeping only the pairs ≤ t. Both run on `threads` threads; memory is the
 /// prefix index plus the pairs found.
 enum LinkageJoin {
+    /// Every pair within t, or with `connectivityOnly` enough of them to connect the same components
+    /// (a pair already connected through pairs found by the same thread is not measured), which is all
+    /// that splitting into components needs and far cheaper where most pairs are within t.
     static func pairs(points: PointSet, engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
-                      control: TaskControl) throws -> [LinkageEdge] {
+                      connectivityOnly: Bool = false, control: TaskControl) throws -> [LinkageEdge] {
         let s = 1 - t
+        let workers = engineThreads(threads)
+        let skip = connectivityOnly ? (0..<workers).map { _ in Connected(engine.count) } : nil
         if (engine.metric == .groupjaccard || engine.metric == .jaccard) && s > 0 {
             return try prefixJoin(points: points, engine: engine, threshold: t,
                                   groups: engine.metric == .groupjaccard ? points.groupsOrSingle
                                       : .single(columnCount: points.dimension),
-                                  threads: threads, control: control)
+                                  threads: workers, skip: skip, control: control)
         }
-        return try everyPair(engine: engine, threshold: t, threads: threads, control: control)
+        return try everyPair(engine: engine, threshold: t, threads: workers, skip: skip, control: control)
     }
 
     private static func everyPair(engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
-                                  control: TaskControl) throws -> [LinkageEdge] {
+                                  skip: [Connected]?, control: TaskControl) throws -> [LinkageEdge] {
         let n = engine.count
         let chunk = 64
         let found = ThreadEdges(threads: engineThreads(threads))
         runTasks((n + chunk - 1) / chunk, threads: engineThreads(threads)) { task, thread in
             if control.isCancelled() { return false }
             for i in (task * chunk)..<min(n, (task + 1) * chunk) {
-                for j in 0..<i {
+                for j in 0..<i where !(skip?[thread].already(j, i) ?? false) {
                     let d = engine.distance(j, i)
-                    if d <= t { found.append(LinkageEdge(a: Int32(j), b: Int32(i), distance: d), thread: thread) }
+                    if d <= t {
+                        found.append(LinkageEdge(a: Int32(j), b: Int32(i), distance: d), thread: thread)
+                        skip?[thread].join(j, i)
+                    }
                 }
             }
             return true
@@ -44,7 +52,8 @@ enum LinkageJoin {
     }
 
     private static func prefixJoin(points: PointSet, engine: any NeighbourhoodEngine, threshold t: Double,
-                                   groups: ColumnGroups, threads: Int, control: TaskControl) throws -> [LinkageEdge] {
+                                   groups: ColumnGroups, threads: Int, skip: [Connected]?,
+                                   control: TaskControl) throws -> [LinkageEdge] {
         let s = 1 - t
         let n = points.count, columns = points.dimension
         let rows = (0..<n).map { points.nonZeroColumns($0) }
@@ -108,9 +117,12 @@ enum LinkageJoin {
                             for p in listStart[c]..<listStart[c + 1] {
                                 let j = Int(lists[p])
                                 if j >= i { break }
-                                if mark.visit(j) {
+                                if mark.visit(j) && !(skip?[thread].already(j, i) ?? false) {
                                     let d = engine.distance(j, i)
-                                    if d <= t { found.append(LinkageEdge(a: Int32(j), b: Int32(i), distance: d), thread: thread) }
+                                    if d <= t {
+                                        found.append(LinkageEdge(a: Int32(j), b: Int32(i), distance: d), thread: thread)
+                                        skip?[thread].join(j, i)
+                                    }
                                 }
                             }
                         }
@@ -124,6 +136,14 @@ enum LinkageJoin {
         }
         return edges
     }
+}
+
+/// One thread's union–find over the pairs it found (for `connectivityOnly`).
+final class Connected: @unchecked Sendable {
+    private var sets: DisjointSets
+    init(_ n: Int) { sets = DisjointSets(n) }
+    func already(_ a: Int, _ b: Int) -> Bool { sets.find(a) == sets.find(b) }
+    func join(_ a: Int, _ b: Int) { sets.union(a, b) }
 }
 
 /// Per-thread edge lists, joined in thread order (the chain does not depend on edge order).

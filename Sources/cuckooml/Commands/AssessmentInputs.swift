@@ -91,7 +91,7 @@ enum AssessmentInputs {
     /// is current, with its membership strengths as probabilities.
     static func anomalies(_ session: Session, _ thresholds: AnomalyThresholds) throws -> [Anomaly] {
         guard let c = softClustering(session), let probabilities = c.probabilities, let scores = c.outlierScores else {
-            throw ShellError.failed("anomalies need the soft clustering: run 'cluster' or 'cluster hdbscan' first")
+            throw ShellError.failed("anomalies need the soft clustering: run 'cluster hdbscan' first (or 'cluster' for families)")
         }
         guard c.labels.count == session.samples.count else {
             throw ShellError.failed("the \(c.name) clustering has \(c.labels.count) rows but the session has \(session.samples.count) samples: cluster again")

@@ -7,8 +7,8 @@ struct LabelsCommand: ShellCommand {
         summary: "Count the samples' family labels (per cluster after clustering)",
         discussion: """
             Labels come from each report's VirusTotal results (the family most engines name, if at
-            least 5 do, else 'none') unless loaded from a file with 'labels load'. After clustering,
-            shows per cluster (noise first) how many samples carry each label; 'labels CLUSTER' shows
+            least 5 do, else 'none') unless loaded from a file with 'labels load'. After clustering
+            ('cluster' or 'cluster hdbscan'; the current one, see 'help cluster'), shows per cluster (noise first) how many samples carry each label; 'labels CLUSTER' shows
             one cluster. ignore=none leaves 'none' out of assess and of these counts; 'ignore=' clears.
             """,
         arguments: [
