@@ -315,23 +315,16 @@ struct DenseDistance: PairDistance, @unchecked Sendable {
             var differ = 0
             for c in 0..<n where x[c] != y[c] { differ += 1 }
             return Double(differ) / Double(n)
-        case .jaccard:
+        case .jaccard, .groupjaccard:
             var nonZero = 0, both = 0
             for c in 0..<n {
                 let p = x[c] != 0, q = y[c] != 0
                 if p || q { nonZero += 1 }
                 if p && q { both += 1 }
             }
-            return nonZero == 0 ? 0 : Double(nonZero - both) / Double(nonZero)
-        case .groupjaccard:
-            // Bare rows are one group (`Distances`); grouped points never reach this kernel.
-            var nonZero = 0, both = 0
-            for c in 0..<n {
-                let p = x[c] != 0, q = y[c] != 0
-                if p || q { nonZero += 1 }
-                if p && q { both += 1 }
-            }
-            return nonZero == 0 ? 0 : 1 - Double(both) / Double(nonZero)
+            guard nonZero > 0 else { return 0 }
+            // Group Jaccard on bare rows is one group (`Distances`); grouped points never reach this kernel.
+            return metric == .jaccard ? Double(nonZero - both) / Double(nonZero) : 1 - Double(both) / Double(nonZero)
         case .cosine:
             var dot = 0.0
             for c in 0..<n { dot += x[c] * y[c] }

@@ -29,6 +29,17 @@ enum LinkageJoin {
         return try everyPair(engine: engine, threshold: t, threads: workers, skip: skip, control: control)
     }
 
+    /// Keeps the pair (j, i) when it is within t, unless `connected` already links it.
+    @inline(__always)
+    private static func measure(_ j: Int, _ i: Int, _ engine: any NeighbourhoodEngine, _ t: Double, _ found: ThreadEdges,
+                                _ connected: Connected?, _ thread: Int) {
+        if let connected, connected.already(j, i) { return }
+        let d = engine.distance(j, i)
+        guard d <= t else { return }
+        found.append(LinkageEdge(a: Int32(j), b: Int32(i), distance: d), thread: thread)
+        connected?.join(j, i)
+    }
+
     private static func everyPair(engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
                                   skip: [Connected]?, control: TaskControl) throws -> [LinkageEdge] {
         let n = engine.count
@@ -37,13 +48,7 @@ enum LinkageJoin {
         runTasks((n + chunk - 1) / chunk, threads: engineThreads(threads)) { task, thread in
             if control.isCancelled() { return false }
             for i in (task * chunk)..<min(n, (task + 1) * chunk) {
-                for j in 0..<i where !(skip?[thread].already(j, i) ?? false) {
-                    let d = engine.distance(j, i)
-                    if d <= t {
-                        found.append(LinkageEdge(a: Int32(j), b: Int32(i), distance: d), thread: thread)
-                        skip?[thread].join(j, i)
-                    }
-                }
+                for j in 0..<i { measure(j, i, engine, t, found, skip?[thread], thread) }
             }
             return true
         }
@@ -117,13 +122,7 @@ enum LinkageJoin {
                             for p in listStart[c]..<listStart[c + 1] {
                                 let j = Int(lists[p])
                                 if j >= i { break }
-                                if mark.visit(j) && !(skip?[thread].already(j, i) ?? false) {
-                                    let d = engine.distance(j, i)
-                                    if d <= t {
-                                        found.append(LinkageEdge(a: Int32(j), b: Int32(i), distance: d), thread: thread)
-                                        skip?[thread].join(j, i)
-                                    }
-                                }
+                                if mark.visit(j) { measure(j, i, engine, t, found, skip?[thread], thread) }
                             }
                         }
                     }
