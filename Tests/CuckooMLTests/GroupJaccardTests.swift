@@ -98,6 +98,7 @@ struct GroupJaccardTests {
             for j in 0..<m.rowCount {
                 let want = direct(sets[i], sets[j], groupOf: groupOf, groupCount: groups.count)
                 let got = [engine.distance(i, j), out[j], Distances.between(.groupjaccard, points, i, points, j),
+                           BruteForceEngine(points: points, metric: .groupjaccard).distance(i, j),
                            Distances.between(.groupjaccard, dense, i, dense, j)]
                 if got.contains(where: { $0.bitPattern != want.bitPattern }) { mismatches += 1 }
             }
