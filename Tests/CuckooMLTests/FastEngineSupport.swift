@@ -139,7 +139,12 @@ enum EngineReference {
             ("factory", NeighbourhoodEngines.make(points: points, metric: metric, threads: 2)),
             ("brute-force", BruteForceEngine(points: points, metric: metric)),
         ]
-        if points.isBinary {
+        if metric == .groupjaccard {
+            // Its own bit-packed engine on any data (here every column in one group); BitPackedEngine
+            // never takes this metric.
+            out.append(("group-bits", GroupJaccardEngine(points: points, threads: 2, thresholds: forced)))
+            out.append(("group-bits-1", GroupJaccardEngine(points: points, threads: 1)))
+        } else if points.isBinary {
             out.append(("bits", BitPackedEngine(points: points, metric: metric, threads: 2, thresholds: forced)))
             out.append(("bits-plain", BitPackedEngine(points: points, metric: metric, threads: 2,
                                                       thresholds: .alwaysUngrouped)))
@@ -160,7 +165,7 @@ enum EngineReference {
                                                          thresholds: ParallelThresholds(tile: 7, groups: 0,
                                                                                         bitKernels: .vector))))
         }
-        switch points {
+        switch points.storage {
         case .dense(let m):
             out.append(("dense", DenseEngine(m, metric: metric, threads: 2, thresholds: forced)))
             out.append(("dense-1", DenseEngine(m, metric: metric, threads: 1)))

@@ -86,7 +86,7 @@ struct HDBSCANBehaviourTests {
     /// other rows cluster exactly as without them.
     @Test func nonFiniteRowsAreNoise() throws {
         let points = try ClusteringFixtures.matrix(ClusteringFixtures.directory + "/dense60.csv")
-        guard case .dense(let m) = points else { Issue.record("dense expected"); return }
+        guard case .dense(let m) = points.storage else { Issue.record("dense expected"); return }
         var values = m.values
         let bad = [3, 17, 40]
         var withBad: [Double] = []
@@ -129,7 +129,7 @@ struct HDBSCANBehaviourTests {
     /// Sparse and dense storage of the same binary matrix give identical results.
     @Test func sparseAndDenseAgree() throws {
         let sparse = try ClusteringFixtures.matrix(ClusteringFixtures.directory + "/binary200.csv")
-        guard case .sparse(let m) = sparse else { Issue.record("sparse expected"); return }
+        guard case .sparse(let m) = sparse.storage else { Issue.record("sparse expected"); return }
         for metric in [DistanceMetric.jaccard, .hamming, .euclidean] {
             let p = HDBSCANParameters(minSamples: 2, minClusterSize: 5, metric: metric)
             let a = try HDBSCAN.fit(points: sparse, parameters: p), b = try HDBSCAN.fit(points: .dense(m.dense()), parameters: p)

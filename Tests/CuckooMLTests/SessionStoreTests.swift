@@ -11,7 +11,8 @@ func sameSession(_ a: Session, _ b: Session) -> Bool {
         x.count == y.count && zip(x, y).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
     }
     guard a.samples == b.samples, a.index == b.index, a.features == b.features,
-          a.featureConfiguration == b.featureConfiguration, a.labels == b.labels, a.settings == b.settings else { return false }
+          a.featureConfiguration == b.featureConfiguration, a.labels == b.labels, a.settings == b.settings,
+          a.linkage == b.linkage, a.lastClustered == b.lastClustered else { return false }
     switch (a.hdbscan, b.hdbscan) {
     case (nil, nil): break
     case let (x?, y?):
@@ -103,6 +104,13 @@ enum SessionFixtures {
             coreDistances: (0..<n).map { Double($0) * 0.1 })
         session.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 0.3, minSamples: 2, metric: .cosine),
                                       labels: (0..<n).map { $0 % 2 == 0 ? 0 : -1 }, isCore: (0..<n).map { $0 == 0 })
+        let noise: [Bool] = (0..<n).map { $0 % 4 == 3 }
+        let linkageLabels: [Int] = (0..<n).map { noise[$0] ? -1 : $0 % 2 }
+        let strengths: [Double] = (0..<n).map { noise[$0] ? 0 : 1 / Double($0 + 2) }
+        let scores: [Double] = (0..<n).map { noise[$0] ? 1 : Double($0) / 9 }
+        session.linkage = LinkageResult(parameters: LinkageParameters(threshold: 0.65, metric: .groupjaccard),
+                                        labels: linkageLabels, strengths: strengths, outlierScores: scores)
+        session.lastClustered = .linkage
         session.settings.threads = 3
         session.settings.color = false
         session.settings.ignoredLabels = ["none", "x"]
@@ -192,6 +200,18 @@ enum SessionFixtures {
             try db.execute("CREATE TABLE t(x); INSERT INTO t VALUES(1);")
         }
         expectRejected(dir + "/foreign.db", "not a cuckooml session")
+
+        // A version 1 file (before the family clustering): no linkage rows, no current clustering; it opens.
+        var withoutLinkage = SessionFixtures.full()
+        withoutLinkage.linkage = nil
+        withoutLinkage.lastClustered = nil
+        try SessionStore.save(withoutLinkage, to: dir + "/v1.cml")
+        do {
+            let db = try SQLiteDatabase(path: dir + "/v1.cml", readOnly: false)
+            try db.execute("PRAGMA user_version = 1; UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        }
+        let v1 = try SessionStore.open(dir + "/v1.cml")
+        #expect(v1.linkage == nil && v1.lastClustered == nil && v1.hdbscan?.labels == withoutLinkage.hdbscan?.labels)
 
         // A newer schema version.
         try SessionStore.save(SessionFixtures.full(), to: dir + "/newer.cml")

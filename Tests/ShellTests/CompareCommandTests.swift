@@ -63,6 +63,12 @@ enum TestPaths {
         for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
         return path
     }()
+
+    /// ../shared (the real reports and labels), when present.
+    static let shared: String? = {
+        let path = packageRoot + "/../shared"
+        return access(path + "/data/cuckoo-reports", R_OK) == 0 ? path : nil
+    }()
 }
 
 @Suite struct FeatureRebuildTests {

@@ -11,12 +11,19 @@ struct RowDistances {
     private let binary: Bool
     private var mark: [UInt8]
     private let dense: DenseKernel?
+    /// For `groupjaccard`: the bit-packed rows with per-group popcounts.
+    private let grouped: GroupJaccardKernel?
 
     /// `denseRows` forces (true) or forbids (false) the dense loops for non-binary sparse rows (tests).
     init(points: PointSet, metric: DistanceMetric, denseRows: Bool? = nil) {
         self.points = points
         self.metric = metric
-        switch points {
+        grouped = metric == .groupjaccard ? GroupJaccardKernel(points: points) : nil
+        if grouped != nil {
+            binary = false; mark = []; dense = nil
+            return
+        }
+        switch points.storage {
         case .sparse(let m) where points.isBinary:
             binary = true
             mark = [UInt8](repeating: 0, count: m.columnCount)
@@ -49,11 +56,16 @@ struct RowDistances {
     /// As `fill(from:rows:into:)`, writing d(i, j) to `out[j]` of a buffer the caller sized.
     mutating func fill(from i: Int, rows: Range<Int>, into out: UnsafeMutablePointer<Double>) {
         guard !rows.isEmpty else { return }
+        if let grouped {
+            let pairs = grouped.evaluator
+            for j in rows { out[j] = pairs.distance(i, j) }
+            return
+        }
         if let dense {
             fillDense(dense, i, rows, out)
             return
         }
-        switch points {
+        switch points.storage {
         case .dense:
             preconditionFailure("dense rows always have the dense kernel")
         case .sparse(let m):
@@ -103,6 +115,8 @@ struct RowDistances {
                         case .jaccard:
                             let nonZero = nx + ny - both
                             out[j] = nonZero == 0 ? 0 : Double(nonZero - both) / Double(nonZero)
+                        case .groupjaccard:
+                            preconditionFailure("group Jaccard uses its kernel")
                         case .cosine:
                             out[j] = Distances.cosineDistance(dot: Double(both), normX: Double(nx), normY: Double(ny))
                         }

@@ -132,6 +132,7 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
     init(count: Int, dimension: Int, metric: DistanceMetric, fill: (_ row: Int, _ set: (Int) -> Void) -> Void) {
         self.count = count
         self.dimension = dimension
+        precondition(metric != .groupjaccard, "group Jaccard has its own kernel (GroupJaccardKernel)")
         self.metric = metric
         words = max(1, (dimension + 63) / 64)
         bits = .allocate(capacity: max(count, 1) * words)
@@ -186,7 +187,7 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
         case .euclidean: Double(differ).squareRoot()
         case .manhattan: Double(differ)
         case .hamming: dimension == 0 ? 0 : Double(differ) / Double(dimension)
-        case .jaccard, .cosine: 0
+        case .jaccard, .cosine, .groupjaccard: 0
         }
     }
 
@@ -221,7 +222,7 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
 
     private static func pack(_ queries: PointSet, row: Int, words: Int) -> [UInt64]? {
         var out = [UInt64](repeating: 0, count: words)
-        switch queries {
+        switch queries.storage {
         case .dense(let m):
             for (c, v) in m.row(row).enumerated() {
                 if v == 1 { out[c >> 6] |= 1 << UInt64(c & 63) } else if v != 0 { return nil }
@@ -250,7 +251,7 @@ final class BitKernel: DistanceKernel, @unchecked Sendable {
 extension BitKernel {
     /// Packs a binary point set (`points.isBinary` must hold).
     convenience init(points: PointSet, metric: DistanceMetric) {
-        switch points {
+        switch points.storage {
         case .dense(let m):
             self.init(count: m.rows, dimension: m.columns, metric: metric) { i, set in
                 let base = i * m.columns

@@ -13,7 +13,8 @@ public struct BruteForceEngine: NeighbourhoodEngine {
     public var count: Int { points.count }
 
     public func distance(_ i: Int, _ j: Int) -> Double {
-        switch points {
+        if metric == .groupjaccard { return Distances.between(metric, points, i, points, j) }
+        switch points.storage {
         case .dense(let m):
             return Distances.dense(metric, m.row(i), m.row(j))
         case .sparse(let m):

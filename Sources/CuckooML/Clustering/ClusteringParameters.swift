@@ -1,6 +1,8 @@
-/// Distance metrics the clustering engines support (the hdbscan library's definitions).
+/// Distance metrics the clustering engines support: the hdbscan library's definitions, and
+/// `groupjaccard`, the group-weighted Jaccard of `GroupJaccard`, which weighs the feature groups a
+/// `PointSet` carries (`columnGroups`).
 public enum DistanceMetric: String, Sendable, CaseIterable, Codable {
-    case euclidean, manhattan, cosine, jaccard, hamming
+    case euclidean, manhattan, cosine, jaccard, hamming, groupjaccard
 }
 
 public enum ClusterSelection: String, Sendable, CaseIterable, Codable {

@@ -32,7 +32,7 @@ final class DenseKernel: DistanceKernel, @unchecked Sendable {
         values = storage
         squares = .allocate(capacity: max(1, count))
         for i in 0..<count { squares[i] = Self.sumOfSquares(values + i * dimension, dimension) }
-        let form = metric == .hamming || metric == .jaccard ? nil : IntegerRows.narrowSums(storage, count * dimension, dimension)
+        let form = metric == .hamming || metric == .jaccard || metric == .groupjaccard ? nil : IntegerRows.narrowSums(storage, count * dimension, dimension)
         if let form {
             let rows = UnsafeMutablePointer<Int16>.allocate(capacity: size)
             for i in 0..<size { rows[i] = Int16(storage[i]) }
@@ -91,7 +91,7 @@ final class DenseKernel: DistanceKernel, @unchecked Sendable {
 
     func withQuery<R>(_ queries: PointSet, row: Int, _ body: ((Int) -> Double) -> R) -> R {
         var q = [Double](repeating: 0, count: dimension)
-        switch queries {
+        switch queries.storage {
         case .dense(let m): for (c, v) in m.row(row).enumerated() where c < dimension { q[c] = v }
         case .sparse(let m):
             let r = m.row(row)
@@ -186,7 +186,7 @@ struct DenseDistance: PairDistance, @unchecked Sendable {
             var s: Int64 = 0
             for c in 0..<n { s &+= Int64(x[c]) &* Int64(y[c]) }
             return Distances.cosineDistance(dot: Double(s), normX: squares[a], normY: squares[b])
-        case .hamming, .jaccard:
+        case .hamming, .jaccard, .groupjaccard:
             return distance(row: values + a &* dimension, squares: squares[a], b)
         }
     }
@@ -248,7 +248,7 @@ struct DenseDistance: PairDistance, @unchecked Sendable {
             var out = SIMD8<Double>()
             for i in 0..<8 { out[i] = Distances.cosineDistance(dot: dots[i], normX: sx, normY: squares[b[i]]) }
             return out
-        case .hamming, .jaccard:
+        case .hamming, .jaccard, .groupjaccard:
             var out = SIMD8<Double>()
             for i in 0..<8 { out[i] = distance(row: x, squares: sx, b[i]) }
             return out
@@ -290,7 +290,7 @@ struct DenseDistance: PairDistance, @unchecked Sendable {
                          Distances.cosineDistance(dot: s1, normX: sx, normY: squares[b1]),
                          Distances.cosineDistance(dot: s2, normX: sx, normY: squares[b2]),
                          Distances.cosineDistance(dot: s3, normX: sx, normY: squares[b3]))
-        case .hamming, .jaccard:
+        case .hamming, .jaccard, .groupjaccard:
             // Integer counts: no add-latency chain to break.
             return SIMD4(distance(row: x, squares: sx, b0), distance(row: x, squares: sx, b1),
                          distance(row: x, squares: sx, b2), distance(row: x, squares: sx, b3))
@@ -315,14 +315,16 @@ struct DenseDistance: PairDistance, @unchecked Sendable {
             var differ = 0
             for c in 0..<n where x[c] != y[c] { differ += 1 }
             return Double(differ) / Double(n)
-        case .jaccard:
+        case .jaccard, .groupjaccard:
             var nonZero = 0, both = 0
             for c in 0..<n {
                 let p = x[c] != 0, q = y[c] != 0
                 if p || q { nonZero += 1 }
                 if p && q { both += 1 }
             }
-            return nonZero == 0 ? 0 : Double(nonZero - both) / Double(nonZero)
+            guard nonZero > 0 else { return 0 }
+            // Group Jaccard on bare rows is one group (`Distances`); grouped points never reach this kernel.
+            return metric == .jaccard ? Double(nonZero - both) / Double(nonZero) : 1 - Double(both) / Double(nonZero)
         case .cosine:
             var dot = 0.0
             for c in 0..<n { dot += x[c] * y[c] }

@@ -1,4 +1,5 @@
-/// The hdbscan library's distance definitions, evaluated in double precision with features summed in
+/// The hdbscan library's distance definitions (and `groupjaccard`: on bare rows, with every column in
+/// one group; `between` uses the point set's groups), evaluated in double precision with features summed in
 /// ascending column order (so sparse rows give bit-identical results to dense ones: adding a zero
 /// term never changes a float sum).
 public enum Distances {
@@ -30,6 +31,8 @@ public enum Distances {
                 xi += 1; yi += 1
             }
             return nonZero == 0 ? 0 : Double(nonZero - both) / Double(nonZero)
+        case .groupjaccard:
+            return GroupJaccard.distance(x, y, groups: .single(columnCount: n))
         case .cosine:
             var dot = 0.0, nx = 0.0, ny = 0.0
             for _ in 0..<n { dot += x[xi] * y[yi]; nx += x[xi] * x[xi]; ny += y[yi] * y[yi]; xi += 1; yi += 1 }
@@ -77,7 +80,7 @@ public enum Distances {
             case .manhattan: sum += abs(a - b)
             case .cosine: sum += a * b; nx += a * a; ny += b * b
             case .hamming: if a != b { differ += 1 }
-            case .jaccard:
+            case .jaccard, .groupjaccard:
                 if a != 0 || b != 0 { nonZero += 1 }
                 if a != 0 && b != 0 { both += 1 }
             }
@@ -88,12 +91,17 @@ public enum Distances {
         case .cosine: return cosineDistance(dot: sum, normX: nx, normY: ny)
         case .hamming: return dimension == 0 ? 0 : Double(differ) / Double(dimension)
         case .jaccard: return nonZero == 0 ? 0 : Double(nonZero - both) / Double(nonZero)
+        case .groupjaccard: return GroupJaccard.distance { visit in if nonZero > 0 { visit(both, nonZero) } }
         }
     }
 
-    /// Distance between row `i` of `a` and row `j` of `b` (same column count).
+    /// Distance between row `i` of `a` and row `j` of `b` (same column count); `groupjaccard` uses the
+    /// column groups of `a`.
     public static func between(_ metric: DistanceMetric, _ a: PointSet, _ i: Int, _ b: PointSet, _ j: Int) -> Double {
-        switch (a, b) {
+        if metric == .groupjaccard {
+            return GroupJaccard.distance(a.nonZeroColumns(i), b.nonZeroColumns(j), groups: a.groupsOrSingle)
+        }
+        switch (a.storage, b.storage) {
         case let (.dense(x), .dense(y)):
             return dense(metric, x.row(i), y.row(j))
         case let (.sparse(x), .sparse(y)):

@@ -139,7 +139,7 @@ public enum HDBSCAN {
 extension PointSet {
     /// Whether row `i` holds only finite values.
     public func rowIsFinite(_ i: Int) -> Bool {
-        switch self {
+        switch storage {
         case .dense(let m): m.row(i).allSatisfy(\.isFinite)
         case .sparse(let m): m.row(i).values.allSatisfy(\.isFinite)
         }
@@ -147,14 +147,14 @@ extension PointSet {
 
     /// The rows selected, in the given order.
     public func selectingRows(_ rows: [Int]) -> PointSet {
-        switch self {
+        switch storage {
         case .dense(let m):
             var values: [Double] = []
             values.reserveCapacity(rows.count * m.columns)
             for r in rows { values.append(contentsOf: m.row(r)) }
-            return .dense(DenseMatrix(rows: rows.count, columns: m.columns, values: values))
+            return .dense(DenseMatrix(rows: rows.count, columns: m.columns, values: values), columnGroups: columnGroups)
         case .sparse(let m):
-            return .sparse(m.selectingRows(rows))
+            return .sparse(m.selectingRows(rows), columnGroups: columnGroups)
         }
     }
 
@@ -168,7 +168,7 @@ extension PointSet {
             h = (h ^ UInt64(truncatingIfNeeded: column)) &* 0x0000_0100_0000_01b3
             h = (h ^ value.bitPattern) &* 0x0000_0100_0000_01b3
         }
-        switch self {
+        switch storage {
         case .dense(let m):
             for (c, v) in m.row(i).enumerated() { mix(c, v) }
         case .sparse(let m):
@@ -179,7 +179,7 @@ extension PointSet {
     }
 
     public func compareRows(_ a: Int, _ b: Int) -> Int {
-        switch self {
+        switch storage {
         case .dense(let m):
             for (x, y) in zip(m.row(a), m.row(b)) where x != y { return x < y ? -1 : 1 }
             return 0

@@ -1,6 +1,7 @@
 /// Chooses the neighbourhood engine for a point set: every engine gives identical results, so the
 /// choice is only about speed and memory.
 public enum NeighbourhoodEngines {
+    /// `groupjaccard` → bit-packed presence rows with per-group popcounts (`GroupJaccardEngine`).
     /// Binary data → bit-packed popcount rows. Other data → dense rows of doubles when the matrix is
     /// dense enough (a quarter filled, or at most 16 columns — imported CSV matrices arrive as CSR),
     /// else CSR rows. The dense loop adds the zero terms the sparse merge skips, which never changes a
@@ -8,8 +9,9 @@ public enum NeighbourhoodEngines {
     /// threads in O(n·k) memory (plus the dense copy). Few columns under euclidean or manhattan distance →
     /// a k-d tree (`KDTreeEngine`).
     public static func make(points: PointSet, metric: DistanceMetric, threads: Int = 2) -> any NeighbourhoodEngine {
+        if metric == .groupjaccard { return GroupJaccardEngine(points: points, threads: threads) }
         if points.isBinary { return BitPackedEngine(points: points, metric: metric, threads: threads) }
-        switch points {
+        switch points.storage {
         case .dense(let m):
             if KDTreeEngine.suits(columns: m.columns, metric: metric) {
                 return KDTreeEngine(m, metric: metric, threads: threads)

@@ -83,7 +83,7 @@ final class SparseKernel: DistanceKernel, @unchecked Sendable {
     func withQuery<R>(_ queries: PointSet, row: Int, _ body: ((Int) -> Double) -> R) -> R {
         if let dense { return dense.withQuery(queries, row: row, body) }
         var qc: [Int32] = [], qv: [Double] = []
-        switch queries {
+        switch queries.storage {
         case .sparse(let m):
             let r = m.row(row)
             qc = Array(r.columns); qv = Array(r.values)

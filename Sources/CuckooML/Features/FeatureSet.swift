@@ -51,3 +51,8 @@ public struct FeatureSet: Sendable, Equatable {
         self.matrix = matrix
     }
 }
+
+extension FeatureSet {
+    /// The matrix as clustering points, each column in its feature group (`ColumnGroups`).
+    public var points: PointSet { .sparse(matrix, columnGroups: ColumnGroups(featureNames: names)) }
+}

@@ -31,9 +31,9 @@ public struct ClusterLabelCounts: Sendable, Equatable {
         }
     }
 
-    /// The session's label counts for its HDBSCAN clustering (DBSCAN when there is no HDBSCAN).
+    /// The session's label counts for its current clustering (`Session.currentClustering`).
     public init?(session: Session) {
-        guard let assignments = session.hdbscan?.labels ?? session.dbscan?.labels else { return nil }
+        guard let assignments = session.currentClustering?.labels else { return nil }
         self.init(assignments: assignments, sampleIDs: session.samples.map(\.id), labels: session.labels)
     }
 

@@ -22,7 +22,7 @@ public struct ReportSaveSummary: Sendable, Equatable {
 }
 
 /// Writes annotated copies of the loaded reports (`save DIR`): each report with
-/// `info.clustering = {"hdbscan": {...}, "dbscan": {...}}`, everything else byte for byte (see
+/// `info.clustering = {"hdbscan": {...}, "dbscan": {...}, "linkage": {...}}` (those the session has), everything else byte for byte (see
 /// `JSONAnnotatingCopier` for the exact rules). Reports are streamed, never held in memory.
 public enum ReportWriter {
     /// Errors that stop the whole save before anything is written.
@@ -47,6 +47,15 @@ public enum ReportWriter {
                 "clusterID": .int(d.labels[i]),
                 "eps": .double(d.parameters.eps),
                 "min_samples": .int(d.parameters.minSamples),
+            ]))
+        }
+        if let l = session.linkage {
+            members.append(("linkage", [
+                "clusterID": .int(l.labels[i]),
+                "strength": .double(l.strengths[i]),
+                "outlierScore": .double(l.outlierScores[i]),
+                "threshold": .double(l.parameters.threshold),
+                "metric": .string(l.parameters.metric.rawValue),
             ]))
         }
         return .object(members)
@@ -77,7 +86,7 @@ public enum ReportWriter {
     /// `inPlace` is false, or when there is nothing to write.
     public static func save(_ session: Session, to directory: String, inPlace: Bool = false,
                             control: TaskControl = .none) throws -> ReportSaveSummary {
-        guard session.hdbscan != nil || session.dbscan != nil else {
+        guard !session.clusterings.isEmpty else {
             throw Refusal(description: "nothing to save: the session has no clustering yet (run cluster first)")
         }
         try makeDirectories(directory)

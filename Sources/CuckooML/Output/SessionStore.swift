@@ -22,8 +22,12 @@ public struct SessionStoreError: Error, Equatable, CustomStringConvertible {
 public enum SessionStore {
     /// `PRAGMA application_id`: "CMLS".
     public static let applicationID: Int32 = 0x434D_4C53
-    /// `PRAGMA user_version` and `meta.schema_version`.
-    public static let schemaVersion = 1
+    /// `PRAGMA user_version` and `meta.schema_version`. Version 2 added the family clustering
+    /// (algorithm `linkage`) and `meta.current_clustering`; version 1 files open as they are (they
+    /// simply have neither), newer ones are refused.
+    public static let schemaVersion = 2
+    /// The oldest version `open` reads.
+    public static let oldestReadableVersion = 1
     public static let applicationName = "cuckooml-session"
 
     /// The schema, with its documentation as SQL comments: SQLite keeps them, so `sqlite3 FILE .schema`
@@ -32,8 +36,9 @@ public enum SessionStore {
     /// NaN is stored as NULL. Blobs of numbers are little-endian (int32 indices, float64 values).
     static let schema = """
         CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-          -- application = cuckooml-session, schema_version = 1 (also PRAGMA user_version;
-          -- PRAGMA application_id = 0x434D4C53 "CMLS"), saved_by, samples
+          -- application = cuckooml-session, schema_version = 2 (also PRAGMA user_version;
+          -- PRAGMA application_id = 0x434D4C53 "CMLS"), saved_by, samples, and
+          -- current_clustering (the algorithm 'cluster' ran last) when there is one
         CREATE TABLE samples(row INTEGER PRIMARY KEY, sample TEXT NOT NULL UNIQUE,
             path TEXT,               -- NULL for rows of an imported matrix
             md5 TEXT, sha256 TEXT, report_size INTEGER NOT NULL,
@@ -57,11 +62,12 @@ public enum SessionStore {
             runner_up_votes INTEGER NOT NULL DEFAULT 0
         );
         CREATE TABLE clusterings(
-            algorithm TEXT PRIMARY KEY,  -- hdbscan | dbscan
+            algorithm TEXT PRIMARY KEY,  -- hdbscan | dbscan | linkage
             parameters TEXT NOT NULL,    -- JSON, named as in hdbscan / scikit-learn: min_samples,
                                          -- min_cluster_size, metric, cluster_selection_method,
                                          -- cluster_selection_epsilon, alpha, allow_single_cluster,
-                                         -- deduplicate; or eps, min_samples, metric
+                                         -- deduplicate; or eps, min_samples, metric; or (linkage,
+                                         -- complete linkage cut at t) t, metric
             clusters INTEGER NOT NULL, noise INTEGER NOT NULL,
             persistence BLOB,            -- float64 per cluster (hdbscan cluster_persistence_)
             core_distances BLOB          -- float64 per row (fit-time core distances)
@@ -70,7 +76,8 @@ public enum SessionStore {
             persistence REAL, PRIMARY KEY(algorithm, cluster));
         CREATE TABLE membership(algorithm TEXT NOT NULL, row INTEGER NOT NULL, sample TEXT NOT NULL,
             cluster INTEGER NOT NULL,    -- -1 is noise
-            probability REAL, outlier_score REAL, core_distance REAL,  -- hdbscan
+            probability REAL, outlier_score REAL, core_distance REAL,  -- hdbscan; linkage:
+                                         -- probability = membership strength, outlier_score
             is_core INTEGER,                                         -- dbscan
             PRIMARY KEY(algorithm, row));
         CREATE INDEX membership_cluster ON membership(algorithm, cluster);
@@ -117,7 +124,8 @@ public enum SessionStore {
 
         let meta = try db.prepare("INSERT INTO meta VALUES(?, ?)")
         for (key, value) in [("application", applicationName), ("schema_version", String(schemaVersion)),
-                             ("saved_by", "cuckooml"), ("samples", String(session.samples.count))] {
+                             ("saved_by", "cuckooml"), ("samples", String(session.samples.count))]
+                + (session.lastClustered.map { [("current_clustering", $0.rawValue)] } ?? []) {
             meta.bind(1, key); meta.bind(2, value); try meta.run()
         }
 
@@ -230,6 +238,20 @@ public enum SessionStore {
             }
         }
 
+        if let l = session.linkage {
+            try insertClustering("linkage", l, parameters: [
+                "t": .double(l.parameters.threshold), "metric": .string(l.parameters.metric.rawValue),
+            ], persistence: nil, coreDistances: nil)
+            guard l.strengths.count == l.labels.count, l.outlierScores.count == l.labels.count else {
+                throw SQLiteError(code: 0, message: "the linkage result's arrays differ in length")
+            }
+            for row in l.labels.indices {
+                membership.bind(1, "linkage"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
+                membership.bind(4, l.labels[row]); membership.bind(5, l.strengths[row]); membership.bind(6, l.outlierScores[row])
+                try membership.run()
+            }
+        }
+
         let settings = try db.prepare("INSERT INTO settings VALUES(?, ?)")
         for entry in session.settings.entries {
             settings.bind(1, entry.key); settings.bind(2, entry.value); try settings.run()
@@ -266,7 +288,7 @@ public enum SessionStore {
         guard version <= schemaVersion else {
             throw SessionStoreError(path: path, reason: "session schema version \(version) is newer than this cuckooml reads (\(schemaVersion)); update cuckooml")
         }
-        guard version == schemaVersion else {
+        guard version >= oldestReadableVersion else {
             throw SessionStoreError(path: path, reason: "unknown session schema version \(version)")
         }
         do {
@@ -368,7 +390,8 @@ public enum SessionStore {
               json_extract(parameters, '$.metric'), json_extract(parameters, '$.cluster_selection_method'),
               json_extract(parameters, '$.cluster_selection_epsilon'), json_extract(parameters, '$.alpha'),
               json_extract(parameters, '$.allow_single_cluster'), json_extract(parameters, '$.deduplicate'),
-              json_extract(parameters, '$.eps'), persistence, core_distances FROM clusterings
+              json_extract(parameters, '$.eps'), persistence, core_distances, json_extract(parameters, '$.t')
+            FROM clusterings
             """)
         while try clusteringRows.step() {
             let algorithm = clusteringRows.string(0) ?? ""
@@ -397,9 +420,19 @@ public enum SessionStore {
                 session.dbscan = DBSCANResult(
                     parameters: DBSCANParameters(eps: clusteringRows.double(9), minSamples: clusteringRows.int(1), metric: metric),
                     labels: membership.labels, isCore: membership.isCore)
+            case "linkage":
+                session.linkage = LinkageResult(
+                    parameters: LinkageParameters(threshold: clusteringRows.double(12), metric: metric),
+                    labels: membership.labels, strengths: membership.probabilities, outlierScores: membership.outlierScores)
             default:
                 throw corrupt("unknown clustering algorithm '\(algorithm)'")
             }
+        }
+
+        let current = try db.prepare("SELECT value FROM meta WHERE key = 'current_clustering'")
+        if try current.step() {
+            guard let algorithm = ClusteringAlgorithm(rawValue: current.string(0) ?? "") else { throw corrupt("unknown current clustering") }
+            session.lastClustered = algorithm
         }
 
         // A file without a label-rule setting predates the AVClass-style rule: its labels are 2016 ones.

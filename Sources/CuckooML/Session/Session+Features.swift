@@ -15,8 +15,7 @@ extension Session {
         let built = try FeatureBuilder.build(samples, configuration: featureConfiguration, threads: settings.threads, control: control)
         features = built
         featureConfiguration = built.configuration
-        hdbscan = nil
-        dbscan = nil
+        dropClusterings()
     }
 
     /// Features and labels after the samples changed (`load`, `unload`, `compare ... add`): as

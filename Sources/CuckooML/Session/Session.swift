@@ -13,6 +13,10 @@ public struct Session: Sendable {
     public var labels: [String: SampleLabel] = [:]
     public var hdbscan: HDBSCANResult?
     public var dbscan: DBSCANResult?
+    /// The family clustering (complete linkage cut at a distance).
+    public var linkage: LinkageResult?
+    /// The algorithm `cluster` ran last (see `currentClustering`).
+    public var lastClustered: ClusteringAlgorithm?
     public var settings = Settings()
 
     public init() {}
@@ -64,6 +68,7 @@ public struct Session: Sendable {
             let imported = samples.allSatisfy { $0.path == nil }
             parts.append("\(samples.count) \(imported ? "rows" : samples.count == 1 ? "report" : "reports")")
         }
+        if let l = linkage { parts.append("linkage \(l.clusterCount) cluster\(l.clusterCount == 1 ? "" : "s")") }
         if let h = hdbscan { parts.append("hdbscan \(h.clusterCount) cluster\(h.clusterCount == 1 ? "" : "s")") }
         if let d = dbscan { parts.append("dbscan \(d.clusterCount) cluster\(d.clusterCount == 1 ? "" : "s")") }
         return parts.joined(separator: " · ")
@@ -75,7 +80,6 @@ public struct Session: Sendable {
 
     private mutating func invalidateDerived() {
         features = nil
-        hdbscan = nil
-        dbscan = nil
+        dropClusterings()
     }
 }

@@ -1,12 +1,13 @@
 import CuckooML
 
-/// `anomalies`: the 2016 project's four kinds of anomaly in the HDBSCAN clustering.
+/// `anomalies`: the 2016 project's four kinds of anomaly in the soft clustering (HDBSCAN or linkage).
 struct AnomaliesCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "anomalies",
         summary: "List noise, weak members, high outlier scores and label minorities in their cluster",
         discussion: """
-            The 2016 project's four kinds, from the HDBSCAN clustering:
+            The 2016 project's four kinds, from the HDBSCAN clustering (or the family clustering when
+            it is current, its strengths as probabilities; see 'help cluster'):
               noise               samples in no cluster (value: their outlier score)
               low_probability     clustered samples with membership probability < probability=
               high_outlier_score  clustered samples with outlier score > outlier=

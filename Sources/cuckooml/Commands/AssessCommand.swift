@@ -20,16 +20,16 @@ struct AssessCommand: ShellCommand {
             """,
         arguments: [
             .option("noise", .choice(NoiseHandling.allCases.map(\.rawValue)), default: "keep", help: "keep noise as cluster -1, or drop it"),
-            .option("algorithm", .choice(["hdbscan", "dbscan"]), default: "hdbscan", help: "which clustering to assess"),
+            ActiveClustering.argument,
         ],
         examples: ["assess", "assess noise=drop", "assess algorithm=dbscan"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let session = context.session
-        let algorithm = arguments.string("algorithm") ?? "hdbscan"
         let noise = arguments.choice("noise", as: NoiseHandling.self) ?? .keep
         let truth = try AssessmentInputs.truth(session)
-        let (labels, metric) = try AssessmentInputs.clustering(session, algorithm: algorithm)
+        let clustering = try ActiveClustering.resolve(session, algorithm: arguments.string("algorithm"))
+        let (algorithm, labels, metric) = (clustering.name, clustering.labels, clustering.metric)
         let points = AssessmentInputs.points(session)
         if points == nil { context.note("note: no feature matrix matching the samples; silhouette left out") }
         guard let a = try Assessment.assess(truth: truth, predicted: labels, points: points, metric: metric, noise: noise,

@@ -11,27 +11,25 @@ enum AssessmentInputs {
         return session.samples.map { session.labels[$0.id]?.family ?? SampleLabel.noneFamily }
     }
 
-    /// The chosen clustering's labels and metric.
-    static func clustering(_ session: Session, algorithm: String) throws -> (labels: [Int], metric: DistanceMetric) {
-        let labels: [Int], metric: DistanceMetric
-        switch algorithm {
-        case "dbscan":
-            guard let d = session.dbscan else { throw ShellError.failed("no dbscan clustering: run 'cluster dbscan' first") }
-            (labels, metric) = (d.labels, d.parameters.metric)
-        default:
-            guard let h = session.hdbscan else { throw ShellError.failed("no hdbscan clustering: run 'cluster hdbscan' first") }
-            (labels, metric) = (h.labels, h.parameters.metric)
+    /// The chosen clustering's labels and metric (`algorithm` nil: the session's current one).
+    static func clustering(_ session: Session, algorithm: String?) throws -> (labels: [Int], metric: DistanceMetric) {
+        let c = try ActiveClustering.resolve(session, algorithm: algorithm)
+        return (c.labels, c.metric)
+    }
+
+    /// The current clustering when it has membership probabilities and outlier scores (HDBSCAN or the
+    /// linkage; DBSCAN has none).
+    static func softClustering(_ session: Session) -> SessionClustering? {
+        guard let c = session.currentClustering, c.probabilities != nil, c.outlierScores != nil else {
+            return session.clustering(.hdbscan)
         }
-        guard labels.count == session.samples.count else {
-            throw ShellError.failed("the \(algorithm) clustering has \(labels.count) rows but the session has \(session.samples.count) samples: cluster again")
-        }
-        return (labels, metric)
+        return c
     }
 
     /// The feature matrix as points, when it matches the samples row for row.
     static func points(_ session: Session) -> PointSet? {
         guard let f = session.features, f.matrix.rowCount == session.samples.count else { return nil }
-        return .sparse(f.matrix)
+        return f.points
     }
 
     /// The metric values under the JSON keys `assess` documents (silhouette null when undefined).
@@ -89,16 +87,17 @@ enum AssessmentInputs {
                           homogeneity: arguments.double("homogeneity") ?? 0.2)
     }
 
-    /// The anomalies of the session's HDBSCAN clustering (the only soft clustering, as in 2016).
+    /// The anomalies of the session's soft clustering: HDBSCAN's (as in 2016), or the linkage's when it
+    /// is current, with its membership strengths as probabilities.
     static func anomalies(_ session: Session, _ thresholds: AnomalyThresholds) throws -> [Anomaly] {
-        guard let h = session.hdbscan else {
-            throw ShellError.failed("anomalies need the soft clustering: run 'cluster hdbscan' first")
+        guard let c = softClustering(session), let probabilities = c.probabilities, let scores = c.outlierScores else {
+            throw ShellError.failed("anomalies need the soft clustering: run 'cluster hdbscan' first (or 'cluster' for families)")
         }
-        guard h.labels.count == session.samples.count else {
-            throw ShellError.failed("the hdbscan clustering has \(h.labels.count) rows but the session has \(session.samples.count) samples: cluster again")
+        guard c.labels.count == session.samples.count else {
+            throw ShellError.failed("the \(c.name) clustering has \(c.labels.count) rows but the session has \(session.samples.count) samples: cluster again")
         }
         let truth = session.samples.map { session.labels[$0.id]?.family ?? SampleLabel.noneFamily }
-        return Anomalies.find(labels: h.labels, probabilities: h.probabilities, outlierScores: h.outlierScores,
+        return Anomalies.find(labels: c.labels, probabilities: probabilities, outlierScores: scores,
                               truth: truth, thresholds: thresholds)
     }
 }

@@ -1,25 +1,48 @@
 import CuckooML
 
-/// `cluster ...`: clusters the session's feature matrix; subcommands per algorithm.
+/// `cluster`: the recommended family clustering; `cluster ALGORITHM ...` for the others.
 struct ClusterCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "cluster",
-        summary: "Cluster the feature matrix (hdbscan, dbscan)",
-        examples: ["cluster hdbscan 1 6", "cluster dbscan 0.5 5 metric=jaccard"])
+        summary: "Cluster the feature matrix into families (alone), or with linkage, hdbscan, dbscan",
+        discussion: """
+            'cluster' alone is 'cluster linkage 0.7 metric=groupjaccard': complete linkage cut at
+            distance 0.7 under the group-weighted Jaccard distance. Why: families in a day's reports are
+            small (2 to 10 members); a density method needs a minimum cluster size, and HDBSCAN with
+            min_cluster_size 2 merges unrelated pairs while 3 or more leaves the two-member families as
+            noise. A complete-linkage cluster is a set of samples every two of which are within t,
+            which is what "these are the same family" means; singletons are noise. Group Jaccard gives
+            each feature group (imphash, mutexes, signatures, files, ...) one vote, so thousands of file
+            or registry tokens cannot drown one shared imphash or PDB path. t = 0.7 asks that two members
+            agree on average on at least 30% of each group either of them has: loose enough for
+            families whose members differ in files and network noise, tight enough that unrelated
+            samples (who share only common system DLLs) stay apart. In the experiments behind it (94
+            real reports, family features) it reached V-measure 0.88, ARI 0.65 and 6% noise, against
+            V 0.83, ARI 0.44 for HDBSCAN with min_cluster_size 2.
+            Each member gets a strength, 1 for its cluster's most central member (smallest mean
+            distance m to the others) falling linearly to 0 at m = t, and an outlier score, (largest
+            distance to another member)/t; noise gets 0 and 1. The clustering 'cluster'
+            made last is the session's current one, which clusters, show cluster, assess, labels,
+            anomalies, plot labels, report, export clustering and compare use unless given
+            algorithm=; with no family clustering they use hdbscan, then dbscan, as before.
+            """,
+        examples: ["cluster", "cluster linkage 0.6", "cluster hdbscan 1 6", "cluster dbscan 0.5 5 metric=jaccard"])
 
-    static let subcommands: [any ShellCommand.Type] = [ClusterHDBSCANCommand.self, ClusterDBSCANCommand.self]
-    static let runsWithoutSubcommand = false
+    static let subcommands: [any ShellCommand.Type] = [ClusterLinkageCommand.self, ClusterHDBSCANCommand.self,
+                                                       ClusterDBSCANCommand.self]
+    static let runsWithoutSubcommand = true
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
-        throw ShellError.usage("cluster needs an algorithm: hdbscan or dbscan")
+        try ClusterLinkageCommand.cluster(.families, &context)
     }
 
-    /// The session's feature matrix as points, or a clear error when there is none.
+    /// The session's feature matrix as points (each column in its feature group), or a clear error
+    /// when there is none.
     static func points(_ session: Session) throws -> PointSet {
         guard let features = session.features, features.matrix.rowCount > 0 else {
             throw ShellError.failed("no feature matrix: load reports or import a matrix first")
         }
-        return .sparse(features.matrix)
+        return features.points
     }
 
     static let metricArgument = ArgumentSpec.option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)),
@@ -88,6 +111,7 @@ struct ClusterHDBSCANCommand: ShellCommand {
             throw ShellError.usage(error.description)
         }
         context.session.hdbscan = result
+        context.session.lastClustered = .hdbscan
         return output(result, rows: points.count)
     }
 
@@ -142,6 +166,7 @@ struct ClusterDBSCANCommand: ShellCommand {
             throw ShellError.usage(error.description)
         }
         context.session.dbscan = result
+        context.session.lastClustered = .dbscan
         let sizes = ClusterCommand.sizes(result.labels, clusters: result.clusterCount)
         let core = result.isCore.lazy.filter { $0 }.count
         let head = "dbscan: \(result.clusterCount) cluster\(result.clusterCount == 1 ? "" : "s"), \(result.noiseCount) noise, \(core) core points of \(points.count) (eps=\(eps) min_samples=\(ms) metric=\(parameters.metric.rawValue))"
@@ -151,6 +176,65 @@ struct ClusterDBSCANCommand: ShellCommand {
             "core_points": .int(core), "rows": .int(points.count),
             "parameters": ["eps": .double(eps), "min_samples": .int(ms), "metric": .string(parameters.metric.rawValue)],
             "sizes": .array(sizes.map { .int($0) }),
+        ]
+        return CommandOutput(text: text, json: json)
+    }
+}
+
+/// `cluster linkage [T] [metric=...]`: complete linkage cut at T, equal to scipy's.
+struct ClusterLinkageCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "linkage",
+        summary: "Complete linkage cut at distance T (the family clustering), equal to scipy's",
+        discussion: """
+            Clusters are the flat clusters of scipy's fcluster(linkage(D, method='complete'), T,
+            criterion='distance'): every two members are at most T apart; clusters of one sample are
+            noise (-1). Clusters are numbered by size, largest first, then by their first sample.
+            No n x n matrix is built: the pairs within T come from a similarity join (prefix filtering
+            for jaccard and groupjaccard) and each connected component is merged on its own. Up to 2048
+            samples the merge order (and so the result under exactly tied distances) is scipy's; above,
+            ties between distances within T can be broken differently (see README, Exactness).
+            """,
+        arguments: [
+            .positional("t", .number(0...1e300), optional: true, help: "the cut distance (default 0.7)"),
+            .option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)), default: "groupjaccard", help: "distance metric"),
+        ],
+        examples: ["cluster linkage", "cluster linkage 0.6", "cluster linkage 0.3 metric=jaccard"])
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        let parameters = LinkageParameters(threshold: arguments.double("t") ?? LinkageParameters.families.threshold,
+                                           metric: arguments.choice("metric", as: DistanceMetric.self) ?? .groupjaccard)
+        return try cluster(parameters, &context)
+    }
+
+    static func cluster(_ parameters: LinkageParameters, _ context: inout CommandContext) throws -> CommandOutput {
+        let points = try ClusterCommand.points(context.session)
+        let result: LinkageResult
+        let clock = ContinuousClock(), start = clock.now
+        do {
+            result = try CompleteLinkage.fit(points: points, parameters: parameters, threads: context.session.settings.threads,
+                                             control: context.control)
+        } catch let error as ClusteringError {
+            throw ShellError.usage(error.description)
+        }
+        let elapsed = (clock.now - start).components
+        context.session.linkage = result
+        context.session.lastClustered = .linkage
+        return output(result, rows: points.count, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+    }
+
+    /// The text (without timing, so transcripts stay stable) and JSON (with `seconds`) of a result.
+    static func output(_ r: LinkageResult, rows: Int, seconds: Double) -> CommandOutput {
+        let p = r.parameters
+        let sizes = ClusterCommand.sizes(r.labels, clusters: r.clusterCount)
+        let head = "linkage: \(r.clusterCount) cluster\(r.clusterCount == 1 ? "" : "s"), \(r.noiseCount) noise of \(rows) (t=\(p.threshold) metric=\(p.metric.rawValue))"
+        let text = r.clusterCount == 0 ? head : head + "\n" + ClusterCommand.sizeTable(sizes: sizes, persistence: nil)
+        let json: JSONValue = [
+            "algorithm": "linkage",
+            "clusters": .int(r.clusterCount), "noise": .int(r.noiseCount), "rows": .int(rows),
+            "parameters": ["t": .double(p.threshold), "metric": .string(p.metric.rawValue)],
+            "sizes": .array(sizes.map { .int($0) }),
+            "seconds": .double(seconds),
         ]
         return CommandOutput(text: text, json: json)
     }

@@ -13,17 +13,17 @@ struct ClustersCommand: ShellCommand {
             members and by few other samples (ranked by the F1 of recall and precision; 'show cluster N'
             gives them by group with their counts).
             """,
-        arguments: [.option("algorithm", .choice(["hdbscan", "dbscan"]), help: "which clustering (default: hdbscan when present)")],
+        arguments: [ActiveClustering.argument],
         examples: ["clusters", "clusters algorithm=dbscan"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let s = context.session
-        let clustering = try ActiveClustering(s, algorithm: arguments.string("algorithm"))
+        let clustering = try ActiveClustering.resolve(s, algorithm: arguments.string("algorithm"))
         guard let features = s.features, features.matrix.rowCount == clustering.labels.count else {
             throw ShellError.failed("the feature matrix no longer matches the clustering; cluster again")
         }
         let members = clustering.members
-        let engine = BruteForceEngine(points: .sparse(features.matrix), metric: clustering.metric)
+        let engine = BruteForceEngine(points: features.points, metric: clustering.metric)
         let explanations = try SharedFeatureText.explain(s, labels: clustering.labels, control: context.control) ?? []
         var rows: [[String]] = []
         var items: [JSONValue] = []
@@ -79,35 +79,33 @@ struct ClustersCommand: ShellCommand {
     }
 }
 
-/// The clustering a listing command works on: HDBSCAN by default, DBSCAN when asked (or when it is the
-/// only one).
-struct ActiveClustering {
-    let name: String
-    let labels: [Int]
-    let metric: DistanceMetric
-    let persistence: [Double]?
-    let hdbscan: HDBSCANResult?
+/// The clustering a command works on: the one `algorithm=` names, else the session's current one
+/// (`Session.currentClustering`), checked against the samples with errors that say what to run.
+enum ActiveClustering {
+    /// The `algorithm=` option of every command that reads a clustering.
+    static let argument = ArgumentSpec.option("algorithm", .choice(ClusteringAlgorithm.allCases.map(\.rawValue)),
+                                              help: "which clustering (default: the one 'cluster' made last; hdbscan before dbscan)")
 
-    init(_ session: Session, algorithm: String?) throws {
-        switch algorithm ?? (session.hdbscan != nil || session.dbscan == nil ? "hdbscan" : "dbscan") {
-        case "dbscan":
-            guard let d = session.dbscan else { throw ShellError.failed("no dbscan clustering yet: run 'cluster dbscan EPS MIN_SAMPLES'") }
-            name = "dbscan"; labels = d.labels; metric = d.parameters.metric; persistence = nil; hdbscan = nil
-        default:
-            guard let h = session.hdbscan else { throw ShellError.failed("no hdbscan clustering yet: run 'cluster hdbscan'") }
-            name = "hdbscan"; labels = h.labels; metric = h.parameters.metric; persistence = h.persistence; hdbscan = h
+    static func resolve(_ session: Session, algorithm: String?) throws -> SessionClustering {
+        let chosen: SessionClustering
+        if let name = algorithm, let wanted = ClusteringAlgorithm(rawValue: name) {
+            guard let c = session.clustering(wanted) else { throw missing(wanted) }
+            chosen = c
+        } else {
+            guard let c = session.currentClustering else { throw missing(.hdbscan) }
+            chosen = c
         }
-        guard labels.count == session.samples.count else {
+        guard chosen.labels.count == session.samples.count else {
             throw ShellError.failed("the clustering no longer matches the samples; cluster again")
         }
+        return chosen
     }
 
-    var clusterCount: Int { (labels.max() ?? -1) + 1 }
-
-    /// Rows of each cluster, ascending.
-    var members: [[Int]] {
-        var out = [[Int]](repeating: [], count: clusterCount)
-        for (r, l) in labels.enumerated() where l >= 0 { out[l].append(r) }
-        return out
+    static func missing(_ algorithm: ClusteringAlgorithm) -> ShellError {
+        switch algorithm {
+        case .dbscan: ShellError.failed("no dbscan clustering yet: run 'cluster dbscan EPS MIN_SAMPLES'")
+        case .hdbscan: ShellError.failed("no hdbscan clustering yet: run 'cluster hdbscan' (or 'cluster' for families)")
+        case .linkage: ShellError.failed("no linkage clustering yet: run 'cluster'")
+        }
     }
 }

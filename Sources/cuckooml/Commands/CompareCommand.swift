@@ -13,6 +13,11 @@ struct CompareCommand: ShellCommand {
             features it shares with its cluster that are most typical of that cluster (share in the
             cluster minus share overall), and which of the features that explain the cluster (as in
             'show cluster N') it has and lacks. A directory gives one row per report.
+            With the family clustering current (see 'help cluster') a report joins the cluster all of
+            whose members are within the cut t of it (the farthest member nearest, on ties the smaller
+            mean distance, then the lower number), with a strength and outlier score defined as for
+            its members (see 'help cluster'), else it is noise; the reason line names the closest
+            cluster and its farthest member's distance.
             With 'add' the reports then join the session and the clustering is refitted with the same
             parameters.
             """,
@@ -24,8 +29,8 @@ struct CompareCommand: ShellCommand {
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let path = try arguments.required("path")
-        guard let result = context.session.hdbscan, let features = context.session.features else {
-            throw ShellError.failed("nothing to compare with: load reports and run 'cluster hdbscan' first")
+        guard let clustering = AssessmentInputs.softClustering(context.session), let features = context.session.features else {
+            throw ShellError.failed("nothing to compare with: load reports and run 'cluster hdbscan' first (or 'cluster' for families)")
         }
         guard features.configuration.kind != .imported else {
             throw ShellError.failed("the session holds an imported matrix; compare needs reports loaded with 'load'")
@@ -34,7 +39,12 @@ struct CompareCommand: ShellCommand {
         for failure in loaded.failures { context.note(escapeForTerminal(failure.description)) }
         guard !loaded.samples.isEmpty else { throw ShellError.failed("no report to compare in \(escapeForTerminal(path))") }
 
-        let placer = try Placer(features: features, result: result, threads: context.session.settings.threads, control: context.control)
+        let threads = context.session.settings.threads
+        let placer = if let linkage = clustering.linkage {
+            Placer(features: features, linkage: linkage, threads: threads)
+        } else {
+            try Placer(features: features, result: clustering.hdbscan!, threads: threads, control: context.control)
+        }
         var queries = SparseMatrix(columnCount: features.names.count)
         for sample in loaded.samples { queries.appendRow(sample.record.map(placer.row(for:)) ?? []) }
         let placements = placer.place(queries)
@@ -44,7 +54,7 @@ struct CompareCommand: ShellCommand {
             ? try detail(loaded.samples[0], placements[0], labels[0], Set(queries.row(0).columns), context)
             : table(loaded.samples, placements, labels, context.session)
         if arguments.has("add") {
-            let added = try add(loaded.samples, result.parameters, &context)
+            let added = try add(loaded.samples, clustering, &context)
             output.text += "\n" + added.text
             if case .array(var rows) = output.json {
                 rows.append(added.json)
@@ -58,15 +68,27 @@ struct CompareCommand: ShellCommand {
         return output
     }
 
-    /// Adds the samples, rebuilds features and labels, and refits HDBSCAN with the same parameters.
-    static func add(_ samples: [Sample], _ parameters: HDBSCANParameters,
+    /// Adds the samples, rebuilds features and labels, and refits the clustering with the same parameters.
+    static func add(_ samples: [Sample], _ clustering: SessionClustering,
                     _ context: inout CommandContext) throws -> (text: String, json: JSONValue) {
+        let last = context.session.lastClustered
         context.session.upsert(samples)
         try context.session.refreshDerived(control: context.control)
-        guard let matrix = context.session.features?.matrix else { throw ShellError.failed("no features after adding") }
-        let refit = try HDBSCAN.fit(points: .sparse(matrix), parameters: parameters,
-                                    threads: context.session.settings.threads, control: context.control)
-        context.session.hdbscan = refit
+        guard let points = context.session.features?.points else { throw ShellError.failed("no features after adding") }
+        let threads = context.session.settings.threads
+        let refit: any FlatClustering
+        if let linkage = clustering.linkage {
+            let result = try CompleteLinkage.fit(points: points, parameters: linkage.parameters, threads: threads,
+                                                 control: context.control)
+            context.session.linkage = result
+            refit = result
+        } else {
+            let result = try HDBSCAN.fit(points: points, parameters: clustering.hdbscan!.parameters, threads: threads,
+                                         control: context.control)
+            context.session.hdbscan = result
+            refit = result
+        }
+        context.session.lastClustered = last
         let placed = samples.compactMap { s in context.session.index[s.id].map { (s.id, refit.labels[$0]) } }
         let text = "added \(samples.count) sample\(samples.count == 1 ? "" : "s") and re-clustered: "
             + "\(refit.clusterCount) clusters, \(refit.noiseCount) noise; "
@@ -84,10 +106,17 @@ struct CompareCommand: ShellCommand {
                        _ context: CommandContext) throws -> CommandOutput {
         let session = context.session
         let id = escapeForTerminal(sample.id)
-        var lines = ["\(id): \(clusterName(p.prediction.label)) (probability \(fixed(p.prediction.probability, 3)), outlier score \(fixed(p.prediction.outlierScore, 3)))"]
+        let linkage = session.currentClustering?.algorithm == .linkage ? session.linkage : nil
+        var lines = ["\(id): \(clusterName(p.prediction.label)) (\(linkage == nil ? "probability" : "strength") \(fixed(p.prediction.probability, 3)), outlier score \(fixed(p.prediction.outlierScore, 3)))"]
+        if let linkage, let closest = p.closestCluster {
+            let t = linkage.parameters.threshold
+            lines.append(closest.farthest <= t
+                ? "  joins cluster \(closest.cluster): every member within \(fixed(closest.farthest, 4)) of it (cut t=\(t))"
+                : "  noise: the closest cluster, \(closest.cluster), has a member \(fixed(closest.farthest, 4)) away (cut t=\(t))")
+        }
         lines.append("  label \(escapeForTerminal(label.family))" + (label.votes > 0 ? " (\(label.votes) engines)" : "")
                      + " · \(p.knownFeatures) features in the session's feature space")
-        let clusters = session.hdbscan?.labels ?? []
+        let clusters = AssessmentInputs.softClustering(session)?.labels ?? []
         let rows = p.nearest.map { nb -> [String] in
             let s = session.samples[nb.index]
             return [escapeForTerminal(s.id), fixed(nb.distance, 4), escapeForTerminal(session.label(of: s.id).family),
@@ -141,7 +170,7 @@ struct CompareCommand: ShellCommand {
     }
 
     static func json(_ sample: Sample, _ p: Placement, _ label: SampleLabel, _ session: Session) -> JSONValue {
-        let clusters = session.hdbscan?.labels ?? []
+        let clusters = AssessmentInputs.softClustering(session)?.labels ?? []
         return .object([
             ("sample", .string(sample.id)),
             ("cluster", .int(p.prediction.label)),

@@ -6,25 +6,26 @@ struct ExportClusteringCommand: ShellCommand {
         name: "clustering",
         summary: "Write sample,label,probability,outlier_score as CSV (label -1 = noise)",
         discussion: """
-            Writes the HDBSCAN clustering (or DBSCAN with algorithm=dbscan: probability 1 for members,
-            0 for noise, and an empty outlier score). Numbers are written in full precision. The file is
+            Writes the current clustering (see 'help cluster'): HDBSCAN's probabilities and outlier
+            scores, the linkage's membership strengths and outlier scores, or for DBSCAN probability 1
+            for members, 0 for noise, and an empty outlier score. Numbers are written in full precision. The file is
             written atomically.
             """,
         arguments: [
             .positional("file", .path, help: "the CSV file to write"),
-            .option("algorithm", .choice(["hdbscan", "dbscan"]), help: "which clustering (default: hdbscan when present)"),
+            ActiveClustering.argument,
         ],
         examples: ["export clustering clusters.csv"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let path = try arguments.required("file")
         let s = context.session
-        let clustering = try ActiveClustering(s, algorithm: arguments.string("algorithm"))
+        let clustering = try ActiveClustering.resolve(s, algorithm: arguments.string("algorithm"))
         var text = "sample,label,probability,outlier_score\n"
         for (r, sample) in s.samples.enumerated() {
             text += csvField(sample.id) + "," + String(clustering.labels[r]) + ","
-            if let h = clustering.hdbscan {
-                text += "\(h.probabilities[r]),\(h.outlierScores[r])\n"
+            if let probabilities = clustering.probabilities, let scores = clustering.outlierScores {
+                text += "\(probabilities[r]),\(scores[r])\n"
             } else {
                 text += (clustering.labels[r] >= 0 ? "1" : "0") + ",\n"
             }

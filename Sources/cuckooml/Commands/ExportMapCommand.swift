@@ -12,7 +12,7 @@ struct ExportMapCommand: ShellCommand {
             """,
         arguments: [
             .positional("file", .path, help: "the CSV file to write"),
-            .option("algorithm", .choice(["hdbscan", "dbscan"]), help: "which clustering (default: hdbscan when present)"),
+            .option("algorithm", .choice(ClusteringAlgorithm.allCases.map(\.rawValue)), help: "which clustering (default: the current one, see help cluster)"),
         ],
         examples: ["export map map.csv", "export map map.csv algorithm=dbscan"])
 

@@ -97,7 +97,7 @@ struct FeaturesCommand: ShellCommand {
         if let current = context.session.features, current.configuration == configuration {
             return describe(current)
         }
-        let hadClustering = context.session.hdbscan != nil || context.session.dbscan != nil
+        let hadClustering = !context.session.clusterings.isEmpty
         context.session.featureConfiguration = configuration
         try context.session.rebuildFeatures(control: context.control)
         if hadClustering { context.note("note: the clustering was dropped; it described the previous features") }
@@ -186,12 +186,11 @@ struct FeaturesFilterCommand: ShellCommand {
             throw ShellError.failed(context.session.isEmpty ? "no samples loaded; use 'load' first" : "no features built (use 'features full')")
         }
         let after = before.filtered(minimumCoverage: lower, maximumCoverage: upper)
-        let hadClustering = context.session.hdbscan != nil || context.session.dbscan != nil
+        let hadClustering = !context.session.clusterings.isEmpty
         context.session.features = after
         context.session.featureConfiguration = after.configuration
         if after.names.count != before.names.count {
-            context.session.hdbscan = nil
-            context.session.dbscan = nil
+            context.session.dropClusterings()
             if hadClustering { context.note("note: the clustering was dropped; it described the previous features") }
         }
         let dropped = before.names.count - after.names.count

@@ -15,7 +15,8 @@ struct LabelsCommand: ShellCommand {
             label-rule) and used by every later load. The counts end with how many samples were
             decided by a narrow margin (winner's votes minus the runner-up's at most 1; ties go to
             the alphabetically first family).
-            After clustering, shows per cluster (noise first) how many samples carry each label;
+            After clustering ('cluster' or 'cluster hdbscan'; the current one, see
+            'help cluster'), shows per cluster (noise first) how many samples carry each label;
             'labels CLUSTER' shows one cluster. ignore=none leaves 'none' out of assess and of these
             counts; 'ignore=' clears.
             """,
@@ -51,8 +52,8 @@ struct LabelsCommand: ShellCommand {
         let ignored = session.settings.ignoredLabels
         let footer = ignored.isEmpty ? nil : "(ignoring: \(ignored.sorted().map(escapeForTerminal).joined(separator: ", ")))"
 
-        guard let clustering = session.hdbscan else {
-            if arguments.isGiven("cluster") { throw ShellError.failed("no clustering yet; run 'cluster hdbscan' first") }
+        guard let clustering = AssessmentInputs.softClustering(session) else {
+            if arguments.isGiven("cluster") { throw ShellError.failed("no clustering yet; run 'cluster' or 'cluster hdbscan' first") }
             let counts = labelCounts(session, rows: Array(session.samples.indices), ignored: ignored)
             var text = "\(session.samples.count) samples, \(counts.count) labels\n"
             text += BarChart(rows: counts.map { .init(label: $0.label, value: $0.count) }, color: context.color,

@@ -19,7 +19,7 @@ struct PlotLabelsCommand: ShellCommand {
         discussion: """
             Files: overview.svg (heat map), noise.svg and cluster-N.svg (bar charts titled
             "cluster N: label counts"), written atomically into DIR (created if missing). Uses the
-            HDBSCAN clustering (DBSCAN when there is none); unlabelled samples count as "(unlabelled)".
+            current clustering (see 'help cluster'); unlabelled samples count as "(unlabelled)".
             """,
         arguments: [.positional("dir", .path, help: "directory for the SVG files")],
         examples: ["plot labels plots"])

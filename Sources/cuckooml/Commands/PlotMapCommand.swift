@@ -25,7 +25,7 @@ struct PlotMapCommand: ShellCommand {
             .positional("file", .path, help: "the SVG file to write"),
             .option("color", .choice(MapColouring.allCases.map(\.rawValue)), default: "cluster",
                     help: "colour points by cluster (noise grey) or by label"),
-            .option("algorithm", .choice(["hdbscan", "dbscan"]), help: "which clustering (default: hdbscan when present)"),
+            .option("algorithm", .choice(ClusteringAlgorithm.allCases.map(\.rawValue)), help: "which clustering (default: the current one, see help cluster)"),
         ],
         examples: ["plot map map.svg", "plot map labels.svg color=label", "plot map dbscan.svg algorithm=dbscan"])
 

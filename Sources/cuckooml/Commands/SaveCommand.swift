@@ -10,7 +10,8 @@ struct SaveCommand: ShellCommand {
             Each loaded report is copied into DIR (created if missing) with
             info.clustering.hdbscan = {clusterID, clusterProbability, outlierScore, min_samples,
             min_cluster_size} (and info.clustering.dbscan = {clusterID, eps, min_samples} after a DBSCAN
-            run); the rest of the report is copied byte for byte. Reports are streamed, never held in
+            run, info.clustering.linkage = {clusterID, strength, outlierScore, threshold, metric} after
+            'cluster'); the rest of the report is copied byte for byte. Reports are streamed, never held in
             memory; every file is written atomically. NaN and Infinity (in the report or in the values)
             are written as null, so the copies are strict JSON. A report that cannot be read or written
             is reported and the others are still written; save then counts as failed (exit status 1). The source reports are never overwritten unless in-place is given.

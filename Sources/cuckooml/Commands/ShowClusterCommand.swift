@@ -15,13 +15,13 @@ struct ShowClusterCommand: ShellCommand {
             """,
         arguments: [
             .positional("number", .cluster, help: "cluster number, -1 for noise"),
-            .option("algorithm", .choice(["hdbscan", "dbscan"]), help: "which clustering (default: hdbscan when present)"),
+            ActiveClustering.argument,
         ],
         examples: ["show cluster 0", "show cluster -1"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let s = context.session
-        let clustering = try ActiveClustering(s, algorithm: arguments.string("algorithm"))
+        let clustering = try ActiveClustering.resolve(s, algorithm: arguments.string("algorithm"))
         guard let n = arguments.int("number") else { throw ShellError.usage("missing NUMBER") }
         guard n >= -1 && n < clustering.clusterCount else {
             throw ShellError.usage("no cluster \(n): \(clustering.name) has clusters 0..\(clustering.clusterCount - 1) and -1 (noise)")
@@ -29,14 +29,15 @@ struct ShowClusterCommand: ShellCommand {
         let rows = clustering.labels.indices.filter { clustering.labels[$0] == n }
         var lines: [String] = []
         var items: [JSONValue] = []
-        if let h = clustering.hdbscan {
-            lines = TextTable.render(header: ["sample", "probability", "outlier_score"], rows: rows.map { r in
-                [escapeForTerminal(s.samples[r].id), fixed(h.probabilities[r], 4), fixed(h.outlierScores[r], 4)]
+        if let probabilities = clustering.probabilities, let scores = clustering.outlierScores {
+            // The linkage's membership strength fills the probability column (see 'help cluster').
+            lines = TextTable.render(header: ["sample", clustering.algorithm == .linkage ? "strength" : "probability", "outlier_score"], rows: rows.map { r in
+                [escapeForTerminal(s.samples[r].id), fixed(probabilities[r], 4), fixed(scores[r], 4)]
             }, rightAligned: [1, 2])
             items = rows.map { r in
-                ["sample": .string(s.samples[r].id), "probability": .double(h.probabilities[r]), "outlier_score": .double(h.outlierScores[r])]
+                ["sample": .string(s.samples[r].id), "probability": .double(probabilities[r]), "outlier_score": .double(scores[r])]
             }
-        } else if let d = s.dbscan {
+        } else if let d = clustering.dbscan {
             lines = TextTable.render(header: ["sample", "core"], rows: rows.map { r in
                 [escapeForTerminal(s.samples[r].id), d.isCore[r] ? "yes" : "no"]
             })

@@ -26,6 +26,12 @@ struct StatusCommand: ShellCommand {
         json.append(("labelled", .int(labelled)))
         json.append(("families", .int(families)))
         json.append(("label_rule", .string(s.settings.labelRule.rawValue)))
+        if let l = s.linkage {
+            lines.append("linkage     \(l.clusterCount) clusters, \(l.noiseCount) noise (t=\(l.parameters.threshold) metric=\(l.parameters.metric.rawValue))"
+                         + (s.currentClustering?.algorithm == .linkage ? " · current" : ""))
+            json.append(("linkage", ["clusters": .int(l.clusterCount), "noise": .int(l.noiseCount),
+                                     "t": .double(l.parameters.threshold), "metric": .string(l.parameters.metric.rawValue)]))
+        }
         if let h = s.hdbscan {
             let p = h.parameters
             lines.append("hdbscan     \(h.clusterCount) clusters, \(h.noiseCount) noise (min_samples=\(p.minSamples) min_cluster_size=\(p.minClusterSize) metric=\(p.metric.rawValue) selection=\(p.selection.rawValue))")

@@ -4,11 +4,111 @@ import CuckooML
 struct SweepCommand: ShellCommand {
     static let spec = CommandSpec(name: "sweep", summary: "Cluster and assess for a range of parameter settings")
 
-    static let subcommands: [any ShellCommand.Type] = [SweepHDBSCANCommand.self]
+    static let subcommands: [any ShellCommand.Type] = [SweepLinkageCommand.self, SweepHDBSCANCommand.self]
     static let runsWithoutSubcommand = false
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
-        throw ShellError.usage("sweep needs an algorithm: sweep hdbscan")
+        throw ShellError.usage("sweep needs an algorithm: sweep linkage or sweep hdbscan")
+    }
+
+    static let scoreHeader = ["ARI", "AMI(max)", "AMI(arith)", "homog", "compl", "V", "FM", "silh", "prec", "recall", "F"]
+
+    /// A row's assess metrics as table cells, in `scoreHeader` order.
+    static func scoreCells(_ a: Assessment?) -> [String] {
+        let s = a?.scores
+        return [AssessmentInputs.cell(s?.adjustedRandIndex), AssessmentInputs.cell(s?.adjustedMutualInformationMax),
+                AssessmentInputs.cell(s?.adjustedMutualInformationArithmetic), AssessmentInputs.cell(s?.homogeneity),
+                AssessmentInputs.cell(s?.completeness), AssessmentInputs.cell(s?.vMeasure),
+                AssessmentInputs.cell(s?.fowlkesMallows), AssessmentInputs.cell(a?.silhouette),
+                AssessmentInputs.cell(s?.precision), AssessmentInputs.cell(s?.recall), AssessmentInputs.cell(s?.fMeasure)]
+    }
+
+    /// A row's metrics as JSON members, with the clustering's own cluster and noise counts.
+    static func scoreMembers(_ a: Assessment?, clusters: Int, noise: Int) -> [(String, JSONValue)] {
+        guard let a else { return [("clusters", .int(clusters)), ("noise", .int(noise))] }
+        return AssessmentInputs.scoreMembers(a).map { key, value in
+            // The clustering's own counts, not the assessed subset's.
+            key == "clusters" ? (key, .int(clusters)) : key == "noise" ? (key, .int(noise)) : (key, value)
+        }
+    }
+}
+
+/// `sweep linkage t=A..B step=S`: the family clustering at a range of cuts.
+struct SweepLinkageCommand: ShellCommand {
+    static let maximumRuns = 1000
+
+    static let spec = CommandSpec(
+        name: "linkage",
+        summary: "Complete linkage for every cut t in a range, with the assess metrics per row",
+        discussion: """
+            t= is a list (0.5,0.6,0.7) or a range A..B walked in steps of step= (default 0.05). Each row
+            clusters the session's features like 'cluster linkage T' (metric= as the session's last
+            linkage clustering, or groupjaccard) and assesses it like 'assess'. The row with the best
+            V-measure is marked '*'. The session's clustering is left unchanged.
+            """,
+        arguments: [
+            .option("t", default: "0.3..0.9", help: "cuts: a list a,b,c or a range A..B"),
+            .option("step", .number(1e-6...1e300), default: "0.05", help: "step of a range"),
+            .option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)), help: "distance metric"),
+            .option("noise", .choice(NoiseHandling.allCases.map(\.rawValue)), default: "keep", help: "keep noise as cluster -1, or drop it"),
+            .option("silhouette", .choice(["yes", "no"]), default: "yes", help: "compute the silhouette per row"),
+        ],
+        examples: ["sweep linkage", "sweep linkage t=0.5..0.8 step=0.1", "sweep linkage t=0.6,0.7 metric=jaccard"])
+
+    /// The cuts of `a,b,c` or `A..B` with `step` (values rounded to 1e-9 so 0.1 steps print as typed).
+    static func thresholds(_ text: String, step: Double) throws -> [Double] {
+        let usage = ShellError.usage("t= takes a list a,b,c or a range A..B, not '\(text)'")
+        if let dots = text.firstRange(of: "..") {
+            guard let low = Double(text[..<dots.lowerBound]), let high = Double(text[dots.upperBound...]),
+                  low >= 0, low <= high, low.isFinite, high.isFinite else { throw usage }
+            var out: [Double] = []
+            var k = 0.0
+            while true {
+                let t = ((low + k * step) * 1e9).rounded() / 1e9
+                if t > high + 1e-12 || out.count > maximumRuns { break }
+                out.append(t)
+                k += 1
+            }
+            return out
+        }
+        let values = text.split(separator: ",").map { Double($0) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 0 && $0!.isFinite }) else { throw usage }
+        return values.map { $0! }
+    }
+
+    static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
+        let session = context.session
+        let cuts = try thresholds(arguments.string("t") ?? "0.3..0.9", step: arguments.double("step") ?? 0.05)
+        guard cuts.count <= maximumRuns else { throw ShellError.usage("\(cuts.count) cuts is too many (at most \(maximumRuns))") }
+        let truth = try AssessmentInputs.truth(session)
+        guard let points = AssessmentInputs.points(session) else { throw ShellError.failed("no features: load reports first") }
+        let metric = arguments.choice("metric", as: DistanceMetric.self) ?? session.linkage?.parameters.metric ?? .groupjaccard
+        let noise = arguments.choice("noise", as: NoiseHandling.self) ?? .keep
+        let rows: [LinkageSweepRow]
+        do {
+            rows = try Sweep.linkage(points: points, truth: truth, thresholds: cuts, metric: metric, noise: noise,
+                                     ignoredLabels: session.settings.ignoredLabels,
+                                     silhouette: arguments.string("silhouette") != "no",
+                                     threads: session.settings.threads, control: context.control)
+        } catch let error as ClusteringError {
+            throw ShellError.failed(error.description)
+        }
+        let best = Sweep.bestVMeasure(rows.map(\.assessment))
+        let header = ["", "t", "clusters", "noise"] + SweepCommand.scoreHeader
+        let table = rows.enumerated().map { i, row in
+            [i == best ? "*" : "", "\(row.threshold)", String(row.clusters), String(row.noise)] + SweepCommand.scoreCells(row.assessment)
+        }
+        var lines = TextTable.render(header: header, rows: table, rightAligned: Set(1..<header.count))
+        lines.append("metric \(metric.rawValue), noise \(noise == .keep ? "kept as cluster -1" : "dropped"); * best V-measure")
+        let json: JSONValue = .object([
+            ("metric", .string(metric.rawValue)),
+            ("rows", .array(rows.enumerated().map { i, row in
+                .object([("t", .double(row.threshold)), ("best", .bool(i == best))]
+                        + SweepCommand.scoreMembers(row.assessment, clusters: row.clusters, noise: row.noise))
+            })),
+            ("best", best.map { .object([("t", .double(rows[$0].threshold))]) } ?? .null),
+        ])
+        return CommandOutput(text: lines.joined(separator: "\n"), json: json)
     }
 }
 
@@ -78,19 +178,11 @@ struct SweepHDBSCANCommand: ShellCommand {
         }
         let best = Sweep.bestVMeasure(rows)
 
-        let header = ["", "min_samples", "min_cluster_size", "clusters", "noise", "ARI", "AMI(max)", "AMI(arith)",
-                      "homog", "compl", "V", "FM", "silh", "prec", "recall", "F"]
+        let header = ["", "min_samples", "min_cluster_size", "clusters", "noise"] + SweepCommand.scoreHeader
         var table: [[String]] = []
         for (i, row) in rows.enumerated() {
-            let a = row.assessment
-            let s = a?.scores
             table.append([i == best ? "*" : "", String(row.minSamples), String(row.minClusterSize), String(row.clusters),
-                          String(row.noise),
-                          AssessmentInputs.cell(s?.adjustedRandIndex), AssessmentInputs.cell(s?.adjustedMutualInformationMax),
-                          AssessmentInputs.cell(s?.adjustedMutualInformationArithmetic), AssessmentInputs.cell(s?.homogeneity),
-                          AssessmentInputs.cell(s?.completeness), AssessmentInputs.cell(s?.vMeasure),
-                          AssessmentInputs.cell(s?.fowlkesMallows), AssessmentInputs.cell(a?.silhouette),
-                          AssessmentInputs.cell(s?.precision), AssessmentInputs.cell(s?.recall), AssessmentInputs.cell(s?.fMeasure)])
+                          String(row.noise)] + SweepCommand.scoreCells(row.assessment))
         }
         var lines = TextTable.render(header: header, rows: table, rightAligned: Set(1..<header.count))
         lines.append("metric \(base.metric.rawValue), noise \(noise == .keep ? "kept as cluster -1" : "dropped"); * best V-measure")
@@ -98,18 +190,9 @@ struct SweepHDBSCANCommand: ShellCommand {
         let json: JSONValue = .object([
             ("metric", .string(base.metric.rawValue)),
             ("rows", .array(rows.enumerated().map { i, row in
-                var members: [(String, JSONValue)] = [("min_samples", .int(row.minSamples)),
-                                                      ("min_cluster_size", .int(row.minClusterSize)),
-                                                      ("best", .bool(i == best))]
-                if let a = row.assessment {
-                    members += AssessmentInputs.scoreMembers(a).map { key, value in
-                        // The clustering's own counts, not the assessed subset's.
-                        key == "clusters" ? (key, .int(row.clusters)) : key == "noise" ? (key, .int(row.noise)) : (key, value)
-                    }
-                } else {
-                    members += [("clusters", .int(row.clusters)), ("noise", .int(row.noise))]
-                }
-                return .object(members)
+                .object([("min_samples", .int(row.minSamples)), ("min_cluster_size", .int(row.minClusterSize)),
+                         ("best", .bool(i == best))]
+                        + SweepCommand.scoreMembers(row.assessment, clusters: row.clusters, noise: row.noise))
             })),
             ("best", best.map { .object([("min_samples", .int(rows[$0].minSamples)),
                                          ("min_cluster_size", .int(rows[$0].minClusterSize))]) } ?? .null),

@@ -277,7 +277,7 @@ extension SampleMap {
     /// has a viewBox, so CSS such as `max-width: 100%; height: auto` scales it.
     public static func embeddableSVG(session: Session, colouring: MapColouring = .cluster,
                                      control: TaskControl = .none) throws -> String? {
-        guard session.hdbscan != nil || session.dbscan != nil else { return nil }
+        guard session.currentClustering != nil else { return nil }
         do {
             return try SampleMap(session: session, control: control).svg(colouring: colouring).markup
         } catch is MapError {

@@ -24,7 +24,7 @@ public struct SampleMap: Sendable, Equatable {
     }
 
     public var points: [Point]
-    /// "hdbscan" or "dbscan".
+    /// "linkage", "hdbscan" or "dbscan".
     public var algorithm: String
     /// The metric the clustering (and so the map) used.
     public var metric: String
@@ -34,28 +34,29 @@ public struct SampleMap: Sendable, Equatable {
         self.points = points; self.algorithm = algorithm; self.metric = metric; self.layout = layout
     }
 
-    /// The map of the session's clustering (`algorithm` "hdbscan" or "dbscan"; nil: HDBSCAN when there is
-    /// one), laid out in the clustering's metric over the session's feature matrix.
+    /// The map of the session's clustering (`algorithm` "linkage", "hdbscan" or "dbscan"; nil: the
+    /// session's current clustering), laid out in the clustering's metric over the session's features.
     public init(session: Session, algorithm: String? = nil, parameters: MapLayoutParameters = MapLayoutParameters(),
                 control: TaskControl = .none) throws {
-        let chosen = algorithm ?? (session.hdbscan != nil || session.dbscan == nil ? "hdbscan" : "dbscan")
-        let labels: [Int], probabilities: [Double]?, metric: DistanceMetric
-        switch chosen {
-        case "dbscan":
-            guard let d = session.dbscan else { throw MapError("no dbscan clustering yet: run 'cluster dbscan EPS MIN_SAMPLES'") }
-            (labels, probabilities, metric) = (d.labels, nil, d.parameters.metric)
-        case "hdbscan":
-            guard let h = session.hdbscan else { throw MapError("no hdbscan clustering yet: run 'cluster hdbscan'") }
-            (labels, probabilities, metric) = (h.labels, h.probabilities, h.parameters.metric)
-        default:
-            throw MapError("unknown clustering '\(chosen)' (hdbscan or dbscan)")
+        let clustering: SessionClustering
+        if let algorithm {
+            guard let named = ClusteringAlgorithm(rawValue: algorithm) else {
+                throw MapError("unknown clustering '\(algorithm)' (linkage, hdbscan or dbscan)")
+            }
+            guard let found = session.clustering(named) else { throw MapError("no \(algorithm) clustering yet: run 'cluster \(algorithm)'") }
+            clustering = found
+        } else {
+            guard let current = session.currentClustering else { throw MapError("no clustering yet: run 'cluster' first") }
+            clustering = current
         }
+        let chosen = clustering.name
+        let (labels, probabilities, metric) = (clustering.labels, clustering.probabilities, clustering.metric)
         guard labels.count == session.samples.count, let features = session.features,
               features.matrix.rowCount == labels.count else {
             throw MapError("the clustering no longer matches the samples: cluster again")
         }
         let threads = session.settings.threads
-        let distance = MapDistance(points: .sparse(features.matrix), metric: metric, threads: threads)
+        let distance = MapDistance(points: features.points, metric: metric, threads: threads)
         let (positions, summary) = try MapLayout.layout(distance, parameters: parameters, threads: threads, control: control)
         points = session.samples.indices.map { r in
             let id = session.samples[r].id

@@ -1,0 +1,329 @@
+import Synchronization
+
+/// The parameters of a complete-linkage clustering cut at a distance.
+public struct LinkageParameters: Sendable, Equatable, Codable {
+    /// The cut: samples whose every pairwise distance stays within a cluster at most this far apart.
+    public var threshold: Double
+    public var metric: DistanceMetric
+
+    public init(threshold: Double, metric: DistanceMetric) {
+        self.threshold = threshold
+        self.metric = metric
+    }
+
+    /// The recommended family clustering (`cluster` alone): group Jaccard, cut at 0.7.
+    public static let families = LinkageParameters(threshold: 0.7, metric: .groupjaccard)
+}
+
+/// A complete-linkage clustering cut at `threshold`: every pair of members of a cluster is at most
+/// `threshold` apart. Clusters of one sample are noise (−1).
+public struct LinkageResult: Sendable, Equatable, FlatClustering {
+    public var parameters: LinkageParameters
+    /// Cluster per sample (−1 noise), numbered by size (largest first), then by smallest row.
+    public var labels: [Int]
+    /// Membership strength in [0, 1], HDBSCAN's probability in spirit: 1 for the cluster's most central
+    /// member (smallest mean distance m to the other members), falling linearly to 0 for a member whose
+    /// m reaches the cut: (t − m) / (t − m_central) (`strength`); 0 for noise.
+    public var strengths: [Double]
+    /// Outlier score: (largest distance to another member) / threshold, in [0, 1] (1 at the edge of the
+    /// cut); 1 for noise, which no cluster could take in.
+    public var outlierScores: [Double]
+
+    /// The strength of a sample at mean distance `mean` from a cluster whose most central member is at
+    /// mean distance `central` from the others, under cut `t` (clamped to [0, 1]; 1 when t = central).
+    public static func strength(mean: Double, central: Double, threshold t: Double) -> Double {
+        t > central ? min(1, max(0, (t - mean) / (t - central))) : 1
+    }
+
+    public init(parameters: LinkageParameters, labels: [Int], strengths: [Double], outlierScores: [Double]) {
+        self.parameters = parameters
+        self.labels = labels
+        self.strengths = strengths
+        self.outlierScores = outlierScores
+    }
+}
+
+/// Complete (farthest-neighbour) linkage cut at a distance t, equal to scipy's
+/// `fcluster(linkage(D, method='complete'), t, criterion='distance')`.
+///
+/// A flat cluster at t is a set whose pairs are all ≤ t apart, so it lies inside one connected component
+/// of the graph of pairs ≤ t: components are found from those pairs alone (`LinkageJoin`), never from
+/// an n×n matrix, and each is clustered on its own edges. Within a component the merges follow scipy's
+/// nearest-neighbour chain (`nn_chain` in `_hierarchy.pyx`) with its tie rules: a chain starts at the
+/// lowest-numbered active cluster, a cluster's nearest neighbour is the previous chain element when it
+/// is among the nearest, else the lowest-numbered nearest, and a merged cluster takes the higher number.
+///
+/// Ties: without ties the partition is unique and equals scipy's. With ties it depends on the merge order.
+/// Up to `exhaustiveLimit` samples cuckooml runs scipy's chain over all pairs (distances above t
+/// included), so the partition equals scipy's exactly, ties and duplicates included. Above it the chain
+/// runs on the pairs ≤ t: scipy's chain can enter a component from a cluster farther than t away
+/// (after the lowest cluster has nothing left within t), so under exact ties among distances ≤ t the
+/// partition can differ from scipy's (both are valid complete-linkage cuts); it never differs without ties.
+public enum CompleteLinkage {
+    /// Up to this many samples the chain runs over the condensed matrix (n(n−1)/2 doubles, 16 MB).
+    public static let exhaustiveLimit = 2_048
+    /// Above it, a connected component of up to this many points is merged over all its pairs (64 MB).
+    public static let componentLimit = 4_096
+
+    public static func fit(points: PointSet, parameters: LinkageParameters, threads: Int = 2,
+                           control: TaskControl = .none, exhaustiveLimit: Int = CompleteLinkage.exhaustiveLimit,
+                           componentLimit: Int = CompleteLinkage.componentLimit) throws -> LinkageResult {
+        let t = parameters.threshold
+        guard t.isFinite, t >= 0 else { throw ClusteringError("the cut distance must be a number ≥ 0") }
+        let total = points.count
+        let finite = (0..<total).filter { points.rowIsFinite($0) }
+        let subset = finite.count == total ? points : points.selectingRows(finite)
+        let n = subset.count
+        let engine = NeighbourhoodEngines.make(points: subset, metric: parameters.metric, threads: threads)
+        let root: [Int]
+        if n <= exhaustiveLimit {
+            root = try chainOverAllPairs(n: n, threshold: t, control: control) { engine.distance($0, $1) }
+        } else {
+            root = try byComponent(points: subset, engine: engine, threshold: t, threads: threads,
+                                   componentLimit: componentLimit, control: control)
+        }
+        let local = try finish(root: root, threshold: t, threads: threads, control: control) { engine.distance($0, $1) }
+        var result = LinkageResult(parameters: parameters, labels: [Int](repeating: -1, count: total),
+                                   strengths: [Double](repeating: 0, count: total),
+                                   outlierScores: [Double](repeating: 1, count: total))
+        for (k, r) in finite.enumerated() {
+            result.labels[r] = local.labels[k]
+            result.strengths[r] = local.strengths[k]
+            result.outlierScores[r] = local.outlierScores[k]
+        }
+        return result
+    }
+
+    /// Splits the points into the connected components of the pairs within t, then merges each on its
+    /// own: over all its pairs (scipy's chain, exact distances above t included) when it has at most
+    /// `componentLimit` points, else over its pairs within t. Components run in parallel,
+    /// largest first. Returns each point's smallest cluster member, as `chainOverAllPairs`.
+    static func byComponent(points: PointSet, engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
+                            componentLimit: Int, control: TaskControl) throws -> [Int] {
+        let n = points.count
+        let links = try LinkageJoin.pairs(points: points, engine: engine, threshold: t, threads: threads,
+                                          connectivityOnly: true, control: control)
+        var sets = DisjointSets(n)
+        for e in links { sets.union(Int(e.a), Int(e.b)) }
+        var members: [Int: [Int]] = [:]
+        for i in 0..<n { members[sets.smallest(i), default: []].append(i) }
+        let components = members.values.filter { $0.count > 1 }.sorted { $0.count != $1.count ? $0.count > $1.count : $0[0] < $1[0] }
+        let roots = RootTable(n)
+        let failed = FirstError()
+        runTasks(components.count, threads: engineThreads(threads)) { task, _ in
+            let rows = components[task]
+            do {
+                let local: [Int]
+                if rows.count <= componentLimit {
+                    local = try chainOverAllPairs(n: rows.count, threshold: t, control: control) {
+                        engine.distance(rows[$0], rows[$1])
+                    }
+                } else {
+                    let subset = points.selectingRows(rows)
+                    let subEngine = NeighbourhoodEngines.make(points: subset, metric: engine.metric, threads: 1)
+                    let edges = try LinkageJoin.pairs(points: subset, engine: subEngine, threshold: t, threads: 1,
+                                                      control: control)
+                    local = try chainOverEdges(n: rows.count, edges: edges, control: control)
+                }
+                for (k, r) in rows.enumerated() { roots.set(r, rows[local[k]]) }
+                return true
+            } catch {
+                failed.record(error)
+                return false
+            }
+        }
+        if let error = failed.error { throw error }
+        try control.checkCancellation()
+        return roots.values
+    }
+
+    /// scipy's `nn_chain` over the condensed matrix of all pairs; returns, for each point, the smallest
+    /// point of its flat cluster at `threshold` (merges at height ≤ threshold).
+    static func chainOverAllPairs(n: Int, threshold: Double, control: TaskControl,
+                                  distance: (Int, Int) -> Double) throws -> [Int] {
+        guard n > 1 else { return Array(0..<n) }
+        @inline(__always) func index(_ a: Int, _ b: Int) -> Int {
+            let (i, j) = a < b ? (a, b) : (b, a)
+            return n &* i &- i &* (i &+ 1) / 2 &+ j &- i &- 1
+        }
+        var d = [Double](repeating: 0, count: n * (n - 1) / 2)
+        for i in 0..<n {
+            if i & 63 == 0 { try control.checkCancellation() }
+            for j in (i + 1)..<n { d[index(i, j)] = distance(i, j) }
+        }
+        var size = [Int](repeating: 1, count: n)
+        var chain: [Int] = []
+        chain.reserveCapacity(n)
+        var sets = DisjointSets(n)
+        var y = 0
+        for step in 0..<(n - 1) {
+            if step & 63 == 0 { try control.checkCancellation() }
+            if chain.isEmpty { chain.append(size.firstIndex { $0 > 0 }!) }
+            var x: Int, currentMin: Double
+            while true {
+                x = chain[chain.count - 1]
+                if chain.count > 1 {
+                    y = chain[chain.count - 2]
+                    currentMin = d[index(x, y)]
+                } else {
+                    currentMin = .infinity
+                }
+                for i in 0..<n where size[i] != 0 && i != x {
+                    let dist = d[index(x, i)]
+                    if dist < currentMin { currentMin = dist; y = i }
+                }
+                if chain.count > 1 && y == chain[chain.count - 2] { break }
+                chain.append(y)
+            }
+            chain.removeLast(2)
+            if x > y { swap(&x, &y) }
+            if currentMin <= threshold { sets.union(x, y) }
+            let nx = size[x], ny = size[y]
+            size[x] = 0
+            size[y] = nx + ny
+            for i in 0..<n where size[i] != 0 && i != y {
+                d[index(i, y)] = max(d[index(i, x)], d[index(i, y)])
+            }
+        }
+        return (0..<n).map { sets.smallest($0) }
+    }
+
+    /// The same chain on the pairs ≤ t only (a cluster pair with any pair farther than t can never
+    /// merge below the cut, so it has no edge): merged clusters keep the edges both had, at the larger
+    /// distance. A chain that starts at a cluster with no edge left retires it. Edges are (i, j, d) with
+    /// i < j and d ≤ t.
+    static func chainOverEdges(n: Int, edges: [LinkageEdge], control: TaskControl) throws -> [Int] {
+        var neighbours = [[Int32: Double]](repeating: [:], count: n)
+        for e in edges {
+            neighbours[Int(e.a)][e.b] = e.distance
+            neighbours[Int(e.b)][e.a] = e.distance
+        }
+        var active = [Bool](repeating: true, count: n)
+        var sets = DisjointSets(n)
+        var chain: [Int] = []
+        var nextStart = 0
+        var steps = 0
+        while true {
+            steps &+= 1
+            if steps & 255 == 0 { try control.checkCancellation() }
+            if chain.isEmpty {
+                while nextStart < n && (!active[nextStart] || neighbours[nextStart].isEmpty) {
+                    active[nextStart] = false   // nothing left within the cut: final
+                    nextStart += 1
+                }
+                guard nextStart < n else { break }
+                chain.append(nextStart)
+            }
+            let x = chain[chain.count - 1]
+            guard !neighbours[x].isEmpty else {
+                // Merges elsewhere took its last edge: nothing within the cut is left for it.
+                active[x] = false
+                chain.removeLast()
+                continue
+            }
+            // scipy's rule: the previous chain element if it is among the nearest, else the lowest
+            // numbered nearest.
+            var currentMin = Double.infinity, y = Int.max
+            for (k, dist) in neighbours[x] where dist < currentMin || (dist == currentMin && Int(k) < y) {
+                currentMin = dist; y = Int(k)
+            }
+            if chain.count > 1, neighbours[x][Int32(chain[chain.count - 2])] == currentMin { y = chain[chain.count - 2] }
+            if chain.count > 1 && y == chain[chain.count - 2] {
+                chain.removeLast(2)
+                let (a, b) = x < y ? (x, y) : (y, x)
+                sets.union(a, b)
+                // The merged cluster takes number b; its edges are those both had, at the larger distance.
+                let na = neighbours[a], nb = neighbours[b]
+                var merged: [Int32: Double] = [:]
+                for (k, da) in na where Int(k) != b {
+                    if let db = nb[k] { merged[k] = max(da, db) }
+                }
+                for (k, _) in na { neighbours[Int(k)][Int32(a)] = nil }
+                for (k, _) in nb { neighbours[Int(k)][Int32(b)] = nil }
+                for (k, dist) in merged { neighbours[Int(k)][Int32(b)] = dist }
+                neighbours[a] = [:]
+                neighbours[b] = merged
+                active[a] = false
+            } else {
+                chain.append(y)
+            }
+        }
+        return (0..<n).map { sets.smallest($0) }
+    }
+
+    /// Labels, strengths and outlier scores from each point's cluster representative.
+    static func finish(root: [Int], threshold t: Double, threads: Int, control: TaskControl,
+                       distance: (Int, Int) -> Double) throws -> LinkageResult {
+        let n = root.count
+        var members: [Int: [Int]] = [:]
+        for i in 0..<n { members[root[i], default: []].append(i) }
+        let clusters = members.values.filter { $0.count > 1 }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0[0] < $1[0] }
+        var labels = [Int](repeating: -1, count: n)
+        var strengths = [Double](repeating: 0, count: n)
+        var outliers = [Double](repeating: 1, count: n)
+        for (label, rows) in clusters.enumerated() {
+            try control.checkCancellation()
+            var sum = [Double](repeating: 0, count: rows.count)
+            var far = [Double](repeating: 0, count: rows.count)
+            for a in 0..<rows.count {
+                for b in (a + 1)..<rows.count {
+                    let dist = distance(rows[a], rows[b])
+                    sum[a] += dist; sum[b] += dist
+                    far[a] = max(far[a], dist); far[b] = max(far[b], dist)
+                }
+            }
+            let means = sum.map { $0 / Double(rows.count - 1) }
+            let central = means.min()!
+            for (k, r) in rows.enumerated() {
+                labels[r] = label
+                strengths[r] = LinkageResult.strength(mean: means[k], central: central, threshold: t)
+                outliers[r] = t > 0 ? min(1, far[k] / t) : 0
+            }
+        }
+        return LinkageResult(parameters: LinkageParameters(threshold: t, metric: .euclidean), labels: labels,
+                             strengths: strengths, outlierScores: outliers)
+    }
+}
+
+/// Each point's cluster representative, written by the component workers (disjoint rows each).
+private final class RootTable: @unchecked Sendable {
+    private(set) var values: [Int]
+    init(_ n: Int) { values = Array(0..<n) }
+    func set(_ i: Int, _ root: Int) { values[i] = root }
+}
+
+/// The first error a worker met.
+private final class FirstError: Sendable {
+    private let first = Mutex<(any Error)?>(nil)
+    var error: (any Error)? { first.withLock { $0 } }
+    func record(_ e: any Error) { first.withLock { if $0 == nil { $0 = e } } }
+}
+
+/// A pair of points at most the cut apart (`a < b`).
+struct LinkageEdge: Sendable, Equatable {
+    var a: Int32
+    var b: Int32
+    var distance: Double
+}
+
+/// Union–find whose representative query gives the smallest member.
+struct DisjointSets {
+    private var parent: [Int]
+    private var low: [Int]
+    init(_ n: Int) { parent = Array(0..<n); low = Array(0..<n) }
+    mutating func find(_ x: Int) -> Int {
+        var r = x
+        while parent[r] != r { r = parent[r] }
+        var c = x
+        while parent[c] != r { let next = parent[c]; parent[c] = r; c = next }
+        return r
+    }
+    mutating func union(_ a: Int, _ b: Int) {
+        let ra = find(a), rb = find(b)
+        guard ra != rb else { return }
+        parent[rb] = ra
+        low[ra] = min(low[ra], low[rb])
+    }
+    mutating func smallest(_ x: Int) -> Int { low[find(x)] }
+}
