@@ -39,12 +39,25 @@ extension SessionStore {
             }
         }
         if let h = session.hdbscan { try validate(h, sampleCount: n) }
+        if let l = session.linkage { try validate(l, sampleCount: n) }
         if let d = session.dbscan {
             try validateLabels(d.labels, algorithm: "dbscan", sampleCount: n)
             guard d.isCore.count == n else { throw SessionValidationError("dbscan: \(d.isCore.count) core flags for \(n) samples") }
             guard (1...Int(Int32.max)).contains(d.parameters.minSamples), d.parameters.eps > 0, d.parameters.eps.isFinite else {
                 throw SessionValidationError("dbscan: parameters out of range (eps \(d.parameters.eps), min_samples \(d.parameters.minSamples))")
             }
+        }
+    }
+
+    static func validate(_ l: LinkageResult, sampleCount n: Int) throws(SessionValidationError) {
+        try validateLabels(l.labels, algorithm: "linkage", sampleCount: n)
+        let t = l.parameters.threshold
+        guard t.isFinite, t >= 0 else { throw SessionValidationError("linkage: cut distance \(t) out of range") }
+        guard l.strengths.count == n, l.outlierScores.count == n else {
+            throw SessionValidationError("linkage: \(l.strengths.count) strengths and \(l.outlierScores.count) outlier scores for \(n) samples")
+        }
+        for (row, value) in zip(l.strengths, l.outlierScores).enumerated() where !((0...1).contains(value.0) && (0...1).contains(value.1)) {
+            throw SessionValidationError("linkage: row \(row) has strength \(value.0) and outlier score \(value.1), outside [0, 1]")
         }
     }
 
@@ -173,6 +186,7 @@ extension SessionStore {
             switch algorithm {
             case "hdbscan": labels = session.hdbscan?.labels ?? []
             case "dbscan": labels = session.dbscan?.labels ?? []
+            case "linkage": labels = session.linkage?.labels ?? []
             default: throw invalid("unknown clustering algorithm '\(escapeForTerminal(algorithm))'")
             }
             let k = (labels.max() ?? -1) + 1
