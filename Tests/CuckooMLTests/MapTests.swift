@@ -170,8 +170,8 @@ private final class MapXML: NSObject, XMLParserDelegate {
         #expect(map.points.map(\.probability) == session.hdbscan!.probabilities.map { Optional($0) })
         let xy = map.points.map { SIMD2($0.x, $0.y) }
         let (within, between) = Self.meanDistances(xy, map.points.map(\.cluster))
-        // Measured: within 0.81, between 19.6 (24×).
-        #expect(between > 12 * within, "within \(within), between \(between)")
+        // Measured: within 2.24, between 17.1 (7.6×) on the sample data with its shared noise pools.
+        #expect(between > 5 * within, "within \(within), between \(between)")
         // Nearly every clustered sample's nearest clustered neighbour on the map is in its own cluster.
         let clustered = map.points.indices.filter { map.points[$0].cluster >= 0 }
         var agree = 0

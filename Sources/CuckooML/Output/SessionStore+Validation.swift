@@ -18,8 +18,10 @@ extension SessionStore {
         let rows = try db.prepare("SELECT key, value FROM meta")
         while try rows.step() { meta[rows.string(0) ?? ""] = rows.string(1) ?? "" }
         guard let version = meta["schema_version"] else { throw invalid("meta has no schema_version") }
-        guard version == String(schemaVersion) else {
-            throw invalid("meta schema_version '\(escapeForTerminal(version))' does not match the file's version \(schemaVersion)")
+        // Older versions still open; what must hold is that the two places saying the version agree.
+        let fileVersion = try db.integer("PRAGMA user_version") ?? 0
+        guard version == String(fileVersion) else {
+            throw invalid("meta schema_version '\(escapeForTerminal(version))' does not match the file's version \(fileVersion)")
         }
         guard let samples = meta["samples"] else { throw invalid("meta has no sample count") }
         guard samples == String(n) else {
