@@ -21,7 +21,8 @@ import CuckooML
         let sink = CaptureSink()
         let shell = Shell(sink: sink, options: Shell.Options(echo: true))
         #expect(shell.runScript(script, origin: "showcase.cml"), "\(sink.stderr)")
-        #expect(sink.stderr.isEmpty)
+        // Only notes (the family step rebuilds the features, which drops the 2016 clustering).
+        #expect(sink.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("note: ") }, "\(sink.stderr)")
         let transcript = Self.normalise(sink.stdout, root: root, out: out.path)
         if getenv("CUCKOOML_UPDATE_GOLDEN") != nil {
             try out.write("golden", transcript)
@@ -35,7 +36,7 @@ import CuckooML
         }
         #expect(got.count == want.count)
         // The files the last step writes are there.
-        for name in ["reports_clustered", "clustering.csv", "plots", "report.html", "session.cuckooml"] {
+        for name in ["reports_clustered", "clustering.csv", "plots", "map.svg", "report.html", "session.cuckooml"] {
             #expect(access(out.path + "/out/" + name, F_OK) == 0, "missing out/\(name)")
         }
     }
