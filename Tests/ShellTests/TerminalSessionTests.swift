@@ -174,7 +174,9 @@ final class Pseudoterminal {
     }
 
     func waitForExit() throws -> Int32 {
-        for _ in 0..<200 {
+        // Up to 30 s: under the address sanitizer the leak check at exit of a session holding 200
+        // reports took longer than 10 s on two busy cores.
+        for _ in 0..<600 {
             readAvailable(timeoutMilliseconds: 50)
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { return (status >> 8) & 0xff }

@@ -40,8 +40,10 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
     private var current = 0
     private var unvisited = 0
     private var chunkCount = 1
-    private let chunkMinimum = UnsafeMutablePointer<UInt64>.allocate(capacity: SharedSteps.maximumChunks)
-    private let chunkSlot = UnsafeMutablePointer<Int>.allocate(capacity: SharedSteps.maximumChunks)
+    // Allocated in `init` after its guard: a failed failable init runs no deinit, so buffers made by
+    // property initialisers would leak.
+    private let chunkMinimum: UnsafeMutablePointer<UInt64>
+    private let chunkSlot: UnsafeMutablePointer<Int>
 
     /// nil when `MutualReachabilityRanks` cannot rank the core distances (then the generic driver runs).
     init?(kernel: BitKernel, width: W, coreDistances: [Double], alpha: Double, kernels: BitKernelChoice = .swift) {
@@ -72,6 +74,8 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
         }
         distanceRank = .allocate(capacity: ranks.distance.count)
         distanceRank.initialize(from: ranks.distance, count: ranks.distance.count)
+        chunkMinimum = .allocate(capacity: SharedSteps.maximumChunks)
+        chunkSlot = .allocate(capacity: SharedSteps.maximumChunks)
         self.interleaved = interleaved
         vectorFlag = kernels.vectorFlag
         kernelRanks = ranks.distanceIsCount ? nil : UnsafePointer(distanceRank)

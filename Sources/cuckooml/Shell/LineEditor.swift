@@ -36,7 +36,7 @@ final class LineEditor: @unchecked Sendable {
             guard let el, let data = cml_el_get_clientdata(el) else { return nil }
             return UnsafePointer(Unmanaged<LineEditor>.fromOpaque(data).takeUnretainedValue().promptStorage)
         }
-        cml_el_addfn(editor, "cml-complete", "complete the word before the cursor") { el, _ in
+        cml_el_add_complete_fn(editor) { el, _ in
             guard let el, let data = cml_el_get_clientdata(el) else { return UInt8(CC_ERROR) }
             return Unmanaged<LineEditor>.fromOpaque(data).takeUnretainedValue().completeAtCursor(el)
         }

@@ -1,0 +1,1 @@
+../../../Sources/cuckooml/Shell/ShellError.swift
