@@ -136,6 +136,26 @@ import Testing
         #expect(names == expected, "missing \(expected.subtracting(names)), extra \(names.subtracting(expected))")
     }
 
+    @Test func sectionNamesEndAtTheirFirstNulAndUntrackedProcessesAreLeftOut() throws {
+        // Bytes after a section name's first NUL are padding leftovers (`\x00` as Cuckoo escapes it);
+        // a process marked "track": false is the sandbox's (the 2016 groups still see its name).
+        let json = """
+            {"info": {"version": "2.0-dev"}, "target": {"category": "file", "file": {"name": "a.exe", "md5": "00"}},
+             "static": {"pe_sections": [{"name": ".text\\\\x00\\\\xea8"}, {"name": ".data\\u0000S"}, {"name": "\\\\x00junk"}, {"name": ".text\\\\x06\\\\x06"}]},
+             "behavior": {"processes": [{"track": false, "process_name": "lsass.exe", "pid": 680},
+                                        {"process_name": "evil.exe", "pid": 2, "track": true}, {"process_name": "lsass.exe", "pid": 3}]}}
+            """
+        let r = try Self.read(json)
+        #expect(r.processNames == ["lsass.exe", "evil.exe", "lsass.exe"])
+        #expect(r.untrackedProcessNames == ["lsass.exe"])
+        let names = Self.names(r)
+        #expect(Set(names.filter { $0.hasPrefix(":section:") }) == [":section:.text", ":section:.data", ":section:.text\\x0\\x0"])
+        #expect(Set(names.filter { $0.hasPrefix(":proc:") }) == [":proc:evil.exe", ":proc:lsass.exe"])
+        let alone = try Self.read(json.replacingOccurrences(of: #"{"process_name": "lsass.exe", "pid": 3}"#, with: "{}"))
+        #expect(!Self.names(alone).contains(":proc:lsass.exe"))
+        #expect(FeatureExtractor(configuration: .full).features(of: alone).contains { $0.name.contains("lsass.exe") })
+    }
+
     @Test func capeGroupsGiveTheirTokens() throws {
         let names = Self.names(try Self.read(Self.cape))
         let expected: Set<String> = [
@@ -298,26 +318,34 @@ import Testing
         }
     }
 
-    @Test func recordCodingKeepsTheNewFieldsAndReadsVersionOne() throws {
+    @Test func recordCodingKeepsTheNewFieldsAndReadsVersionsOneAndTwo() throws {
         var r = try Self.read(Self.cuckoo)
         r.httpRequests.append(HTTPRequest(host: "h", port: nil, method: nil, uri: nil, userAgent: nil))
+        r.untrackedProcessNames = ["lsass.exe"]
         let bytes = RecordCoding.encode(r)
-        #expect(bytes[0] == 2)
+        #expect(bytes[0] == 3)
         #expect(try bytes.withUnsafeBytes { try RecordCoding.decode($0) } == r)
         // An optional string that ends the record (the last request's user agent) reads back too.
         var last = r
         last.httpRequests[last.httpRequests.count - 1].userAgent = "Agent/1.0"
         #expect(try RecordCoding.encode(last).withUnsafeBytes { try RecordCoding.decode($0) } == last)
+        // A version 2 record is the same bytes without the version 3 tail (one empty list).
+        var older = r
+        older.untrackedProcessNames = []
+        var v2 = RecordCoding.encode(older)
+        v2.removeLast(1)
+        v2[0] = 2
+        #expect(try v2.withUnsafeBytes { try RecordCoding.decode($0) } == older)
         // A version 1 record (a session saved before) is the same bytes without the version 2 tail.
-        var old = r
+        var old = older
         old.sha1 = nil; old.imphash = nil; old.pdbPath = nil
         old.sectionNames = []; old.resourceNames = []; old.exports = []; old.wmiQueries = []
         for i in old.httpRequests.indices { old.httpRequests[i].userAgent = nil }
         var v1 = RecordCoding.encode(old)
-        v1.removeLast(7 + old.httpRequests.count)
+        v1.removeLast(8 + old.httpRequests.count)
         v1[0] = 1
         #expect(try v1.withUnsafeBytes { try RecordCoding.decode($0) } == old)
-        v1[0] = 3
+        v1[0] = 4
         #expect(throws: RecordCoding.DecodeError.self) { try v1.withUnsafeBytes { try RecordCoding.decode($0) } }
     }
 

@@ -12,13 +12,14 @@
 /// - `path`: `read:`, `write:`, `delete:`, `copy:`, `move:` + path (the operations the 2016 `file`
 ///   group used: what the sample did, not what its libraries opened);
 /// - `key`: `write:`, `delete:` + registry key (as the 2016 `reg` group);
-/// - `cmd`: command lines; `proc`: process names;
+/// - `cmd`: command lines; `proc`: process names, but not of processes marked `"track": false` (the
+///   sandbox's own, see `trackedProcessNames`);
 /// - `domain`: DNS requests; `ip`: contacted hosts (`network.hosts`), digits kept;
 /// - `http`: `host:`, `agent:` (user agent) and `path:` + the request path's shape (query values dropped);
 /// - `wmi`: WMI queries.
 /// Static:
 /// - `import`: `dll:function` imported by name; `library`: imported DLLs; `imphash`: the import hash;
-/// - `section`: section names; `resource`: resource names and languages (`lang_english`...);
+/// - `section`: section names, up to the first NUL (`sectionName`); `resource`: resource names and languages (`lang_english`...);
 /// - `version`: version-info `name=value`; `pdb`: the PDB path and its file name; `peid`: PEiD
 ///   signatures; `export`: exported names (and CAPE's exported DLL name);
 /// - `target`: `type:` + the file type, `size:` + floor(log2(file size)).
@@ -92,7 +93,7 @@ extension FeatureExtractor {
         each(.key, .keyWrite, r.registryWritten)
         each(.key, .keyDelete, r.registryDeleted)
         each(.cmd, .cmd, r.executedCommands)
-        each(.proc, .proc, r.processNames)
+        if groups.contains(.proc) { for name in Self.trackedProcessNames(r) where !name.isEmpty { raw(.proc, name) } }
         if groups.contains(.domain) { for d in r.dnsRequests where !d.isEmpty { add(.domain, Self.hostToken(d, &normaliser)) } }
         if groups.contains(.ip) { for h in r.hosts where !h.isEmpty { add(.ip, normaliser.plain(h)) } }
         if groups.contains(.http) {
@@ -115,7 +116,7 @@ extension FeatureExtractor {
         }
         if groups.contains(.library) { for lib in r.imports { add(.library, Self.libraryName(lib.dll, &normaliser)) } }
         if groups.contains(.imphash), let h = r.imphash, !h.isEmpty { add(.imphash, normaliser.plain(h)) }
-        each(.section, .section, r.sectionNames)
+        if groups.contains(.section) { for name in r.sectionNames { let n = Self.sectionName(name); if !n.isEmpty { raw(.section, String(n)) } } }
         each(.resource, .resource, r.resourceNames)
         each(.resource, .resource, r.resourceLanguages)
         each(.resource, .resource, r.resourceSublanguages)
@@ -153,6 +154,35 @@ extension FeatureExtractor {
     static func hostToken(_ host: String, _ normaliser: inout FamilyTokenNormaliser) -> String {
         let isAddress = host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || $0 &- 48 < 10 || $0 == UInt8(ascii: ":") }
         return isAddress ? normaliser.plain(host) : normaliser.normalise(host)
+    }
+
+    /// A PE section name as the loader reads it: up to the first NUL. The name field is 8 bytes padded
+    /// with NULs, and what follows the first NUL is leftover bytes that differ between builds of one
+    /// family (`.text\x00\xea8`); Cuckoo writes the bytes escaped as text (`\x00`), CAPE may keep a NUL.
+    static func sectionName(_ name: String) -> Substring {
+        let utf8 = name.utf8
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            let b = utf8[i]
+            if b == 0 { return name[..<i] }
+            if b == UInt8(ascii: "\\") && utf8[i...].starts(with: #"\x00"#.utf8) { return name[..<i] }
+            i = utf8.index(after: i)
+        }
+        return name[...]
+    }
+
+    /// The names of the processes the analysis tracked: a process the sandbox marks `"track": false`
+    /// (Cuckoo 2.0 lists the `lsass.exe` its analyzer uses in every report) is the sandbox's, not the
+    /// sample's. The 2016 groups keep every name.
+    static func trackedProcessNames(_ r: ReportRecord) -> [String] {
+        guard !r.untrackedProcessNames.isEmpty else { return r.processNames }
+        var untracked: [String: Int] = [:]
+        for name in r.untrackedProcessNames { untracked[name, default: 0] += 1 }
+        return r.processNames.filter { name in
+            guard let n = untracked[name], n > 0 else { return true }
+            untracked[name] = n - 1
+            return false
+        }
     }
 
     /// The text after the last `\` or `/`.

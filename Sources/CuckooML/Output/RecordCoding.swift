@@ -1,16 +1,17 @@
 /// The compact binary form of a `ReportRecord` stored in a session file (`samples.record`).
 ///
-/// Layout (version 2): one version byte, then the record's fields in the order of version 1 (the
+/// Layout (version 3): one version byte, then the record's fields in the order of version 1 (the
 /// fields the 2016 features need, nearly in declaration order), then the fields version 2 added for the
 /// family features (sha1, imphash, PDB path, section, resource and export names, WMI queries, and each
-/// HTTP request's user agent). Version 1 records (sessions saved before) still decode, with those empty. Integers are
+/// HTTP request's user agent), then the field version 3 added (the untracked process names). Records of
+/// earlier versions (sessions saved before) still decode, with the later fields empty. Integers are
 /// LEB128 varints (zigzag for signed values); a string is a varint byte count and UTF-8 bytes; an
 /// optional is a varint 0 (nil) or its value preceded by 1 (strings: count + 1); a list is a varint count
 /// and its items; `files` is a list of (operation name, list of paths); `apiCounts` is sorted by name so
 /// equal records encode to equal bytes. Binary rather than JSON because reopening 10 000 sessions'
 /// worth of records must take well under a second.
 enum RecordCoding {
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     struct DecodeError: Error, CustomStringConvertible {
         var description: String
@@ -70,13 +71,15 @@ enum RecordCoding {
         w.optionalString(r.pdbPath)
         for list in [r.sectionNames, r.resourceNames, r.exports, r.wmiQueries] { w.strings(list) }
         for request in r.httpRequests { w.optionalString(request.userAgent) }
+        // Version 3.
+        w.strings(r.untrackedProcessNames)
         return w.bytes
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> ReportRecord {
         var rd = ByteReader(bytes: bytes)
         let encoding = try rd.byte()
-        guard encoding == 1 || encoding == version else { throw DecodeError(description: "record encoding version is not 1 or \(version)") }
+        guard (1...version).contains(encoding) else { throw DecodeError(description: "record encoding version is not 1 to \(version)") }
         var r = ReportRecord()
         switch try rd.uint() {
         case 0: r.dialect = .cuckoo
@@ -146,6 +149,7 @@ enum RecordCoding {
             r.wmiQueries = try rd.strings()
             for i in r.httpRequests.indices { r.httpRequests[i].userAgent = try rd.optionalString() }
         }
+        if encoding >= 3 { r.untrackedProcessNames = try rd.strings() }
         guard rd.position == bytes.count else { throw DecodeError(description: "trailing bytes after the record") }
         return r
     }

@@ -34,10 +34,16 @@ extension ReportExtractor {
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
             var firstField = true
+            var name: String? = nil, tracked = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "process_name" { if let name = try scanner.readString() { record.processNames.append(name) } }
+                if key == "process_name" { name = try scanner.readString() }
+                else if key == "track" { tracked = try scanner.readBool() != false }
                 else if key == "calls" && !sawAPIStats { try countCalls() }
                 else { try scanner.skipValue() }
+            }
+            if let name {
+                record.processNames.append(name)
+                if !tracked { record.untrackedProcessNames.append(name) }
             }
         }
     }

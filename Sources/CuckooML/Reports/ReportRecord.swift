@@ -55,6 +55,9 @@ public struct ReportRecord: Sendable, Equatable {
     public var mutexes: [String] = []
     public var dllsLoaded: [String] = []
     public var processNames: [String] = []
+    /// The names of the processes marked `"track": false` (also in `processNames`): processes the
+    /// sandbox attached to for its own use, such as the `lsass.exe` in every Cuckoo 2.0 report.
+    public var untrackedProcessNames: [String] = []
     public var executedCommands: [String] = []
     public var resolvedAPIs: [String] = []
     /// WMI queries (Cuckoo `wmi_query`).
