@@ -144,8 +144,11 @@ struct CompleteLinkageTests {
         let coarse = seed % 2 == 0
         var d = [Double](repeating: 0, count: n * (n - 1) / 2)
         for k in d.indices { d[k] = coarse ? Double(1 + rng.below(10)) / 10 : Double(rng.next() >> 11) / Double(1 << 53) }
+        let matrix = d
         for t in [0.05, 0.2, 0.4, 0.6] {
-            let full = try CutChain.overAllPairs(n: n, threshold: t, control: .none) { d[Self.condensedIndex(n, $0, $1)] }
+            let full = try CutChain.overAllPairs(n: n, threshold: t, threads: 2, control: .none, progressFrom: 0) {
+                matrix[Self.condensedIndex(n, $0, $1)]
+            }
             var edges: [LinkageEdge] = []
             for i in 0..<n { for j in (i + 1)..<n where d[Self.condensedIndex(n, i, j)] <= t {
                 edges.append(LinkageEdge(a: Int32(i), b: Int32(j), distance: d[Self.condensedIndex(n, i, j)]))

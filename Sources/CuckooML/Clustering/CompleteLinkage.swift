@@ -70,7 +70,7 @@ public enum CompleteLinkage {
         let engine = NeighbourhoodEngines.make(points: subset, metric: parameters.metric, threads: threads)
         let root: [Int]
         if n <= exhaustiveLimit {
-            root = try CutChain.overAllPairs(n: n, threshold: t, control: control) { engine.distance($0, $1) }
+            root = try CutChain.overAllPairs(n: n, threshold: t, threads: threads, control: control) { engine.distance($0, $1) }
         } else {
             root = try LinkageComponents.roots(points: subset, engine: engine, threshold: t, threads: threads,
                                                componentLimit: componentLimit, control: control)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The nearest-neighbour chain of complete linkage as `CompleteLinkage.fit` runs it: scipy's `nn_chain`
 /// on the distance matrix in which every distance beyond the cut t is replaced by one value M > t.
 ///
@@ -19,28 +21,47 @@
 /// retired, which is what scipy's chain does at M in effect: it steps to the lowest active cluster,
 /// merges it at M if that one is final, or enters its group there, at its lowest cluster.
 enum CutChain {
-    /// The chain over a condensed matrix of every pair (entries beyond t stored as +∞); returns each
-    /// point's smallest cluster member. Memory: n(n−1)/2 doubles.
-    static func overAllPairs(n: Int, threshold t: Double, control: TaskControl,
-                             distance: (Int, Int) -> Double) throws -> [Int] {
+    /// The matrix as seen by the fill threads (each writes its own rows).
+    private struct SharedMatrix: @unchecked Sendable {
+        let base: UnsafeMutablePointer<Double>
+        init(_ base: UnsafeMutablePointer<Double>) { self.base = base }
+    }
+
+    /// The chain over a condensed matrix of every pair (entries beyond t stored as +∞), filled on
+    /// `threads` threads (`distance` must be safe to call from several); returns each point's smallest
+    /// cluster member. Memory: n(n−1)/2 doubles. From `progressFrom` points on it reports progress.
+    static func overAllPairs(n: Int, threshold t: Double, threads: Int = 1, control: TaskControl,
+                             progressFrom: Int = 4_096,
+                             distance: @Sendable (Int, Int) -> Double) throws -> [Int] {
         guard n > 1 else { return Array(0..<n) }
+        let reports = n >= progressFrom
         var d = [Double](repeating: .infinity, count: n * (n - 1) / 2)
-        try d.withUnsafeMutableBufferPointer { d in
-            var k = 0
-            for i in 0..<n {
-                if i & 63 == 0 { try control.checkCancellation() }
-                for j in (i + 1)..<n {
-                    let v = distance(i, j)
-                    if v <= t { d[k] = v }
-                    k &+= 1
+        d.withUnsafeMutableBufferPointer { buffer in
+            let matrix = SharedMatrix(buffer.baseAddress!)
+            let done = Atomic<Int>(0)
+            let chunk = 64
+            runTasks((n + chunk - 1) / chunk, threads: engineThreads(threads)) { task, _ in
+                if control.isCancelled() { return false }
+                let rows = (task * chunk)..<min(n, (task + 1) * chunk)
+                for i in rows {
+                    var k = n &* i &- i &* (i &+ 1) / 2
+                    for j in (i + 1)..<n {
+                        let v = distance(i, j)
+                        if v <= t { matrix.base[k] = v }
+                        k &+= 1
+                    }
                 }
+                let finished = done.add(rows.count, ordering: .relaxed).newValue
+                if reports { control.report(Progress(phase: "distances", done: finished, total: n)) }
+                return true
             }
         }
-        return try overMatrix(n: n, matrix: &d, control: control)
+        try control.checkCancellation()
+        return try overMatrix(n: n, matrix: &d, control: control, reports: reports)
     }
 
     /// The chain over a filled condensed matrix (entries beyond the cut +∞), which it overwrites.
-    static func overMatrix(n: Int, matrix d: inout [Double], control: TaskControl) throws -> [Int] {
+    static func overMatrix(n: Int, matrix d: inout [Double], control: TaskControl, reports: Bool = false) throws -> [Int] {
         guard n > 1 else { return Array(0..<n) }
         // Row i of the condensed matrix starts at rowStart[i] − i − 1 (so entry (i, j), i < j, is
         // d[rowStart[i] + j]); a column walk for fixed j visits d[rowStart[i] + j] for i < j.
@@ -54,9 +75,13 @@ enum CutChain {
         try d.withUnsafeMutableBufferPointer { d in
             try rowStart.withUnsafeBufferPointer { rowStart in
                 @inline(__always) func at(_ a: Int, _ b: Int) -> Int { a < b ? rowStart[a] &+ b : rowStart[b] &+ a }
+                var settled = 0      // merged away or final
                 while true {
                     steps &+= 1
-                    if steps & 255 == 0 { try control.checkCancellation() }
+                    if steps & 255 == 0 {
+                        try control.checkCancellation()
+                        if reports { control.report(Progress(phase: "merging", done: settled, total: n)) }
+                    }
                     if chain.isEmpty {
                         while nextStart < n && !active[nextStart] { nextStart += 1 }
                         guard nextStart < n else { break }
@@ -79,6 +104,7 @@ enum CutChain {
                     }
                     if currentMin == .infinity {
                         active[x] = false      // nothing within the cut: final
+                        settled &+= 1
                         chain.removeLast()
                         continue
                     }
@@ -87,6 +113,7 @@ enum CutChain {
                         let (a, b) = x < y ? (x, y) : (y, x)
                         sets.union(a, b)
                         active[a] = false
+                        settled &+= 1
                         for i in 0..<n where active[i] && i != b {
                             let ib = at(i, b)
                             let v = d[at(i, a)]

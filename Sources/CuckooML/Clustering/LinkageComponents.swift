@@ -35,7 +35,9 @@ enum LinkageComponents {
                 let local: [Int]
                 if rows.count <= componentLimit {
                     let sub = NeighbourhoodEngines.make(points: subset, metric: engine.metric, threads: 1)
-                    local = try CutChain.overAllPairs(n: rows.count, threshold: t, control: control) { sub.distance($0, $1) }
+                    // A component of more than half the samples is the only large one: both threads fill it.
+                    local = try CutChain.overAllPairs(n: rows.count, threshold: t, threads: rows.count * 2 > n ? threads : 1,
+                                                      control: control) { sub.distance($0, $1) }
                 } else {
                     let sub = NeighbourhoodEngines.make(points: subset, metric: engine.metric, threads: 1)
                     let edges = try LinkageJoin.pairs(points: subset, engine: sub, threshold: t, threads: 1,
