@@ -8,6 +8,8 @@ Seeded, so reruns give the same files.
   scipy.cluster.hierarchy.linkage(D, method='complete') + fcluster(t, criterion='distance')
   partitions for condensed matrices D: group-Jaccard matrices of small grouped binary rows (planted
   families, duplicates, empty rows: many ties) and matrices of coarse values (deliberate ties).
+  cut_partitions: the same on the matrix with every distance beyond the cut t set to one value (what
+  `cluster` computes, at any size); blocks* cases are coarse matrices with several components of ties.
 - hdbscan_groupjaccard.json: hdbscan 0.8.44 (metric='precomputed', MST sort patched to a stable
   argsort as ../shared/oracle/hdbscan_oracle.py --tie-break stable does) on the group-Jaccard matrix.
 The group-Jaccard distance is computed here from its definition, in the order cuckooml documents.
@@ -60,6 +62,31 @@ def partitions(D, n, thresholds):
     Z = linkage(np.asarray(D, dtype=float), method="complete")
     return {repr(t): fcluster(Z, t, criterion="distance").tolist() for t in thresholds}
 
+def cut_partitions(D, n, thresholds):
+    # What cuckooml's `cluster` computes: the same on the matrix with every distance beyond the cut set
+    # to one value (so only the pairs within the cut decide; see Sources/CuckooML/Clustering/CutChain.swift).
+    if n < 2:
+        return {str(t): [1] * n for t in thresholds}
+    D = np.asarray(D, dtype=float)
+    out = {}
+    for t in thresholds:
+        Z = linkage(np.where(D > t, max(1.0, t) + 1.0, D), method="complete")
+        out[repr(t)] = fcluster(Z, t, criterion="distance").tolist()
+    return out
+
+def blocks(rng, n, k):
+    # k groups of samples close to each other (coarse values: ties everywhere), far from the others
+    # except a few bridges, so the pairs within the cut form several components of tied distances.
+    block = rng.integers(k, size=n)
+    D = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            if block[i] == block[j] or rng.random() < 0.02:
+                D.append(float(rng.integers(1, 9)) / 10)
+            else:
+                D.append(float(rng.integers(8, 11)) / 10)
+    return D
+
 def main(out):
     rng = np.random.default_rng(20260412)
     thresholds = [0.0, 0.2, 0.5, 0.7, 0.85]
@@ -77,6 +104,14 @@ def main(out):
     # p=0, a=1, b=2, c=3: d(a,b)=d(b,c)=0.5, d(a,c)=0.9; p is nearest to c at 0.8 > t
     D = squareform(np.array([[0, .95, .9, .8], [.95, 0, .5, .9], [.9, .5, 0, .5], [.8, .9, .5, 0]]), checks=False).tolist()
     cases.append({"name": "entry", "distances": [repr(x) for x in D], "thresholds": [0.7], "partitions": partitions(D, 4, [0.7])})
+    block_rng = np.random.default_rng(20261204)   # its own generator: the cases above and below stay as they were
+    for n, k in [(30, 3), (60, 5), (120, 8), (200, 12)]:
+        D = blocks(block_rng, n, k)
+        cases.append({"name": "blocks%d" % n, "distances": [repr(x) for x in D], "thresholds": [0.3, 0.5, 0.7],
+                      "partitions": partitions(D, n, [0.3, 0.5, 0.7])})
+    for c in cases:
+        n = int(round((1 + (1 + 8 * len(c["distances"])) ** 0.5) / 2))
+        c["cut_partitions"] = cut_partitions([float(x) for x in c["distances"]], n, c["thresholds"])
     with open(out + "/linkage.json", "w") as f:
         json.dump({"cases": cases}, f)
 

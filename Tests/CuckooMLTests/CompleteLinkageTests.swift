@@ -3,7 +3,9 @@ import Testing
 @testable import CuckooML
 
 /// Complete linkage cut at t against scipy (`Fixtures/families/linkage.json`, made by
-/// `scripts/oracle-families.py`), and the chain over the pairs ≤ t against the chain over all pairs.
+/// `scripts/oracle-families.py`): `partitions` on the plain matrix, `cut_partitions` on the matrix with
+/// every distance beyond the cut set to one value (what `CompleteLinkage` computes), and every path
+/// (all pairs, per component over all its pairs, per component over its pairs ≤ t) against each other.
 @Suite("complete linkage")
 struct CompleteLinkageTests {
     struct Case {
@@ -13,6 +15,9 @@ struct CompleteLinkageTests {
         var distances: [Double]
         var thresholds: [Double]
         var partitions: [String: [Int]]
+        var cutPartitions: [String: [Int]]
+        func plain(_ t: Double) -> [Int] { partitions[String(describing: t)] ?? partitions["\(t)"]! }
+        func cut(_ t: Double) -> [Int] { cutPartitions[String(describing: t)] ?? cutPartitions["\(t)"]! }
         /// n from n(n−1)/2 pairs.
         var n: Int {
             let root = (1 + 8 * Double(distances.count)).squareRoot()
@@ -28,7 +33,8 @@ struct CompleteLinkageTests {
                  rows: (c["rows"] as? [[NSNumber]])?.map { $0.map(\.intValue) },
                  distances: (c["distances"] as! [String]).map { Double($0)! },
                  thresholds: (c["thresholds"] as! [NSNumber]).map(\.doubleValue),
-                 partitions: (c["partitions"] as! [String: [NSNumber]]).mapValues { $0.map(\.intValue) })
+                 partitions: (c["partitions"] as! [String: [NSNumber]]).mapValues { $0.map(\.intValue) },
+                 cutPartitions: (c["cut_partitions"] as! [String: [NSNumber]]).mapValues { $0.map(\.intValue) })
         }
     }()
 
@@ -66,8 +72,9 @@ struct CompleteLinkageTests {
         return out
     }
 
-    /// On grouped binary rows: the distances equal the fixture's bit for bit, and `fit` (the chain over
-    /// all pairs) gives scipy's partition at every cut, ties and duplicates included.
+    /// On grouped binary rows: the distances equal the fixture's bit for bit, and `fit` gives scipy's
+    /// partition at every cut on the cut matrix and (these rows never meet the tie that separates the
+    /// two) on the plain one, ties and duplicates included.
     @Test(arguments: cases.filter { $0.rows != nil }.map(\.name))
     func groupedRowsEqualScipy(name: String) throws {
         let c = Self.cases.first { $0.name == name }!
@@ -77,76 +84,129 @@ struct CompleteLinkageTests {
             #expect(engine.distance(i, j).bitPattern == c.distances[Self.condensedIndex(c.n, i, j)].bitPattern)
         } }
         for t in c.thresholds {
-            let scipy = c.partitions[String(describing: t)] ?? c.partitions["\(t)"]!
             let result = try CompleteLinkage.fit(points: points, parameters: LinkageParameters(threshold: t, metric: .groupjaccard))
-            #expect(Self.blocks(result.labels, singletonsAreNoise: true) == Self.blocks(scipy, singletonsAreNoise: false),
-                    "\(name) t=\(t)")
+            let got = Self.blocks(result.labels, singletonsAreNoise: true)
+            #expect(got == Self.blocks(c.cut(t), singletonsAreNoise: false), "\(name) t=\(t)")
+            #expect(got == Self.blocks(c.plain(t), singletonsAreNoise: false), "\(name) t=\(t)")
         }
     }
 
-    /// The paths used above `exhaustiveLimit` (per component, over all its pairs or over its pairs ≤ t)
-    /// on the same rows: equal to scipy except where a tie meets scipy's chain entering a component
-    /// from farther than t, which these fixtures never hit.
-    @Test func edgeChainOnGroupedRows() throws {
-        var compared = 0, differing: [String] = []
+    /// The paths used above `exhaustiveLimit` (per component, over all its pairs or over its pairs ≤ t,
+    /// on 1 or 2 threads) give exactly the partition of the all-pairs path, on the same rows.
+    @Test func componentPathsEqualAllPairsOnGroupedRows() throws {
         for c in Self.cases where c.rows != nil {
-            for t in c.thresholds { for componentLimit in [0, 4_096] {
-                let scipy = c.partitions[String(describing: t)] ?? c.partitions["\(t)"]!
-                let result = try CompleteLinkage.fit(points: Self.points(c), parameters: LinkageParameters(threshold: t, metric: .groupjaccard),
-                                                     exhaustiveLimit: 0, componentLimit: componentLimit)
-                compared += 1
-                if Self.blocks(result.labels, singletonsAreNoise: true) != Self.blocks(scipy, singletonsAreNoise: false) {
-                    differing.append("\(c.name) t=\(t)")
+            for t in c.thresholds {
+                let parameters = LinkageParameters(threshold: t, metric: .groupjaccard)
+                let all = try CompleteLinkage.fit(points: Self.points(c), parameters: parameters)
+                for (componentLimit, threads) in [(0, 1), (4_096, 2), (5, 2)] {
+                    let split = try CompleteLinkage.fit(points: Self.points(c), parameters: parameters, threads: threads,
+                                                        exhaustiveLimit: 0, componentLimit: componentLimit)
+                    #expect(split == all, "\(c.name) t=\(t) limit \(componentLimit)")
                 }
-                // Whatever the tie order, every cluster is a valid cut: all pairs within t.
-                for l in Set(result.labels) where l >= 0 {
-                    let rows = result.labels.indices.filter { result.labels[$0] == l }
-                    for a in rows { for b in rows where a < b { #expect(c.distances[Self.condensedIndex(c.n, a, b)] <= t) } }
-                }
-            } }
+            }
         }
-        print("edge chain vs scipy: \(differing.count) of \(compared) differ: \(differing)")
-        #expect(differing.isEmpty)
     }
 
-    /// Explicit matrices of coarse values (many ties): the chain over all pairs equals scipy.
+    /// Every matrix, coarse ones with ties everywhere included: the chain over all pairs and the chain
+    /// over the pairs ≤ t both equal scipy on the cut matrix.
     @Test(arguments: cases.map(\.name))
-    func chainOverAllPairsEqualsScipy(name: String) throws {
+    func chainsEqualScipyOnTheCutMatrix(name: String) throws {
         let c = Self.cases.first { $0.name == name }!
         for t in c.thresholds {
-            let scipy = c.partitions[String(describing: t)] ?? c.partitions["\(t)"]!
-            let roots = try CompleteLinkage.chainOverAllPairs(n: c.n, threshold: t, control: .none) {
+            let want = Self.blocks(c.cut(t), singletonsAreNoise: false)
+            let dense = try CutChain.overAllPairs(n: c.n, threshold: t, control: .none) {
                 c.distances[Self.condensedIndex(c.n, $0, $1)]
             }
-            #expect(Self.blocks(roots: roots) == Self.blocks(scipy, singletonsAreNoise: false), "\(name) t=\(t)")
+            #expect(Self.blocks(roots: dense) == want, "\(name) t=\(t)")
+            let sparse = try CompleteLinkage.chainOverEdges(n: c.n, edges: Self.edges(c, threshold: t).shuffled(), control: .none)
+            #expect(Self.blocks(roots: sparse) == want, "\(name) t=\(t)")
         }
     }
 
-    /// The chain over the pairs ≤ t enters a component at its lowest cluster; scipy's can enter from a
-    /// cluster farther than t. In `entry` (d(a,b) = d(b,c) = 0.5, d(a,c) = 0.9, p nearest c at 0.8)
-    /// scipy merges {b, c}, the edge chain {a, b}: both valid cuts, the documented departure under ties.
-    @Test func edgeChainDepartsOnlyUnderTies() throws {
+    /// Where the cut matrix departs from the plain one: in `entry` (d(a,b) = d(b,c) = 0.5, d(a,c) = 0.9,
+    /// p nearest c at 0.8 > t) scipy's chain on the plain matrix enters {a, b, c} from p at c and merges
+    /// {b, c}; with the far distances equal it starts at a and merges {a, b}. Both are valid cuts.
+    @Test func theCutMatrixDepartsOnlyUnderTies() throws {
         let entry = Self.cases.first { $0.name == "entry" }!
-        let roots = try CompleteLinkage.chainOverEdges(n: 4, edges: Self.edges(entry, threshold: 0.7), control: .none)
+        #expect(Self.blocks(entry.cut(0.7), singletonsAreNoise: false) == [[0], [1, 2], [3]])
+        #expect(Self.blocks(entry.plain(0.7), singletonsAreNoise: false) == [[0], [1], [2, 3]])
+        let roots = try CutChain.overAllPairs(n: 4, threshold: 0.7, control: .none) {
+            entry.distances[Self.condensedIndex(4, $0, $1)]
+        }
         #expect(Self.blocks(roots: roots) == [[0], [1, 2], [3]])
-        #expect(Self.blocks(entry.partitions["0.7"]!, singletonsAreNoise: false) == [[0], [1], [2, 3]])
     }
 
-    /// Without ties the two chains agree: random distinct distances.
+    /// The two chains agree on random matrices, with distinct distances and with coarse (tied) ones.
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6])
-    func edgeChainEqualsFullChainWithoutTies(seed: UInt64) throws {
+    func edgeChainEqualsMatrixChain(seed: UInt64) throws {
         var rng = EngineReference.Random(seed: seed)
         let n = 20 + rng.below(150)
+        let coarse = seed % 2 == 0
         var d = [Double](repeating: 0, count: n * (n - 1) / 2)
-        for k in d.indices { d[k] = Double(rng.next() >> 11) / Double(1 << 53) }
+        for k in d.indices { d[k] = coarse ? Double(1 + rng.below(10)) / 10 : Double(rng.next() >> 11) / Double(1 << 53) }
+        let matrix = d
         for t in [0.05, 0.2, 0.4, 0.6] {
-            let full = try CompleteLinkage.chainOverAllPairs(n: n, threshold: t, control: .none) { d[Self.condensedIndex(n, $0, $1)] }
+            let full = try CutChain.overAllPairs(n: n, threshold: t, threads: 2, control: .none, progressFrom: 0) {
+                matrix[Self.condensedIndex(n, $0, $1)]
+            }
             var edges: [LinkageEdge] = []
             for i in 0..<n { for j in (i + 1)..<n where d[Self.condensedIndex(n, i, j)] <= t {
                 edges.append(LinkageEdge(a: Int32(i), b: Int32(j), distance: d[Self.condensedIndex(n, i, j)]))
             } }
             let sparse = try CompleteLinkage.chainOverEdges(n: n, edges: edges.shuffled(), control: .none)
             #expect(Self.blocks(roots: full) == Self.blocks(roots: sparse), "seed \(seed) t=\(t)")
+        }
+    }
+
+    /// Random grouped rows with many duplicates, empty rows and near-copies (ties everywhere): the
+    /// component paths give exactly the all-pairs partition, strengths and outlier scores.
+    @Test(arguments: [UInt64(11), 12, 13, 14])
+    func componentPathsEqualAllPairsOnRandomRows(seed: UInt64) throws {
+        var rng = EngineReference.Random(seed: seed)
+        let columns = 60, n = 150 + rng.below(250)
+        let names = (0..<columns).map { ":g\($0 % 7):c\($0)" }
+        let centres = (0..<8).map { _ in (0..<columns).filter { _ in rng.chance(0.2) } }
+        var rows: [[Int32]] = []
+        for i in 0..<n {
+            if i > 0 && rng.chance(0.2) { rows.append(rows[rng.below(i)]); continue }
+            if rng.chance(0.05) { rows.append([]); continue }
+            var r = Set(centres[rng.below(centres.count)])
+            for _ in 0..<rng.below(4) { let c = rng.below(columns); if !r.insert(c).inserted { r.remove(c) } }
+            rows.append(r.sorted().map { Int32($0) })
+        }
+        var m = SparseMatrix(columnCount: columns)
+        for r in rows { m.appendRow(r.map { ($0, 1.0) }) }
+        let points = PointSet.sparse(m, columnGroups: ColumnGroups(featureNames: names))
+        for t in [0.0, 0.3, 0.5, 0.7] {
+            let parameters = LinkageParameters(threshold: t, metric: .groupjaccard)
+            let all = try CompleteLinkage.fit(points: points, parameters: parameters)
+            for (componentLimit, threads) in [(0, 2), (4_096, 1), (40, 2)] {
+                let split = try CompleteLinkage.fit(points: points, parameters: parameters, threads: threads,
+                                                    exhaustiveLimit: 0, componentLimit: componentLimit)
+                #expect(split == all, "seed \(seed) t=\(t) limit \(componentLimit)")
+            }
+        }
+    }
+
+    /// The family features of the shipped sample data and of the shared real reports (when present):
+    /// the component paths give exactly the all-pairs result at the default cut and two others.
+    @Test func componentPathsEqualAllPairsOnReports() throws {
+        var corpora = [TestSupport.packageRoot + "/sample_data/reports"]
+        if let shared = TestSupport.shared { corpora.append(shared + "/data/cuckoo-reports") }
+        for path in corpora {
+            let loaded = try ReportLoader.load(paths: [path])
+            var session = Session()
+            session.upsert(loaded.samples)
+            try session.refreshDerived()
+            let points = session.features!.points
+            for t in [0.5, 0.7, 0.85] {
+                let parameters = LinkageParameters(threshold: t, metric: .groupjaccard)
+                let all = try CompleteLinkage.fit(points: points, parameters: parameters)
+                let split = try CompleteLinkage.fit(points: points, parameters: parameters, exhaustiveLimit: 0)
+                let edges = try CompleteLinkage.fit(points: points, parameters: parameters, exhaustiveLimit: 0, componentLimit: 0)
+                #expect(split == all && edges == all, "\(path) t=\(t)")
+                #expect(all.clusterCount > 0)
+            }
         }
     }
 
@@ -169,7 +229,7 @@ struct CompleteLinkageTests {
         // rows 0,1,2 within 0.2 of each other; 3,4 at 0.1; 5 alone.
         let d: [[Double]] = [[0, 0.1, 0.2, 1, 1, 1], [0.1, 0, 0.2, 1, 1, 1], [0.2, 0.2, 0, 1, 1, 1],
                              [1, 1, 1, 0, 0.1, 1], [1, 1, 1, 0.1, 0, 1], [1, 1, 1, 1, 1, 0]]
-        let roots = try CompleteLinkage.chainOverAllPairs(n: 6, threshold: 0.5, control: .none) { d[$0][$1] }
+        let roots = try CutChain.overAllPairs(n: 6, threshold: 0.5, control: .none) { d[$0][$1] }
         let r = try CompleteLinkage.finish(root: roots, threshold: 0.5, threads: 1, control: .none) { d[$0][$1] }
         #expect(r.labels == [0, 0, 0, 1, 1, -1])
         #expect(r.strengths[0] == 1 && r.strengths[1] == 1 && r.strengths[2] == (0.5 - 0.2) / (0.5 - 0.15) && r.strengths[5] == 0)

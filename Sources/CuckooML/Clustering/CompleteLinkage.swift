@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The parameters of a complete-linkage clustering cut at a distance.
 public struct LinkageParameters: Sendable, Equatable, Codable {
     /// The cut: samples whose every pairwise distance stays within a cluster at most this far apart.
@@ -43,27 +41,22 @@ public struct LinkageResult: Sendable, Equatable, FlatClustering {
     }
 }
 
-/// Complete (farthest-neighbour) linkage cut at a distance t, equal to scipy's
-/// `fcluster(linkage(D, method='complete'), t, criterion='distance')`.
+/// Complete (farthest-neighbour) linkage cut at a distance t: scipy's
+/// `fcluster(linkage(D, method='complete'), t, criterion='distance')` on the distance matrix D in which
+/// every distance beyond t is set to one value (`CutChain` says why and how).
 ///
-/// A flat cluster at t is a set whose pairs are all ≤ t apart, so it lies inside one connected component
-/// of the graph of pairs ≤ t: components are found from those pairs alone (`LinkageJoin`), never from
-/// an n×n matrix, and each is clustered on its own edges. Within a component the merges follow scipy's
-/// nearest-neighbour chain (`nn_chain` in `_hierarchy.pyx`) with its tie rules: a chain starts at the
-/// lowest-numbered active cluster, a cluster's nearest neighbour is the previous chain element when it
-/// is among the nearest, else the lowest-numbered nearest, and a merged cluster takes the higher number.
-///
-/// Ties: without ties the partition is unique and equals scipy's. With ties it depends on the merge order.
-/// Up to `exhaustiveLimit` samples cuckooml runs scipy's chain over all pairs (distances above t
-/// included), so the partition equals scipy's exactly, ties and duplicates included. Above it the chain
-/// runs on the pairs ≤ t: scipy's chain can enter a component from a cluster farther than t away
-/// (after the lowest cluster has nothing left within t), so under exact ties among distances ≤ t the
-/// partition can differ from scipy's (both are valid complete-linkage cuts); it never differs without ties.
+/// Without ties among the distances within t the partition is unique, and equal to scipy's on the
+/// plain matrix. Under ties it can differ from that one: scipy's chain can enter a group of samples
+/// within t of each other from a cluster farther than t, at whichever member that far cluster is
+/// nearest to, so its partition depends on distances that cannot matter to the cut; with them all equal
+/// it depends only on the pairs within t. That is what lets the same partition be computed over all
+/// pairs (up to `exhaustiveLimit` samples) or per connected component of the pairs within t, found by
+/// a similarity join without an n×n matrix (`LinkageComponents`), at any size.
 public enum CompleteLinkage {
     /// Up to this many samples the chain runs over the condensed matrix (n(n−1)/2 doubles, 16 MB).
     public static let exhaustiveLimit = 2_048
-    /// Above it, a connected component of up to this many points is merged over all its pairs (64 MB).
-    public static let componentLimit = 4_096
+    /// Above it, a connected component of up to this many points is merged over all its pairs (1 GB).
+    public static let componentLimit = 16_384
 
     public static func fit(points: PointSet, parameters: LinkageParameters, threads: Int = 2,
                            control: TaskControl = .none, exhaustiveLimit: Int = CompleteLinkage.exhaustiveLimit,
@@ -77,10 +70,10 @@ public enum CompleteLinkage {
         let engine = NeighbourhoodEngines.make(points: subset, metric: parameters.metric, threads: threads)
         let root: [Int]
         if n <= exhaustiveLimit {
-            root = try chainOverAllPairs(n: n, threshold: t, control: control) { engine.distance($0, $1) }
+            root = try CutChain.overAllPairs(n: n, threshold: t, threads: threads, control: control) { engine.distance($0, $1) }
         } else {
-            root = try byComponent(points: subset, engine: engine, threshold: t, threads: threads,
-                                   componentLimit: componentLimit, control: control)
+            root = try LinkageComponents.roots(points: subset, engine: engine, threshold: t, threads: threads,
+                                               componentLimit: componentLimit, control: control)
         }
         let local = try finish(root: root, threshold: t, threads: threads, control: control) { engine.distance($0, $1) }
         var result = LinkageResult(parameters: parameters, labels: [Int](repeating: -1, count: total),
@@ -94,104 +87,10 @@ public enum CompleteLinkage {
         return result
     }
 
-    /// Splits the points into the connected components of the pairs within t, then merges each on its
-    /// own: over all its pairs (scipy's chain, exact distances above t included) when it has at most
-    /// `componentLimit` points, else over its pairs within t. Components run in parallel,
-    /// largest first. Returns each point's smallest cluster member, as `chainOverAllPairs`.
-    static func byComponent(points: PointSet, engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
-                            componentLimit: Int, control: TaskControl) throws -> [Int] {
-        let n = points.count
-        let links = try LinkageJoin.pairs(points: points, engine: engine, threshold: t, threads: threads,
-                                          connectivityOnly: true, control: control)
-        var sets = DisjointSets(n)
-        for e in links { sets.union(Int(e.a), Int(e.b)) }
-        var members: [Int: [Int]] = [:]
-        for i in 0..<n { members[sets.smallest(i), default: []].append(i) }
-        let components = members.values.filter { $0.count > 1 }.sorted { $0.count != $1.count ? $0.count > $1.count : $0[0] < $1[0] }
-        let roots = RootTable(n)
-        let failed = FirstError()
-        runTasks(components.count, threads: engineThreads(threads)) { task, _ in
-            let rows = components[task]
-            do {
-                let local: [Int]
-                if rows.count <= componentLimit {
-                    local = try chainOverAllPairs(n: rows.count, threshold: t, control: control) {
-                        engine.distance(rows[$0], rows[$1])
-                    }
-                } else {
-                    let subset = points.selectingRows(rows)
-                    let subEngine = NeighbourhoodEngines.make(points: subset, metric: engine.metric, threads: 1)
-                    let edges = try LinkageJoin.pairs(points: subset, engine: subEngine, threshold: t, threads: 1,
-                                                      control: control)
-                    local = try chainOverEdges(n: rows.count, edges: edges, control: control)
-                }
-                for (k, r) in rows.enumerated() { roots.set(r, rows[local[k]]) }
-                return true
-            } catch {
-                failed.record(error)
-                return false
-            }
-        }
-        if let error = failed.error { throw error }
-        try control.checkCancellation()
-        return roots.values
-    }
-
-    /// scipy's `nn_chain` over the condensed matrix of all pairs; returns, for each point, the smallest
-    /// point of its flat cluster at `threshold` (merges at height ≤ threshold).
-    static func chainOverAllPairs(n: Int, threshold: Double, control: TaskControl,
-                                  distance: (Int, Int) -> Double) throws -> [Int] {
-        guard n > 1 else { return Array(0..<n) }
-        @inline(__always) func index(_ a: Int, _ b: Int) -> Int {
-            let (i, j) = a < b ? (a, b) : (b, a)
-            return n &* i &- i &* (i &+ 1) / 2 &+ j &- i &- 1
-        }
-        var d = [Double](repeating: 0, count: n * (n - 1) / 2)
-        for i in 0..<n {
-            if i & 63 == 0 { try control.checkCancellation() }
-            for j in (i + 1)..<n { d[index(i, j)] = distance(i, j) }
-        }
-        var size = [Int](repeating: 1, count: n)
-        var chain: [Int] = []
-        chain.reserveCapacity(n)
-        var sets = DisjointSets(n)
-        var y = 0
-        for step in 0..<(n - 1) {
-            if step & 63 == 0 { try control.checkCancellation() }
-            if chain.isEmpty { chain.append(size.firstIndex { $0 > 0 }!) }
-            var x: Int, currentMin: Double
-            while true {
-                x = chain[chain.count - 1]
-                if chain.count > 1 {
-                    y = chain[chain.count - 2]
-                    currentMin = d[index(x, y)]
-                } else {
-                    currentMin = .infinity
-                }
-                for i in 0..<n where size[i] != 0 && i != x {
-                    let dist = d[index(x, i)]
-                    if dist < currentMin { currentMin = dist; y = i }
-                }
-                if chain.count > 1 && y == chain[chain.count - 2] { break }
-                chain.append(y)
-            }
-            chain.removeLast(2)
-            if x > y { swap(&x, &y) }
-            if currentMin <= threshold { sets.union(x, y) }
-            let nx = size[x], ny = size[y]
-            size[x] = 0
-            size[y] = nx + ny
-            for i in 0..<n where size[i] != 0 && i != y {
-                d[index(i, y)] = max(d[index(i, x)], d[index(i, y)])
-            }
-        }
-        return (0..<n).map { sets.smallest($0) }
-    }
-
-    /// The same chain on the pairs ≤ t only (a cluster pair with any pair farther than t can never
+    /// `CutChain`'s chain on the pairs ≤ t only (a cluster pair with any pair farther than t can never
     /// merge below the cut, so it has no edge): merged clusters keep the edges both had, at the larger
     /// distance. A chain that starts at a cluster with no edge left retires it. Edges are (i, j, d) with
-    /// i < j and d ≤ t.
+    /// i < j and d ≤ t. Memory grows with the edges; for components too large for a matrix.
     static func chainOverEdges(n: Int, edges: [LinkageEdge], control: TaskControl) throws -> [Int] {
         var neighbours = [[Int32: Double]](repeating: [:], count: n)
         for e in edges {
@@ -284,20 +183,6 @@ public enum CompleteLinkage {
         return LinkageResult(parameters: LinkageParameters(threshold: t, metric: .euclidean), labels: labels,
                              strengths: strengths, outlierScores: outliers)
     }
-}
-
-/// Each point's cluster representative, written by the component workers (disjoint rows each).
-private final class RootTable: @unchecked Sendable {
-    private(set) var values: [Int]
-    init(_ n: Int) { values = Array(0..<n) }
-    func set(_ i: Int, _ root: Int) { values[i] = root }
-}
-
-/// The first error a worker met.
-private final class FirstError: Sendable {
-    private let first = Mutex<(any Error)?>(nil)
-    var error: (any Error)? { first.withLock { $0 } }
-    func record(_ e: any Error) { first.withLock { if $0 == nil { $0 = e } } }
 }
 
 /// A pair of points at most the cut apart (`a < b`).

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The pairs of points at most a distance t apart, without an n×n matrix: a similarity join.
 ///
 /// For `jaccard` and `groupjaccard` with t < 1 it is a prefix-filtering join (after Bayardo et al.,
@@ -10,23 +12,32 @@
 /// lies in the light suffix of one of them). Only rows sharing a prefix feature are compared, with the
 /// exact distance. Rows with no feature at all are at distance 0 from each other and 1 from the rest. Other metrics (and t ≥ 1)
 /// compare every pair, still keeping only the pairs ≤ t. Both run on `threads` threads; memory is the
-/// prefix index plus the pairs found.
+/// prefix index plus the pairs found, and the join stops with a `ClusteringError` beyond
+/// `maximumPairs` pairs rather than outgrow memory.
 enum LinkageJoin {
+    static let phase = "pairs within the cut"
+
     /// Every pair within t, or with `connectivityOnly` enough of them to connect the same components
     /// (a pair already connected through pairs found by the same thread is not measured), which is all
     /// that splitting into components needs and far cheaper where most pairs are within t.
     static func pairs(points: PointSet, engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
-                      connectivityOnly: Bool = false, control: TaskControl) throws -> [LinkageEdge] {
+                      connectivityOnly: Bool = false, maximumPairs: Int = .max, control: TaskControl) throws -> [LinkageEdge] {
         let s = 1 - t
         let workers = engineThreads(threads)
         let skip = connectivityOnly ? (0..<workers).map { _ in Connected(engine.count) } : nil
+        let found = ThreadEdges(threads: workers, maximum: maximumPairs)
         if (engine.metric == .groupjaccard || engine.metric == .jaccard) && s > 0 {
-            return try prefixJoin(points: points, engine: engine, threshold: t,
-                                  groups: engine.metric == .groupjaccard ? points.groupsOrSingle
-                                      : .single(columnCount: points.dimension),
-                                  threads: workers, skip: skip, control: control)
+            try prefixJoin(points: points, engine: engine, threshold: t,
+                           groups: engine.metric == .groupjaccard ? points.groupsOrSingle
+                               : .single(columnCount: points.dimension),
+                           threads: workers, skip: skip, found: found, control: control)
+        } else {
+            try everyPair(engine: engine, threshold: t, threads: workers, skip: skip, found: found, control: control)
         }
-        return try everyPair(engine: engine, threshold: t, threads: workers, skip: skip, control: control)
+        if found.overflowed {
+            throw ClusteringError("more than \(maximumPairs) pairs of samples lie within the cut \(t) of each other in one connected group of \(engine.count) samples: exact complete linkage over them needs more memory than allowed; cut lower or cluster with hdbscan")
+        }
+        return found.all()
     }
 
     /// Keeps the pair (j, i) when it is within t, unless `connected` already links it.
@@ -41,24 +52,25 @@ enum LinkageJoin {
     }
 
     private static func everyPair(engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
-                                  skip: [Connected]?, control: TaskControl) throws -> [LinkageEdge] {
+                                  skip: [Connected]?, found: ThreadEdges, control: TaskControl) throws {
         let n = engine.count
         let chunk = 64
-        let found = ThreadEdges(threads: engineThreads(threads))
+        let done = Atomic<Int>(0)
         runTasks((n + chunk - 1) / chunk, threads: engineThreads(threads)) { task, thread in
-            if control.isCancelled() { return false }
-            for i in (task * chunk)..<min(n, (task + 1) * chunk) {
+            if control.isCancelled() || found.overflowed { return false }
+            let rows = (task * chunk)..<min(n, (task + 1) * chunk)
+            for i in rows {
                 for j in 0..<i { measure(j, i, engine, t, found, skip?[thread], thread) }
             }
+            control.report(Progress(phase: phase, done: done.add(rows.count, ordering: .relaxed).newValue, total: n))
             return true
         }
         try control.checkCancellation()
-        return found.all()
     }
 
     private static func prefixJoin(points: PointSet, engine: any NeighbourhoodEngine, threshold t: Double,
-                                   groups: ColumnGroups, threads: Int, skip: [Connected]?,
-                                   control: TaskControl) throws -> [LinkageEdge] {
+                                   groups: ColumnGroups, threads: Int, skip: [Connected]?, found: ThreadEdges,
+                                   control: TaskControl) throws {
         let s = 1 - t
         let n = points.count, columns = points.dimension
         let rows = (0..<n).map { points.nonZeroColumns($0) }
@@ -107,33 +119,36 @@ enum LinkageJoin {
         }
         let empty = (0..<n).filter { rows[$0].isEmpty }
         let workers = engineThreads(threads)
-        let found = ThreadEdges(threads: workers)
+        let done = Atomic<Int>(0)
         let marks = (0..<workers).map { _ in MarkArray(n) }
         let chunk = 256
         let prefixStarts = prefixStart, prefixes = prefix, listStarts = listStart, rowLists = lists
         runTasks((n + chunk - 1) / chunk, threads: workers) { task, thread in
             let prefixStart = prefixStarts, prefix = prefixes, listStart = listStarts, lists = rowLists
-                    if control.isCancelled() { return false }
-                    let mark = marks[thread]
-                    for i in (task * chunk)..<min(n, (task + 1) * chunk) {
-                        mark.next()
-                        for k in prefixStart[i]..<prefixStart[i + 1] {
-                            let c = Int(prefix[k])
-                            for p in listStart[c]..<listStart[c + 1] {
-                                let j = Int(lists[p])
-                                if j >= i { break }
-                                if mark.visit(j) { measure(j, i, engine, t, found, skip?[thread], thread) }
-                            }
-                        }
+            if control.isCancelled() || found.overflowed { return false }
+            let mark = marks[thread]
+            let rows = (task * chunk)..<min(n, (task + 1) * chunk)
+            for i in rows {
+                mark.next()
+                for k in prefixStart[i]..<prefixStart[i + 1] {
+                    let c = Int(prefix[k])
+                    for p in listStart[c]..<listStart[c + 1] {
+                        let j = Int(lists[p])
+                        if j >= i { break }
+                        if mark.visit(j) { measure(j, i, engine, t, found, skip?[thread], thread) }
                     }
+                }
+            }
+            control.report(Progress(phase: phase, done: done.add(rows.count, ordering: .relaxed).newValue, total: n))
             return true
         }
         try control.checkCancellation()
-        var edges = found.all()
+        // Rows with no feature are at distance 0 from each other: a chain of them connects them all.
         for (x, i) in empty.enumerated() {
-            for j in empty[..<x] { edges.append(LinkageEdge(a: Int32(j), b: Int32(i), distance: 0)) }
+            for j in (skip == nil ? empty[..<x] : empty[max(0, x - 1)..<x]) {
+                found.append(LinkageEdge(a: Int32(j), b: Int32(i), distance: 0), thread: 0)
+            }
         }
-        return edges
     }
 }
 
@@ -145,11 +160,21 @@ final class Connected: @unchecked Sendable {
     func join(_ a: Int, _ b: Int) { sets.union(a, b) }
 }
 
-/// Per-thread edge lists, joined in thread order (the chain does not depend on edge order).
+/// Per-thread edge lists, joined in thread order (the chain does not depend on edge order), each
+/// stopping at its share of `maximum`.
 private final class ThreadEdges: @unchecked Sendable {
     private var lists: [[LinkageEdge]]
-    init(threads: Int) { lists = Array(repeating: [], count: max(1, threads)) }
-    func append(_ e: LinkageEdge, thread: Int) { lists[thread].append(e) }
+    private let share: Int
+    private let full = Atomic<Bool>(false)
+    init(threads: Int, maximum: Int) {
+        lists = Array(repeating: [], count: max(1, threads))
+        share = maximum == .max ? .max : max(1, maximum / max(1, threads))
+    }
+    var overflowed: Bool { full.load(ordering: .relaxed) }
+    func append(_ e: LinkageEdge, thread: Int) {
+        if lists[thread].count >= share { full.store(true, ordering: .relaxed); return }
+        lists[thread].append(e)
+    }
     func all() -> [LinkageEdge] { lists.flatMap { $0 } }
 }
 

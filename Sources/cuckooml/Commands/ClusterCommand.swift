@@ -188,12 +188,18 @@ struct ClusterLinkageCommand: ShellCommand {
         summary: "Complete linkage cut at distance T (the family clustering), equal to scipy's",
         discussion: """
             Clusters are the flat clusters of scipy's fcluster(linkage(D, method='complete'), T,
-            criterion='distance'): every two members are at most T apart; clusters of one sample are
-            noise (-1). Clusters are numbered by size, largest first, then by their first sample.
-            No n x n matrix is built: the pairs within T come from a similarity join (prefix filtering
-            for jaccard and groupjaccard) and each connected component is merged on its own. Up to 2048
-            samples the merge order (and so the result under exactly tied distances) is scipy's; above,
-            ties between distances within T can be broken differently (see README, Exactness).
+            criterion='distance') on the distance matrix D with every distance beyond T set to one
+            value: every two members are at most T apart; clusters of one sample are noise (-1).
+            Clusters are numbered by size, largest first, then by their first sample. Why the far
+            distances are made equal: how far apart two samples beyond T are cannot matter to the cut,
+            but scipy's merge order under exactly tied distances can depend on them; made equal, the
+            result depends only on the pairs within T (without ties it is plain scipy's), and is the
+            same computed over all pairs (up to 2048 samples) or per connected component of the
+            pairs within T, found by a similarity join (prefix filtering for jaccard and
+            groupjaccard) without an n x n matrix. A component of m samples is merged over its
+            m(m-1)/2 distances up to 16384 samples (1 GB), over its pairs within T above that, up
+            to 20 000 000 of them; beyond, the command stops with an error rather than exhaust memory.
+            Progress is shown and Ctrl-C interrupts it.
             """,
         arguments: [
             .positional("t", .number(0...1e300), optional: true, help: "the cut distance (default 0.7)"),
