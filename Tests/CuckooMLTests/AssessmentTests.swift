@@ -2,7 +2,7 @@ import Testing
 @testable import CuckooML
 
 /// One `case ... end` block of an assessment fixture: its header words and its keyed lines.
-private struct FixtureBlock {
+struct FixtureBlock {
     var header: [String]
     var lines: [(key: String, words: [String])]
 

@@ -2,6 +2,7 @@
 #define CBITKERNELS_H
 
 #include <stdint.h>
+#include "CIntKernels.h"
 
 /// Popcount kernels over packed bit rows for the bit engine's k-NN and Prim.
 ///

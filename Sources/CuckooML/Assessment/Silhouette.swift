@@ -1,7 +1,9 @@
 import Synchronization
 
 /// The mean silhouette coefficient, as scikit-learn's `silhouette_score(X, labels, metric=...)`, computed
-/// from the points without an n×n matrix: only per-point, per-cluster distance sums are kept.
+/// from the points without an n×n matrix: only per-point, per-cluster distance sums are kept. Binary
+/// points go through `BitSilhouette` (over groups of identical rows), small integer counts (the
+/// filtered 2016 feature space) through `IntSilhouette`.
 public enum Silhouette {
     /// The score, or nil when it is undefined: scikit-learn requires 2 ≤ distinct labels ≤ n − 1 (one
     /// cluster, or every sample alone, has no silhouette). Every distinct label is a cluster, so noise
@@ -30,6 +32,16 @@ public enum Silhouette {
         // pair is computed once and added to both points; otherwise each point's full row is computed
         // (twice the distance work, O(n + k) memory per thread).
         let threadCount = n >= parallelFrom ? engineThreads(threads) : 1
+        if BitSilhouette.applies(to: points, metric: metric) {
+            let total = try BitSilhouette.total(points: points, cluster: cluster, sizes: sizes, metric: metric,
+                                                threads: threadCount, control: control)
+            return total / Double(n)
+        }
+        if IntSilhouette.applies(to: points, metric: metric) {
+            let total = try IntSilhouette.total(points: points, cluster: cluster, sizes: sizes, metric: metric,
+                                                threads: threadCount, control: control)
+            return total / Double(n)
+        }
         var workers = [RowDistances(points: points, metric: metric)]
         for _ in 1..<threadCount { workers.append(workers[0].forAnotherThread()) }
         let total: Double

@@ -1,0 +1,126 @@
+// Distance kernels over rows of small integers (see CIntKernels.h): a portable path and an AVX-512BW
+// path, chosen per call. Both compute the same integers; `cik_sum` adds in a different but fixed order.
+#include "CIntKernels.h"
+#include <math.h>
+
+int64_t cik_lanes_capacity(int64_t count, int64_t pairs) { return (count + 15) / 16 * 16 * pairs; }
+
+void cik_set_slot(uint32_t *lanes, int64_t pairs, int64_t slot, const uint32_t *row) {
+    uint32_t *base = lanes + (slot >> 4) * pairs * 16 + (slot & 15);
+    for (int64_t p = 0; p < pairs; p++) base[p * 16] = row[p];
+}
+
+static inline int32_t pair_term(uint32_t x, uint32_t y, int manhattan) {
+    int32_t d0 = (int32_t)(x & 0xFFFF) - (int32_t)(y & 0xFFFF);
+    int32_t d1 = (int32_t)(x >> 16) - (int32_t)(y >> 16);
+    if (manhattan) return (d0 < 0 ? -d0 : d0) + (d1 < 0 ? -d1 : d1);
+    return d0 * d0 + d1 * d1;
+}
+
+static void plain_tile(const uint32_t *xs, int64_t xcount, const uint32_t *lanes, int64_t pairs, int64_t group_lo,
+                       int64_t group_hi, int manhattan, int32_t *out, int64_t out_stride) {
+    for (int64_t g = group_lo; g < group_hi; g++) {
+        const uint32_t *block = lanes + g * pairs * 16;
+        for (int64_t r = 0; r < xcount; r++) {
+            const uint32_t *x = xs + r * pairs;
+            int32_t acc[16] = {0};
+            for (int64_t p = 0; p < pairs; p++)
+                for (int l = 0; l < 16; l++) acc[l] += pair_term(x[p], block[p * 16 + l], manhattan);
+            int32_t *o = out + r * out_stride + (g - group_lo) * 16;
+            for (int l = 0; l < 16; l++) o[l] = acc[l];
+        }
+    }
+}
+
+static double plain_sum(const int32_t *values, int64_t count, int root) {
+    // Eight running sums, as the vector path keeps, added at the end in the same order.
+    double lane[8] = {0};
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8)
+        for (int l = 0; l < 8; l++) lane[l] += root ? sqrt((double)values[i + l]) : (double)values[i + l];
+    double total = ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
+    for (; i < count; i++) total += root ? sqrt((double)values[i]) : (double)values[i];
+    return total;
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+#define HAVE_INT_VECTORS 1
+#define INT_VECTOR_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx2")))
+
+int cik_vector_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+}
+
+INT_VECTOR_TARGET static void vector_tile(const uint32_t *xs, int64_t xcount, const uint32_t *lanes, int64_t pairs,
+                                          int64_t group_lo, int64_t group_hi, int manhattan, int32_t *out,
+                                          int64_t out_stride) {
+    const __m512i ones = _mm512_set1_epi16(1);
+    for (int64_t g = group_lo; g < group_hi; g++) {
+        const uint32_t *block = lanes + g * pairs * 16;
+        for (int64_t r = 0; r < xcount; r++) {
+            const uint32_t *x = xs + r * pairs;
+            __m512i a0 = _mm512_setzero_si512(), a1 = _mm512_setzero_si512();
+            int64_t p = 0;
+            if (manhattan) {
+                for (; p + 2 <= pairs; p += 2) {
+                    __m512i d0 = _mm512_abs_epi16(_mm512_sub_epi16(_mm512_loadu_si512(block + p * 16), _mm512_set1_epi32((int)x[p])));
+                    __m512i d1 = _mm512_abs_epi16(_mm512_sub_epi16(_mm512_loadu_si512(block + (p + 1) * 16), _mm512_set1_epi32((int)x[p + 1])));
+                    a0 = _mm512_add_epi32(a0, _mm512_madd_epi16(d0, ones));
+                    a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(d1, ones));
+                }
+                for (; p < pairs; p++) {
+                    __m512i d = _mm512_abs_epi16(_mm512_sub_epi16(_mm512_loadu_si512(block + p * 16), _mm512_set1_epi32((int)x[p])));
+                    a0 = _mm512_add_epi32(a0, _mm512_madd_epi16(d, ones));
+                }
+            } else {
+                for (; p + 2 <= pairs; p += 2) {
+                    __m512i d0 = _mm512_sub_epi16(_mm512_loadu_si512(block + p * 16), _mm512_set1_epi32((int)x[p]));
+                    __m512i d1 = _mm512_sub_epi16(_mm512_loadu_si512(block + (p + 1) * 16), _mm512_set1_epi32((int)x[p + 1]));
+                    a0 = _mm512_add_epi32(a0, _mm512_madd_epi16(d0, d0));
+                    a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(d1, d1));
+                }
+                for (; p < pairs; p++) {
+                    __m512i d = _mm512_sub_epi16(_mm512_loadu_si512(block + p * 16), _mm512_set1_epi32((int)x[p]));
+                    a0 = _mm512_add_epi32(a0, _mm512_madd_epi16(d, d));
+                }
+            }
+            _mm512_storeu_si512(out + r * out_stride + (g - group_lo) * 16, _mm512_add_epi32(a0, a1));
+        }
+    }
+}
+
+INT_VECTOR_TARGET static double vector_sum(const int32_t *values, int64_t count, int root) {
+    __m512d acc = _mm512_setzero_pd();
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m512d v = _mm512_cvtepi32_pd(_mm256_loadu_si256((const __m256i *)(values + i)));
+        acc = _mm512_add_pd(acc, root ? _mm512_sqrt_pd(v) : v);
+    }
+    double lane[8];
+    _mm512_storeu_pd(lane, acc);
+    double total = ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
+    for (; i < count; i++) total += root ? sqrt((double)values[i]) : (double)values[i];
+    return total;
+}
+#else
+int cik_vector_available(void) { return 0; }
+#endif
+
+void cik_tile(const uint32_t *xs, int64_t xcount, const uint32_t *lanes, int64_t pairs, int64_t group_lo,
+              int64_t group_hi, int manhattan, int32_t *out, int64_t out_stride, int vector) {
+#ifdef HAVE_INT_VECTORS
+    if (vector) { vector_tile(xs, xcount, lanes, pairs, group_lo, group_hi, manhattan, out, out_stride); return; }
+#endif
+    (void)vector;
+    plain_tile(xs, xcount, lanes, pairs, group_lo, group_hi, manhattan, out, out_stride);
+}
+
+double cik_sum(const int32_t *values, int64_t count, int root, int vector) {
+#ifdef HAVE_INT_VECTORS
+    if (vector) return vector_sum(values, count, root);
+#endif
+    (void)vector;
+    return plain_sum(values, count, root);
+}
