@@ -34,25 +34,6 @@ func makeTemporaryDirectory() -> String {
         #expect(TestSupport.listDirectory(dir) == ["f.csv"], "no temporary file left behind")
     }
 
-    @Test func svmlightHasHeaderLabelsAndOneBasedIndices() throws {
-        let dir = makeTemporaryDirectory()
-        let path = dir + "/f.svmlight"
-        try FeatureExport.writeSVMLight(featureSet(), samples: ["s1", "s2", "s\n3"], labels: ["zeus", "none", "zeus"], to: path)
-        let text = try TestSupport.readText(path)
-        let expected = [
-            "# cuckooml features: 3 samples, 3 features; feature indices are 1-based",
-            "# label 0 none",
-            "# label 1 zeus",
-            "# feature 1 :net:a,b",
-            "# feature 2 :reg:write:say \"hi\"",
-            "# feature 3 :win:Sleep",
-            "1 1:1 3:3 # s1",
-            "0 # s2",
-            "1 2:0.5 # s\\n3",
-        ].joined(separator: "\n") + "\n"
-        #expect(text == expected)
-    }
-
     @Test func labelsCSV() throws {
         let dir = makeTemporaryDirectory()
         let path = dir + "/labels.csv"

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Where a new sample falls among the clustered ones, and why: the 2016 notebook's "compare" step.
 public struct Placement: Sendable {
     /// A feature the new sample shares with its cluster, with how common it is there and overall.
@@ -22,12 +24,19 @@ public struct Placement: Sendable {
 }
 
 /// Places new rows into the session's clustering without refitting.
+///
+/// Everything that does not depend on the query is prepared once (the prediction data, each
+/// cluster's members and most central member, the training rows packed for the distance), so a batch
+/// of reports costs one scan of the training rows per report, the reports shared among the threads.
 public struct Placer: Sendable {
     let features: FeatureSet
     let labels: [Int]
     let model: Model
     let support: [Int]
     let columnIndex: [String: Int32]
+    /// Each cluster's rows, ascending.
+    let members: [[Int]]
+    let threads: Int
 
     enum Model: Sendable {
         case hdbscan(HDBSCANResult, HDBSCANPredictor)
@@ -44,7 +53,9 @@ public struct Placer: Sendable {
         model = .hdbscan(result, try HDBSCANPredictor(result: result, training: features.points, threads: threads,
                                                       control: control))
         support = features.columnSupport
-        columnIndex = Dictionary(uniqueKeysWithValues: features.names.enumerated().map { ($1, Int32($0)) })
+        columnIndex = features.columnIndex()
+        members = SessionClustering(result).members
+        self.threads = engineThreads(threads)
     }
 
     /// Prepares placement in the linkage clustering under its own rule: a sample joins cluster C when
@@ -57,12 +68,15 @@ public struct Placer: Sendable {
         self.features = features
         labels = linkage.labels
         let engine = NeighbourhoodEngines.make(points: features.points, metric: linkage.parameters.metric, threads: threads)
-        let central = SessionClustering(linkage).members.map { rows in
+        let members = SessionClustering(linkage).members
+        let central = members.map { rows in
             rows.map { i in rows.reduce(0.0) { $1 == i ? $0 : $0 + engine.distance(i, $1) } / Double(rows.count - 1) }.min()!
         }
         model = .linkage(linkage, engine, central: central)
         support = features.columnSupport
-        columnIndex = Dictionary(uniqueKeysWithValues: features.names.enumerated().map { ($1, Int32($0)) })
+        columnIndex = features.columnIndex()
+        self.members = members
+        self.threads = engineThreads(threads)
     }
 
     /// The row a report would have in the session's feature space.
@@ -70,82 +84,75 @@ public struct Placer: Sendable {
         features.row(for: record, index: columnIndex)
     }
 
-    /// Places each row of `queries` (columns of the session's feature space).
-    public func place(_ queries: SparseMatrix, nearest k: Int = 5, typical: Int = 8) -> [Placement] {
+    /// Places each row of `queries` (columns of the session's feature space), the rows spread over the
+    /// threads in batches; each placement is what placing that row alone gives.
+    public func place(_ queries: SparseMatrix, nearest k: Int = 5, typical: Int = 8,
+                      control: TaskControl = .none) throws(Interrupted) -> [Placement] {
         let points = PointSet.sparse(queries, columnGroups: features.points.columnGroups)
-        return (0..<queries.rowCount).map { q in
-            let prediction: HDBSCANPrediction, neighbours: [Neighbour]
-            var closest: (cluster: Int, farthest: Double)?
-            switch model {
-            case .hdbscan(let result, let predictor):
-                prediction = predictor.predict(points, row: q)
-                let rows = result.treePointRows
-                neighbours = predictor.engine.nearest(to: points, row: q, k: min(k, rows.count))
-                    .map { Neighbour(index: rows[$0.index], distance: $0.distance) }
-            case .linkage(let result, let engine, let central):
-                let all = engine.nearest(to: points, row: q, k: engine.count)
-                (prediction, closest) = Self.join(result, all, central: central)
-                neighbours = Array(all.prefix(k))
+        let batch = if case .linkage = model { LinkagePlacement.batchQueries } else { 4 }
+        let batches = stride(from: 0, to: queries.rowCount, by: batch).map { Array($0..<min(queries.rowCount, $0 + batch)) }
+        var out = [Placement?](repeating: nil, count: queries.rowCount)
+        let done = Atomic<Int>(0)
+        out.withUnsafeMutableBufferPointer { buffer in
+            let slots = SharedPointer(base: buffer.baseAddress!)
+            runTasks(batches.count, threads: threads) { b, _ in
+                let rows = batches[b]
+                for (q, placement) in zip(rows, place(points, queries, rows: rows, nearest: k, typical: typical)) {
+                    slots.base[q] = placement
+                }
+                let placed = done.add(rows.count, ordering: .relaxed).newValue
+                control.report(Progress(phase: "compare", done: placed, total: queries.rowCount))
+                return !control.isCancelled()
             }
-            let columns = queries.row(q).columns
-            return Placement(prediction: prediction, closestCluster: closest, nearest: neighbours,
-                             typicalFeatures: typicalFeatures(Array(columns), cluster: prediction.label, limit: typical),
-                             knownFeatures: columns.count)
         }
+        try control.checkCancellation()
+        return out.map { $0! }
     }
 
-    /// The linkage rule of `init(features:linkage:threads:)` from the distances to every sample.
-    static func join(_ result: LinkageResult, _ distances: [Neighbour],
-                     central: [Double]) -> (HDBSCANPrediction, (cluster: Int, farthest: Double)?) {
-        let t = result.parameters.threshold
-        let clusters = result.clusterCount
-        var farthest = [Double](repeating: 0, count: clusters), sum = [Double](repeating: 0, count: clusters)
-        var size = [Int](repeating: 0, count: clusters)
-        var nearestRow = [Int](repeating: -1, count: clusters)
-        for nb in distances {
-            let c = result.labels[nb.index]
-            guard c >= 0 else { continue }
-            farthest[c] = max(farthest[c], nb.distance)
-            sum[c] += nb.distance
-            size[c] += 1
-            if nearestRow[c] < 0 { nearestRow[c] = nb.index }
-        }
-        var best: Int?
-        for c in 0..<clusters where size[c] > 0 {
-            guard let b = best else { best = c; continue }
-            if farthest[c] != farthest[b] ? farthest[c] < farthest[b] : sum[c] / Double(size[c]) < sum[b] / Double(size[b]) {
-                best = c
+    private func place(_ points: PointSet, _ queries: SparseMatrix, rows: [Int], nearest k: Int, typical: Int) -> [Placement] {
+        var found: [(HDBSCANPrediction, (cluster: Int, farthest: Double)?, [Neighbour])] = []
+        switch model {
+        case .hdbscan(let result, let predictor):
+            let training = result.treePointRows
+            for q in rows {
+                // One search serves the prediction (its 2·min_samples) and the listing (k): both are
+                // prefixes of the same order (distance, then index).
+                let near = QueryNearest.nearest(predictor.engine, to: points, row: q, k: min(max(k, predictor.neighbourCount), training.count))
+                found.append((predictor.predict(points, row: q, nearest: near), nil,
+                              near.prefix(min(k, training.count)).map { Neighbour(index: training[$0.index], distance: $0.distance) }))
+            }
+        case .linkage(let result, let engine, let central):
+            let passes = LinkagePlacement.passes(engine, queries: points, rows: rows, labels: result.labels,
+                                                 clusters: result.clusterCount, nearest: k)
+            for (q, pass) in zip(rows, passes) {
+                let (prediction, closest) = LinkagePlacement.join(result, pass, members: members, central: central,
+                                                                  engine: engine, queries: points, row: q)
+                found.append((prediction, closest, pass.nearest))
             }
         }
-        guard let b = best else {
-            return (HDBSCANPrediction(label: -1, probability: 0, outlierScore: 1, neighbourRow: distances.first?.index ?? -1), nil)
+        return zip(rows, found).map { q, f in
+            let columns = Array(queries.row(q).columns)
+            return Placement(prediction: f.0, closestCluster: f.1, nearest: f.2,
+                             typicalFeatures: typicalFeatures(columns, cluster: f.0.label, limit: typical),
+                             knownFeatures: columns.count)
         }
-        guard farthest[b] <= t else {
-            return (HDBSCANPrediction(label: -1, probability: 0, outlierScore: 1, neighbourRow: distances.first?.index ?? -1),
-                    (b, farthest[b]))
-        }
-        let mean = sum[b] / Double(size[b])
-        return (HDBSCANPrediction(label: b, probability: LinkageResult.strength(mean: mean, central: central[b], threshold: t),
-                                  outlierScore: t > 0 ? min(1, farthest[b] / t) : 0, neighbourRow: nearestRow[b]),
-                (b, farthest[b]))
     }
 
     /// The query's features ranked by how much more common they are in the cluster than overall
     /// (cluster share − overall share), so features every sample has do not crowd out the telling ones.
     func typicalFeatures(_ columns: [Int32], cluster: Int, limit: Int) -> [Placement.TypicalFeature] {
-        guard cluster >= 0 else { return [] }
-        let members = labels.indices.filter { labels[$0] == cluster }
-        guard !members.isEmpty else { return [] }
+        guard cluster >= 0, cluster < members.count, !members[cluster].isEmpty else { return [] }
+        let rows = members[cluster]
         var inCluster = [Int32: Int]()
         let wanted = Set(columns)
-        for m in members {
+        for m in rows {
             for c in features.matrix.row(m).columns where wanted.contains(c) { inCluster[c, default: 0] += 1 }
         }
         let n = Double(features.matrix.rowCount)
         let ranked = columns.compactMap { c -> Placement.TypicalFeature? in
             guard let count = inCluster[c] else { return nil }
             return Placement.TypicalFeature(name: features.names[Int(c)],
-                                            clusterShare: Double(count) / Double(members.count),
+                                            clusterShare: Double(count) / Double(rows.count),
                                             overallShare: Double(support[Int(c)]) / n)
         }
         return ranked.sorted {

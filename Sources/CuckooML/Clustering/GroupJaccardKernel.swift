@@ -7,9 +7,9 @@ final class GroupJaccardKernel: DistanceKernel, @unchecked Sendable {
     let groups: ColumnGroups
     /// Words per row; group g occupies words `wordStart[g]..<wordStart[g + 1]` of each row.
     let words: Int
-    private let wordStart: UnsafeMutablePointer<Int>
+    let wordStart: UnsafeMutablePointer<Int>
     /// Bit position of each column inside a row.
-    private let bitOfColumn: [Int]
+    let bitOfColumn: [Int]
     let bits: UnsafeMutablePointer<UInt64>
     /// `ones[row * groups.count + g]`: how many features of group g the row has.
     let ones: UnsafeMutablePointer<Int32>

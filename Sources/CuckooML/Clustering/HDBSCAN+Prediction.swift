@@ -80,12 +80,22 @@ public struct HDBSCANPredictor: Sendable {
     /// from a training point that fell out at λ = ∞ the score is 0 (library: −∞ or NaN), and when the
     /// subtree's largest λ is ∞ it is replaced by the largest finite λ (library: NaN), as in the fit.
     public func predict(_ queries: PointSet, row: Int) -> HDBSCANPrediction {
+        predict(queries, row: row, nearest: engine.nearest(to: queries, row: row, k: neighbourCount))
+    }
+
+    /// Training points a prediction looks at: 2·min_samples, clipped to the training size.
+    var neighbourCount: Int { min(2 * minSamples, index.pointCount) }
+
+    /// As `predict(_:row:)` given the query's nearest training points (indices into the tree's rows,
+    /// sorted by distance then index), at least `neighbourCount` of them; a caller that needs more
+    /// neighbours anyway searches once.
+    func predict(_ queries: PointSet, row: Int, nearest: [Neighbour]) -> HDBSCANPrediction {
         let n = index.pointCount
         let tree = result.condensedTree
         guard n > 0, index.clusterCount > 1, !tree.isEmpty, queries.rowIsFinite(row) else {
             return HDBSCANPrediction(label: -1, probability: 0, outlierScore: 1, neighbourRow: -1)
         }
-        let neighbours = engine.nearest(to: queries, row: row, k: min(2 * minSamples, n))
+        let neighbours = Array(nearest.prefix(neighbourCount))
         let ownCore = neighbours[min(minSamples, neighbours.count - 1)].distance
         var best = 0
         var bestMR = Double.infinity

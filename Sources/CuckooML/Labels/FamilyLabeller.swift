@@ -47,105 +47,10 @@ public enum FamilyLabeller {
     /// As `label(_:tables:)`, reusing the candidates already worked out for the same result strings.
     /// `aliasSupport` is the alias detection's minimum support (`Int.max` turns it off).
     public static func label(_ corpus: [VirusTotalResults?], cache: inout Cache, aliasSupport: Int = aliasMinimumSupport) -> Outcome {
-        cache.startAfreshIfLarge()
-        // Pass 1: per sample, (voter, family) pairs and the number of detecting engines.
-        var start: [Int] = [0]
-        start.reserveCapacity(corpus.count + 1)
-        var pairs: [(voter: Int32, family: Int32)] = []
-        var engines = [Int](repeating: 0, count: corpus.count)
-        var seen = Set<String>()
-        for (i, results) in corpus.enumerated() {
-            if let results, !results.notScanned {
-                seen.removeAll(keepingCapacity: true)
-                for scan in results.scans where scan.detected {
-                    guard let result = scan.result, !result.isEmpty else { continue }
-                    engines[i] += 1
-                    guard seen.insert(result).inserted else { continue }
-                    let voter = cache.voter(scan.engine)
-                    for family in cache.families(result, engine: scan.engine) { pairs.append((voter, family)) }
-                }
-            }
-            start.append(pairs.count)
-        }
-
-        // Pass 2: aliases from co-occurrence, between candidates frequent enough to judge.
-        let familyCount = cache.familyNames.count
-        var support = [Int](repeating: 0, count: familyCount)
-        var ballots: [(family: Int32, voter: Int32)] = []
-        /// The families named in sample `i` (through `canonical` when given), each with its number of voters.
-        func tally(_ i: Int, canonical: [Int32]?) -> [(family: Int32, votes: Int)] {
-            ballots.removeAll(keepingCapacity: true)
-            for k in start[i]..<start[i + 1] {
-                let f = pairs[k].family
-                ballots.append((canonical.map { $0[Int(f)] } ?? f, pairs[k].voter))
-            }
-            ballots.sort { $0.family != $1.family ? $0.family < $1.family : $0.voter < $1.voter }
-            var out: [(family: Int32, votes: Int)] = []
-            var k = 0
-            while k < ballots.count {
-                let family = ballots[k].family
-                var votes = 0
-                var lastVoter: Int32 = -1
-                while k < ballots.count && ballots[k].family == family {
-                    if ballots[k].voter != lastVoter { votes += 1; lastVoter = ballots[k].voter }
-                    k += 1
-                }
-                out.append((family, votes))
-            }
-            return out
-        }
-        var candidates: [[Int32]] = []
-        if aliasSupport < Int.max {
-            // The same file loaded twice (identical scans) is one piece of evidence, not two: a corpus
-            // of repeated reports would otherwise make every pair of names in one report look like aliases.
-            var seenScans = Set<Int>()
-            candidates = corpus.indices.map { i in
-                guard let results = corpus[i], seenScans.insert(scanFingerprint(results)).inserted else { return [] }
-                return tally(i, canonical: nil).filter { $0.votes >= minimumVotes }.map(\.family)
-            }
-            for list in candidates { for f in list { support[Int(f)] += 1 } }
-        }
-        var together: [UInt64: Int] = [:]
-        for list in candidates {
-            let frequent = list.filter { support[Int($0)] >= aliasSupport }.sorted()
-            for a in frequent.indices { for b in frequent.indices where b > a { together[key(frequent[a], frequent[b]), default: 0] += 1 } }
-        }
-        var canonical = Array(Int32(0)..<Int32(familyCount))
-        var detected: [DetectedAlias] = []
-        let frequent = (0..<familyCount).filter { support[$0] >= aliasSupport }
-        for a in frequent {
-            var best: (family: Int, together: Int)? = nil
-            // The alias is the rarer name: two names on exactly the same samples give no evidence
-            // which one is right, so they stay apart (and each keeps its own votes).
-            for b in frequent where b != a && support[b] > support[a] {
-                let both = together[key(Int32(min(a, b)), Int32(max(a, b)))] ?? 0
-                guard Double(both) >= aliasMinimumShare * Double(support[a]) else { continue }
-                if let current = best, current.together > both || (current.together == both && support[current.family] >= support[b]) { continue }
-                best = (b, both)
-            }
-            if let best {
-                canonical[a] = Int32(best.family)
-                detected.append(DetectedAlias(alias: cache.familyNames[a], family: cache.familyNames[best.family],
-                                              support: support[a], together: best.together))
-            }
-        }
-        // Follow chains (a → b → c); each step goes to an at least as common name, so they end.
-        for f in canonical.indices {
-            var target = canonical[f]
-            var steps = 0
-            while canonical[Int(target)] != target && steps < familyCount { target = canonical[Int(target)]; steps += 1 }
-            canonical[f] = target
-        }
-
-        // Pass 3: one vote per voter and family, aliases merged.
-        var labels: [SampleLabel] = []
-        labels.reserveCapacity(corpus.count)
-        let merged: [Int32]? = detected.isEmpty ? nil : canonical
-        for i in corpus.indices {
-            let votes = tally(i, canonical: merged).map { (family: cache.familyNames[Int($0.family)], votes: $0.votes) }
-            labels.append(decide(votes, engines: engines[i]))
-        }
-        return Outcome(labels: labels, detectedAliases: detected.sorted { $0.alias < $1.alias })
+        var evidence = LabelEvidence()
+        evidence.append(corpus, cache: &cache)
+        let (canonical, detected) = evidence.aliases(support: aliasSupport)
+        return Outcome(labels: evidence.labels(0..<corpus.count, canonical: canonical), detectedAliases: detected)
     }
 
     /// A hash of every engine's verdict, equal for two reports of the same scan.

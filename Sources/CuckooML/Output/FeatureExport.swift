@@ -26,40 +26,6 @@ public enum FeatureExport {
         try writer.commit()
     }
 
-    /// Sparse svmlight / libsvm text, as `sklearn.datasets.load_svmlight_file` reads it:
-    ///
-    ///     # cuckooml features: 94 samples, 5120 features; feature indices are 1-based
-    ///     # label 0 none
-    ///     # label 1 neurevt
-    ///     # feature 1 :count:dimp
-    ///     # feature 2 :count:file:all
-    ///     1 1:12 2:5 ... # 2
-    ///
-    /// Each data line is `LABEL INDEX:VALUE ...` with indices ascending, then `# SAMPLE`. Labels are
-    /// numbered by family in alphabetical order (the `# label` lines map them back); the header maps
-    /// every index to its feature name. CR, LF and backslash in names and ids are escaped (`\n`, `\r`,
-    /// `\\`) so every comment stays on one line.
-    public static func writeSVMLight(_ features: FeatureSet, samples: [String], labels: [String], to path: String,
-                                     control: TaskControl = .none) throws {
-        precondition(samples.count == features.matrix.rowCount && labels.count == samples.count, "one id and label per row")
-        let families = Array(Set(labels)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        let labelIndex = Dictionary(uniqueKeysWithValues: families.enumerated().map { ($1, $0) })
-        let writer = try AtomicFileWriter(path: path)
-        let m = features.matrix
-        try writer.write("# cuckooml features: \(m.rowCount) samples, \(m.columnCount) features; feature indices are 1-based\n")
-        for (i, f) in families.enumerated() { try writer.write("# label \(i) \(commentText(f))\n") }
-        for (i, name) in features.names.enumerated() { try writer.write("# feature \(i + 1) \(commentText(name))\n") }
-        for i in 0..<m.rowCount {
-            if i % 256 == 0 { try control.checkCancellation() }
-            var line = String(labelIndex[labels[i]]!)
-            let row = m.row(i)
-            for (c, v) in zip(row.columns, row.values) { line += " \(Int(c) + 1):\(number(v))" }
-            line += " # \(commentText(samples[i]))\n"
-            try writer.write(line)
-        }
-        try writer.commit()
-    }
-
     /// `sample,label,votes`, one row per sample in session order.
     public static func writeLabelsCSV(samples: [String], labels: [SampleLabel], to path: String) throws(OutputError) {
         var text = "sample,label,votes,engines,runner_up,runner_up_votes\n"
@@ -88,18 +54,5 @@ public enum FeatureExport {
     static func number(_ v: Double) -> String {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return "\(v)"
-    }
-
-    static func commentText(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\\": out += "\\\\"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
     }
 }

@@ -22,23 +22,26 @@ extension Session {
     /// `rebuildFeatures` then `relabel`, but the labels are worked out on a thread of their own while
     /// the features build, whose serial merge would otherwise leave a core idle.
     public mutating func refreshDerived(control: TaskControl = .none) throws(Interrupted) {
-        let samples = self.samples, labels = self.labels, rule = settings.labelRule
-        let (derived, _) = try alongside({ Session.derivedLabels(samples, labels, rule: rule, parts: 1) }) { () throws(Interrupted) in
-            try rebuildFeatures(control: control)
+        let samples = self.samples, labels = self.labels, rule = settings.labelRule, evidence = labelEvidence
+        let (derived, _) = try alongside({ Session.derivedLabels(samples, labels, rule: rule, parts: 1, evidence: evidence) }) {
+            () throws(Interrupted) in try rebuildFeatures(control: control)
         }
-        self.labels = derived
+        (self.labels, labelEvidence) = derived
     }
 
     /// Labels every sample that has no external label from its VirusTotal results with the session's
     /// label rule (`none` when it was not scanned or has no VirusTotal block). Rows without a record
     /// (an imported matrix) keep theirs. Labels of samples no longer loaded are forgotten.
     public mutating func relabel() {
-        labels = Self.derivedLabels(samples, labels, rule: settings.labelRule, parts: min(2, Self.coreCount))
+        (labels, labelEvidence) = Self.derivedLabels(samples, labels, rule: settings.labelRule, parts: min(2, Self.coreCount),
+                                                     evidence: labelEvidence)
     }
 
     /// The labels `relabel` gives `samples` whose current labels are `labels`, worked out on up to
-    /// `parts` threads (the 2016 rule; the AVClass-style rule labels the corpus as a whole, in one pass).
-    static func derivedLabels(_ samples: [Sample], _ labels: [String: SampleLabel], rule: LabelRule, parts: Int) -> [String: SampleLabel] {
+    /// `parts` threads (the 2016 rule; the AVClass-style rule labels the corpus as a whole, from the
+    /// label evidence, which it extends when `evidence` covers the first samples, and returns).
+    static func derivedLabels(_ samples: [Sample], _ labels: [String: SampleLabel], rule: LabelRule, parts: Int,
+                              evidence: CorpusLabelEvidence? = nil) -> ([String: SampleLabel], CorpusLabelEvidence?) {
         // Only samples with a record and no external label need the labeller; the rest keep theirs.
         var pending: [Int] = []
         for (i, sample) in samples.enumerated() where sample.record != nil {
@@ -46,16 +49,19 @@ extension Session {
             pending.append(i)
         }
         let computed: [SampleLabel]
+        var kept: CorpusLabelEvidence?
         switch rule {
         case .rule2016:
             computed = labels2016(samples, pending: pending, parts: parts)
         case .avclass:
             // Alias detection learns from every report's results, also those labelled externally.
             let withRecords = samples.indices.filter { samples[$0].record != nil }
-            let outcome = FamilyLabeller.withProcessCache { FamilyLabeller.label(withRecords.map { samples[$0].record!.virusTotal }, cache: &$0) }
+            let corpus = CorpusLabelEvidence.covering(withRecords, of: samples, from: evidence)
+            let outcome = corpus.evidence.labels(0..<withRecords.count, canonical: corpus.evidence.aliases().canonical)
             var byRow: [Int: SampleLabel] = [:]
-            for (k, row) in withRecords.enumerated() { byRow[row] = outcome.labels[k] }
+            for (k, row) in withRecords.enumerated() { byRow[row] = outcome[k] }
             computed = pending.map { byRow[$0]! }
+            kept = corpus
         }
         var next: [String: SampleLabel] = [:]
         next.reserveCapacity(samples.count)
@@ -68,7 +74,7 @@ extension Session {
                 next[sample.id] = existing
             }
         }
-        return next
+        return (next, kept)
     }
 
     /// Labels for reports not (yet) in the session (`compare`), by the session's rule. Under the
@@ -82,9 +88,20 @@ extension Session {
                 return label
             }
         case .avclass:
-            let corpus = samples.compactMap { $0.record.map(\.virusTotal) } + results
-            return Array(FamilyLabeller.withProcessCache { FamilyLabeller.label(corpus, cache: &$0) }.labels.suffix(results.count))
+            var corpus = CorpusLabelEvidence.covering(samples.indices.filter { samples[$0].record != nil }, of: samples,
+                                                      from: labelEvidence).evidence
+            let before = corpus.count
+            FamilyLabeller.withProcessCache { corpus.append(results, cache: &$0) }
+            return corpus.labels(before..<corpus.count, canonical: corpus.aliases().canonical)
         }
+    }
+
+    /// Gathers the label evidence of the samples now (under the AVClass-style rule), so that later
+    /// `labels(forNew:)` calls read only the new reports' results.
+    public mutating func keepLabelEvidence() {
+        guard settings.labelRule == .avclass else { return }
+        labelEvidence = CorpusLabelEvidence.covering(samples.indices.filter { samples[$0].record != nil }, of: samples,
+                                                     from: labelEvidence)
     }
 
     /// The 2016 rule's labels for the `pending` rows, with the detecting engines counted beside them.

@@ -18,6 +18,9 @@ public struct Session: Sendable {
     /// The algorithm `cluster` ran last (see `currentClustering`).
     public var lastClustered: ClusteringAlgorithm?
     public var settings = Settings()
+    /// What the AVClass-style labeller learnt from the samples (`CorpusLabelEvidence`), kept so that
+    /// `compare` and appended samples are labelled without reading every report's results again.
+    public internal(set) var labelEvidence: CorpusLabelEvidence?
 
     public init() {}
 
@@ -38,6 +41,7 @@ public struct Session: Sendable {
             }
         }
         invalidateDerived()
+        if !replaced.isEmpty { labelEvidence = nil }
         return replaced
     }
 
@@ -49,6 +53,7 @@ public struct Session: Sendable {
         for id in ids { labels[id] = nil }
         rebuildIndex()
         invalidateDerived()
+        labelEvidence = nil
         return before - samples.count
     }
 
@@ -57,6 +62,7 @@ public struct Session: Sendable {
         labels = [:]
         rebuildIndex()
         invalidateDerived()
+        labelEvidence = nil
     }
 
     public func sample(id: String) -> Sample? { index[id].map { samples[$0] } }

@@ -18,8 +18,13 @@ struct CompareCommand: ShellCommand {
             mean distance, then the lower number), with a strength and outlier score defined as for
             its members (see 'help cluster'), else it is noise; the reason line names the closest
             cluster and its farthest member's distance.
-            With 'add' the reports then join the session and the clustering is refitted with the same
-            parameters.
+            With 'add' the reports then join the session: their records are added, the features are
+            rebuilt from the records in memory (a token seen in a second sample becomes a column;
+            coverage filters depend on the sample count), the labels are worked out from the kept
+            evidence of the loaded reports plus the new ones (AVClass's alias detection is corpus-wide),
+            and the clustering is refitted with the same parameters (a new report can change any
+            merge or HDBSCAN's whole hierarchy). The result is what loading every report and
+            clustering gives; no loaded report is read again.
             """,
         arguments: [
             .positional("path", .path, help: "a report file or a directory of reports"),
@@ -47,7 +52,9 @@ struct CompareCommand: ShellCommand {
         }
         var queries = SparseMatrix(columnCount: features.names.count)
         for sample in loaded.samples { queries.appendRow(sample.record.map(placer.row(for:)) ?? []) }
-        let placements = placer.place(queries)
+        let placements = try placer.place(queries, control: context.control)
+        // Kept in the session, so the next compare (or add) reads only its new reports' results.
+        context.session.keepLabelEvidence()
         let labels = context.session.labels(forNew: loaded.samples.map { $0.record?.virusTotal })
 
         var output = loaded.samples.count == 1

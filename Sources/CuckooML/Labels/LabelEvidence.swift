@@ -1,0 +1,166 @@
+/// What the AVClass-style labeller (`FamilyLabeller`) learns from a corpus, kept per sample so that
+/// more reports can be labelled beside the corpus without reading its VirusTotal results again
+/// (`compare`, `compare ... add`): each sample's (voter, family) pairs and detecting engines (pass 1),
+/// and its candidate families for alias detection (pass 2's input). Alias detection and the votes
+/// (passes 2 and 3) are cheap and run over the whole corpus each time, so labels from evidence that
+/// grew by `append` equal those of the whole corpus labelled at once.
+///
+/// Families are numbered here in the order the corpus first names them, so alias detection's ties
+/// (equal support and co-occurrence) are broken the same way whatever was labelled before in the
+/// process (the shared `FamilyLabeller.Cache` numbers them in its own history's order).
+public struct LabelEvidence: Sendable {
+    private(set) var familyNames: [String] = []
+    private var familyIDs: [String: Int32] = [:]
+    /// Sample i's pairs are `voters[start[i]..<start[i + 1]]` and `families[...]`.
+    private var start: [Int] = [0]
+    private var voters: [Int32] = []
+    private var families: [Int32] = []
+    private var engines: [Int] = []
+    /// Families named by at least `FamilyLabeller.minimumVotes` voters; empty for a repeated scan.
+    private var candidates: [[Int32]] = []
+    private var fingerprints: Set<Int> = []
+
+    public init() {}
+
+    /// Samples the evidence covers.
+    public var count: Int { engines.count }
+
+    /// Adds the results of more samples, in order (nil: no VirusTotal block).
+    public mutating func append(_ corpus: [VirusTotalResults?], cache: inout FamilyLabeller.Cache) {
+        cache.startAfreshIfLarge()
+        var local: [Int32] = []
+        var seen = Set<String>()
+        for results in corpus {
+            var detecting = 0
+            if let results, !results.notScanned {
+                seen.removeAll(keepingCapacity: true)
+                for scan in results.scans where scan.detected {
+                    guard let result = scan.result, !result.isEmpty else { continue }
+                    detecting += 1
+                    guard seen.insert(result).inserted else { continue }
+                    let voter = cache.voter(scan.engine)
+                    for family in cache.families(result, engine: scan.engine) {
+                        let f = Int(family)
+                        if f >= local.count { local += [Int32](repeating: -1, count: f + 1 - local.count) }
+                        if local[f] < 0 { local[f] = intern(cache.familyNames[f]) }
+                        voters.append(voter)
+                        families.append(local[f])
+                    }
+                }
+            }
+            engines.append(detecting)
+            start.append(families.count)
+            // The same file loaded twice (identical scans) is one piece of evidence, not two: a corpus
+            // of repeated reports would otherwise make every pair of names in one report look like aliases.
+            let row = engines.count - 1
+            if let results, fingerprints.insert(FamilyLabeller.scanFingerprint(results)).inserted {
+                candidates.append(tally(row, canonical: nil).filter { $0.votes >= FamilyLabeller.minimumVotes }.map(\.family))
+            } else {
+                candidates.append([])
+            }
+        }
+    }
+
+    private mutating func intern(_ family: String) -> Int32 {
+        if let id = familyIDs[family] { return id }
+        let id = Int32(familyNames.count)
+        familyIDs[family] = id
+        familyNames.append(family)
+        return id
+    }
+
+    /// The families named in sample `i` (through `canonical` when given), each with its number of
+    /// voters, in family order.
+    func tally(_ i: Int, canonical: [Int32]?) -> [(family: Int32, votes: Int)] {
+        var ballots: [(family: Int32, voter: Int32)] = []
+        for k in start[i]..<start[i + 1] { ballots.append((canonical.map { $0[Int(families[k])] } ?? families[k], voters[k])) }
+        ballots.sort { $0.family != $1.family ? $0.family < $1.family : $0.voter < $1.voter }
+        var out: [(family: Int32, votes: Int)] = []
+        var k = 0
+        while k < ballots.count {
+            let family = ballots[k].family
+            var votes = 0
+            var lastVoter: Int32 = -1
+            while k < ballots.count && ballots[k].family == family {
+                if ballots[k].voter != lastVoter { votes += 1; lastVoter = ballots[k].voter }
+                k += 1
+            }
+            out.append((family, votes))
+        }
+        return out
+    }
+
+    /// Alias detection over every sample: each family's canonical family (nil when none merges) and
+    /// the aliases found. `support` is the minimum support (`Int.max` turns detection off).
+    public func aliases(support minimum: Int = FamilyLabeller.aliasMinimumSupport)
+        -> (canonical: [Int32]?, detected: [FamilyLabeller.DetectedAlias]) {
+        guard minimum < Int.max else { return (nil, []) }
+        let familyCount = familyNames.count
+        var support = [Int](repeating: 0, count: familyCount)
+        for list in candidates { for f in list { support[Int(f)] += 1 } }
+        var together: [UInt64: Int] = [:]
+        for list in candidates {
+            let frequent = list.filter { support[Int($0)] >= minimum }.sorted()
+            for a in frequent.indices { for b in frequent.indices where b > a { together[FamilyLabeller.key(frequent[a], frequent[b]), default: 0] += 1 } }
+        }
+        var canonical = Array(Int32(0)..<Int32(familyCount))
+        var detected: [FamilyLabeller.DetectedAlias] = []
+        let frequent = (0..<familyCount).filter { support[$0] >= minimum }
+        for a in frequent {
+            var best: (family: Int, together: Int)? = nil
+            // The alias is the rarer name: two names on exactly the same samples give no evidence
+            // which one is right, so they stay apart (and each keeps its own votes).
+            for b in frequent where b != a && support[b] > support[a] {
+                let both = together[FamilyLabeller.key(Int32(min(a, b)), Int32(max(a, b)))] ?? 0
+                guard Double(both) >= FamilyLabeller.aliasMinimumShare * Double(support[a]) else { continue }
+                if let current = best, current.together > both || (current.together == both && support[current.family] >= support[b]) { continue }
+                best = (b, both)
+            }
+            if let best {
+                canonical[a] = Int32(best.family)
+                detected.append(FamilyLabeller.DetectedAlias(alias: familyNames[a], family: familyNames[best.family],
+                                                             support: support[a], together: best.together))
+            }
+        }
+        // Follow chains (a → b → c); each step goes to an at least as common name, so they end.
+        for f in canonical.indices {
+            var target = canonical[f]
+            var steps = 0
+            while canonical[Int(target)] != target && steps < familyCount { target = canonical[Int(target)]; steps += 1 }
+            canonical[f] = target
+        }
+        return (detected.isEmpty ? nil : canonical, detected.sorted { $0.alias < $1.alias })
+    }
+
+    /// The labels of samples `rows` (one vote per voter and family, aliases merged by `canonical`).
+    public func labels(_ rows: Range<Int>, canonical: [Int32]?) -> [SampleLabel] {
+        rows.map { i in
+            let votes = tally(i, canonical: canonical).map { (family: familyNames[Int($0.family)], votes: $0.votes) }
+            return FamilyLabeller.decide(votes, engines: engines[i])
+        }
+    }
+}
+
+/// A session's label evidence: that of its samples with a record, with their ids in order, so that
+/// appending samples extends it and any other change is seen as making it stale.
+public struct CorpusLabelEvidence: Sendable {
+    public private(set) var ids: [String] = []
+    public private(set) var evidence = LabelEvidence()
+
+    public init() {}
+
+    /// `prior` extended by the samples of `rows` it does not cover yet, when it covers a prefix of
+    /// them (by id); otherwise evidence gathered afresh from all of them.
+    static func covering(_ rows: [Int], of samples: [Sample], from prior: CorpusLabelEvidence?) -> CorpusLabelEvidence {
+        var current = CorpusLabelEvidence()
+        if let prior, prior.ids.count <= rows.count,
+           zip(prior.ids, rows).allSatisfy({ $0 == samples[$1].id }) {
+            current = prior
+        }
+        let rest = rows[current.ids.count...]
+        guard !rest.isEmpty else { return current }
+        FamilyLabeller.withProcessCache { current.evidence.append(rest.map { samples[$0].record?.virusTotal }, cache: &$0) }
+        current.ids += rest.map { samples[$0].id }
+        return current
+    }
+}
