@@ -141,14 +141,16 @@ public enum SessionStore {
         }
 
         let samples = try db.prepare("INSERT INTO samples VALUES(?, ?, ?, ?, ?, ?, ?)")
+        var encoded: [[UInt8]?] = []
         for (row, sample) in session.samples.enumerated() {
+            if row % recordBlock == 0 { encoded = encodeRecords(session.samples[row..<min(row + recordBlock, session.samples.count)]) }
             samples.bind(1, row)
             samples.bind(2, sample.id)
             samples.bind(3, sample.path)
             samples.bind(4, sample.md5)
             samples.bind(5, sample.sha256)
             samples.bind(6, sample.reportSize)
-            samples.bind(7, blob: sample.record.map(RecordCoding.encode))
+            samples.bind(7, blob: encoded[row % recordBlock])
             try samples.run()
             try progress.step()
         }
@@ -339,22 +341,35 @@ public enum SessionStore {
         let stored = try db.integer("SELECT count(*) FROM samples") ?? 0
         var progress = RowProgress(phase: "session open", control: control, total: 2 * stored)
         // Reports of one corpus repeat most of their strings: each is kept once (see `StringInterner`).
-        let interner = StringInterner()
+        let interners = [StringInterner(), StringInterner()]
         guard try db.integer("SELECT count(*) FROM meta WHERE key = 'application' AND value = '\(applicationName)'") == 1 else {
             throw corrupt("meta table does not name \(applicationName)")
         }
         var samples: [Sample] = []
+        samples.reserveCapacity(stored)
         let sampleRows = try db.prepare("SELECT row, sample, path, report_size, record FROM samples ORDER BY row")
-        while try sampleRows.step() {
-            guard sampleRows.int(0) == samples.count else { throw corrupt("sample rows are not numbered 0..<n") }
-            var record: ReportRecord?
-            if let bytes = sampleRows.blob(4) {
-                do { record = try RecordCoding.decode(bytes, interner: interner) } catch { throw corrupt("sample \(samples.count): \(error)") }
+        // Rows are read a block at a time and the block's records decoded on two threads.
+        var pending: [Sample] = []
+        var blobs: [[UInt8]?] = []
+        func decodePending() throws {
+            let records: [ReportRecord?]
+            do { records = try decodeRecords(blobs, interners: interners) } catch {
+                throw corrupt("sample \(samples.count + error.index): \(error.error)")
             }
-            samples.append(Sample(id: sampleRows.string(1) ?? "", path: sampleRows.string(2),
-                                  reportSize: sampleRows.int(3), record: record))
+            for k in pending.indices { pending[k].record = records[k] }
+            samples.append(contentsOf: pending)
+            pending.removeAll(keepingCapacity: true)
+            blobs.removeAll(keepingCapacity: true)
+        }
+        while try sampleRows.step() {
+            guard sampleRows.int(0) == samples.count + pending.count else { throw corrupt("sample rows are not numbered 0..<n") }
+            blobs.append(sampleRows.blob(4).map { [UInt8]($0) })
+            pending.append(Sample(id: sampleRows.string(1) ?? "", path: sampleRows.string(2),
+                                  reportSize: sampleRows.int(3), record: nil))
+            if pending.count == recordBlock { try decodePending() }
             try progress.step()
         }
+        try decodePending()
         let n = samples.count
         session.upsert(samples)
         guard session.samples.count == n else { throw corrupt("duplicate sample ids") }
