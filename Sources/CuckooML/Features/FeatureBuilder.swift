@@ -66,6 +66,7 @@ public enum FeatureBuilder {
         }
         try control.checkCancellation()
         var matrix = SparseMatrix(columnCount: merged.names.count)
+        matrix.reserveCapacity(rows: samples.count, nonZeros: chunks.reduce(0) { $0 + $1!.columns.count })
         for b in chunks.indices {
             let chunk = chunks[b]!
             chunks[b] = nil

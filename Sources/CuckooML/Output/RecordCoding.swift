@@ -76,8 +76,10 @@ enum RecordCoding {
         return w.bytes
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> ReportRecord {
+    /// The record encoded in `bytes`; strings met before by `interner` share its storage.
+    static func decode(_ bytes: UnsafeRawBufferPointer, interner: StringInterner? = nil) throws(DecodeError) -> ReportRecord {
         var rd = ByteReader(bytes: bytes)
+        rd.interner = interner
         let encoding = try rd.byte()
         guard (1...version).contains(encoding) else { throw DecodeError(description: "record encoding version is not 1 to \(version)") }
         var r = ReportRecord()
@@ -151,6 +153,7 @@ enum RecordCoding {
         }
         if encoding >= 3 { r.untrackedProcessNames = try rd.strings() }
         guard rd.position == bytes.count else { throw DecodeError(description: "trailing bytes after the record") }
+        r.fitStorage()
         return r
     }
 }
@@ -195,6 +198,7 @@ struct ByteWriter {
 struct ByteReader {
     let bytes: UnsafeRawBufferPointer
     var position = 0
+    var interner: StringInterner?
 
     init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -253,6 +257,7 @@ struct ByteReader {
     private func text(_ start: Int, _ count: Int) -> String {
         guard count > 0 else { return "" }
         let base = bytes.baseAddress!.advanced(by: start).assumingMemoryBound(to: UInt8.self)
+        if let interner { return interner.string(UnsafeBufferPointer(start: base, count: count)) }
         return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
     }
 

@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
+import Synchronization
 
 /// What `save` did: the files written and, per sample, why one was not.
 public struct ReportSaveSummary: Sendable, Equatable {
@@ -118,24 +120,59 @@ public enum ReportWriter {
         if !overwrites.isEmpty && !inPlace {
             throw Refusal(description: "\(escapeForTerminal(directory)) holds loaded reports: \(overwrites.count) would be overwritten (e.g. \(escapeForTerminal(overwrites[0]))); add in-place to overwrite them")
         }
+        // Copies run on two threads (creating and writing files is half kernel time); the summary
+        // lists them in plan order whichever thread wrote them.
+        let outcomes = copyAll(plan.map { ($0.source, $0.target, $0.index) }, session: session, control: control)
+        try control.checkCancellation()
         for (k, step) in plan.enumerated() {
-            try control.checkCancellation()
-            let sample = session.samples[step.index]
-            do {
-                let (read, nulls) = try copy(source: step.source, to: step.target,
-                                             annotation: clusteringAnnotation(for: step.index, in: session),
-                                             isCancelled: control.isCancelled)
+            switch outcomes[k] {
+            case .success(let (read, nulls)):
                 summary.written.append(step.target)
                 summary.bytesRead += read
                 summary.nullsWritten += nulls
-            } catch {
-                try control.checkCancellation()
-                summary.failures.append(.init(sample: sample.id, reason: error.description))
+            case .failure(let error):
+                summary.failures.append(.init(sample: session.samples[step.index].id, reason: error.description))
+            case nil:
+                break
             }
-            control.report(Progress(phase: "save", done: k + 1, total: plan.count, bytes: summary.bytesRead))
         }
         return summary
     }
+
+    /// Copies each (source, target, sample row) on up to two threads; nil for copies not made
+    /// because of a cancellation.
+    private static func copyAll(_ plan: [(String, String, Int)], session: Session, control: TaskControl)
+        -> [Result<(Int, Int), ReportCopyError>?] {
+        var outcomes = [Result<(Int, Int), ReportCopyError>?](repeating: nil, count: plan.count)
+        let next = Atomic<Int>(0), done = Atomic<Int>(0), bytes = Atomic<Int>(0)
+        outcomes.withUnsafeMutableBufferPointer { buffer in
+            let slots = CopySlots(base: buffer.baseAddress!)
+            let work: @Sendable (Int) -> Void = { _ in
+                while !control.isCancelled() {
+                    let k = next.add(1, ordering: .relaxed).oldValue
+                    guard k < plan.count else { return }
+                    let (source, target, row) = plan[k]
+                    do throws(ReportCopyError) {
+                        let copied = try copy(source: source, to: target, annotation: clusteringAnnotation(for: row, in: session),
+                                              isCancelled: control.isCancelled)
+                        slots.base[k] = .success(copied)
+                        _ = bytes.add(copied.bytesRead, ordering: .relaxed)
+                    } catch {
+                        if control.isCancelled() { return }
+                        slots.base[k] = .failure(error)
+                    }
+                    let finished = done.add(1, ordering: .relaxed).newValue
+                    control.report(Progress(phase: "save", done: finished, total: plan.count, bytes: bytes.load(ordering: .relaxed)))
+                }
+            }
+            let workers = min(plan.count, ReportLoader.coreCount() > 1 ? 2 : 1)
+            if workers <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+        }
+        return outcomes
+    }
+
+    /// Each copying thread writes only the slots of the copies it took.
+    private struct CopySlots: @unchecked Sendable { let base: UnsafeMutablePointer<Result<(Int, Int), ReportCopyError>?> }
 
     /// Streams one report from `source` to `target` with `info.clustering` set; nothing is left at
     /// `target` on failure. Returns the bytes read and how many `null`s replaced non-finite numbers.

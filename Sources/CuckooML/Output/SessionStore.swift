@@ -91,6 +91,14 @@ public enum SessionStore {
 
     /// Writes `session` to `path` atomically (an existing file is replaced only once the new one is complete).
     public static func save(_ session: Session, to path: String) throws(SessionStoreError) {
+        do { try save(session, to: path, control: .none) } catch let error as SessionStoreError { throw error } catch {
+            throw SessionStoreError(path: path, reason: "cannot save: \(error)")
+        }
+    }
+
+    /// As `save(_:to:)`, reporting progress (rows written) to `control` and stopping with
+    /// `Interrupted` when it is cancelled; nothing is left behind then.
+    public static func save(_ session: Session, to path: String, control: TaskControl) throws {
         if let features = session.features, features.matrix.rowCount != session.samples.count {
             throw SessionStoreError(path: path, reason: "the feature matrix has \(features.matrix.rowCount) rows for \(session.samples.count) samples")
         }
@@ -101,7 +109,9 @@ public enum SessionStore {
         var done = false
         defer { if !done { FileSystemPath.with(temporary) { _ = unlink($0) } } }
         do {
-            try write(session, toNewDatabase: temporary)
+            try write(session, toNewDatabase: temporary, control: control)
+        } catch let interrupted as Interrupted {
+            throw interrupted
         } catch {
             throw SessionStoreError(path: path, reason: "cannot save: \(error)")
         }
@@ -113,7 +123,8 @@ public enum SessionStore {
         done = true
     }
 
-    private static func write(_ session: Session, toNewDatabase path: String) throws {
+    private static func write(_ session: Session, toNewDatabase path: String, control: TaskControl) throws {
+        var progress = RowProgress(phase: "session save", control: control, total: rowCount(session))
         let db = try SQLiteDatabase(path: path, readOnly: false)
         // The file is private until renamed, so durability comes from one fsync at the end.
         try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
@@ -130,15 +141,18 @@ public enum SessionStore {
         }
 
         let samples = try db.prepare("INSERT INTO samples VALUES(?, ?, ?, ?, ?, ?, ?)")
+        var encoded: [[UInt8]?] = []
         for (row, sample) in session.samples.enumerated() {
+            if row % recordBlock == 0 { encoded = encodeRecords(session.samples[row..<min(row + recordBlock, session.samples.count)]) }
             samples.bind(1, row)
             samples.bind(2, sample.id)
             samples.bind(3, sample.path)
             samples.bind(4, sample.md5)
             samples.bind(5, sample.sha256)
             samples.bind(6, sample.reportSize)
-            samples.bind(7, blob: sample.record.map(RecordCoding.encode))
+            samples.bind(7, blob: encoded[row % recordBlock])
             try samples.run()
+            try progress.step()
         }
 
         let configurations = try db.prepare("INSERT INTO feature_configurations VALUES(?, ?, ?, ?, ?, ?)")
@@ -167,6 +181,7 @@ public enum SessionStore {
                 // Binary features (all 1) need no values: NULL means "every value is 1".
                 rows.bind(4, blob: r.values.allSatisfy { $0 == 1 } ? nil : littleEndianBytes(r.values))
                 try rows.run()
+                try progress.step()
             }
         }
 
@@ -175,6 +190,7 @@ public enum SessionStore {
             labels.bind(1, sample); labels.bind(2, label.family); labels.bind(3, label.votes); labels.bind(4, label.source.rawValue)
             labels.bind(5, label.engines); labels.bind(6, label.runnerUp); labels.bind(7, label.runnerUpVotes)
             try labels.run()
+            try progress.step()
         }
 
         let clusterings = try db.prepare("INSERT INTO clusterings VALUES(?, ?, ?, ?, ?, ?)")
@@ -217,11 +233,13 @@ public enum SessionStore {
                 membership.bind(4, h.labels[row]); membership.bind(5, h.probabilities[row]); membership.bind(6, h.outlierScores[row])
                 membership.bind(7, hasCore ? h.coreDistances[row] : .nan)
                 try membership.run()
+                try progress.step()
             }
             let tree = try db.prepare("INSERT INTO condensed_tree VALUES('hdbscan', ?, ?, ?, ?, ?)")
             for (seq, node) in h.condensedTree.enumerated() {
                 tree.bind(1, seq); tree.bind(2, node.parent); tree.bind(3, node.child); tree.bind(4, node.lambda); tree.bind(5, node.childSize)
                 try tree.run()
+                try progress.step()
             }
             try writeFitDetails(db, h)
         }
@@ -235,6 +253,7 @@ public enum SessionStore {
                 membership.bind(1, "dbscan"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
                 membership.bind(4, d.labels[row]); membership.bind(8, d.isCore[row] ? 1 : 0)
                 try membership.run()
+                try progress.step()
             }
         }
 
@@ -249,6 +268,7 @@ public enum SessionStore {
                 membership.bind(1, "linkage"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
                 membership.bind(4, l.labels[row]); membership.bind(5, l.strengths[row]); membership.bind(6, l.outlierScores[row])
                 try membership.run()
+                try progress.step()
             }
         }
 
@@ -264,6 +284,14 @@ public enum SessionStore {
     /// Reads a session saved by `save`. Throws a one-line error for a missing, corrupt, foreign or
     /// newer-version file.
     public static func open(_ path: String) throws(SessionStoreError) -> Session {
+        do { return try open(path, control: .none) } catch let error as SessionStoreError { throw error } catch {
+            throw SessionStoreError(path: path, reason: "cannot open: \(error)")
+        }
+    }
+
+    /// As `open(_:)`, reporting progress (rows read) to `control` and stopping with `Interrupted`
+    /// when it is cancelled.
+    public static func open(_ path: String, control: TaskControl) throws -> Session {
         guard FileSystemPath.with(path, { access($0, R_OK) }) == 0 else { throw SessionStoreError(path: path, reason: "cannot read: \(errnoText())") }
         var st = stat()
         if FileSystemPath.with(path, { stat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw SessionStoreError(path: path, reason: "is a directory, not a session file") }
@@ -298,7 +326,9 @@ public enum SessionStore {
             }
             try db.execute("BEGIN")
             defer { try? db.execute("COMMIT") }
-            return try read(db)
+            return try read(db, control: control)
+        } catch let interrupted as Interrupted {
+            throw interrupted
         } catch {
             throw SessionStoreError(path: path, reason: "corrupt session: \(error)")
         }
@@ -306,22 +336,40 @@ public enum SessionStore {
 
     private static func corrupt(_ message: String) -> SQLiteError { SQLiteError(code: 0, message: message) }
 
-    private static func read(_ db: SQLiteDatabase) throws -> Session {
+    private static func read(_ db: SQLiteDatabase, control: TaskControl) throws -> Session {
         var session = Session()
+        let stored = try db.integer("SELECT count(*) FROM samples") ?? 0
+        var progress = RowProgress(phase: "session open", control: control, total: 2 * stored)
+        // Reports of one corpus repeat most of their strings: each is kept once (see `StringInterner`).
+        let interners = [StringInterner(), StringInterner()]
         guard try db.integer("SELECT count(*) FROM meta WHERE key = 'application' AND value = '\(applicationName)'") == 1 else {
             throw corrupt("meta table does not name \(applicationName)")
         }
         var samples: [Sample] = []
+        samples.reserveCapacity(stored)
         let sampleRows = try db.prepare("SELECT row, sample, path, report_size, record FROM samples ORDER BY row")
-        while try sampleRows.step() {
-            guard sampleRows.int(0) == samples.count else { throw corrupt("sample rows are not numbered 0..<n") }
-            var record: ReportRecord?
-            if let bytes = sampleRows.blob(4) {
-                do { record = try RecordCoding.decode(bytes) } catch { throw corrupt("sample \(samples.count): \(error)") }
+        // Rows are read a block at a time and the block's records decoded on two threads.
+        var pending: [Sample] = []
+        var blobs: [[UInt8]?] = []
+        func decodePending() throws {
+            let records: [ReportRecord?]
+            do { records = try decodeRecords(blobs, interners: interners) } catch {
+                throw corrupt("sample \(samples.count + error.index): \(error.error)")
             }
-            samples.append(Sample(id: sampleRows.string(1) ?? "", path: sampleRows.string(2),
-                                  reportSize: sampleRows.int(3), record: record))
+            for k in pending.indices { pending[k].record = records[k] }
+            samples.append(contentsOf: pending)
+            pending.removeAll(keepingCapacity: true)
+            blobs.removeAll(keepingCapacity: true)
         }
+        while try sampleRows.step() {
+            guard sampleRows.int(0) == samples.count + pending.count else { throw corrupt("sample rows are not numbered 0..<n") }
+            blobs.append(sampleRows.blob(4).map { [UInt8]($0) })
+            pending.append(Sample(id: sampleRows.string(1) ?? "", path: sampleRows.string(2),
+                                  reportSize: sampleRows.int(3), record: nil))
+            if pending.count == recordBlock { try decodePending() }
+            try progress.step()
+        }
+        try decodePending()
         let n = samples.count
         session.upsert(samples)
         guard session.samples.count == n else { throw corrupt("duplicate sample ids") }
@@ -368,6 +416,7 @@ public enum SessionStore {
                     entries.append((column, value))
                 }
                 matrix.appendRow(entries)
+                try progress.step()
             }
             guard matrix.rowCount == n else { throw corrupt("\(matrix.rowCount) feature rows for \(n) samples") }
             session.features = FeatureSet(configuration: configuration, names: names, matrix: matrix)

@@ -93,7 +93,16 @@ extension JSONScanner {
     mutating func readString() throws(ScanFailure) -> String? {
         skipWhitespace()
         guard p[0] == 0x22 else { try skipValue(); return nil }
-        return String(decoding: try stringBytes(), as: UTF8.self)
+        let bytes = try stringBytes()
+        if let interner { return interner.string(bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A key's text, shared through `interner` like string values.
+    func string(_ key: JSONKey) -> String {
+        let bytes = UnsafeBufferPointer(start: key.start, count: key.count)
+        if let interner { return interner.string(bytes) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The raw bytes of a string value without escapes, passed to `body`; nil for other values.

@@ -34,6 +34,8 @@ struct JSONScanner: ~Copyable {
     /// Whether the C code of `CJSONSkip.h` and `CJSONString.h` runs (skipped values, strings with
     /// escapes); the Swift steps alone otherwise.
     let native: Bool
+    /// Shares the storage of strings met before (by this loader thread); nil makes every string anew.
+    var interner: StringInterner?
 
     /// `onCheckpoint` receives the current offset about every `interval` bytes and returns false to cancel.
     init(base: UnsafePointer<UInt8>, count: Int, interval: Int = 8 << 20, vector: Bool = true,

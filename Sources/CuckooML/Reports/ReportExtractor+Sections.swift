@@ -22,7 +22,7 @@ extension ReportExtractor {
             guard try scanner.beginObject() else { continue }
             var firstAPI = true
             while let api = try scanner.nextKey(&firstAPI) {
-                let name = api.string
+                let name = scanner.string(api)
                 if let count = try scanner.readInt() { record.apiCounts[name, default: 0] += max(0, count) }
             }
         }
@@ -316,7 +316,7 @@ extension ReportExtractor {
         sawScanResults = true
         var first = true
         while let engineKey = try scanner.nextKey(&first) {
-            var engine = engineKey.string
+            var engine = scanner.string(engineKey)
             guard try scanner.beginObject() else { continue }
             var detected: Bool?
             var category: String?

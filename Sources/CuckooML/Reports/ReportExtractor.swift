@@ -65,6 +65,7 @@ struct ReportExtractor: ~Copyable {
         }
         if record.analyzerVersion?.contains("CAPE") == true { capeEvidence = true }
         record.dialect = capeEvidence ? .cape : .cuckoo
+        record.fitStorage()
     }
 
     // MARK: info, target
@@ -130,7 +131,7 @@ struct ReportExtractor: ~Copyable {
             _ = try scanner.beginObject()
             var first = true
             while let key = try scanner.nextKey(&first) {
-                let name = key.string
+                let name = scanner.string(key)
                 try readImportedLibrary(defaultName: name)
             }
         } else if try scanner.beginArray() {

@@ -48,6 +48,8 @@ public enum ReportLoader {
         let schedule = workers > 1 ? largestFirst(files) : Array(0..<count)
 
         let work: @Sendable (Int) -> Void = { _ in
+            // Each worker shares the strings of the reports it read (see `StringInterner`).
+            let interner = StringInterner()
             while !cancelled.load(ordering: .relaxed) {
                 let taken = next.add(1, ordering: .relaxed).oldValue
                 guard taken < count else { return }
@@ -57,7 +59,7 @@ public enum ReportLoader {
                 let outcome: Outcome
                 var counted = 0
                 do {
-                    let record = try ReportReader.read(path: path, control: control) { delta in
+                    let record = try ReportReader.read(path: path, control: control, interner: interner) { delta in
                         counted += delta
                         let total = bytes.add(delta, ordering: .relaxed).newValue
                         control.report(Progress(phase: "load", done: done.load(ordering: .relaxed), total: count, bytes: total))

@@ -3,9 +3,14 @@
 public enum ReportReader {
     /// Reads the report at `path`. `progress` receives the bytes scanned since its last call (for
     /// large files, every few MB; the rest when the file is done). Throws `ReportError` for a bad file
-    /// and `Interrupted` when `control` is cancelled.
+    /// and `Interrupted` when `control` is cancelled. Strings met before by `interner` share its storage.
     public static func read(path: String, control: TaskControl = .none,
                             progress: ((Int) -> Void)? = nil) throws -> ReportRecord {
+        try read(path: path, control: control, interner: nil, progress: progress)
+    }
+
+    static func read(path: String, control: TaskControl, interner: StringInterner?,
+                     progress: ((Int) -> Void)?) throws -> ReportRecord {
         let file: MappedFile
         do {
             file = try MappedFile(path: path)
@@ -17,7 +22,8 @@ public enum ReportReader {
             reported = offset
             return !control.isCancelled()
         } : nil
-        let scanner = JSONScanner(base: file.base, count: file.size, onCheckpoint: checkpoint)
+        var scanner = JSONScanner(base: file.base, count: file.size, onCheckpoint: checkpoint)
+        scanner.interner = interner
         var extractor = ReportExtractor(scanner: scanner)
         do throws(ScanFailure) {
             let record = try extractor.run()

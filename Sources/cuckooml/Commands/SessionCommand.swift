@@ -50,7 +50,9 @@ struct SessionSaveCommand: ShellCommand {
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let path = try arguments.required("file")
-        do { try SessionStore.save(context.session, to: path) } catch { throw ShellError.failed(error.description) }
+        do { try SessionStore.save(context.session, to: path, control: context.control) } catch let error as SessionStoreError {
+            throw ShellError.failed(error.description)
+        }
         return SessionCommand.describe(context.session, verb: "saved", path: path)
     }
 }
@@ -67,7 +69,9 @@ struct SessionOpenCommand: ShellCommand {
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let path = try arguments.required("file")
         var opened: Session
-        do { opened = try SessionStore.open(path) } catch { throw ShellError.failed(error.description) }
+        do { opened = try SessionStore.open(path, control: context.control) } catch let error as SessionStoreError {
+            throw ShellError.failed(error.description)
+        }
         // How results print belongs to this run of the shell (e.g. --json), not to the saved session.
         opened.settings.format = context.session.settings.format
         context.session = opened

@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+import Testing
+@testable import CuckooML
+
+/// The memory-saving paths of loading and session files give exactly what the plain paths give.
+struct LoadScaleTests {
+    private func intern(_ interner: StringInterner, _ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer { interner.string($0) }
+    }
+
+    /// Two equal long strings come back as one storage; short, distinct and invalid ones as
+    /// `String(decoding:)` makes them.
+    @Test func internerSharesEqualStringsAndChangesNoValue() {
+        let interner = StringInterner()
+        let path = Array("C:\\Users\\admin\\AppData\\Local\\Temp\\x.exe".utf8)
+        let a = intern(interner, path), b = intern(interner, path)
+        #expect(a == String(decoding: path, as: UTF8.self) && b == a)
+        let same = a.utf8.withContiguousStorageIfAvailable { x in b.utf8.withContiguousStorageIfAvailable { $0.baseAddress == x.baseAddress } }
+        #expect(same == true)
+        #expect(interner.count == 1)
+        #expect(intern(interner, Array("short".utf8)) == "short" && interner.count == 1)
+        let invalid: [UInt8] = Array("HKEY_LOCAL_MACHINE\\Software\\".utf8) + [0xFF, 0xC3]
+        #expect(intern(interner, invalid) == String(decoding: invalid, as: UTF8.self))
+        #expect(intern(interner, invalid) == String(decoding: invalid, as: UTF8.self))
+        // Many distinct strings: the table grows and still finds each one.
+        let many = (0..<5000).map { Array("kernel32.dll!Function\($0)".utf8) }
+        let first = many.map { intern(interner, $0) }
+        #expect(many.indices.allSatisfy { intern(interner, many[$0]) == first[$0] && first[$0] == String(decoding: many[$0], as: UTF8.self) })
+    }
+
+    /// Reading with an interner and fitted lists gives the same record as reading without.
+    @Test func readingWithAnInternerGivesTheSameRecords() throws {
+        let directory = TestSupport.packageRoot + "/sample_data/reports"
+        let files = PathExpansion.expand([directory], recursive: false).files
+        try #require(files.count > 100)
+        let interner = StringInterner()
+        for path in files.prefix(60) {
+            let plain = try ReportReader.read(path: path)
+            let shared = try ReportReader.read(path: path, control: .none, interner: interner, progress: nil)
+            #expect(plain == shared, "\(path)")
+        }
+        #expect(interner.count > 0)
+    }
+
+    @Test func fittedListsHoldTheSameValues() {
+        var record = SessionFixtures.record(3)
+        record.mutexes.reserveCapacity(100)
+        record.virusTotal = VirusTotalResults()
+        record.virusTotal!.scans.reserveCapacity(64)
+        record.virusTotal!.scans.append(EngineResult(engine: "A", detected: true, result: "Trojan.X"))
+        let before = record
+        record.fitStorage()
+        #expect(record == before)
+        #expect(record.mutexes.capacity < 100 && record.virusTotal!.scans.capacity < 64)
+    }
+
+    /// The ascending fast path of `selectingColumns` equals the general path (a permutation).
+    @Test func selectingAscendingColumnsEqualsTheGeneralPath() {
+        var matrix = SparseMatrix(columnCount: 9)
+        for r in 0..<40 {
+            matrix.appendRow((0..<9).compactMap { c in (r * 7 + c * 3) % 5 < 2 ? (Int32(c), Double(c + r) / 4 + 0.5) : nil })
+        }
+        let kept = [0, 2, 3, 7, 8]
+        let fast = matrix.selectingColumns(kept)
+        // The same columns chosen through a non-ascending list, then put back in order.
+        let general = matrix.selectingColumns([8, 0, 7, 3, 2]).selectingColumns([1, 4, 3, 2, 0])
+        #expect(fast == general)
+        #expect(fast.rowCount == 40 && fast.columnCount == 5)
+        for r in 0..<40 {
+            let row = matrix.row(r)
+            let expected = zip(row.columns, row.values).filter { kept.contains(Int($0.0)) }
+            let got = fast.row(r)
+            #expect(got.columns.map { kept[Int($0)] } == expected.map { Int($0.0) })
+            #expect(Array(got.values) == expected.map(\.1))
+        }
+    }
+
+    /// Session save and open stop on Ctrl-C with `Interrupted`, leave no file behind, and report progress.
+    @Test func sessionSaveAndOpenStopWhenCancelled() throws {
+        let dir = OutputFixtures.temporaryDirectory()
+        var session = SessionFixtures.full(samples: 2000)
+        // The fixture's clusterings are made for its 7-sample default; rows and labels are what count here.
+        session.hdbscan = nil; session.dbscan = nil; session.linkage = nil; session.lastClustered = nil
+        let reports = Mutex(0)
+        let counting = TaskControl(report: { _ in reports.withLock { $0 += 1 } })
+        try SessionStore.save(session, to: dir + "/s.cml", control: counting)
+        #expect(reports.withLock { $0 } > 0)
+        let cancelled = TaskControl(isCancelled: { true })
+        #expect(throws: Interrupted.self) { try SessionStore.save(session, to: dir + "/t.cml", control: cancelled) }
+        #expect(access(dir + "/t.cml", F_OK) != 0)
+        #expect(TestSupport.listDirectory(dir) == ["s.cml"])
+        #expect(throws: Interrupted.self) { _ = try SessionStore.open(dir + "/s.cml", control: cancelled) }
+        #expect(sameSession(try SessionStore.open(dir + "/s.cml", control: counting), session))
+    }
+}
