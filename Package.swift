@@ -1,13 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Popcount-heavy distance kernels need the `popcnt` instruction, which the default x86-64 target lacks.
-#if arch(x86_64)
-let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "nehalem"])]
-#else
-let cpuFlags: [SwiftSetting] = []
-#endif
-
 let package = Package(
     name: "cuckooml",
     platforms: [.macOS(.v15)],
@@ -27,32 +20,30 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         // Small C kernels Swift cannot express well: SSE2 byte-run scans for the JSON scanner, and
-        // AVX-512 popcount kernels (chosen at run time, portable fallback) for the bit-packed engine.
+        // popcount kernels for the bit-packed engines (AVX-512 VPOPCNTDQ or popcnt, chosen at run time,
+        // portable fallback). No target sets CPU or other unsafe flags, so the CuckooML product can be
+        // a dependency of another package (scripts/check-dependency).
         .target(name: "CJSONScan"),
         .target(name: "CBitKernels"),
         .target(
             name: "CuckooML",
             dependencies: ["CSQLite", "CJSONScan", "CBitKernels"],
             // The labeller's tables, compiled in by scripts/generate-label-tables (LabelTableSources.swift).
-            exclude: ["Labels/Tables"],
-            swiftSettings: cpuFlags
+            exclude: ["Labels/Tables"]
         ),
         .executableTarget(
             name: "cuckooml",
-            dependencies: ["CuckooML", "CEditLine"],
-            swiftSettings: cpuFlags
+            dependencies: ["CuckooML", "CEditLine"]
         ),
         .testTarget(
             name: "CuckooMLTests",
             dependencies: ["CuckooML"],
-            exclude: ["Fixtures"],
-            swiftSettings: cpuFlags
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ShellTests",
             dependencies: ["cuckooml", "CuckooML", "CEditLine"],
-            exclude: ["Golden"],
-            swiftSettings: cpuFlags
+            exclude: ["Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -80,13 +80,20 @@ ALWAYS_INLINE int32_t knn_offer(int32_t *lists, int32_t *limits, int64_t k, int6
 
 ALWAYS_INLINE void scalar_knn_tiles(const uint64_t *rows, int64_t words, int64_t a_lo, int64_t a_hi, int64_t b_lo,
                                     int64_t b_hi, int same, int32_t *lists, int32_t *limits, int64_t k) {
+    // A pair stops after the first quarter of its words when that partial count already reaches both
+    // limits (a partial count never exceeds the full one, so such a pair cannot enter either list).
+    int64_t head = words / 4 > 1 ? words / 4 : 1;
     for (int64_t a = a_lo; a < a_hi; a++) {
         const uint64_t *x = rows + a * words;
         int32_t limit_a = limits[a];
         for (int64_t b = same ? a + 1 : b_lo; b < b_hi; b++) {
             const uint64_t *y = rows + b * words;
             int32_t d = 0;
-            for (int64_t w = 0; w < words; w++) d += __builtin_popcountll(x[w] ^ y[w]);
+            for (int64_t w = 0; w < head; w++) d += __builtin_popcountll(x[w] ^ y[w]);
+            if (head < words) {
+                if (d >= limit_a && d >= limits[b]) continue;
+                for (int64_t w = head; w < words; w++) d += __builtin_popcountll(x[w] ^ y[w]);
+            }
             if (d < limit_a || d < limits[b]) limit_a = knn_offer(lists, limits, k, a, b, d, limit_a);
         }
     }
@@ -117,6 +124,30 @@ ALWAYS_INLINE void scalar_apply_pending(const uint64_t *rows, int64_t words, int
     }
 }
 
+/// Bits by which two row-major rows differ.
+ALWAYS_INLINE int32_t rows_differing(const uint64_t *x, const uint64_t *y, int64_t words) {
+    int32_t d = 0;
+    for (int64_t w = 0; w < words; w++) d += __builtin_popcountll(x[w] ^ y[w]);
+    return d;
+}
+
+/// GroupJaccard.distance's operations, in its order (see GroupJaccardKernel.swift).
+ALWAYS_INLINE double group_jaccard(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, const int32_t *ones_y,
+                                   const long *word_start, int64_t groups) {
+    double sum = 0;
+    int64_t non_empty = 0;
+    for (int64_t g = 0; g < groups; g++) {
+        int64_t ox = ones_x[g], oy = ones_y[g];
+        if ((ox | oy) == 0) continue;
+        int64_t both = 0;
+        if (ox != 0 && oy != 0)
+            for (long w = word_start[g]; w < word_start[g + 1]; w++) both += __builtin_popcountll(x[w] & y[w]);
+        sum += (double)both / (double)(ox + oy - both);
+        non_empty++;
+    }
+    return non_empty == 0 ? 0 : 1 - sum / (double)non_empty;
+}
+
 // The portable path, compiled twice: for any CPU, and for x86-64 CPUs with the popcnt instruction.
 #define PORTABLE_KERNELS(prefix, attributes)                                                                  \
     attributes static void prefix##_differing(const uint64_t *x, const uint64_t *lanes, int64_t words,         \
@@ -134,6 +165,14 @@ ALWAYS_INLINE void scalar_apply_pending(const uint64_t *rows, int64_t words, int
                                               int64_t b_lo, int64_t b_hi, int same, int32_t *lists,            \
                                               int32_t *limits, int64_t k) {                                    \
         scalar_knn_tiles(rows, words, a_lo, a_hi, b_lo, b_hi, same, lists, limits, k);                         \
+    }                                                                                                          \
+    attributes static int32_t prefix##_rows_differing(const uint64_t *x, const uint64_t *y, int64_t words) {    \
+        return rows_differing(x, y, words);                                                                    \
+    }                                                                                                          \
+    attributes static double prefix##_group_jaccard(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, \
+                                                    const int32_t *ones_y, const long *word_start,            \
+                                                    int64_t groups) {                                          \
+        return group_jaccard(x, ones_x, y, ones_y, word_start, groups);                                        \
     }                                                                                                          \
     attributes static void prefix##_apply_pending(                                                             \
         const uint64_t *rows, int64_t words, int64_t lo, int64_t hi, const int32_t *core, const uint64_t *keys, \
@@ -359,7 +398,34 @@ static int has_popcnt(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("popcnt");
 }
+
+// The pair kernels run once per pair, so they read the answer from a variable set before main.
+static int popcnt_at_start;
+__attribute__((constructor)) static void read_cpu_at_start(void) { popcnt_at_start = has_popcnt(); }
 #endif
+
+int cbk_popcnt_available(void) {
+#ifdef HAVE_X86_PATHS
+    return has_popcnt();
+#else
+    return 0;
+#endif
+}
+
+int32_t cbk_rows_differing(const uint64_t *x, const uint64_t *y, int64_t words) {
+#ifdef HAVE_X86_PATHS
+    if (popcnt_at_start) return popcnt_rows_differing(x, y, words);
+#endif
+    return plain_rows_differing(x, y, words);
+}
+
+double cbk_group_jaccard(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, const int32_t *ones_y,
+                         const long *word_start, int64_t groups) {
+#ifdef HAVE_X86_PATHS
+    if (popcnt_at_start) return popcnt_group_jaccard(x, ones_x, y, ones_y, word_start, groups);
+#endif
+    return plain_group_jaccard(x, ones_x, y, ones_y, word_start, groups);
+}
 
 int cbk_vector_available(void) {
 #ifdef HAVE_X86_PATHS

@@ -14,16 +14,25 @@ struct ProcessRun {
     var err: String { String(decoding: stderr, as: UTF8.self) }
 
     /// `arguments` are raw bytes each (a file name need not be UTF-8). `interruptAfter` sends SIGINT
-    /// that many seconds after the start.
-    static func run(_ arguments: [[UInt8]], environment: [String] = ["PATH=/usr/bin:/bin", "LANG=C.UTF-8"],
+    /// that many seconds after the start. `program` runs instead of `cuckooml` when given. `stdin` is written into a pipe the child reads (a small text:
+    /// it must fit the pipe's buffer); without it the child reads /dev/null.
+    static func run(_ arguments: [[UInt8]], program: String? = nil, environment: [String] = ["PATH=/usr/bin:/bin", "LANG=C.UTF-8"],
+                    stdin: [UInt8]? = nil,
                     seconds: Double = 60, interruptAfter: Double? = nil, killWhen: (() -> Bool)? = nil) -> ProcessRun? {
-        guard let binary = Pseudoterminal.binary else { return nil }
-        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+        guard let binary = program ?? Pseudoterminal.binary else { return nil }
+        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0], inPipe: [Int32] = [-1, -1]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { return nil }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let stdin {
+            guard stdin.count <= 65536, pipe(&inPipe) == 0 else { return nil }
+            _ = stdin.withUnsafeBytes { write(inPipe[1], $0.baseAddress, $0.count) }
+            close(inPipe[1])
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         let argv: [[UInt8]] = [Array(binary.utf8)] + arguments
@@ -38,6 +47,7 @@ struct ProcessRun {
         var child: pid_t = 0
         guard posix_spawn(&child, binary, &actions, nil, &cArgv, &cEnv) == 0 else { return nil }
         close(outPipe[1]); close(errPipe[1])
+        if inPipe[0] >= 0 { close(inPipe[0]) }
         _ = fcntl(outPipe[0], F_SETFL, O_NONBLOCK)
         _ = fcntl(errPipe[0], F_SETFL, O_NONBLOCK)
         var run = ProcessRun(status: -1, stdout: [], stderr: [], timedOut: false)
@@ -69,8 +79,10 @@ struct ProcessRun {
         return run
     }
 
-    static func run(_ arguments: [String], seconds: Double = 60, interruptAfter: Double? = nil, killWhen: (() -> Bool)? = nil) -> ProcessRun? {
-        run(arguments.map { Array($0.utf8) }, seconds: seconds, interruptAfter: interruptAfter, killWhen: killWhen)
+    static func run(_ arguments: [String], stdin: String? = nil, seconds: Double = 60, interruptAfter: Double? = nil,
+                    killWhen: (() -> Bool)? = nil) -> ProcessRun? {
+        run(arguments.map { Array($0.utf8) }, stdin: stdin.map { Array($0.utf8) }, seconds: seconds,
+            interruptAfter: interruptAfter, killWhen: killWhen)
     }
 
     private static func monotonic() -> Double {

@@ -12,6 +12,14 @@ import Testing
                 "README.md is out of date: regenerate its reference with `cuckooml --reference`")
     }
 
+    @Test func optionListMatchesTheDeclaration() throws {
+        let readme = try TestText.read(TestPaths.packageRoot + "/README.md")
+        let begin = try #require(readme.firstRange("<!-- options:begin -->\n"))
+        let end = try #require(readme.firstRange("<!-- options:end -->"))
+        #expect(String(readme[begin.upperBound..<end.lowerBound]) == "```\n" + CommandLineOptions.help + "```\n",
+                "README.md is out of date: regenerate it with scripts/update-readme")
+    }
+
     @Test func readmeNamesTheTwoSetUpCommands() throws {
         let readme = try TestText.read(TestPaths.packageRoot + "/README.md")
         #expect(readme.firstRange("scripts/demo") != nil)

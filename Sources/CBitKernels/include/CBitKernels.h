@@ -4,7 +4,8 @@
 #include <stdint.h>
 #include "CIntKernels.h"
 
-/// Popcount kernels over packed bit rows for the bit engine's k-NN and Prim.
+/// Popcount kernels over packed bit rows for the bit engine's k-NN and Prim, and the pair distances of
+/// the bit and group-Jaccard kernels.
 ///
 /// Every kernel has a portable path and, on x86-64 CPUs with AVX-512 VPOPCNTDQ, a vector path chosen by
 /// the caller (`vector` nonzero); both give identical results.
@@ -16,6 +17,20 @@
 
 /// 1 when this CPU can run the vector paths (AVX-512F, VL, DQ with VPOPCNTDQ), else 0.
 int cbk_vector_available(void);
+
+/// 1 when this CPU has the popcnt instruction (x86-64), else 0. Every kernel uses it where it is, chosen at
+/// run time, so the package needs no CPU flags of its own.
+int cbk_popcnt_available(void);
+
+/// The number of bits by which the row-major rows x and y of `words` words differ (one pair: the bit
+/// engine's double distances for jaccard and cosine, and queries).
+int32_t cbk_rows_differing(const uint64_t *x, const uint64_t *y, int64_t words);
+
+/// The group-weighted Jaccard distance of two rows (GroupJaccardKernel's layout: group g is words
+/// word_start[g] ..< word_start[g + 1], ones_* hold the per-group counts), with GroupJaccard.distance's
+/// floating-point operations in its order, so the result is the same double.
+double cbk_group_jaccard(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, const int32_t *ones_y,
+                         const long *word_start, int64_t groups);
 
 /// The words an interleaved buffer of `count` slots holds (whole groups of eight).
 int64_t cbk_lanes_capacity(int64_t count, int64_t words);

@@ -10,8 +10,11 @@ enum BitKernelChoice: Sendable {
     /// lacks it.
     case vector
 
-    /// The fastest choice on this CPU: the vector kernels where they run, else the Swift loops.
-    static let best: BitKernelChoice = vectorsAvailable ? .vector : .swift
+    /// The fastest choice on this CPU: the vector kernels where they run, else the kernels' popcnt path
+    /// (chosen at run time), else the Swift loops. The package sets no CPU flags (so that it can be a
+    /// dependency), and for the baseline x86-64 target Swift's `nonzeroBitCount` is a dozen instructions,
+    /// not `popcnt`; elsewhere (arm64) it is one instruction and the Swift loops stay.
+    static let best: BitKernelChoice = vectorsAvailable ? .vector : cbk_popcnt_available() != 0 ? .portable : .swift
 
     /// Whether this CPU runs the kernels' vector paths (x86-64 with AVX-512F, VL, DQ and VPOPCNTDQ).
     static let vectorsAvailable = cbk_vector_available() != 0

@@ -1,3 +1,4 @@
+import CBitKernels
 /// The engine for binary data: bit-packed rows and popcount distances.
 ///
 /// When rows repeat enough, k-NN and Prim run over groups of identical rows (`RowGroups`). Otherwise,
@@ -281,20 +282,9 @@ struct BitDistance: PairDistance, @unchecked Sendable {
 
     @inline(__always)
     func distance(row x: UnsafePointer<UInt64>, ones onesX: Int, _ b: Int) -> Double {
-        let y = bits + b &* words
-        var differ: Int
-        if words == 1 {
-            differ = (x[0] ^ y[0]).nonzeroBitCount
-        } else if words == 8 {
-            // The common d = 512 (and 449...512) case, unrolled.
-            differ = (x[0] ^ y[0]).nonzeroBitCount &+ (x[1] ^ y[1]).nonzeroBitCount
-                &+ (x[2] ^ y[2]).nonzeroBitCount &+ (x[3] ^ y[3]).nonzeroBitCount
-                &+ (x[4] ^ y[4]).nonzeroBitCount &+ (x[5] ^ y[5]).nonzeroBitCount
-                &+ (x[6] ^ y[6]).nonzeroBitCount &+ (x[7] ^ y[7]).nonzeroBitCount
-        } else {
-            differ = 0
-            for w in 0..<words { differ &+= (x[w] ^ y[w]).nonzeroBitCount }
-        }
+        // The count runs in CBitKernels, which uses the popcnt instruction where the CPU has it: Swift
+        // compiles `nonzeroBitCount` for the baseline x86-64 target, which lacks it.
+        let differ = Int(cbk_rows_differing(x, bits + b &* words, Int64(words)))
         if usesTable { return table[differ] }
         if jaccard {
             let union = (onesX &+ Int(ones[b]) &+ differ) >> 1

@@ -1,3 +1,5 @@
+import CBitKernels
+
 /// Group-weighted Jaccard (`GroupJaccard`) on bit-packed rows: each group's columns are packed into
 /// their own run of whole words, and every row's per-group popcounts are computed once, so a pair costs
 /// one AND-popcount per word of the groups either row uses; groups empty in both rows are skipped on
@@ -113,23 +115,11 @@ struct GroupJaccardDistance: PairDistance, @unchecked Sendable {
         distance(row: bits + a &* words, ones: ones + a &* groups, b)
     }
 
-    /// The operations of `GroupJaccard.distance`, in its order, on popcounts.
+    /// The operations of `GroupJaccard.distance`, in its order, on popcounts (`cbk_group_jaccard`, which
+    /// uses the popcnt instruction where the CPU has it).
     @inline(__always)
     func distance(row x: UnsafePointer<UInt64>, ones onesX: UnsafePointer<Int32>, _ b: Int) -> Double {
-        let y = bits + b &* words
-        let onesY = ones + b &* groups
-        var sum = 0.0, nonEmpty = 0
-        for g in 0..<groups {
-            let ox = Int(onesX[g]), oy = Int(onesY[g])
-            if ox | oy == 0 { continue }
-            var both = 0
-            if ox != 0 && oy != 0 {
-                for w in wordStart[g]..<wordStart[g &+ 1] { both &+= (x[w] & y[w]).nonzeroBitCount }
-            }
-            sum += Double(both) / Double(ox &+ oy &- both)
-            nonEmpty &+= 1
-        }
-        return nonEmpty == 0 ? 0 : 1 - sum / Double(nonEmpty)
+        cbk_group_jaccard(x, onesX, bits + b &* words, ones + b &* groups, wordStart, Int64(groups))
     }
 }
 

@@ -7,7 +7,6 @@ import CuckooML
 /// Interactive line input through libedit: emacs bindings, history (Up/Down, Ctrl-R search) and Tab
 /// completion driven by the command declarations. Used only on the main thread.
 final class LineEditor: @unchecked Sendable {
-    enum Input { case line(String), interrupted, endOfInput }
 
     private let editor: OpaquePointer
     private let historyHandle: OpaquePointer
@@ -59,7 +58,7 @@ final class LineEditor: @unchecked Sendable {
     }
 
     /// Reads one line; Ctrl-C cancels the line being typed, Ctrl-D on an empty line ends input.
-    func readLine(prompt: String) -> Input {
+    func readLine(prompt: String) -> LineInput {
         free(promptStorage)
         // libedit decodes the prompt with the C library's multibyte functions and crashes on text the
         // locale cannot decode, so outside UTF-8 the prompt is made ASCII.

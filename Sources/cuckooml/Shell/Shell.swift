@@ -7,7 +7,7 @@ import CuckooML
 /// only in where lines come from. Each command runs against a draft of the session that is kept only
 /// when the command succeeds, so errors and Ctrl-C leave the session exactly as it was.
 final class Shell: @unchecked Sendable {
-    struct Options: Sendable {
+    struct Options: Sendable, Equatable {
         var echo = false
         var step = false
         var keepGoing = false
@@ -135,50 +135,61 @@ final class Shell: @unchecked Sendable {
     /// whether every command succeeded.
     @discardableResult
     func runScript(_ text: String, origin: String) -> Bool {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)[...]
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        return runLines(origin: origin) { lines.popFirst() }
+        var source = TextLines(text)
+        return run(&source, origin: origin)
     }
 
-    /// Runs commands as lines arrive (a pipe is executed line by line, so a notebook can converse
-    /// with the shell). A trailing `\` joins the next line.
-    func runLines(origin: String, next: () -> String?) -> Bool {
+    /// The input loop. `origin` names a script (`FILE`, `-c`, `<stdin>`) for error locations; nil is
+    /// the prompt, where a failing command does not end the loop, Ctrl-C cancels the line being typed
+    /// or stops the commands left on it, and `--echo`/`--step` do not apply. Lines are run as they
+    /// arrive, so a notebook can converse with the shell through a pipe. Returns whether every
+    /// command succeeded.
+    func run(_ source: inout some LineSource, origin: String?) -> Bool {
+        let atPrompt = origin == nil
         var allSucceeded = true
-        var lineNumber = 0
-        while !quitRequested, var logical = next() {
-            lineNumber += 1
-            let firstLine = lineNumber
-            while logical.hasSuffix("\\"), let more = next() {
-                lineNumber += 1
-                logical += "\n" + more
+        var lines = LogicalLines()
+        while !quitRequested {
+            let (input, firstLine) = lines.next { source.next(continuing: $0) }
+            let logical: String
+            switch input {
+            case .endOfInput: return allSucceeded
+            case .interrupted: continue
+            case .line(let text): logical = text
             }
+            if atPrompt {
+                wasInterrupted = false
+                guard !logical.trimmingSpaces().isEmpty else { continue }
+            }
+            source.accepted(logical)
             let commands: [ScriptCommand]
             do {
-                commands = try ScriptParser.parse(logical, firstLine: firstLine)
+                commands = try ScriptParser.parse(logicalLine: logical, line: firstLine)
             } catch let located as LocatedError {
-                report(located.error, command: ScriptCommand(words: [], line: located.line, text: ""), origin: origin, synopsis: nil)
+                let command = atPrompt ? nil : ScriptCommand(words: [], line: located.line, text: "")
+                report(located.error, command: command, origin: origin, synopsis: nil)
                 allSucceeded = false
-                if options.keepGoing { continue } else { return false }
+                if options.keepGoing || atPrompt { continue } else { return false }
             } catch {
                 report(error, command: nil, origin: origin, synopsis: nil)
                 return false
             }
             for command in commands {
                 if quitRequested { break }
-                // Ctrl-C between two commands stops the script as well, as in a shell.
+                // Ctrl-C between two commands stops the script (at the prompt, the line) as well, as in a shell.
                 if wasInterrupted || InterruptHandling.takeRequest() {
                     if !wasInterrupted { sink.err("interrupted\n") }
                     wasInterrupted = true
-                    return false
+                    if atPrompt { break } else { return false }
                 }
-                if options.step {
+                if !atPrompt && options.step {
                     if stepPrompt(for: command) == .quit { quitRequested = true; return allSucceeded }
-                } else if options.echo {
+                } else if !atPrompt && options.echo {
                     let echoed = escapeForTerminal(text: ">>> " + command.text + "\n", colour: false)
                     if jsonMode { sink.err(echoed) } else { sink.out(echoed) }
                 }
                 if !execute(command, origin: origin) {
                     allSucceeded = false
+                    if atPrompt { continue }
                     if !options.keepGoing || wasInterrupted { return false }
                 }
             }
