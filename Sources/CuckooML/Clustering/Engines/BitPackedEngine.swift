@@ -5,20 +5,20 @@
 /// count of differing bits, `BitPrim` compares ranks; jaccard and cosine use the generic drivers. Every
 /// path gives the same results.
 final class BitPackedEngine: KernelEngine, @unchecked Sendable {
-    let kernel: BitKernel, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds
+    let kernel: BitKernel, metric: DistanceMetric, threads: Int, tuning: EngineTuning
     let groups: RowGroups?
     /// The plain path's k-NN and Prim work in blocks of about this many points (see `usesBlocks`).
     let pointsPerBlock: Int
     /// Set by the first integer k-NN or Prim (the engine's calls run one after another).
     private var cachedBlocks: BitBlocks?
-    init(points: PointSet, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds = .standard,
+    init(points: PointSet, metric: DistanceMetric, threads: Int, tuning: EngineTuning = .standard,
          pointsPerBlock: Int = 256) {
         kernel = BitKernel(points: points, metric: metric)
         self.pointsPerBlock = max(1, pointsPerBlock)
         // 0 is the session's "one per core" (`set threads 0`, the default).
-        self.metric = metric; self.threads = engineThreads(threads); self.thresholds = thresholds
+        self.metric = metric; self.threads = engineThreads(threads); self.tuning = tuning
         let grouped = RowGroups(kernel)
-        groups = Double(grouped.count) <= thresholds.groups * Double(kernel.count) ? grouped : nil
+        groups = Double(grouped.count) <= tuning.groups * Double(kernel.count) ? grouped : nil
     }
 
     func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
@@ -32,8 +32,8 @@ final class BitPackedEngine: KernelEngine, @unchecked Sendable {
             // k clipped to 0 leaves every core distance 0, as the generic driver gives.
             return k > 0 && count > 1 ? counts.map { kernel.table[Int($0)] } : counts.map { _ in 0 }
         }
-        return try KNearest.kthDistances(kernel, k: k, threads: threads, parallelFrom: thresholds.knn,
-                                         tile: thresholds.tile, control: control)
+        return try KNearest.kthDistances(kernel, k: k, threads: threads, parallelFrom: tuning.knn,
+                                         tile: tuning.tile, control: control)
     }
 
     func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
@@ -50,7 +50,7 @@ final class BitPackedEngine: KernelEngine, @unchecked Sendable {
         }
         if let edges { return edges }
         let prim = PrimSpanningTree(kernel: kernel.copy(), coreDistances: coreDistances, alpha: alpha)
-        return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
+        return try prim.run(threads: threads, parallelFrom: tuning.prim, control: control)
     }
 }
 
@@ -75,11 +75,11 @@ extension BitPackedEngine {
     private func integerNearest<W: BitWidth>(_ width: W, k: Int, control: TaskControl) throws -> [Int32] {
         if usesBlocks {
             return try BitNearest.kthDifferences(kernel, width: width, blocks: blocks(width), k: k, threads: threads,
-                                                 parallelFrom: thresholds.knn, kernels: thresholds.bitKernels,
+                                                 parallelFrom: tuning.knn, kernels: tuning.bitKernels,
                                                  control: control)
         }
-        return try BitNearest.kthDifferences(kernel, k: k, threads: threads, parallelFrom: thresholds.knn,
-                                             tile: thresholds.tile, kernels: thresholds.bitKernels, control: control)
+        return try BitNearest.kthDifferences(kernel, k: k, threads: threads, parallelFrom: tuning.knn,
+                                             tile: tuning.tile, kernels: tuning.bitKernels, control: control)
     }
 
     /// Prim on integer ranks (`BitBlockPrim` when blocks are used, else `BitPrim`), or nil when the
@@ -89,20 +89,20 @@ extension BitPackedEngine {
         guard kernel.usesTable else { return nil }
         if usesBlocks {
             guard let prim = BitBlockPrim(kernel: kernel, width: width, blocks: blocks(width), coreDistances: coreDistances,
-                                          alpha: alpha, threads: threads, parallelFrom: thresholds.prim * 128,
-                                          kernels: thresholds.bitKernels)
+                                          alpha: alpha, threads: threads, parallelFrom: tuning.prim * 128,
+                                          kernels: tuning.bitKernels)
             else { return nil }
             return try prim.run(control: control)
         }
         guard let prim = BitPrim(kernel: kernel, width: width, coreDistances: coreDistances, alpha: alpha,
-                                 kernels: thresholds.bitKernels) else {
+                                 kernels: tuning.bitKernels) else {
             return nil
         }
-        return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
+        return try prim.run(threads: threads, parallelFrom: tuning.prim, control: control)
     }
 }
 
-extension ParallelThresholds {
+extension EngineTuning {
     /// `always`, but the bit engine never groups rows: tests of the plain bit path.
-    static let alwaysUngrouped = ParallelThresholds(knn: 0, prim: 8, tile: 32, groups: 0)
+    static let alwaysUngrouped = EngineTuning(knn: 0, prim: 8, tile: 32, groups: 0)
 }
