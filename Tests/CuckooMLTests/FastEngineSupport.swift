@@ -1,7 +1,7 @@
 @testable import CuckooML
 
 /// Seeded data and a straightforward reference for the fast-engine tests, written from the definitions in
-/// `hdbscan-reference.md` with `Distances` as the only shared code.
+/// `docs/hdbscan.md` with `Distances` as the only shared code.
 enum EngineReference {
     /// SplitMix64: a small deterministic generator so every failure names a reproducible seed.
     struct Random {

@@ -15,7 +15,7 @@ public struct Neighbour: Sendable, Equatable {
 
 /// Everything HDBSCAN (and DBSCAN, prediction, silhouette) needs from the raw points. Implementations
 /// differ only in speed and memory, never in results: each must follow the hdbscan library's exact
-/// definitions (`../shared/docs/hdbscan-reference.md`), including Prim's tie rules.
+/// definitions (`docs/hdbscan.md`), including Prim's tie rules.
 public protocol NeighbourhoodEngine: Sendable {
     var count: Int { get }
     var metric: DistanceMetric { get }
