@@ -118,7 +118,7 @@ public enum HDBSCAN {
     /// min_samples = 1 (the 2016 setting) and would lose the exact oracle check.
     ///
     /// Rows are grouped through a hash of their values first, so only the distinct rows are sorted: a
-    /// full sort compared every pair of copies value by value (seconds for 50 000 rows of 512 values).
+    /// full sort would compare every pair of copies value by value.
     public static func uniqueRows(_ points: PointSet, rows: [Int]) -> [[Int]] {
         var groups: [[Int]] = []
         var byHash: [UInt64: [Int]] = [:]   // hash → indices into `groups`

@@ -65,10 +65,10 @@ extension BitPackedEngine {
 
     /// Whether k-NN and Prim work in blocks: from four blocks on, and on rows of at least four words
     /// (narrower rows stay in the cache anyway, and their bounds are loose: with blocks, one-word rows
-    /// took 2.6× as long at n = 50 000). With the kernels of `CBitKernels` (eight pairs per vector) the
-    /// k-NN sweeps every pair instead: the blocks' bookkeeping costs more than the pairs it saves. Prim
-    /// keeps its blocks, whose catch-ups apply many tree points to rows held in registers (2.4× faster
-    /// than the plain vector scan on binary512u at n = 50 000, which waits on memory).
+    /// are slower). With the kernels of `CBitKernels` (eight pairs per vector) the k-NN sweeps every
+    /// pair instead: the blocks' bookkeeping costs more than the pairs it saves. Prim keeps its blocks,
+    /// whose catch-ups apply many tree points to rows held in registers, where the plain vector scan
+    /// waits on memory (`scripts/bench-cluster --data binary512u` compares them).
     private var usesBlocks: Bool { count >= 4 * pointsPerBlock && kernel.words >= 4 }
 
     /// The k-th smallest counts of differing bits, over blocks or tiled.
