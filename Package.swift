@@ -30,6 +30,8 @@ let package = Package(
         // AVX-512 popcount kernels (chosen at run time, portable fallback) for the bit-packed engine.
         .target(name: "CJSONScan"),
         .target(name: "CBitKernels"),
+        // What the C library has and Swift's Glibc module hides: allocator tuning, pseudo-terminals.
+        .target(name: "CPlatform"),
         .target(
             name: "CuckooML",
             dependencies: ["CSQLite", "CJSONScan", "CBitKernels"],
@@ -39,7 +41,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "cuckooml",
-            dependencies: ["CuckooML", "CEditLine"],
+            dependencies: ["CuckooML", "CEditLine", "CPlatform"],
             swiftSettings: cpuFlags
         ),
         .testTarget(
@@ -50,7 +52,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShellTests",
-            dependencies: ["cuckooml", "CuckooML", "CEditLine"],
+            dependencies: ["cuckooml", "CuckooML", "CEditLine", "CPlatform"],
             exclude: ["Golden"],
             swiftSettings: cpuFlags
         ),

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CuckooML
 import CEditLine
+import CPlatform
 
 /// cuckooml [--json] [--echo] [--step] [--keep-going] [FILE.cml | -c 'COMMANDS']
 /// With neither a file nor -c: a prompt when stdin is a terminal, else commands read from stdin.
