@@ -25,6 +25,8 @@ let package = Package(
         // a dependency of another package (scripts/check-dependency).
         .target(name: "CJSONScan"),
         .target(name: "CBitKernels"),
+        // What the C library has and Swift's Glibc module hides: allocator tuning, pseudo-terminals.
+        .target(name: "CPlatform"),
         .target(
             name: "CuckooML",
             dependencies: ["CSQLite", "CJSONScan", "CBitKernels"],
@@ -33,7 +35,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "cuckooml",
-            dependencies: ["CuckooML", "CEditLine"]
+            dependencies: ["CuckooML", "CEditLine", "CPlatform"]
         ),
         .testTarget(
             name: "CuckooMLTests",
@@ -42,7 +44,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShellTests",
-            dependencies: ["cuckooml", "CuckooML", "CEditLine"],
+            dependencies: ["cuckooml", "CuckooML", "CEditLine", "CPlatform"],
             exclude: ["Golden"]
         ),
     ],

@@ -2,28 +2,13 @@
 #define CUCKOOML_CEDITLINE_SHIM_H
 // Swift cannot call C variadic functions, so every el_set/el_get/history call the shell needs gets a
 // fixed-arity wrapper here; C globals (stdin, stdout, stderr) are reached through accessors because
-// Swift 6 treats mutable globals as unsafe; and glibc's mallopt, which Swift's Glibc module does not
-// export, is called from here for the shell's start-up tuning.
+// Swift 6 treats mutable globals as unsafe. (Allocator tuning and the pseudo-terminal calls are in
+// CPlatform.)
 #include <stdio.h>
 #include <histedit.h>
 
 typedef const char *(*cml_prompt_fn)(EditLine *);
 typedef unsigned char (*cml_command_fn)(EditLine *, int);
-
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
-/// glibc's allocator tuned for a short-lived analysis process: blocks up to 32 MB come from the heap
-/// and freed memory stays there for reuse, instead of a fresh mmap per large block that the kernel
-/// zeroes page by page and unmaps again. No-op elsewhere.
-static inline void cml_tune_allocator(void) {
-#ifdef __GLIBC__
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 128 << 20);
-    mallopt(M_TOP_PAD, 16 << 20);
-#endif
-}
 
 static inline FILE *cml_stdin(void) { return stdin; }
 static inline FILE *cml_stdout(void) { return stdout; }
@@ -59,14 +44,5 @@ static inline int cml_history_first(History *h, HistEvent *ev) { return history(
 static inline int cml_history_next(History *h, HistEvent *ev) { return history(h, ev, H_NEXT); }
 static inline int cml_history_last(History *h, HistEvent *ev) { return history(h, ev, H_LAST); }
 static inline int cml_history_prev(History *h, HistEvent *ev) { return history(h, ev, H_PREV); }
-
-
-// Pseudo-terminal calls for the end-to-end tests that drive the shell in a real terminal. The Glibc
-// module is built without _XOPEN_SOURCE, so these are not visible to Swift otherwise.
-extern int posix_openpt(int flags);
-extern int grantpt(int fd);
-extern int unlockpt(int fd);
-extern char *ptsname(int fd);
-static inline short cml_posix_spawn_setsid(void) { return 0x80; /* POSIX_SPAWN_SETSID in glibc */ }
 
 #endif

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CuckooML
 import CEditLine
+import CPlatform
 
 // Arguments are bytes: a report named in -c or a script path that is not UTF-8 is kept exactly.
 let arguments = (1..<Int(CommandLine.argc)).map { FileSystemPath.decode(cString: CommandLine.unsafeArgv[$0]!) }

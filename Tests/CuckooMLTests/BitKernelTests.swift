@@ -31,13 +31,13 @@ import Testing
         var out: [(String, BitPackedEngine)] = []
         for choice in [BitKernelChoice.swift, .portable, .vector] {
             for threads in [1, 2] {
-                var thresholds = ParallelThresholds.alwaysUngrouped
-                thresholds.bitKernels = choice
+                var tuning = EngineTuning.alwaysUngrouped
+                tuning.bitKernels = choice
                 out.append(("\(choice)-\(threads)", BitPackedEngine(points: points, metric: metric, threads: threads,
-                                                                  thresholds: thresholds)))
+                                                                  tuning: tuning)))
                 // Blocks of about 20 points: BitBlockPrim (rows of four words or more).
                 out.append(("\(choice)-blocks-\(threads)", BitPackedEngine(points: points, metric: metric,
-                                                                         threads: threads, thresholds: thresholds,
+                                                                         threads: threads, tuning: tuning,
                                                                          pointsPerBlock: 20)))
             }
         }

@@ -1,7 +1,7 @@
 @testable import CuckooML
 
 /// Seeded data and a straightforward reference for the fast-engine tests, written from the definitions in
-/// `hdbscan-reference.md` with `Distances` as the only shared code.
+/// `docs/hdbscan.md` with `Distances` as the only shared code.
 enum EngineReference {
     /// SplitMix64: a small deterministic generator so every failure names a reproducible seed.
     struct Random {
@@ -134,7 +134,7 @@ enum EngineReference {
 
     /// Every engine that can hold `points`, each with its parallel paths forced on small inputs.
     static func engines(_ points: PointSet, _ metric: DistanceMetric) -> [(String, any NeighbourhoodEngine)] {
-        let forced = ParallelThresholds.always
+        let forced = EngineTuning.always
         var out: [(String, any NeighbourhoodEngine)] = [
             ("factory", NeighbourhoodEngines.make(points: points, metric: metric, threads: 2)),
             ("brute-force", BruteForceEngine(points: points, metric: metric)),
@@ -142,41 +142,41 @@ enum EngineReference {
         if metric == .groupjaccard {
             // Its own bit-packed engine on any data (here every column in one group); BitPackedEngine
             // never takes this metric.
-            out.append(("group-bits", GroupJaccardEngine(points: points, threads: 2, thresholds: forced)))
+            out.append(("group-bits", GroupJaccardEngine(points: points, threads: 2, tuning: forced)))
             out.append(("group-bits-1", GroupJaccardEngine(points: points, threads: 1)))
         } else if points.isBinary {
-            out.append(("bits", BitPackedEngine(points: points, metric: metric, threads: 2, thresholds: forced)))
+            out.append(("bits", BitPackedEngine(points: points, metric: metric, threads: 2, tuning: forced)))
             out.append(("bits-plain", BitPackedEngine(points: points, metric: metric, threads: 2,
-                                                      thresholds: .alwaysUngrouped)))
+                                                      tuning: .alwaysUngrouped)))
             out.append(("bits-plain-1", BitPackedEngine(points: points, metric: metric, threads: 1,
-                                                        thresholds: ParallelThresholds(tile: 7, groups: 0))))
+                                                        tuning: EngineTuning(tile: 7, groups: 0))))
             out.append(("bits-blocks", BitPackedEngine(points: points, metric: metric, threads: 2,
-                                                       thresholds: .alwaysUngrouped, pointsPerBlock: 6)))
+                                                       tuning: .alwaysUngrouped, pointsPerBlock: 6)))
             out.append(("bits-blocks-1", BitPackedEngine(points: points, metric: metric, threads: 1,
-                                                         thresholds: ParallelThresholds(groups: 0), pointsPerBlock: 20)))
+                                                         tuning: EngineTuning(groups: 0), pointsPerBlock: 20)))
             // Each code for the integer k-NN and Prim (the defaults above run the fastest on this CPU).
             for choice in [BitKernelChoice.swift, .portable, .vector] {
-                var plain = ParallelThresholds.alwaysUngrouped
+                var plain = EngineTuning.alwaysUngrouped
                 plain.bitKernels = choice
                 out.append(("bits-\(choice)", BitPackedEngine(points: points, metric: metric, threads: 2,
-                                                               thresholds: plain)))
+                                                               tuning: plain)))
             }
             out.append(("bits-vector-1", BitPackedEngine(points: points, metric: metric, threads: 1,
-                                                         thresholds: ParallelThresholds(tile: 7, groups: 0,
+                                                         tuning: EngineTuning(tile: 7, groups: 0,
                                                                                         bitKernels: .vector))))
         }
         switch points.storage {
         case .dense(let m):
-            out.append(("dense", DenseEngine(m, metric: metric, threads: 2, thresholds: forced)))
+            out.append(("dense", DenseEngine(m, metric: metric, threads: 2, tuning: forced)))
             out.append(("dense-1", DenseEngine(m, metric: metric, threads: 1)))
             var s = SparseMatrix(columnCount: m.columns)
             for i in 0..<m.rows {
                 s.appendRow(m.row(i).enumerated().map { (Int32($0.offset), $0.element) })
             }
-            out.append(("sparse", SparseEngine(s, metric: metric, threads: 2, thresholds: forced)))
+            out.append(("sparse", SparseEngine(s, metric: metric, threads: 2, tuning: forced)))
         case .sparse(let m):
-            out.append(("sparse", SparseEngine(m, metric: metric, threads: 2, thresholds: forced)))
-            out.append(("dense", DenseEngine(m.dense(), metric: metric, threads: 2, thresholds: forced)))
+            out.append(("sparse", SparseEngine(m, metric: metric, threads: 2, tuning: forced)))
+            out.append(("dense", DenseEngine(m.dense(), metric: metric, threads: 2, tuning: forced)))
         }
         return out
     }

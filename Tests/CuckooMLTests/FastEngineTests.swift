@@ -93,9 +93,9 @@ import Testing
             let table = R.Table(points, metric)
             for alpha in [1.0, 0.7, 1.3] {
                 let want = table.spanningTree(core: core, alpha: alpha)
-                for (thresholds, perBlock) in [(ParallelThresholds.alwaysUngrouped, 1_000), (ParallelThresholds(groups: 0), 1_000),
-                                               (.alwaysUngrouped, 5), (ParallelThresholds(groups: 0), 30)] {
-                    let engine = BitPackedEngine(points: points, metric: metric, threads: 2, thresholds: thresholds,
+                for (tuning, perBlock) in [(EngineTuning.alwaysUngrouped, 1_000), (EngineTuning(groups: 0), 1_000),
+                                               (.alwaysUngrouped, 5), (EngineTuning(groups: 0), 30)] {
+                    let engine = BitPackedEngine(points: points, metric: metric, threads: 2, tuning: tuning,
                                                  pointsPerBlock: perBlock)
                     let got = try engine.minimumSpanningTree(coreDistances: core, alpha: alpha, control: .none)
                     let firstDiff = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }
@@ -109,7 +109,7 @@ import Testing
     /// Core distances that are not plain finite numbers send Prim back to the generic driver.
     @Test func bitPrimRefusesNegativeZero() {
         let points = PointSet.dense(R.binary(n: 20, d: 64, seed: 200, copies: 0))
-        let engine = BitPackedEngine(points: points, metric: .euclidean, threads: 1, thresholds: .alwaysUngrouped)
+        let engine = BitPackedEngine(points: points, metric: .euclidean, threads: 1, tuning: .alwaysUngrouped)
         var core = [Double](repeating: 1, count: 20)
         #expect(BitPrim(kernel: engine.kernel, width: OneWord(), coreDistances: core, alpha: 1) != nil)
         core[3] = -0.0

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Testing
-import CEditLine
+import CPlatform
 
 /// Drives the built `cuckooml` binary in a real pseudo-terminal, as an analyst would: Tab completion,
 /// Enter, Up to recall, Ctrl-C to cancel a half-typed line, Ctrl-D to leave.

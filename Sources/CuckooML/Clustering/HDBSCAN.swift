@@ -5,7 +5,7 @@ public struct ClusteringError: Error, Equatable, CustomStringConvertible {
 }
 
 /// HDBSCAN with the Python `hdbscan` library's exact definitions (0.8.x, Prim's path, stable tie
-/// order): see `../shared/docs/hdbscan-reference.md`. The stages are pure functions over documented
+/// order): see `docs/hdbscan.md`. The stages are pure functions over documented
 /// arrays, in order:
 ///
 /// 1. core distances (`NeighbourhoodEngine.coreDistances`, index `min_samples`, the point itself at 0)
@@ -118,7 +118,7 @@ public enum HDBSCAN {
     /// min_samples = 1 (the 2016 setting) and would lose the exact oracle check.
     ///
     /// Rows are grouped through a hash of their values first, so only the distinct rows are sorted: a
-    /// full sort compared every pair of copies value by value (seconds for 50 000 rows of 512 values).
+    /// full sort would compare every pair of copies value by value.
     public static func uniqueRows(_ points: PointSet, rows: [Int]) -> [[Int]] {
         var groups: [[Int]] = []
         var byHash: [UInt64: [Int]] = [:]   // hash → indices into `groups`
@@ -158,7 +158,6 @@ extension PointSet {
         }
     }
 
-    /// Lexicographic comparison of two rows by value (−1, 0, 1); a sparse row reads as its dense form.
     /// A hash of row `i`'s nonzero values and their columns; rows that compare equal hash equal
     /// (−0.0 counts as zero, as it compares equal to 0).
     public func rowHash(_ i: Int) -> UInt64 {
@@ -178,6 +177,7 @@ extension PointSet {
         return h
     }
 
+    /// Lexicographic comparison of two rows by value (−1, 0, 1); a sparse row reads as its dense form.
     public func compareRows(_ a: Int, _ b: Int) -> Int {
         switch storage {
         case .dense(let m):

@@ -49,15 +49,3 @@ public struct HDBSCANResult: Sendable, FlatClustering {
         self.coreDistances = coreDistances
     }
 }
-
-public struct DBSCANResult: Sendable, FlatClustering {
-    public var parameters: DBSCANParameters
-    public var labels: [Int]
-    /// Whether each point is a core point.
-    public var isCore: [Bool]
-    public init(parameters: DBSCANParameters, labels: [Int], isCore: [Bool]) {
-        self.parameters = parameters
-        self.labels = labels
-        self.isCore = isCore
-    }
-}

@@ -51,8 +51,3 @@ public struct FeatureSet: Sendable, Equatable {
         self.matrix = matrix
     }
 }
-
-extension FeatureSet {
-    /// The matrix as clustering points, each column in its feature group (`ColumnGroups`).
-    public var points: PointSet { .sparse(matrix, columnGroups: ColumnGroups(featureNames: names)) }
-}

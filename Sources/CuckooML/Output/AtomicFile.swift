@@ -87,5 +87,3 @@ func parentDirectory(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     return slash == path.startIndex ? "/" : String(path[..<slash])
 }
-
-func errnoText() -> String { String(cString: strerror(errno)) }

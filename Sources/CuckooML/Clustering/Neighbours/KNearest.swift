@@ -1,10 +1,5 @@
 import Synchronization
 
-/// A raw pointer shared between the threads of one parallel phase, each touching disjoint parts.
-struct SharedPointer<T>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<T>
-}
-
 /// Exact k-nearest-neighbour work shared by the engines.
 enum KNearest {
     /// Rows per tile side in the pairwise sweep: two tiles of bit-packed or low-dimensional rows stay in

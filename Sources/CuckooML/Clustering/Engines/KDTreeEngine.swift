@@ -9,7 +9,7 @@ import Synchronization
 /// no update can reach, and a per-tree-point nearest-outside search with lazy refresh; the noise points
 /// keep most nodes within reach.
 final class KDTreeEngine: KernelEngine, @unchecked Sendable {
-    let kernel: DenseKernel, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds
+    let kernel: DenseKernel, metric: DistanceMetric, threads: Int, tuning: EngineTuning
     let tree: KDTree
 
     /// The most columns for which the tree pays off (bounds lose their grip as dimensions grow).
@@ -19,9 +19,9 @@ final class KDTreeEngine: KernelEngine, @unchecked Sendable {
         columns <= maximumDimension && (metric == .euclidean || metric == .manhattan)
     }
 
-    init(_ m: DenseMatrix, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds = .standard) {
+    init(_ m: DenseMatrix, metric: DistanceMetric, threads: Int, tuning: EngineTuning = .standard) {
         kernel = DenseKernel(m, metric: metric)
-        self.metric = metric; self.threads = engineThreads(threads); self.thresholds = thresholds
+        self.metric = metric; self.threads = engineThreads(threads); self.tuning = tuning
         tree = m.values.withUnsafeBufferPointer { values in
             // An empty buffer (no rows or no columns) is never read.
             let none = [0.0]
@@ -53,7 +53,7 @@ final class KDTreeEngine: KernelEngine, @unchecked Sendable {
         if let edges = try boruvka.run(control: control) { return edges }
         return try ColumnarPrim(values: kernel.evaluator.values, rows: count, columns: kernel.dimension,
                                 metric: metric, coreDistances: coreDistances, alpha: alpha)
-            .run(threads: threads, parallelFrom: thresholds.prim, control: control)
+            .run(threads: threads, parallelFrom: tuning.prim, control: control)
     }
 
     func neighbours(of i: Int, within radius: Double) -> [Int] {

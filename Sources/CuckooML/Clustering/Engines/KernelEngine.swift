@@ -1,17 +1,3 @@
-/// Sizes below which work stays on one thread, and the k-NN tile side. Tests shrink them so small
-/// inputs exercise the parallel paths.
-struct ParallelThresholds: Sendable {
-    var knn = 512
-    var prim = 2_048
-    var tile = KNearest.defaultTile
-    /// The bit engine works on groups of identical rows when there are at most this fraction of n groups.
-    var groups = 0.5
-    /// The code the bit engine's integer k-NN and Prim run; only speed depends on it.
-    var bitKernels = BitKernelChoice.best
-    static let standard = ParallelThresholds()
-    static let always = ParallelThresholds(knn: 0, prim: 8, tile: 32, groups: 1)
-}
-
 /// A `NeighbourhoodEngine` over an exact distance kernel: symmetric tiled k-NN for core distances and
 /// Prim's algorithm on the fly for the spanning tree, both on up to `threads` threads, in O(n·k) memory.
 ///
@@ -21,7 +7,7 @@ protocol KernelEngine: NeighbourhoodEngine {
     associatedtype Kernel: DistanceKernel
     var kernel: Kernel { get }
     var threads: Int { get }
-    var thresholds: ParallelThresholds { get }
+    var tuning: EngineTuning { get }
 }
 
 extension KernelEngine {
@@ -30,14 +16,14 @@ extension KernelEngine {
     func distance(_ i: Int, _ j: Int) -> Double { kernel.distance(i, j) }
 
     func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
-        try KNearest.kthDistances(kernel, k: k, threads: threads, parallelFrom: thresholds.knn,
-                                  tile: thresholds.tile, control: control)
+        try KNearest.kthDistances(kernel, k: k, threads: threads, parallelFrom: tuning.knn,
+                                  tile: tuning.tile, control: control)
     }
 
     func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
         precondition(coreDistances.count == count, "one core distance per point")
         let prim = PrimSpanningTree(kernel: kernel.copy(), coreDistances: coreDistances, alpha: alpha)
-        return try prim.run(threads: threads, parallelFrom: thresholds.prim, control: control)
+        return try prim.run(threads: threads, parallelFrom: tuning.prim, control: control)
     }
 
     func nearest(to queries: PointSet, row: Int, k: Int) -> [Neighbour] {
@@ -51,18 +37,18 @@ extension KernelEngine {
 
 /// The engine for dense, non-binary data.
 final class DenseEngine: KernelEngine, @unchecked Sendable {
-    let kernel: DenseKernel, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds
-    init(_ m: DenseMatrix, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds = .standard) {
+    let kernel: DenseKernel, metric: DistanceMetric, threads: Int, tuning: EngineTuning
+    init(_ m: DenseMatrix, metric: DistanceMetric, threads: Int, tuning: EngineTuning = .standard) {
         kernel = DenseKernel(m, metric: metric)
-        self.metric = metric; self.threads = engineThreads(threads); self.thresholds = thresholds
+        self.metric = metric; self.threads = engineThreads(threads); self.tuning = tuning
     }
 }
 
 /// The engine for sparse, non-binary data.
 final class SparseEngine: KernelEngine, @unchecked Sendable {
-    let kernel: SparseKernel, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds
-    init(_ m: SparseMatrix, metric: DistanceMetric, threads: Int, thresholds: ParallelThresholds = .standard) {
+    let kernel: SparseKernel, metric: DistanceMetric, threads: Int, tuning: EngineTuning
+    init(_ m: SparseMatrix, metric: DistanceMetric, threads: Int, tuning: EngineTuning = .standard) {
         kernel = SparseKernel(m, metric: metric)
-        self.metric = metric; self.threads = engineThreads(threads); self.thresholds = thresholds
+        self.metric = metric; self.threads = engineThreads(threads); self.tuning = tuning
     }
 }

@@ -126,10 +126,10 @@ struct GroupJaccardDistance: PairDistance, @unchecked Sendable {
 /// The engine for `groupjaccard`, on any data (bit-packed presence rows), with the generic k-NN and
 /// Prim drivers.
 final class GroupJaccardEngine: KernelEngine, @unchecked Sendable {
-    let kernel: GroupJaccardKernel, threads: Int, thresholds: ParallelThresholds
+    let kernel: GroupJaccardKernel, threads: Int, tuning: EngineTuning
     var metric: DistanceMetric { .groupjaccard }
-    init(points: PointSet, threads: Int, thresholds: ParallelThresholds = .standard) {
+    init(points: PointSet, threads: Int, tuning: EngineTuning = .standard) {
         kernel = GroupJaccardKernel(points: points)
-        self.threads = engineThreads(threads); self.thresholds = thresholds
+        self.threads = engineThreads(threads); self.tuning = tuning
     }
 }

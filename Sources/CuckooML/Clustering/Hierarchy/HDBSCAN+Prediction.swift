@@ -16,7 +16,7 @@ public struct HDBSCANPrediction: Sendable, Equatable {
 ///
 /// Built once per fit (it computes the prediction data's core distances, O(n²·d) with the reference
 /// engine), then cheap per query: one k-nearest-neighbour search of 2·min_samples training points.
-/// Definitions (`hdbscan-reference.md`, Prediction): the prediction core distances count the point
+/// Definitions (`docs/hdbscan.md`, Prediction): the prediction core distances count the point
 /// itself (index min_samples − 1); a query's own core distance is its neighbour at index min_samples;
 /// it attaches to the neighbour with the smallest mutual reachability (first wins) at λ = 1/mr.
 /// min_samples is the fit's unclipped parameter, as the library uses; neighbour counts are clipped to

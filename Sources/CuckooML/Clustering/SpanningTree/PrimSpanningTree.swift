@@ -1,6 +1,6 @@
 /// Prim's minimum spanning tree over mutual reachability, computed on the fly in O(n) memory.
 ///
-/// Follows the library exactly (`hdbscan-reference.md`): start at point 0; after adding `cur`, every
+/// Follows the library exactly (`docs/hdbscan.md`): start at point 0; after adding `cur`, every
 /// point `j` outside the tree takes `mr(cur, j) = max(core(cur), core(j), d(cur, j) / alpha)` only if it
 /// is strictly below its best so far; the next point is the lowest index holding the smallest best.
 ///

@@ -1,0 +1,21 @@
+// Compiled with the GNU extensions on, which is where glibc declares POSIX_SPAWN_SETSID and mallopt's
+// parameters; Swift's Glibc module sees neither.
+#define _GNU_SOURCE
+#include "CPlatform.h"
+#include <spawn.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+void cml_tune_allocator(void) {
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
+#endif
+}
+
+#ifndef POSIX_SPAWN_SETSID
+#error "this C library's <spawn.h> has no POSIX_SPAWN_SETSID"
+#endif
+short cml_posix_spawn_setsid(void) { return POSIX_SPAWN_SETSID; }

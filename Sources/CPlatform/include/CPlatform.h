@@ -1,0 +1,22 @@
+#ifndef CUCKOOML_CPLATFORM_H
+#define CUCKOOML_CPLATFORM_H
+// What the C library offers but Swift's Glibc module leaves out (it is built without _GNU_SOURCE and
+// _XOPEN_SOURCE): allocator tuning for the shell, and the pseudo-terminal calls and the spawn flag the
+// end-to-end tests need to drive the shell in a real terminal. Nothing here is about line editing
+// (that is CEditLine).
+
+/// glibc's allocator tuned for a short-lived analysis process: blocks up to 32 MB come from the heap
+/// and freed memory stays there for reuse, instead of a fresh mmap per large block that the kernel
+/// zeroes page by page and unmaps again. No-op elsewhere.
+void cml_tune_allocator(void);
+
+/// `POSIX_SPAWN_SETSID` from <spawn.h> (the child starts a session of its own, so the terminal it
+/// opens becomes its controlling terminal).
+short cml_posix_spawn_setsid(void);
+
+extern int posix_openpt(int flags);
+extern int grantpt(int fd);
+extern int unlockpt(int fd);
+extern char *ptsname(int fd);
+
+#endif
