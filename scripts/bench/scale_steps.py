@@ -162,7 +162,11 @@ def run_main(args, plan, log):
             doc = shell.read_document(30)
         cpu = cpu_seconds(pid) - cpu0
         peak_kb = status_kb(pid, "VmHWM") if exact_peak else max(sampled)
-        ok = bool(doc) and doc.get("ok", True) is not False and "error" not in doc
+        # Most commands answer one object; `compare DIR` answers a list (one placement per report).
+        if isinstance(doc, dict):
+            ok = doc.get("ok", True) is not False and "error" not in doc
+        else:
+            ok = bool(doc)
         out = {"step": name, "command": command, "ok": ok and not timed_out, "seconds": seconds,
                "cpu_seconds": cpu, "peak_rss_mb": peak_kb / 1024, "rss_after_mb": status_kb(pid, "VmRSS") / 1024,
                "bytes": moved(doc) if (moved and doc) else 0}
