@@ -100,16 +100,64 @@ struct FamilyClusteringCommandTests {
         #expect(shell.session.currentClustering?.algorithm == .linkage)
     }
 
-    /// Quality on the shared real reports, in the family feature space, against AVClass's labels: V ≥ 0.85
-    /// and at most 15 % noise as the families issue asks; ARI ≥ 0.60 as a floor below today's 0.62 (the
-    /// issue's target, 0.65, is not reached yet: a floor keeps it from sliding while that work goes on).
+    /// Quality on the shared real reports, in the family feature space, against AVClass's labels
+    /// (`none` left out, noise kept as one cluster). Floors at today's figures (V 0.8667, ARI 0.6311,
+    /// 4 noise of 94), so any change that loses quality fails; V ≥ 0.85 and noise ≤ 15 % are the
+    /// families issue's targets and are met. Its ARI target, 0.65, is not: the remaining loss is where
+    /// AVClass and behaviour disagree (rakhni names three unrelated kinds of sample; fsysna and reconyc
+    /// come from one builder; neurevt and vbkryjetor are 0.22 apart), and no principled change measured
+    /// so far reaches it on the 94 and on both halves (README, "Families"). The known issue turns into
+    /// a failure the day ARI reaches 0.65, so the floor is then raised to the target.
     @Test(.enabled(if: TestPaths.shared != nil && FeatureConfiguration.Kind(rawValue: "families") != nil))
     func realReportsReachTheFamilyTargets() throws {
+        let (a, noise, count) = try Self.assessFamilies(TestPaths.shared! + "/data/cuckoo-reports")
+        #expect(count == 94)
+        #expect(a.scores.vMeasure >= 0.866, "V-measure \(a.scores.vMeasure)")
+        #expect(a.scores.adjustedRandIndex >= 0.631, "ARI \(a.scores.adjustedRandIndex)")
+        #expect(noise <= 4 && Double(noise) <= 0.15 * Double(count), "noise \(noise)")
+        #expect(a.scores.vMeasure >= 0.85, "the issue's V-measure target")
+        withKnownIssue("the families issue's ARI target 0.65 is not reached (0.631)") {
+            #expect(a.scores.adjustedRandIndex >= 0.65, "the issue's ARI target")
+        }
+    }
+
+    /// The same on each half of the real reports split by the parity of the sample's md5, each half
+    /// loaded on its own (so its feature space keeps the tokens seen in 2 of its own samples): a
+    /// change to the features or the clustering is kept only if it holds on both halves, not just on
+    /// the 94 it was measured on. Floors at today's figures: even V 0.8423, ARI 0.6563, 4 noise of 47;
+    /// odd V 0.8447, ARI 0.4198 (fsysna with reconyc and the split rakhni weigh more in a half), 5 noise.
+    @Test(.enabled(if: TestPaths.shared != nil && FeatureConfiguration.Kind(rawValue: "families") != nil),
+          arguments: [(0, 0.842, 0.656, 4), (1, 0.844, 0.419, 5)])
+    func realReportHalvesKeepTheirQuality(parity: Int, vFloor: Double, ariFloor: Double, noiseCeiling: Int) throws {
+        let reports = TestPaths.shared! + "/data/cuckoo-reports"
+        let sink = CaptureSink()
+        let shell = Shell(sink: sink)
+        #expect(shell.runScript("load \(reports)", origin: "test"), "stderr: \(sink.stderr)")
+        let dir = try TemporaryDirectory()
+        var linked = 0
+        for sample in shell.session.samples {
+            let md5 = try #require(sample.md5), path = try #require(sample.path)
+            guard let last = md5.last?.hexDigitValue, last % 2 == parity else { continue }
+            try FileManager.default.createSymbolicLink(atPath: dir.file((path as NSString).lastPathComponent),
+                                                       withDestinationPath: path)
+            linked += 1
+        }
+        #expect(linked == 47)
+        let (a, noise, count) = try Self.assessFamilies(dir.path)
+        #expect(count == linked)
+        #expect(a.scores.vMeasure >= vFloor, "V-measure \(a.scores.vMeasure)")
+        #expect(a.scores.adjustedRandIndex >= ariFloor, "ARI \(a.scores.adjustedRandIndex)")
+        #expect(noise <= noiseCeiling && Double(noise) <= 0.15 * Double(count), "noise \(noise)")
+    }
+
+    /// `load DIR; cluster` with AVClass's labels loaded and `none` ignored: the assessment, the noise
+    /// count and the number of samples.
+    static func assessFamilies(_ reports: String) throws -> (Assessment, noise: Int, count: Int) {
         let shared = TestPaths.shared!
         let sink = CaptureSink()
         let shell = Shell(sink: sink)
         #expect(shell.runScript("""
-            load \(shared)/data/cuckoo-reports
+            load \(reports)
             features families
             cluster
             labels load \(shared)/data/avclass-labels.tsv
@@ -117,10 +165,8 @@ struct FamilyClusteringCommandTests {
             """, origin: "test"), "stderr: \(sink.stderr)")
         let session = shell.session
         let linkage = try #require(session.linkage)
-        let truth = session.labelColumn
-        let a = try #require(try Assessment.assess(truth: truth, predicted: linkage.labels, points: nil, metric: .groupjaccard, ignoredLabels: ["none"]))
-        #expect(a.scores.vMeasure >= 0.85, "V-measure \(a.scores.vMeasure)")
-        #expect(a.scores.adjustedRandIndex >= 0.60, "ARI \(a.scores.adjustedRandIndex)")
-        #expect(Double(linkage.noiseCount) <= 0.15 * Double(session.samples.count), "noise \(linkage.noiseCount)")
+        let a = try #require(try Assessment.assess(truth: session.labelColumn, predicted: linkage.labels, points: nil,
+                                                   metric: .groupjaccard, ignoredLabels: ["none"]))
+        return (a, linkage.noiseCount, session.samples.count)
     }
 }
