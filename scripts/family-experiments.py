@@ -142,6 +142,29 @@ def background_weights(per):
     return lambda g, a, b: w[g]
 
 
+def chance_adjusted(per, t):
+    """Each group's Jaccard adjusted for chance as ARI adjusts the Rand index, (J - E) / (1 - E) floored
+    at 0, E the group's mean Jaccard over all pairs that both hold it; a group empty in one sample still
+    counts 0. Cut at t."""
+    expected = {}
+    for g in {g for p in per for g in p}:
+        holders = [p[g] for p in per if p.get(g)]
+        pairs = [len(a & b) / len(a | b) for x, a in enumerate(holders) for b in holders[x + 1:]]
+        expected[g] = sum(pairs) / len(pairs) if pairs else 0.0
+    n = len(per)
+    D = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            s = votes = 0.0
+            for g in per[i].keys() | per[j].keys():
+                a, b = per[i].get(g, set()), per[j].get(g, set())
+                votes += 1
+                if a and b and expected[g] < 1:
+                    s += max(0.0, (len(a & b) / len(a | b) - expected[g]) / (1 - expected[g]))
+            D[i, j] = D[j, i] = 1 - s / votes
+    return cut(D, t)
+
+
 def group_upper_cut(data, idx, rows, cols, share):
     per = per_group(rows, data.names, cols)
     holders = collections.Counter(g for p in per for g in p)
@@ -171,6 +194,10 @@ VARIANTS = [
     ("group weight 1 / log2(1 + |union|)", plain(weight=lambda g, a, b: 1 / math.log2(1 + len(a | b)))),
     ("group weight 1 - mean pair Jaccard (background)",
      lambda d, idx, rows, cols: cut(distances(p := per_group(rows, d.names, cols), weight=background_weights(p)))),
+    ("group Jaccard adjusted for chance, cut at 0.7",
+     lambda d, idx, rows, cols: chance_adjusted(per_group(rows, d.names, cols), 0.7)),
+    ("group Jaccard adjusted for chance, cut at 0.8",
+     lambda d, idx, rows, cols: chance_adjusted(per_group(rows, d.names, cols), 0.8)),
     ("per-group upper cut: tokens in > 90 % of the group's holders", with_rows(lambda d, i, r, c: group_upper_cut(d, i, r, c, 0.9))),
     ("host program: dynamic tokens all its >= 3 samples hold",
      with_rows(lambda d, i, r, c: common_tokens(d, i, r, c, lambda s: d.host[s], 3, DYNAMIC))),
