@@ -205,6 +205,8 @@ VARIANTS = [
      with_rows(lambda d, i, r, c: common_tokens(d, i, r, c, lambda s: d.type[s], 3, set(map(group, d.names))))),
     ("file type: tokens all its >= 5 samples hold",
      with_rows(lambda d, i, r, c: common_tokens(d, i, r, c, lambda s: d.type[s], 5, set(map(group, d.names))))),
+    ("target split into a type group and a size group",
+     lambda d, idx, rows, cols: cut(distances(per_group(rows, [n.replace(":target:", ":target", 1) for n in d.names], cols)))),
     ("without target:size", without((":target:size:",))),
     ("without section", without((":section:",))),
     ("without proc", without((":proc:",))),
