@@ -34,14 +34,6 @@ public enum ClusteringRequest: Sendable {
     case dbscan(DBSCANParameters)
 }
 
-/// What `load` read and what it replaced.
-public struct LoadOutcome: Sendable {
-    /// The files read: the samples (in file order, duplicates included) and the failures.
-    public let result: LoadResult
-    /// Ids that were loaded before and are now replaced, sorted.
-    public let replaced: [String]
-}
-
 /// Where new reports fall in the session's clustering (`compare`).
 public struct Comparison: Sendable {
     /// The reports read and the files that could not be.
@@ -59,13 +51,14 @@ public struct Comparison: Sendable {
 /// The analyst's workflows: each changes samples, features, labels and clusterings together, so that
 /// they always describe the same rows.
 extension Session {
-    /// Reads reports and adds them (`add`). Nothing changes when no report could be read.
-    public mutating func load(paths: [String], recursive: Bool = false, control: TaskControl = .none) throws -> LoadOutcome {
-        let result = try ReportLoader.load(paths: paths, recursive: recursive, threads: settings.threads, control: control)
-        guard !result.samples.isEmpty else { return LoadOutcome(result: result, replaced: []) }
-        let replaced = Set(result.samples.map(\.id).filter { index[$0] != nil }).sorted()
-        try add(result.samples, control: control)
-        return LoadOutcome(result: result, replaced: replaced)
+    /// Reads reports with the session's threads (`load` then `add`s them, after its warnings).
+    public func readReports(paths: [String], recursive: Bool = false, control: TaskControl = .none) throws(Interrupted) -> LoadResult {
+        try ReportLoader.load(paths: paths, recursive: recursive, threads: settings.threads, control: control)
+    }
+
+    /// The ids among `new` that are loaded already (and that `add` would replace), sorted, once each.
+    public func loaded(among new: [Sample]) -> [String] {
+        Set(new.map(\.id).filter { index[$0] != nil }).sorted()
     }
 
     /// Adds or replaces samples by id, then rebuilds the features and labels. The clusterings no
@@ -93,7 +86,8 @@ extension Session {
         return replaced
     }
 
-    /// Clusters the feature matrix and makes the result the current clustering.
+    /// Clusters the feature matrix, keeps the result (replacing the algorithm's earlier one) and
+    /// returns it; it is what `currentClustering` gives unless HDBSCAN's result outranks DBSCAN's.
     @discardableResult
     public mutating func cluster(_ request: ClusteringRequest, control: TaskControl = .none) throws -> SessionClustering {
         guard let features, features.matrix.rowCount > 0 else { throw SessionError.noFeatures }
@@ -109,7 +103,7 @@ extension Session {
             dbscan = try DBSCAN.fit(points: points, parameters: parameters, threads: settings.threads, control: control)
             lastClustered = .dbscan
         }
-        return currentClustering!
+        return clustering(lastClustered!)!
     }
 
     /// The clustering a command works on: `algorithm`'s, else the current one (`currentClustering`),
