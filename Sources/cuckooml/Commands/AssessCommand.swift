@@ -20,7 +20,7 @@ struct AssessCommand: ShellCommand {
             """,
         arguments: [
             .option("noise", .choice(NoiseHandling.allCases.map(\.rawValue)), default: "keep", help: "keep noise as cluster -1, or drop it"),
-            ActiveClustering.argument,
+            AssessmentInputs.algorithmArgument,
         ],
         examples: ["assess", "assess noise=drop", "assess algorithm=dbscan"])
 
@@ -28,7 +28,7 @@ struct AssessCommand: ShellCommand {
         let session = context.session
         let noise = arguments.choice("noise", as: NoiseHandling.self) ?? .keep
         let truth = try AssessmentInputs.truth(session)
-        let clustering = try ActiveClustering.resolve(session, algorithm: arguments.string("algorithm"))
+        let clustering = try AssessmentInputs.clustering(session, arguments)
         let (algorithm, labels, metric) = (clustering.name, clustering.labels, clustering.metric)
         let points = AssessmentInputs.points(session)
         if points == nil { context.note("note: no feature matrix matching the samples; silhouette left out") }

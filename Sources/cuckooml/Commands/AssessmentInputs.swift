@@ -11,19 +11,13 @@ enum AssessmentInputs {
         return session.samples.map { session.labels[$0.id]?.family ?? SampleLabel.noneFamily }
     }
 
-    /// The chosen clustering's labels and metric (`algorithm` nil: the session's current one).
-    static func clustering(_ session: Session, algorithm: String?) throws -> (labels: [Int], metric: DistanceMetric) {
-        let c = try ActiveClustering.resolve(session, algorithm: algorithm)
-        return (c.labels, c.metric)
-    }
+    /// The `algorithm=` option of every command that reads a clustering (`Session.activeClustering`).
+    static let algorithmArgument = ArgumentSpec.option("algorithm", .choice(ClusteringAlgorithm.allCases.map(\.rawValue)),
+                                                       help: "which clustering (default: the one 'cluster' made last; hdbscan before dbscan)")
 
-    /// The current clustering when it has membership probabilities and outlier scores (HDBSCAN or the
-    /// linkage; DBSCAN has none).
-    static func softClustering(_ session: Session) -> SessionClustering? {
-        guard let c = session.currentClustering, c.probabilities != nil, c.outlierScores != nil else {
-            return session.clustering(.hdbscan)
-        }
-        return c
+    /// The clustering `algorithm=` names, else the session's current one, checked against the samples.
+    static func clustering(_ session: Session, _ arguments: Arguments) throws -> SessionClustering {
+        try session.activeClustering(arguments.choice("algorithm", as: ClusteringAlgorithm.self))
     }
 
     /// The feature matrix as points, when it matches the samples row for row.
@@ -90,7 +84,7 @@ enum AssessmentInputs {
     /// The anomalies of the session's soft clustering: HDBSCAN's (as in 2016), or the linkage's when it
     /// is current, with its membership strengths as probabilities.
     static func anomalies(_ session: Session, _ thresholds: AnomalyThresholds) throws -> [Anomaly] {
-        guard let c = softClustering(session), let probabilities = c.probabilities, let scores = c.outlierScores else {
+        guard let c = session.softClustering, let probabilities = c.probabilities, let scores = c.outlierScores else {
             throw ShellError.failed("anomalies need the soft clustering: run 'cluster hdbscan' first (or 'cluster' for families)")
         }
         guard c.labels.count == session.samples.count else {

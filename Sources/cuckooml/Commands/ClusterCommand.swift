@@ -36,13 +36,13 @@ struct ClusterCommand: ShellCommand {
         try ClusterLinkageCommand.cluster(.families, &context)
     }
 
-    /// The session's feature matrix as points (each column in its feature group), or a clear error
-    /// when there is none.
-    static func points(_ session: Session) throws -> PointSet {
-        guard let features = session.features, features.matrix.rowCount > 0 else {
-            throw ShellError.failed("no feature matrix: load reports or import a matrix first")
+    /// Runs `request` on the session; a clustering's refusal of its parameters is a usage error.
+    static func cluster(_ request: ClusteringRequest, _ context: inout CommandContext) throws -> SessionClustering {
+        do {
+            return try context.session.cluster(request, control: context.control)
+        } catch let error as ClusteringError {
+            throw ShellError.usage(error.description)
         }
-        return features.points
     }
 
     static let metricArgument = ArgumentSpec.option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)),
@@ -102,17 +102,8 @@ struct ClusterHDBSCANCommand: ShellCommand {
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let parameters = try parameters(arguments)
-        let points = try ClusterCommand.points(context.session)
-        let result: HDBSCANResult
-        do {
-            result = try HDBSCAN.fit(points: points, parameters: parameters, threads: context.session.settings.threads,
-                                     control: context.control)
-        } catch let error as ClusteringError {
-            throw ShellError.usage(error.description)
-        }
-        context.session.hdbscan = result
-        context.session.lastClustered = .hdbscan
-        return output(result, rows: points.count)
+        let result = try ClusterCommand.cluster(.hdbscan(parameters), &context).hdbscan!
+        return output(result, rows: result.labels.count)
     }
 
     static func output(_ r: HDBSCANResult, rows: Int) -> CommandOutput {
@@ -157,23 +148,14 @@ struct ClusterDBSCANCommand: ShellCommand {
             throw ShellError.usage("cluster dbscan needs EPS and MIN_SAMPLES")
         }
         let parameters = DBSCANParameters(eps: eps, minSamples: ms, metric: arguments.choice("metric", as: DistanceMetric.self) ?? .euclidean)
-        let points = try ClusterCommand.points(context.session)
-        let result: DBSCANResult
-        do {
-            result = try DBSCAN.fit(points: points, parameters: parameters, threads: context.session.settings.threads,
-                                    control: context.control)
-        } catch let error as ClusteringError {
-            throw ShellError.usage(error.description)
-        }
-        context.session.dbscan = result
-        context.session.lastClustered = .dbscan
+        let result = try ClusterCommand.cluster(.dbscan(parameters), &context).dbscan!
         let sizes = ClusterCommand.sizes(result.labels, clusters: result.clusterCount)
         let core = result.isCore.lazy.filter { $0 }.count
-        let head = "dbscan: \(result.clusterCount) cluster\(result.clusterCount == 1 ? "" : "s"), \(result.noiseCount) noise, \(core) core points of \(points.count) (eps=\(eps) min_samples=\(ms) metric=\(parameters.metric.rawValue))"
+        let head = "dbscan: \(result.clusterCount) cluster\(result.clusterCount == 1 ? "" : "s"), \(result.noiseCount) noise, \(core) core points of \(result.labels.count) (eps=\(eps) min_samples=\(ms) metric=\(parameters.metric.rawValue))"
         let text = result.clusterCount == 0 ? head : head + "\n" + ClusterCommand.sizeTable(sizes: sizes, persistence: nil)
         let json: JSONValue = [
             "algorithm": "dbscan", "clusters": .int(result.clusterCount), "noise": .int(result.noiseCount),
-            "core_points": .int(core), "rows": .int(points.count),
+            "core_points": .int(core), "rows": .int(result.labels.count),
             "parameters": ["eps": .double(eps), "min_samples": .int(ms), "metric": .string(parameters.metric.rawValue)],
             "sizes": .array(sizes.map { .int($0) }),
         ]
@@ -214,19 +196,10 @@ struct ClusterLinkageCommand: ShellCommand {
     }
 
     static func cluster(_ parameters: LinkageParameters, _ context: inout CommandContext) throws -> CommandOutput {
-        let points = try ClusterCommand.points(context.session)
-        let result: LinkageResult
         let clock = ContinuousClock(), start = clock.now
-        do {
-            result = try CompleteLinkage.fit(points: points, parameters: parameters, threads: context.session.settings.threads,
-                                             control: context.control)
-        } catch let error as ClusteringError {
-            throw ShellError.usage(error.description)
-        }
+        let result = try ClusterCommand.cluster(.linkage(parameters), &context).linkage!
         let elapsed = (clock.now - start).components
-        context.session.linkage = result
-        context.session.lastClustered = .linkage
-        return output(result, rows: points.count, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        return output(result, rows: result.labels.count, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
     }
 
     /// The text (without timing, so transcripts stay stable) and JSON (with `seconds`) of a result.

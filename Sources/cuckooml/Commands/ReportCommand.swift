@@ -81,7 +81,7 @@ struct ReportCommand: ShellCommand {
 
     /// The four kinds of anomaly with the default thresholds (they need a soft clustering).
     static func anomalies(_ session: Session) throws -> [Anomaly] {
-        guard let c = AssessmentInputs.softClustering(session), c.labels.count == session.samples.count else { return [] }
+        guard let c = session.softClustering, c.labels.count == session.samples.count else { return [] }
         return try AssessmentInputs.anomalies(session, AnomalyThresholds())
     }
 }
