@@ -54,4 +54,11 @@ public protocol FlatClustering: Sendable {
 extension FlatClustering {
     public var clusterCount: Int { (labels.max() ?? -1) + 1 }
     public var noiseCount: Int { labels.lazy.filter { $0 < 0 }.count }
+
+    /// Rows of each cluster, ascending.
+    public var members: [[Int]] {
+        var out = [[Int]](repeating: [], count: clusterCount)
+        for (r, l) in labels.enumerated() where l >= 0 { out[l].append(r) }
+        return out
+    }
 }
