@@ -61,6 +61,20 @@ extension Session {
         Set(new.map(\.id).filter { index[$0] != nil }).sorted()
     }
 
+    /// Replaces everything with an imported matrix (`import matrix`): one sample without a report per
+    /// row, the matrix as the features (kind `.imported`) and, when given, each row's label as an
+    /// external label (an empty label is `none`).
+    public mutating func importMatrix(ids: [String], names: [String], matrix: SparseMatrix, labels rowLabels: [String]?) {
+        removeAll()
+        upsert(ids.map { Sample(id: $0, path: nil, reportSize: 0, record: nil) })
+        features = FeatureSet(configuration: FeatureConfiguration(kind: .imported, groups: []), names: names, matrix: matrix)
+        if let rowLabels {
+            for (id, family) in zip(ids, rowLabels) {
+                labels[id] = SampleLabel(family: family.isEmpty ? SampleLabel.noneFamily : family, votes: 0, source: .external)
+            }
+        }
+    }
+
     /// Adds or replaces samples by id, then rebuilds the features and labels. The clusterings no
     /// longer describe the rows and are dropped, except `refitting`'s, which is fitted again with the
     /// same parameters (the current clustering stays the current one): the result is what loading
