@@ -33,13 +33,19 @@ public struct HDBSCANParameters: Sendable, Equatable, Codable {
         self.allowSingleCluster = allowSingleCluster
         self.deduplicate = deduplicate
     }
+
+    /// The hdbscan library's defaults (min_cluster_size 5, min_samples equal to it, Euclidean, EOM).
+    public static let defaults = HDBSCANParameters()
 }
 
 public struct DBSCANParameters: Sendable, Equatable, Codable {
     public var eps: Double
     public var minSamples: Int
     public var metric: DistanceMetric
-    public init(eps: Double, minSamples: Int, metric: DistanceMetric = .euclidean) {
+    /// scikit-learn's default metric.
+    public static let defaultMetric = DistanceMetric.euclidean
+
+    public init(eps: Double, minSamples: Int, metric: DistanceMetric = defaultMetric) {
         self.eps = eps
         self.minSamples = minSamples
         self.metric = metric

@@ -68,18 +68,21 @@ enum AssessmentInputs {
     /// A score for a table cell: four decimals, `-` when undefined.
     static func cell(_ x: Double?) -> String { x.map { fixed($0, 4) } ?? "-" }
 
-    /// The thresholds shared by `anomalies` and `export anomalies`.
-    static let thresholdArguments: [ArgumentSpec] = [
-        .option("probability", .number(0...1), default: "0.9", help: "clustered samples with membership probability below this"),
-        .option("outlier", .number(0...1), default: "0.5", help: "clustered samples with outlier score above this"),
-        .option("homogeneity", .number(0...1), default: "0.2", help: "samples whose label is less than this share of their cluster"),
-    ]
+    /// The thresholds shared by `anomalies` and `export anomalies`, defaulting to the library's.
+    static let probability = Defaulted.number("probability", 0...1, default: AnomalyThresholds.defaults.probability,
+                                              help: "clustered samples with membership probability below this")
+    static let outlier = Defaulted.number("outlier", 0...1, default: AnomalyThresholds.defaults.outlierScore,
+                                          help: "clustered samples with outlier score above this")
+    static let homogeneity = Defaulted.number("homogeneity", 0...1, default: AnomalyThresholds.defaults.homogeneity,
+                                              help: "samples whose label is less than this share of their cluster")
+    static let thresholdArguments = [probability.spec, outlier.spec, homogeneity.spec]
 
     static func thresholds(_ arguments: Arguments) -> AnomalyThresholds {
-        AnomalyThresholds(probability: arguments.double("probability") ?? 0.9,
-                          outlierScore: arguments.double("outlier") ?? 0.5,
-                          homogeneity: arguments.double("homogeneity") ?? 0.2)
+        AnomalyThresholds(probability: arguments[probability], outlierScore: arguments[outlier], homogeneity: arguments[homogeneity])
     }
+
+    /// How `assess` and `sweep` treat noise.
+    static let noise = Defaulted.choice("noise", default: NoiseHandling.default, help: "keep noise as cluster -1, or drop it")
 
     /// The anomalies of the session's soft clustering: HDBSCAN's (as in 2016), or the linkage's when it
     /// is current, with its membership strengths as probabilities.

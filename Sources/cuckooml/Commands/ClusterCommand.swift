@@ -45,8 +45,6 @@ struct ClusterCommand: ShellCommand {
         }
     }
 
-    static let metricArgument = ArgumentSpec.option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)),
-                                                    default: "euclidean", help: "distance metric")
 
     /// A table of cluster sizes (and persistence when given) for the text output.
     static func sizeTable(sizes: [Int], persistence: [Double]?) -> String {
@@ -66,6 +64,14 @@ struct ClusterCommand: ShellCommand {
 
 /// `cluster hdbscan [MIN_SAMPLES MIN_CLUSTER_SIZE] ...`: HDBSCAN with the hdbscan library's exact results.
 struct ClusterHDBSCANCommand: ShellCommand {
+    static let metric = Defaulted.choice("metric", default: HDBSCANParameters.defaults.metric, help: "distance metric")
+    static let selection = Defaulted.choice("selection", default: HDBSCANParameters.defaults.selection,
+                                            help: "cluster selection: excess of mass or leaves")
+    static let epsilon = Defaulted.number("epsilon", 0...1e300, default: HDBSCANParameters.defaults.epsilon,
+                                          help: "cluster_selection_epsilon: merge clusters split below this distance")
+    static let alpha = Defaulted.number("alpha", 1e-300...1e300, default: HDBSCANParameters.defaults.alpha,
+                                        help: "distance scaling in mutual reachability")
+
     static let spec = CommandSpec(
         name: "hdbscan",
         summary: "HDBSCAN, equal to the Python hdbscan library",
@@ -78,10 +84,10 @@ struct ClusterHDBSCANCommand: ShellCommand {
         arguments: [
             .positional("min_samples", .integer(1...1_000_000), optional: true, help: "neighbours for the core distance (the library's min_samples)"),
             .positional("min_cluster_size", .integer(2...1_000_000), optional: true, help: "smallest cluster"),
-            ClusterCommand.metricArgument,
-            .option("selection", .choice(ClusterSelection.allCases.map(\.rawValue)), default: "eom", help: "cluster selection: excess of mass or leaves"),
-            .option("epsilon", .number(0...1e300), default: "0", help: "cluster_selection_epsilon: merge clusters split below this distance"),
-            .option("alpha", .number(1e-300...1e300), default: "1", help: "distance scaling in mutual reachability"),
+            metric.spec,
+            selection.spec,
+            epsilon.spec,
+            alpha.spec,
             .flag("single-cluster", help: "allow a single cluster (allow_single_cluster)"),
             .flag("dedup", help: "cluster distinct rows once, weighting nothing; copies results to duplicates"),
         ],
@@ -93,10 +99,9 @@ struct ClusterHDBSCANCommand: ShellCommand {
             throw ShellError.usage("give both MIN_SAMPLES and MIN_CLUSTER_SIZE (as in cluster_hdbscan(features, 1, 6)), or neither")
         }
         return HDBSCANParameters(
-            minSamples: ms, minClusterSize: mcs ?? 5,
-            metric: arguments.choice("metric", as: DistanceMetric.self) ?? .euclidean,
-            selection: arguments.choice("selection", as: ClusterSelection.self) ?? .eom,
-            epsilon: arguments.double("epsilon") ?? 0, alpha: arguments.double("alpha") ?? 1,
+            minSamples: ms, minClusterSize: mcs ?? HDBSCANParameters.defaults.minClusterSize,
+            metric: arguments[metric], selection: arguments[selection],
+            epsilon: arguments[epsilon], alpha: arguments[alpha],
             allowSingleCluster: arguments.has("single-cluster"), deduplicate: arguments.has("dedup"))
     }
 
@@ -132,6 +137,8 @@ struct ClusterHDBSCANCommand: ShellCommand {
 
 /// `cluster dbscan EPS MIN_SAMPLES [metric=...]`: DBSCAN with scikit-learn's semantics.
 struct ClusterDBSCANCommand: ShellCommand {
+    static let metric = Defaulted.choice("metric", default: DBSCANParameters.defaultMetric, help: "distance metric")
+
     static let spec = CommandSpec(
         name: "dbscan",
         summary: "DBSCAN, equal to scikit-learn's",
@@ -139,7 +146,7 @@ struct ClusterDBSCANCommand: ShellCommand {
         arguments: [
             .positional("eps", .number(1e-300...1e300), help: "neighbourhood radius"),
             .positional("min_samples", .integer(1...1_000_000), help: "points (itself included) a core point needs"),
-            ClusterCommand.metricArgument,
+            metric.spec,
         ],
         examples: ["cluster dbscan 0.5 5", "cluster dbscan 0.3 3 metric=jaccard"])
 
@@ -147,7 +154,7 @@ struct ClusterDBSCANCommand: ShellCommand {
         guard let eps = arguments.double("eps"), let ms = arguments.int("min_samples") else {
             throw ShellError.usage("cluster dbscan needs EPS and MIN_SAMPLES")
         }
-        let parameters = DBSCANParameters(eps: eps, minSamples: ms, metric: arguments.choice("metric", as: DistanceMetric.self) ?? .euclidean)
+        let parameters = DBSCANParameters(eps: eps, minSamples: ms, metric: arguments[metric])
         let result = try ClusterCommand.cluster(.dbscan(parameters), &context).dbscan!
         let sizes = ClusterCommand.sizes(result.labels, clusters: result.clusterCount)
         let core = result.isCore.lazy.filter { $0 }.count
@@ -165,6 +172,9 @@ struct ClusterDBSCANCommand: ShellCommand {
 
 /// `cluster linkage [T] [metric=...]`: complete linkage cut at T, equal to scipy's.
 struct ClusterLinkageCommand: ShellCommand {
+    static let threshold = Defaulted.positional("t", 0...1e300, default: LinkageParameters.families.threshold, help: "the cut distance")
+    static let metric = Defaulted.choice("metric", default: LinkageParameters.families.metric, help: "distance metric")
+
     static let spec = CommandSpec(
         name: "linkage",
         summary: "Complete linkage cut at distance T (the family clustering), equal to scipy's",
@@ -184,14 +194,13 @@ struct ClusterLinkageCommand: ShellCommand {
             Progress is shown and Ctrl-C interrupts it.
             """,
         arguments: [
-            .positional("t", .number(0...1e300), optional: true, help: "the cut distance (default 0.7)"),
-            .option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)), default: "groupjaccard", help: "distance metric"),
+            threshold.spec,
+            metric.spec,
         ],
         examples: ["cluster linkage", "cluster linkage 0.6", "cluster linkage 0.3 metric=jaccard"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
-        let parameters = LinkageParameters(threshold: arguments.double("t") ?? LinkageParameters.families.threshold,
-                                           metric: arguments.choice("metric", as: DistanceMetric.self) ?? .groupjaccard)
+        let parameters = LinkageParameters(threshold: arguments[threshold], metric: arguments[metric])
         return try cluster(parameters, &context)
     }
 
