@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Testing
-import CuckooML
+@testable import CuckooML
 @testable import cuckooml
 
 /// `assess`, `anomalies`, `export anomalies` and `sweep` on a hand-built session.

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Testing
-import CuckooML
+@testable import CuckooML
 @testable import cuckooml
 
 /// Issue 13, bug 5: a command that could not do all it was asked fails (the script stops, `-c` exits

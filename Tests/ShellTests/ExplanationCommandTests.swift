@@ -1,5 +1,5 @@
 import Testing
-import CuckooML
+@testable import CuckooML
 @testable import cuckooml
 
 /// What `clusters`, `show cluster` and `compare` say a family shares.

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Testing
 @testable import cuckooml
-import CuckooML
+@testable import CuckooML
 
 /// A session of five hand-made samples: three `zorbex` (VirusTotal), one `none`, and one with an
 /// external label holding terminal control characters, with a few API and network features each.

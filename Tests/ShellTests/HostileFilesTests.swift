@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import Testing
-import CuckooML
+@testable import CuckooML
 @testable import cuckooml
 
 /// Runs `work` on its own thread and waits at most `seconds`. A regression that blocks on a FIFO would

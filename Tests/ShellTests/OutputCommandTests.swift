@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Testing
-import CuckooML
+@testable import CuckooML
 @testable import cuckooml
 
 /// `save`, `session save|open`, `plot labels` and `report` driven through the shell.

@@ -28,6 +28,9 @@ public struct AnomalyThresholds: Sendable, Equatable {
     public var probability: Double
     public var outlierScore: Double
     public var homogeneity: Double
+    /// The thresholds `anomalies` uses unless told otherwise.
+    public static let defaults = AnomalyThresholds()
+
     public init(probability: Double = 0.9, outlierScore: Double = 0.5, homogeneity: Double = 0.2) {
         self.probability = probability
         self.outlierScore = outlierScore

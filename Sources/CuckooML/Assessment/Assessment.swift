@@ -1,5 +1,8 @@
 /// What happens to noise samples (label −1) when a clustering is assessed.
 public enum NoiseHandling: String, Sendable, CaseIterable, Codable {
+    /// What `assess` and `sweep` do unless told otherwise.
+    public static let `default` = NoiseHandling.keep
+
     /// Noise stays in as one cluster labelled −1, as the 2016 project assessed.
     case keep
     /// Noise samples are left out of every metric.

@@ -54,7 +54,7 @@ public struct Placer: Sendable {
                                                       control: control))
         support = features.columnSupport
         columnIndex = features.columnIndex()
-        members = SessionClustering(result).members
+        members = result.members
         self.threads = engineThreads(threads)
     }
 
@@ -68,7 +68,7 @@ public struct Placer: Sendable {
         self.features = features
         labels = linkage.labels
         let engine = NeighbourhoodEngines.make(points: features.points, metric: linkage.parameters.metric, threads: threads)
-        let members = SessionClustering(linkage).members
+        let members = linkage.members
         let central = members.map { rows in
             rows.map { i in rows.reduce(0.0) { $1 == i ? $0 : $0 + engine.distance(i, $1) } / Double(rows.count - 1) }.min()!
         }

@@ -33,13 +33,19 @@ public struct HDBSCANParameters: Sendable, Equatable, Codable {
         self.allowSingleCluster = allowSingleCluster
         self.deduplicate = deduplicate
     }
+
+    /// The hdbscan library's defaults (min_cluster_size 5, min_samples equal to it, Euclidean, EOM).
+    public static let defaults = HDBSCANParameters()
 }
 
 public struct DBSCANParameters: Sendable, Equatable, Codable {
     public var eps: Double
     public var minSamples: Int
     public var metric: DistanceMetric
-    public init(eps: Double, minSamples: Int, metric: DistanceMetric = .euclidean) {
+    /// scikit-learn's default metric.
+    public static let defaultMetric = DistanceMetric.euclidean
+
+    public init(eps: Double, minSamples: Int, metric: DistanceMetric = defaultMetric) {
         self.eps = eps
         self.minSamples = minSamples
         self.metric = metric
@@ -54,4 +60,11 @@ public protocol FlatClustering: Sendable {
 extension FlatClustering {
     public var clusterCount: Int { (labels.max() ?? -1) + 1 }
     public var noiseCount: Int { labels.lazy.filter { $0 < 0 }.count }
+
+    /// Rows of each cluster, ascending.
+    public var members: [[Int]] {
+        var out = [[Int]](repeating: [], count: clusterCount)
+        for (r, l) in labels.enumerated() where l >= 0 { out[l].append(r) }
+        return out
+    }
 }

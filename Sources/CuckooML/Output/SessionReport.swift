@@ -33,6 +33,16 @@ public struct ReportClustering: Sendable {
                                                     ("metric", d.parameters.metric.rawValue)], labels: d.labels)
     }
 
+    public init(_ l: LinkageResult) {
+        self.init(algorithm: "linkage", parameters: [("t", "\(l.parameters.threshold)"), ("metric", l.parameters.metric.rawValue)],
+                  labels: l.labels, probabilities: l.strengths, outlierScores: l.outlierScores)
+    }
+
+    /// The session's clustering, from its result's typed parameters.
+    public init(_ c: SessionClustering) {
+        if let h = c.hdbscan { self.init(h) } else if let d = c.dbscan { self.init(d) } else { self.init(c.linkage!) }
+    }
+
     var clusterCount: Int { (labels.max() ?? -1) + 1 }
 }
 

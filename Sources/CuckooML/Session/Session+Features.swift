@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
 
 /// Keeping features and labels in step with the loaded samples (`load` calls both after `upsert`).
 extension Session {
@@ -18,12 +17,32 @@ extension Session {
         dropClusterings()
     }
 
+    /// Builds the features with a new configuration (`features full|simple|families`); the
+    /// clusterings are dropped.
+    public mutating func buildFeatures(_ configuration: FeatureConfiguration, control: TaskControl = .none) throws(Interrupted) {
+        featureConfiguration = configuration
+        try rebuildFeatures(control: control)
+    }
+
+    /// Keeps the features non-zero in at least `minimumCoverage` and at most `maximumCoverage` of the
+    /// samples (`features filter`); the clusterings are dropped when a column goes. Returns the
+    /// features before and after.
+    @discardableResult
+    public mutating func filterFeatures(minimumCoverage: Double?, maximumCoverage: Double?) -> (before: FeatureSet, after: FeatureSet)? {
+        guard let before = features else { return nil }
+        let after = before.filtered(minimumCoverage: minimumCoverage, maximumCoverage: maximumCoverage)
+        features = after
+        featureConfiguration = after.configuration
+        if after.names.count != before.names.count { dropClusterings() }
+        return (before, after)
+    }
+
     /// Features and labels after the samples changed (`load`, `unload`, `compare ... add`): as
     /// `rebuildFeatures` then `relabel`, but the labels are worked out on a thread of their own while
     /// the features build, whose serial merge would otherwise leave a core idle.
     public mutating func refreshDerived(control: TaskControl = .none) throws(Interrupted) {
         let samples = self.samples, labels = self.labels, rule = settings.labelRule, evidence = labelEvidence
-        let (derived, _) = try alongside({ Session.derivedLabels(samples, labels, rule: rule, parts: 1, evidence: evidence) }) {
+        let (derived, _) = try alongside({ SampleLabelling.labels(samples, labels, rule: rule, parts: 1, evidence: evidence) }) {
             () throws(Interrupted) in try rebuildFeatures(control: control)
         }
         (self.labels, labelEvidence) = derived
@@ -33,67 +52,14 @@ extension Session {
     /// label rule (`none` when it was not scanned or has no VirusTotal block). Rows without a record
     /// (an imported matrix) keep theirs. Labels of samples no longer loaded are forgotten.
     public mutating func relabel() {
-        (labels, labelEvidence) = Self.derivedLabels(samples, labels, rule: settings.labelRule, parts: min(2, Self.coreCount),
+        (labels, labelEvidence) = SampleLabelling.labels(samples, labels, rule: settings.labelRule, parts: min(2, Self.coreCount),
                                                      evidence: labelEvidence)
-    }
-
-    /// The labels `relabel` gives `samples` whose current labels are `labels`, worked out on up to
-    /// `parts` threads (the 2016 rule; the AVClass-style rule labels the corpus as a whole, from the
-    /// label evidence, which it extends when `evidence` covers the first samples, and returns).
-    static func derivedLabels(_ samples: [Sample], _ labels: [String: SampleLabel], rule: LabelRule, parts: Int,
-                              evidence: CorpusLabelEvidence? = nil) -> ([String: SampleLabel], CorpusLabelEvidence?) {
-        // Only samples with a record and no external label need the labeller; the rest keep theirs.
-        var pending: [Int] = []
-        for (i, sample) in samples.enumerated() where sample.record != nil {
-            if let existing = labels[sample.id], existing.source == .external { continue }
-            pending.append(i)
-        }
-        let computed: [SampleLabel]
-        var kept: CorpusLabelEvidence?
-        switch rule {
-        case .rule2016:
-            computed = labels2016(samples, pending: pending, parts: parts)
-        case .avclass:
-            // Alias detection learns from every report's results, also those labelled externally.
-            let withRecords = samples.indices.filter { samples[$0].record != nil }
-            let corpus = CorpusLabelEvidence.covering(withRecords, of: samples, from: evidence)
-            let outcome = corpus.evidence.labels(0..<withRecords.count, canonical: corpus.evidence.aliases().canonical)
-            var byRow: [Int: SampleLabel] = [:]
-            for (k, row) in withRecords.enumerated() { byRow[row] = outcome[k] }
-            computed = pending.map { byRow[$0]! }
-            kept = corpus
-        }
-        var next: [String: SampleLabel] = [:]
-        next.reserveCapacity(samples.count)
-        var k = 0
-        for (i, sample) in samples.enumerated() {
-            if k < pending.count && pending[k] == i {
-                next[sample.id] = computed[k]
-                k += 1
-            } else if let existing = labels[sample.id] {
-                next[sample.id] = existing
-            }
-        }
-        return (next, kept)
     }
 
     /// Labels for reports not (yet) in the session (`compare`), by the session's rule. Under the
     /// AVClass-style rule they are labelled beside the session's reports, so the corpus's aliases apply.
     public func labels(forNew results: [VirusTotalResults?]) -> [SampleLabel] {
-        switch settings.labelRule {
-        case .rule2016:
-            return results.map { result in
-                var label = VirusTotalLabeller.label(result)
-                label.engines = VirusTotalLabeller.detectingEngines(result)
-                return label
-            }
-        case .avclass:
-            var corpus = CorpusLabelEvidence.covering(samples.indices.filter { samples[$0].record != nil }, of: samples,
-                                                      from: labelEvidence).evidence
-            let before = corpus.count
-            FamilyLabeller.withProcessCache { corpus.append(results, cache: &$0) }
-            return corpus.labels(before..<corpus.count, canonical: corpus.aliases().canonical)
-        }
+        SampleLabelling.labels(forNew: results, beside: samples, rule: settings.labelRule, evidence: labelEvidence)
     }
 
     /// Gathers the label evidence of the samples now (under the AVClass-style rule), so that later
@@ -104,59 +70,7 @@ extension Session {
                                                      from: labelEvidence)
     }
 
-    /// The 2016 rule's labels for the `pending` rows, with the detecting engines counted beside them.
-    static func labels2016(_ samples: [Sample], pending: [Int], parts: Int) -> [SampleLabel] {
-        // Every load relabels every sample, so the families of result strings seen by earlier
-        // relabels are reused (the cache is taken out while in use; a concurrent relabel starts empty).
-        var cache = VirusTotalLabeller.processCache.withLock { shared in
-            var taken = VirusTotalLabeller.FamilyCache()
-            swap(&taken, &shared)
-            return taken
-        }
-        defer { VirusTotalLabeller.processCache.withLock { $0 = cache } }
-        var computed = [SampleLabel](repeating: .none, count: pending.count)
-        // Labels depend only on each sample's results, so halves labelled on two threads (the second
-        // with its own cache, merged afterwards) give the same labels as one pass.
-        if parts == 1 || pending.count < Self.parallelRelabelFrom {
-            for (k, i) in pending.enumerated() {
-                computed[k] = VirusTotalLabeller.label(samples[i].record!.virusTotal, cache: &cache)
-            }
-        } else {
-            let middle = pending.count / 2
-            let pendingRows = pending
-            var second = VirusTotalLabeller.FamilyCache()
-            computed.withUnsafeMutableBufferPointer { out in
-                let slots = LabelSlots(base: out.baseAddress!)
-                withUnsafeMutablePointer(to: &cache) { first in
-                    withUnsafeMutablePointer(to: &second) { other in
-                        let caches = CachePair(first: first, second: other)
-                        DispatchQueue.concurrentPerform(iterations: 2) { part in
-                            let range = part == 0 ? 0..<middle : middle..<pendingRows.count
-                            let own = part == 0 ? caches.first : caches.second
-                            for k in range {
-                                slots.base[k] = VirusTotalLabeller.label(samples[pendingRows[k]].record!.virusTotal, cache: &own.pointee)
-                            }
-                        }
-                    }
-                }
-            }
-            cache.absorb(second)
-        }
-        for (k, i) in pending.enumerated() { computed[k].engines = VirusTotalLabeller.detectingEngines(samples[i].record!.virusTotal) }
-        return computed
-    }
-
-    /// Samples from which `relabel` splits the work over two threads.
-    static let parallelRelabelFrom = 32
     static let coreCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-
-    /// Each labelling thread writes only its own slots.
-    private struct LabelSlots: @unchecked Sendable { let base: UnsafeMutablePointer<SampleLabel> }
-    /// One family cache per labelling thread.
-    private struct CachePair: @unchecked Sendable {
-        let first: UnsafeMutablePointer<VirusTotalLabeller.FamilyCache>
-        let second: UnsafeMutablePointer<VirusTotalLabeller.FamilyCache>
-    }
 
     /// Applies external labels (by sample id); returns how many samples were labelled.
     @discardableResult

@@ -1,22 +1,25 @@
 /// Everything the analyst has loaded and computed. A value type: a command works on a copy and the
 /// shell keeps it only when the command succeeds, so a failed or interrupted command changes nothing.
+/// Samples, features, labels and clusterings change only through the session's operations (`add`,
+/// `cluster`, `buildFeatures`, `importMatrix`, ...), which keep them describing the same rows; they
+/// are settable inside the library only, where a session file is restored (`SessionStore`).
 public struct Session: Sendable {
     /// Loaded samples in load order; row `i` of `features` and index `i` of every clustering is sample `i`.
-    public var samples: [Sample] = []
+    public internal(set) var samples: [Sample] = []
     /// Sample id → index into `samples`.
     public private(set) var index: [String: Int] = [:]
     /// The current feature matrix; nil until samples are loaded (or a matrix imported).
-    public var features: FeatureSet?
+    public internal(set) var features: FeatureSet?
     /// The configuration `load` uses to build features (changed by `features simple|full|families`).
-    public var featureConfiguration: FeatureConfiguration = .families
+    public internal(set) var featureConfiguration: FeatureConfiguration = .families
     /// Ground-truth labels by sample id (VirusTotal-derived, or loaded from a file).
-    public var labels: [String: SampleLabel] = [:]
-    public var hdbscan: HDBSCANResult?
-    public var dbscan: DBSCANResult?
+    public internal(set) var labels: [String: SampleLabel] = [:]
+    public internal(set) var hdbscan: HDBSCANResult?
+    public internal(set) var dbscan: DBSCANResult?
     /// The family clustering (complete linkage cut at a distance).
-    public var linkage: LinkageResult?
+    public internal(set) var linkage: LinkageResult?
     /// The algorithm `cluster` ran last (see `currentClustering`).
-    public var lastClustered: ClusteringAlgorithm?
+    public internal(set) var lastClustered: ClusteringAlgorithm?
     public var settings = Settings()
     /// What the AVClass-style labeller learnt from the samples (`CorpusLabelEvidence`), kept so that
     /// `compare` and appended samples are labelled without reading every report's results again.

@@ -19,16 +19,16 @@ struct AssessCommand: ShellCommand {
             over the assessed samples; kept noise is one cluster there too.
             """,
         arguments: [
-            .option("noise", .choice(NoiseHandling.allCases.map(\.rawValue)), default: "keep", help: "keep noise as cluster -1, or drop it"),
-            ActiveClustering.argument,
+            AssessmentInputs.noise.spec,
+            AssessmentInputs.algorithmArgument,
         ],
         examples: ["assess", "assess noise=drop", "assess algorithm=dbscan"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let session = context.session
-        let noise = arguments.choice("noise", as: NoiseHandling.self) ?? .keep
+        let noise = arguments[AssessmentInputs.noise]
         let truth = try AssessmentInputs.truth(session)
-        let clustering = try ActiveClustering.resolve(session, algorithm: arguments.string("algorithm"))
+        let clustering = try AssessmentInputs.clustering(session, arguments)
         let (algorithm, labels, metric) = (clustering.name, clustering.labels, clustering.metric)
         let points = AssessmentInputs.points(session)
         if points == nil { context.note("note: no feature matrix matching the samples; silhouette left out") }

@@ -11,19 +11,13 @@ enum AssessmentInputs {
         return session.samples.map { session.labels[$0.id]?.family ?? SampleLabel.noneFamily }
     }
 
-    /// The chosen clustering's labels and metric (`algorithm` nil: the session's current one).
-    static func clustering(_ session: Session, algorithm: String?) throws -> (labels: [Int], metric: DistanceMetric) {
-        let c = try ActiveClustering.resolve(session, algorithm: algorithm)
-        return (c.labels, c.metric)
-    }
+    /// The `algorithm=` option of every command that reads a clustering (`Session.activeClustering`).
+    static let algorithmArgument = ArgumentSpec.option("algorithm", .choice(ClusteringAlgorithm.allCases.map(\.rawValue)),
+                                                       help: "which clustering (default: the one 'cluster' made last; hdbscan before dbscan)")
 
-    /// The current clustering when it has membership probabilities and outlier scores (HDBSCAN or the
-    /// linkage; DBSCAN has none).
-    static func softClustering(_ session: Session) -> SessionClustering? {
-        guard let c = session.currentClustering, c.probabilities != nil, c.outlierScores != nil else {
-            return session.clustering(.hdbscan)
-        }
-        return c
+    /// The clustering `algorithm=` names, else the session's current one, checked against the samples.
+    static func clustering(_ session: Session, _ arguments: Arguments) throws -> SessionClustering {
+        try session.activeClustering(arguments.choice("algorithm", as: ClusteringAlgorithm.self))
     }
 
     /// The feature matrix as points, when it matches the samples row for row.
@@ -74,23 +68,26 @@ enum AssessmentInputs {
     /// A score for a table cell: four decimals, `-` when undefined.
     static func cell(_ x: Double?) -> String { x.map { fixed($0, 4) } ?? "-" }
 
-    /// The thresholds shared by `anomalies` and `export anomalies`.
-    static let thresholdArguments: [ArgumentSpec] = [
-        .option("probability", .number(0...1), default: "0.9", help: "clustered samples with membership probability below this"),
-        .option("outlier", .number(0...1), default: "0.5", help: "clustered samples with outlier score above this"),
-        .option("homogeneity", .number(0...1), default: "0.2", help: "samples whose label is less than this share of their cluster"),
-    ]
+    /// The thresholds shared by `anomalies` and `export anomalies`, defaulting to the library's.
+    static let probability = Defaulted.number("probability", 0...1, default: AnomalyThresholds.defaults.probability,
+                                              help: "clustered samples with membership probability below this")
+    static let outlier = Defaulted.number("outlier", 0...1, default: AnomalyThresholds.defaults.outlierScore,
+                                          help: "clustered samples with outlier score above this")
+    static let homogeneity = Defaulted.number("homogeneity", 0...1, default: AnomalyThresholds.defaults.homogeneity,
+                                              help: "samples whose label is less than this share of their cluster")
+    static let thresholdArguments = [probability.spec, outlier.spec, homogeneity.spec]
 
     static func thresholds(_ arguments: Arguments) -> AnomalyThresholds {
-        AnomalyThresholds(probability: arguments.double("probability") ?? 0.9,
-                          outlierScore: arguments.double("outlier") ?? 0.5,
-                          homogeneity: arguments.double("homogeneity") ?? 0.2)
+        AnomalyThresholds(probability: arguments[probability], outlierScore: arguments[outlier], homogeneity: arguments[homogeneity])
     }
+
+    /// How `assess` and `sweep` treat noise.
+    static let noise = Defaulted.choice("noise", default: NoiseHandling.default, help: "keep noise as cluster -1, or drop it")
 
     /// The anomalies of the session's soft clustering: HDBSCAN's (as in 2016), or the linkage's when it
     /// is current, with its membership strengths as probabilities.
     static func anomalies(_ session: Session, _ thresholds: AnomalyThresholds) throws -> [Anomaly] {
-        guard let c = softClustering(session), let probabilities = c.probabilities, let scores = c.outlierScores else {
+        guard let c = session.softClustering, let probabilities = c.probabilities, let scores = c.outlierScores else {
             throw ShellError.failed("anomalies need the soft clustering: run 'cluster hdbscan' first (or 'cluster' for families)")
         }
         guard c.labels.count == session.samples.count else {

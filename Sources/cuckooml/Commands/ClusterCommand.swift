@@ -37,17 +37,15 @@ struct ClusterCommand: ShellCommand {
         try ClusterLinkageCommand.cluster(.families, &context)
     }
 
-    /// The session's feature matrix as points (each column in its feature group), or a clear error
-    /// when there is none.
-    static func points(_ session: Session) throws -> PointSet {
-        guard let features = session.features, features.matrix.rowCount > 0 else {
-            throw ShellError.failed("no feature matrix: load reports or import a matrix first")
+    /// Runs `request` on the session; a clustering's refusal of its parameters is a usage error.
+    static func cluster(_ request: ClusteringRequest, _ context: inout CommandContext) throws -> SessionClustering {
+        do {
+            return try context.session.cluster(request, control: context.control)
+        } catch let error as ClusteringError {
+            throw ShellError.usage(error.description)
         }
-        return features.points
     }
 
-    static let metricArgument = ArgumentSpec.option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)),
-                                                    default: "euclidean", help: "distance metric")
 
     /// A table of cluster sizes (and persistence when given) for the text output.
     static func sizeTable(sizes: [Int], persistence: [Double]?) -> String {
@@ -67,6 +65,14 @@ struct ClusterCommand: ShellCommand {
 
 /// `cluster hdbscan [MIN_SAMPLES MIN_CLUSTER_SIZE] ...`: HDBSCAN with the hdbscan library's exact results.
 struct ClusterHDBSCANCommand: ShellCommand {
+    static let metric = Defaulted.choice("metric", default: HDBSCANParameters.defaults.metric, help: "distance metric")
+    static let selection = Defaulted.choice("selection", default: HDBSCANParameters.defaults.selection,
+                                            help: "cluster selection: excess of mass or leaves")
+    static let epsilon = Defaulted.number("epsilon", 0...1e300, default: HDBSCANParameters.defaults.epsilon,
+                                          help: "cluster_selection_epsilon: merge clusters split below this distance")
+    static let alpha = Defaulted.number("alpha", 1e-300...1e300, default: HDBSCANParameters.defaults.alpha,
+                                        help: "distance scaling in mutual reachability")
+
     static let spec = CommandSpec(
         name: "hdbscan",
         summary: "HDBSCAN, equal to the Python hdbscan library",
@@ -79,10 +85,10 @@ struct ClusterHDBSCANCommand: ShellCommand {
         arguments: [
             .positional("min_samples", .integer(1...1_000_000), optional: true, help: "neighbours for the core distance (the library's min_samples)"),
             .positional("min_cluster_size", .integer(2...1_000_000), optional: true, help: "smallest cluster"),
-            ClusterCommand.metricArgument,
-            .option("selection", .choice(ClusterSelection.allCases.map(\.rawValue)), default: "eom", help: "cluster selection: excess of mass or leaves"),
-            .option("epsilon", .number(0...1e300), default: "0", help: "cluster_selection_epsilon: merge clusters split below this distance"),
-            .option("alpha", .number(1e-300...1e300), default: "1", help: "distance scaling in mutual reachability"),
+            metric.spec,
+            selection.spec,
+            epsilon.spec,
+            alpha.spec,
             .flag("single-cluster", help: "allow a single cluster (allow_single_cluster)"),
             .flag("dedup", help: "cluster distinct rows once, weighting nothing; copies results to duplicates"),
         ],
@@ -94,26 +100,16 @@ struct ClusterHDBSCANCommand: ShellCommand {
             throw ShellError.usage("give both MIN_SAMPLES and MIN_CLUSTER_SIZE (as in cluster_hdbscan(features, 1, 6)), or neither")
         }
         return HDBSCANParameters(
-            minSamples: ms, minClusterSize: mcs ?? 5,
-            metric: arguments.choice("metric", as: DistanceMetric.self) ?? .euclidean,
-            selection: arguments.choice("selection", as: ClusterSelection.self) ?? .eom,
-            epsilon: arguments.double("epsilon") ?? 0, alpha: arguments.double("alpha") ?? 1,
+            minSamples: ms, minClusterSize: mcs ?? HDBSCANParameters.defaults.minClusterSize,
+            metric: arguments[metric], selection: arguments[selection],
+            epsilon: arguments[epsilon], alpha: arguments[alpha],
             allowSingleCluster: arguments.has("single-cluster"), deduplicate: arguments.has("dedup"))
     }
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let parameters = try parameters(arguments)
-        let points = try ClusterCommand.points(context.session)
-        let result: HDBSCANResult
-        do {
-            result = try HDBSCAN.fit(points: points, parameters: parameters, threads: context.session.settings.threads,
-                                     control: context.control)
-        } catch let error as ClusteringError {
-            throw ShellError.usage(error.description)
-        }
-        context.session.hdbscan = result
-        context.session.lastClustered = .hdbscan
-        return output(result, rows: points.count)
+        let result = try ClusterCommand.cluster(.hdbscan(parameters), &context).hdbscan!
+        return output(result, rows: result.labels.count)
     }
 
     static func output(_ r: HDBSCANResult, rows: Int) -> CommandOutput {
@@ -142,6 +138,8 @@ struct ClusterHDBSCANCommand: ShellCommand {
 
 /// `cluster dbscan EPS MIN_SAMPLES [metric=...]`: DBSCAN with scikit-learn's semantics.
 struct ClusterDBSCANCommand: ShellCommand {
+    static let metric = Defaulted.choice("metric", default: DBSCANParameters.defaultMetric, help: "distance metric")
+
     static let spec = CommandSpec(
         name: "dbscan",
         summary: "DBSCAN, equal to scikit-learn's",
@@ -149,7 +147,7 @@ struct ClusterDBSCANCommand: ShellCommand {
         arguments: [
             .positional("eps", .number(1e-300...1e300), help: "neighbourhood radius"),
             .positional("min_samples", .integer(1...1_000_000), help: "points (itself included) a core point needs"),
-            ClusterCommand.metricArgument,
+            metric.spec,
         ],
         examples: ["cluster dbscan 0.5 5", "cluster dbscan 0.3 3 metric=jaccard"])
 
@@ -157,24 +155,15 @@ struct ClusterDBSCANCommand: ShellCommand {
         guard let eps = arguments.double("eps"), let ms = arguments.int("min_samples") else {
             throw ShellError.usage("cluster dbscan needs EPS and MIN_SAMPLES")
         }
-        let parameters = DBSCANParameters(eps: eps, minSamples: ms, metric: arguments.choice("metric", as: DistanceMetric.self) ?? .euclidean)
-        let points = try ClusterCommand.points(context.session)
-        let result: DBSCANResult
-        do {
-            result = try DBSCAN.fit(points: points, parameters: parameters, threads: context.session.settings.threads,
-                                    control: context.control)
-        } catch let error as ClusteringError {
-            throw ShellError.usage(error.description)
-        }
-        context.session.dbscan = result
-        context.session.lastClustered = .dbscan
+        let parameters = DBSCANParameters(eps: eps, minSamples: ms, metric: arguments[metric])
+        let result = try ClusterCommand.cluster(.dbscan(parameters), &context).dbscan!
         let sizes = ClusterCommand.sizes(result.labels, clusters: result.clusterCount)
         let core = result.isCore.lazy.filter { $0 }.count
-        let head = "dbscan: \(result.clusterCount) cluster\(result.clusterCount == 1 ? "" : "s"), \(result.noiseCount) noise, \(core) core points of \(points.count) (eps=\(eps) min_samples=\(ms) metric=\(parameters.metric.rawValue))"
+        let head = "dbscan: \(result.clusterCount) cluster\(result.clusterCount == 1 ? "" : "s"), \(result.noiseCount) noise, \(core) core points of \(result.labels.count) (eps=\(eps) min_samples=\(ms) metric=\(parameters.metric.rawValue))"
         let text = result.clusterCount == 0 ? head : head + "\n" + ClusterCommand.sizeTable(sizes: sizes, persistence: nil)
         let json: JSONValue = [
             "algorithm": "dbscan", "clusters": .int(result.clusterCount), "noise": .int(result.noiseCount),
-            "core_points": .int(core), "rows": .int(points.count),
+            "core_points": .int(core), "rows": .int(result.labels.count),
             "parameters": ["eps": .double(eps), "min_samples": .int(ms), "metric": .string(parameters.metric.rawValue)],
             "sizes": .array(sizes.map { .int($0) }),
         ]
@@ -184,6 +173,9 @@ struct ClusterDBSCANCommand: ShellCommand {
 
 /// `cluster linkage [T] [metric=...]`: complete linkage cut at T, equal to scipy's.
 struct ClusterLinkageCommand: ShellCommand {
+    static let threshold = Defaulted.positional("t", 0...1e300, default: LinkageParameters.families.threshold, help: "the cut distance")
+    static let metric = Defaulted.choice("metric", default: LinkageParameters.families.metric, help: "distance metric")
+
     static let spec = CommandSpec(
         name: "linkage",
         summary: "Complete linkage cut at distance T (the family clustering), equal to scipy's",
@@ -203,31 +195,21 @@ struct ClusterLinkageCommand: ShellCommand {
             Progress is shown and Ctrl-C interrupts it.
             """,
         arguments: [
-            .positional("t", .number(0...1e300), optional: true, help: "the cut distance (default 0.7)"),
-            .option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)), default: "groupjaccard", help: "distance metric"),
+            threshold.spec,
+            metric.spec,
         ],
         examples: ["cluster linkage", "cluster linkage 0.6", "cluster linkage 0.3 metric=jaccard"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
-        let parameters = LinkageParameters(threshold: arguments.double("t") ?? LinkageParameters.families.threshold,
-                                           metric: arguments.choice("metric", as: DistanceMetric.self) ?? .groupjaccard)
+        let parameters = LinkageParameters(threshold: arguments[threshold], metric: arguments[metric])
         return try cluster(parameters, &context)
     }
 
     static func cluster(_ parameters: LinkageParameters, _ context: inout CommandContext) throws -> CommandOutput {
-        let points = try ClusterCommand.points(context.session)
-        let result: LinkageResult
         let clock = ContinuousClock(), start = clock.now
-        do {
-            result = try CompleteLinkage.fit(points: points, parameters: parameters, threads: context.session.settings.threads,
-                                             control: context.control)
-        } catch let error as ClusteringError {
-            throw ShellError.usage(error.description)
-        }
+        let result = try ClusterCommand.cluster(.linkage(parameters), &context).linkage!
         let elapsed = (clock.now - start).components
-        context.session.linkage = result
-        context.session.lastClustered = .linkage
-        return output(result, rows: points.count, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        return output(result, rows: result.labels.count, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
     }
 
     /// The text (without timing, so transcripts stay stable) and JSON (with `seconds`) of a result.

@@ -13,23 +13,19 @@ struct ClustersCommand: ShellCommand {
             members and by few other samples (ranked by the F1 of recall and precision; 'show cluster N'
             gives them by group with their counts).
             """,
-        arguments: [ActiveClustering.argument],
+        arguments: [AssessmentInputs.algorithmArgument],
         examples: ["clusters", "clusters algorithm=dbscan"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let s = context.session
-        let clustering = try ActiveClustering.resolve(s, algorithm: arguments.string("algorithm"))
-        guard let features = s.features, features.matrix.rowCount == clustering.labels.count else {
-            throw ShellError.failed("the feature matrix no longer matches the clustering; cluster again")
-        }
+        let clustering = try s.activeClustering(arguments.choice("algorithm", as: ClusteringAlgorithm.self))
+        let medoids = try s.medoids(clustering, control: context.control)
         let members = clustering.members
-        let engine = BruteForceEngine(points: features.points, metric: clustering.metric)
         let explanations = try SharedFeatureText.explain(s, labels: clustering.labels, control: context.control) ?? []
         var rows: [[String]] = []
         var items: [JSONValue] = []
         for (k, memberRows) in members.enumerated() {
-            try context.control.checkCancellation()
-            let medoid = medoidRow(memberRows, engine: engine)
+            let medoid = medoids[k]
             let top = topLabels(memberRows, session: s)
             let medoidID = medoid.map { s.samples[$0].id } ?? "-"
             let persistence = clustering.persistence?[k]
@@ -54,20 +50,6 @@ struct ClustersCommand: ShellCommand {
                              json: ["algorithm": .string(clustering.name), "clusters": .array(items), "noise": .int(noise)])
     }
 
-    /// The member with the smallest summed distance to the others (lowest row on ties).
-    static func medoidRow(_ rows: [Int], engine: BruteForceEngine) -> Int? {
-        guard !rows.isEmpty else { return nil }
-        let step = max(1, rows.count / 2000)
-        let sample = stride(from: 0, to: rows.count, by: step).map { rows[$0] }
-        var best = sample[0], bestSum = Double.infinity
-        for i in sample {
-            var sum = 0.0
-            for j in sample where j != i { sum += engine.distance(i, j) }
-            if sum < bestSum { bestSum = sum; best = i }
-        }
-        return best
-    }
-
     static func topLabels(_ rows: [Int], session: Session) -> [(family: String, count: Int)] {
         var counts: [String: Int] = [:]
         for r in rows {
@@ -79,33 +61,3 @@ struct ClustersCommand: ShellCommand {
     }
 }
 
-/// The clustering a command works on: the one `algorithm=` names, else the session's current one
-/// (`Session.currentClustering`), checked against the samples with errors that say what to run.
-enum ActiveClustering {
-    /// The `algorithm=` option of every command that reads a clustering.
-    static let argument = ArgumentSpec.option("algorithm", .choice(ClusteringAlgorithm.allCases.map(\.rawValue)),
-                                              help: "which clustering (default: the one 'cluster' made last; hdbscan before dbscan)")
-
-    static func resolve(_ session: Session, algorithm: String?) throws -> SessionClustering {
-        let chosen: SessionClustering
-        if let name = algorithm, let wanted = ClusteringAlgorithm(rawValue: name) {
-            guard let c = session.clustering(wanted) else { throw missing(wanted) }
-            chosen = c
-        } else {
-            guard let c = session.currentClustering else { throw missing(.hdbscan) }
-            chosen = c
-        }
-        guard chosen.labels.count == session.samples.count else {
-            throw ShellError.failed("the clustering no longer matches the samples; cluster again")
-        }
-        return chosen
-    }
-
-    static func missing(_ algorithm: ClusteringAlgorithm) -> ShellError {
-        switch algorithm {
-        case .dbscan: ShellError.failed("no dbscan clustering yet: run 'cluster dbscan EPS MIN_SAMPLES'")
-        case .hdbscan: ShellError.failed("no hdbscan clustering yet: run 'cluster hdbscan' (or 'cluster' for families)")
-        case .linkage: ShellError.failed("no linkage clustering yet: run 'cluster'")
-        }
-    }
-}

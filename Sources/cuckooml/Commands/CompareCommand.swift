@@ -34,34 +34,18 @@ struct CompareCommand: ShellCommand {
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let path = try arguments.required("path")
-        guard let clustering = AssessmentInputs.softClustering(context.session), let features = context.session.features else {
-            throw ShellError.failed("nothing to compare with: load reports and run 'cluster hdbscan' first (or 'cluster' for families)")
-        }
-        guard features.configuration.kind != .imported else {
-            throw ShellError.failed("the session holds an imported matrix; compare needs reports loaded with 'load'")
-        }
-        let loaded = try ReportLoader.load(paths: [path], threads: context.session.settings.threads, control: context.control)
+        let comparison = try context.session.compare(paths: [path], control: context.control)
+        let loaded = comparison.loaded
         for failure in loaded.failures { context.note(escapeForTerminal(failure.description)) }
         guard !loaded.samples.isEmpty else { throw ShellError.failed("no report to compare in \(escapeForTerminal(path))") }
 
-        let threads = context.session.settings.threads
-        let placer = if let linkage = clustering.linkage {
-            Placer(features: features, linkage: linkage, threads: threads)
-        } else {
-            try Placer(features: features, result: clustering.hdbscan!, threads: threads, control: context.control)
-        }
-        var queries = SparseMatrix(columnCount: features.names.count)
-        for sample in loaded.samples { queries.appendRow(sample.record.map(placer.row(for:)) ?? []) }
-        let placements = try placer.place(queries, control: context.control)
-        // Kept in the session, so the next compare (or add) reads only its new reports' results.
-        context.session.keepLabelEvidence()
-        let labels = context.session.labels(forNew: loaded.samples.map { $0.record?.virusTotal })
-
+        let placements = comparison.placements, labels = comparison.labels
         var output = loaded.samples.count == 1
-            ? try detail(loaded.samples[0], placements[0], labels[0], Set(queries.row(0).columns), context)
+            ? try detail(loaded.samples[0], placements[0], labels[0], Set(comparison.queries.row(0).columns), context)
             : table(loaded.samples, placements, labels, context.session)
         if arguments.has("add") {
-            let added = try add(loaded.samples, clustering, &context)
+            try context.session.add(loaded.samples, refitting: comparison.clustering.algorithm, control: context.control)
+            let added = added(loaded.samples, comparison.clustering.algorithm, context.session)
             output.text += "\n" + added.text
             if case .array(var rows) = output.json {
                 rows.append(added.json)
@@ -75,28 +59,10 @@ struct CompareCommand: ShellCommand {
         return output
     }
 
-    /// Adds the samples, rebuilds features and labels, and refits the clustering with the same parameters.
-    static func add(_ samples: [Sample], _ clustering: SessionClustering,
-                    _ context: inout CommandContext) throws -> (text: String, json: JSONValue) {
-        let last = context.session.lastClustered
-        context.session.upsert(samples)
-        try context.session.refreshDerived(control: context.control)
-        guard let points = context.session.features?.points else { throw ShellError.failed("no features after adding") }
-        let threads = context.session.settings.threads
-        let refit: any FlatClustering
-        if let linkage = clustering.linkage {
-            let result = try CompleteLinkage.fit(points: points, parameters: linkage.parameters, threads: threads,
-                                                 control: context.control)
-            context.session.linkage = result
-            refit = result
-        } else {
-            let result = try HDBSCAN.fit(points: points, parameters: clustering.hdbscan!.parameters, threads: threads,
-                                         control: context.control)
-            context.session.hdbscan = result
-            refit = result
-        }
-        context.session.lastClustered = last
-        let placed = samples.compactMap { s in context.session.index[s.id].map { (s.id, refit.labels[$0]) } }
+    /// Where the added samples fell in the refitted clustering.
+    static func added(_ samples: [Sample], _ algorithm: ClusteringAlgorithm, _ session: Session) -> (text: String, json: JSONValue) {
+        let refit = session.clustering(algorithm)!
+        let placed = samples.compactMap { s in session.index[s.id].map { (s.id, refit.labels[$0]) } }
         let text = "added \(samples.count) sample\(samples.count == 1 ? "" : "s") and re-clustered: "
             + "\(refit.clusterCount) clusters, \(refit.noiseCount) noise; "
             + placed.map { "\(escapeForTerminal($0.0)) → \(clusterName($0.1))" }.joined(separator: ", ")
@@ -123,7 +89,7 @@ struct CompareCommand: ShellCommand {
         }
         lines.append("  label \(escapeForTerminal(label.family))" + (label.votes > 0 ? " (\(label.votes) engines)" : "")
                      + " · \(p.knownFeatures) features in the session's feature space")
-        let clusters = AssessmentInputs.softClustering(session)?.labels ?? []
+        let clusters = session.softClustering?.labels ?? []
         let rows = p.nearest.map { nb -> [String] in
             let s = session.samples[nb.index]
             return [escapeForTerminal(s.id), fixed(nb.distance, 4), escapeForTerminal(session.label(of: s.id).family),
@@ -177,7 +143,7 @@ struct CompareCommand: ShellCommand {
     }
 
     static func json(_ sample: Sample, _ p: Placement, _ label: SampleLabel, _ session: Session) -> JSONValue {
-        let clusters = AssessmentInputs.softClustering(session)?.labels ?? []
+        let clusters = session.softClustering?.labels ?? []
         return .object([
             ("sample", .string(sample.id)),
             ("cluster", .int(p.prediction.label)),

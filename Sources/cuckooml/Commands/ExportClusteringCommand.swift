@@ -13,14 +13,14 @@ struct ExportClusteringCommand: ShellCommand {
             """,
         arguments: [
             .positional("file", .path, help: "the CSV file to write"),
-            ActiveClustering.argument,
+            AssessmentInputs.algorithmArgument,
         ],
         examples: ["export clustering clusters.csv"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let path = try arguments.required("file")
         let s = context.session
-        let clustering = try ActiveClustering.resolve(s, algorithm: arguments.string("algorithm"))
+        let clustering = try AssessmentInputs.clustering(s, arguments)
         var text = "sample,label,probability,outlier_score\n"
         for (r, sample) in s.samples.enumerated() {
             text += csvField(sample.id) + "," + String(clustering.labels[r]) + ","

@@ -98,8 +98,7 @@ struct FeaturesCommand: ShellCommand {
             return describe(current)
         }
         let hadClustering = !context.session.clusterings.isEmpty
-        context.session.featureConfiguration = configuration
-        try context.session.rebuildFeatures(control: context.control)
+        try context.session.buildFeatures(configuration, control: context.control)
         if hadClustering { context.note("note: the clustering was dropped; it described the previous features") }
         return describe(context.session.features!)
     }
@@ -182,15 +181,11 @@ struct FeaturesFilterCommand: ShellCommand {
         let lower = arguments.double("coverage"), upper = arguments.double("max")
         guard lower != nil || upper != nil else { throw ShellError.usage("give coverage= and/or max=") }
         if let lower, let upper, lower > upper { throw ShellError.usage("coverage=\(lower) is above max=\(upper)") }
-        guard let before = context.session.features else {
+        let hadClustering = !context.session.clusterings.isEmpty
+        guard let (before, after) = context.session.filterFeatures(minimumCoverage: lower, maximumCoverage: upper) else {
             throw ShellError.failed(context.session.isEmpty ? "no samples loaded; use 'load' first" : "no features built (use 'features full')")
         }
-        let after = before.filtered(minimumCoverage: lower, maximumCoverage: upper)
-        let hadClustering = !context.session.clusterings.isEmpty
-        context.session.features = after
-        context.session.featureConfiguration = after.configuration
         if after.names.count != before.names.count {
-            context.session.dropClusterings()
             if hadClustering { context.note("note: the clustering was dropped; it described the previous features") }
         }
         let dropped = before.names.count - after.names.count

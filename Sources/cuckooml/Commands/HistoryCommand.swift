@@ -5,11 +5,13 @@ struct HistoryCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "history",
         summary: "List the commands entered at the prompt",
-        arguments: [.positional("n", .integer(1...Int.max), optional: true, help: "how many (default 20)")])
+        arguments: [count.spec])
+
+    static let count = Defaulted.positional("n", 1...Int.max, default: 20, help: "how many")
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let entries = context.shell.history.entries
-        let n = min(arguments.int("n") ?? 20, entries.count)
+        let n = min(arguments[count], entries.count)
         let first = entries.count - n
         let shown = entries[first...]
         let width = String(entries.count).count

@@ -45,17 +45,7 @@ struct ImportMatrixCommand: ShellCommand {
         } catch {
             throw ShellError.failed(error.description)
         }
-        var session = context.session
-        session.removeAll()
-        session.upsert(imported.ids.map { Sample(id: $0, path: nil, reportSize: 0, record: nil) })
-        session.features = FeatureSet(configuration: FeatureConfiguration(kind: .imported, groups: []),
-                                      names: imported.names, matrix: imported.matrix)
-        if let labels = imported.labels {
-            for (id, family) in zip(imported.ids, labels) {
-                session.labels[id] = SampleLabel(family: family.isEmpty ? SampleLabel.noneFamily : family, votes: 0, source: .external)
-            }
-        }
-        context.session = session
+        context.session.importMatrix(ids: imported.ids, names: imported.names, matrix: imported.matrix, labels: imported.labels)
         let families = Set(imported.labels ?? []).count
         let text2 = "imported \(imported.ids.count) rows × \(imported.names.count) features from \(escapeForTerminal(path))"
             + (imported.labels == nil ? "" : " with labels (\(families) distinct)")

@@ -52,7 +52,7 @@ struct LabelsCommand: ShellCommand {
         let ignored = session.settings.ignoredLabels
         let footer = ignored.isEmpty ? nil : "(ignoring: \(ignored.sorted().map(escapeForTerminal).joined(separator: ", ")))"
 
-        guard let clustering = AssessmentInputs.softClustering(session) else {
+        guard let clustering = session.softClustering else {
             if arguments.isGiven("cluster") { throw ShellError.failed("no clustering yet; run 'cluster' or 'cluster hdbscan' first") }
             let counts = labelCounts(session, rows: Array(session.samples.indices), ignored: ignored)
             var text = "\(session.samples.count) samples, \(counts.count) labels\n"

@@ -23,8 +23,7 @@ struct LoadCommand: ShellCommand {
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let paths = arguments.strings("path")
         guard !paths.isEmpty else { throw ShellError.usage("missing PATH") }
-        let result = try ReportLoader.load(paths: paths, recursive: arguments.has("recursive"),
-                                           threads: context.session.settings.threads, control: context.control)
+        let result = try context.session.readReports(paths: paths, recursive: arguments.has("recursive"), control: context.control)
         for failure in result.failures { context.note(escapeForTerminal(failure.description)) }
         guard !result.samples.isEmpty else {
             if result.failures.isEmpty { throw ShellError.failed("no report files in \(paths.map(escapeForTerminal).joined(separator: " "))") }
@@ -39,16 +38,15 @@ struct LoadCommand: ShellCommand {
             }
             seen[sample.id] = sample.path ?? ""
         }
-        let alreadyLoaded = Set(result.samples.map(\.id).filter { context.session.index[$0] != nil })
-        for id in alreadyLoaded.sorted() {
+        let replaced = context.session.loaded(among: result.samples)
+        for id in replaced {
             context.note("warning: \(escapeForTerminal(id)) was already loaded; replaced")
         }
-        context.session.upsert(result.samples)
-        try context.session.refreshDerived(control: context.control)
+        try context.session.add(result.samples, control: context.control)
 
         let derived = derivedSummary(context.session)
-        return CommandOutput(text: summaryText(result, replaced: alreadyLoaded.count, total: context.session.samples.count) + "\n" + derived.text,
-                             json: summaryJSON(result, replaced: alreadyLoaded.sorted(), total: context.session.samples.count, derived: derived.json),
+        return CommandOutput(text: summaryText(result, replaced: replaced.count, total: context.session.samples.count) + "\n" + derived.text,
+                             json: summaryJSON(result, replaced: replaced, total: context.session.samples.count, derived: derived.json),
                              incomplete: result.failures.isEmpty ? nil : "\(result.failures.count) of \(result.failures.count + result.samples.count) files could not be loaded")
     }
 

@@ -2,6 +2,8 @@ import CuckooML
 
 /// `plot map FILE.svg`: every sample as a point in 2-D, placed from the clustering's own distances.
 struct PlotMapCommand: ShellCommand {
+    static let colour = Defaulted.choice("color", default: MapColouring.default, help: "colour points by cluster (noise grey) or by label")
+
     static let spec = CommandSpec(
         name: "map",
         summary: "Draw every sample on a 2-D map of the clustering's distances, coloured by cluster or label",
@@ -23,15 +25,14 @@ struct PlotMapCommand: ShellCommand {
             """,
         arguments: [
             .positional("file", .path, help: "the SVG file to write"),
-            .option("color", .choice(MapColouring.allCases.map(\.rawValue)), default: "cluster",
-                    help: "colour points by cluster (noise grey) or by label"),
+            colour.spec,
             .option("algorithm", .choice(ClusteringAlgorithm.allCases.map(\.rawValue)), help: "which clustering (default: the current one, see help cluster)"),
         ],
         examples: ["plot map map.svg", "plot map labels.svg color=label", "plot map dbscan.svg algorithm=dbscan"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let path = try arguments.required("file")
-        let colouring = MapColouring(rawValue: arguments.string("color") ?? "cluster") ?? .cluster
+        let colouring = arguments[colour]
         let map = try sampleMap(context, algorithm: arguments.string("algorithm"))
         let image = map.svg(colouring: colouring)
         do {

@@ -24,7 +24,7 @@ struct ReportCommand: ShellCommand {
         let path = try arguments.required("file")
         guard !context.session.isEmpty else { throw ShellError.failed("nothing to report: no samples are loaded") }
         let session = context.session
-        let clustering = session.currentClustering.map(reportClustering)
+        let clustering = session.currentClustering.map(ReportClustering.init)
         let assessment = try assess(session, clustering, control: context.control)
         let report = try HTMLReport.forSession(
             session, clustering: clustering,
@@ -68,20 +68,9 @@ struct ReportCommand: ShellCommand {
     }
 
     /// The page's view of the session's current clustering (see 'help cluster').
-    static func reportClustering(_ c: SessionClustering) -> ReportClustering {
-        if let h = c.hdbscan { return ReportClustering(h) }
-        if let d = c.dbscan { return ReportClustering(d) }
-        let parameters = c.settings.split(separator: " ").map { word -> (String, String) in
-            let pair = word.split(separator: "=", maxSplits: 1).map(String.init)
-            return (pair[0], pair.count > 1 ? pair[1] : "")
-        }
-        return ReportClustering(algorithm: c.name, parameters: parameters, labels: c.labels,
-                                probabilities: c.probabilities, outlierScores: c.outlierScores)
-    }
-
     /// The four kinds of anomaly with the default thresholds (they need a soft clustering).
     static func anomalies(_ session: Session) throws -> [Anomaly] {
-        guard let c = AssessmentInputs.softClustering(session), c.labels.count == session.samples.count else { return [] }
+        guard let c = session.softClustering, c.labels.count == session.samples.count else { return [] }
         return try AssessmentInputs.anomalies(session, AnomalyThresholds())
     }
 }

@@ -15,13 +15,13 @@ struct ShowClusterCommand: ShellCommand {
             """,
         arguments: [
             .positional("number", .cluster, help: "cluster number, -1 for noise"),
-            ActiveClustering.argument,
+            AssessmentInputs.algorithmArgument,
         ],
         examples: ["show cluster 0", "show cluster -1"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let s = context.session
-        let clustering = try ActiveClustering.resolve(s, algorithm: arguments.string("algorithm"))
+        let clustering = try AssessmentInputs.clustering(s, arguments)
         guard let n = arguments.int("number") else { throw ShellError.usage("missing NUMBER") }
         guard n >= -1 && n < clustering.clusterCount else {
             throw ShellError.usage("no cluster \(n): \(clustering.name) has clusters 0..\(clustering.clusterCount - 1) and -1 (noise)")

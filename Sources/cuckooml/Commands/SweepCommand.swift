@@ -2,6 +2,9 @@ import CuckooML
 
 /// `sweep ...`: one clustering per parameter setting, each assessed. Subcommands name the algorithm.
 struct SweepCommand: ShellCommand {
+    /// Whether a sweep computes the silhouette (both sweeps).
+    static let silhouette = Defaulted.yesNo("silhouette", default: true, help: "compute the silhouette per row")
+
     static let spec = CommandSpec(name: "sweep", summary: "Cluster and assess for a range of parameter settings")
 
     static let subcommands: [any ShellCommand.Type] = [SweepLinkageCommand.self, SweepHDBSCANCommand.self]
@@ -37,6 +40,9 @@ struct SweepCommand: ShellCommand {
 struct SweepLinkageCommand: ShellCommand {
     static let maximumRuns = 1000
 
+    static let cuts = Defaulted.text("t", default: "0.3..0.9", help: "cuts: a list a,b,c or a range A..B")
+    static let step = Defaulted.number("step", 1e-6...1e300, default: 0.05, help: "step of a range")
+
     static let spec = CommandSpec(
         name: "linkage",
         summary: "Complete linkage for every cut t in a range, with the assess metrics per row",
@@ -47,11 +53,11 @@ struct SweepLinkageCommand: ShellCommand {
             V-measure is marked '*'. The session's clustering is left unchanged.
             """,
         arguments: [
-            .option("t", default: "0.3..0.9", help: "cuts: a list a,b,c or a range A..B"),
-            .option("step", .number(1e-6...1e300), default: "0.05", help: "step of a range"),
+            cuts.spec,
+            step.spec,
             .option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)), help: "distance metric"),
-            .option("noise", .choice(NoiseHandling.allCases.map(\.rawValue)), default: "keep", help: "keep noise as cluster -1, or drop it"),
-            .option("silhouette", .choice(["yes", "no"]), default: "yes", help: "compute the silhouette per row"),
+            AssessmentInputs.noise.spec,
+            SweepCommand.silhouette.spec,
         ],
         examples: ["sweep linkage", "sweep linkage t=0.5..0.8 step=0.1", "sweep linkage t=0.6,0.7 metric=jaccard"])
 
@@ -78,17 +84,17 @@ struct SweepLinkageCommand: ShellCommand {
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let session = context.session
-        let cuts = try thresholds(arguments.string("t") ?? "0.3..0.9", step: arguments.double("step") ?? 0.05)
+        let cuts = try thresholds(arguments[Self.cuts], step: arguments[Self.step])
         guard cuts.count <= maximumRuns else { throw ShellError.usage("\(cuts.count) cuts is too many (at most \(maximumRuns))") }
         let truth = try AssessmentInputs.truth(session)
         guard let points = AssessmentInputs.points(session) else { throw ShellError.failed("no features: load reports first") }
-        let metric = arguments.choice("metric", as: DistanceMetric.self) ?? session.linkage?.parameters.metric ?? .groupjaccard
-        let noise = arguments.choice("noise", as: NoiseHandling.self) ?? .keep
+        let metric = arguments.choice("metric", as: DistanceMetric.self) ?? session.linkage?.parameters.metric ?? LinkageParameters.families.metric
+        let noise = arguments[AssessmentInputs.noise]
         let rows: [LinkageSweepRow]
         do {
             rows = try Sweep.linkage(points: points, truth: truth, thresholds: cuts, metric: metric, noise: noise,
                                      ignoredLabels: session.settings.ignoredLabels,
-                                     silhouette: arguments.string("silhouette") != "no",
+                                     silhouette: arguments[SweepCommand.silhouette],
                                      threads: session.settings.threads, control: context.control)
         } catch let error as ClusteringError {
             throw ShellError.failed(error.description)
@@ -116,6 +122,9 @@ struct SweepLinkageCommand: ShellCommand {
 struct SweepHDBSCANCommand: ShellCommand {
     static let maximumRuns = 1000
 
+    static let minSamples = Defaulted.text("min_samples", default: "1..3", help: "range of min_samples, e.g. 1..3")
+    static let minClusterSizes = Defaulted.text("min_cluster_size", default: "4..10", help: "range of min_cluster_size, e.g. 4..10")
+
     static let spec = CommandSpec(
         name: "hdbscan",
         summary: "HDBSCAN for every min_samples × min_cluster_size, with the assess metrics per row",
@@ -127,11 +136,11 @@ struct SweepHDBSCANCommand: ShellCommand {
             silhouette=no skips the silhouette, which costs a pass over all pairs per row.
             """,
         arguments: [
-            .option("min_samples", default: "1..3", help: "range of min_samples, e.g. 1..3"),
-            .option("min_cluster_size", default: "4..10", help: "range of min_cluster_size, e.g. 4..10"),
+            minSamples.spec,
+            minClusterSizes.spec,
             .option("metric", .choice(DistanceMetric.allCases.map(\.rawValue)), help: "distance metric"),
-            .option("noise", .choice(NoiseHandling.allCases.map(\.rawValue)), default: "keep", help: "keep noise as cluster -1, or drop it"),
-            .option("silhouette", .choice(["yes", "no"]), default: "yes", help: "compute the silhouette per row"),
+            AssessmentInputs.noise.spec,
+            SweepCommand.silhouette.spec,
         ],
         examples: ["sweep hdbscan min_samples=1..3 min_cluster_size=4..10",
                    "sweep hdbscan min_samples=1 min_cluster_size=2..20 metric=jaccard silhouette=no"])
@@ -156,8 +165,8 @@ struct SweepHDBSCANCommand: ShellCommand {
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let session = context.session
-        let minSamples = try range(arguments.string("min_samples") ?? "1..3", name: "min_samples", minimum: 1)
-        let sizes = try range(arguments.string("min_cluster_size") ?? "4..10", name: "min_cluster_size", minimum: 2)
+        let minSamples = try range(arguments[Self.minSamples], name: "min_samples", minimum: 1)
+        let sizes = try range(arguments[Self.minClusterSizes], name: "min_cluster_size", minimum: 2)
         guard minSamples.count * sizes.count <= maximumRuns else {
             throw ShellError.usage("\(minSamples.count * sizes.count) settings is too many (at most \(maximumRuns))")
         }
@@ -165,13 +174,13 @@ struct SweepHDBSCANCommand: ShellCommand {
         guard let points = AssessmentInputs.points(session) else { throw ShellError.failed("no features: load reports first") }
         var base = session.hdbscan?.parameters ?? HDBSCANParameters()
         if let metric = arguments.choice("metric", as: DistanceMetric.self) { base.metric = metric }
-        let noise = arguments.choice("noise", as: NoiseHandling.self) ?? .keep
+        let noise = arguments[AssessmentInputs.noise]
 
         let rows: [SweepRow]
         do {
             rows = try Sweep.hdbscan(points: points, truth: truth, minSamples: minSamples, minClusterSizes: sizes, base: base,
                                      noise: noise, ignoredLabels: session.settings.ignoredLabels,
-                                     silhouette: arguments.string("silhouette") != "no",
+                                     silhouette: arguments[SweepCommand.silhouette],
                                      threads: session.settings.threads, control: context.control)
         } catch let error as ClusteringError {
             throw ShellError.failed(error.description)

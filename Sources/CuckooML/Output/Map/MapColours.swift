@@ -1,6 +1,9 @@
 /// What a map's colours stand for.
 public enum MapColouring: String, Sendable, CaseIterable {
     case cluster, label
+
+    /// What `plot map` colours by unless told otherwise.
+    public static let `default` = MapColouring.cluster
 }
 
 /// The map's colours: a 20-colour categorical palette without greys (grey means noise or no label),
