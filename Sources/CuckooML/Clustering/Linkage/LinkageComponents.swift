@@ -81,10 +81,18 @@ enum LinkageComponents {
 }
 
 /// Each point's cluster representative, written by the component workers (disjoint rows each).
+/// A raw buffer, not an array property: two threads writing elements of one `var` array both hold a
+/// modifying access to the property at once, which is a data race to Swift (and to TSan) even when
+/// the elements differ.
 final class RootTable: @unchecked Sendable {
-    private(set) var values: [Int]
-    init(_ n: Int) { values = Array(0..<n) }
-    func set(_ i: Int, _ root: Int) { values[i] = root }
+    private let storage: UnsafeMutableBufferPointer<Int>
+    init(_ n: Int) {
+        storage = .allocate(capacity: n)
+        for i in 0..<n { storage.initializeElement(at: i, to: i) }
+    }
+    deinit { storage.deallocate() }
+    func set(_ i: Int, _ root: Int) { storage[i] = root }
+    var values: [Int] { Array(storage) }
 }
 
 /// The first error a worker met.
