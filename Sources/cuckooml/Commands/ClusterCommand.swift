@@ -57,6 +57,17 @@ struct ClusterCommand: ShellCommand {
         return TextTable.render(header: header, rows: rows, rightAligned: Set(header.indices)).joined(separator: "\n")
     }
 
+    /// With `set explain on`: the engine plan as the first lines of the text, and as "plan" in the JSON.
+    static func explained(_ output: CommandOutput, _ plan: EnginePlan?, _ use: EnginePlan.Use,
+                          _ session: Session) -> CommandOutput {
+        guard session.settings.explain, let plan else { return output }
+        var out = output
+        let lines = plan.explanation(use)
+        out.text = lines + "\n" + out.text
+        if case .object(let fields) = out.json { out.json = .object(fields + [("plan", .string(lines))]) }
+        return out
+    }
+
     static func sizes(_ labels: [Int], clusters: Int) -> [Int] {
         var sizes = [Int](repeating: 0, count: clusters)
         for l in labels where l >= 0 { sizes[l] += 1 }
@@ -112,7 +123,7 @@ struct ClusterHDBSCANCommand: ShellCommand {
         }
         context.session.hdbscan = result
         context.session.lastClustered = .hdbscan
-        return output(result, rows: points.count)
+        return ClusterCommand.explained(output(result, rows: points.count), result.plan, .hdbscan, context.session)
     }
 
     static func output(_ r: HDBSCANResult, rows: Int) -> CommandOutput {
@@ -177,7 +188,7 @@ struct ClusterDBSCANCommand: ShellCommand {
             "parameters": ["eps": .double(eps), "min_samples": .int(ms), "metric": .string(parameters.metric.rawValue)],
             "sizes": .array(sizes.map { .int($0) }),
         ]
-        return CommandOutput(text: text, json: json)
+        return ClusterCommand.explained(CommandOutput(text: text, json: json), result.plan, .dbscan, context.session)
     }
 }
 
@@ -226,7 +237,9 @@ struct ClusterLinkageCommand: ShellCommand {
         let elapsed = (clock.now - start).components
         context.session.linkage = result
         context.session.lastClustered = .linkage
-        return output(result, rows: points.count, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        return ClusterCommand.explained(output(result, rows: points.count,
+                                               seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18),
+                                        result.plan, .linkage, context.session)
     }
 
     /// The text (without timing, so transcripts stay stable) and JSON (with `seconds`) of a result.
