@@ -1,4 +1,4 @@
-// Reads a data file written by scripts/bench-assess (`n d metric`, then per row `truth cluster col...`
+// Reads a data file written by scripts/bench assess (`n d metric`, then per row `truth cluster col...`
 // with binary features), runs `Assessment.assess` and prints the seconds taken, the metrics and the
 // peak RSS.
 import CuckooML
