@@ -64,7 +64,7 @@ public struct EnginePlan: Sendable, Equatable, CustomStringConvertible {
     public var fallbacks: [TreePath]
     /// Why a fallback may be needed ("" without fallbacks).
     public var fallbackReason: String
-    /// The bit engine's integer kernels ("swift", "portable" or "vector"), nil on other paths.
+    /// The bit engine's integer kernels ("swift", "portable" or "vector", with why), nil on other paths.
     public var bitKernels: String?
     /// Worker threads the engine runs on.
     public var threads: Int
@@ -206,7 +206,7 @@ extension EnginePlan {
         var plan = EnginePlan(engine: .bitPacked, engineReason: "every value 0 or 1",
                               neighbours: .tiles, neighboursReason: "", spanningTree: .prim, spanningTreeReason: "",
                               fallbacks: [], fallbackReason: "",
-                              bitKernels: kernel.usesTable ? "\(tuning.bitKernels)" : nil,
+                              bitKernels: kernel.usesTable ? "\(tuning.bitKernels) (\(tuning.bitKernels.reason))" : nil,
                               threads: engineThreads(threads), spanningTreeTaken: nil,
                               prepared: PreparedBits(kernel: kernel, groups: groups))
         if let groups {
