@@ -28,7 +28,8 @@ func peakRSSMegabytes() -> Int {
 }
 
 func fail(_ message: String) -> Never {
-    fputs("FeaturesBench: \(message)\n", stderr)
+    let line = "FeaturesBench: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
     exit(1)
 }
 
