@@ -17,7 +17,7 @@
 // comma or closing bracket is due, everything before it checked), and the token loop goes on from
 // there: it finds the same error and hands it to the Swift steps, or reaches the checkpoint.
 //
-// It runs several times fewer instructions per block than the token loop (`scripts/bench-load` measures
+// It runs several times fewer instructions per block than the token loop (`scripts/bench load` measures
 // the reader as a whole on the machine at hand; speed figures live in its output, not here).
 #include "CJSONSkip.h"
 #include "CJSONScan.h"

@@ -33,6 +33,44 @@ struct ClusteringCommandTests {
         try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixtures + "/\(name).json"))) as! [String: Any]
     }
 
+    /// `set explain on` prints the engine plan before each clustering's result (and adds it to the JSON);
+    /// off, the output is as before.
+    @Test func explainPrintsThePlan() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = try Self.writeInput(dir)
+        let sink = CaptureSink()
+        let shell = Shell(sink: sink)
+        #expect(shell.runScript("""
+            import matrix \(input) label=family
+            set threads 1
+            cluster hdbscan 2 5
+            set explain on
+            cluster hdbscan 2 5
+            cluster hdbscan 1 5
+            cluster dbscan 3 4
+            cluster linkage 5 metric=euclidean
+            set format json
+            cluster hdbscan 1 5
+            """, origin: "test"), "stderr: \(sink.stderr)")
+        let lines = sink.stdout.split(separator: "\n").map(String.init)
+        let plans = lines.filter { $0.hasPrefix("plan: ") }
+        let engine = "plan: engine k-d-tree (3 columns (at most 16) under euclidean)"
+        let hdbscan = engine + "; k-NN k-d-tree (exact neighbour lists from the tree); spanning tree boruvka"
+            + " (Borůvka on the tree when the spanning tree is unique), may fall back to columnar-prim (tied mutual"
+            + " reachabilities, found while running, need Prim's tie order); 1 thread"
+        #expect(plans == [hdbscan, "plan: spanning tree taken: columnar-prim (fell back)",
+                          hdbscan, "plan: spanning tree taken: boruvka",
+                          engine + "; radius queries on the k-d tree; 1 thread",
+                          engine + "; pair distances only; 1 thread"])
+        // Before `set explain on` the result starts the output; after, the plan comes first.
+        let heads = lines.indices.filter { lines[$0].hasPrefix("hdbscan: ") }
+        #expect(heads.count == 3)
+        #expect(heads.first.map { lines[..<$0].allSatisfy { !$0.hasPrefix("plan: ") } } == true)
+        #expect(heads.count == 3 && lines[heads[1] - 2] == plans[0] && lines[heads[1] - 1] == plans[1])
+        #expect(lines.last?.contains("\"plan\":\"plan: engine k-d-tree") == true)
+    }
+
     @Test func importClusterExportRoundTrip() throws {
         let dir = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -45,7 +45,7 @@ import CuckooML
         let lines = sink.stdout.split(separator: "\n").map(String.init)
         #expect(lines == [
             #"{"echo":"hi"}"#,
-            #"{"format":"json","threads":"0","color":"on","ignore-labels":"","label-rule":"avclass"}"#,
+            #"{"format":"json","threads":"0","color":"on","ignore-labels":"","label-rule":"avclass","explain":"off"}"#,
             #"{"ok":false,"error":"unknown command 'nope' (type 'help' for the list)","command":"nope","line":3}"#,
         ])
     }

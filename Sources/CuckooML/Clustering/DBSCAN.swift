@@ -17,7 +17,8 @@ public enum DBSCAN {
         let finite = (0..<total).filter { points.rowIsFinite($0) }
         let subset = finite.count == total ? points : points.selectingRows(finite)
         let n = subset.count
-        let engine = NeighbourhoodEngines.make(points: subset, metric: parameters.metric, threads: threads)
+        let plan = EnginePlan.make(points: subset, metric: parameters.metric, threads: threads)
+        let engine = NeighbourhoodEngines.make(plan: plan, points: subset, metric: parameters.metric)
         // Core flags first (one neighbourhood at a time), then growth recomputes the neighbourhoods
         // of core points it visits: O(n) memory instead of storing every neighbourhood.
         var isCore = [Bool](repeating: false, count: n)
@@ -49,6 +50,8 @@ public enum DBSCAN {
         var allLabels = [Int](repeating: -1, count: total)
         var allCore = [Bool](repeating: false, count: total)
         for (k, r) in finite.enumerated() { allLabels[r] = labels[k]; allCore[r] = isCore[k] }
-        return DBSCANResult(parameters: parameters, labels: allLabels, isCore: allCore)
+        var result = DBSCANResult(parameters: parameters, labels: allLabels, isCore: allCore)
+        result.plan = plan
+        return result
     }
 }

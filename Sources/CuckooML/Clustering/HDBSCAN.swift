@@ -49,7 +49,8 @@ public enum HDBSCAN {
         }
         let subset = treeRows.count == total ? points : points.selectingRows(treeRows)
         let minSamples = max(1, min(parameters.minSamples, m - 1))
-        let engine = NeighbourhoodEngines.make(points: subset, metric: parameters.metric, threads: threads)
+        let plan = EnginePlan.make(points: subset, metric: parameters.metric, alpha: parameters.alpha, threads: threads)
+        let engine = NeighbourhoodEngines.make(plan: plan, points: subset, metric: parameters.metric)
         let core = try engine.coreDistances(k: minSamples, control: control)
         let mst = try engine.minimumSpanningTree(coreDistances: core, alpha: parameters.alpha, control: control)
         try control.checkCancellation()
@@ -70,10 +71,13 @@ public enum HDBSCAN {
             for r in finite { isFinite[r] = true }
             for r in 0..<total where !isFinite[r] { scores[r] = score }
         }
-        return HDBSCANResult(parameters: parameters, labels: labels, probabilities: probabilities, outlierScores: scores,
-                             persistence: fitted.persistence, condensedTree: fitted.tree, coreDistances: core,
-                             treePointRows: treeRows, selectedClusters: fitted.outcome.selected,
-                             clusterStability: fitted.stability, minSamplesUsed: minSamples)
+        var result = HDBSCANResult(parameters: parameters, labels: labels, probabilities: probabilities,
+                                   outlierScores: scores, persistence: fitted.persistence, condensedTree: fitted.tree,
+                                   coreDistances: core, treePointRows: treeRows, selectedClusters: fitted.outcome.selected,
+                                   clusterStability: fitted.stability, minSamplesUsed: minSamples)
+        result.plan = (engine as? any PlannedEngine)?.planAfterRun ?? plan
+        if result.plan?.spanningTreeTaken == nil { result.plan?.spanningTreeTaken = plan.spanningTree }
+        return result
     }
 
     /// Everything stages 3–7 derive from an MST of `count` points.

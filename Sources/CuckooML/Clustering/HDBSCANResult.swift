@@ -31,6 +31,9 @@ public struct HDBSCANResult: Sendable, FlatClustering {
     public var clusterStability: [Double]
     /// min_samples after clipping to (clustered rows − 1).
     public var minSamplesUsed: Int
+    /// How the fit ran (engine, k-NN and spanning-tree paths, the path taken); nil when no tree was built
+    /// or the result was read back from a saved session.
+    public var plan: EnginePlan?
 
     public init(parameters: HDBSCANParameters, labels: [Int], probabilities: [Double], outlierScores: [Double],
                 persistence: [Double], condensedTree: [CondensedTreeRow], coreDistances: [Double],

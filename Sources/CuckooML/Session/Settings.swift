@@ -11,6 +11,8 @@ public struct Settings: Sendable, Equatable, Codable {
     public var color: Bool = true
     /// How labels are derived from VirusTotal results (`labels rule=`); applies to every later relabel.
     public var labelRule: LabelRule = .default
+    /// Whether `cluster` prints its engine plan (`EnginePlan`) before the result.
+    public var explain: Bool = false
 
     public init() {}
 
@@ -20,10 +22,11 @@ public struct Settings: Sendable, Equatable, Codable {
          ("threads", String(threads)),
          ("color", color ? "on" : "off"),
          ("ignore-labels", ignoredLabels.sorted().joined(separator: ",")),
-         ("label-rule", labelRule.rawValue)]
+         ("label-rule", labelRule.rawValue),
+         ("explain", explain ? "on" : "off")]
     }
 
-    public static let keys = ["format", "threads", "color", "ignore-labels", "label-rule"]
+    public static let keys = ["format", "threads", "color", "ignore-labels", "label-rule", "explain"]
 
     /// Sets one key from its textual value; throws a message naming the accepted values.
     public mutating func set(_ key: String, _ value: String) throws(SettingsError) {
@@ -35,11 +38,9 @@ public struct Settings: Sendable, Equatable, Codable {
             guard let t = Int(value), t >= 0, t <= 256 else { throw .badValue(key, "a whole number from 0 (all cores) to 256") }
             threads = t
         case "color":
-            switch value {
-            case "on", "true", "yes": color = true
-            case "off", "false", "no": color = false
-            default: throw .badValue(key, "on or off")
-            }
+            color = try Self.onOff(key, value)
+        case "explain":
+            explain = try Self.onOff(key, value)
         case "label-rule":
             guard let rule = LabelRule(rawValue: value) else { throw .badValue(key, LabelRule.allCases.map(\.rawValue).joined(separator: " or ")) }
             labelRule = rule
@@ -47,6 +48,16 @@ public struct Settings: Sendable, Equatable, Codable {
             ignoredLabels = Set(value.split(separator: ",").map { String($0) }.filter { !$0.isEmpty })
         default:
             throw .unknownKey(key)
+        }
+    }
+}
+
+extension Settings {
+    private static func onOff(_ key: String, _ value: String) throws(SettingsError) -> Bool {
+        switch value {
+        case "on", "true", "yes": true
+        case "off", "false", "no": false
+        default: throw .badValue(key, "on or off")
         }
     }
 }

@@ -46,7 +46,6 @@ struct ClusterCommand: ShellCommand {
         }
     }
 
-
     /// A table of cluster sizes (and persistence when given) for the text output.
     static func sizeTable(sizes: [Int], persistence: [Double]?) -> String {
         let header = ["cluster", "size"] + (persistence == nil ? [] : ["persistence"])
@@ -54,6 +53,17 @@ struct ClusterCommand: ShellCommand {
             [String(k), String(size)] + (persistence.map { [fixed($0[k], 3)] } ?? [])
         }
         return TextTable.render(header: header, rows: rows, rightAligned: Set(header.indices)).joined(separator: "\n")
+    }
+
+    /// With `set explain on`: the engine plan as the first lines of the text, and as "plan" in the JSON.
+    static func explained(_ output: CommandOutput, _ plan: EnginePlan?, _ use: EnginePlan.Use,
+                          _ session: Session) -> CommandOutput {
+        guard session.settings.explain, let plan else { return output }
+        var out = output
+        let lines = plan.explanation(use)
+        out.text = lines + "\n" + out.text
+        if case .object(let fields) = out.json { out.json = .object(fields + [("plan", .string(lines))]) }
+        return out
     }
 
     static func sizes(_ labels: [Int], clusters: Int) -> [Int] {
@@ -109,7 +119,7 @@ struct ClusterHDBSCANCommand: ShellCommand {
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let parameters = try parameters(arguments)
         let result = try ClusterCommand.cluster(.hdbscan(parameters), &context).hdbscan!
-        return output(result, rows: result.labels.count)
+        return ClusterCommand.explained(output(result, rows: result.labels.count), result.plan, .hdbscan, context.session)
     }
 
     static func output(_ r: HDBSCANResult, rows: Int) -> CommandOutput {
@@ -167,7 +177,7 @@ struct ClusterDBSCANCommand: ShellCommand {
             "parameters": ["eps": .double(eps), "min_samples": .int(ms), "metric": .string(parameters.metric.rawValue)],
             "sizes": .array(sizes.map { .int($0) }),
         ]
-        return CommandOutput(text: text, json: json)
+        return ClusterCommand.explained(CommandOutput(text: text, json: json), result.plan, .dbscan, context.session)
     }
 }
 
@@ -209,7 +219,9 @@ struct ClusterLinkageCommand: ShellCommand {
         let clock = ContinuousClock(), start = clock.now
         let result = try ClusterCommand.cluster(.linkage(parameters), &context).linkage!
         let elapsed = (clock.now - start).components
-        return output(result, rows: result.labels.count, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        return ClusterCommand.explained(output(result, rows: result.labels.count,
+                                               seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18),
+                                        result.plan, .linkage, context.session)
     }
 
     /// The text (without timing, so transcripts stay stable) and JSON (with `seconds`) of a result.

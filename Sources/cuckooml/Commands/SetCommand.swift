@@ -11,6 +11,7 @@ struct SetCommand: ShellCommand {
             color on|off       colour in terminal output (never when NO_COLOR is set)
             ignore-labels L,M  labels left out of assess (e.g. none)
             label-rule R       avclass or 2016: how labels are derived (relabels now; see labels)
+            explain on|off     cluster prints its engine plan first (engine, k-NN and spanning-tree paths)
             """,
         arguments: [
             .positional("key", .choice(Settings.keys), help: "the setting"),

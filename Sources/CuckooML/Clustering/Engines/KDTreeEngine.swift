@@ -8,9 +8,12 @@ import Synchronization
 /// Tried and dropped (slower here in 8 dimensions, 10 000–50 000 points): Prim steps that skip k-d nodes
 /// no update can reach, and a per-tree-point nearest-outside search with lazy refresh; the noise points
 /// keep most nodes within reach.
-final class KDTreeEngine: KernelEngine, @unchecked Sendable {
+final class KDTreeEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
     let kernel: DenseKernel, metric: DistanceMetric, threads: Int, tuning: EngineTuning
     let tree: KDTree
+    let plan: EnginePlan
+    private let taken = Mutex<EnginePlan.TreePath?>(nil)
+    var spanningTreeTaken: EnginePlan.TreePath? { taken.withLock { $0 } }
 
     /// The most columns for which the tree pays off (bounds lose their grip as dimensions grow).
     static let maximumDimension = 16
@@ -19,8 +22,9 @@ final class KDTreeEngine: KernelEngine, @unchecked Sendable {
         columns <= maximumDimension && (metric == .euclidean || metric == .manhattan)
     }
 
-    init(_ m: DenseMatrix, metric: DistanceMetric, threads: Int, tuning: EngineTuning = .standard) {
+    init(_ m: DenseMatrix, metric: DistanceMetric, threads: Int, tuning: EngineTuning = .standard, plan: EnginePlan? = nil) {
         kernel = DenseKernel(m, metric: metric)
+        self.plan = plan ?? EnginePlan.kdTree(columns: m.columns, metric: metric, threads: threads)
         self.metric = metric; self.threads = engineThreads(threads); self.tuning = tuning
         tree = m.values.withUnsafeBufferPointer { values in
             // An empty buffer (no rows or no columns) is never read.
@@ -48,12 +52,28 @@ final class KDTreeEngine: KernelEngine, @unchecked Sendable {
 
     func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
         precondition(coreDistances.count == count, "one core distance per point")
-        let boruvka = BoruvkaSpanningTree(tree: tree, coreDistances: coreDistances, alpha: alpha, threads: threads,
-                                          neighbours: lists.withLock { $0 })
-        if let edges = try boruvka.run(control: control) { return edges }
-        return try ColumnarPrim(values: kernel.evaluator.values, rows: count, columns: kernel.dimension,
-                                metric: metric, coreDistances: coreDistances, alpha: alpha)
-            .run(threads: threads, parallelFrom: tuning.prim, control: control)
+        for path in [plan.spanningTree] + plan.fallbacks {
+            if let edges = try spanningTree(path, coreDistances: coreDistances, alpha: alpha, control: control) {
+                taken.withLock { $0 = path }
+                return edges
+            }
+        }
+        preconditionFailure("a k-d tree plan ends with ColumnarPrim, which always gives a tree")
+    }
+
+    /// Borůvka gives nil when ties make the tree not provably unique.
+    private func spanningTree(_ path: EnginePlan.TreePath, coreDistances: [Double], alpha: Double,
+                              control: TaskControl) throws -> [MSTEdge]? {
+        switch path {
+        case .boruvka:
+            let boruvka = BoruvkaSpanningTree(tree: tree, coreDistances: coreDistances, alpha: alpha, threads: threads,
+                                              neighbours: lists.withLock { $0 })
+            return try boruvka.run(control: control)
+        case .columnarPrim, .prim, .rowGroups, .bitBlockPrim, .bitPrim:
+            return try ColumnarPrim(values: kernel.evaluator.values, rows: count, columns: kernel.dimension,
+                                    metric: metric, coreDistances: coreDistances, alpha: alpha)
+                .run(threads: threads, parallelFrom: tuning.prim, control: control)
+        }
     }
 
     func neighbours(of i: Int, within radius: Double) -> [Int] {

@@ -13,6 +13,9 @@ protocol KernelEngine: NeighbourhoodEngine {
 extension KernelEngine {
     var count: Int { kernel.count }
 
+    /// Engines without a fallback always take their plan's path.
+    var spanningTreeTaken: EnginePlan.TreePath? { nil }
+
     func distance(_ i: Int, _ j: Int) -> Double { kernel.distance(i, j) }
 
     func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
@@ -36,19 +39,23 @@ extension KernelEngine {
 }
 
 /// The engine for dense, non-binary data.
-final class DenseEngine: KernelEngine, @unchecked Sendable {
+final class DenseEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
     let kernel: DenseKernel, metric: DistanceMetric, threads: Int, tuning: EngineTuning
-    init(_ m: DenseMatrix, metric: DistanceMetric, threads: Int, tuning: EngineTuning = .standard) {
+    let plan: EnginePlan
+    init(_ m: DenseMatrix, metric: DistanceMetric, threads: Int, tuning: EngineTuning = .standard, plan: EnginePlan? = nil) {
         kernel = DenseKernel(m, metric: metric)
+        self.plan = plan ?? EnginePlan.kernelRow(.dense, "dense matrix", metric: metric, threads: threads)
         self.metric = metric; self.threads = engineThreads(threads); self.tuning = tuning
     }
 }
 
 /// The engine for sparse, non-binary data.
-final class SparseEngine: KernelEngine, @unchecked Sendable {
+final class SparseEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
     let kernel: SparseKernel, metric: DistanceMetric, threads: Int, tuning: EngineTuning
-    init(_ m: SparseMatrix, metric: DistanceMetric, threads: Int, tuning: EngineTuning = .standard) {
+    let plan: EnginePlan
+    init(_ m: SparseMatrix, metric: DistanceMetric, threads: Int, tuning: EngineTuning = .standard, plan: EnginePlan? = nil) {
         kernel = SparseKernel(m, metric: metric)
+        self.plan = plan ?? EnginePlan.kernelRow(.sparse, "sparse matrix", metric: metric, threads: threads)
         self.metric = metric; self.threads = engineThreads(threads); self.tuning = tuning
     }
 }

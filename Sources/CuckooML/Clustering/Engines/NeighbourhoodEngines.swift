@@ -1,32 +1,32 @@
-/// Chooses the neighbourhood engine for a point set: every engine gives identical results, so the
-/// choice is only about speed and memory.
+/// Makes the neighbourhood engine an `EnginePlan` names: every engine gives identical results, so the
+/// choice is only about speed and memory (the plan's table says which runs when).
 public enum NeighbourhoodEngines {
-    /// `groupjaccard` → bit-packed presence rows with per-group popcounts (`GroupJaccardEngine`).
-    /// Binary data → bit-packed popcount rows. Other data → dense rows of doubles when the matrix is
-    /// dense enough (a quarter filled, or at most 16 columns — imported CSV matrices arrive as CSR),
-    /// else CSR rows. The dense loop adds the zero terms the sparse merge skips, which never changes a
-    /// float sum, so the choice cannot change a result. All run Prim and k-NN on up to `threads`
-    /// threads in O(n·k) memory (plus the dense copy). Few columns under euclidean or manhattan distance →
-    /// a k-d tree (`KDTreeEngine`).
+    /// The engine of `EnginePlan.make(points:metric:threads:)`.
     public static func make(points: PointSet, metric: DistanceMetric, threads: Int = 2) -> any NeighbourhoodEngine {
-        if metric == .groupjaccard { return GroupJaccardEngine(points: points, threads: threads) }
-        if points.isBinary { return BitPackedEngine(points: points, metric: metric, threads: threads) }
+        make(plan: EnginePlan.make(points: points, metric: metric, threads: threads), points: points, metric: metric)
+    }
+
+    /// The engine `plan` (made for these points and metric) names.
+    static func make(plan: EnginePlan, points: PointSet, metric: DistanceMetric) -> any NeighbourhoodEngine {
+        switch plan.engine {
+        case .groupJaccard:
+            return GroupJaccardEngine(points: points, threads: plan.threads, plan: plan)
+        case .bitPacked:
+            return BitPackedEngine(plan: plan, metric: metric)
+        case .kdTree:
+            return KDTreeEngine(denseMatrix(points), metric: metric, threads: plan.threads, plan: plan)
+        case .dense:
+            return DenseEngine(denseMatrix(points), metric: metric, threads: plan.threads, plan: plan)
+        case .sparse:
+            guard case .sparse(let m) = points.storage else { preconditionFailure("a sparse plan is made for sparse rows") }
+            return SparseEngine(m, metric: metric, threads: plan.threads, plan: plan)
+        }
+    }
+
+    private static func denseMatrix(_ points: PointSet) -> DenseMatrix {
         switch points.storage {
-        case .dense(let m):
-            if KDTreeEngine.suits(columns: m.columns, metric: metric) {
-                return KDTreeEngine(m, metric: metric, threads: threads)
-            }
-            return DenseEngine(m, metric: metric, threads: threads)
-        case .sparse(let m):
-            let cells = m.rowCount * m.columnCount
-            let denseEnough = m.columnCount <= 16 || m.nonZeroCount * 4 >= cells
-            if KDTreeEngine.suits(columns: m.columnCount, metric: metric) {
-                return KDTreeEngine(m.dense(), metric: metric, threads: threads)
-            }
-            if denseEnough && cells <= 200_000_000 {
-                return DenseEngine(m.dense(), metric: metric, threads: threads)
-            }
-            return SparseEngine(m, metric: metric, threads: threads)
+        case .dense(let m): m
+        case .sparse(let m): m.dense()
         }
     }
 }

@@ -19,6 +19,15 @@ enum BitKernelChoice: Sendable {
     /// Whether this CPU runs the kernels' vector paths (x86-64 with AVX-512F, VL, DQ and VPOPCNTDQ).
     static let vectorsAvailable = cbk_vector_available() != 0
 
+    /// Why `best` is what it is on this CPU (for the engine plan).
+    var reason: String {
+        switch self {
+        case .vector: Self.vectorsAvailable ? "AVX-512 VPOPCNTDQ" : "asked for, portable path: no AVX-512 VPOPCNTDQ"
+        case .portable: "popcnt at run time"
+        case .swift: "the Swift loops"
+        }
+    }
+
     /// Whether the kernels of `CBitKernels` run.
     var usesKernels: Bool { self != .swift }
 

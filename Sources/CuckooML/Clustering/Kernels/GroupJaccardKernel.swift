@@ -122,14 +122,3 @@ struct GroupJaccardDistance: PairDistance, @unchecked Sendable {
         cbk_group_jaccard(x, onesX, bits + b &* words, ones + b &* groups, wordStart, Int64(groups))
     }
 }
-
-/// The engine for `groupjaccard`, on any data (bit-packed presence rows), with the generic k-NN and
-/// Prim drivers.
-final class GroupJaccardEngine: KernelEngine, @unchecked Sendable {
-    let kernel: GroupJaccardKernel, threads: Int, tuning: EngineTuning
-    var metric: DistanceMetric { .groupjaccard }
-    init(points: PointSet, threads: Int, tuning: EngineTuning = .standard) {
-        kernel = GroupJaccardKernel(points: points)
-        self.threads = engineThreads(threads); self.tuning = tuning
-    }
-}

@@ -26,6 +26,14 @@ public struct LinkageResult: Sendable, Equatable, FlatClustering {
     /// Outlier score: (largest distance to another member) / threshold, in [0, 1] (1 at the edge of the
     /// cut); 1 for noise, which no cluster could take in.
     public var outlierScores: [Double]
+    /// Which engine gave the pair distances; nil when read back from a saved session. Not part of a
+    /// result's value (`==` ignores it: results on any engine or thread count are the same).
+    public var plan: EnginePlan?
+
+    public static func == (a: LinkageResult, b: LinkageResult) -> Bool {
+        a.parameters == b.parameters && a.labels == b.labels && a.strengths == b.strengths
+            && a.outlierScores == b.outlierScores
+    }
 
     /// The strength of a sample at mean distance `mean` from a cluster whose most central member is at
     /// mean distance `central` from the others, under cut `t` (clamped to [0, 1]; 1 when t = central).
@@ -67,7 +75,8 @@ public enum CompleteLinkage {
         let finite = (0..<total).filter { points.rowIsFinite($0) }
         let subset = finite.count == total ? points : points.selectingRows(finite)
         let n = subset.count
-        let engine = NeighbourhoodEngines.make(points: subset, metric: parameters.metric, threads: threads)
+        let plan = EnginePlan.make(points: subset, metric: parameters.metric, threads: threads)
+        let engine = NeighbourhoodEngines.make(plan: plan, points: subset, metric: parameters.metric)
         let root: [Int]
         if n <= exhaustiveLimit {
             root = try CutChain.overAllPairs(n: n, threshold: t, threads: threads, control: control) { engine.distance($0, $1) }
@@ -79,6 +88,7 @@ public enum CompleteLinkage {
         var result = LinkageResult(parameters: parameters, labels: [Int](repeating: -1, count: total),
                                    strengths: [Double](repeating: 0, count: total),
                                    outlierScores: [Double](repeating: 1, count: total))
+        result.plan = plan
         for (k, r) in finite.enumerated() {
             result.labels[r] = local.labels[k]
             result.strengths[r] = local.strengths[k]

@@ -1,4 +1,4 @@
-// Reads a data file written by scripts/bench-assess (`n d metric`, then per row `truth cluster col...`
+// Reads a data file written by scripts/bench assess (`n d metric`, then per row `truth cluster col...`
 // with binary features), runs `Assessment.assess` and prints the seconds taken, the metrics and the
 // peak RSS.
 import CuckooML
@@ -17,7 +17,7 @@ func peakRSSKilobytes() -> Int {
     defer { fclose(f) }
     var line = [CChar](repeating: 0, count: 512)
     while fgets(&line, Int32(line.count), f) != nil {
-        let s = String(cString: line)
+        let s = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if s.hasPrefix("VmHWM:") { return Int(s.split(separator: " ").dropFirst().first ?? "0") ?? 0 }
     }
     return 0
@@ -27,7 +27,7 @@ let args = CommandLine.arguments
 guard args.count == 2, let file = fopen(args[1], "r") else { fatalError("usage: AssessBench DATA") }
 var lines: [String] = []
 var buffer = [CChar](repeating: 0, count: 1 << 20)
-while fgets(&buffer, Int32(buffer.count), file) != nil { lines.append(String(cString: buffer)) }
+while fgets(&buffer, Int32(buffer.count), file) != nil { lines.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
 fclose(file)
 let head = lines[0].split(whereSeparator: { $0 == " " || $0 == "\n" })
 let n = Int(head[0])!, d = Int(head[1])!, metric = DistanceMetric(rawValue: String(head[2]))!

@@ -1,4 +1,4 @@
-"""The map benchmark (run by scripts/bench-map): cuckooml's `plot map` against scikit-learn's t-SNE.
+"""The map benchmark (run by scripts/bench map): cuckooml's `plot map` against scikit-learn's t-SNE.
 
 Data: d = 256 binary features, 30 planted families (centre density 0.15, each row flips 3% of its
 centre's bits, so rows hardly repeat), 10% random noise rows. cuckooml clusters them once
@@ -12,7 +12,7 @@ import argparse, csv, os, subprocess, sys, tempfile, time
 
 import numpy as np
 
-from bench_cluster import peak_mb  # this process's peak RSS (VmHWM), in MB
+from cluster import peak_mb  # this process's peak RSS (VmHWM), in MB
 
 D, FAMILIES, FLIP, DENSITY = 256, 30, 0.03, 0.15
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The Python side of scripts/bench-scale: the 2016 steps done with json + numpy + scikit-learn (+ the
+"""The Python side of scripts/bench scale: the 2016 steps done with json + numpy + scikit-learn (+ the
 hdbscan library), each phase timed on its own, for the same corpus in the same run.
 
 Phases (beside cuckooml's step):

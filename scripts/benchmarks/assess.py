@@ -1,4 +1,4 @@
-"""Python side of scripts/bench-assess: generate the data, or time scikit-learn on it."""
+"""Python side of scripts/bench assess: generate the data, or time scikit-learn on it."""
 import resource, sys, time
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""Side-by-side HDBSCAN benchmark: cuckooml vs the hdbscan library vs fast_hdbscan (run by bench-cluster).
+"""Side-by-side HDBSCAN benchmark: cuckooml vs the hdbscan library vs fast_hdbscan (run by scripts/bench cluster).
 
 Every run fits min_samples=1, min_cluster_size=6, Euclidean (the 2016 project's call) on the same seeded
 matrices: binary d=64 and d=512 (20 planted clusters, each made of a few exact row variants, so rows
@@ -81,7 +81,7 @@ def run_library(algorithm, x_path, out_path):
     """One fit of the hdbscan library in this process (stable MST tie-break, as the oracle's)."""
     import hdbscan
     import hdbscan.hdbscan_ as H
-    sys.path.insert(0, os.environ.get("ORACLE_DIR", "/work/shared/oracle"))
+    sys.path.insert(0, os.path.join(os.environ["CUCKOOML_SHARED"], "oracle"))
     from hdbscan_oracle import _StableArgsortNumpy
     H.np = _StableArgsortNumpy()
     X = np.load(x_path)

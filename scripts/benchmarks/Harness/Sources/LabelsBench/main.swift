@@ -1,4 +1,4 @@
-// The cuckooml side of scripts/bench-labels. Reads the reports of DIR, makes a corpus of N samples
+// The cuckooml side of scripts/bench labels. Reads the reports of DIR, makes a corpus of N samples
 // by cycling them (copy k > 0 of a report gets a "K<k> " prefix on every result string: a new string
 // for the labellers' caches, no new token for either labeller), and times on it, one thread each:
 //   load      reading the N report files as `load` does (every core) plus the feature build;

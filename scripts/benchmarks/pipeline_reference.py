@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The 2016 cuckooml workflow in plain Python, the side-by-side reference for scripts/bench-pipeline.
+"""The 2016 cuckooml workflow in plain Python, the side-by-side reference for scripts/bench pipeline.
 
 load (json.load per report) -> features full (the 2016 groups) -> filter coverage=0.1 ->
 hdbscan.HDBSCAN(min_samples=1, min_cluster_size=6) -> scikit-learn metrics against VirusTotal labels.

@@ -1,0 +1,28 @@
+# Sourced by every benchmark in scripts/benchmarks/ (run them through `scripts/bench NAME`): the one
+# name for each setting they share, with its default.
+#   CUCKOOML_PYTHON  the reference Python (numpy, scipy, scikit-learn, hdbscan; fast_hdbscan and avclass
+#                    where a benchmark says so): default the oracle venv /tmp/cuckooml-oracle/bin/python,
+#                    made by ../shared/oracle/setup.sh [--fast] [--avclass]
+#   CUCKOOML_SHARED  the shared folder (real reports, the oracle): default ../shared beside the repository
+#   CUCKOOML_BENCH_BUILD  where the Swift harness (scripts/benchmarks/Harness) is built: default
+#                    .build/bench-harness, kept between runs
+bench_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export CUCKOOML_PYTHON="${CUCKOOML_PYTHON:-${TMPDIR:-/tmp}/cuckooml-oracle/bin/python}"
+export CUCKOOML_SHARED="${CUCKOOML_SHARED:-$bench_root/../shared}"
+bench_name="bench $(basename "$0")"
+
+# Stops with a clear message unless the reference Python runs; $1: the setup.sh flag it needs, if any.
+need_python() {
+    [ -x "$CUCKOOML_PYTHON" ] && return 0
+    echo "$bench_name: no Python at $CUCKOOML_PYTHON (set CUCKOOML_PYTHON, or run ../shared/oracle/setup.sh${1:+ $1})" >&2
+    exit 1
+}
+
+# Builds the Swift harness in release and prints the folder holding its executables.
+harness() {
+    local build="${CUCKOOML_BENCH_BUILD:-$bench_root/.build/bench-harness}"
+    echo "building the harness (release)..." >&2
+    (cd "$bench_root/scripts/benchmarks/Harness" && swift build -c release --scratch-path "$build" >/dev/null) \
+        || { echo "$bench_name: harness build failed" >&2; exit 1; }
+    echo "$build/release"
+}
