@@ -158,6 +158,52 @@ struct CompleteLinkageTests {
         }
     }
 
+    /// The flat-array edge chain (`EdgeChain`) on matrices made of blocks of points close together,
+    /// with exact duplicates (distance 0), few distinct values (ties everywhere) and many merges per
+    /// point, so its lists are overwritten and compacted many times: the same partition as the chain
+    /// over the whole matrix, whatever the order the pairs arrive in.
+    @Test(arguments: [UInt64(21), 22, 23, 24, 25])
+    func edgeChainEqualsMatrixChainOnTiedBlocks(seed: UInt64) throws {
+        var rng = EngineReference.Random(seed: seed)
+        let n = 200 + rng.below(200)
+        let blocks = 3 + rng.below(5)
+        let block = (0..<n).map { _ in rng.below(blocks) }
+        let twin = (0..<n).map { i in i > 0 && rng.chance(0.15) ? rng.below(i) : i }
+        var d = [Double](repeating: 0, count: n * (n - 1) / 2)
+        for i in 0..<n {
+            for j in (i + 1)..<n {
+                let (a, b) = (twin[i], twin[j])
+                let value: Double
+                if a == b { value = 0 }
+                else if block[a] == block[b] { value = Double(1 + rng.below(6)) / 10 }
+                else { value = rng.chance(0.05) ? Double(4 + rng.below(3)) / 10 : 0.9 }
+                d[Self.condensedIndex(n, i, j)] = value
+            }
+        }
+        // Duplicates must agree with each other: point i takes its twin's distances.
+        for i in 0..<n where twin[i] != i {
+            for j in 0..<n where j != i && j != twin[i] {
+                d[Self.condensedIndex(n, min(i, j), max(i, j))] = d[Self.condensedIndex(n, min(twin[i], j), max(twin[i], j))]
+            }
+        }
+        let matrix = d
+        for t in [0.0, 0.3, 0.5, 0.6] {
+            let full = try CutChain.overAllPairs(n: n, threshold: t, threads: 1, control: .none, progressFrom: 0) {
+                matrix[Self.condensedIndex(n, $0, $1)]
+            }
+            var edges: [LinkageEdge] = []
+            for i in 0..<n { for j in (i + 1)..<n where matrix[Self.condensedIndex(n, i, j)] <= t {
+                edges.append(LinkageEdge(a: Int32(i), b: Int32(j), distance: matrix[Self.condensedIndex(n, i, j)]))
+            } }
+            #expect(!edges.isEmpty)
+            var shuffled = edges.shuffled()
+            let sparse = try CompleteLinkage.chainOverEdges(n: n, consuming: &shuffled, control: .none)
+            #expect(shuffled.isEmpty)
+            #expect(Self.blocks(roots: full) == Self.blocks(roots: sparse), "seed \(seed) t=\(t)")
+            #expect(Set(full).count < n, "seed \(seed) t=\(t): some merges")
+        }
+    }
+
     /// Random grouped rows with many duplicates, empty rows and near-copies (ties everywhere): the
     /// component paths give exactly the all-pairs partition, strengths and outlier scores.
     @Test(arguments: [UInt64(11), 12, 13, 14])

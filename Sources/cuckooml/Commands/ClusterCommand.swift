@@ -201,7 +201,7 @@ struct ClusterLinkageCommand: ShellCommand {
             pairs within T, found by a similarity join (prefix filtering for jaccard and
             groupjaccard) without an n x n matrix. A component of m samples is merged over its
             m(m-1)/2 distances up to 16384 samples (1 GB), over its pairs within T above that, up
-            to 20 000 000 of them; beyond, the command stops with an error rather than exhaust memory.
+            to 50 000 000 of them; beyond, the command stops with an error rather than exhaust memory.
             Progress is shown and Ctrl-C interrupts it.
             """,
         arguments: [

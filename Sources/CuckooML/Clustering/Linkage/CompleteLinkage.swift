@@ -100,64 +100,16 @@ public enum CompleteLinkage {
     /// `CutChain`'s chain on the pairs ≤ t only (a cluster pair with any pair farther than t can never
     /// merge below the cut, so it has no edge): merged clusters keep the edges both had, at the larger
     /// distance. A chain that starts at a cluster with no edge left retires it. Edges are (i, j, d) with
-    /// i < j and d ≤ t. Memory grows with the edges; for components too large for a matrix.
+    /// i < j and d ≤ t, each pair once. Memory: 24 bytes a pair; for components too large for a matrix.
     static func chainOverEdges(n: Int, edges: [LinkageEdge], control: TaskControl) throws -> [Int] {
-        var neighbours = [[Int32: Double]](repeating: [:], count: n)
-        for e in edges {
-            neighbours[Int(e.a)][e.b] = e.distance
-            neighbours[Int(e.b)][e.a] = e.distance
-        }
-        var active = [Bool](repeating: true, count: n)
-        var sets = DisjointSets(n)
-        var chain: [Int] = []
-        var nextStart = 0
-        var steps = 0
-        while true {
-            steps &+= 1
-            if steps & 255 == 0 { try control.checkCancellation() }
-            if chain.isEmpty {
-                while nextStart < n && (!active[nextStart] || neighbours[nextStart].isEmpty) {
-                    active[nextStart] = false   // nothing left within the cut: final
-                    nextStart += 1
-                }
-                guard nextStart < n else { break }
-                chain.append(nextStart)
-            }
-            let x = chain[chain.count - 1]
-            guard !neighbours[x].isEmpty else {
-                // Merges elsewhere took its last edge: nothing within the cut is left for it.
-                active[x] = false
-                chain.removeLast()
-                continue
-            }
-            // scipy's rule: the previous chain element if it is among the nearest, else the lowest
-            // numbered nearest.
-            var currentMin = Double.infinity, y = Int.max
-            for (k, dist) in neighbours[x] where dist < currentMin || (dist == currentMin && Int(k) < y) {
-                currentMin = dist; y = Int(k)
-            }
-            if chain.count > 1, neighbours[x][Int32(chain[chain.count - 2])] == currentMin { y = chain[chain.count - 2] }
-            if chain.count > 1 && y == chain[chain.count - 2] {
-                chain.removeLast(2)
-                let (a, b) = x < y ? (x, y) : (y, x)
-                sets.union(a, b)
-                // The merged cluster takes number b; its edges are those both had, at the larger distance.
-                let na = neighbours[a], nb = neighbours[b]
-                var merged: [Int32: Double] = [:]
-                for (k, da) in na where Int(k) != b {
-                    if let db = nb[k] { merged[k] = max(da, db) }
-                }
-                for (k, _) in na { neighbours[Int(k)][Int32(a)] = nil }
-                for (k, _) in nb { neighbours[Int(k)][Int32(b)] = nil }
-                for (k, dist) in merged { neighbours[Int(k)][Int32(b)] = dist }
-                neighbours[a] = [:]
-                neighbours[b] = merged
-                active[a] = false
-            } else {
-                chain.append(y)
-            }
-        }
-        return (0..<n).map { sets.smallest($0) }
+        var edges = edges
+        return try chainOverEdges(n: n, consuming: &edges, control: control)
+    }
+
+    /// The same, emptying `edges` once they are in the chain's own arrays (`EdgeChain`).
+    static func chainOverEdges(n: Int, consuming edges: inout [LinkageEdge], control: TaskControl) throws -> [Int] {
+        var chain = EdgeChain(n: n, edges: &edges)
+        return try chain.run(control: control)
     }
 
     /// Labels, strengths and outlier scores from each point's cluster representative.

@@ -9,11 +9,12 @@ import Synchronization
 /// plus one union–find per thread), then each component of m samples is merged over its m(m−1)/2
 /// distances (8 bytes each) when m ≤ `componentLimit`, largest components first, one per thread, so at
 /// most `threads` such matrices are alive at once (two of 16 384 samples: 2.1 GB). A larger component
-/// is merged over its pairs within t only (`CompleteLinkage.chainOverEdges`, about 60 bytes a pair),
-/// up to `maximumPairs` of them (1.2 GB); beyond that the clustering stops with an error saying so,
-/// rather than exhaust the machine's memory.
+/// is merged over its pairs within t only (`CompleteLinkage.chainOverEdges`: 16 bytes a pair as the
+/// join finds them, then 24 in the chain's arrays, about 40 at the peak between the two), up to
+/// `maximumPairs` of them (2 GB); beyond that the clustering stops with an error saying so, rather
+/// than exhaust the machine's memory.
 enum LinkageComponents {
-    static let maximumPairs = 20_000_000
+    static let maximumPairs = 50_000_000
 
     static func roots(points: PointSet, engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
                       componentLimit: Int, control: TaskControl) throws -> [Int] {
@@ -39,10 +40,12 @@ enum LinkageComponents {
                     local = try CutChain.overAllPairs(n: rows.count, threshold: t, threads: rows.count * 2 > n ? threads : 1,
                                                       control: control) { sub.distance($0, $1) }
                 } else {
+                    // As above: the only component this large is searched on every thread.
                     let sub = NeighbourhoodEngines.make(points: subset, metric: engine.metric, threads: 1)
-                    let edges = try LinkageJoin.pairs(points: subset, engine: sub, threshold: t, threads: 1,
+                    var edges = try LinkageJoin.pairs(points: subset, engine: sub, threshold: t,
+                                                      threads: rows.count * 2 > n ? threads : 1,
                                                       maximumPairs: maximumPairs, control: control)
-                    local = try CompleteLinkage.chainOverEdges(n: rows.count, edges: edges, control: control)
+                    local = try CompleteLinkage.chainOverEdges(n: rows.count, consuming: &edges, control: control)
                 }
                 for (k, r) in rows.enumerated() { roots.set(r, rows[local[k]]) }
                 let finished = done.add(rows.count, ordering: .relaxed).newValue

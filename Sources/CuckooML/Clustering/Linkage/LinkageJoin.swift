@@ -175,7 +175,16 @@ private final class ThreadEdges: @unchecked Sendable {
         if lists[thread].count >= share { full.store(true, ordering: .relaxed); return }
         lists[thread].append(e)
     }
-    func all() -> [LinkageEdge] { lists.flatMap { $0 } }
+    /// Every list joined, emptying them as it goes (so the pairs are not held twice).
+    func all() -> [LinkageEdge] {
+        var out: [LinkageEdge] = []
+        swap(&out, &lists[0])
+        for k in 1..<lists.count {
+            out.append(contentsOf: lists[k])
+            lists[k] = []
+        }
+        return out
+    }
 }
 
 /// "Seen in this round" marks for n rows, cleared in O(1) by advancing the round.
