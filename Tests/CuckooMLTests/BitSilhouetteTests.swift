@@ -1,6 +1,5 @@
 import Testing
 @testable import CuckooML
-import Synchronization
 
 /// The grouped bit silhouette (`BitSilhouette`) against scikit-learn on binary rows with many
 /// duplicates, some copies of a row in different clusters, and widths across word boundaries.
@@ -85,7 +84,7 @@ import Synchronization
             _ = try Silhouette.score(points: c.points, labels: c.labels, metric: c.metric,
                                      control: TaskControl(isCancelled: { true }))
         }
-        let seen = Mutex<[Progress]>([])
+        let seen = Locked<[Progress]>([])
         _ = try Silhouette.score(points: c.points, labels: c.labels, metric: c.metric,
                                  control: TaskControl(report: { p in seen.withLock { $0.append(p) } }))
         let reports = seen.withLock { $0 }

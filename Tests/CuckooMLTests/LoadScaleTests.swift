@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 import Testing
 @testable import CuckooML
 
@@ -84,7 +83,7 @@ struct LoadScaleTests {
         var session = SessionFixtures.full(samples: 2000)
         // The fixture's clusterings are made for its 7-sample default; rows and labels are what count here.
         session.hdbscan = nil; session.dbscan = nil; session.linkage = nil; session.lastClustered = nil
-        let reports = Mutex(0)
+        let reports = Locked(0)
         let counting = TaskControl(report: { _ in reports.withLock { $0 += 1 } })
         try SessionStore.save(session, to: dir + "/s.cml", control: counting)
         #expect(reports.withLock { $0 } > 0)

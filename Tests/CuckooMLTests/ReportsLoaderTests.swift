@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 import Testing
 @testable import CuckooML
 
@@ -68,7 +67,7 @@ enum ReportsTestData {
         dir.write("truncated.json", String(ReportsReaderTests.cuckoo.prefix(100)))
         dir.write("array.json", "[]")
         dir.write("plain", "{\"target\": {\"file\": {\"md5\": \"x\"}}}")
-        let updates = Mutex<[Progress]>([])
+        let updates = Locked<[Progress]>([])
         let control = TaskControl(report: { p in updates.withLock { $0.append(p) } })
         let result = try ReportLoader.load(paths: [dir.path], threads: threads, control: control)
         #expect(result.files == 6)

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The default labeller: the family most independent antivirus engines name, the way AVClass
 /// (Sebastián et al., RAID 2016; AVClass2, ACSAC 2020) derives it, written here from its documented
 /// behaviour:
@@ -146,7 +144,7 @@ public enum FamilyLabeller {
     }
 
     /// The cache `Session.relabel` keeps between calls.
-    static let processCache = Mutex(Cache())
+    static let processCache = Locked(Cache())
 
     /// Runs `body` with the process cache, taken out while in use (a concurrent caller starts empty).
     static func withProcessCache<R>(_ body: (inout Cache) -> R) -> R {

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Picks a sample's family label from its VirusTotal results: the family token named by the most
 /// engines, if at least `minimumVotes` engines name it; otherwise `none`.
 ///
@@ -48,7 +46,7 @@ public enum VirusTotalLabeller {
     }
 
     /// The family cache `Session.relabel` keeps between calls (families depend only on the string).
-    static let processCache = Mutex(FamilyCache())
+    static let processCache = Locked(FamilyCache())
 
     /// Family tokens by result string, filled as results are normalised (bounded in size).
     public struct FamilyCache: Sendable {

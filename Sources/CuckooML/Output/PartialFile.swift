@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// The temporary files atomic writes go through, named so that an analyst who finds one knows what it
 /// is — `.cuckooml-partial-4711-host-report.html-Ab12Cd` is an unfinished `report.html` of process 4711
@@ -41,7 +40,7 @@ public enum PartialFile {
     }()
 
     /// Directories already cleaned by this process (a save writes hundreds of files into one).
-    private static let cleaned = Mutex<Set<String>>([])
+    private static let cleaned = Locked<Set<String>>([])
 
     /// Removes the stale partial files in `dir` (see the type's comment); returns their names.
     @discardableResult

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Fault injection for the write paths (tests only): makes writes under one directory fail part-way,
 /// as a full disk would, where a small filesystem cannot be mounted. `AtomicFileWriter` fails with
 /// ENOSPC once `bytes` have been written to a file there; `SessionStore.save` caps the database at
@@ -10,7 +8,7 @@ enum WriteFaults {
         var bytes: Int
     }
 
-    private static let current = Mutex<Fault?>(nil)
+    private static let current = Locked<Fault?>(nil)
 
     /// Starts failing writes of more than `bytes` bytes into `directory` (and below it).
     static func failWrites(under directory: String, after bytes: Int) {

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import CuckooML
-import Synchronization
 
 /// Draws one progress line on stderr (files or points, MB, MB/s, ETA) when stderr is a terminal and
 /// the work has taken more than half a second; erases it when the command ends. Updates may come from
@@ -16,7 +15,7 @@ final class ProgressRenderer: Sendable {
 
     private let sink: any OutputSink
     private let enabled: Bool
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(sink: any OutputSink, enabled: Bool) {
         self.sink = sink

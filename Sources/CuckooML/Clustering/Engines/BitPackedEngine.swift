@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The engine for binary data: bit-packed rows and popcount distances.
 ///
 /// It follows its `EnginePlan`: when rows repeat enough, k-NN and Prim run over groups of identical rows
@@ -15,7 +13,7 @@ final class BitPackedEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
     static let defaultPointsPerBlock = 256
     /// Set by the first integer k-NN or Prim (the engine's calls run one after another).
     private var cachedBlocks: BitBlocks?
-    private let taken = Mutex<EnginePlan.TreePath?>(nil)
+    private let taken = Locked<EnginePlan.TreePath?>(nil)
 
     convenience init(points: PointSet, metric: DistanceMetric, threads: Int, tuning: EngineTuning = .standard,
                      pointsPerBlock: Int = BitPackedEngine.defaultPointsPerBlock) {

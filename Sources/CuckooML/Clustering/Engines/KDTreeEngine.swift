@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The engine for dense data in few dimensions under euclidean or manhattan distance: a k-d tree gives
 /// the core distances (exact k-NN) and DBSCAN's radius queries, and the spanning tree by Borůvka's
 /// algorithm when it is provably unique (`BoruvkaSpanningTree`); otherwise Prim scans column-major
@@ -12,7 +10,7 @@ final class KDTreeEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
     let kernel: DenseKernel, metric: DistanceMetric, threads: Int, tuning: EngineTuning
     let tree: KDTree
     let plan: EnginePlan
-    private let taken = Mutex<EnginePlan.TreePath?>(nil)
+    private let taken = Locked<EnginePlan.TreePath?>(nil)
     var spanningTreeTaken: EnginePlan.TreePath? { taken.withLock { $0 } }
 
     /// The most columns for which the tree pays off (bounds lose their grip as dimensions grow).
@@ -38,7 +36,7 @@ final class KDTreeEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
 
     /// The neighbour lists of the last core-distance search, which settle most points' nearest outside
     /// points in Borůvka's early rounds.
-    private let lists = Mutex<NeighbourLists?>(nil)
+    private let lists = Locked<NeighbourLists?>(nil)
 
     /// The fewest neighbours listed per point (two at least, to tell a nearest from a tie). Six settle
     /// most points' nearest outside points while components are small (measured: 4 and 8 were slower).

@@ -100,7 +100,7 @@ final class RootTable: @unchecked Sendable {
 
 /// The first error a worker met.
 final class FirstError: Sendable {
-    private let first = Mutex<(any Error)?>(nil)
+    private let first = Locked<(any Error)?>(nil)
     var error: (any Error)? { first.withLock { $0 } }
     func record(_ e: any Error) { first.withLock { if $0 == nil { $0 = e } } }
 }
