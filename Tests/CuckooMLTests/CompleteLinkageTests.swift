@@ -270,6 +270,31 @@ struct CompleteLinkageTests {
         }
     }
 
+    /// The cap on pairs counts every thread's pairs together: the join overflows exactly when more pairs
+    /// than the cap lie within t, whatever the thread count, on both paths (prefix join; every pair at
+    /// t = 1). A per-thread share of the cap used to overflow one busy thread below the total.
+    @Test(arguments: [1, 2, 3, 8])
+    func joinOverflowsExactlyBeyondTheCap(threads: Int) throws {
+        for c in Self.cases where c.rows != nil {
+            let points = Self.points(c)
+            for (metric, t) in [(DistanceMetric.groupjaccard, 0.5), (.groupjaccard, 0.9), (.jaccard, 1.0)] {
+                let engine = NeighbourhoodEngines.make(points: points, metric: metric)
+                let pairs = t >= 1 ? c.n * (c.n - 1) / 2 : Self.edges(c, threshold: t).count
+                for cap in [0, pairs - 1, pairs, pairs + 1] where cap >= 0 {
+                    let context = "\(c.name) \(metric) t=\(t) threads=\(threads) cap=\(cap) pairs=\(pairs)"
+                    do {
+                        let found = try LinkageJoin.pairs(points: points, engine: engine, threshold: t, threads: threads,
+                                                          maximumPairs: cap, control: .none)
+                        #expect(pairs <= cap && found.count == pairs, "\(context)")
+                    } catch let error as ClusteringError {
+                        #expect(pairs > cap, "\(context): \(error)")
+                        #expect(error.description.hasPrefix("more than \(cap) pairs of samples lie within the cut"))
+                    }
+                }
+            }
+        }
+    }
+
     /// Labels by size then smallest row; strengths and outlier scores from the members' distances.
     @Test func labelsStrengthsAndScores() throws {
         // rows 0,1,2 within 0.2 of each other; 3,4 at 0.1; 5 alone.

@@ -160,28 +160,43 @@ final class Connected: @unchecked Sendable {
     func join(_ a: Int, _ b: Int) { sets.union(a, b) }
 }
 
-/// Per-thread edge lists, joined in thread order (the chain does not depend on edge order), each
-/// stopping at its share of `maximum`.
-private final class ThreadEdges: @unchecked Sendable {
-    private var lists: [[LinkageEdge]]
-    private let share: Int
+/// Per-thread edge lists, joined in thread order (the chain does not depend on edge order), together
+/// holding at most `maximum` pairs.
+///
+/// Each thread appends to its own boxed list: threads appending to elements of one `[[LinkageEdge]]`
+/// property would each modify that one array (a Swift exclusivity violation, reported by TSan), not
+/// just their own element. The cap counts every thread's pairs in one atomic total, so the join
+/// overflows exactly when more than `maximum` pairs are found, whatever the thread count and however
+/// skewed the work (a per-thread share overflowed one busy thread while the total was far below).
+private final class ThreadEdges: Sendable {
+    private final class List: @unchecked Sendable {
+        var edges: [LinkageEdge] = []
+    }
+    private let lists: [List]
+    private let maximum: Int
+    private let total = Atomic<Int>(0)
     private let full = Atomic<Bool>(false)
     init(threads: Int, maximum: Int) {
-        lists = Array(repeating: [], count: max(1, threads))
-        share = maximum == .max ? .max : max(1, maximum / max(1, threads))
+        lists = (0..<max(1, threads)).map { _ in List() }
+        self.maximum = maximum
     }
     var overflowed: Bool { full.load(ordering: .relaxed) }
+    /// Keeps `e` in `thread`'s list, unless that would make more than `maximum` pairs in all.
     func append(_ e: LinkageEdge, thread: Int) {
-        if lists[thread].count >= share { full.store(true, ordering: .relaxed); return }
-        lists[thread].append(e)
+        if maximum != .max && total.add(1, ordering: .relaxed).newValue > maximum {
+            full.store(true, ordering: .relaxed)
+            return
+        }
+        lists[thread].edges.append(e)
     }
-    /// Every list joined, emptying them as it goes (so the pairs are not held twice).
+    /// Every list joined, emptying them as it goes (so the pairs are not held twice). Called after
+    /// the threads are done.
     func all() -> [LinkageEdge] {
         var out: [LinkageEdge] = []
-        swap(&out, &lists[0])
-        for k in 1..<lists.count {
-            out.append(contentsOf: lists[k])
-            lists[k] = []
+        swap(&out, &lists[0].edges)
+        for list in lists.dropFirst() {
+            out.append(contentsOf: list.edges)
+            list.edges = []
         }
         return out
     }
