@@ -16,8 +16,8 @@ import Testing
         for r in rows { matrix.appendRow(r.map { ($0, 1.0) }) }
         var s = Session()
         s.upsert((0..<6).map { Sample(id: "s\($0)", path: nil, reportSize: 0, record: nil) })
-        s.features = FeatureSet(configuration: .full, names: names, matrix: matrix)
-        s.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(), labels: [0, 0, 0, 1, 1, -1], probabilities: [1, 1, 0.5, 1, 1, 0],
+        s.fixture.features = FeatureSet(configuration: .full, names: names, matrix: matrix)
+        s.fixture.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(), labels: [0, 0, 0, 1, 1, -1], probabilities: [1, 1, 0.5, 1, 1, 0],
                                   outlierScores: [0, 0, 0.5, 0, 0, 1], persistence: [1, 1], condensedTree: [], coreDistances: [])
         return s
     }
