@@ -132,13 +132,18 @@ ALWAYS_INLINE int32_t rows_differing(const uint64_t *x, const uint64_t *y, int64
 }
 
 /// Bits by which x differs from each of `count` rows: rows + which[i] * words, or row i when `which` is
-/// NULL. One-word rows (d <= 64, the commonest binary data) get their own loop the compiler unrolls.
+/// NULL. One-word and eight-word rows (d <= 64 and d <= 512, the common binary widths) get loops of their own.
 ALWAYS_INLINE void rows_differing_many(const uint64_t *x, const uint64_t *rows, int64_t words, const int32_t *which,
                                        int64_t count, int32_t *out) {
     if (words == 1) {
         const uint64_t x0 = x[0];
         if (which) for (int64_t i = 0; i < count; i++) out[i] = __builtin_popcountll(x0 ^ rows[which[i]]);
         else for (int64_t i = 0; i < count; i++) out[i] = __builtin_popcountll(x0 ^ rows[i]);
+        return;
+    }
+    if (words == 8) {  // 449 <= d <= 512: a constant trip count the compiler unrolls
+        for (int64_t i = 0; i < count; i++)
+            out[i] = rows_differing(x, rows + (which ? (int64_t)which[i] : i) * 8, 8);
         return;
     }
     for (int64_t i = 0; i < count; i++)
