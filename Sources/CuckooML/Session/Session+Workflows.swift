@@ -48,8 +48,9 @@ public struct Comparison: Sendable {
     public let queries: SparseMatrix
 }
 
-/// The analyst's workflows: each changes samples, features, labels and clusterings together, so that
-/// they always describe the same rows.
+/// The workflows' reading side: which clustering a command works on, medoids, and `compare` (which
+/// reads and places new reports and keeps only the label evidence). The operations that change
+/// samples, features, labels and clusterings together are in Session.swift, beside the properties.
 extension Session {
     /// Reads reports with the session's threads (`load` then `add`s them, after its warnings).
     public func readReports(paths: [String], recursive: Bool = false, control: TaskControl = .none) throws(Interrupted) -> LoadResult {
