@@ -131,6 +131,25 @@ ALWAYS_INLINE int32_t rows_differing(const uint64_t *x, const uint64_t *y, int64
     return d;
 }
 
+/// Bits by which x differs from each of `count` rows: rows + which[i] * words, or row i when `which` is
+/// NULL. One-word and eight-word rows (d <= 64 and d <= 512, the common binary widths) get loops of their own.
+ALWAYS_INLINE void rows_differing_many(const uint64_t *x, const uint64_t *rows, int64_t words, const int32_t *which,
+                                       int64_t count, int32_t *out) {
+    if (words == 1) {
+        const uint64_t x0 = x[0];
+        if (which) for (int64_t i = 0; i < count; i++) out[i] = __builtin_popcountll(x0 ^ rows[which[i]]);
+        else for (int64_t i = 0; i < count; i++) out[i] = __builtin_popcountll(x0 ^ rows[i]);
+        return;
+    }
+    if (words == 8) {  // 449 <= d <= 512: a constant trip count the compiler unrolls
+        for (int64_t i = 0; i < count; i++)
+            out[i] = rows_differing(x, rows + (which ? (int64_t)which[i] : i) * 8, 8);
+        return;
+    }
+    for (int64_t i = 0; i < count; i++)
+        out[i] = rows_differing(x, rows + (which ? (int64_t)which[i] : i) * words, words);
+}
+
 /// GroupJaccard.distance's operations, in its order (see GroupJaccardKernel.swift).
 ALWAYS_INLINE double group_jaccard(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, const int32_t *ones_y,
                                    const long *word_start, int64_t groups) {
@@ -168,6 +187,10 @@ ALWAYS_INLINE double group_jaccard(const uint64_t *x, const int32_t *ones_x, con
     }                                                                                                          \
     attributes static int32_t prefix##_rows_differing(const uint64_t *x, const uint64_t *y, int64_t words) {    \
         return rows_differing(x, y, words);                                                                    \
+    }                                                                                                          \
+    attributes static void prefix##_rows_differing_many(const uint64_t *x, const uint64_t *rows, int64_t words, \
+                                                        const int32_t *which, int64_t count, int32_t *out) {   \
+        rows_differing_many(x, rows, words, which, count, out);                                                \
     }                                                                                                          \
     attributes static double prefix##_group_jaccard(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, \
                                                     const int32_t *ones_y, const long *word_start,            \
@@ -417,6 +440,14 @@ int32_t cbk_rows_differing(const uint64_t *x, const uint64_t *y, int64_t words) 
     if (popcnt_at_start) return popcnt_rows_differing(x, y, words);
 #endif
     return plain_rows_differing(x, y, words);
+}
+
+void cbk_rows_differing_many(const uint64_t *x, const uint64_t *rows, int64_t words, const int32_t *which,
+                             int64_t count, int32_t *out) {
+#ifdef HAVE_X86_PATHS
+    if (popcnt_at_start) { popcnt_rows_differing_many(x, rows, words, which, count, out); return; }
+#endif
+    plain_rows_differing_many(x, rows, words, which, count, out);
 }
 
 double cbk_group_jaccard(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, const int32_t *ones_y,

@@ -1,3 +1,4 @@
+import CBitKernels
 import Testing
 @testable import CuckooML
 
@@ -68,6 +69,30 @@ import Testing
                             "d \(d) \(name) \(metric) k \(k): edge \(String(describing: firstDiff))")
                 }
             }
+        }
+    }
+
+    /// The batch count (RowGroups' scans) equals the pair count for every row, listed or contiguous, at
+    /// the one-word width (its own loop) and wider ones.
+    @Test(arguments: [1, 2, 8, 11])
+    func rowsDifferingManyMatchesPairs(words: Int) {
+        var r = R.Random(seed: UInt64(words) * 7 + 1)
+        let n = 37
+        let rows = (0..<(n * words)).map { _ in r.next() }
+        let which: [Int32] = [5, 0, 36, 5, 17, 2]
+        for x in [0, 12, 36] {
+            let pairs = (0..<n).map { y in rows.withUnsafeBufferPointer {
+                cbk_rows_differing($0.baseAddress! + x * words, $0.baseAddress! + y * words, Int64(words)) } }
+            var contiguous = [Int32](repeating: -1, count: n - 3)
+            var listed = [Int32](repeating: -1, count: which.count)
+            rows.withUnsafeBufferPointer { b in
+                let base = b.baseAddress!
+                cbk_rows_differing_many(base + x * words, base + 3 * words, Int64(words), nil, Int64(n - 3), &contiguous)
+                cbk_rows_differing_many(base + x * words, base, Int64(words), which, Int64(which.count), &listed)
+            }
+            #expect(contiguous == Array(pairs[3...]), "words \(words) row \(x): contiguous")
+            #expect(listed == which.map { pairs[Int($0)] }, "words \(words) row \(x): listed")
+            #expect(pairs[x] == 0)
         }
     }
 

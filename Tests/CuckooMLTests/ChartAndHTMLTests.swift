@@ -32,18 +32,18 @@ final class WellFormedness: NSObject, XMLParserDelegate {
         var session = Session()
         let ids = (0..<9).map { "s\($0)" }
         session.upsert(ids.map { Sample(id: $0, path: "/r/\($0).json", reportSize: 100, record: nil) })
-        session.labels = ["s0": SampleLabel(family: "zbot", votes: 9, source: .virusTotal),
+        session.fixture.labels = ["s0": SampleLabel(family: "zbot", votes: 9, source: .virusTotal),
                           "s1": SampleLabel(family: "zbot", votes: 9, source: .virusTotal),
                           "s2": SampleLabel(family: hostile, votes: 3, source: .virusTotal),
                           "s3": .none, "s4": SampleLabel(family: "zbot", votes: 1, source: .virusTotal)]
-        session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2),
+        session.fixture.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2),
                                         labels: [0, 0, 1, 1, -1, 0, 1, -1, 0],
                                         probabilities: [1, 0.5, 1, 1, 0, 0.25, 0.75, 0, 1],
                                         outlierScores: [Double](repeating: 0.1, count: 9),
                                         persistence: [0.4, 0.2], condensedTree: [], coreDistances: [])
         var matrix = SparseMatrix(columnCount: 3)
         for i in 0..<9 { matrix.appendRow(i % 2 == 0 ? [(0, 1.0), (2, 1.0)] : [(1, 1.0)]) }
-        session.features = FeatureSet(configuration: .full, names: [":win:a", hostile, ":count:x"], matrix: matrix)
+        session.fixture.features = FeatureSet(configuration: .full, names: [":win:a", hostile, ":count:x"], matrix: matrix)
         return session
     }
 
@@ -137,7 +137,7 @@ final class WellFormedness: NSObject, XMLParserDelegate {
 
     @Test func noClusteringStillGivesASummaryAndTheSamples() throws {
         var session = Self.session()
-        session.hdbscan = nil
+        session.fixture.hdbscan = nil
         let report = try HTMLReport.forSession(session, clustering: nil)
         #expect(report.sections.map(\.heading) == ["Summary", "Samples", "Details"])
         let html = report.render()

@@ -355,7 +355,7 @@ import Testing
         session.upsert((0..<4).map { i in Sample(id: "s\(i)", path: "/r/s\(i).json", reportSize: 10,
                                                  record: try! Self.read(i % 2 == 0 ? Self.cuckoo : Self.cape)) })
         try session.refreshDerived()
-        session.featureConfiguration = FeatureConfiguration(kind: .families, groups: [.api, .imphash, .import])
+        session.fixture.featureConfiguration = FeatureConfiguration(kind: .families, groups: [.api, .imphash, .import])
         try session.rebuildFeatures()
         let dir = OutputFixtures.temporaryDirectory()
         try SessionStore.save(session, to: dir + "/s.cuckooml")

@@ -133,9 +133,9 @@ func makeTemporaryDirectory() -> String {
     @Test func rebuildFeaturesDropsClusterings() throws {
         var session = Session()
         session.upsert([Sample(id: "a", path: nil, reportSize: 0, record: FeatureFixtures.cuckoo)])
-        session.featureConfiguration = .simple
-        session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(), labels: [0], probabilities: [1], outlierScores: [0],
-                                        persistence: [], condensedTree: [], coreDistances: [])
+        session.fixture.featureConfiguration = .simple
+        session.fixture.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2), labels: [0], probabilities: [1], outlierScores: [0],
+                                        persistence: [1], condensedTree: [], coreDistances: [])
         try session.rebuildFeatures()
         #expect(session.hdbscan == nil)
         #expect(session.features?.names == ["allocates_rwx", "packer_upx"])

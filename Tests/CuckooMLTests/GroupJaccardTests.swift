@@ -116,7 +116,7 @@ struct GroupJaccardTests {
         let loaded = try ReportLoader.load(paths: [dir])
         var session = Session()
         session.upsert(loaded.samples)
-        session.featureConfiguration = .full
+        session.fixture.featureConfiguration = .full
         try session.rebuildFeatures()
         let features = try #require(session.features)
         let points = features.points

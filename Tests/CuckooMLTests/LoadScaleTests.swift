@@ -82,7 +82,7 @@ struct LoadScaleTests {
         let dir = OutputFixtures.temporaryDirectory()
         var session = SessionFixtures.full(samples: 2000)
         // The fixture's clusterings are made for its 7-sample default; rows and labels are what count here.
-        session.hdbscan = nil; session.dbscan = nil; session.linkage = nil; session.lastClustered = nil
+        session.fixture.hdbscan = nil; session.fixture.dbscan = nil; session.fixture.linkage = nil; session.fixture.lastClustered = nil
         let reports = Locked(0)
         let counting = TaskControl(report: { _ in reports.withLock { $0 += 1 } })
         try SessionStore.save(session, to: dir + "/s.cml", control: counting)

@@ -157,7 +157,7 @@ private final class MapXML: NSObject, XMLParserDelegate {
         var session = Session()
         session.upsert(result.samples)
         try session.refreshDerived()
-        session.hdbscan = try HDBSCAN.fit(points: .sparse(session.features!.matrix),
+        session.fixture.hdbscan = try HDBSCAN.fit(points: .sparse(session.features!.matrix),
                                           parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 6))
         return session
     }
@@ -165,7 +165,7 @@ private final class MapXML: NSObject, XMLParserDelegate {
     @Test func sampleDataClustersAreSeparateGroupsOnTheMap() throws {
         // HDBSCAN under the family metric, so the map's distances are the family space's own.
         var session = try Self.sampleDataSession()
-        session.hdbscan = try HDBSCAN.fit(points: session.features!.points,
+        session.fixture.hdbscan = try HDBSCAN.fit(points: session.features!.points,
                                           parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 6, metric: .groupjaccard))
         let map = try SampleMap(session: session)
         #expect(map.points.map(\.sample) == session.samples.map(\.id))
@@ -197,7 +197,7 @@ private final class MapXML: NSObject, XMLParserDelegate {
         var session = Session()
         session.upsert(result.samples)
         try session.refreshDerived()
-        session.hdbscan = try HDBSCAN.fit(points: .sparse(session.features!.matrix),
+        session.fixture.hdbscan = try HDBSCAN.fit(points: .sparse(session.features!.matrix),
                                           parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 3, metric: .jaccard))
         let map = try SampleMap(session: session)
         let (within, between) = Self.meanDistances(map.points.map { SIMD2($0.x, $0.y) }, map.points.map(\.cluster))
@@ -209,7 +209,7 @@ private final class MapXML: NSObject, XMLParserDelegate {
         var session = try Self.sampleDataSession()
         let hostile = "<script>alert('x')</script> & \"q\"\u{1B}[31m"
         let first = session.samples[0].id
-        session.labels[first] = SampleLabel(family: hostile, votes: 9, source: .external)
+        session.fixture.labels[first] = SampleLabel(family: hostile, votes: 9, source: .external)
         let map = try SampleMap(session: session)
         for colouring in MapColouring.allCases {
             let svg = map.svg(colouring: colouring).document

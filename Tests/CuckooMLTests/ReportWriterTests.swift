@@ -125,8 +125,9 @@ import Testing
         let src = OutputFixtures.temporaryDirectory()
         try OutputFixtures.write("{}", to: src + "/a.json")
         var session = OutputFixtures.clusteredSession(paths: [src + "/a.json"])
-        session.hdbscan!.probabilities[0] = .nan
-        session.hdbscan!.outlierScores[0] = .infinity
+        // A session holds no infinite score (`SessionValidation`), but NaN (unknown) in both.
+        session.fixture.hdbscan!.probabilities[0] = .nan
+        session.fixture.hdbscan!.outlierScores[0] = .nan
         let out = OutputFixtures.temporaryDirectory()
         let summary = try ReportWriter.save(session, to: out)
         #expect(summary.nullsWritten == 2)
@@ -155,7 +156,7 @@ import Testing
         let src = OutputFixtures.temporaryDirectory()
         try OutputFixtures.write("{}", to: src + "/ok.json")
         var session = OutputFixtures.clusteredSession(paths: [src + "/ok.json", src + "/.."])
-        session.samples[1].path = src + "/a\u{07}.json"
+        session.fixture.samples[1].path = src + "/a\u{07}.json"
         let out = OutputFixtures.temporaryDirectory()
         let summary = try ReportWriter.save(session, to: out)
         #expect(summary.written == [out + "/ok.json"])
@@ -192,7 +193,7 @@ import Testing
         #expect(summary.failures.isEmpty, "\(summary.failures)")
         #expect(summary.written.count == names.count)
         var again = session
-        for i in again.samples.indices { again.samples[i].path = first + "/" + names[i] }
+        for i in again.samples.indices { again.fixture.samples[i].path = first + "/" + names[i] }
         let second = OutputFixtures.temporaryDirectory()
         _ = try ReportWriter.save(again, to: second)
         for name in names.prefix(20) {

@@ -15,7 +15,7 @@ import Testing
 
     static func session(_ samples: [Sample], _ configuration: FeatureConfiguration) throws -> Session {
         var session = Session()
-        session.featureConfiguration = configuration
+        session.fixture.featureConfiguration = configuration
         session.upsert(samples)
         try session.refreshDerived()
         return session

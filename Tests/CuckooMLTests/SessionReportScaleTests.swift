@@ -29,9 +29,9 @@ import Testing
             while columns.count < 20 { columns.insert(Int32(rng.next() % 3_000)) }
             matrix.appendRow(columns.sorted().map { ($0, 1.0) })
         }
-        session.labels = labels
+        session.fixture.labels = labels
         let names = (0..<3_000).map { ":file:C:\\Users\\<USER>\\AppData\\Roaming\\vendor\\component-\($0)\\settings.dat" }
-        session.features = FeatureSet(configuration: .full, names: names, matrix: matrix)
+        session.fixture.features = FeatureSet(configuration: .full, names: names, matrix: matrix)
         let probabilities = (0..<n).map { assignments[$0] < 0 ? 0 : Double(rng.next() % 1000) / 999 }
         let outliers = probabilities.map { 1 - $0 }
         let clustering = ReportClustering(algorithm: "hdbscan", parameters: [("min_cluster_size", "5")], labels: assignments,

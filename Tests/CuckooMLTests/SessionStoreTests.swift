@@ -85,32 +85,32 @@ enum SessionFixtures {
         for i in 0..<n {
             matrix.appendRow(i % 2 == 0 ? [(0, 1.0), (2, 1.0)] : i == 3 ? [] : [(1, 2.5), (3, -0.125)])
         }
-        session.featureConfiguration = FeatureConfiguration(kind: .full, groups: [.win, .file, .count], importFunctions: true,
+        session.fixture.featureConfiguration = FeatureConfiguration(kind: .full, groups: [.win, .file, .count], importFunctions: true,
                                                             minimumCoverage: 0.1, maximumCoverage: nil)
-        session.features = FeatureSet(configuration: .simple, names: [":win:CreateFileW", ":count:mutex", "sig", "é"], matrix: matrix)
-        session.labels = ["sample0": SampleLabel(family: "zbot", votes: 12, source: .virusTotal, engines: 40, runnerUp: "kelihos", runnerUpVotes: 3),
+        session.fixture.features = FeatureSet(configuration: .simple, names: [":win:CreateFileW", ":count:mutex", "sig", "é"], matrix: matrix)
+        session.fixture.labels = ["sample0": SampleLabel(family: "zbot", votes: 12, source: .virusTotal, engines: 40, runnerUp: "kelihos", runnerUpVotes: 3),
                           "sample2": .none,
                           "gone": SampleLabel(family: "x", votes: 0, source: .external)]
-        session.hdbscan = HDBSCANResult(
+        session.fixture.hdbscan = HDBSCANResult(
             parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 3, metric: .jaccard, selection: .leaf,
                                           epsilon: 0.25, alpha: 1.5, allowSingleCluster: true, deduplicate: true),
             labels: (0..<n).map { $0 % 3 - 1 },
             probabilities: (0..<n).map { $0 == 2 ? .nan : 1 / Double($0 + 1) },
-            outlierScores: (0..<n).map { Double($0) / 7 },
+            outlierScores: (0..<n).map { Double($0 % 8) / 7 },  // in [0, 1] at any n
             persistence: [0.1, .infinity, 0.3],
             condensedTree: [CondensedTreeRow(parent: n, child: n + 1, lambda: 0.5, childSize: 3),
                             CondensedTreeRow(parent: n, child: 0, lambda: .infinity, childSize: 1)]
                 + (1..<n).map { CondensedTreeRow(parent: $0 < 4 ? n + 1 : n, child: $0, lambda: 2, childSize: 1) },
             coreDistances: (0..<n).map { Double($0) * 0.1 })
-        session.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 0.3, minSamples: 2, metric: .cosine),
+        session.fixture.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 0.3, minSamples: 2, metric: .cosine),
                                       labels: (0..<n).map { $0 % 2 == 0 ? 0 : -1 }, isCore: (0..<n).map { $0 == 0 })
         let noise: [Bool] = (0..<n).map { $0 % 4 == 3 }
         let linkageLabels: [Int] = (0..<n).map { noise[$0] ? -1 : $0 % 2 }
         let strengths: [Double] = (0..<n).map { noise[$0] ? 0 : 1 / Double($0 + 2) }
-        let scores: [Double] = (0..<n).map { noise[$0] ? 1 : Double($0) / 9 }
-        session.linkage = LinkageResult(parameters: LinkageParameters(threshold: 0.65, metric: .groupjaccard),
+        let scores: [Double] = (0..<n).map { noise[$0] ? 1 : Double($0 % 10) / 9 }
+        session.fixture.linkage = LinkageResult(parameters: LinkageParameters(threshold: 0.65, metric: .groupjaccard),
                                         labels: linkageLabels, strengths: strengths, outlierScores: scores)
-        session.lastClustered = .linkage
+        session.fixture.lastClustered = .linkage
         session.settings.threads = 3
         session.settings.color = false
         session.settings.ignoredLabels = ["none", "x"]
@@ -203,8 +203,8 @@ enum SessionFixtures {
 
         // A version 1 file (before the family clustering): no linkage rows, no current clustering; it opens.
         var withoutLinkage = SessionFixtures.full()
-        withoutLinkage.linkage = nil
-        withoutLinkage.lastClustered = nil
+        withoutLinkage.fixture.linkage = nil
+        withoutLinkage.fixture.lastClustered = nil
         try SessionStore.save(withoutLinkage, to: dir + "/v1.cml")
         do {
             let db = try SQLiteDatabase(path: dir + "/v1.cml", readOnly: false)
@@ -256,9 +256,9 @@ enum SessionFixtures {
         for i in 0..<n {
             matrix.appendRow((0..<40).map { (Int32(($0 * 47 + i) % 50 + $0 * 50), 1.0) })
         }
-        session.features = FeatureSet(configuration: .full, names: (0..<2000).map { ":win:api\($0)" }, matrix: matrix)
-        for i in 0..<n { session.labels["s\(i)"] = SampleLabel(family: "f\(i % 20)", votes: 5, source: .virusTotal) }
-        session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 6),
+        session.fixture.features = FeatureSet(configuration: .full, names: (0..<2000).map { ":win:api\($0)" }, matrix: matrix)
+        for i in 0..<n { session.fixture.labels["s\(i)"] = SampleLabel(family: "f\(i % 20)", votes: 5, source: .virusTotal) }
+        session.fixture.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 6),
                                         labels: (0..<n).map { $0 % 50 - 1 }, probabilities: [Double](repeating: 0.5, count: n),
                                         outlierScores: [Double](repeating: 0.1, count: n), persistence: [Double](repeating: 0.2, count: 49),
                                         condensedTree: (0..<n).map { CondensedTreeRow(parent: n, child: $0, lambda: 1, childSize: 1) },

@@ -18,9 +18,9 @@ import Testing
             let x: Double = i < 6 ? Double(i) * 0.1 : i < 12 ? 10 + Double(i) * 0.1 : 50
             matrix.appendRow([(Int32(0), x), (Int32(1), 1.0)])
         }
-        session.features = FeatureSet(configuration: .simple, names: ["a", "b"], matrix: matrix)
-        session.hdbscan = try HDBSCAN.fit(points: .sparse(matrix), parameters: HDBSCANParameters(minSamples: 2, minClusterSize: 3))
-        session.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 0.5, minSamples: 2, metric: .euclidean),
+        session.fixture.features = FeatureSet(configuration: .simple, names: ["a", "b"], matrix: matrix)
+        session.fixture.hdbscan = try HDBSCAN.fit(points: .sparse(matrix), parameters: HDBSCANParameters(minSamples: 2, minClusterSize: 3))
+        session.fixture.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 0.5, minSamples: 2, metric: .euclidean),
                                       labels: (0..<n).map { $0 < 6 ? 0 : $0 < 12 ? 1 : -1 }, isCore: (0..<n).map { $0 != 12 })
         return session
     }
@@ -90,7 +90,33 @@ import Testing
         // A point that never falls out.
         let tree = [CondensedTreeRow(parent: 3, child: 0, lambda: 1, childSize: 1), CondensedTreeRow(parent: 3, child: 2, lambda: 1, childSize: 1)]
         #expect(throws: SessionValidationError("condensed tree: point 1 never falls out of a cluster")) {
-            try SessionStore.validateTree(tree, pointCount: 3)
+            try SessionValidation.validateTree(tree, pointCount: 3)
+        }
+    }
+
+    /// `Session(restoring:)` is the one way a whole session comes in: it refuses contents whose parts no
+    /// longer describe the same rows, and gives back what `contents` gave it.
+    @Test func restoringChecksWhatItIsGiven() throws {
+        let session = try Self.fittedSession()
+        #expect(sameSession(session, try Session(restoring: session.contents)))
+        #expect(try Session(restoring: session.contents).index == session.index)
+        var fewer = session.contents
+        fewer.samples.removeLast()
+        #expect(throws: SessionValidationError("13 feature rows for 12 samples")) {
+            try Session(restoring: fewer)
+        }
+        var twice = session.contents
+        twice.samples[1] = twice.samples[0]
+        #expect(throws: SessionValidationError("duplicate sample ids")) { try Session(restoring: twice) }
+        var improbable = session.contents
+        improbable.hdbscan!.probabilities[2] = 1.5
+        #expect(throws: SessionValidationError("hdbscan: row 2 has probability 1.5, not in [0, 1]")) {
+            try Session(restoring: improbable)
+        }
+        var stray = session.contents
+        stray.dbscan!.labels[0] = 13
+        #expect(throws: SessionValidationError("dbscan: row 0 is in cluster 13, out of range for 13 samples")) {
+            try Session(restoring: stray)
         }
     }
 
@@ -121,8 +147,8 @@ import Testing
             let x: Double = i == 3 ? .nan : i < 7 ? 0 : 5 + Double(i % 3)
             matrix.appendRow([(Int32(0), x), (Int32(1), 1.0)])
         }
-        session.features = FeatureSet(configuration: .simple, names: ["a", "b"], matrix: matrix)
-        session.hdbscan = try HDBSCAN.fit(points: .sparse(matrix), parameters: HDBSCANParameters(minSamples: 5, minClusterSize: 2, deduplicate: true))
+        session.fixture.features = FeatureSet(configuration: .simple, names: ["a", "b"], matrix: matrix)
+        session.fixture.hdbscan = try HDBSCAN.fit(points: .sparse(matrix), parameters: HDBSCANParameters(minSamples: 5, minClusterSize: 2, deduplicate: true))
         let h = try #require(session.hdbscan)
         #expect(h.treePointRows.count < 12 && h.minSamplesUsed < 5 && !h.clusterStability.isEmpty)
         try SessionStore.save(session, to: dir + "/s.cml")

@@ -16,14 +16,14 @@ import Testing
         var m = SparseMatrix(columnCount: 2)
         let rows: [[Double]] = [[1, 1], [1, 1], [1, 2], [0, 10], [0, 11], [1, 100]]
         for r in rows { m.appendRow(r.enumerated().map { (Int32($0.offset), $0.element) }) }
-        s.features = FeatureSet(configuration: .full, names: [":win:A", ":count:file:all"], matrix: m)
+        s.fixture.features = FeatureSet(configuration: .full, names: [":win:A", ":count:file:all"], matrix: m)
         if labelled {
             for (id, family) in zip(ids, ["a", "a", "b", "b", "b", "c"]) {
-                s.labels[id] = SampleLabel(family: family, votes: 5, source: .virusTotal)
+                s.fixture.labels[id] = SampleLabel(family: family, votes: 5, source: .virusTotal)
             }
         }
         if clustered {
-            s.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2),
+            s.fixture.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2),
                                       labels: [0, 0, 0, 1, 1, -1], probabilities: [1, 1, 0.5, 1, 0.85, 0],
                                       outlierScores: [0, 0.1, 0.6, 0, 0.2, 0.9], persistence: [0.5, 0.5],
                                       condensedTree: [], coreDistances: [])
@@ -82,7 +82,7 @@ import Testing
 
     @Test func assessReadsDBSCANInItsMetric() throws {
         var session = Self.session()
-        session.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 2, minSamples: 2, metric: .manhattan),
+        session.fixture.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 2, minSamples: 2, metric: .manhattan),
                                       labels: [0, 0, 0, 1, 1, -1], isCore: [true, true, true, true, true, false])
         let r = Self.run(session, "assess algorithm=dbscan noise=drop")
         #expect(r.ok)

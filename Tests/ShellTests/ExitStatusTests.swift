@@ -48,7 +48,7 @@ import Testing
         let dir = try Self.reports()
         var session = Session()
         session.upsert(["a", "bad"].map { Sample(id: $0, path: dir.file("\($0).json"), reportSize: 1, record: nil) })
-        session.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 1, minSamples: 1), labels: [0, 0], isCore: [true, true])
+        session.fixture.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 1, minSamples: 1), labels: [0, 0], isCore: [true, true])
         let sink = CaptureSink()
         let shell = Shell(sink: sink, session: session)
         #expect(!shell.runScript("save \(dir.path)/out", origin: "-c"))

@@ -16,8 +16,8 @@ import Testing
         for r in rows { matrix.appendRow(r.map { ($0, 1.0) }) }
         var s = Session()
         s.upsert((0..<6).map { Sample(id: "s\($0)", path: nil, reportSize: 0, record: nil) })
-        s.features = FeatureSet(configuration: .full, names: names, matrix: matrix)
-        s.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(), labels: [0, 0, 0, 1, 1, -1], probabilities: [1, 1, 0.5, 1, 1, 0],
+        s.fixture.features = FeatureSet(configuration: .full, names: names, matrix: matrix)
+        s.fixture.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(), labels: [0, 0, 0, 1, 1, -1], probabilities: [1, 1, 0.5, 1, 1, 0],
                                   outlierScores: [0, 0, 0.5, 0, 0, 1], persistence: [1, 1], condensedTree: [], coreDistances: [])
         return s
     }
@@ -92,6 +92,39 @@ import Testing
         for f in e.top {
             let mark = has.contains(f) ? "has" : "lacks"
             #expect(sink.stdout.split(separator: "\n").contains { $0.hasPrefix("  " + shortenMiddle(escapeForTerminal(f.name), to: 60)) && $0.hasSuffix(mark) })
+        }
+    }
+    /// After `cluster hdbscan` then `cluster` (the family clustering, now current), compare places the
+    /// report among the families and explains the family it joins, from the family clustering's members:
+    /// not from HDBSCAN's cluster of the same number, which the session still holds.
+    @Test func compareExplainsTheClusteringItPlacedIn() throws {
+        let sink = CaptureSink()
+        let shell = Shell(sink: sink)
+        #expect(shell.runScript("load \(CompareCommandTests.reports); features families; cluster hdbscan; cluster", origin: "test"))
+        let s = shell.session
+        let (h, l) = (try #require(s.hdbscan), try #require(s.linkage))
+        let features = try #require(s.features)
+        func top(_ labels: [Int], _ cluster: Int) throws -> [SharedFeature] {
+            try #require(try FamilyExplanation.explain(matrix: features.matrix, names: features.names,
+                                                        assignments: labels, clusters: [cluster]).first).top
+        }
+        // A family member whose cluster number explains differently under HDBSCAN.
+        var found: Int?
+        for r in l.labels.indices where l.labels[r] >= 0 && l.strengths[r] == 1 {
+            if try top(l.labels, l.labels[r]) != top(h.labels, l.labels[r]) { found = r; break }
+        }
+        let row = try #require(found)
+        let cluster = l.labels[row]
+        let family = try top(l.labels, cluster)
+        #expect(shell.runScript("compare \(s.samples[row].path!)", origin: "test"))
+        let lines = sink.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("  joins cluster \(cluster): ") })
+        let head = try #require(lines.lastIndex { $0.hasPrefix("what cluster \(cluster) shares: ") })
+        #expect(lines[head].hasSuffix(" of its \(family.count) explaining features"))
+        let listed = Array(lines[(head + 2)...].prefix(family.count))
+        #expect(listed.count == family.count)
+        for (line, f) in zip(listed, family) {
+            #expect(line.hasPrefix("  " + SharedFeatureText.name(f, width: SharedFeatureText.cellWidth)), "\(line)")
         }
     }
 }

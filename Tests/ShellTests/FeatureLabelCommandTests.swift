@@ -32,7 +32,7 @@ func makeFeatureSession() -> Session {
         Sample(id: "s5", path: "/r/s5.json", reportSize: 100, record: record(nil, apis: ["Sleep": 1, "NtClose": 1], md5: "55555555555555555555555555555555")),
     ])
     // These tests were written for the 2016 features (load builds the family features by default).
-    s.featureConfiguration = .full
+    s.fixture.featureConfiguration = .full
     try! s.rebuildFeatures()
     s.relabel()
     s.applyExternalLabels(["s5": SampleLabel(family: "Evil\u{1B}]0;x\u{07}name", votes: 0, source: .external)])
@@ -77,7 +77,7 @@ func runShell(_ script: String, session: Session, json: Bool = false, color: Boo
 
     @Test func featuresFilterDropsRareColumnsAndClusterings() {
         var session = makeFeatureSession()
-        session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(), labels: [0, 0, 0, -1, -1], probabilities: [1, 1, 1, 0, 0],
+        session.fixture.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2), labels: [0, 0, 0, -1, -1], probabilities: [1, 1, 1, 0, 0],
                                         outlierScores: [0, 0, 0, 1, 1], persistence: [1], condensedTree: [], coreDistances: [])
         let (out, err, shell) = runShell("features filter coverage=0.5", session: session)
         #expect(out.hasPrefix("kept 3 of 5 features (dropped 2)\n"))
@@ -109,7 +109,7 @@ func runShell(_ script: String, session: Session, json: Bool = false, color: Boo
 
     @Test func perClusterCountsWithNoiseFirstAndJSON() {
         var session = makeFeatureSession()
-        session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(), labels: [0, 0, 1, -1, 1], probabilities: [1, 1, 1, 0, 1],
+        session.fixture.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2), labels: [0, 0, 1, -1, 1], probabilities: [1, 1, 1, 0, 1],
                                         outlierScores: [0, 0, 0, 1, 0], persistence: [1, 1], condensedTree: [], coreDistances: [])
         let (out, _, _) = runShell("labels", session: session)
         let blocks = out.split(separator: "\n\n").map(String.init)

@@ -45,7 +45,7 @@ func releaseFIFOs(_ paths: [String]) {
         let shell = Shell(sink: sink)
         #expect(shell.runScript("load \(dir.path)", origin: "test"))
         var session = shell.session
-        session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2), labels: [0, 0],
+        session.fixture.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2), labels: [0, 0],
                                         probabilities: [1, 1], outlierScores: [0, 0], persistence: [1],
                                         condensedTree: [], coreDistances: [])
         let clustered = Shell(sink: sink, session: session)
@@ -120,7 +120,7 @@ func releaseFIFOs(_ paths: [String]) {
 
         // save writes the copy under the same raw bytes.
         var session = shell.session
-        session.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 1, minSamples: 1), labels: [0, 0], isCore: [true, true])
+        session.fixture.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 1, minSamples: 1), labels: [0, 0], isCore: [true, true])
         let saver = Shell(sink: sink, session: session)
         #expect(saver.runScript("save \(dir.file("out"))", origin: "test"), "\(sink.stderr)")
         let copy = Array(dir.file("out").utf8) + [0x2F] + Self.latin1Name

@@ -34,8 +34,8 @@ import Testing
         try AtomicFileWriter.write(#"{"info": {"id": 3"#, to: dir + "/c.json")
         var session = Session()
         session.upsert(["a", "b", "c"].map { Sample(id: $0, path: dir + "/\($0).json", reportSize: 40, record: nil) })
-        session.labels = ["a": SampleLabel(family: "zbot", votes: 4, source: .virusTotal)]
-        session.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2),
+        session.fixture.labels = ["a": SampleLabel(family: "zbot", votes: 4, source: .virusTotal)]
+        session.fixture.hdbscan = HDBSCANResult(parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 2),
                                         labels: [0, 0, -1], probabilities: [1, 0.5, 0], outlierScores: [0, 0.25, 1],
                                         persistence: [0.3], condensedTree: (0..<3).map { CondensedTreeRow(parent: 3, child: $0, lambda: 2, childSize: 1) },
                                         coreDistances: [0.5, 0.5, 1])

@@ -26,6 +26,12 @@ int cbk_popcnt_available(void);
 /// engine's double distances for jaccard and cosine, and queries).
 int32_t cbk_rows_differing(const uint64_t *x, const uint64_t *y, int64_t words);
 
+/// cbk_rows_differing from x to many rows in one call, so the popcnt choice and the call are paid once per
+/// batch instead of once per pair (RowGroups' scans): out[i] counts the bits by which x differs from the
+/// row at rows + which[i] * words, or from row i (rows + i * words) when `which` is NULL.
+void cbk_rows_differing_many(const uint64_t *x, const uint64_t *rows, int64_t words, const int32_t *which,
+                             int64_t count, int32_t *out);
+
 /// The group-weighted Jaccard distance of two rows (GroupJaccardKernel's layout: group g is words
 /// word_start[g] ..< word_start[g + 1], ones_* hold the per-group counts), with GroupJaccard.distance's
 /// floating-point operations in its order, so the result is the same double.

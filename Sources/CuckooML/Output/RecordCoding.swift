@@ -13,6 +13,24 @@
 enum RecordCoding {
     static let version: UInt8 = 3
 
+    /// The field table: every field of `ReportRecord` in the order `encode` writes it, with the version
+    /// that added it (a part of a nested value written in a later version is `parent.part`). `encode` and
+    /// `decode` are written out by hand; `RecordCodingPinTests` holds them to this table and to pinned
+    /// bytes of each version, so a field added to `ReportRecord`, or one moved, without a new `version`
+    /// (and its row here, and its pinned bytes) fails a test instead of misreading saved sessions.
+    static let fields: [(name: String, since: UInt8)] = [
+        ("dialect", 1), ("analyzerVersion", 1), ("fileSize", 1), ("fileType", 1), ("fileName", 1), ("md5", 1),
+        ("sha256", 1), ("imports", 1), ("importedDLLCount", 1), ("peTimestamp", 1), ("versionInfo", 1),
+        ("resourceLanguages", 1), ("resourceSublanguages", 1), ("peidSignatures", 1), ("isSigned", 1), ("files", 1),
+        ("registryWritten", 1), ("registryDeleted", 1), ("registryOpened", 1), ("mutexes", 1), ("dllsLoaded", 1),
+        ("processNames", 1), ("executedCommands", 1), ("resolvedAPIs", 1), ("apiCounts", 1), ("tcpDestinations", 1),
+        ("udpDestinations", 1), ("dnsRequests", 1), ("dnsAnswers", 1), ("httpHosts", 1), ("httpRequests", 1),
+        ("hosts", 1), ("signatures", 1), ("virusTotal", 1),
+        ("sha1", 2), ("imphash", 2), ("pdbPath", 2), ("sectionNames", 2), ("resourceNames", 2), ("exports", 2),
+        ("wmiQueries", 2), ("httpRequests.userAgent", 2),
+        ("untrackedProcessNames", 3),
+    ]
+
     struct DecodeError: Error, CustomStringConvertible {
         var description: String
     }

@@ -39,7 +39,7 @@ extension SessionStore {
         h.treePointRows = Array(0..<h.labels.count)
         h.minSamplesUsed = max(1, min(h.parameters.minSamples, h.labels.count - 1))
         guard !h.condensedTree.isEmpty else { return }
-        do { try validateTree(h.condensedTree, pointCount: h.treePointRows.count) } catch {
+        do { try SessionValidation.validateTree(h.condensedTree, pointCount: h.treePointRows.count) } catch {
             throw SQLiteError(code: 0, message: error.description)
         }
         let index = CondensedTreeIndex(h.condensedTree, pointCount: h.treePointRows.count)

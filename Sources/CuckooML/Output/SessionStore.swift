@@ -336,8 +336,10 @@ public enum SessionStore {
 
     private static func corrupt(_ message: String) -> SQLiteError { SQLiteError(code: 0, message: message) }
 
+    /// The file's tables as `SessionContents`, made a `Session` by `Session(restoring:)` (which checks it)
+    /// between the file's own cross-table checks.
     private static func read(_ db: SQLiteDatabase, control: TaskControl) throws -> Session {
-        var session = Session()
+        var session = SessionContents()
         let stored = try db.integer("SELECT count(*) FROM samples") ?? 0
         var progress = RowProgress(phase: "session open", control: control, total: 2 * stored)
         // Reports of one corpus repeat most of their strings: each is kept once (see `StringInterner`).
@@ -371,8 +373,7 @@ public enum SessionStore {
         }
         try decodePending()
         let n = samples.count
-        session.upsert(samples)
-        guard session.samples.count == n else { throw corrupt("duplicate sample ids") }
+        session.samples = samples
 
         var configurations: [String: FeatureConfiguration] = [:]
         let configurationRows = try db.prepare("SELECT role, kind, groups, import_functions, minimum_coverage, maximum_coverage FROM feature_configurations")
@@ -492,8 +493,10 @@ public enum SessionStore {
                 throw corrupt("setting: \(error)")
             }
         }
-        try validate(db, session)
-        return session
+        try validateMeta(db, sampleCount: n)
+        let restored = try Session(restoring: session)
+        try validateClusterTables(db, restored)
+        return restored
     }
 
     private struct Membership {

@@ -48,8 +48,9 @@ public struct Comparison: Sendable {
     public let queries: SparseMatrix
 }
 
-/// The analyst's workflows: each changes samples, features, labels and clusterings together, so that
-/// they always describe the same rows.
+/// The workflows' reading side: which clustering a command works on, medoids, and `compare` (which
+/// reads and places new reports and keeps only the label evidence). The operations that change
+/// samples, features, labels and clusterings together are in Session.swift, beside the properties.
 extension Session {
     /// Reads reports with the session's threads (`load` then `add`s them, after its warnings).
     public func readReports(paths: [String], recursive: Bool = false, control: TaskControl = .none) throws(Interrupted) -> LoadResult {
@@ -59,65 +60,6 @@ extension Session {
     /// The ids among `new` that are loaded already (and that `add` would replace), sorted, once each.
     public func loaded(among new: [Sample]) -> [String] {
         Set(new.map(\.id).filter { index[$0] != nil }).sorted()
-    }
-
-    /// Replaces everything with an imported matrix (`import matrix`): one sample without a report per
-    /// row, the matrix as the features (kind `.imported`) and, when given, each row's label as an
-    /// external label (an empty label is `none`).
-    public mutating func importMatrix(ids: [String], names: [String], matrix: SparseMatrix, labels rowLabels: [String]?) {
-        removeAll()
-        upsert(ids.map { Sample(id: $0, path: nil, reportSize: 0, record: nil) })
-        features = FeatureSet(configuration: FeatureConfiguration(kind: .imported, groups: []), names: names, matrix: matrix)
-        if let rowLabels {
-            for (id, family) in zip(ids, rowLabels) {
-                labels[id] = SampleLabel(family: family.isEmpty ? SampleLabel.noneFamily : family, votes: 0, source: .external)
-            }
-        }
-    }
-
-    /// Adds or replaces samples by id, then rebuilds the features and labels. The clusterings no
-    /// longer describe the rows and are dropped, except `refitting`'s, which is fitted again with the
-    /// same parameters (the current clustering stays the current one): the result is what loading
-    /// every report and clustering gives. Returns the ids that replaced earlier ones.
-    @discardableResult
-    public mutating func add(_ new: [Sample], refitting algorithm: ClusteringAlgorithm? = nil,
-                             control: TaskControl = .none) throws -> [String] {
-        let kept = algorithm.flatMap(clustering)
-        let last = lastClustered
-        let replaced = upsert(new)
-        try refreshDerived(control: control)
-        if let kept {
-            guard let points = features?.points else { throw SessionError.noFeatures }
-            if let l = kept.linkage {
-                linkage = try CompleteLinkage.fit(points: points, parameters: l.parameters, threads: settings.threads, control: control)
-            } else if let h = kept.hdbscan {
-                hdbscan = try HDBSCAN.fit(points: points, parameters: h.parameters, threads: settings.threads, control: control)
-            } else if let d = kept.dbscan {
-                dbscan = try DBSCAN.fit(points: points, parameters: d.parameters, threads: settings.threads, control: control)
-            }
-            lastClustered = last
-        }
-        return replaced
-    }
-
-    /// Clusters the feature matrix, keeps the result (replacing the algorithm's earlier one) and
-    /// returns it; it is what `currentClustering` gives unless HDBSCAN's result outranks DBSCAN's.
-    @discardableResult
-    public mutating func cluster(_ request: ClusteringRequest, control: TaskControl = .none) throws -> SessionClustering {
-        guard let features, features.matrix.rowCount > 0 else { throw SessionError.noFeatures }
-        let points = features.points
-        switch request {
-        case .linkage(let parameters):
-            linkage = try CompleteLinkage.fit(points: points, parameters: parameters, threads: settings.threads, control: control)
-            lastClustered = .linkage
-        case .hdbscan(let parameters):
-            hdbscan = try HDBSCAN.fit(points: points, parameters: parameters, threads: settings.threads, control: control)
-            lastClustered = .hdbscan
-        case .dbscan(let parameters):
-            dbscan = try DBSCAN.fit(points: points, parameters: parameters, threads: settings.threads, control: control)
-            lastClustered = .dbscan
-        }
-        return clustering(lastClustered!)!
     }
 
     /// The clustering a command works on: `algorithm`'s, else the current one (`currentClustering`),

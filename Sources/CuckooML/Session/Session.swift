@@ -1,31 +1,69 @@
 /// Everything the analyst has loaded and computed. A value type: a command works on a copy and the
 /// shell keeps it only when the command succeeds, so a failed or interrupted command changes nothing.
-/// Samples, features, labels and clusterings change only through the session's operations (`add`,
-/// `cluster`, `buildFeatures`, `importMatrix`, ...), which keep them describing the same rows; they
-/// are settable inside the library only, where a session file is restored (`SessionStore`).
+///
+/// Samples, features, labels and clusterings are `private(set)`: they change only through the
+/// operations in this file (`add`, `unload`, `cluster`, `buildFeatures`, `importMatrix`, ...), each of
+/// which keeps them describing the same rows, or all at once through `init(restoring:)`, which checks
+/// them first (`SessionValidation`). Every write is in this file, so that is where to look for one; the
+/// other `Session` files read (`Session+Workflows`, `Session+Features`, `SessionClustering`).
 public struct Session: Sendable {
     /// Loaded samples in load order; row `i` of `features` and index `i` of every clustering is sample `i`.
-    public internal(set) var samples: [Sample] = []
+    public private(set) var samples: [Sample] = []
     /// Sample id → index into `samples`.
     public private(set) var index: [String: Int] = [:]
     /// The current feature matrix; nil until samples are loaded (or a matrix imported).
-    public internal(set) var features: FeatureSet?
+    public private(set) var features: FeatureSet?
     /// The configuration `load` uses to build features (changed by `features simple|full|families`).
-    public internal(set) var featureConfiguration: FeatureConfiguration = .families
+    public private(set) var featureConfiguration: FeatureConfiguration = .families
     /// Ground-truth labels by sample id (VirusTotal-derived, or loaded from a file).
-    public internal(set) var labels: [String: SampleLabel] = [:]
-    public internal(set) var hdbscan: HDBSCANResult?
-    public internal(set) var dbscan: DBSCANResult?
+    public private(set) var labels: [String: SampleLabel] = [:]
+    public private(set) var hdbscan: HDBSCANResult?
+    public private(set) var dbscan: DBSCANResult?
     /// The family clustering (complete linkage cut at a distance).
-    public internal(set) var linkage: LinkageResult?
+    public private(set) var linkage: LinkageResult?
     /// The algorithm `cluster` ran last (see `currentClustering`).
-    public internal(set) var lastClustered: ClusteringAlgorithm?
+    public private(set) var lastClustered: ClusteringAlgorithm?
+    /// Preferences (output format, threads, ...). The label rule is read by the labelling: change it
+    /// with `setLabelRule` or `set(_:_:)`, which relabel.
     public var settings = Settings()
     /// What the AVClass-style labeller learnt from the samples (`CorpusLabelEvidence`), kept so that
     /// `compare` and appended samples are labelled without reading every report's results again.
-    public internal(set) var labelEvidence: CorpusLabelEvidence?
+    public private(set) var labelEvidence: CorpusLabelEvidence?
 
     public init() {}
+
+    /// A session holding `contents`, checked first (`SessionValidation`): how a saved session comes
+    /// back (`SessionStore.open`). The sample index is rebuilt; nothing is recomputed.
+    public init(restoring contents: SessionContents) throws(SessionValidationError) {
+        try SessionValidation.validate(contents)
+        samples = contents.samples
+        featureConfiguration = contents.featureConfiguration
+        features = contents.features
+        labels = contents.labels
+        hdbscan = contents.hdbscan
+        dbscan = contents.dbscan
+        linkage = contents.linkage
+        lastClustered = contents.lastClustered
+        settings = contents.settings
+        labelEvidence = contents.labelEvidence
+        rebuildIndex()
+    }
+
+    /// The session's data as a whole (`init(restoring:)` takes it back).
+    public var contents: SessionContents {
+        var c = SessionContents()
+        c.samples = samples
+        c.featureConfiguration = featureConfiguration
+        c.features = features
+        c.labels = labels
+        c.hdbscan = hdbscan
+        c.dbscan = dbscan
+        c.linkage = linkage
+        c.lastClustered = lastClustered
+        c.settings = settings
+        c.labelEvidence = labelEvidence
+        return c
+    }
 
     public var isEmpty: Bool { samples.isEmpty }
 
@@ -90,5 +128,178 @@ public struct Session: Sendable {
     private mutating func invalidateDerived() {
         features = nil
         dropClusterings()
+    }
+}
+
+/// The workflows that change samples, features, labels and clusterings together (the reading side is
+/// in Session+Workflows.swift and Session+Features.swift).
+extension Session {
+    /// Replaces everything with an imported matrix (`import matrix`): one sample without a report per
+    /// row, the matrix as the features (kind `.imported`) and, when given, each row's label as an
+    /// external label (an empty label is `none`).
+    public mutating func importMatrix(ids: [String], names: [String], matrix: SparseMatrix, labels rowLabels: [String]?) {
+        removeAll()
+        upsert(ids.map { Sample(id: $0, path: nil, reportSize: 0, record: nil) })
+        features = FeatureSet(configuration: FeatureConfiguration(kind: .imported, groups: []), names: names, matrix: matrix)
+        if let rowLabels {
+            for (id, family) in zip(ids, rowLabels) {
+                labels[id] = SampleLabel(family: family.isEmpty ? SampleLabel.noneFamily : family, votes: 0, source: .external)
+            }
+        }
+    }
+
+
+    /// Adds or replaces samples by id, then rebuilds the features and labels. The clusterings no
+    /// longer describe the rows and are dropped, except `refitting`'s, which is fitted again with the
+    /// same parameters (the current clustering stays the current one): the result is what loading
+    /// every report and clustering gives. Returns the ids that replaced earlier ones.
+    @discardableResult
+    public mutating func add(_ new: [Sample], refitting algorithm: ClusteringAlgorithm? = nil,
+                             control: TaskControl = .none) throws -> [String] {
+        let kept = algorithm.flatMap(clustering)
+        let last = lastClustered
+        let replaced = upsert(new)
+        try refreshDerived(control: control)
+        if let kept {
+            guard let points = features?.points else { throw SessionError.noFeatures }
+            if let l = kept.linkage {
+                linkage = try CompleteLinkage.fit(points: points, parameters: l.parameters, threads: settings.threads, control: control)
+            } else if let h = kept.hdbscan {
+                hdbscan = try HDBSCAN.fit(points: points, parameters: h.parameters, threads: settings.threads, control: control)
+            } else if let d = kept.dbscan {
+                dbscan = try DBSCAN.fit(points: points, parameters: d.parameters, threads: settings.threads, control: control)
+            }
+            lastClustered = last
+        }
+        return replaced
+    }
+
+
+    /// Clusters the feature matrix, keeps the result (replacing the algorithm's earlier one) and
+    /// returns it; it is what `currentClustering` gives unless HDBSCAN's result outranks DBSCAN's.
+    @discardableResult
+    public mutating func cluster(_ request: ClusteringRequest, control: TaskControl = .none) throws -> SessionClustering {
+        guard let features, features.matrix.rowCount > 0 else { throw SessionError.noFeatures }
+        let points = features.points
+        switch request {
+        case .linkage(let parameters):
+            linkage = try CompleteLinkage.fit(points: points, parameters: parameters, threads: settings.threads, control: control)
+            lastClustered = .linkage
+        case .hdbscan(let parameters):
+            hdbscan = try HDBSCAN.fit(points: points, parameters: parameters, threads: settings.threads, control: control)
+            lastClustered = .hdbscan
+        case .dbscan(let parameters):
+            dbscan = try DBSCAN.fit(points: points, parameters: parameters, threads: settings.threads, control: control)
+            lastClustered = .dbscan
+        }
+        return clustering(lastClustered!)!
+    }
+
+    /// Unloads samples by id (`unload`): removes them, then rebuilds the features and labels of the
+    /// samples left (none when none are left). Returns how many were removed.
+    @discardableResult
+    public mutating func unload(ids: Set<String>, control: TaskControl = .none) throws(Interrupted) -> Int {
+        let removed = remove(ids: ids)
+        if !samples.isEmpty { try refreshDerived(control: control) }
+        return removed
+    }
+}
+
+/// Keeping features and labels in step with the loaded samples.
+extension Session {
+    /// Rebuilds the feature matrix from the samples' records with `featureConfiguration`. The old
+    /// clusterings no longer describe the new matrix, so they are dropped. An imported matrix (kind
+    /// `.imported`) has no records to rebuild from and is left as it is.
+    public mutating func rebuildFeatures(control: TaskControl = .none) throws(Interrupted) {
+        guard featureConfiguration.kind != .imported else { return }
+        let built = try FeatureBuilder.build(samples, configuration: featureConfiguration, threads: settings.threads, control: control)
+        features = built
+        featureConfiguration = built.configuration
+        dropClusterings()
+    }
+
+
+    /// Builds the features with a new configuration (`features full|simple|families`); the
+    /// clusterings are dropped.
+    public mutating func buildFeatures(_ configuration: FeatureConfiguration, control: TaskControl = .none) throws(Interrupted) {
+        featureConfiguration = configuration
+        try rebuildFeatures(control: control)
+    }
+
+
+    /// Keeps the features non-zero in at least `minimumCoverage` and at most `maximumCoverage` of the
+    /// samples (`features filter`); the clusterings are dropped when a column goes. Returns the
+    /// features before and after.
+    @discardableResult
+    public mutating func filterFeatures(minimumCoverage: Double?, maximumCoverage: Double?) -> (before: FeatureSet, after: FeatureSet)? {
+        guard let before = features else { return nil }
+        let after = before.filtered(minimumCoverage: minimumCoverage, maximumCoverage: maximumCoverage)
+        features = after
+        featureConfiguration = after.configuration
+        if after.names.count != before.names.count { dropClusterings() }
+        return (before, after)
+    }
+
+
+    /// Features and labels after the samples changed (`load`, `unload`, `compare ... add`): as
+    /// `rebuildFeatures` then `relabel`, but the labels are worked out on a thread of their own while
+    /// the features build, whose serial merge would otherwise leave a core idle.
+    public mutating func refreshDerived(control: TaskControl = .none) throws(Interrupted) {
+        let samples = self.samples, labels = self.labels, rule = settings.labelRule, evidence = labelEvidence
+        let (derived, _) = try alongside({ SampleLabelling.labels(samples, labels, rule: rule, parts: 1, evidence: evidence) }) {
+            () throws(Interrupted) in try rebuildFeatures(control: control)
+        }
+        (self.labels, labelEvidence) = derived
+    }
+
+
+    /// Labels every sample that has no external label from its VirusTotal results with the session's
+    /// label rule (`none` when it was not scanned or has no VirusTotal block). Rows without a record
+    /// (an imported matrix) keep theirs. Labels of samples no longer loaded are forgotten.
+    public mutating func relabel() {
+        (labels, labelEvidence) = SampleLabelling.labels(samples, labels, rule: settings.labelRule, parts: min(2, Self.coreCount),
+                                                     evidence: labelEvidence)
+    }
+
+
+    /// Gathers the label evidence of the samples now (under the AVClass-style rule), so that later
+    /// `labels(forNew:)` calls read only the new reports' results.
+    public mutating func keepLabelEvidence() {
+        guard settings.labelRule == .avclass else { return }
+        labelEvidence = CorpusLabelEvidence.covering(samples.indices.filter { samples[$0].record != nil }, of: samples,
+                                                     from: labelEvidence)
+    }
+
+
+    /// Applies external labels (by sample id); returns how many samples were labelled.
+    @discardableResult
+    public mutating func applyExternalLabels(_ external: [String: SampleLabel]) -> Int {
+        var applied = 0
+        for (id, label) in external where index[id] != nil {
+            labels[id] = label
+            applied += 1
+        }
+        return applied
+    }
+
+    /// Sets the label rule and relabels every sample with it (`labels rule=R`).
+    public mutating func setLabelRule(_ rule: LabelRule) {
+        settings.labelRule = rule
+        relabel()
+    }
+
+    /// Sets a setting by its `set` name (`Settings.set`); a new label rule relabels every sample.
+    public mutating func set(_ key: String, _ value: String) throws(SettingsError) {
+        let rule = settings.labelRule
+        try settings.set(key, value)
+        if settings.labelRule != rule { relabel() }
+    }
+
+    /// Drops every clustering (they no longer match new rows or columns).
+    public mutating func dropClusterings() {
+        hdbscan = nil
+        dbscan = nil
+        linkage = nil
+        lastClustered = nil
     }
 }

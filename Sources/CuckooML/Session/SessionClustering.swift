@@ -70,12 +70,4 @@ extension Session {
 
     /// Every clustering the session holds, in `ClusteringAlgorithm` order.
     public var clusterings: [SessionClustering] { ClusteringAlgorithm.allCases.compactMap(clustering) }
-
-    /// Drops every clustering (they no longer match new rows or columns).
-    public mutating func dropClusterings() {
-        hdbscan = nil
-        dbscan = nil
-        linkage = nil
-        lastClustered = nil
-    }
 }

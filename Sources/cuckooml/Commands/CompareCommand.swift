@@ -41,7 +41,8 @@ struct CompareCommand: ShellCommand {
 
         let placements = comparison.placements, labels = comparison.labels
         var output = loaded.samples.count == 1
-            ? try detail(loaded.samples[0], placements[0], labels[0], Set(comparison.queries.row(0).columns), context)
+            ? try detail(loaded.samples[0], placements[0], labels[0], Set(comparison.queries.row(0).columns),
+                         comparison.clustering, context)
             : table(loaded.samples, placements, labels, context.session)
         if arguments.has("add") {
             try context.session.add(loaded.samples, refitting: comparison.clustering.algorithm, control: context.control)
@@ -75,11 +76,13 @@ struct CompareCommand: ShellCommand {
 
     static func clusterName(_ label: Int) -> String { label < 0 ? "noise" : "cluster \(label)" }
 
+    /// One report's placement in `clustering` (the one it was placed in): every part, the cluster's
+    /// explaining features included, reads that clustering, not another the session also holds.
     static func detail(_ sample: Sample, _ p: Placement, _ label: SampleLabel, _ columns: Set<Int32>,
-                       _ context: CommandContext) throws -> CommandOutput {
+                       _ clustering: SessionClustering, _ context: CommandContext) throws -> CommandOutput {
         let session = context.session
         let id = escapeForTerminal(sample.id)
-        let linkage = session.currentClustering?.algorithm == .linkage ? session.linkage : nil
+        let linkage = clustering.linkage
         var lines = ["\(id): \(clusterName(p.prediction.label)) (\(linkage == nil ? "probability" : "strength") \(fixed(p.prediction.probability, 3)), outlier score \(fixed(p.prediction.outlierScore, 3)))"]
         if let linkage, let closest = p.closestCluster {
             let t = linkage.parameters.threshold
@@ -89,7 +92,7 @@ struct CompareCommand: ShellCommand {
         }
         lines.append("  label \(escapeForTerminal(label.family))" + (label.votes > 0 ? " (\(label.votes) engines)" : "")
                      + " · \(p.knownFeatures) features in the session's feature space")
-        let clusters = session.softClustering?.labels ?? []
+        let clusters = clustering.labels
         let rows = p.nearest.map { nb -> [String] in
             let s = session.samples[nb.index]
             return [escapeForTerminal(s.id), fixed(nb.distance, 4), escapeForTerminal(session.label(of: s.id).family),
@@ -107,8 +110,9 @@ struct CompareCommand: ShellCommand {
                                       rightAligned: [1, 2], indent: 2)
         }
         var json = json(sample, p, label, session)
-        if p.prediction.label >= 0, let labels = session.hdbscan?.labels,
-           let e = try SharedFeatureText.explain(session, labels: labels, clusters: [p.prediction.label], control: context.control)?.first,
+        if p.prediction.label >= 0,
+           let e = try SharedFeatureText.explain(session, labels: clustering.labels, clusters: [p.prediction.label],
+                                                 control: context.control)?.first,
            !e.top.isEmpty {
             let has = e.top.filter { columns.contains(Int32($0.column)) }.count
             lines.append("")

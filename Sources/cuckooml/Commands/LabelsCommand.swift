@@ -32,8 +32,7 @@ struct LabelsCommand: ShellCommand {
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         if let name = arguments.string("rule") {
             guard let rule = LabelRule(rawValue: name) else { throw ShellError.usage("rule takes \(LabelRule.allCases.map(\.rawValue).joined(separator: " or "))") }
-            context.session.settings.labelRule = rule
-            context.session.relabel()
+            context.session.setLabelRule(rule)
         }
         if arguments.isGiven("ignore") {
             let list = (arguments.string("ignore") ?? "").split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }

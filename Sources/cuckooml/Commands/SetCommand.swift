@@ -22,13 +22,11 @@ struct SetCommand: ShellCommand {
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let key = try arguments.required("key")
         let value = try arguments.required("value")
-        let rule = context.session.settings.labelRule
         do {
-            try context.session.settings.set(key, value)
+            try context.session.set(key, value)
         } catch {
             throw ShellError.usage(error.description)
         }
-        if context.session.settings.labelRule != rule { context.session.relabel() }
         return CommandOutput(text: "\(key) = \(value)", json: [key: .string(value)])
     }
 }

@@ -22,14 +22,13 @@ struct UnloadCommand: ShellCommand {
                 throw ShellError.failed("no such sample: \(unknown.map(escapeForTerminal).joined(separator: ", "))")
             }
             for id in unknown { context.note("warning: no sample \(escapeForTerminal(id))") }
-            removed = context.session.remove(ids: Set(ids))
+            removed = try context.session.unload(ids: Set(ids), control: context.control)
         }
         let left = context.session.samples.count
         guard left > 0 else {
             return CommandOutput(text: "unloaded \(removed) sample\(removed == 1 ? "" : "s"); none left",
                                  json: .object([("unloaded", .int(removed)), ("samples", .int(0))]))
         }
-        try context.session.refreshDerived(control: context.control)
         let derived = LoadCommand.derivedSummary(context.session)
         return CommandOutput(text: "unloaded \(removed) sample\(removed == 1 ? "" : "s"); \(left) left\n" + derived.text,
                              json: .object([("unloaded", .int(removed)), ("samples", .int(left))] + derived.json))

@@ -66,6 +66,10 @@ struct RowGroups: @unchecked Sendable {
         for g in 0..<groups {
             Self.offer(lists + g * k, k, pairs.distance(g, g), times: size(g) - 1)
         }
+        // Each group's counts to the later groups come from the kernel a batch at a time.
+        let batch = min(4096, groups)
+        let counts = UnsafeMutablePointer<Int32>.allocate(capacity: batch)
+        defer { counts.deallocate() }
         control.report(Progress(phase: "core distances", done: 0, total: groups))
         for g in 0..<groups {
             if g & 255 == 0 {
@@ -73,12 +77,19 @@ struct RowGroups: @unchecked Sendable {
                 control.report(Progress(phase: "core distances", done: g, total: groups))
             }
             let listG = lists + g * k
-            let sizeG = size(g)
-            for h in (g + 1)..<groups {
-                let d = pairs.distance(g, h)
-                if d < listG[k - 1] { Self.offer(listG, k, d, times: size(h)) }
-                let listH = lists + h * k
-                if d < listH[k - 1] { Self.offer(listH, k, d, times: sizeG) }
+            let sizeG = size(g), onesG = Int(pairs.ones[g])
+            var first = g + 1
+            while first < groups {
+                let m = min(batch, groups - first)
+                pairs.differing(from: g, rows: nil, first: first, count: m, into: counts)
+                for i in 0..<m {
+                    let h = first + i
+                    let d = pairs.distance(differing: Int(counts[i]), onesX: onesG, h)
+                    if d < listG[k - 1] { Self.offer(listG, k, d, times: size(h)) }
+                    let listH = lists + h * k
+                    if d < listH[k - 1] { Self.offer(listH, k, d, times: sizeG) }
+                }
+                first += m
             }
         }
         control.report(Progress(phase: "core distances", done: groups, total: groups))
@@ -121,6 +132,10 @@ struct RowGroups: @unchecked Sendable {
         var edges: [MSTEdge] = []
         edges.reserveCapacity(n - 1)
         var work = 0
+        // A visit's candidates (groups whose best it may lower) and their counts, from one kernel call.
+        let candidates = UnsafeMutablePointer<Int32>.allocate(capacity: groups)
+        let counts = UnsafeMutablePointer<Int32>.allocate(capacity: groups)
+        defer { candidates.deallocate(); counts.deallocate() }
 
         func visit(_ point: Int32, _ g: Int) {
             next[g] += 1
@@ -133,11 +148,22 @@ struct RowGroups: @unchecked Sendable {
             scanned[g] = true
             let coreCur = core[g]
             work += active.count
+            // The guard reads only the candidate's own `best`, which the loop below changes for that
+            // candidate alone: filtering first keeps every comparison the library makes.
+            var c = 0
             for h in active {
                 let b = best[h]
+                guard coreCur < b && core[h] < b else { continue }
+                candidates[c] = Int32(truncatingIfNeeded: h)
+                c += 1
+            }
+            pairs.differing(from: g, rows: candidates, count: c, into: counts)
+            let onesG = Int(pairs.ones[g])
+            for i in 0..<c {
+                let h = Int(candidates[i])
+                let b = best[h]
                 let coreH = core[h]
-                guard coreCur < b && coreH < b else { continue }
-                var d = pairs.distance(g, h)
+                var d = pairs.distance(differing: Int(counts[i]), onesX: onesG, h)
                 if !alphaIsOne { d /= alpha }
                 // The library's order of comparisons gives max(core(cur), core(j), d).
                 if coreH > coreCur {

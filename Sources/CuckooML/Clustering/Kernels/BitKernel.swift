@@ -175,7 +175,20 @@ struct BitDistance: PairDistance, @unchecked Sendable {
     func distance(row x: UnsafePointer<UInt64>, ones onesX: Int, _ b: Int) -> Double {
         // The count runs in CBitKernels, which uses the popcnt instruction where the CPU has it: Swift
         // compiles `nonzeroBitCount` for the baseline x86-64 target, which lacks it.
-        let differ = Int(cbk_rows_differing(x, bits + b &* words, Int64(words)))
+        distance(differing: Int(cbk_rows_differing(x, bits + b &* words, Int64(words))), onesX: onesX, b)
+    }
+
+    /// How many bits row `a` differs by from each of `count` rows: row `which[i]`, or row `first + i` when
+    /// `which` is nil (one kernel call for the batch; see `cbk_rows_differing_many`).
+    @inline(__always)
+    func differing(from a: Int, rows which: UnsafePointer<Int32>?, first: Int = 0, count: Int,
+                   into out: UnsafeMutablePointer<Int32>) {
+        cbk_rows_differing_many(bits + a &* words, bits + first &* words, Int64(words), which, Int64(count), out)
+    }
+
+    /// The distance from a row with `onesX` ones to row `b` when they differ in `differ` bits.
+    @inline(__always)
+    func distance(differing differ: Int, onesX: Int, _ b: Int) -> Double {
         if usesTable { return table[differ] }
         if jaccard {
             let union = (onesX &+ Int(ones[b]) &+ differ) >> 1
