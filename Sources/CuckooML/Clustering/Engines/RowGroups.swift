@@ -118,8 +118,7 @@ struct RowGroups: @unchecked Sendable {
         var activeSlot = Array(0..<groups)
         let pairs = representatives.evaluator
         let alphaIsOne = alpha == 1
-        var edges: [MSTEdge] = []
-        edges.reserveCapacity(n - 1)
+        var record = SpanningTreeRecord(points: n, control: control)
         var work = 0
 
         func visit(_ point: Int32, _ g: Int) {
@@ -149,7 +148,6 @@ struct RowGroups: @unchecked Sendable {
             }
         }
 
-        control.report(Progress(phase: "spanning tree", done: 0, total: n - 1))
         visit(0, Int(groupOf[0]))
         while !active.isEmpty {
             var pick = active[0]
@@ -161,17 +159,13 @@ struct RowGroups: @unchecked Sendable {
                     pick = h; pickValue = b; pickIndex = members[next[h]]
                 }
             }
-            edges.append(MSTEdge(from: source[pick], to: pickIndex, weight: pickValue))
+            let edge = MSTEdge(from: source[pick], to: pickIndex, weight: pickValue)
             work += active.count
             visit(pickIndex, pick)
-            if work >= 4_000_000 {
-                work = 0
-                try control.checkCancellation()
-                control.report(Progress(phase: "spanning tree", done: edges.count, total: n - 1))
-            }
+            try record.append(edge, work: work)
+            work = 0
         }
-        control.report(Progress(phase: "spanning tree", done: n - 1, total: n - 1))
-        return edges
+        return record.finish()
     }
 }
 
