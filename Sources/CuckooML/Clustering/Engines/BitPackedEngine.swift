@@ -50,7 +50,7 @@ final class BitPackedEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
             }
             // k clipped to 0 leaves every core distance 0, as the generic driver gives.
             return k > 0 && count > 1 ? counts.map { kernel.table[Int($0)] } : counts.map { _ in 0 }
-        case .tiles, .kdTree:
+        case .tiles, .kdTree, .intTiles:
             return try KNearest.kthDistances(kernel, k: k, threads: threads, parallelFrom: tuning.knn,
                                              tile: tuning.tile, control: control)
         }
@@ -81,7 +81,7 @@ final class BitPackedEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
             default: try integerTree(AnyWords(words: kernel.words), blocks: blocks, coreDistances: coreDistances,
                                      alpha: alpha, control: control)
             }
-        case .prim, .boruvka, .columnarPrim:
+        case .prim, .boruvka, .columnarPrim, .intPrim:
             let prim = PrimSpanningTree(kernel: kernel.copy(), coreDistances: coreDistances, alpha: alpha)
             return try prim.run(threads: threads, parallelFrom: tuning.prim, control: control)
         }

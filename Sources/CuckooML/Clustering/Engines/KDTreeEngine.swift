@@ -69,7 +69,7 @@ final class KDTreeEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
             let boruvka = BoruvkaSpanningTree(tree: tree, coreDistances: coreDistances, alpha: alpha, threads: threads,
                                               neighbours: lists.withLock { $0 })
             return try boruvka.run(control: control)
-        case .columnarPrim, .prim, .rowGroups, .bitBlockPrim, .bitPrim:
+        case .columnarPrim, .prim, .rowGroups, .bitBlockPrim, .bitPrim, .intPrim:
             return try ColumnarPrim(values: kernel.evaluator.values, rows: count, columns: kernel.dimension,
                                     metric: metric, coreDistances: coreDistances, alpha: alpha)
                 .run(threads: threads, parallelFrom: tuning.prim, control: control)
