@@ -59,13 +59,9 @@ final class BitPackedEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
     /// The plan's spanning-tree path, then its fallbacks in order until one gives a tree.
     func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
         precondition(coreDistances.count == count, "one core distance per point")
-        for path in [plan.spanningTree] + plan.fallbacks {
-            if let edges = try spanningTree(path, coreDistances: coreDistances, alpha: alpha, control: control) {
-                taken.withLock { $0 = path }
-                return edges
-            }
+        return try followPlan(record: { path in taken.withLock { $0 = path } }) { path in
+            try spanningTree(path, coreDistances: coreDistances, alpha: alpha, control: control)
         }
-        preconditionFailure("a bit-packed plan ends with Prim, which always gives a tree")
     }
 
     private func spanningTree(_ path: EnginePlan.TreePath, coreDistances: [Double], alpha: Double,

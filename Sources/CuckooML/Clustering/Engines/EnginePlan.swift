@@ -279,6 +279,20 @@ protocol PlannedEngine: NeighbourhoodEngine {
 }
 
 extension PlannedEngine {
+    /// The plan's spanning-tree path, then its fallbacks in order until `build` gives a tree (nil: the
+    /// path declines), handing the path that gave it to `record`. Every plan ends with a path that
+    /// always gives one (Prim or ColumnarPrim).
+    func followPlan(record: (EnginePlan.TreePath) -> Void,
+                    _ build: (EnginePlan.TreePath) throws -> [MSTEdge]?) throws -> [MSTEdge] {
+        for path in [plan.spanningTree] + plan.fallbacks {
+            if let edges = try build(path) {
+                record(path)
+                return edges
+            }
+        }
+        preconditionFailure("\(plan.engine.rawValue): a plan ends with a path that always gives a tree")
+    }
+
     /// The plan with the path taken filled in.
     var planAfterRun: EnginePlan {
         var p = plan
