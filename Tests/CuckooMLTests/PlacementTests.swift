@@ -98,7 +98,8 @@ import Testing
         }
     }
 
-    /// Counts in 40 columns, half of them non-zero: the dense engine and its eight-rows search.
+    /// Counts in 40 columns, half of them non-zero: the int-counts engine over the dense kernel, whose
+    /// eight-rows search answers the queries.
     @Test func densePlacementEqualsTheEnginesOwnSearch() throws {
         var state: UInt64 = 11
         func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
@@ -108,7 +109,7 @@ import Testing
                                    m.selectingRows(Array(500..<530)))
         let result = try HDBSCAN.fit(points: training.points, parameters: HDBSCANParameters(minSamples: 1, minClusterSize: 6))
         let predictor = try HDBSCANPredictor(result: result, training: training.points)
-        #expect(predictor.engine is DenseEngine)
+        #expect(predictor.engine is IntCountEngine<DenseKernel>)
         let placed = try Placer(features: training, result: result, threads: 2, control: .none).place(queries)
         let points = PointSet.sparse(queries)
         for q in 0..<queries.rowCount {

@@ -17,20 +17,13 @@ import Synchronization
 enum IntSilhouette {
     static let tileRows = 128
     /// Whether this CPU runs the AVX-512BW path.
-    static let vectorAvailable = cik_vector_available() != 0
+    static let vectorAvailable = IntCountRows.vectorAvailable
     static let chunkSlots = 512
 
     /// Whether the kernel applies: euclidean or manhattan over integer values in 0...255, with at most
     /// 4 096 columns and lanes of at most 1 GB (wider sparse matrices keep the sparse paths).
     static func applies(to points: PointSet, metric: DistanceMetric) -> Bool {
-        guard metric == .euclidean || metric == .manhattan else { return false }
-        let columns = points.dimension
-        guard columns > 0, columns <= 4_096, points.count * ((columns + 1) / 2) * 4 <= 1 << 30 else { return false }
-        let small: (Double) -> Bool = { $0 >= 0 && $0 <= 255 && $0.rounded(.towardZero) == $0 }
-        switch points.storage {
-        case .dense(let m): return m.values.allSatisfy(small)
-        case .sparse(let m): return m.values.allSatisfy(small)
-        }
+        IntCountRows.applies(to: points, metric: metric)
     }
 
     /// Σ over points of their silhouette (NaN as 0); `cluster[i]` in 0..<sizes.count.
@@ -47,14 +40,10 @@ enum IntSilhouette {
         for i in 0..<n { slots[fill[cluster[i]]] = i; fill[cluster[i]] += 1 }
         let order = slots
 
-        let packed = UnsafeMutablePointer<UInt32>.allocate(capacity: max(n, 1) * pairs)
+        let packed = IntCountRows.packed(points, rows: order)
         defer { packed.deallocate() }
-        packed.initialize(repeating: 0, count: max(n, 1) * pairs)
-        for (slot, i) in order.enumerated() { Self.pack(points, row: i, into: packed + slot * pairs) }
-        let lanes = UnsafeMutablePointer<UInt32>.allocate(capacity: Int(cik_lanes_capacity(Int64(n), Int64(pairs))))
+        let lanes = IntCountRows.lanes(of: packed, count: n, pairs: pairs)
         defer { lanes.deallocate() }
-        lanes.initialize(repeating: 0, count: Int(cik_lanes_capacity(Int64(n), Int64(pairs))))
-        for slot in 0..<n { cik_set_slot(lanes, Int64(pairs), Int64(slot), packed + slot * pairs) }
 
         let groups = (n + 15) / 16
         let chunkGroups = chunkSlots / 16
@@ -122,19 +111,5 @@ enum IntSilhouette {
         var total = 0.0
         for slot in 0..<n { total += scores[slot] }
         return total
-    }
-
-    /// Row `i`'s values as 16-bit column pairs (`CIntKernels.h`).
-    private static func pack(_ points: PointSet, row i: Int, into out: UnsafeMutablePointer<UInt32>) {
-        @inline(__always) func set(_ column: Int, _ value: Double) {
-            out[column >> 1] |= UInt32(value) << UInt32((column & 1) * 16)
-        }
-        switch points.storage {
-        case .dense(let m):
-            for (c, v) in m.row(i).enumerated() where v != 0 { set(c, v) }
-        case .sparse(let m):
-            let r = m.row(i)
-            for (c, v) in zip(r.columns, r.values) where v != 0 { set(Int(c), v) }
-        }
     }
 }

@@ -48,7 +48,7 @@ final class BitPackedEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
             }
             // k clipped to 0 leaves every core distance 0, as the generic driver gives.
             return k > 0 && count > 1 ? counts.map { kernel.table[Int($0)] } : counts.map { _ in 0 }
-        case .tiles, .kdTree:
+        case .tiles, .kdTree, .intTiles:
             return try KNearest.kthDistances(kernel, k: k, threads: threads, parallelFrom: tuning.knn,
                                              tile: tuning.tile, control: control)
         }
@@ -57,13 +57,9 @@ final class BitPackedEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
     /// The plan's spanning-tree path, then its fallbacks in order until one gives a tree.
     func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
         precondition(coreDistances.count == count, "one core distance per point")
-        for path in [plan.spanningTree] + plan.fallbacks {
-            if let edges = try spanningTree(path, coreDistances: coreDistances, alpha: alpha, control: control) {
-                taken.withLock { $0 = path }
-                return edges
-            }
+        return try followPlan(record: { path in taken.withLock { $0 = path } }) { path in
+            try spanningTree(path, coreDistances: coreDistances, alpha: alpha, control: control)
         }
-        preconditionFailure("a bit-packed plan ends with Prim, which always gives a tree")
     }
 
     private func spanningTree(_ path: EnginePlan.TreePath, coreDistances: [Double], alpha: Double,
@@ -79,7 +75,7 @@ final class BitPackedEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
             default: try integerTree(AnyWords(words: kernel.words), blocks: blocks, coreDistances: coreDistances,
                                      alpha: alpha, control: control)
             }
-        case .prim, .boruvka, .columnarPrim:
+        case .prim, .boruvka, .columnarPrim, .intPrim:
             let prim = PrimSpanningTree(kernel: kernel.copy(), coreDistances: coreDistances, alpha: alpha)
             return try prim.run(threads: threads, parallelFrom: tuning.prim, control: control)
         }

@@ -13,15 +13,19 @@
 /// | bit-packed | 0/1, euclidean, manhattan or hamming, otherwise | bit-tiles | bit-prim | prim: as above |
 /// | bit-packed | 0/1, jaccard or cosine | tiles | prim | — |
 /// | k-d tree | not 0/1, ≤ 16 columns, euclidean or manhattan | k-d tree | boruvka | columnar-prim: ties make the tree not provably unique |
+/// | int-counts | not 0/1, every value an integer 0...255, 17...4 096 columns, euclidean or manhattan, alpha 1 | int-tiles | int-prim | prim: core distances (given from outside) that are not integer distances |
 /// | dense | not 0/1, dense; or sparse with ≤ 16 columns or a quarter filled, ≤ 2·10⁸ cells | tiles | prim | — |
 /// | sparse | otherwise | tiles | prim | — |
 ///
+/// The int-counts engine computes squared euclidean (or manhattan) distances as exact integers (16 slots
+/// per AVX-512BW instruction where the CPU has it, else portable loops; the same integers either way).
 /// The integer paths of the bit engine run `BitKernelChoice.best` (the C kernels' AVX-512 path, their
 /// popcnt path, or the Swift loops), recorded in `bitKernels`. A fallback is taken only when the path
 /// before it returns nil at run time; `HDBSCANResult.plan.spanningTreeTaken` says which path ran.
 public struct EnginePlan: Sendable, Equatable, CustomStringConvertible {
     public enum Engine: String, Sendable, CaseIterable {
-        case groupJaccard = "group-jaccard", bitPacked = "bit-packed", kdTree = "k-d-tree", dense, sparse
+        case groupJaccard = "group-jaccard", bitPacked = "bit-packed", kdTree = "k-d-tree", intCounts = "int-counts"
+        case dense, sparse
     }
 
     /// How the core distances (the k-th nearest neighbours) are found.
@@ -34,6 +38,8 @@ public struct EnginePlan: Sendable, Equatable, CustomStringConvertible {
         case bitTiles = "bit-tiles"
         /// `KDTree.neighbourLists`.
         case kdTree = "k-d-tree"
+        /// `IntNearest`: tiles of exact integer distances over count rows.
+        case intTiles = "int-tiles"
         /// `KNearest.kthDistances`: symmetric tiles over the kernel's distance.
         case tiles
     }
@@ -48,6 +54,8 @@ public struct EnginePlan: Sendable, Equatable, CustomStringConvertible {
         case bitPrim = "bit-prim"
         /// `BoruvkaSpanningTree` on the k-d tree (only when the tree is provably unique).
         case boruvka
+        /// `IntPrim`: Prim on exact integer distances over count rows.
+        case intPrim = "int-prim"
         /// `ColumnarPrim`: Prim over column-major coordinates, four points at a time.
         case columnarPrim = "columnar-prim"
         /// `PrimSpanningTree`: Prim over the kernel's distance.
@@ -138,6 +146,7 @@ extension EnginePlan {
             return bitPacked(points: points, metric: metric, alpha: alpha, threads: threads, tuning: tuning,
                              pointsPerBlock: pointsPerBlock)
         }
+        if let plan = intCounts(points: points, metric: metric, alpha: alpha, threads: threads) { return plan }
         switch points.storage {
         case .dense(let m):
             if KDTreeEngine.suits(columns: m.columns, metric: metric) {
@@ -152,7 +161,7 @@ extension EnginePlan {
             // dense loop adds the zero terms the sparse merge skips, which never changes a float sum.
             let cells = m.rowCount * m.columnCount
             let narrow = m.columnCount <= 16, filled = m.nonZeroCount * 4 >= cells
-            if (narrow || filled) && cells <= 200_000_000 {
+            if copiesDense(m) {
                 return kernelRow(.dense, narrow ? "sparse matrix of at most 16 columns, copied dense"
                                                 : "sparse matrix at least a quarter filled, copied dense",
                                  metric: metric, threads: threads)
@@ -161,6 +170,13 @@ extension EnginePlan {
                                                        : "sparse matrix less than a quarter filled",
                              metric: metric, threads: threads)
         }
+    }
+
+    /// Whether a sparse matrix is copied dense for its kernel: imported CSV matrices arrive as CSR, and
+    /// a dense copy costs little memory when the matrix is narrow or a quarter filled.
+    static func copiesDense(_ m: SparseMatrix) -> Bool {
+        let cells = m.rowCount * m.columnCount
+        return (m.columnCount <= 16 || m.nonZeroCount * 4 >= cells) && cells <= 200_000_000
     }
 
     /// An engine over an exact kernel: tiled k-NN and Prim, nothing to fall back on.
@@ -181,6 +197,23 @@ extension EnginePlan {
                    fallbacks: [.columnarPrim],
                    fallbackReason: "tied mutual reachabilities, found while running, need Prim's tie order",
                    bitKernels: nil, threads: engineThreads(threads), spanningTreeTaken: nil, prepared: nil)
+    }
+
+    /// The int-counts row, or nil when it does not apply: the k-d tree is faster in few columns, other
+    /// metrics are not integer sums, and alpha ≠ 1 takes distances out of the integers.
+    static func intCounts(points: PointSet, metric: DistanceMetric, alpha: Double, threads: Int) -> EnginePlan? {
+        let columns = points.dimension
+        guard alpha == 1, columns > KDTreeEngine.maximumDimension, IntCountRows.applies(to: points, metric: metric)
+        else { return nil }
+        let kernels = IntCountRows.vectorAvailable ? "16 slots per AVX-512BW instruction" : "portable loops"
+        return EnginePlan(engine: .intCounts,
+                          engineReason: "every value an integer 0...255, \(columns) columns, under \(metric.rawValue)",
+                          neighbours: .intTiles,
+                          neighboursReason: "exact integer distances in tiles, \(kernels)",
+                          spanningTree: .intPrim, spanningTreeReason: "Prim on exact integer distances",
+                          fallbacks: [.prim],
+                          fallbackReason: "core distances that are not integer distances need the doubles",
+                          bitKernels: nil, threads: engineThreads(threads), spanningTreeTaken: nil, prepared: nil)
     }
 
     /// The bit engine's rows: groups of identical rows when they are few enough, else integer popcount
@@ -246,6 +279,20 @@ protocol PlannedEngine: NeighbourhoodEngine {
 }
 
 extension PlannedEngine {
+    /// The plan's spanning-tree path, then its fallbacks in order until `build` gives a tree (nil: the
+    /// path declines), handing the path that gave it to `record`. Every plan ends with a path that
+    /// always gives one (Prim or ColumnarPrim).
+    func followPlan(record: (EnginePlan.TreePath) -> Void,
+                    _ build: (EnginePlan.TreePath) throws -> [MSTEdge]?) throws -> [MSTEdge] {
+        for path in [plan.spanningTree] + plan.fallbacks {
+            if let edges = try build(path) {
+                record(path)
+                return edges
+            }
+        }
+        preconditionFailure("\(plan.engine.rawValue): a plan ends with a path that always gives a tree")
+    }
+
     /// The plan with the path taken filled in.
     var planAfterRun: EnginePlan {
         var p = plan

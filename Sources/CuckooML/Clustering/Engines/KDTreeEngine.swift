@@ -50,13 +50,9 @@ final class KDTreeEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
 
     func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
         precondition(coreDistances.count == count, "one core distance per point")
-        for path in [plan.spanningTree] + plan.fallbacks {
-            if let edges = try spanningTree(path, coreDistances: coreDistances, alpha: alpha, control: control) {
-                taken.withLock { $0 = path }
-                return edges
-            }
+        return try followPlan(record: { path in taken.withLock { $0 = path } }) { path in
+            try spanningTree(path, coreDistances: coreDistances, alpha: alpha, control: control)
         }
-        preconditionFailure("a k-d tree plan ends with ColumnarPrim, which always gives a tree")
     }
 
     /// Borůvka gives nil when ties make the tree not provably unique.
@@ -67,7 +63,7 @@ final class KDTreeEngine: KernelEngine, PlannedEngine, @unchecked Sendable {
             let boruvka = BoruvkaSpanningTree(tree: tree, coreDistances: coreDistances, alpha: alpha, threads: threads,
                                               neighbours: lists.withLock { $0 })
             return try boruvka.run(control: control)
-        case .columnarPrim, .prim, .rowGroups, .bitBlockPrim, .bitPrim:
+        case .columnarPrim, .prim, .rowGroups, .bitBlockPrim, .bitPrim, .intPrim:
             return try ColumnarPrim(values: kernel.evaluator.values, rows: count, columns: kernel.dimension,
                                     metric: metric, coreDistances: coreDistances, alpha: alpha)
                 .run(threads: threads, parallelFrom: tuning.prim, control: control)

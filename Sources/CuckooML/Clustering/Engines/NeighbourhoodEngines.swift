@@ -15,6 +15,20 @@ public enum NeighbourhoodEngines {
             return BitPackedEngine(plan: plan, metric: metric)
         case .kdTree:
             return KDTreeEngine(denseMatrix(points), metric: metric, threads: plan.threads, plan: plan)
+        case .intCounts:
+            let engineTuning = EngineTuning.standard
+            switch points.storage {
+            case .dense(let m):
+                return IntCountEngine(points: points, kernel: DenseKernel(m, metric: metric), metric: metric, plan: plan,
+                                      tuning: engineTuning)
+            case .sparse(let m) where EnginePlan.copiesDense(m):
+                // Single distances and queries on the dense copy, as the dense plan would run them.
+                return IntCountEngine(points: points, kernel: DenseKernel(m.dense(), metric: metric), metric: metric,
+                                      plan: plan, tuning: engineTuning)
+            case .sparse(let m):
+                return IntCountEngine(points: points, kernel: SparseKernel(m, metric: metric), metric: metric, plan: plan,
+                                      tuning: engineTuning)
+            }
         case .dense:
             return DenseEngine(denseMatrix(points), metric: metric, threads: plan.threads, plan: plan)
         case .sparse:

@@ -129,8 +129,7 @@ struct RowGroups: @unchecked Sendable {
         var activeSlot = Array(0..<groups)
         let pairs = representatives.evaluator
         let alphaIsOne = alpha == 1
-        var edges: [MSTEdge] = []
-        edges.reserveCapacity(n - 1)
+        var record = SpanningTreeRecord(points: n, control: control)
         var work = 0
         // A visit's candidates (groups whose best it may lower) and their counts, from one kernel call.
         let candidates = UnsafeMutablePointer<Int32>.allocate(capacity: groups)
@@ -175,7 +174,6 @@ struct RowGroups: @unchecked Sendable {
             }
         }
 
-        control.report(Progress(phase: "spanning tree", done: 0, total: n - 1))
         visit(0, Int(groupOf[0]))
         while !active.isEmpty {
             var pick = active[0]
@@ -187,17 +185,13 @@ struct RowGroups: @unchecked Sendable {
                     pick = h; pickValue = b; pickIndex = members[next[h]]
                 }
             }
-            edges.append(MSTEdge(from: source[pick], to: pickIndex, weight: pickValue))
+            let edge = MSTEdge(from: source[pick], to: pickIndex, weight: pickValue)
             work += active.count
             visit(pickIndex, pick)
-            if work >= 4_000_000 {
-                work = 0
-                try control.checkCancellation()
-                control.report(Progress(phase: "spanning tree", done: edges.count, total: n - 1))
-            }
+            try record.append(edge, work: work)
+            work = 0
         }
-        control.report(Progress(phase: "spanning tree", done: n - 1, total: n - 1))
-        return edges
+        return record.finish()
     }
 }
 

@@ -43,7 +43,7 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
     private let pendingOwnCentre: UnsafeMutablePointer<Int32>
     private let pendingPosition: UnsafeMutablePointer<Int32>
     private let distanceRank: [Int32]
-    private let values: [Double]
+    private let ranks: MutualReachabilityRanks
     private let blocks: BitBlocks
     private var live: [Int]
     /// Tree points (in visit order) already applied to each block's members.
@@ -85,7 +85,7 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
         self.parallelFrom = parallelFrom
         n = kernel.count
         words = kernel.words
-        values = ranks.values
+        self.ranks = ranks
         distanceRank = ranks.distance
         usesKernel = kernels.usesKernels
         vectorFlag = kernels.vectorFlag
@@ -147,15 +147,12 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
 
     func run(control: TaskControl) throws -> [MSTEdge] {
         guard n > 1 else { return [] }
-        var edges: [MSTEdge] = []
-        edges.reserveCapacity(n - 1)
+        var record = SpanningTreeRecord(points: n, control: control)
         var active = Array(0..<blocks.count).filter { live[$0] > 0 }
         for b in active { refresh(b) }
         // Point 0 enters first.
         let firstSlot = blocks.slotOf(point: 0)
         visit(slot: firstSlot, block: blocks.blockOf(slot: firstSlot))
-        var work = 0
-        control.report(Progress(phase: "spanning tree", done: 0, total: n - 1))
         while visited < n {
             active.removeAll { live[$0] == 0 }
             var pick = -1
@@ -177,23 +174,14 @@ final class BitBlockPrim<W: BitWidth>: @unchecked Sendable {
                     if key < smallest || (key == smallest && lagging) { smallest = key; pick = b; behind = lagging }
                 }
                 if !behind { break }
-                work += catchUp(pick)
+                try record.add(work: catchUp(pick))
             }
             let slot = minSlot[pick]
-            let key = keys[slot]
-            let rank = Int(key >> 32)
-            edges.append(MSTEdge(from: source[slot], to: Int32(truncatingIfNeeded: key & 0xFFFF_FFFF),
-                                 weight: rank < values.count ? values[rank] : .infinity))
+            let edge = ranks.edge(key: keys[slot], from: source[slot])
             visit(slot: slot, block: pick)
-            work += active.count + live[pick]
-            if work >= 4_000_000 {
-                work = 0
-                try control.checkCancellation()
-                control.report(Progress(phase: "spanning tree", done: edges.count, total: n - 1))
-            }
+            try record.append(edge, work: active.count + live[pick])
         }
-        control.report(Progress(phase: "spanning tree", done: n - 1, total: n - 1))
-        return edges
+        return record.finish()
     }
 
     /// Adds the point in `slot` of block `b` to the tree.

@@ -2,8 +2,8 @@ import CBitKernels
 
 /// Prim's spanning tree over bit rows with every comparison made on 32-bit integer ranks.
 ///
-/// It runs `PrimSpanningTree`'s algorithm (same start, strict updates, lowest-index ties, compacted
-/// unvisited slots, the scan shared with a helper thread) but never touches a double in the scan. For
+/// It runs `PrimDriver`'s loop (same start, strict updates, lowest-index ties, compacted unvisited
+/// slots, the scan shared with a helper thread) with a scan that never touches a double. For
 /// euclidean, manhattan and hamming a distance is a function of the count a of differing bits, and so is
 /// d / alpha; every value a mutual reachability can take — those per a and the core distances — is
 /// sorted once, and each is replaced by its rank. Ranks order exactly as the doubles do (equal values
@@ -15,9 +15,10 @@ import CBitKernels
 /// CBitKernels.h) and a scan runs `cbk_prim_scan` (eight slots at a time on the vector path, the same
 /// updates); when every rank is its count of differing bits (alpha 1, the usual case) it skips the rank
 /// table.
-final class BitPrim<W: BitWidth>: @unchecked Sendable {
+final class BitPrim<W: BitWidth>: PrimScan, @unchecked Sendable {
     private let width: W
     private let n: Int
+    var count: Int { n }
     private let words: Int
     /// Slot rows: row-major, or interleaved when `interleaved` (the kernels of `CBitKernels` run).
     private let rows: UnsafeMutablePointer<UInt64>
@@ -34,16 +35,20 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
     private let interleaved: Bool
     private let vectorFlag: Int32
     private let kernelRanks: UnsafePointer<Int32>?
-    /// The double of each rank.
-    private let values: [Double]
-    // The step the helper runs (see `PrimSpanningTree`): written before `run`, read back after.
+    /// The mutual reachabilities' ranks and their doubles.
+    private let ranks: MutualReachabilityRanks
+    /// The slot of the point being added, set by `prepare`.
     private var current = 0
-    private var unvisited = 0
-    private var chunkCount = 1
-    // Allocated in `init` after its guard: a failed failable init runs no deinit, so buffers made by
-    // property initialisers would leak.
-    private let chunkMinimum: UnsafeMutablePointer<UInt64>
-    private let chunkSlot: UnsafeMutablePointer<Int>
+    /// The vector scan is several times faster per slot: larger chunks keep the hand-offs rare.
+    var slotsPerChunk: Int { interleaved ? 8_192 : 2_048 }
+
+    /// The smallest key of a scan and its slot.
+    struct Minimum: PrimCandidate {
+        var key = UInt64.max
+        var slot = -1
+        static var none: Minimum { Minimum() }
+        func precedes(_ other: Minimum) -> Bool { key < other.key }
+    }
 
     /// nil when `MutualReachabilityRanks` cannot rank the core distances (then the generic driver runs).
     init?(kernel: BitKernel, width: W, coreDistances: [Double], alpha: Double, kernels: BitKernelChoice = .swift) {
@@ -52,7 +57,7 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
               let ranks = MutualReachabilityRanks(kernel: kernel, coreDistances: coreDistances, alpha: alpha)
         else { return nil }
         self.width = width
-        values = ranks.values
+        self.ranks = ranks
         n = kernel.count
         words = kernel.words
         if interleaved {
@@ -74,8 +79,6 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
         }
         distanceRank = .allocate(capacity: ranks.distance.count)
         distanceRank.initialize(from: ranks.distance, count: ranks.distance.count)
-        chunkMinimum = .allocate(capacity: SharedSteps.maximumChunks)
-        chunkSlot = .allocate(capacity: SharedSteps.maximumChunks)
         self.interleaved = interleaved
         vectorFlag = kernels.vectorFlag
         kernelRanks = ranks.distanceIsCount ? nil : UnsafePointer(distanceRank)
@@ -83,61 +86,25 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
 
     deinit {
         rows.deallocate(); currentRow.deallocate(); keys.deallocate(); core.deallocate(); source.deallocate()
-        distanceRank.deallocate(); chunkMinimum.deallocate(); chunkSlot.deallocate()
+        distanceRank.deallocate()
     }
 
     /// The edges in Prim's emission order; each step is split over two threads while at least
     /// `parallelFrom` points are left.
     func run(threads: Int, parallelFrom: Int = 2_048, control: TaskControl) throws -> [MSTEdge] {
-        guard n > 1 else { return [] }
-        var edges: [MSTEdge] = []
-        edges.reserveCapacity(n - 1)
-        chunkMinimum.initialize(repeating: .max, count: SharedSteps.maximumChunks)
-        chunkSlot.initialize(repeating: -1, count: SharedSteps.maximumChunks)
-        let steps: SharedSteps? = (threads > 1 && n > parallelFrom) ? SharedSteps { [unowned self] chunk in
-            (self.chunkMinimum[chunk], self.chunkSlot[chunk]) = self.scan(self.chunkRange(chunk), from: self.current)
-        } : nil
-        defer { steps?.stop() }
-        var m = n - 1
-        swapSlots(0, m)
-        current = m
-        loadCurrentRow()
-        var work = 0
-        control.report(Progress(phase: "spanning tree", done: 0, total: n - 1))
-        while m > 0 {
-            var key: UInt64
-            var slot: Int
-            if let steps, m >= parallelFrom {
-                unvisited = m
-                // The vector scan is several times faster per slot: larger chunks keep the hand-offs rare.
-                chunkCount = min(SharedSteps.maximumChunks, max(2, m / (interleaved ? 8_192 : 2_048)))
-                steps.run(chunks: chunkCount)
-                key = chunkMinimum[0]
-                slot = chunkSlot[0]
-                for c in 1..<chunkCount where chunkMinimum[c] < key { key = chunkMinimum[c]; slot = chunkSlot[c] }
-            } else {
-                (key, slot) = scan(0..<m, from: current)
-            }
-            let rank = Int(key >> 32)
-            edges.append(MSTEdge(from: source[slot], to: Int32(truncatingIfNeeded: key & 0xFFFF_FFFF),
-                                 weight: rank < values.count ? values[rank] : .infinity))
-            m -= 1
-            swapSlots(slot, m)
-            current = m
-            loadCurrentRow()
-            work += m
-            if work >= 4_000_000 {
-                work = 0
-                try control.checkCancellation()
-                control.report(Progress(phase: "spanning tree", done: edges.count, total: n - 1))
-            }
-        }
-        control.report(Progress(phase: "spanning tree", done: n - 1, total: n - 1))
-        return edges
+        try runPrim(threads: threads, parallelFrom: parallelFrom, control: control)
     }
 
-    private func chunkRange(_ c: Int) -> Range<Int> {
-        (c * unvisited / chunkCount)..<((c + 1) * unvisited / chunkCount)
+    func prepare(current slot: Int) {
+        current = slot
+        loadCurrentRow()
+    }
+
+    func edge(slot: Int, found: Minimum) -> MSTEdge { ranks.edge(key: found.key, from: source[slot]) }
+
+    func scan(_ range: Range<Int>) -> Minimum {
+        let (key, slot) = scan(range, from: current)
+        return Minimum(key: key, slot: slot)
     }
 
     /// Copies the row of slot `current` to `currentRow` (the vector scans read it from there).
@@ -151,7 +118,7 @@ final class BitPrim<W: BitWidth>: @unchecked Sendable {
     @inline(__always)
     private func interleavedRow(_ s: Int) -> UnsafeMutablePointer<UInt64> { rows + (s >> 3) * words * 8 + (s & 7) }
 
-    private func swapSlots(_ a: Int, _ b: Int) {
+    func exchangeSlots(_ a: Int, _ b: Int) {
         guard a != b else { return }
         swap(&keys[a], &keys[b])
         swap(&core[a], &core[b])
@@ -214,6 +181,13 @@ struct MutualReachabilityRanks {
     var distanceIsCount: Bool { distance.enumerated().allSatisfy { Int($0.element) == $0.offset } }
     /// A key's rank part for "no edge yet" (+∞), above every rank.
     static let unreached = UInt64(UInt32(Int32.max)) << 32
+
+    /// The edge to the point of `key` (best rank << 32 | index), its weight the double of the rank.
+    func edge(key: UInt64, from source: Int32) -> MSTEdge {
+        let rank = Int(key >> 32)
+        return MSTEdge(from: source, to: Int32(truncatingIfNeeded: key & 0xFFFF_FFFF),
+                       weight: rank < values.count ? values[rank] : .infinity)
+    }
 
     /// nil unless the kernel's distance is `table[a]` and every core distance is a finite number ≥ +0
     /// (±∞, NaN and −0 would need the doubles' own rules).

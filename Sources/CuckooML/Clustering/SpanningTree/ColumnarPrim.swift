@@ -1,10 +1,13 @@
 /// Prim's minimum spanning tree over mutual reachability for dense data in few dimensions, euclidean
-/// or manhattan: the scan of `PrimSpanningTree` (same updates, same tie rules, unvisited points kept
-/// compacted in slots `0..<m`) over column-major coordinates, four points per vector operation and
-/// split between two threads. Every lane performs the scalar loop's operations in the same order, so
+/// or manhattan: `PrimDriver`'s loop (same updates, same tie rules, unvisited points kept compacted in
+/// slots `0..<m`, steps split between two threads) with a scan over column-major coordinates, four
+/// points per vector operation. Every lane performs the scalar loop's operations in the same order, so
 /// each distance is bit-identical to `Distances.dense`.
-final class ColumnarPrim: @unchecked Sendable {
+final class ColumnarPrim: PrimScan, @unchecked Sendable {
     private let n: Int
+    var count: Int { n }
+    /// Always two chunks: a step of the few-dimensional scan is short.
+    let slotsPerChunk = Int.max
     private let dimension: Int
     private let euclidean: Bool
     private let alpha: Double
@@ -15,18 +18,19 @@ final class ColumnarPrim: @unchecked Sendable {
     private let source: UnsafeMutablePointer<Double>
     private let core: UnsafeMutablePointer<Double>
     private let row: UnsafeMutablePointer<Double>
-    // The step both threads run: the current point's coordinates and core distance, and the chunks.
+    // The point being added (set by `prepare`): its coordinates, core distance and row.
     private let point: UnsafeMutablePointer<Double>
     private var pointCore = 0.0
     private var pointRow = 0.0
-    private var unvisited = 0
-    private var chunkCount = 1
-    private let chunkMinimum = UnsafeMutablePointer<Minimum>.allocate(capacity: SharedSteps.maximumChunks)
 
-    struct Minimum {
+    struct Minimum: PrimCandidate {
         var value = Double.infinity
         var row = Double.infinity
         var slot = -1
+        static var none: Minimum { Minimum() }
+        func precedes(_ other: Minimum) -> Bool {
+            value < other.value || (value == other.value && row < other.row)
+        }
     }
 
     init(values: UnsafePointer<Double>, rows: Int, columns d: Int, metric: DistanceMetric,
@@ -46,58 +50,24 @@ final class ColumnarPrim: @unchecked Sendable {
 
     deinit {
         columns.deallocate(); best.deallocate(); source.deallocate(); core.deallocate(); row.deallocate()
-        point.deallocate(); chunkMinimum.deallocate()
+        point.deallocate()
     }
 
     /// Splits each step over two threads while at least `parallelFrom` points are left (tests lower it).
     func run(threads: Int, parallelFrom: Int = 4_096, control: TaskControl) throws -> [MSTEdge] {
-        guard n > 1 else { return [] }
-        var edges: [MSTEdge] = []
-        edges.reserveCapacity(n - 1)
-        chunkMinimum.initialize(repeating: Minimum(), count: SharedSteps.maximumChunks)
-        let steps: SharedSteps? = (threads > 1 && n > parallelFrom) ? SharedSteps { [unowned self] chunk in
-            self.chunkMinimum[chunk] = self.scan(self.chunkRange(chunk))
-        } : nil
-        defer { steps?.stop() }
-        var m = n - 1
-        swapSlots(0, m)
-        var work = 0
-        control.report(Progress(phase: "spanning tree", done: 0, total: n - 1))
-        while m > 0 {
-            for c in 0..<dimension { point[c] = columns[c * n + m] }
-            pointCore = core[m]; pointRow = row[m]
-            var found: Minimum
-            if let steps, m >= parallelFrom {
-                unvisited = m
-                chunkCount = 2
-                steps.run(chunks: chunkCount)
-                found = chunkMinimum[0]
-                let other = chunkMinimum[1]
-                if other.value < found.value || (other.value == found.value && other.row < found.row) { found = other }
-            } else {
-                found = scan(0..<m)
-            }
-            // Only non-finite distances leave no minimum; take the first slot rather than fail.
-            let slot = found.slot >= 0 ? found.slot : 0
-            edges.append(MSTEdge(from: Int32(source[slot]), to: Int32(row[slot]), weight: best[slot]))
-            m -= 1
-            swapSlots(slot, m)
-            work += m
-            if work >= 4_000_000 {
-                work = 0
-                try control.checkCancellation()
-                control.report(Progress(phase: "spanning tree", done: edges.count, total: n - 1))
-            }
-        }
-        control.report(Progress(phase: "spanning tree", done: n - 1, total: n - 1))
-        return edges
+        try runPrim(threads: threads, parallelFrom: parallelFrom, control: control)
     }
 
-    private func chunkRange(_ c: Int) -> Range<Int> {
-        (c * unvisited / chunkCount)..<((c + 1) * unvisited / chunkCount)
+    func prepare(current slot: Int) {
+        for c in 0..<dimension { point[c] = columns[c * n + slot] }
+        pointCore = core[slot]; pointRow = row[slot]
     }
 
-    private func swapSlots(_ a: Int, _ b: Int) {
+    func edge(slot: Int, found: Minimum) -> MSTEdge {
+        MSTEdge(from: Int32(source[slot]), to: Int32(row[slot]), weight: best[slot])
+    }
+
+    func exchangeSlots(_ a: Int, _ b: Int) {
         guard a != b else { return }
         for c in 0..<dimension { swap(&columns[c * n + a], &columns[c * n + b]) }
         swap(&best[a], &best[b]); swap(&source[a], &source[b])
@@ -106,7 +76,7 @@ final class ColumnarPrim: @unchecked Sendable {
 
     /// Updates the slots in `range` from the current point and returns their least (best, row). Groups
     /// of four; a last group overlapping the previous one repeats its updates, which changes nothing.
-    private func scan(_ range: Range<Int>) -> Minimum {
+    func scan(_ range: Range<Int>) -> Minimum {
         guard range.count >= 4 else { return scanOneByOne(range) }
         let d = dimension, euclidean = self.euclidean
         let alphaV = SIMD4<Double>(repeating: alpha), alphaIsOne = alpha == 1

@@ -1,38 +1,33 @@
-/// Prim's minimum spanning tree over mutual reachability, computed on the fly in O(n) memory.
-///
-/// Follows the library exactly (`docs/hdbscan.md`): start at point 0; after adding `cur`, every
-/// point `j` outside the tree takes `mr(cur, j) = max(core(cur), core(j), d(cur, j) / alpha)` only if it
-/// is strictly below its best so far; the next point is the lowest index holding the smallest best.
-///
-/// The unvisited points are kept compacted in slots `0..<m` (the picked point is exchanged with the
-/// last), so a step is a dense scan; since slot order is no longer index order, minima compare the
-/// original index on ties, which reproduces the library's index-order scan. The scan is split between
-/// the calling thread and a spinning worker thread.
-final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
+/// Prim's minimum spanning tree over mutual reachability, computed on the fly in O(n) memory, over any
+/// exact distance kernel: `PrimDriver`'s loop (the library's order, ties and compacted slots) with a
+/// scan that asks the kernel for each distance (eight at a time when its evaluator prefers batches).
+final class PrimSpanningTree<K: DistanceKernel>: PrimScan, @unchecked Sendable {
     private let kernel: K
-    private let n: Int
+    let count: Int
     private let alpha: Double
     private let best: UnsafeMutablePointer<Double>
     private let source: UnsafeMutablePointer<Int32>
     private let original: UnsafeMutablePointer<Int32>
     private let core: UnsafeMutablePointer<Double>
-    // The step the worker runs: its slot range and the current point (slot `current`); written by the
-    // calling thread before `post()`, read back after `wait()`.
+    /// The slot of the point being added, set by `prepare` before a step's scans.
     private var current = 0
-    private var unvisited = 0
-    private var chunkCount = 1
-    private let chunkMinimum = UnsafeMutablePointer<Minimum>.allocate(capacity: SharedSteps.maximumChunks)
+    let slotsPerChunk = 2_048
 
-    struct Minimum {
+    struct Minimum: PrimCandidate {
         var value = Double.infinity
         var index = Int32.max
         var slot = -1
+        static var none: Minimum { Minimum() }
+        func precedes(_ other: Minimum) -> Bool {
+            value < other.value || (value == other.value && index < other.index)
+        }
     }
 
     /// `kernel` must be a private copy: its slots are reordered.
     init(kernel: K, coreDistances: [Double], alpha: Double) {
         self.kernel = kernel
-        n = kernel.count
+        let n = kernel.count
+        count = n
         self.alpha = alpha
         best = .allocate(capacity: max(n, 1))
         best.initialize(repeating: .infinity, count: max(n, 1))
@@ -46,64 +41,20 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
 
     deinit {
         best.deallocate(); source.deallocate(); original.deallocate(); core.deallocate()
-        chunkMinimum.deallocate()
     }
 
     /// Splits each step over two threads while at least `parallelFrom` points are left (tests lower it).
     func run(threads: Int, parallelFrom: Int = 2_048, control: TaskControl) throws -> [MSTEdge] {
-        guard n > 1 else { return [] }
-        var edges: [MSTEdge] = []
-        edges.reserveCapacity(n - 1)
-        chunkMinimum.initialize(repeating: Minimum(), count: SharedSteps.maximumChunks)
-        let steps: SharedSteps? = (threads > 1 && n > parallelFrom) ? SharedSteps { [unowned self] chunk in
-            self.chunkMinimum[chunk] = self.scan(self.chunkRange(chunk), from: self.current)
-        } : nil
-        defer { steps?.stop() }
-        // Point 0 is the first in the tree: park it just past the unvisited slots.
-        var m = n - 1
-        swapSlots(0, m)
-        current = m
-        var work = 0
-        control.report(Progress(phase: "spanning tree", done: 0, total: n - 1))
-        while m > 0 {
-            var found: Minimum
-            if let steps, m >= parallelFrom {
-                unvisited = m
-                chunkCount = min(SharedSteps.maximumChunks, max(2, m / 2_048))
-                steps.run(chunks: chunkCount)
-                found = chunkMinimum[0]
-                for c in 1..<chunkCount {
-                    let other = chunkMinimum[c]
-                    if other.value < found.value || (other.value == found.value && other.index < found.index) {
-                        found = other
-                    }
-                }
-            } else {
-                found = scan(0..<m, from: current)
-            }
-            // Only non-finite distances leave no minimum; take the first slot rather than fail.
-            let slot = found.slot >= 0 ? found.slot : 0
-            edges.append(MSTEdge(from: source[slot], to: original[slot], weight: best[slot]))
-            m -= 1
-            swapSlots(slot, m)
-            current = m
-            work += m
-            if work >= 4_000_000 {
-                work = 0
-                try control.checkCancellation()
-                control.report(Progress(phase: "spanning tree", done: edges.count, total: n - 1))
-            }
-        }
-        control.report(Progress(phase: "spanning tree", done: n - 1, total: n - 1))
-        return edges
+        try runPrim(threads: threads, parallelFrom: parallelFrom, control: control)
     }
 
-    /// Slots of chunk `c` of the current step.
-    private func chunkRange(_ c: Int) -> Range<Int> {
-        (c * unvisited / chunkCount)..<((c + 1) * unvisited / chunkCount)
+    func prepare(current slot: Int) { current = slot }
+
+    func edge(slot: Int, found: Minimum) -> MSTEdge {
+        MSTEdge(from: source[slot], to: original[slot], weight: best[slot])
     }
 
-    private func swapSlots(_ a: Int, _ b: Int) {
+    func exchangeSlots(_ a: Int, _ b: Int) {
         guard a != b else { return }
         swap(&best[a], &best[b])
         swap(&source[a], &source[b])
@@ -111,6 +62,8 @@ final class PrimSpanningTree<K: DistanceKernel>: @unchecked Sendable {
         swap(&core[a], &core[b])
         kernel.exchange(a, b)
     }
+
+    func scan(_ range: Range<Int>) -> Minimum { scan(range, from: current) }
 
     /// Updates the slots in `range` from the point in slot `from` and returns their minimum.
     private func scan(_ range: Range<Int>, from cur: Int) -> Minimum {

@@ -1,0 +1,69 @@
+import Synchronization
+
+/// The engine for rows of small integer counts (every value an integer in 0...255, more columns than
+/// the k-d tree takes), euclidean or manhattan, alpha 1: the filtered 2016 `full` feature space.
+///
+/// Why: those rows are neither binary nor sparse enough for the other engines, and almost all distinct,
+/// so HDBSCAN is a dense O(n²) k-NN and Prim. Here both run on exact integers (`IntCountRows`): the k-NN
+/// on tiles of rows against 16 slots per vector instruction (`IntNearest`), Prim on integer keys
+/// (`IntPrim`) — the same core distances and tree as the double drivers, bit for bit. The kernel `K`
+/// (dense or sparse doubles) answers the single distances, queries and radius searches, and runs the
+/// generic Prim when the core distances come from elsewhere and are not integer distances.
+final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unchecked Sendable {
+    let kernel: K, metric: DistanceMetric, threads: Int, tuning: EngineTuning
+    let plan: EnginePlan
+    /// The rows packed (`IntCountRows.packed`) and interleaved (`IntCountRows.lanes`).
+    private let packed: UnsafeMutablePointer<UInt32>
+    private let lanes: UnsafeMutablePointer<UInt32>
+    private let pairs: Int
+    private let vector: Bool
+    private let taken = Mutex<EnginePlan.TreePath?>(nil)
+    var spanningTreeTaken: EnginePlan.TreePath? { taken.withLock { $0 } }
+
+    /// `points` must satisfy `IntCountRows.applies` under `metric`; `kernel` holds the same points.
+    init(points: PointSet, kernel: K, metric: DistanceMetric, plan: EnginePlan, tuning: EngineTuning = .standard,
+         vector: Bool = IntCountRows.vectorAvailable) {
+        self.kernel = kernel
+        self.metric = metric
+        self.plan = plan
+        threads = plan.threads
+        self.tuning = tuning
+        self.vector = vector
+        pairs = IntCountRows.pairs(columns: points.dimension)
+        packed = IntCountRows.packed(points)
+        lanes = IntCountRows.lanes(of: packed, count: points.count, pairs: pairs)
+    }
+
+    deinit { packed.deallocate(); lanes.deallocate() }
+
+    func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
+        guard let values = try IntNearest.kthValues(packed: packed, lanes: lanes, count: count, pairs: pairs,
+                                                    manhattan: metric == .manhattan, k: k, threads: threads,
+                                                    parallelFrom: tuning.knn, tile: tuning.tile, vector: vector,
+                                                    control: control)
+        else { return [Double](repeating: 0, count: count) }
+        return metric == .euclidean ? values.map { Double($0).squareRoot() } : values.map { Double($0) }
+    }
+
+    /// The plan's spanning-tree path, then its fallbacks in order until one gives a tree.
+    func minimumSpanningTree(coreDistances: [Double], alpha: Double, control: TaskControl) throws -> [MSTEdge] {
+        precondition(coreDistances.count == count, "one core distance per point")
+        return try followPlan(record: { path in taken.withLock { $0 = path } }) { path in
+            try spanningTree(path, coreDistances: coreDistances, alpha: alpha, control: control)
+        }
+    }
+
+    private func spanningTree(_ path: EnginePlan.TreePath, coreDistances: [Double], alpha: Double,
+                              control: TaskControl) throws -> [MSTEdge]? {
+        switch path {
+        case .intPrim:
+            guard let prim = IntPrim(packed: packed, count: count, pairs: pairs, metric: metric,
+                                     coreDistances: coreDistances, alpha: alpha, vector: vector)
+            else { return nil }
+            return try prim.run(threads: threads, parallelFrom: tuning.prim, control: control)
+        case .prim, .boruvka, .columnarPrim, .rowGroups, .bitBlockPrim, .bitPrim:
+            let prim = PrimSpanningTree(kernel: kernel.copy(), coreDistances: coreDistances, alpha: alpha)
+            return try prim.run(threads: threads, parallelFrom: tuning.prim, control: control)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import CBitKernels
+
+/// Exact k-th nearest-neighbour values over integer count rows (`IntCountRows`): the squared euclidean
+/// (or manhattan) integer of each point's k-th nearest other point.
+///
+/// The tiled sweep of `KNearest.tiledKth` (each pair of tiles once, both points offered each value),
+/// with a tile of rows against a tile of slots computed by `cik_tile`, 16 slots per vector
+/// instruction. The k-th smallest integer is the k-th smallest distance, ties included: the square
+/// root is increasing, and equal integers give equal doubles.
+enum IntNearest {
+    /// For each point, the k-th smallest value to another point (`k` clipped to n − 1; nil when that
+    /// leaves none: every core distance is then 0). `packed` holds the rows, `lanes` the same rows
+    /// interleaved (`IntCountRows.lanes`).
+    static func kthValues(packed: UnsafePointer<UInt32>, lanes: UnsafePointer<UInt32>, count n: Int, pairs: Int,
+                          manhattan: Bool, k requested: Int, threads: Int, parallelFrom: Int, tile requestedTile: Int,
+                          vector: Bool, control: TaskControl) throws -> [Int32]? {
+        let k = min(requested, n - 1)
+        guard k > 0 else { return nil }
+        // Slot tiles start on a lane group (16 slots).
+        let tile = max(16, (requestedTile + 15) / 16 * 16)
+        let threadCount = n < parallelFrom ? 1 : engineThreads(threads)
+        let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: threadCount * tile * tile)
+        defer { scratch.deallocate() }
+        let shared = (packed: SharedPointer(base: UnsafeMutablePointer(mutating: packed)),
+                      lanes: SharedPointer(base: UnsafeMutablePointer(mutating: lanes)),
+                      scratch: SharedPointer(base: scratch))
+        let metricFlag: Int32 = manhattan ? 1 : 0, vectorFlag: Int32 = vector ? 1 : 0
+        return try KNearest.tiledKth(count: n, k: k, tile: tile, threads: threadCount, empty: Int32.max,
+                                     control: control) { aRange, bRange, thread, lists in
+            let out = shared.scratch.base + thread * tile * tile
+            let a0 = aRange.lowerBound, b0 = bRange.lowerBound, bEnd = bRange.upperBound
+            cik_tile(shared.packed.base + a0 * pairs, Int64(aRange.count), shared.lanes.base, Int64(pairs),
+                     Int64(b0 / 16), Int64((bEnd + 15) / 16), metricFlag, out, Int64(tile), vectorFlag)
+            let same = aRange == bRange
+            for a in aRange {
+                let row = out + (a - a0) * tile
+                let listA = lists + a * k
+                var limitA = listA[k - 1]
+                var b = same ? a + 1 : b0
+                while b < bEnd {
+                    let d = row[b - b0]
+                    if d < limitA { BitNearest.insertSorted(listA, k, d); limitA = listA[k - 1] }
+                    let listB = lists + b * k
+                    if d < listB[k - 1] { BitNearest.insertSorted(listB, k, d) }
+                    b += 1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import CBitKernels
+
+/// Prim's spanning tree over integer count rows (`IntCountRows`, euclidean or manhattan, alpha 1) with
+/// every comparison made on integers: `PrimDriver`'s loop with a scan that computes the squared
+/// euclidean (or manhattan) integers from the point being added to 16 slots per vector instruction
+/// (`cik_tile`).
+///
+/// Exactness: the library's mutual reachability is max(core(i), core(j), d(i, j)) on doubles, each of
+/// which is the square root of an integer below 2³² here (the integer itself for manhattan). The
+/// square root is strictly increasing on such integers (neighbours differ by far more than an ulp), so
+/// max, `<` and ties are the same on the integers, and the edge weight is the square root of the
+/// winning integer, the very double the generic driver keeps. A slot's best integer and its point's
+/// index sit in one 64-bit key (integer above, index below): the smallest key is the library's pick.
+final class IntPrim: PrimScan, @unchecked Sendable {
+    let count: Int
+    private let pairs: Int
+    private let euclidean: Bool
+    private let metricFlag: Int32
+    private let vectorFlag: Int32
+    /// Slot rows, interleaved 16 to a group (`CIntKernels.h`); exchanged with the other slot data.
+    private let lanes: UnsafeMutablePointer<UInt32>
+    /// The row of the point being added, as `cik_tile` reads it.
+    private let currentRow: UnsafeMutablePointer<UInt32>
+    /// best integer << 32 | original index; `unreached` stands for +∞.
+    private let keys: UnsafeMutablePointer<UInt64>
+    private let core: UnsafeMutablePointer<UInt32>
+    private let source: UnsafeMutablePointer<Int32>
+    private var currentCore: UInt32 = 0
+    private var currentIndex: Int32 = 0
+    /// Slots per `cik_tile` call of a scan (its output sits on the stack).
+    private static let block = 512
+    let slotsPerChunk = 4_096
+    static let unreached = UInt64(UInt32.max) << 32
+
+    /// nil unless alpha is 1 and every core distance is the double of an integer distance (the square
+    /// root of one for euclidean) below 2³² − 1, as the engine's own k-NN gives; then the generic driver runs.
+    init?(packed: UnsafePointer<UInt32>, count n: Int, pairs: Int, metric: DistanceMetric, coreDistances: [Double],
+          alpha: Double, vector: Bool) {
+        let euclidean = metric == .euclidean
+        guard alpha == 1, coreDistances.count == n, euclidean || metric == .manhattan else { return nil }
+        var integers = [UInt32](repeating: 0, count: n)
+        for (i, c) in coreDistances.enumerated() {
+            guard let v = Self.integer(c, euclidean: euclidean) else { return nil }
+            integers[i] = v
+        }
+        // Allocated after the guards: a failed failable init runs no deinit.
+        count = n; self.pairs = pairs; self.euclidean = euclidean
+        metricFlag = euclidean ? 0 : 1
+        vectorFlag = vector ? 1 : 0
+        lanes = IntCountRows.lanes(of: packed, count: n, pairs: pairs)
+        currentRow = .allocate(capacity: max(1, pairs))
+        currentRow.initialize(repeating: 0, count: max(1, pairs))
+        keys = .allocate(capacity: max(n, 1))
+        core = .allocate(capacity: max(n, 1))
+        source = .allocate(capacity: max(n, 1))
+        for i in 0..<n {
+            keys[i] = Self.unreached | UInt64(i)
+            core[i] = integers[i]
+            source[i] = 0
+        }
+    }
+
+    deinit {
+        lanes.deallocate(); currentRow.deallocate(); keys.deallocate(); core.deallocate(); source.deallocate()
+    }
+
+    /// The integer whose distance double is `c` (its square for euclidean), or nil when there is none
+    /// (±∞, NaN, −0, a fraction, a double that is not the square root of an integer, too large).
+    static func integer(_ c: Double, euclidean: Bool) -> UInt32? {
+        guard c.isFinite, c >= 0, c.sign == .plus else { return nil }
+        let v = euclidean ? (c * c).rounded() : c
+        guard v < Double(UInt32.max), v.rounded() == v else { return nil }
+        guard (euclidean ? v.squareRoot() : v) == c else { return nil }
+        return UInt32(v)
+    }
+
+    /// The double distance of an integer value.
+    @inline(__always) func distance(_ v: UInt32) -> Double {
+        v == UInt32.max ? .infinity : euclidean ? Double(v).squareRoot() : Double(v)
+    }
+
+    func run(threads: Int, parallelFrom: Int = 2_048, control: TaskControl) throws -> [MSTEdge] {
+        try runPrim(threads: threads, parallelFrom: parallelFrom, control: control)
+    }
+
+    /// Word 0 of slot `s`'s row in the lanes; word p is 16·p further on.
+    @inline(__always) private func laneRow(_ s: Int) -> UnsafeMutablePointer<UInt32> {
+        lanes + (s >> 4) * pairs * 16 + (s & 15)
+    }
+
+    func prepare(current slot: Int) {
+        let row = laneRow(slot)
+        for p in 0..<pairs { currentRow[p] = row[p * 16] }
+        currentCore = core[slot]
+        currentIndex = Int32(truncatingIfNeeded: keys[slot] & 0xFFFF_FFFF)
+    }
+
+    func exchangeSlots(_ a: Int, _ b: Int) {
+        guard a != b else { return }
+        swap(&keys[a], &keys[b])
+        swap(&core[a], &core[b])
+        swap(&source[a], &source[b])
+        let x = laneRow(a), y = laneRow(b)
+        for p in 0..<pairs { let t = x[p * 16]; x[p * 16] = y[p * 16]; y[p * 16] = t }
+    }
+
+    struct Minimum: PrimCandidate {
+        var key = UInt64.max
+        var slot = -1
+        static var none: Minimum { Minimum() }
+        func precedes(_ other: Minimum) -> Bool { key < other.key }
+    }
+
+    func edge(slot: Int, found: Minimum) -> MSTEdge {
+        MSTEdge(from: source[slot], to: Int32(truncatingIfNeeded: found.key & 0xFFFF_FFFF),
+                weight: distance(UInt32(truncatingIfNeeded: found.key >> 32)))
+    }
+
+    /// Updates the slots in `range` from the prepared point; returns their smallest key and its slot.
+    func scan(_ range: Range<Int>) -> Minimum {
+        guard !range.isEmpty else { return .none }
+        let block = Self.block
+        let coreCur = currentCore, curIndex = currentIndex
+        let keys = self.keys, core = self.core, source = self.source
+        var minKey = UInt64.max, minSlot = -1
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: block) { buffer in
+            let out = buffer.baseAddress!
+            // Whole lane groups from the one holding the range's first slot; slots outside the range
+            // are computed and ignored.
+            var group = range.lowerBound / 16 * 16
+            let end = range.upperBound
+            while group < end {
+                let groupEnd = min((end + 15) / 16 * 16, group + block)
+                cik_tile(currentRow, 1, lanes, Int64(pairs), Int64(group / 16), Int64(groupEnd / 16), metricFlag,
+                         out, Int64(block), vectorFlag)
+                for j in Swift.max(range.lowerBound, group)..<Swift.min(end, groupEnd) {
+                    var key = keys[j]
+                    let best = UInt32(truncatingIfNeeded: key >> 32)
+                    let coreJ = core[j]
+                    // mr ≥ max(core(cur), core(j)); when that already reaches the best no update can happen.
+                    if coreCur < best && coreJ < best {
+                        var mr = UInt32(bitPattern: out[j - group])
+                        if coreJ > mr { mr = coreJ }
+                        if coreCur > mr { mr = coreCur }
+                        if mr < best {
+                            key = UInt64(mr) << 32 | (key & 0xFFFF_FFFF)
+                            keys[j] = key
+                            source[j] = curIndex
+                        }
+                    }
+                    if key < minKey { minKey = key; minSlot = j }
+                }
+                group = groupEnd
+            }
+        }
+        return Minimum(key: minKey, slot: minSlot)
+    }
+}
