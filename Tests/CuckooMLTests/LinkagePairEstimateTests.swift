@@ -101,7 +101,7 @@ struct LinkagePairEstimateTests {
         do {
             _ = try CompleteLinkage.fit(points: points, parameters: .families)
             Issue.record("no refusal")
-        } catch let error as ClusteringError {
+        } catch let error as LinkageTooLarge {
             let text = error.description
             #expect(text.contains("estimated from 256 samples"), "\(text)")
             #expect(text.contains("of at least 20 000 of the 20 000 samples"), "\(text)")

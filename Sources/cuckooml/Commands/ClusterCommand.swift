@@ -37,12 +37,16 @@ struct ClusterCommand: ShellCommand {
         try ClusterLinkageCommand.cluster(.families, &context)
     }
 
-    /// Runs `request` on the session; a clustering's refusal of its parameters is a usage error.
+    /// Runs `request` on the session; a clustering's refusal of its parameters is a usage error, complete
+    /// linkage's refusal of a corpus too large for it a failure.
     static func cluster(_ request: ClusteringRequest, _ context: inout CommandContext) throws -> SessionClustering {
         do {
             return try context.session.cluster(request, control: context.control)
         } catch let error as ClusteringError {
             throw ShellError.usage(error.description)
+        } catch let error as LinkageTooLarge {
+            // Too many pairs for this corpus: the command was right, the corpus too large for it.
+            throw ShellError.failed(error.description)
         }
     }
 

@@ -125,7 +125,7 @@ struct LinkagePairEstimate: Sendable, Equatable {
 
     /// Whether exact complete linkage should refuse at once (see the type's comment for the margin):
     /// the error to throw, or nil to go on.
-    func refusal(maximumPairs: Int, componentLimit: Int) -> ClusteringError? {
+    func refusal(maximumPairs: Int, componentLimit: Int) -> LinkageTooLarge? {
         let cap = Double(maximumPairs)
         guard provenSize > componentLimit, componentPairs >= Self.marginFactor * cap,
               componentPairs - Self.standardErrors * componentError > cap else { return nil }
@@ -134,7 +134,7 @@ struct LinkagePairEstimate: Sendable, Equatable {
             advice += " (cluster linkage \(fits.threshold): about \(Self.grouped(fits.pairs)) pairs in all)"
         }
         let sure = Self.grouped(max(0, componentPairs - Self.standardErrors * componentError))
-        return ClusteringError("about \(Self.grouped(componentPairs)) pairs of samples lie within the cut \(threshold) of each other in one connected group of at least \(Self.grouped(Double(provenSize))) of the \(Self.grouped(Double(rows))) samples (estimated from \(sampled) samples; at least \(sure) at four standard errors), beyond the \(Self.grouped(cap)) pairs exact complete linkage may hold: \(advice), cluster with hdbscan (cluster hdbscan 1 2 metric=groupjaccard), or cluster fewer samples")
+        return LinkageTooLarge("about \(Self.grouped(componentPairs)) pairs of samples lie within the cut \(threshold) of each other in one connected group of at least \(Self.grouped(Double(provenSize))) of the \(Self.grouped(Double(rows))) samples (estimated from \(sampled) samples; at least \(sure) at four standard errors), beyond the \(Self.grouped(cap)) pairs exact complete linkage may hold: \(advice), cluster with hdbscan (cluster hdbscan 1 2 metric=groupjaccard), or cluster fewer samples")
     }
 
     /// Up to `count` distinct rows of 0..<n, ascending: a partial Fisher–Yates shuffle driven by
@@ -170,6 +170,14 @@ struct LinkagePairEstimate: Sendable, Equatable {
         }
         return digits + out
     }
+}
+
+/// Complete linkage's refusal of a corpus whose pairs within the cut are far beyond what it may hold:
+/// not a wrong parameter (the same command fits a smaller corpus), so not a `ClusteringError`, which
+/// the shell reports as a usage error.
+public struct LinkageTooLarge: Error, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// The sampled rows' neighbour lists and lower-cut counts, each written by one worker.
