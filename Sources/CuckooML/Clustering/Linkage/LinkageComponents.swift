@@ -12,13 +12,18 @@ import Synchronization
 /// is merged over its pairs within t only (`CompleteLinkage.chainOverEdges`: 16 bytes a pair as the
 /// join finds them, then 24 in the chain's arrays, about 40 at the peak between the two), up to
 /// `maximumPairs` of them (2 GB); beyond that the clustering stops with an error saying so, rather
-/// than exhaust the machine's memory.
+/// than exhaust the machine's memory. Where a seeded sample of rows already shows that some component
+/// is far beyond that cap (`LinkagePairEstimate`), it stops before the join, in seconds rather than
+/// after minutes of joining.
 enum LinkageComponents {
     static let maximumPairs = 50_000_000
 
     static func roots(points: PointSet, engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
-                      componentLimit: Int, control: TaskControl) throws -> [Int] {
+                      componentLimit: Int, maximumPairs: Int = LinkageComponents.maximumPairs,
+                      control: TaskControl) throws -> [Int] {
         let n = points.count
+        try refuseEarly(engine: engine, threshold: t, threads: threads, componentLimit: componentLimit,
+                        maximumPairs: maximumPairs, control: control)
         let links = try LinkageJoin.pairs(points: points, engine: engine, threshold: t, threads: threads,
                                           connectivityOnly: true, control: control)
         var sets = DisjointSets(n)
@@ -59,6 +64,19 @@ enum LinkageComponents {
         if let error = failed.error { throw error }
         try control.checkCancellation()
         return roots.values
+    }
+
+    /// Stops at once, before the join, when a seeded sample of rows shows a component larger than
+    /// `componentLimit` whose pairs within t are well beyond `maximumPairs` (`LinkagePairEstimate`: the
+    /// estimate and its margin). Skipped where no component can need the edge path over the cap: at most
+    /// `componentLimit` samples, or too few pairs in all even if every pair were within t.
+    static func refuseEarly(engine: any NeighbourhoodEngine, threshold t: Double, threads: Int, componentLimit: Int,
+                            maximumPairs: Int, control: TaskControl) throws {
+        let n = engine.count
+        guard n > componentLimit,
+              Double(n) * Double(n - 1) / 2 >= LinkagePairEstimate.marginFactor * Double(maximumPairs) else { return }
+        let estimate = try LinkagePairEstimate.measure(engine: engine, threshold: t, threads: threads, control: control)
+        if let refusal = estimate.refusal(maximumPairs: maximumPairs, componentLimit: componentLimit) { throw refusal }
     }
 
     /// The components of more than one point, largest first (ties by smallest member), each ascending.
