@@ -286,7 +286,7 @@ struct CompleteLinkageTests {
                         let found = try LinkageJoin.pairs(points: points, engine: engine, threshold: t, threads: threads,
                                                           maximumPairs: cap, control: .none)
                         #expect(pairs <= cap && found.count == pairs, "\(context)")
-                    } catch let error as ClusteringError {
+                    } catch let error as LinkageTooLarge {
                         #expect(pairs > cap, "\(context): \(error)")
                         #expect(error.description.hasPrefix("more than \(cap) pairs of samples lie within the cut"))
                     }

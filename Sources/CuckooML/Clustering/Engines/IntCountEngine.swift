@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The engine for rows of small integer counts (every value an integer in 0...255, more columns than
 /// the k-d tree takes), euclidean or manhattan, alpha 1: the filtered 2016 `full` feature space.
 ///
@@ -17,7 +15,7 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
     private let lanes: UnsafeMutablePointer<UInt32>
     private let pairs: Int
     private let vector: Bool
-    private let taken = Mutex<EnginePlan.TreePath?>(nil)
+    private let taken = Locked<EnginePlan.TreePath?>(nil)
     var spanningTreeTaken: EnginePlan.TreePath? { taken.withLock { $0 } }
 
     /// `points` must satisfy `IntCountRows.applies` under `metric`; `kernel` holds the same points.

@@ -35,7 +35,7 @@ enum LinkageJoin {
             try everyPair(engine: engine, threshold: t, threads: workers, skip: skip, found: found, control: control)
         }
         if found.overflowed {
-            throw ClusteringError("more than \(maximumPairs) pairs of samples lie within the cut \(t) of each other in one connected group of \(engine.count) samples: exact complete linkage over them needs more memory than allowed; cut lower or cluster with hdbscan")
+            throw LinkageTooLarge("more than \(maximumPairs) pairs of samples lie within the cut \(t) of each other in one connected group of \(engine.count) samples: exact complete linkage over them needs more memory than allowed; cut lower or cluster with hdbscan")
         }
         return found.all()
     }

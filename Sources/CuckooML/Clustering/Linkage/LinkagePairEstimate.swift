@@ -172,8 +172,8 @@ struct LinkagePairEstimate: Sendable, Equatable {
     }
 }
 
-/// Complete linkage's refusal of a corpus whose pairs within the cut are far beyond what it may hold:
-/// not a wrong parameter (the same command fits a smaller corpus), so not a `ClusteringError`, which
+/// Complete linkage's refusal of a corpus whose pairs within the cut are beyond what it may hold, early
+/// (from the estimate) or while joining (the cap reached): not a wrong parameter (the same command fits a smaller corpus), so not a `ClusteringError`, which
 /// the shell reports as a usage error.
 public struct LinkageTooLarge: Error, Equatable, CustomStringConvertible {
     public var description: String
