@@ -41,11 +41,11 @@ import Testing
         for c in cluster { sizes[c] += 1 }
         for metric in [DistanceMetric.euclidean, .manhattan] {
             var seen: Double?
-            for vector in [false, IntSilhouette.vectorAvailable] {
+            for kernel in IntSilhouette.Kernel.available where kernel != .dotProducts || metric == .euclidean {
                 for threads in [1, 2] {
                     let total = try IntSilhouette.total(points: points, cluster: cluster, sizes: sizes, metric: metric,
-                                                        threads: threads, vector: vector, control: .none)
-                    if let seen { #expect(total.bitPattern == seen.bitPattern, "\(metric) vector \(vector) threads \(threads)") }
+                                                        threads: threads, kernel: kernel, control: .none)
+                    if let seen { #expect(total.bitPattern == seen.bitPattern, "\(metric) \(kernel) threads \(threads)") }
                     seen = total
                 }
             }

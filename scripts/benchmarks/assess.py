@@ -15,6 +15,28 @@ def generate(path, n, d, metric, seed=7):
             f.write(f"{families[i]} {cluster} " + " ".join(map(str, np.flatnonzero(row))) + "\n")
 
 
+def run_svmlight(path, clusters_path):
+    """A session's exported 2016 features (counts) and HDBSCAN clusters, euclidean, dense as numpy."""
+    import csv
+    from sklearn import metrics
+    from sklearn.datasets import load_svmlight_file
+    X, y = load_svmlight_file(path)
+    X = X.toarray()
+    truth = y.astype(int)
+    with open(clusters_path) as f:
+        pred = np.array([int(row["label"]) for row in csv.DictReader(f)])
+    start = time.perf_counter()
+    ari = metrics.adjusted_rand_score(truth, pred)
+    ami = metrics.adjusted_mutual_info_score(truth, pred, average_method="max")
+    metrics.adjusted_mutual_info_score(truth, pred)
+    h, c, v = metrics.homogeneity_completeness_v_measure(truth, pred)
+    metrics.fowlkes_mallows_score(truth, pred)
+    sil = metrics.silhouette_score(X, pred, metric="euclidean")
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"python seconds {seconds} ari {ari} ami_max {ami} v {v} silhouette {sil} peak_kb {peak}")
+
+
 def run(path):
     from scipy import sparse
     from sklearn import metrics
@@ -44,5 +66,7 @@ def run(path):
 if __name__ == "__main__":
     if sys.argv[1] == "generate":
         generate(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    elif sys.argv[1] == "svmlight":
+        run_svmlight(sys.argv[2], sys.argv[3])
     else:
         run(sys.argv[2])

@@ -16,9 +16,28 @@ import Synchronization
 /// from scikit-learn's (and from `Silhouette`'s other paths) by the order of additions only.
 enum IntSilhouette {
     static let tileRows = 128
-    /// Whether this CPU runs the AVX-512BW path.
-    static let vectorAvailable = IntCountRows.vectorAvailable
     static let chunkSlots = 512
+
+    /// How a tile of distances is computed; all give the same integers, so the same score to the bit.
+    enum Kernel: CaseIterable, Sendable {
+        /// `cik_tile`, portable.
+        case plain
+        /// `cik_tile` on AVX-512BW: 16-bit differences, 32 columns per three instructions.
+        case differences
+        /// `cid_tile` on AVX-512 VNNI (euclidean only): byte dot products, 64 columns per instruction.
+        case dotProducts
+
+        /// The kernels this CPU runs.
+        static var available: [Kernel] {
+            [.plain] + (IntCountRows.vectorAvailable ? [.differences] : []) + (IntByteRows.available ? [.dotProducts] : [])
+        }
+
+        /// The fastest this CPU runs for `metric`.
+        static func best(for metric: DistanceMetric) -> Kernel {
+            if metric == .euclidean && IntByteRows.available { return .dotProducts }
+            return IntCountRows.vectorAvailable ? .differences : .plain
+        }
+    }
 
     /// Whether the kernel applies: euclidean or manhattan over integer values in 0...255, with at most
     /// 4 096 columns and lanes of at most 1 GB (wider sparse matrices keep the sparse paths).
@@ -28,7 +47,9 @@ enum IntSilhouette {
 
     /// Σ over points of their silhouette (NaN as 0); `cluster[i]` in 0..<sizes.count.
     static func total(points: PointSet, cluster: [Int], sizes: [Int], metric: DistanceMetric, threads: Int,
-                      vector: Bool = vectorAvailable, control: TaskControl) throws(Interrupted) -> Double {
+                      kernel: Kernel? = nil, control: TaskControl) throws(Interrupted) -> Double {
+        let kernel = kernel ?? Kernel.best(for: metric)
+        precondition(kernel != .dotProducts || metric == .euclidean, "the dot-product kernel is euclidean only")
         let n = cluster.count, k = sizes.count
         let pairs = (points.dimension + 1) / 2
         // Slots in cluster order (stable), so cluster c is slots start[c]..<start[c + 1].
@@ -40,9 +61,13 @@ enum IntSilhouette {
         for i in 0..<n { slots[fill[cluster[i]]] = i; fill[cluster[i]] += 1 }
         let order = slots
 
-        let packed = IntCountRows.packed(points, rows: order)
+        // The dot-product kernel reads byte rows; the others 16-bit pairs (one layout is built, not both).
+        let dots = kernel == .dotProducts
+        let bytes = dots ? IntByteRows.packed(points, rows: order) : nil
+        defer { bytes?.deallocate() }
+        let packed = dots ? UnsafeMutablePointer<UInt32>.allocate(capacity: 1) : IntCountRows.packed(points, rows: order)
         defer { packed.deallocate() }
-        let lanes = IntCountRows.lanes(of: packed, count: n, pairs: pairs)
+        let lanes = dots ? UnsafeMutablePointer<UInt32>.allocate(capacity: 1) : IntCountRows.lanes(of: packed, count: n, pairs: pairs)
         defer { lanes.deallocate() }
 
         let groups = (n + 15) / 16
@@ -60,7 +85,7 @@ enum IntSilhouette {
                       scores: SharedPointer(base: scores))
         let manhattan: Int32 = metric == .manhattan ? 1 : 0
         let root: Int32 = metric == .euclidean ? 1 : 0
-        let vectorFlag: Int32 = vector ? 1 : 0
+        let vectorFlag: Int32 = kernel == .plain ? 0 : 1
         let cancelled = Atomic<Bool>(false)
         let finished = Atomic<Int>(0)
         control.report(Progress(phase: "silhouette", done: 0, total: n))
@@ -77,8 +102,13 @@ enum IntSilhouette {
                 var group = 0
                 while group < groups {
                     let groupEnd = min(groups, group + chunkGroups)
-                    cik_tile(shared.packed.base + first * pairs, Int64(rows), shared.lanes.base, Int64(pairs),
-                             Int64(group), Int64(groupEnd), manhattan, out, Int64(chunkSlots), vectorFlag)
+                    if let bytes {
+                        cid_tile(bytes.rows + first * bytes.quads, bytes.rowTerms + first, Int64(rows), bytes.lanes,
+                                 bytes.slotTerms, Int64(bytes.quads), Int64(group), Int64(groupEnd), out, Int64(chunkSlots))
+                    } else {
+                        cik_tile(shared.packed.base + first * pairs, Int64(rows), shared.lanes.base, Int64(pairs),
+                                 Int64(group), Int64(groupEnd), manhattan, out, Int64(chunkSlots), vectorFlag)
+                    }
                     let lo = group * 16, hi = min(n, groupEnd * 16)
                     while clusterStart.base[c + 1] <= lo { c += 1 }
                     var cc = c

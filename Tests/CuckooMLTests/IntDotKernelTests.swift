@@ -1,0 +1,84 @@
+import CBitKernels
+import Testing
+@testable import CuckooML
+
+/// The VNNI dot-product kernel (`cid_tile`, `IntByteRows`): the same squared euclidean integers as
+/// `cik_tile` and the plain definition, at the edges of its blocks and values, and the same silhouette
+/// bits as the other kernels.
+@Suite struct IntDotKernelTests {
+    /// `n` rows of `d` counts: row 0 all 255, row 1 all 0, row 2 alternating 0 and 255, the rest random
+    /// with a few 255s; rows `n - 2` and `n - 1` repeat rows 3 and 0.
+    static func rows(n: Int, d: Int, seed: UInt64) -> [[Int]] {
+        var r = EngineReference.Random(seed: seed)
+        var rows = (0..<n).map { _ in (0..<d).map { _ in r.below(4) == 0 ? 0 : (r.below(50) == 0 ? 255 : r.below(40)) } }
+        if n > 0 { rows[0] = [Int](repeating: 255, count: d) }
+        if n > 1 { rows[1] = [Int](repeating: 0, count: d) }
+        if n > 2 { rows[2] = (0..<d).map { $0 % 2 == 0 ? 0 : 255 } }
+        if n > 5 { rows[n - 2] = rows[3]; rows[n - 1] = rows[0] }
+        return rows
+    }
+
+    static func points(_ rows: [[Int]], d: Int) -> PointSet {
+        .dense(DenseMatrix(rows: rows.count, columns: d, values: rows.flatMap { $0.map(Double.init) }))
+    }
+
+    /// Every (row, slot) distance of a tile against the plain sum of squared differences, for sizes
+    /// around the 4-row, 4-group blocks and column counts around words and vectors, up to the most.
+    @Test(arguments: [(1, 1), (3, 3), (5, 4), (17, 63), (37, 64), (66, 65), (70, 338), (9, 4_096)])
+    func tileEqualsTheDefinition(n: Int, d: Int) throws {
+        try #require(IntByteRows.available, "no AVX-512 VNNI here: the kernel is not used")
+        let rows = Self.rows(n: n, d: d, seed: UInt64(n * 7_919 + d))
+        let points = Self.points(rows, d: d)
+        let bytes = IntByteRows.packed(points, rows: Array(0..<n))
+        defer { bytes.deallocate() }
+        let groups = (n + 15) / 16
+        let stride = groups * 16
+        var out = [Int32](repeating: -1, count: n * stride)
+        // Two calls over the groups (as the silhouette's chunks), rows from an offset.
+        let split = groups / 2
+        for (lo, hi) in [(0, split), (split, groups)] where lo < hi {
+            out.withUnsafeMutableBufferPointer { o in
+                cid_tile(bytes.rows, bytes.rowTerms, Int64(n), bytes.lanes, bytes.slotTerms, Int64(bytes.quads),
+                         Int64(lo), Int64(hi), o.baseAddress! + lo * 16, Int64(stride))
+            }
+        }
+        for i in 0..<n {
+            for j in 0..<n {
+                let want = zip(rows[i], rows[j]).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                #expect(Int(out[i * stride + j]) == want, "n \(n) d \(d): (\(i), \(j))")
+            }
+        }
+    }
+
+    /// The silhouette through every kernel the CPU runs, one and two threads: the same bits, and the
+    /// plain definition; duplicates of one row carry different labels (one in the noise).
+    @Test(arguments: [(131, 5), (260, 67), (700, 338)])
+    func silhouetteSameBitsOnEveryKernel(n: Int, d: Int) throws {
+        let rows = Self.rows(n: n, d: d, seed: UInt64(n + d))
+        let points = Self.points(rows, d: d)
+        var r = EngineReference.Random(seed: 5)
+        var labels = (0..<n).map { _ in r.below(7) - 1 }
+        labels[n - 1] = 3; labels[0] = -1
+        labels[n - 2] = 2; labels[3] = 4
+        let distinct = Array(Set(labels)).sorted()
+        let cluster = labels.map { distinct.firstIndex(of: $0)! }
+        var sizes = [Int](repeating: 0, count: distinct.count)
+        for c in cluster { sizes[c] += 1 }
+        var seen: Double?
+        for kernel in IntSilhouette.Kernel.available {
+            for threads in [1, 2] {
+                let total = try IntSilhouette.total(points: points, cluster: cluster, sizes: sizes, metric: .euclidean,
+                                                    threads: threads, kernel: kernel, control: .none)
+                if let seen { #expect(total.bitPattern == seen.bitPattern, "\(kernel) threads \(threads)") }
+                seen = total
+            }
+        }
+        let want = SilhouetteParallelTests.reference(points, labels, .euclidean)
+        #expect(abs(try #require(seen) / Double(n) - want) <= 1e-12)
+    }
+
+    @Test func bestKernel() {
+        #expect(IntSilhouette.Kernel.best(for: .manhattan) != .dotProducts)
+        #expect((IntSilhouette.Kernel.best(for: .euclidean) == .dotProducts) == IntByteRows.available)
+    }
+}
