@@ -2,6 +2,7 @@
 // path, chosen per call. Both compute the same integers; `cik_sum` adds in a different but fixed order.
 #include "CIntKernels.h"
 #include <math.h>
+#include <stddef.h>
 
 int64_t cik_lanes_capacity(int64_t count, int64_t pairs) { return (count + 15) / 16 * 16 * pairs; }
 
@@ -41,6 +42,44 @@ static double plain_sum(const int32_t *values, int64_t count, int root) {
     double total = ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
     for (; i < count; i++) total += root ? sqrt((double)values[i]) : (double)values[i];
     return total;
+}
+
+// One body for both paths of `cik_tile_sums`: compiled for the baseline and for AVX-512F, the compiler
+// may vectorize the loops but never reorders a sum (no fast-math), so both give the same bits.
+#define TILE_SUMS_BODY                                                                                     \
+    for (int64_t v = 0; v < row_run_count; v++) {                                                          \
+        double *column = col_sums ? col_sums + v * cols : NULL;                                            \
+        if (column)                                                                                        \
+            for (int64_t c = 0; c < cols; c++) column[c] = 0;                                              \
+        for (int64_t r = row_runs[v]; r < row_runs[v + 1]; r++) {                                          \
+            const int32_t *values = out + r * out_stride;                                                  \
+            if (root)                                                                                      \
+                for (int64_t c = 0; c < cols; c++) scratch[c] = sqrt((double)values[c]);                   \
+            else                                                                                           \
+                for (int64_t c = 0; c < cols; c++) scratch[c] = (double)values[c];                         \
+            if (column)                                                                                    \
+                for (int64_t c = 0; c < cols; c++) column[c] += scratch[c];                                \
+            for (int64_t u = 0; u < col_run_count; u++)                                                    \
+                row_sums[r * col_run_count + u] = eight_lane_sum(scratch + col_runs[u], col_runs[u + 1] - col_runs[u]); \
+        }                                                                                                  \
+    }
+
+// `plain_sum`'s order over doubles already rooted.
+static inline __attribute__((always_inline)) double eight_lane_sum(const double *values, int64_t count) {
+    double lane[8] = {0};
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8)
+        for (int l = 0; l < 8; l++) lane[l] += values[i + l];
+    double total = ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
+    for (; i < count; i++) total += values[i];
+    return total;
+}
+
+static void plain_tile_sums(const int32_t *out, int64_t out_stride, int64_t rows, int64_t cols, int root,
+                            const int64_t *row_runs, int64_t row_run_count, const int64_t *col_runs,
+                            int64_t col_run_count, double *row_sums, double *col_sums, double *scratch) {
+    (void)rows;
+    TILE_SUMS_BODY
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -104,6 +143,14 @@ INT_VECTOR_TARGET static double vector_sum(const int32_t *values, int64_t count,
     for (; i < count; i++) total += root ? sqrt((double)values[i]) : (double)values[i];
     return total;
 }
+
+INT_VECTOR_TARGET static void vector_tile_sums(const int32_t *out, int64_t out_stride, int64_t rows, int64_t cols,
+                                               int root, const int64_t *row_runs, int64_t row_run_count,
+                                               const int64_t *col_runs, int64_t col_run_count, double *row_sums,
+                                               double *col_sums, double *scratch) {
+    (void)rows;
+    TILE_SUMS_BODY
+}
 #else
 int cik_vector_available(void) { return 0; }
 #endif
@@ -123,4 +170,19 @@ double cik_sum(const int32_t *values, int64_t count, int root, int vector) {
 #endif
     (void)vector;
     return plain_sum(values, count, root);
+}
+
+void cik_tile_sums(const int32_t *out, int64_t out_stride, int64_t rows, int64_t cols, int root,
+                   const int64_t *row_runs, int64_t row_run_count, const int64_t *col_runs, int64_t col_run_count,
+                   double *row_sums, double *col_sums, double *scratch, int vector) {
+#ifdef HAVE_INT_VECTORS
+    if (vector) {
+        vector_tile_sums(out, out_stride, rows, cols, root, row_runs, row_run_count, col_runs, col_run_count,
+                         row_sums, col_sums, scratch);
+        return;
+    }
+#endif
+    (void)vector;
+    plain_tile_sums(out, out_stride, rows, cols, root, row_runs, row_run_count, col_runs, col_run_count, row_sums,
+                    col_sums, scratch);
 }

@@ -82,3 +82,31 @@ import Testing
         #expect((IntSilhouette.Kernel.best(for: .euclidean) == .dotProducts) == IntByteRows.available)
     }
 }
+
+/// Many small clusters and singletons: several cluster runs per block, a point's sums closing cluster
+/// after cluster across blocks and strips (`RunningMeans`), singletons scoring 0.
+@Suite struct IntSilhouetteRunsTests {
+    @Test func manySmallClustersEqualThePlainDefinition() throws {
+        let n = 300, d = 19
+        let rows = IntDotKernelTests.rows(n: n, d: d, seed: 77)
+        let points = IntDotKernelTests.points(rows, d: d)
+        // Clusters of 1, 2, 3, ... points in turn, shuffled over the rows; the last large.
+        var labels = [Int](repeating: 0, count: n)
+        var next = 0, label = 0, size = 1
+        while next < n {
+            for _ in 0..<size where next < n { labels[(next * 7) % n] = label; next += 1 }
+            label += 1
+            size = size % 5 + 1
+        }
+        for kernel in IntSilhouette.Kernel.available {
+            let distinct = Array(Set(labels)).sorted()
+            let cluster = labels.map { distinct.firstIndex(of: $0)! }
+            var sizes = [Int](repeating: 0, count: distinct.count)
+            for c in cluster { sizes[c] += 1 }
+            let total = try IntSilhouette.total(points: points, cluster: cluster, sizes: sizes, metric: .euclidean,
+                                                threads: 2, kernel: kernel, control: .none)
+            let want = SilhouetteParallelTests.reference(points, labels, .euclidean)
+            #expect(abs(total / Double(n) - want) <= 1e-12, "\(kernel)")
+        }
+    }
+}

@@ -31,4 +31,18 @@ void cik_tile(const uint32_t *xs, int64_t xcount, const uint32_t *lanes, int64_t
 /// Σ sqrt(values[i]) (root nonzero) or Σ values[i] over i < count, in a fixed order for a given path.
 double cik_sum(const int32_t *values, int64_t count, int root, int vector);
 
+/// The per-run sums of one tile of distances for the symmetric silhouette (`IntSilhouette`): the tile
+/// holds `rows` x `cols` squared euclidean (root nonzero: each is square-rooted first) or manhattan
+/// distances, out[r * out_stride + c]. Its rows are cut into runs at row_runs[0] = 0 < ... <
+/// row_runs[row_run_count] = rows and its columns at col_runs likewise (the clusters, points being
+/// ordered by cluster).
+/// - row_sums[r * col_run_count + u]: row r's sum over column run u, in `cik_sum`'s fixed order;
+/// - col_sums[v * cols + c] (when col_sums is not NULL): column c's sum over row run v, added in
+///   ascending row order.
+/// `scratch` holds `cols` doubles. The portable and vector paths (`vector` nonzero, AVX-512F) give the
+/// same bits: each sum is made in the same explicit order and the square root is correctly rounded.
+void cik_tile_sums(const int32_t *out, int64_t out_stride, int64_t rows, int64_t cols, int root,
+                   const int64_t *row_runs, int64_t row_run_count, const int64_t *col_runs, int64_t col_run_count,
+                   double *row_sums, double *col_sums, double *scratch, int vector);
+
 #endif
