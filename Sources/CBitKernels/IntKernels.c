@@ -46,7 +46,9 @@ static double plain_sum(const int32_t *values, int64_t count, int root) {
 
 // One body for both paths of `cik_tile_sums`: compiled for the baseline and for AVX-512F, the compiler
 // may vectorize the loops but never reorders a sum (no fast-math), so both give the same bits.
-#define TILE_SUMS_BODY                                                                                     \
+// ROOTS(values, scratch, cols) fills scratch with the square roots: `sqrt` sets errno and so is never
+// vectorized by the compiler, the vector path calls `_mm512_sqrt_pd` (also correctly rounded).
+#define TILE_SUMS_BODY(ROOTS)                                                                              \
     for (int64_t v = 0; v < row_run_count; v++) {                                                          \
         double *column = col_sums ? col_sums + v * cols : NULL;                                            \
         if (column)                                                                                        \
@@ -54,7 +56,7 @@ static double plain_sum(const int32_t *values, int64_t count, int root) {
         for (int64_t r = row_runs[v]; r < row_runs[v + 1]; r++) {                                          \
             const int32_t *values = out + r * out_stride;                                                  \
             if (root)                                                                                      \
-                for (int64_t c = 0; c < cols; c++) scratch[c] = sqrt((double)values[c]);                   \
+                ROOTS(values, scratch, cols);                                                              \
             else                                                                                           \
                 for (int64_t c = 0; c < cols; c++) scratch[c] = (double)values[c];                         \
             if (column)                                                                                    \
@@ -75,11 +77,14 @@ static inline __attribute__((always_inline)) double eight_lane_sum(const double 
     return total;
 }
 
+#define PLAIN_ROOTS(values, scratch, cols) \
+    for (int64_t c = 0; c < (cols); c++) (scratch)[c] = sqrt((double)(values)[c])
+
 static void plain_tile_sums(const int32_t *out, int64_t out_stride, int64_t rows, int64_t cols, int root,
                             const int64_t *row_runs, int64_t row_run_count, const int64_t *col_runs,
                             int64_t col_run_count, double *row_sums, double *col_sums, double *scratch) {
     (void)rows;
-    TILE_SUMS_BODY
+    TILE_SUMS_BODY(PLAIN_ROOTS)
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -144,12 +149,19 @@ INT_VECTOR_TARGET static double vector_sum(const int32_t *values, int64_t count,
     return total;
 }
 
+INT_VECTOR_TARGET static inline void vector_roots(const int32_t *values, double *scratch, int64_t cols) {
+    int64_t c = 0;
+    for (; c + 8 <= cols; c += 8)
+        _mm512_storeu_pd(scratch + c, _mm512_sqrt_pd(_mm512_cvtepi32_pd(_mm256_loadu_si256((const __m256i *)(values + c)))));
+    for (; c < cols; c++) scratch[c] = sqrt((double)values[c]);
+}
+
 INT_VECTOR_TARGET static void vector_tile_sums(const int32_t *out, int64_t out_stride, int64_t rows, int64_t cols,
                                                int root, const int64_t *row_runs, int64_t row_run_count,
                                                const int64_t *col_runs, int64_t col_run_count, double *row_sums,
                                                double *col_sums, double *scratch) {
     (void)rows;
-    TILE_SUMS_BODY
+    TILE_SUMS_BODY(vector_roots)
 }
 #else
 int cik_vector_available(void) { return 0; }

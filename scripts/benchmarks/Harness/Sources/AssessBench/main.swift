@@ -13,6 +13,13 @@ func now() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
+/// User + system CPU seconds of the process: on a shared machine, steadier than wall time.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 func peakRSSKilobytes() -> Int {
     guard let f = fopen("/proc/self/status", "r") else { return 0 }
     defer { fclose(f) }
@@ -74,8 +81,8 @@ if args.count == 3 {
     }
     points = .sparse(matrix)
 }
-let start = now()
+let start = now(), cpuStart = cpuSeconds()
 let a = try Assessment.assess(truth: truth, predicted: predicted, points: points, metric: metric)!
-let seconds = now() - start
+let seconds = now() - start, cpu = cpuSeconds() - cpuStart
 let s = a.scores
-print("swift seconds \(seconds) ari \(s.adjustedRandIndex) ami_max \(s.adjustedMutualInformationMax) v \(s.vMeasure) silhouette \(a.silhouette ?? .nan) peak_kb \(peakRSSKilobytes())")
+print("swift seconds \(seconds) ari \(s.adjustedRandIndex) ami_max \(s.adjustedMutualInformationMax) v \(s.vMeasure) silhouette \(a.silhouette ?? .nan) peak_kb \(peakRSSKilobytes()) cpu_seconds \(cpu)")
