@@ -30,8 +30,66 @@ int32_t cid_slot_term(const uint32_t *row, int64_t quads) {
     return squares;
 }
 
+int32_t cid_word_term(const uint32_t *row, int64_t pairs) {
+    int32_t squares = 0;
+    for (int64_t p = 0; p < pairs; p++) {
+        int32_t lo = (int32_t)(row[p] & 0xFFFF), hi = (int32_t)(row[p] >> 16);
+        squares += lo * lo + hi * hi;
+    }
+    return squares;
+}
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
+#define WORD_TARGET __attribute__((target("avx2")))
+
+int cid_word_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
+
+// R rows against one group of 16 slots (two 8-slot halves): 2R accumulators in registers.
+#define WORD_BLOCK(R)                                                                                      \
+    WORD_TARGET static void word_block_##R(const uint32_t *xs, const int32_t *xterms, int64_t pairs,        \
+                                           const uint32_t *block, const int32_t *sterms, int32_t *out,     \
+                                           int64_t out_stride) {                                           \
+        __m256i acc[R][2];                                                                                 \
+        for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();                       \
+        for (int64_t p = 0; p < pairs; p++) {                                                              \
+            __m256i y0 = _mm256_loadu_si256((const __m256i *)(block + p * 16));                            \
+            __m256i y1 = _mm256_loadu_si256((const __m256i *)(block + p * 16 + 8));                        \
+            for (int r = 0; r < R; r++) {                                                                  \
+                __m256i x = _mm256_set1_epi32((int)xs[r * pairs + p]);                                     \
+                acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(x, y0));                         \
+                acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(x, y1));                         \
+            }                                                                                              \
+        }                                                                                                  \
+        for (int r = 0; r < R; r++) {                                                                      \
+            __m256i xt = _mm256_set1_epi32(xterms[r]);                                                     \
+            for (int h = 0; h < 2; h++) {                                                                  \
+                __m256i st = _mm256_loadu_si256((const __m256i *)(sterms + h * 8));                        \
+                __m256i d = _mm256_sub_epi32(_mm256_add_epi32(xt, st), _mm256_slli_epi32(acc[r][h], 1));   \
+                _mm256_storeu_si256((__m256i *)(out + r * out_stride + h * 8), d);                         \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+WORD_BLOCK(6)
+WORD_BLOCK(1)
+
+WORD_TARGET void cid_word_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const uint32_t *lanes,
+                               const int32_t *sterms, int64_t pairs, int64_t group_lo, int64_t group_hi,
+                               int32_t *out, int64_t out_stride) {
+    for (int64_t g = group_lo; g < group_hi; g++) {
+        const uint32_t *block = lanes + g * pairs * 16;
+        int32_t *o = out + (g - group_lo) * 16;
+        int64_t r = 0;
+        for (; r + 6 <= xcount; r += 6)
+            word_block_6(xs + r * pairs, xterms + r, pairs, block, sterms + g * 16, o + r * out_stride, out_stride);
+        for (; r < xcount; r++)
+            word_block_1(xs + r * pairs, xterms + r, pairs, block, sterms + g * 16, o + r * out_stride, out_stride);
+    }
+}
+
 #define DOT_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2")))
 
 int cid_available(void) {
@@ -98,6 +156,14 @@ DOT_TARGET void cid_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcou
 }
 #else
 int cid_available(void) { return 0; }
+int cid_word_available(void) { return 0; }
+
+void cid_word_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const uint32_t *lanes,
+                   const int32_t *sterms, int64_t pairs, int64_t group_lo, int64_t group_hi, int32_t *out,
+                   int64_t out_stride) {
+    (void)xs; (void)xterms; (void)xcount; (void)lanes; (void)sterms; (void)pairs; (void)group_lo;
+    (void)group_hi; (void)out; (void)out_stride;
+}
 
 void cid_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const uint32_t *lanes,
               const int32_t *sterms, int64_t quads, int64_t group_lo, int64_t group_hi, int32_t *out,

@@ -77,8 +77,38 @@ import Testing
         #expect(abs(try #require(seen) / Double(n) - want) <= 1e-12)
     }
 
+    /// The AVX2 16-bit kernel over the int lanes, as `tileEqualsTheDefinition`.
+    @Test(arguments: [(1, 1), (5, 3), (7, 4), (23, 63), (37, 64), (66, 65), (70, 338), (9, 4_096)])
+    func wordTileEqualsTheDefinition(n: Int, d: Int) throws {
+        try #require(IntSilhouette.Kernel.wordAvailable, "no AVX2 here: the kernel is not used")
+        let rows = Self.rows(n: n, d: d, seed: UInt64(n * 31 + d))
+        let points = Self.points(rows, d: d)
+        let pairs = IntCountRows.pairs(columns: d)
+        let packed = IntCountRows.packed(points)
+        defer { packed.deallocate() }
+        let lanes = IntCountRows.lanes(of: packed, count: n, pairs: pairs)
+        defer { lanes.deallocate() }
+        let groups = (n + 15) / 16
+        let stride = groups * 16
+        var terms = [Int32](repeating: 0, count: stride)
+        for i in 0..<n { terms[i] = cid_word_term(packed + i * pairs, Int64(pairs)) }
+        var out = [Int32](repeating: -1, count: n * stride)
+        out.withUnsafeMutableBufferPointer { o in
+            terms.withUnsafeBufferPointer { t in
+                cid_word_tile(packed, t.baseAddress!, Int64(n), lanes, t.baseAddress!, Int64(pairs), 0, Int64(groups),
+                              o.baseAddress!, Int64(stride))
+            }
+        }
+        for i in 0..<n {
+            for j in 0..<n {
+                let want = zip(rows[i], rows[j]).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                #expect(Int(out[i * stride + j]) == want, "n \(n) d \(d): (\(i), \(j))")
+            }
+        }
+    }
+
     @Test func bestKernel() {
-        #expect(IntSilhouette.Kernel.best(for: .manhattan) != .dotProducts)
+        #expect(!IntSilhouette.Kernel.best(for: .manhattan).euclideanOnly)
         #expect((IntSilhouette.Kernel.best(for: .euclidean) == .dotProducts) == IntByteRows.available)
     }
 }

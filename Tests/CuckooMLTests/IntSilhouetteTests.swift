@@ -41,7 +41,7 @@ import Testing
         for c in cluster { sizes[c] += 1 }
         for metric in [DistanceMetric.euclidean, .manhattan] {
             var seen: Double?
-            for kernel in IntSilhouette.Kernel.available where kernel != .dotProducts || metric == .euclidean {
+            for kernel in IntSilhouette.Kernel.available where !kernel.euclideanOnly || metric == .euclidean {
                 for threads in [1, 2] {
                     let total = try IntSilhouette.total(points: points, cluster: cluster, sizes: sizes, metric: metric,
                                                         threads: threads, kernel: kernel, control: .none)

@@ -38,4 +38,17 @@ void cid_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const u
               const int32_t *sterms, int64_t quads, int64_t group_lo, int64_t group_hi, int32_t *out,
               int64_t out_stride);
 
+/// 1 when this CPU runs `cid_word_tile` (AVX2), else 0.
+int cid_word_available(void);
+
+/// The same distances on AVX2 (`vpmaddwd`: 16 products of 16-bit values per instruction, none near
+/// overflow since 255 * 255 < 2^16), over the 16-bit pair layout of `CIntKernels.h` (int lanes): row
+/// terms |x|^2, slot terms |y|^2 (`cid_word_term`, whole groups). Needs `cid_word_available()`.
+void cid_word_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const uint32_t *lanes,
+                   const int32_t *sterms, int64_t pairs, int64_t group_lo, int64_t group_hi, int32_t *out,
+                   int64_t out_stride);
+
+/// |x|^2 of a row of 16-bit pairs (`pairs` words).
+int32_t cid_word_term(const uint32_t *row, int64_t pairs);
+
 #endif

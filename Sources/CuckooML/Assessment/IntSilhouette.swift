@@ -31,16 +31,26 @@ enum IntSilhouette {
         case differences
         /// `cid_tile` on AVX-512 VNNI (euclidean only): byte dot products, 64 columns per instruction.
         case dotProducts
+        /// `cid_word_tile` on AVX2 (euclidean only): 16-bit dot products, 16 columns per instruction,
+        /// for CPUs without AVX-512 (most laptops).
+        case wordDotProducts
+
+        static let wordAvailable = cid_word_available() != 0
 
         /// The kernels this CPU runs.
         static var available: [Kernel] {
             [.plain] + (IntCountRows.vectorAvailable ? [.differences] : []) + (IntByteRows.available ? [.dotProducts] : [])
+                + (wordAvailable ? [.wordDotProducts] : [])
         }
+
+        /// Whether the kernel computes euclidean distances only.
+        var euclideanOnly: Bool { self == .dotProducts || self == .wordDotProducts }
 
         /// The fastest this CPU runs for `metric`.
         static func best(for metric: DistanceMetric) -> Kernel {
             if metric == .euclidean && IntByteRows.available { return .dotProducts }
-            return IntCountRows.vectorAvailable ? .differences : .plain
+            if IntCountRows.vectorAvailable { return .differences }
+            return metric == .euclidean && wordAvailable ? .wordDotProducts : .plain
         }
     }
 
@@ -54,7 +64,7 @@ enum IntSilhouette {
     static func total(points: PointSet, cluster: [Int], sizes: [Int], metric: DistanceMetric, threads: Int,
                       kernel: Kernel? = nil, control: TaskControl) throws(Interrupted) -> Double {
         let kernel = kernel ?? Kernel.best(for: metric)
-        precondition(kernel != .dotProducts || metric == .euclidean, "the dot-product kernel is euclidean only")
+        precondition(!kernel.euclideanOnly || metric == .euclidean, "the dot-product kernels are euclidean only")
         let n = cluster.count, k = sizes.count
         let pairs = (points.dimension + 1) / 2
         // Slots in cluster order (stable), so cluster c is slots start[c]..<start[c + 1].
@@ -97,6 +107,12 @@ enum IntSilhouette {
         defer { packed.deallocate() }
         let lanes = dots ? UnsafeMutablePointer<UInt32>.allocate(capacity: 1) : IntCountRows.lanes(of: packed, count: n, pairs: pairs)
         defer { lanes.deallocate() }
+        // The 16-bit dot products' terms: each slot's |y|², whole groups.
+        let words = kernel == .wordDotProducts
+        let wordTerms = UnsafeMutablePointer<Int32>.allocate(capacity: words ? (n + 15) / 16 * 16 : 1)
+        wordTerms.initialize(repeating: 0, count: words ? (n + 15) / 16 * 16 : 1)
+        defer { wordTerms.deallocate() }
+        if words { for slot in 0..<n { wordTerms[slot] = cid_word_term(packed + slot * pairs, Int64(pairs)) } }
 
         let threadCount = max(1, min(engineThreads(threads), blocks))
         let outs = UnsafeMutablePointer<Int32>.allocate(capacity: threadCount * size * size)
@@ -115,7 +131,8 @@ enum IntSilhouette {
 
         let shared = (packed: SharedPointer(base: packed), lanes: SharedPointer(base: lanes),
                       outs: SharedPointer(base: outs), columnSums: SharedPointer(base: columnSums),
-                      scratch: SharedPointer(base: scratch), rowSums: SharedPointer(base: rowSums))
+                      scratch: SharedPointer(base: scratch), rowSums: SharedPointer(base: rowSums),
+                      wordTerms: SharedPointer(base: wordTerms))
         let manhattan: Int32 = metric == .manhattan ? 1 : 0
         let root: Int32 = metric == .euclidean ? 1 : 0
         let vectorFlag: Int32 = kernel == .plain ? 0 : 1
@@ -141,6 +158,10 @@ enum IntSilhouette {
                         if let bytes {
                             cid_tile(bytes.rows + rowFirst * bytes.quads, bytes.rowTerms + rowFirst, Int64(rows),
                                      bytes.lanes, bytes.slotTerms, Int64(bytes.quads), groupLo, groupHi, out, Int64(size))
+                        } else if words {
+                            cid_word_tile(shared.packed.base + rowFirst * pairs, shared.wordTerms.base + rowFirst, Int64(rows),
+                                          shared.lanes.base, shared.wordTerms.base, Int64(pairs), groupLo, groupHi, out,
+                                          Int64(size))
                         } else {
                             cik_tile(shared.packed.base + rowFirst * pairs, Int64(rows), shared.lanes.base, Int64(pairs),
                                      groupLo, groupHi, manhattan, out, Int64(size), vectorFlag)
