@@ -80,6 +80,25 @@ import Testing
         #expect(ignored.out.contains("\"ari\":\(JSONValue.format(a.scores.adjustedRandIndex)),"))
     }
 
+    /// `sample=N seed=S`: scikit-learn's sampled silhouette, said so in the table and the JSON; `seed=`
+    /// alone is refused (the exact silhouette has no seed).
+    @Test func assessSampledSilhouette() throws {
+        let sample = SilhouetteSample(size: 4, seed: 2)
+        let want = try #require(try Silhouette.score(points: .sparse(Self.session().features!.matrix),
+                                                     labels: Self.session().hdbscan!.labels, metric: .euclidean,
+                                                     sample: sample))
+        let text = Self.run(Self.session(), "assess sample=4 seed=2")
+        #expect(text.ok)
+        #expect(text.out.contains("silhouette (euclidean, sample of 4, seed 2)"))
+        let json = Self.run(Self.session(), "assess sample=4 seed=2", json: true)
+        #expect(json.out.contains("\"silhouette\":\(JSONValue.double(want).serialized),\"silhouette_sample\":{\"size\":4,\"seed\":2},"))
+        let exact = Self.run(Self.session(), "assess", json: true)
+        #expect(!exact.out.contains("silhouette_sample"))
+        let seedAlone = Self.run(Self.session(), "assess seed=2")
+        #expect(!seedAlone.ok)
+        #expect(seedAlone.err.contains("seed= applies to a sampled silhouette"))
+    }
+
     @Test func assessReadsDBSCANInItsMetric() throws {
         var session = Self.session()
         session.fixture.dbscan = DBSCANResult(parameters: DBSCANParameters(eps: 2, minSamples: 2, metric: .manhattan),

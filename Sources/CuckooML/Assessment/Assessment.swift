@@ -16,6 +16,8 @@ public struct Assessment: Sendable, Equatable {
     /// nil when undefined (fewer than 2 clusters, or every assessed sample alone; see `Silhouette`) or
     /// when no points were given.
     public var silhouette: Double?
+    /// The sample the silhouette was computed on, when one was asked for (nil: every assessed sample).
+    public var silhouetteSample: SilhouetteSample? = nil
     /// Distinct non-noise clusters among the assessed samples.
     public var clusters: Int
     /// Noise samples among the samples whose labels are not ignored (counted whether kept or dropped).
@@ -29,6 +31,7 @@ public struct Assessment: Sendable, Equatable {
     /// Returns nil when no sample remains to assess.
     public static func assess(truth: [String], predicted: [Int], points: PointSet?, metric: DistanceMetric,
                               noise: NoiseHandling = .keep, ignoredLabels: Set<String> = [],
+                              silhouetteSample: SilhouetteSample? = nil,
                               control: TaskControl = .none) throws(Interrupted) -> Assessment? {
         precondition(truth.count == predicted.count, "one true label per predicted label")
         var kept: [Int] = []
@@ -48,9 +51,14 @@ public struct Assessment: Sendable, Equatable {
         var silhouette: Double?
         if let points {
             let subset = allRows ? points : points.selectingRows(kept)
-            silhouette = try Silhouette.score(points: subset, labels: keptPredicted, metric: metric, control: control)
+            if let silhouetteSample {
+                silhouette = try Silhouette.score(points: subset, labels: keptPredicted, metric: metric,
+                                                  sample: silhouetteSample, control: control)
+            } else {
+                silhouette = try Silhouette.score(points: subset, labels: keptPredicted, metric: metric, control: control)
+            }
         }
-        return Assessment(scores: ExternalScores(table), silhouette: silhouette,
+        return Assessment(scores: ExternalScores(table), silhouette: silhouette, silhouetteSample: silhouetteSample,
                           clusters: table.clusters.filter { $0 >= 0 }.count, noise: noiseCount,
                           samples: kept.count, noiseHandling: noise)
     }

@@ -5,6 +5,17 @@ import Synchronization
 /// points go through `BitSilhouette` (over groups of identical rows), small integer counts (the
 /// filtered 2016 feature space) through `IntSilhouette`.
 public enum Silhouette {
+    /// The silhouette of a sample of the rows, as scikit-learn's `silhouette_score(X, labels,
+    /// sample_size=size, random_state=seed)`: the rows numpy's `RandomState(seed).permutation(n)[:size]`
+    /// draws (every row, in that order, when size ≥ n), so the value is scikit-learn's to 1e-9.
+    /// Only on request: the exact score is the default everywhere.
+    public static func score(points: PointSet, labels: [Int], metric: DistanceMetric, sample: SilhouetteSample,
+                             control: TaskControl = .none) throws(Interrupted) -> Double? {
+        let rows = sample.rows(of: labels.count)
+        return try score(points: points.selectingRows(rows), labels: rows.map { labels[$0] }, metric: metric,
+                         control: control)
+    }
+
     /// The score, or nil when it is undefined: scikit-learn requires 2 ≤ distinct labels ≤ n − 1 (one
     /// cluster, or every sample alone, has no silhouette). Every distinct label is a cluster, so noise
     /// (−1) is one cluster unless the caller removed it. Singletons score 0, as in scikit-learn.
@@ -163,5 +174,24 @@ public enum Silhouette {
         var inter = Double.infinity
         for c in sizes.indices where c != own { inter = min(inter, sums[base + c] / Double(sizes[c])) }
         return (intra, inter)
+    }
+}
+
+/// scikit-learn's `sample_size` and `random_state` for a sampled silhouette (`Silhouette.score(...sample:)`).
+public struct SilhouetteSample: Sendable, Equatable {
+    /// Rows drawn (at least 2).
+    public var size: Int
+    /// numpy's legacy seed (`RandomState(seed)`).
+    public var seed: UInt32
+
+    public init(size: Int, seed: UInt32) {
+        precondition(size >= 2, "a silhouette needs at least 2 rows")
+        self.size = size
+        self.seed = seed
+    }
+
+    /// The rows drawn from `n`, in numpy's order.
+    public func rows(of n: Int) -> [Int] {
+        Array(NumpyPermutation.permutation(count: n, seed: seed).prefix(size))
     }
 }

@@ -17,12 +17,20 @@ struct AssessCommand: ShellCommand {
             Precision, recall and F-measure are Malheur's (Rieck et al. 2011): precision sums each
             cluster's most common label count, recall each label's largest count in one cluster, both
             over the assessed samples; kept noise is one cluster there too.
+            The silhouette is exact (every pair) unless sample=N asks for scikit-learn's sampled
+            one, silhouette_score(..., sample_size=N, random_state=SEED): the N assessed samples
+            numpy's RandomState(SEED).permutation draws, so the same value; table and JSON say so.
             """,
         arguments: [
             AssessmentInputs.noise.spec,
             AssessmentInputs.algorithmArgument,
+            .option("sample", .integer(2...Int(UInt32.max)), help: "silhouette of this many samples drawn as scikit-learn's sample_size (default: exact, all)"),
+            seed.spec,
         ],
-        examples: ["assess", "assess noise=drop", "assess algorithm=dbscan"])
+        examples: ["assess", "assess noise=drop", "assess algorithm=dbscan", "assess sample=10000 seed=0"])
+
+    static let seed = Defaulted.integer("seed", 0...Int(UInt32.max), default: 0,
+                                        help: "random_state of the silhouette's sample (numpy's legacy seed)")
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
         let session = context.session
@@ -32,8 +40,15 @@ struct AssessCommand: ShellCommand {
         let (algorithm, labels, metric) = (clustering.name, clustering.labels, clustering.metric)
         let points = AssessmentInputs.points(session)
         if points == nil { context.note("note: no feature matrix matching the samples; silhouette left out") }
+        let sample = arguments.options["sample"].flatMap { Int($0) }.map {
+            SilhouetteSample(size: $0, seed: UInt32(arguments[Self.seed]))
+        }
+        if sample == nil && arguments.options["seed"] != nil {
+            throw ShellError.usage("seed= applies to a sampled silhouette: give sample=N too")
+        }
         guard let a = try Assessment.assess(truth: truth, predicted: labels, points: points, metric: metric, noise: noise,
-                                            ignoredLabels: session.settings.ignoredLabels, control: context.control) else {
+                                            ignoredLabels: session.settings.ignoredLabels, silhouetteSample: sample,
+                                            control: context.control) else {
             throw ShellError.failed("no sample left to assess (every label is ignored\(noise == .drop ? " or noise" : ""))")
         }
         let rows = AssessmentInputs.scoreRows(a, metric: metric)

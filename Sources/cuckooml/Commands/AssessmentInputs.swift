@@ -38,6 +38,9 @@ enum AssessmentInputs {
             ("v_measure", .double(s.vMeasure)),
             ("fowlkes_mallows", .double(s.fowlkesMallows)),
             ("silhouette", a.silhouette.map { .double($0) } ?? .null),
+        ] + (a.silhouetteSample.map { sample in
+            [("silhouette_sample", JSONValue.object([("size", .int(sample.size)), ("seed", .int(Int(sample.seed)))]))]
+        } ?? []) + [
             ("precision", .double(s.precision)),
             ("recall", .double(s.recall)),
             ("f_measure", .double(s.fMeasure)),
@@ -58,7 +61,8 @@ enum AssessmentInputs {
             ("completeness", cell(s.completeness)),
             ("V-measure", cell(s.vMeasure)),
             ("Fowlkes-Mallows", cell(s.fowlkesMallows)),
-            ("silhouette (\(metric.rawValue))", cell(a.silhouette)),
+            ("silhouette (\(metric.rawValue)" + (a.silhouetteSample.map { ", sample of \($0.size), seed \($0.seed)" } ?? "") + ")",
+             cell(a.silhouette)),
             ("precision (Malheur)", cell(s.precision)),
             ("recall (Malheur)", cell(s.recall)),
             ("F-measure (Malheur)", cell(s.fMeasure)),

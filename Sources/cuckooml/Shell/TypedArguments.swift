@@ -28,6 +28,13 @@ extension Defaulted where Value == Int {
     }
 }
 
+extension Defaulted where Value == Int {
+    /// A whole-number option.
+    static func integer(_ name: String, _ range: ClosedRange<Int>, default value: Int, help: String) -> Defaulted {
+        Defaulted(spec: .option(name, .integer(range), default: String(value), help: help), read: { Int($0) }, value: value)
+    }
+}
+
 extension Defaulted where Value == String {
     static func text(_ name: String, default value: String, help: String) -> Defaulted {
         Defaulted(spec: .option(name, default: value, help: help), read: { $0 }, value: value)
