@@ -63,7 +63,7 @@ struct ReportExtractor: ~Copyable {
             vt.notScanned = !sawScanResults && vtSaysNotScanned
             record.virusTotal = vt
         }
-        if record.analyzerVersion?.contains("CAPE") == true { capeEvidence = true }
+        if let version = record.analyzerVersion, ASCIISearch.contains(version, "CAPE") { capeEvidence = true }
         record.dialect = capeEvidence ? .cape : .cuckoo
         record.fitStorage()
     }
