@@ -23,7 +23,7 @@ extension ReportExtractor {
             var firstAPI = true
             while let api = try scanner.nextKey(&firstAPI) {
                 let name = scanner.string(api)
-                if let count = try scanner.readInt() { record.apiCounts[name, default: 0] += max(0, count) }
+                if let count = try scanner.readInt() { statsAPICounts[name, default: 0] += max(0, count) }
             }
         }
     }

@@ -13,6 +13,8 @@ struct ReportExtractor: ~Copyable {
     var sawAPIStats = false
     var summaryAPICounts: [String: Int]?
     var callAPICounts: [String: Int] = [:]
+    /// Cuckoo's `behavior.apistats`, summed over processes.
+    var statsAPICounts: [String: Int] = [:]
     var sawScanResults = false
     var vtSaysNotScanned = false
 
@@ -56,8 +58,10 @@ struct ReportExtractor: ~Copyable {
     }
 
     private mutating func finish() {
-        if !sawAPIStats {
-            if let summaryAPICounts { record.apiCounts = summaryAPICounts } else { record.apiCounts = callAPICounts }
+        if sawAPIStats {
+            record.apiCounts = APICounts(statsAPICounts)
+        } else {
+            record.apiCounts = APICounts(summaryAPICounts ?? callAPICounts)
         }
         if var vt = record.virusTotal {
             vt.notScanned = !sawScanResults && vtSaysNotScanned
