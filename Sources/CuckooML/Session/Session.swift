@@ -134,7 +134,7 @@ public struct Session: Sendable {
     private static func uniqueIndex(_ samples: [Sample]) -> [String: Int]? {
         var index: [String: Int] = [:]
         index.reserveCapacity(samples.count)
-        for (i, sample) in samples.enumerated() where index.updateValue(i, forKey: sample.id) != nil { return nil }
+        for i in samples.indices where index.updateValue(i, forKey: samples[i].id) != nil { return nil }
         return index
     }
 
