@@ -11,10 +11,10 @@ struct ReportExtractor: ~Copyable {
     /// Evidence for the CAPE dialect (CAPE-only keys or shapes).
     var capeEvidence = false
     var sawAPIStats = false
-    var summaryAPICounts: [String: Int]?
-    var callAPICounts: [String: Int] = [:]
+    var summaryAPICounts: APICountsBuilder?
+    var callAPICounts = APICountsBuilder()
     /// Cuckoo's `behavior.apistats`, summed over processes.
-    var statsAPICounts: [String: Int] = [:]
+    var statsAPICounts = APICountsBuilder()
     var sawScanResults = false
     var vtSaysNotScanned = false
 
@@ -59,9 +59,9 @@ struct ReportExtractor: ~Copyable {
 
     private mutating func finish() {
         if sawAPIStats {
-            record.apiCounts = APICounts(statsAPICounts)
+            record.apiCounts = statsAPICounts.build()
         } else {
-            record.apiCounts = APICounts(summaryAPICounts ?? callAPICounts)
+            record.apiCounts = (summaryAPICounts ?? callAPICounts).build()
         }
         if var vt = record.virusTotal {
             vt.notScanned = !sawScanResults && vtSaysNotScanned
