@@ -85,9 +85,14 @@ public enum FamilyLabeller {
         /// Family candidates by result string (`candidateLists[id]`), found with the byte hash of
         /// `NameIndex` (String equality as a Dictionary's; SipHash of every result string of every
         /// report was ~4 % of `load`), apart for the engines that mark variants (`markedCandidates`).
+        /// The lists are kept end to end (list `id` is `candidateFamilies[candidateStart[id]..<
+        /// candidateStart[id + 1]]`): one array per distinct result string cost ~50 bytes of header
+        /// and allocation each, about 1 KB per sample at 100 000 generated reports, and the cache is
+        /// kept for the whole process.
         private var plainCandidates = NameIndex()
         private var markedCandidates = NameIndex()
-        private var candidateLists: [[Int32]] = []
+        private var candidateStart: [Int] = [0]
+        private var candidateFamilies: [Int32] = []
         private var familyIDs: [String: Int32] = [:]
         private(set) var familyNames: [String] = []
         private var voters = NameIndex()
@@ -104,27 +109,28 @@ public enum FamilyLabeller {
         static let limit = 1 << 20
 
         mutating func startAfreshIfLarge() {
-            if candidateLists.count > Self.limit || familyNames.count > Self.limit || voterNames > Self.limit {
+            if candidateStart.count > Self.limit || familyNames.count > Self.limit || voterNames > Self.limit {
                 self = Cache(tables: tables)
             }
         }
 
         /// Candidates depend on the engine only for engines marking variants by case (step 6 of
         /// `DetectionTokeniser`); their strings are cached under a key of their own.
-        mutating func families(_ result: String, engine: String) -> [Int32] {
+        mutating func families(_ result: String, engine: String) -> ArraySlice<Int32> {
             let byEngine: Bool
             if let known = marksVariants.find(engine) { byEngine = known != 0 } else {
                 byEngine = tables.variantEngines[LabelTables.engineKey(engine)] != nil
                 marksVariants.insert(engine, byEngine ? 1 : 0)
             }
             if let known = byEngine ? markedCandidates.find(result) : plainCandidates.find(result) {
-                return candidateLists[Int(known)]
+                return candidateFamilies[candidateStart[Int(known)]..<candidateStart[Int(known) + 1]]
             }
             let found = DetectionTokeniser.families(of: result, engine: byEngine ? engine : nil, tables: tables).map { intern($0) }
-            let id = Int32(candidateLists.count)
+            let id = Int32(candidateStart.count - 1)
             if byEngine { markedCandidates.insert(result, id) } else { plainCandidates.insert(result, id) }
-            candidateLists.append(found)
-            return found
+            candidateFamilies += found
+            candidateStart.append(candidateFamilies.count)
+            return candidateFamilies[candidateStart[Int(id)]...]
         }
 
         mutating func intern(_ family: String) -> Int32 {
