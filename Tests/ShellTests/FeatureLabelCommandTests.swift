@@ -11,7 +11,7 @@ func makeFeatureSession() -> Session {
     func record(_ family: String?, apis: [String: Int], hosts: [String] = [], md5: String) -> ReportRecord {
         var r = ReportRecord()
         r.md5 = md5
-        r.apiCounts = apis
+        r.apiCounts = APICounts(apis)
         r.dnsRequests = hosts
         r.signatures = [Signature(name: "sig_" + String(apis.count), description: "")]
         if let family {

@@ -81,7 +81,7 @@ extension FeatureExtractor {
         if groups.contains(.alert) {
             for s in r.signatures where !s.name.isEmpty {
                 let token = normaliser.normalise(s.name)
-                if !token.contains("virustotal") && !token.contains("virus_total") { add(.alert, token) }
+                if !ASCIISearch.contains(token, "virustotal") && !ASCIISearch.contains(token, "virus_total") { add(.alert, token) }
             }
         }
         if groups.contains(.api) { for api in r.apiCounts.keys where !api.isEmpty { raw(.api, api) } }

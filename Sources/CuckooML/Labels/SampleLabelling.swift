@@ -9,9 +9,11 @@ public enum SampleLabelling {
     public static func labels(_ samples: [Sample], _ labels: [String: SampleLabel], rule: LabelRule, parts: Int,
                               evidence: CorpusLabelEvidence? = nil) -> ([String: SampleLabel], CorpusLabelEvidence?) {
         // Only samples with a record and no external label need the labeller; the rest keep theirs.
+        // (Samples are read in place by index throughout: iterating `samples` would copy each one,
+        // retaining every string of its record, at 100 000 samples a few % of `load`.)
         var pending: [Int] = []
-        for (i, sample) in samples.enumerated() where sample.record != nil {
-            if let existing = labels[sample.id], existing.source == .external { continue }
+        for i in samples.indices where samples[i].record != nil {
+            if let existing = labels[samples[i].id], existing.source == .external { continue }
             pending.append(i)
         }
         let computed: [SampleLabel]
@@ -32,12 +34,12 @@ public enum SampleLabelling {
         var next: [String: SampleLabel] = [:]
         next.reserveCapacity(samples.count)
         var k = 0
-        for (i, sample) in samples.enumerated() {
+        for i in samples.indices {
             if k < pending.count && pending[k] == i {
-                next[sample.id] = computed[k]
+                next[samples[i].id] = computed[k]
                 k += 1
-            } else if let existing = labels[sample.id] {
-                next[sample.id] = existing
+            } else if let existing = labels[samples[i].id] {
+                next[samples[i].id] = existing
             }
         }
         return (next, kept)

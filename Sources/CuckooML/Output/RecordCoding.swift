@@ -136,8 +136,10 @@ enum RecordCoding {
         r.executedCommands = try rd.strings()
         r.resolvedAPIs = try rd.strings()
         let apiCount = try rd.count()
-        r.apiCounts.reserveCapacity(apiCount)
-        for _ in 0..<apiCount { r.apiCounts[try rd.string()] = try rd.int() }
+        var apiCounts: [String: Int] = [:]
+        apiCounts.reserveCapacity(apiCount)
+        for _ in 0..<apiCount { apiCounts[try rd.string()] = try rd.int() }
+        r.apiCounts = APICounts(apiCounts)
         r.tcpDestinations = try rd.strings()
         r.udpDestinations = try rd.strings()
         r.dnsRequests = try rd.strings()

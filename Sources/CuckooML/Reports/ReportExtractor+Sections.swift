@@ -23,7 +23,7 @@ extension ReportExtractor {
             var firstAPI = true
             while let api = try scanner.nextKey(&firstAPI) {
                 let name = scanner.string(api)
-                if let count = try scanner.readInt() { record.apiCounts[name, default: 0] += max(0, count) }
+                if let count = try scanner.readInt() { statsAPICounts.add(name, max(0, count)) }
             }
         }
     }
@@ -57,7 +57,7 @@ extension ReportExtractor {
             guard try scanner.beginObject() else { continue }
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "api" { if let name = try scanner.readString() { callAPICounts[name, default: 0] += 1 } } else { try scanner.skipValue() }
+                if key == "api" { if let name = try scanner.readString() { callAPICounts.add(name, 1) } } else { try scanner.skipValue() }
             }
         }
     }
@@ -105,7 +105,8 @@ extension ReportExtractor {
     /// lost count) is taken as 1: the API was called, how often is unknown.
     mutating func readSummaryAPICalls() throws(ScanFailure) {
         guard try scanner.beginArray() else { return }
-        var counts = summaryAPICounts ?? [:]
+        var counts = summaryAPICounts ?? APICountsBuilder()
+        summaryAPICounts = nil
         var first = true
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
@@ -117,7 +118,7 @@ extension ReportExtractor {
                 else if key == "count" { count = try scanner.readInt() }
                 else { try scanner.skipValue() }
             }
-            if let name, let count { counts[name, default: 0] += count < 0 ? 1 : count }
+            if let name, let count { counts.add(name, count < 0 ? 1 : count) }
         }
         summaryAPICounts = counts
     }

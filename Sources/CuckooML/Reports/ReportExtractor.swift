@@ -11,8 +11,10 @@ struct ReportExtractor: ~Copyable {
     /// Evidence for the CAPE dialect (CAPE-only keys or shapes).
     var capeEvidence = false
     var sawAPIStats = false
-    var summaryAPICounts: [String: Int]?
-    var callAPICounts: [String: Int] = [:]
+    var summaryAPICounts: APICountsBuilder?
+    var callAPICounts = APICountsBuilder()
+    /// Cuckoo's `behavior.apistats`, summed over processes.
+    var statsAPICounts = APICountsBuilder()
     var sawScanResults = false
     var vtSaysNotScanned = false
 
@@ -56,14 +58,16 @@ struct ReportExtractor: ~Copyable {
     }
 
     private mutating func finish() {
-        if !sawAPIStats {
-            if let summaryAPICounts { record.apiCounts = summaryAPICounts } else { record.apiCounts = callAPICounts }
+        if sawAPIStats {
+            record.apiCounts = statsAPICounts.build()
+        } else {
+            record.apiCounts = (summaryAPICounts ?? callAPICounts).build()
         }
         if var vt = record.virusTotal {
             vt.notScanned = !sawScanResults && vtSaysNotScanned
             record.virusTotal = vt
         }
-        if record.analyzerVersion?.contains("CAPE") == true { capeEvidence = true }
+        if let version = record.analyzerVersion, ASCIISearch.contains(version, "CAPE") { capeEvidence = true }
         record.dialect = capeEvidence ? .cape : .cuckoo
         record.fitStorage()
     }

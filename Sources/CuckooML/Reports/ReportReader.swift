@@ -9,11 +9,11 @@ public enum ReportReader {
         try read(path: path, control: control, interner: nil, progress: progress)
     }
 
-    static func read(path: String, control: TaskControl, interner: StringInterner?,
+    static func read(path: String, control: TaskControl, interner: StringInterner?, buffer: ReadBuffer? = nil,
                      progress: ((Int) -> Void)?) throws -> ReportRecord {
         let file: MappedFile
         do {
-            file = try MappedFile(path: path)
+            file = try MappedFile(path: path, buffer: buffer)
         }
         var reported = 0
         let checkpoint: ((Int) -> Bool)? = file.isStreamed ? { offset in

@@ -66,7 +66,7 @@ public struct ReportRecord: Sendable, Equatable {
     /// present, else CAPE's `behavior.summary.api_calls`, else by counting `behavior.processes[].calls[].api`.
     /// A negative count in `api_calls` (CAPE writes -1 when it lost count) is recorded as 1: the API was
     /// called, how often is unknown.
-    public var apiCounts: [String: Int] = [:]
+    public var apiCounts = APICounts()
 
     // network
     public var tcpDestinations: [String] = []

@@ -71,6 +71,15 @@ public struct Session: Sendable {
     /// feature matrix no longer match the rows, so they are dropped and must be recomputed.
     @discardableResult
     public mutating func upsert(_ new: [Sample]) -> [String] {
+        // The first load of a session: the session takes the loaded array itself instead of copying
+        // every sample into a new one (a `Sample` holds its record inline, ~500 bytes, and the loader's
+        // array stays alive while the features build, when memory peaks).
+        if samples.isEmpty, let fresh = Self.uniqueIndex(new) {
+            samples = new
+            index = fresh
+            invalidateDerived()
+            return []
+        }
         var replaced: [String] = []
         for sample in new {
             if let i = index[sample.id] {
@@ -119,6 +128,14 @@ public struct Session: Sendable {
         if let h = hdbscan { parts.append("hdbscan \(h.clusterCount) cluster\(h.clusterCount == 1 ? "" : "s")") }
         if let d = dbscan { parts.append("dbscan \(d.clusterCount) cluster\(d.clusterCount == 1 ? "" : "s")") }
         return parts.joined(separator: " · ")
+    }
+
+    /// Row by sample id, or nil when an id appears twice.
+    private static func uniqueIndex(_ samples: [Sample]) -> [String: Int]? {
+        var index: [String: Int] = [:]
+        index.reserveCapacity(samples.count)
+        for i in samples.indices where index.updateValue(i, forKey: samples[i].id) != nil { return nil }
+        return index
     }
 
     private mutating func rebuildIndex() {

@@ -32,11 +32,13 @@ struct LoadCommand: ShellCommand {
 
         // The same id twice in one load: the later file wins, like a later load would.
         var seen: [String: String] = [:]
-        for sample in result.samples {
-            if let earlier = seen[sample.id] {
-                context.note("warning: \(escapeForTerminal(sample.id)) appears twice (\(escapeForTerminal(earlier)), \(escapeForTerminal(sample.path ?? ""))); keeping the last")
+        // By index: iterating the samples would copy each (retaining every string of its record).
+        for i in result.samples.indices {
+            let id = result.samples[i].id, path = result.samples[i].path ?? ""
+            if let earlier = seen[id] {
+                context.note("warning: \(escapeForTerminal(id)) appears twice (\(escapeForTerminal(earlier)), \(escapeForTerminal(path))); keeping the last")
             }
-            seen[sample.id] = sample.path ?? ""
+            seen[id] = path
         }
         let replaced = context.session.loaded(among: result.samples)
         for id in replaced {

@@ -1,0 +1,39 @@
+import Testing
+@testable import CuckooML
+
+@Suite("Record APICounts")
+struct APICountsTests {
+    @Test func behavesAsTheDictionaryItReplaces() {
+        let dictionary = ["NtClose": 12, "LdrLoadDll": 3, "caf\u{e9}": 1, "A": 0, "NtOpenKey": 241]
+        var counts = APICounts(dictionary)
+        #expect(counts.count == 5)
+        #expect(counts.keys == ["A", "LdrLoadDll", "NtClose", "NtOpenKey", "caf\u{e9}"])
+        for (key, value) in dictionary { #expect(counts[key] == value) }
+        #expect(counts["Missing"] == nil)
+        // A canonically equal spelling is the same key, as in a Dictionary.
+        #expect(counts["cafe\u{301}"] == 1)
+        counts["cafe\u{301}"] = 5
+        #expect(counts.count == 5 && counts["caf\u{e9}"] == 5)
+        counts["Sleep"] = 7
+        counts["NtClose"] = nil
+        #expect(counts.keys == ["A", "LdrLoadDll", "NtOpenKey", "Sleep", "caf\u{e9}"])
+        let total: Int = counts.values.reduce(0, +)
+        #expect(total == 256)
+        let expected: APICounts = ["Sleep": 7, "caf\u{e9}": 5, "A": 0, "NtOpenKey": 241, "LdrLoadDll": 3]
+        #expect(counts == expected)
+        let other: APICounts = ["Sleep": 7]
+        #expect(counts != other)
+        #expect(APICounts() == [:] && APICounts().isEmpty)
+    }
+
+    @Test func asciiKeysAreFoundByBinarySearch() {
+        var counts = APICounts()
+        for i in stride(from: 999, through: 0, by: -1) { counts["Api\(i)"] = i }
+        #expect(counts.count == 1000)
+        #expect(zip(counts.keys, counts.keys.dropFirst()).allSatisfy { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        for i in 0..<1000 { #expect(counts["Api\(i)"] == i) }
+        // Kelvin sign: canonically equal to ASCII K, so found although its bytes differ.
+        counts["\u{212A}ey"] = 1
+        #expect(counts["Key"] == 1)
+    }
+}
