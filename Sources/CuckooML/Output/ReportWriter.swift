@@ -26,7 +26,8 @@ public struct ReportSaveSummary: Sendable, Equatable {
 
 /// Writes annotated copies of the loaded reports (`save DIR`): each report with
 /// `info.clustering = {"hdbscan": {...}, "dbscan": {...}, "linkage": {...}}` (those the session has), everything else byte for byte (see
-/// `JSONAnnotatingCopier` for the exact rules). Reports are streamed, never held in memory.
+/// `JSONAnnotatingCopier` for the exact rules). Each thread holds one report at a time (read whole
+/// up to `wholeFileLimit`, streamed beyond); see `SaveDurability` for when files reach the disk.
 public enum ReportWriter {
     /// Errors that stop the whole save before anything is written.
     public struct Refusal: Error, Equatable, CustomStringConvertible {
