@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "CPlatform.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <unistd.h>
 #ifdef __GLIBC__
@@ -29,5 +30,13 @@ int cml_syncfs(int fd) {
     (void)fd;
     errno = ENOSYS;
     return -1;
+#endif
+}
+
+void cml_start_writeback(int fd) {
+#ifdef __linux__
+    (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd;
 #endif
 }

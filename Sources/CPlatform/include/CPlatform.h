@@ -19,6 +19,11 @@ short cml_posix_spawn_setsid(void);
 /// fsync per file). Elsewhere it fails with ENOSYS and callers sync file by file.
 int cml_syncfs(int fd);
 
+/// Starts writing back the dirty pages of `fd` without waiting (`sync_file_range(SYNC_FILE_RANGE_WRITE)`
+/// on Linux; nothing elsewhere): the disk works on a batch while later files are written, so the
+/// batch's `cml_syncfs` has little left to wait for (and a Ctrl-C is not held up by it).
+void cml_start_writeback(int fd);
+
 extern int posix_openpt(int flags);
 extern int grantpt(int fd);
 extern int unlockpt(int fd);

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CPlatform
 
 /// Errors from writing output files; messages name the path and what went wrong.
 public struct OutputError: Error, Equatable, CustomStringConvertible {
@@ -64,12 +65,14 @@ public final class AtomicFileWriter {
         try publish()
     }
 
-    /// Writes out what is buffered and closes the temporary file without syncing it: the caller makes
-    /// it durable some other way (one `syncfs` for a batch of files, see `ReportWriter`) and then
-    /// calls `publish()`. Dropping the writer before that removes the temporary file.
+    /// Writes out what is buffered and closes the temporary file without syncing it (its write-back
+    /// is started, not waited for): the caller makes it durable some other way (one `syncfs` for a
+    /// batch of files, see `ReportWriter`) and then calls `publish()`. Dropping the writer before
+    /// that removes the temporary file.
     func finishUnsynced() throws(OutputError) {
         precondition(!committed, "committed twice")
         try flush()
+        cml_start_writeback(fd)
         close(fd)
         fd = -1
     }

@@ -204,18 +204,19 @@ public enum ReportWriter {
         /// fsync each file before its rename: one synchronous disk write (data and inode) per report,
         /// which bounds a save of 10 000 small reports by the disk's latency, not its bandwidth.
         case eachFile
-        /// Temporary files are written without syncing; every `PublishBatch.maximumBytes` (or
-        /// `maximumFiles`) per thread one `syncfs` on the output's filesystem writes them all back
-        /// together, then they are renamed. `eachFile` where there is no `syncfs` (not Linux). A
+        /// Temporary files are written without waiting for the disk (their write-back is started);
+        /// every `PublishBatch.maximumBytes` (or `maximumFiles`) per thread one `syncfs` on the
+        /// output's filesystem waits for them all together, then they are renamed. `eachFile` where there is no `syncfs` (not Linux). A
         /// Ctrl-C or crash leaves at most one batch of temporary files, never a renamed partial file.
         case batched
     }
 
     /// One thread's copies written but not yet renamed (`SaveDurability.batched`).
     private struct PublishBatch {
-        /// Large enough that a sync writes back many files at once, small enough that a Ctrl-C or a
-        /// crash does not throw away much work (and that the kernel's dirty-page limits are not hit).
-        static let maximumBytes = 64 << 20
+        /// Large enough that a sync covers many files, small enough that a Ctrl-C (which waits for a
+        /// sync in progress) or a crash does not lose much; each file's write-back starts when it is
+        /// closed, so the sync mostly waits for the last few.
+        static let maximumBytes = 32 << 20
         static let maximumFiles = 512
 
         var syncTarget: Int32?
