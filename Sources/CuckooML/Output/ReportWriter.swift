@@ -163,7 +163,7 @@ public enum ReportWriter {
                 // One read buffer per thread, reused for every report it copies.
                 var scratch: [UInt8] = []
                 var batch = PublishBatch(syncTarget: syncTarget)
-                defer { if !control.isCancelled() { batch.publish(into: slots) } }
+                defer { if !control.isCancelled() { batch.publish(into: slots, isCancelled: control.isCancelled) } }
                 while !control.isCancelled() {
                     let k = next.add(1, ordering: .relaxed).oldValue
                     guard k < plan.count else { return }
@@ -178,7 +178,7 @@ public enum ReportWriter {
                         } else {
                             do throws(OutputError) { try copy.writer.finishUnsynced() } catch { throw ReportCopyError(error.description) }
                             batch.add(k, copy)
-                            if batch.isFull { batch.publish(into: slots) }
+                            if batch.isFull { batch.publish(into: slots, isCancelled: control.isCancelled) }
                         }
                     } catch {
                         if control.isCancelled() { return }
@@ -231,10 +231,19 @@ public enum ReportWriter {
         }
 
         /// Syncs the filesystem once, then renames each pending file into place; a file that cannot
-        /// be synced or renamed is a failure of its sample (its temporary file is removed).
-        mutating func publish(into slots: CopySlots) {
+        /// be synced or renamed is a failure of its sample (its temporary file is removed). On a
+        /// cancellation during the sync the batch is dropped: its temporary files are removed.
+        mutating func publish(into slots: CopySlots, isCancelled: () -> Bool) {
             guard let target = syncTarget, !pending.isEmpty else { return }
-            let syncError = cml_syncfs(target) == 0 ? nil : errnoText()
+            let syncError: String?
+            switch ReportWriter.syncFilesystem(target, isCancelled: isCancelled) {
+            case .synced: syncError = nil
+            case .failed(let reason): syncError = reason
+            case .cancelled:
+                pending.removeAll()
+                bytes = 0
+                return
+            }
             for copy in pending {
                 do throws(OutputError) {
                     if let syncError { throw OutputError(path: copy.writer.path, reason: "cannot flush: \(syncError)") }
@@ -247,6 +256,39 @@ public enum ReportWriter {
             pending.removeAll(keepingCapacity: true)
             bytes = 0
         }
+    }
+
+    private enum SyncOutcome { case synced, failed(String), cancelled }
+
+    /// Where the batches' syncs run: a queue of its own gets a thread of its own, whatever the
+    /// copying threads are doing.
+    private static let syncQueue = DispatchQueue(label: "cuckooml.save.syncfs")
+
+    /// What a sync left for the thread waiting on it.
+    private final class SyncState: Sendable {
+        let finished = DispatchSemaphore(value: 0)
+        let error = Atomic<Int32>(0)
+    }
+
+    /// `syncfs` on the filesystem of `fd`, waited for in steps of 10 ms so that a Ctrl-C does not
+    /// wait for the disk: a sync also writes back what other programs left dirty on the filesystem,
+    /// which can take seconds. On a cancellation the sync goes on alone on a duplicate descriptor
+    /// and touches nothing of the caller's when it ends.
+    private static func syncFilesystem(_ fd: Int32, isCancelled: () -> Bool) -> SyncOutcome {
+        let own = dup(fd)
+        guard own >= 0 else { return .failed(errnoText()) }
+        let state = SyncState()
+        syncQueue.async {
+            let failed = cml_syncfs(own) != 0
+            state.error.store(failed ? max(errno, 1) : 0, ordering: .relaxed)
+            close(own)
+            state.finished.signal()
+        }
+        while state.finished.wait(timeout: .now() + .milliseconds(10)) == .timedOut {
+            if isCancelled() { return .cancelled }
+        }
+        let error = state.error.load(ordering: .relaxed)
+        return error == 0 ? .synced : .failed(String(cString: strerror(error)))
     }
 
     /// Streams one report from `source` to `target` with `info.clustering` set; nothing is left at
