@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "CPlatform"),
         .target(
             name: "CuckooML",
-            dependencies: ["CSQLite", "CJSONScan", "CBitKernels"],
+            dependencies: ["CSQLite", "CJSONScan", "CBitKernels", "CPlatform"],
             // The labeller's tables, compiled in by scripts/generate-label-tables (LabelTableSources.swift).
             exclude: ["Labels/Tables"]
         ),

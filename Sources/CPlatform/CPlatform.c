@@ -2,7 +2,10 @@
 // parameters; Swift's Glibc module sees neither.
 #define _GNU_SOURCE
 #include "CPlatform.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
+#include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -19,3 +22,21 @@ void cml_tune_allocator(void) {
 #error "this C library's <spawn.h> has no POSIX_SPAWN_SETSID"
 #endif
 short cml_posix_spawn_setsid(void) { return POSIX_SPAWN_SETSID; }
+
+int cml_syncfs(int fd) {
+#ifdef __linux__
+    return syncfs(fd);
+#else
+    (void)fd;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+void cml_start_writeback(int fd) {
+#ifdef __linux__
+    (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd;
+#endif
+}

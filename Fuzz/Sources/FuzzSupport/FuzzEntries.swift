@@ -29,8 +29,57 @@ public enum FuzzEntries {
             let other = validateVerdict(bytes, vector: vector, native: native)
             if other != validity { return "validate: vector \(vector) native \(native) gives \(other), Swift scalar \(validity)" }
         }
+        return copierProblem(bytes)
+    }
+
+    /// `save DIR` on the same report: the splice of the C planner (`copy(document:)`, the report in
+    /// memory followed by its zero padding and nothing else) and the byte-by-byte scanner streaming
+    /// the file must give the same copy and `null` count, or the same error.
+    static func copierProblem(_ bytes: [UInt8]) -> String? {
+        let value = #"{"hdbscan":{"clusterID":3,"clusterProbability":0.5}}"#
+        var spliced = JSONAnnotatingCopier(member: "clustering", value: value)
+        var splicedOut: [UInt8] = []
+        let splicedVerdict: String?
+        // Exactly the size plus the padding, so ASan sees any read past the contract.
+        let padded = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count + JSONAnnotatingCopier.documentPadding, alignment: 1)
+        defer { padded.deallocate() }
+        padded.initializeMemory(as: UInt8.self, repeating: 0)
+        bytes.withUnsafeBytes { if !$0.isEmpty { padded.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+        do {
+            try spliced.copy(document: UnsafeRawBufferPointer(rebasing: padded[0..<bytes.count]), to: { splicedOut.append(contentsOf: $0) })
+            splicedVerdict = nil
+        } catch {
+            splicedVerdict = "\(error)"
+        }
+        let path = copierPath
+        guard let f = fopen(path, "wb") else { return "cannot write \(path)" }
+        let written = bytes.isEmpty ? 0 : fwrite(bytes, 1, bytes.count, f)
+        fclose(f)
+        defer { unlink(path) }
+        guard written == bytes.count else { return "cannot write \(path)" }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return "cannot open \(path)" }
+        defer { close(fd) }
+        var streamed = JSONAnnotatingCopier(member: "clustering", value: value)
+        var streamedOut: [UInt8] = []
+        let streamedVerdict: String?
+        do {
+            try streamed.copy(from: fd, to: { streamedOut.append(contentsOf: $0) })
+            streamedVerdict = nil
+        } catch {
+            streamedVerdict = "\(error)"
+        }
+        if splicedVerdict != streamedVerdict { return "save: splice gives \(splicedVerdict ?? "a copy"), scanner \(streamedVerdict ?? "a copy")" }
+        if splicedVerdict == nil && (splicedOut != streamedOut || spliced.nullsWritten != streamed.nullsWritten) {
+            return "save: the splice's copy differs from the scanner's"
+        }
         return nil
     }
+
+    private static let copierPath: String = {
+        let directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        return "\(directory)/cuckooml-fuzz-copier-\(getpid()).json"
+    }()
 
     /// `import matrix FILE` and `import matrix FILE label=COLUMN` (the label column named by the
     /// input's first header field, so the fuzzer can reach it).

@@ -183,6 +183,7 @@ static inline const uint8_t *_Nullable cjs_skip_string_vector(const uint8_t *_No
 // The value skippers and the string decoder are declared beside this header; this one is the
 // module's umbrella.
 #include "CJSONSkip.h"
+#include "CJSONAnnotate.h"
 #include "CJSONString.h"
 
 #endif

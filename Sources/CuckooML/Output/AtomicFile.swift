@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CPlatform
 
 /// Errors from writing output files; messages name the path and what went wrong.
 public struct OutputError: Error, Equatable, CustomStringConvertible {
@@ -61,12 +62,38 @@ public final class AtomicFileWriter {
         if fsync(fd) != 0 {
             throw OutputError(path: path, reason: "cannot flush: \(errnoText())")
         }
+        try publish()
+    }
+
+    /// Writes out what is buffered and closes the temporary file without syncing it (its write-back
+    /// is started, not waited for): the caller makes it durable some other way (one `syncfs` for a
+    /// batch of files, see `ReportWriter`) and then calls `publish()`. Dropping the writer before
+    /// that removes the temporary file.
+    func finishUnsynced() throws(OutputError) {
+        precondition(!committed, "committed twice")
+        try flush()
+        cml_start_writeback(fd)
         close(fd)
         fd = -1
+    }
+
+    /// Renames the temporary file into place (after `finishUnsynced()` and a sync, or from `commit()`).
+    func publish() throws(OutputError) {
+        precondition(!committed, "committed twice")
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
         if FileSystemPath.with(temporaryPath, { from in FileSystemPath.with(path) { rename(from, $0) } }) != 0 {
             throw OutputError(path: path, reason: "cannot rename into place: \(errnoText())")
         }
         committed = true
+    }
+
+    /// Makes room for `bytes` in the write buffer (up to the flush size), so a file of known size is
+    /// buffered without regrowing.
+    func reserve(_ bytes: Int) {
+        buffer.reserveCapacity(min(bytes, 1 << 20) + 4096)
     }
 
     /// An uncommitted writer removes its temporary file, so failures leave nothing behind.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CJSONScan
 
 /// Why a report could not be copied; `description` is one line naming the problem and its byte offset.
 public struct ReportCopyError: Error, Equatable, CustomStringConvertible {
@@ -70,6 +71,75 @@ struct JSONAnnotatingCopier {
         try scanner.finish(emit: emit)
         nullsWritten = scanner.nulls
         return total
+    }
+
+    /// Bytes that must follow a document passed to `copy(document:)` (zero, readable): the C planner's
+    /// contract (CJSONAnnotate.h).
+    static let documentPadding = 64
+
+    /// Copies the whole file `raw` (as read, byte-order mark and all), which is followed by
+    /// `documentPadding` zero bytes; returns `raw.count`. Same output and errors as `copy(from:)`.
+    ///
+    /// The C planner (`cja_plan`) checks the document in one pass and lists where the copy differs
+    /// (the inserted or replaced member, `NaN`s), so the copy is the file's own bytes spliced around
+    /// those few places: a report's ~100 KB cost one vector pass instead of a per-byte state machine.
+    /// When the planner declines (an error, or a case it leaves to the scanner), the scanner copies
+    /// the document in chunks as it does from a file, with its error messages and offsets.
+    @discardableResult
+    mutating func copy(document raw: UnsafeRawBufferPointer, to emit: (UnsafeRawBufferPointer) throws -> Void,
+                       isCancelled: () -> Bool = { false }) throws -> Int {
+        let bom = raw.count >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF ? 3 : 0
+        let body = UnsafeRawBufferPointer(rebasing: raw[bom...])
+        if isCancelled() { throw ReportCopyError("interrupted") }
+        if let nulls = try splice(body, emit: emit) {
+            nullsWritten = nulls
+            return raw.count
+        }
+        var scanner = Scanner(member: member, value: value)
+        scanner.offset = bom
+        var start = 0
+        while start < body.count {
+            if isCancelled() { throw ReportCopyError("interrupted") }
+            let end = min(body.count, start + Self.chunkSize)
+            try scanner.scan(UnsafeRawBufferPointer(rebasing: body[start..<end]), emit: emit)
+            start = end
+        }
+        try scanner.finish(emit: emit)
+        nullsWritten = scanner.nulls
+        return raw.count
+    }
+
+    /// The planner's copy of `body`: its edits applied between runs of the original bytes; the
+    /// number of `null`s written, or nil when the planner declines.
+    private func splice(_ body: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Int? {
+        guard let base = body.baseAddress?.assumingMemoryBound(to: UInt8.self), !body.isEmpty else { return nil }
+        // More places than this (a report full of NaN) go to the scanner, which has no limit.
+        var edits = [cja_edit](repeating: cja_edit(), count: 256)
+        let count = member.withUnsafeBufferPointer { name in
+            edits.withUnsafeMutableBufferPointer { cja_plan(base, body.count, name.baseAddress!, name.count, $0.baseAddress!, $0.count) }
+        }
+        guard count >= 0 else { return nil }
+        var nulls = 0
+        var cursor = 0
+        func put(_ text: [UInt8]) throws { try text.withUnsafeBytes { try emit($0) } }
+        for edit in edits[0..<count] {
+            if edit.start > cursor { try emit(UnsafeRawBufferPointer(rebasing: body[cursor..<edit.start])) }
+            let comma: [UInt8] = edit.empty != 0 ? [] : [0x2C]
+            switch UInt32(edit.kind) {
+            case CJA_REPLACE_VALUE.rawValue:
+                try put(value)
+            case CJA_NULL.rawValue:
+                try put(Array("null".utf8))
+                nulls += 1
+            case CJA_INSERT_MEMBER.rawValue:
+                try put(comma + quoted(member) + [0x3A] + value)
+            default:
+                try put(comma + Array("\"info\":{".utf8) + quoted(member) + [0x3A] + value + [0x7D])
+            }
+            cursor = edit.end
+        }
+        if body.count > cursor { try emit(UnsafeRawBufferPointer(rebasing: body[cursor...])) }
+        return nulls
     }
 
     /// The state machine; survives chunk boundaries. Output is copied as ranges of the current chunk

@@ -11,8 +11,10 @@ struct SaveCommand: ShellCommand {
             info.clustering.hdbscan = {clusterID, clusterProbability, outlierScore, min_samples,
             min_cluster_size} (and info.clustering.dbscan = {clusterID, eps, min_samples} after a DBSCAN
             run, info.clustering.linkage = {clusterID, strength, outlierScore, threshold, metric} after
-            'cluster'); the rest of the report is copied byte for byte. Reports are streamed, never held in
-            memory; every file is written atomically. NaN and Infinity (in the report or in the values)
+            'cluster'); the rest of the report is copied byte for byte. Each report is read whole, one per
+            thread (over 64 MB: streamed), and written atomically: to a temporary file renamed into place
+            once its bytes are on disk (one filesystem sync per batch of files, not one per file). NaN and
+            Infinity (in the report or in the values)
             are written as null, so the copies are strict JSON. A report that cannot be read or written
             is reported and the others are still written; save then counts as failed (exit status 1). The source reports are never overwritten unless in-place is given.
             """,
