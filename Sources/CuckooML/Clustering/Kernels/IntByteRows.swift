@@ -17,16 +17,7 @@ enum IntByteRows {
     /// Row `i`'s values as bytes into `out` (`quads` words, zeroed by the caller); `points` must satisfy
     /// `IntCountRows.applies`.
     static func pack(_ points: PointSet, row i: Int, into out: UnsafeMutablePointer<UInt32>) {
-        @inline(__always) func set(_ column: Int, _ value: Double) {
-            out[column >> 2] |= UInt32(value) << UInt32((column & 3) * 8)
-        }
-        switch points.storage {
-        case .dense(let m):
-            for (c, v) in m.row(i).enumerated() where v != 0 { set(c, v) }
-        case .sparse(let m):
-            let r = m.row(i)
-            for (c, v) in zip(r.columns, r.values) where v != 0 { set(Int(c), v) }
-        }
+        IntCountRows.pack(points, row: i, into: out, bitsPerValue: 8)
     }
 
     /// The rows in the order of `rows`, packed row-major, their lanes and each slot's row and slot

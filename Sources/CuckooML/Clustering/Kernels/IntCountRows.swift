@@ -34,8 +34,15 @@ enum IntCountRows {
 
     /// Row `i`'s values as 16-bit column pairs into `out` (`pairs` words, zeroed by the caller).
     static func pack(_ points: PointSet, row i: Int, into out: UnsafeMutablePointer<UInt32>) {
+        pack(points, row: i, into: out, bitsPerValue: 16)
+    }
+
+    /// Row `i`'s values `bitsPerValue` bits each (8 or 16), packed low column first into 32-bit words
+    /// of `out` (zeroed by the caller): the layout shared by these rows and `IntByteRows`.
+    static func pack(_ points: PointSet, row i: Int, into out: UnsafeMutablePointer<UInt32>, bitsPerValue: Int) {
+        let perWord = 32 / bitsPerValue
         @inline(__always) func set(_ column: Int, _ value: Double) {
-            out[column >> 1] |= UInt32(value) << UInt32((column & 1) * 16)
+            out[column / perWord] |= UInt32(value) << UInt32((column % perWord) * bitsPerValue)
         }
         switch points.storage {
         case .dense(let m):
