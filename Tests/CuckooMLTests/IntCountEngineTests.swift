@@ -3,7 +3,7 @@ import Testing
 
 /// The int-counts engine (integer counts 0...255, euclidean or manhattan, alpha 1): the plan picks it
 /// only where it applies, its core distances and spanning tree equal the reference engine's bit for bit
-/// (ties, duplicate rows, both kernel paths, one and two threads, dense and sparse storage), and HDBSCAN
+/// (ties, duplicate rows, every kernel path, one and two threads, dense and sparse storage), and HDBSCAN
 /// on it equals the hdbscan library's fixtures (`scripts/make-count-fixtures.py`; the fixture suite also
 /// runs them through `HDBSCAN.fit`, condensed trees included).
 @Suite(.serialized) struct IntCountEngineTests {
@@ -47,17 +47,21 @@ import Testing
         var one = plan
         one.threads = 1
         var out: [(String, any PlannedEngine)] = []
-        for vector in IntCountRows.vectorAvailable ? [false, true] : [false] {
-            let tag = vector ? "vector" : "portable"
+        // The portable loops, the 16-bit differences and (euclidean, on a VNNI CPU) the byte dot products.
+        var kernels: [(vector: Bool, dots: Bool)] = [(false, false)]
+        if IntCountRows.vectorAvailable { kernels.append((true, false)) }
+        if IntByteRows.available && metric == .euclidean { kernels.append((true, true)) }
+        for (vector, dots) in kernels {
+            let tag = dots ? "dots" : vector ? "vector" : "portable"
             switch points.storage {
             case .dense(let m):
                 out.append(("dense-\(tag)", IntCountEngine(points: points, kernel: DenseKernel(m, metric: metric), metric: metric,
-                                                           plan: plan, tuning: .always, vector: vector)))
+                                                           plan: plan, tuning: .always, vector: vector, dots: dots)))
                 out.append(("dense-\(tag)-1", IntCountEngine(points: points, kernel: DenseKernel(m, metric: metric), metric: metric,
-                                                             plan: one, tuning: EngineTuning(tile: 48), vector: vector)))
+                                                             plan: one, tuning: EngineTuning(tile: 48), vector: vector, dots: dots)))
             case .sparse(let m):
                 out.append(("sparse-\(tag)", IntCountEngine(points: points, kernel: SparseKernel(m, metric: metric), metric: metric,
-                                                            plan: plan, tuning: .always, vector: vector)))
+                                                            plan: plan, tuning: .always, vector: vector, dots: dots)))
             }
         }
         out.append(("factory", NeighbourhoodEngines.make(plan: plan, points: points, metric: metric) as! any PlannedEngine))

@@ -15,12 +15,15 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
     private let lanes: UnsafeMutablePointer<UInt32>
     private let pairs: Int
     private let vector: Bool
+    /// The rows as bytes (`IntByteRows`) when the k-NN and Prim run on VNNI dot products (euclidean on
+    /// a CPU with AVX-512 VNNI): the same integers as the 16-bit differences, several times faster.
+    private let bytes: IntByteRows.Packed?
     private let taken = Locked<EnginePlan.TreePath?>(nil)
     var spanningTreeTaken: EnginePlan.TreePath? { taken.withLock { $0 } }
 
     /// `points` must satisfy `IntCountRows.applies` under `metric`; `kernel` holds the same points.
     init(points: PointSet, kernel: K, metric: DistanceMetric, plan: EnginePlan, tuning: EngineTuning = .standard,
-         vector: Bool = IntCountRows.vectorAvailable) {
+         vector: Bool = IntCountRows.vectorAvailable, dots: Bool = IntByteRows.available) {
         self.kernel = kernel
         self.metric = metric
         self.plan = plan
@@ -30,15 +33,16 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
         pairs = IntCountRows.pairs(columns: points.dimension)
         packed = IntCountRows.packed(points)
         lanes = IntCountRows.lanes(of: packed, count: points.count, pairs: pairs)
+        bytes = dots && metric == .euclidean ? IntByteRows.packed(points, rows: Array(0..<points.count)) : nil
     }
 
-    deinit { packed.deallocate(); lanes.deallocate() }
+    deinit { packed.deallocate(); lanes.deallocate(); bytes?.deallocate() }
 
     func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
         guard let values = try IntNearest.kthValues(packed: packed, lanes: lanes, count: count, pairs: pairs,
                                                     manhattan: metric == .manhattan, k: k, threads: threads,
                                                     parallelFrom: tuning.knn, tile: tuning.tile, vector: vector,
-                                                    control: control)
+                                                    bytes: bytes, control: control)
         else { return [Double](repeating: 0, count: count) }
         return metric == .euclidean ? values.map { Double($0).squareRoot() } : values.map { Double($0) }
     }
@@ -56,7 +60,7 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
         switch path {
         case .intPrim:
             guard let prim = IntPrim(packed: packed, count: count, pairs: pairs, metric: metric,
-                                     coreDistances: coreDistances, alpha: alpha, vector: vector)
+                                     coreDistances: coreDistances, alpha: alpha, vector: vector, bytes: bytes)
             else { return nil }
             return try prim.run(threads: threads, parallelFrom: tuning.prim, control: control)
         case .prim, .boruvka, .columnarPrim, .rowGroups, .bitBlockPrim, .bitPrim:

@@ -3,7 +3,8 @@ import CBitKernels
 /// Prim's spanning tree over integer count rows (`IntCountRows`, euclidean or manhattan, alpha 1) with
 /// every comparison made on integers: `PrimDriver`'s loop with a scan that computes the squared
 /// euclidean (or manhattan) integers from the point being added to 16 slots per vector instruction
-/// (`cik_tile`).
+/// (`cik_tile`), or for euclidean rows given as bytes, through VNNI dot products (`cid_tile`, the same
+/// integers).
 ///
 /// Exactness: the library's mutual reachability is max(core(i), core(j), d(i, j)) on doubles, each of
 /// which is the square root of an integer below 2³² here (the integer itself for manhattan). The
@@ -13,14 +14,19 @@ import CBitKernels
 /// index sit in one 64-bit key (integer above, index below): the smallest key is the library's pick.
 final class IntPrim: PrimScan, @unchecked Sendable {
     let count: Int
-    private let pairs: Int
     private let euclidean: Bool
     private let metricFlag: Int32
     private let vectorFlag: Int32
-    /// Slot rows, interleaved 16 to a group (`CIntKernels.h`); exchanged with the other slot data.
+    /// Slot rows, interleaved 16 to a group (`CIntKernels.h`, or the byte lanes of `CIntDotKernels.h`);
+    /// exchanged with the other slot data.
     private let lanes: UnsafeMutablePointer<UInt32>
-    /// The row of the point being added, as `cik_tile` reads it.
+    /// 32-bit words per lane row: column pairs, or quads in byte mode.
+    private let words: Int
+    /// Byte mode (`cid_tile`): each slot's |y|², exchanged with the slot; nil for `cik_tile`.
+    private let slotTerms: UnsafeMutablePointer<Int32>?
+    /// The row of the point being added, as the tile reads it, and in byte mode its row term.
     private let currentRow: UnsafeMutablePointer<UInt32>
+    private var currentTerm: Int32 = 0
     /// best integer << 32 | original index; `unreached` stands for +∞.
     private let keys: UnsafeMutablePointer<UInt64>
     private let core: UnsafeMutablePointer<UInt32>
@@ -35,7 +41,8 @@ final class IntPrim: PrimScan, @unchecked Sendable {
     /// nil unless alpha is 1 and every core distance is the double of an integer distance (the square
     /// root of one for euclidean) below 2³² − 1, as the engine's own k-NN gives; then the generic driver runs.
     init?(packed: UnsafePointer<UInt32>, count n: Int, pairs: Int, metric: DistanceMetric, coreDistances: [Double],
-          alpha: Double, vector: Bool) {
+          alpha: Double, vector: Bool, bytes: IntByteRows.Packed? = nil) {
+        precondition(bytes == nil || metric == .euclidean, "byte dot products give squared euclidean distances")
         let euclidean = metric == .euclidean
         guard alpha == 1, coreDistances.count == n, euclidean || metric == .manhattan else { return nil }
         var integers = [UInt32](repeating: 0, count: n)
@@ -44,12 +51,26 @@ final class IntPrim: PrimScan, @unchecked Sendable {
             integers[i] = v
         }
         // Allocated after the guards: a failed failable init runs no deinit.
-        count = n; self.pairs = pairs; self.euclidean = euclidean
+        count = n; self.euclidean = euclidean
         metricFlag = euclidean ? 0 : 1
         vectorFlag = vector ? 1 : 0
-        lanes = IntCountRows.lanes(of: packed, count: n, pairs: pairs)
-        currentRow = .allocate(capacity: max(1, pairs))
-        currentRow.initialize(repeating: 0, count: max(1, pairs))
+        if let bytes {
+            // A copy: the scan exchanges slots, and the engine's byte rows serve its k-NN too.
+            let capacity = max(1, Int(cid_lanes_capacity(Int64(n), Int64(bytes.quads))))
+            lanes = .allocate(capacity: capacity)
+            lanes.initialize(from: bytes.lanes, count: capacity)
+            let slots = max(1, (n + 15) / 16 * 16)
+            let terms = UnsafeMutablePointer<Int32>.allocate(capacity: slots)
+            terms.initialize(from: bytes.slotTerms, count: slots)
+            slotTerms = terms
+            words = bytes.quads
+        } else {
+            lanes = IntCountRows.lanes(of: packed, count: n, pairs: pairs)
+            slotTerms = nil
+            words = pairs
+        }
+        currentRow = .allocate(capacity: max(1, words))
+        currentRow.initialize(repeating: 0, count: max(1, words))
         keys = .allocate(capacity: max(n, 1))
         core = .allocate(capacity: max(n, 1))
         source = .allocate(capacity: max(n, 1))
@@ -62,6 +83,7 @@ final class IntPrim: PrimScan, @unchecked Sendable {
 
     deinit {
         lanes.deallocate(); currentRow.deallocate(); keys.deallocate(); core.deallocate(); source.deallocate()
+        slotTerms?.deallocate()
     }
 
     /// The integer whose distance double is `c` (its square for euclidean), or nil when there is none
@@ -85,12 +107,18 @@ final class IntPrim: PrimScan, @unchecked Sendable {
 
     /// Word 0 of slot `s`'s row in the lanes; word p is 16·p further on.
     @inline(__always) private func laneRow(_ s: Int) -> UnsafeMutablePointer<UInt32> {
-        lanes + (s >> 4) * pairs * 16 + (s & 15)
+        lanes + (s >> 4) * words * 16 + (s & 15)
     }
 
     func prepare(current slot: Int) {
         let row = laneRow(slot)
-        for p in 0..<pairs { currentRow[p] = row[p * 16] }
+        if slotTerms != nil {
+            // Byte lanes hold y − 128 (each byte's top bit flipped); the row side takes y itself.
+            for q in 0..<words { currentRow[q] = row[q * 16] ^ 0x8080_8080 }
+            currentTerm = cid_row_term(currentRow, Int64(words))
+        } else {
+            for p in 0..<words { currentRow[p] = row[p * 16] }
+        }
         currentCore = core[slot]
         currentIndex = Int32(truncatingIfNeeded: keys[slot] & 0xFFFF_FFFF)
     }
@@ -100,8 +128,9 @@ final class IntPrim: PrimScan, @unchecked Sendable {
         swap(&keys[a], &keys[b])
         swap(&core[a], &core[b])
         swap(&source[a], &source[b])
+        if let slotTerms { swap(&slotTerms[a], &slotTerms[b]) }
         let x = laneRow(a), y = laneRow(b)
-        for p in 0..<pairs { let t = x[p * 16]; x[p * 16] = y[p * 16]; y[p * 16] = t }
+        for p in 0..<words { let t = x[p * 16]; x[p * 16] = y[p * 16]; y[p * 16] = t }
     }
 
     struct Minimum: PrimCandidate {
@@ -131,8 +160,15 @@ final class IntPrim: PrimScan, @unchecked Sendable {
             let end = range.upperBound
             while group < end {
                 let groupEnd = min((end + 15) / 16 * 16, group + block)
-                cik_tile(currentRow, 1, lanes, Int64(pairs), Int64(group / 16), Int64(groupEnd / 16), metricFlag,
-                         out, Int64(block), vectorFlag)
+                if let slotTerms {
+                    withUnsafePointer(to: currentTerm) { term in
+                        cid_tile(currentRow, term, 1, lanes, slotTerms, Int64(words), Int64(group / 16),
+                                 Int64(groupEnd / 16), out, Int64(block))
+                    }
+                } else {
+                    cik_tile(currentRow, 1, lanes, Int64(words), Int64(group / 16), Int64(groupEnd / 16), metricFlag,
+                             out, Int64(block), vectorFlag)
+                }
                 for j in Swift.max(range.lowerBound, group)..<Swift.min(end, groupEnd) {
                     var key = keys[j]
                     let best = UInt32(truncatingIfNeeded: key >> 32)
