@@ -48,20 +48,17 @@ import Testing
         one.threads = 1
         var out: [(String, any PlannedEngine)] = []
         // The portable loops, the 16-bit differences and (euclidean, on a VNNI CPU) the byte dot products.
-        var kernels: [(vector: Bool, dots: Bool)] = [(false, false)]
-        if IntCountRows.vectorAvailable { kernels.append((true, false)) }
-        if IntByteRows.available && metric == .euclidean { kernels.append((true, true)) }
-        for (vector, dots) in kernels {
-            let tag = dots ? "dots" : vector ? "vector" : "portable"
+        for tiles in IntTileKernel.available where tiles != .wordDotProducts && (!tiles.euclideanOnly || metric == .euclidean) {
+            let tag = "\(tiles)"
             switch points.storage {
             case .dense(let m):
                 out.append(("dense-\(tag)", IntCountEngine(points: points, kernel: DenseKernel(m, metric: metric), metric: metric,
-                                                           plan: plan, tuning: .always, vector: vector, dots: dots)))
+                                                           plan: plan, tuning: .always, tiles: tiles)))
                 out.append(("dense-\(tag)-1", IntCountEngine(points: points, kernel: DenseKernel(m, metric: metric), metric: metric,
-                                                             plan: one, tuning: EngineTuning(tile: 48), vector: vector, dots: dots)))
+                                                             plan: one, tuning: EngineTuning(tile: 48), tiles: tiles)))
             case .sparse(let m):
                 out.append(("sparse-\(tag)", IntCountEngine(points: points, kernel: SparseKernel(m, metric: metric), metric: metric,
-                                                            plan: plan, tuning: .always, vector: vector, dots: dots)))
+                                                            plan: plan, tuning: .always, tiles: tiles)))
             }
         }
         out.append(("factory", NeighbourhoodEngines.make(plan: plan, points: points, metric: metric) as! any PlannedEngine))

@@ -23,36 +23,9 @@ enum IntSilhouette {
     /// 128 KB of column sums) stays in the L2 cache, and a strip has enough tiles for the threads.
     static let blockSlots = 128
 
-    /// How a tile of distances is computed; all give the same integers, so the same score to the bit.
-    enum Kernel: CaseIterable, Sendable {
-        /// `cik_tile`, portable.
-        case plain
-        /// `cik_tile` on AVX-512BW: 16-bit differences, 32 columns per three instructions.
-        case differences
-        /// `cid_tile` on AVX-512 VNNI (euclidean only): byte dot products, 64 columns per instruction.
-        case dotProducts
-        /// `cid_word_tile` on AVX2 (euclidean only): 16-bit dot products, 16 columns per instruction,
-        /// for CPUs without AVX-512 (most laptops).
-        case wordDotProducts
-
-        static let wordAvailable = cid_word_available() != 0
-
-        /// The kernels this CPU runs.
-        static var available: [Kernel] {
-            [.plain] + (IntCountRows.vectorAvailable ? [.differences] : []) + (IntByteRows.available ? [.dotProducts] : [])
-                + (wordAvailable ? [.wordDotProducts] : [])
-        }
-
-        /// Whether the kernel computes euclidean distances only.
-        var euclideanOnly: Bool { self == .dotProducts || self == .wordDotProducts }
-
-        /// The fastest this CPU runs for `metric`.
-        static func best(for metric: DistanceMetric) -> Kernel {
-            if metric == .euclidean && IntByteRows.available { return .dotProducts }
-            if IntCountRows.vectorAvailable { return .differences }
-            return metric == .euclidean && wordAvailable ? .wordDotProducts : .plain
-        }
-    }
+    /// How a tile of distances is computed (`IntTileKernel`): all give the same integers, so the same
+    /// score to the bit.
+    typealias Kernel = IntTileKernel
 
     /// Whether the kernel applies: euclidean or manhattan over integer values in 0...255, with at most
     /// 4 096 columns and lanes of at most 1 GB (wider sparse matrices keep the sparse paths).

@@ -14,26 +14,30 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
     private let packed: UnsafeMutablePointer<UInt32>
     private let lanes: UnsafeMutablePointer<UInt32>
     private let pairs: Int
+    /// `cik_tile`'s vector path (`IntTileKernel.differences`).
     private let vector: Bool
-    /// The rows as bytes (`IntByteRows`) when the k-NN and Prim run on VNNI dot products (euclidean on
-    /// a CPU with AVX-512 VNNI): the same integers as the 16-bit differences, several times faster.
+    /// The rows as bytes (`IntByteRows`) when the k-NN and Prim run on VNNI dot products
+    /// (`IntTileKernel.dotProducts`): the same integers as the 16-bit differences, several times faster.
     private let bytes: IntByteRows.Packed?
     private let taken = Locked<EnginePlan.TreePath?>(nil)
     var spanningTreeTaken: EnginePlan.TreePath? { taken.withLock { $0 } }
 
     /// `points` must satisfy `IntCountRows.applies` under `metric`; `kernel` holds the same points.
     init(points: PointSet, kernel: K, metric: DistanceMetric, plan: EnginePlan, tuning: EngineTuning = .standard,
-         vector: Bool = IntCountRows.vectorAvailable, dots: Bool = IntByteRows.available) {
+         tiles: IntTileKernel? = nil) {
+        // The AVX2 word dot products serve the silhouette only so far; here they run as the portable tiles.
+        let tiles = tiles ?? .best(for: metric)
+        precondition(!tiles.euclideanOnly || metric == .euclidean, "the dot-product kernels are euclidean only")
         self.kernel = kernel
         self.metric = metric
         self.plan = plan
         threads = plan.threads
         self.tuning = tuning
-        self.vector = vector
+        vector = tiles == .differences
         pairs = IntCountRows.pairs(columns: points.dimension)
         packed = IntCountRows.packed(points)
         lanes = IntCountRows.lanes(of: packed, count: points.count, pairs: pairs)
-        bytes = dots && metric == .euclidean ? IntByteRows.packed(points, rows: Array(0..<points.count)) : nil
+        bytes = tiles == .dotProducts ? IntByteRows.packed(points, rows: Array(0..<points.count)) : nil
     }
 
     deinit { packed.deallocate(); lanes.deallocate(); bytes?.deallocate() }
