@@ -428,3 +428,46 @@ enum FeatureFixtures {
         #expect(index.find("\u{212A}") == reference["K"])
     }
 }
+
+/// The build drops filtered columns while renumbering rows; it must give what building every column
+/// and filtering afterwards gives.
+struct FeatureBuilderFilteringTests {
+    private func sampleData() throws -> [Sample] {
+        let loaded = try ReportLoader.load(paths: [TestSupport.packageRoot + "/sample_data/reports"], threads: 2)
+        try #require(loaded.samples.count > 100)
+        return loaded.samples
+    }
+
+    @Test func coverageBoundsEqualFilteringTheWholeSpace() throws {
+        let samples = try sampleData()
+        let whole = try FeatureBuilder.build(samples, configuration: .full, threads: 2)
+        for (lower, upper) in [(0.1, nil), (nil, 0.5), (0.05, 0.9), (0.999, nil)] as [(Double?, Double?)] {
+            var configuration = FeatureConfiguration.full
+            configuration.minimumCoverage = lower
+            configuration.maximumCoverage = upper
+            let direct = try FeatureBuilder.build(samples, configuration: configuration, threads: 2)
+            let filtered = whole.filtered(minimumCoverage: lower, maximumCoverage: upper)
+            #expect(direct == filtered, "\(String(describing: lower)) \(String(describing: upper))")
+            #expect(direct.names.count < whole.names.count)
+        }
+    }
+
+    /// Family tokens of one sample are dropped. Each sample twice (under another id) puts every token
+    /// in at least two rows, so that build keeps them all; the single build must be exactly its first
+    /// half restricted to the columns named in at least two of the original samples.
+    @Test func familyTokensOfOneSampleAreDroppedAndNothingElse() throws {
+        let samples = try sampleData()
+        let twins = samples.map { Sample(id: $0.id + "-twin", path: $0.path, reportSize: $0.reportSize, record: $0.record) }
+        for threads in [1, 2, 3] {
+            let single = try FeatureBuilder.build(samples, configuration: .families, threads: threads, minimumRowsPerThread: 7, control: .none)
+            let doubled = try FeatureBuilder.build(samples + twins, configuration: .families, threads: threads, minimumRowsPerThread: 7, control: .none)
+            let firstHalf = doubled.matrix.selectingRows(Array(samples.indices))
+            var support = [Int](repeating: 0, count: doubled.names.count)
+            for c in firstHalf.columns { support[Int(c)] += 1 }
+            let kept = support.indices.filter { support[$0] >= 2 }
+            #expect(kept.count < doubled.names.count, "some tokens are in one sample only")
+            #expect(single.names == kept.map { doubled.names[$0] }, "threads \(threads)")
+            #expect(single.matrix == firstHalf.selectingColumns(kept), "threads \(threads)")
+        }
+    }
+}

@@ -55,27 +55,58 @@ public enum FeatureBuilder {
         let merged = mergeNames(parts.map { $0! })
         parts = []
 
-        // Rows to final columns, each sorted, on every thread; then each chunk is appended and let go.
+        // The columns the space keeps are known from the chunks' support, so the dropped ones (family
+        // tokens of one sample, coverage filters) are left out while the rows are renumbered: the
+        // matrix is built once at its final size instead of built whole and copied without them.
+        let kept = keptColumns(support: support(of: chunks, merged.columns, columns: merged.names.count),
+                               rows: samples.count, configuration: configuration)
+        let maps = merged.columns.map { $0.map { kept.final[Int($0)] } }
+        let names = kept.columns.map { merged.names[$0] }
         chunks.withUnsafeMutableBufferPointer { buffer in
             let out = ChunkSlots(chunks: buffer)
-            let maps = merged.columns
             runTasks(buffer.count, threads: partCount) { b, _ in
                 out.chunks[b]!.renumber(maps[out.chunks[b]!.part])
                 return !control.isCancelled()
             }
         }
         try control.checkCancellation()
-        var matrix = SparseMatrix(columnCount: merged.names.count)
+        var matrix = SparseMatrix(columnCount: names.count)
         matrix.reserveCapacity(rows: samples.count, nonZeros: chunks.reduce(0) { $0 + $1!.columns.count })
         for b in chunks.indices {
             let chunk = chunks[b]!
             chunks[b] = nil
             matrix.appendRows(rowStart: chunk.rowStart, columns: chunk.columns, values: chunk.values)
         }
-        var set = FeatureSet(configuration: configuration, names: merged.names, matrix: matrix)
-        // A family token in one sample only tells that sample apart from every other: no family.
-        if configuration.kind == .families { set = set.keepingColumns(inAtLeast: FeatureSet.familyMinimumSupport) }
-        return set.filtered(minimumCoverage: configuration.minimumCoverage, maximumCoverage: configuration.maximumCoverage)
+        return FeatureSet(configuration: configuration, names: names, matrix: matrix)
+    }
+
+    /// How many rows name each final column (a row names a column at most once).
+    private static func support(of chunks: [Chunk?], _ maps: [[Int32]], columns: Int) -> [Int] {
+        var support = [Int](repeating: 0, count: columns)
+        for chunk in chunks {
+            let map = maps[chunk!.part]
+            for c in chunk!.columns { support[Int(map[Int(c)])] += 1 }
+        }
+        return support
+    }
+
+    /// The columns `configuration` keeps, in order, and each column's place among them (-1 when
+    /// dropped): family tokens seen in at least `FeatureSet.familyMinimumSupport` samples, and every
+    /// space's coverage bounds, computed as `FeatureSet.filtered` computes them.
+    static func keptColumns(support: [Int], rows: Int, configuration: FeatureConfiguration) -> (columns: [Int], final: [Int32]) {
+        let minimumSupport = configuration.kind == .families ? FeatureSet.familyMinimumSupport : 0
+        let total = Double(rows)
+        var columns: [Int] = []
+        var final = [Int32](repeating: -1, count: support.count)
+        for (column, count) in support.enumerated() {
+            guard count >= minimumSupport else { continue }
+            let coverage = rows > 0 ? Double(count) / total : 0
+            if let lower = configuration.minimumCoverage, coverage < lower { continue }
+            if let upper = configuration.maximumCoverage, coverage > upper { continue }
+            final[column] = Int32(columns.count)
+            columns.append(column)
+        }
+        return (columns, final)
     }
 
     /// The parts' sorted names merged into one sorted list without repeats (names equal as Strings
@@ -259,24 +290,34 @@ public enum FeatureBuilder {
         var values: [Double] = []
         var rows: Int { rowStart.count - 1 }
 
-        /// Replaces provisional ids by final columns (`map`) and sorts each row by column. A row's
-        /// columns are distinct, so each entry is sorted as one integer (column, then its place in the
-        /// row), which sorts several times faster than (column, value) pairs under a closure.
+        /// Replaces provisional ids by final columns (`map`), leaves out the entries of dropped columns
+        /// (mapped to -1) and sorts each row by column. A row's columns are distinct, so each entry is
+        /// sorted as one integer (column, then its place in the row), which sorts several times faster
+        /// than (column, value) pairs under a closure. Rows only shrink, so they are compacted in place.
         mutating func renumber(_ map: [Int32]) {
             var keys: [UInt64] = []
             var moved: [Double] = []
+            var written = 0
             for r in 0..<rows {
                 let range = rowStart[r]..<rowStart[r + 1]
                 keys.removeAll(keepingCapacity: true)
-                for i in range { keys.append(UInt64(UInt32(map[Int(columns[i])])) << 32 | UInt64(i - range.lowerBound)) }
+                for i in range {
+                    let column = map[Int(columns[i])]
+                    if column >= 0 { keys.append(UInt64(UInt32(column)) << 32 | UInt64(i - range.lowerBound)) }
+                }
                 keys.sort()
                 moved.removeAll(keepingCapacity: true)
                 for key in keys { moved.append(values[range.lowerBound + Int(key & 0xFFFF_FFFF)]) }
+                rowStart[r] = written
                 for (k, key) in keys.enumerated() {
-                    columns[range.lowerBound + k] = Int32(truncatingIfNeeded: key >> 32)
-                    values[range.lowerBound + k] = moved[k]
+                    columns[written + k] = Int32(truncatingIfNeeded: key >> 32)
+                    values[written + k] = moved[k]
                 }
+                written += keys.count
             }
+            rowStart[rows] = written
+            columns.removeLast(columns.count - written)
+            values.removeLast(values.count - written)
         }
     }
 
@@ -436,15 +477,6 @@ extension FeatureSet {
 
     /// Samples a family token must be seen in to be kept (`features families`).
     public static let familyMinimumSupport = 2
-
-    /// Keeps the columns non-zero in at least `samples` rows; the configuration is unchanged (the
-    /// family space applies this at every build).
-    func keepingColumns(inAtLeast samples: Int) -> FeatureSet {
-        let support = columnSupport
-        let kept = (0..<matrix.columnCount).filter { support[$0] >= samples }
-        if kept.count == matrix.columnCount { return self }
-        return FeatureSet(configuration: configuration, names: kept.map { names[$0] }, matrix: matrix.selectingColumns(kept))
-    }
 
     /// Column number by feature name (build once to place many new records with `row(for:index:)`).
     public func columnIndex() -> [String: Int32] {
