@@ -133,14 +133,14 @@ struct RowDistances {
         let dimension = m.columnCount
         m.rowStart.withUnsafeBufferPointer { start in
             m.columns.withUnsafeBufferPointer { c in
-                m.values.withUnsafeBufferPointer { v in
-                    let xs = start[i], xn = start[i + 1] - xs
-                    let xc = UnsafeBufferPointer(rebasing: c[xs..<(xs + xn)])
-                    let xv = UnsafeBufferPointer(rebasing: v[xs..<(xs + xn)])
+                let xs = start[i], xe = start[i + 1]
+                let xc = UnsafeBufferPointer(rebasing: c[xs..<xe])
+                m.values.withUnsafeBufferPointer(xs..<xe) { xv in
                     for j in rows {
                         let ys = start[j], ye = start[j + 1]
-                        out[j] = Distances.sparseMerge(metric, xc, xv, UnsafeBufferPointer(rebasing: c[ys..<ye]),
-                                                       UnsafeBufferPointer(rebasing: v[ys..<ye]), dimension: dimension)
+                        out[j] = m.values.withUnsafeBufferPointer(ys..<ye) { yv in
+                            Distances.sparseMerge(metric, xc, xv, UnsafeBufferPointer(rebasing: c[ys..<ye]), yv, dimension: dimension)
+                        }
                     }
                 }
             }

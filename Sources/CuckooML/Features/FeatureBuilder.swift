@@ -287,7 +287,7 @@ public enum FeatureBuilder {
         let part: Int
         var rowStart: [Int] = [0]
         var columns: [Int32] = []
-        var values: [Double] = []
+        var values = SparseValues()
         var rows: Int { rowStart.count - 1 }
 
         /// Replaces provisional ids by final columns (`map`), leaves out the entries of dropped columns
@@ -307,11 +307,12 @@ public enum FeatureBuilder {
                 }
                 keys.sort()
                 moved.removeAll(keepingCapacity: true)
-                for key in keys { moved.append(values[range.lowerBound + Int(key & 0xFFFF_FFFF)]) }
+                // All-ones values (family features) stay as they are whatever the order.
+                if !values.allOnes { for key in keys { moved.append(values[range.lowerBound + Int(key & 0xFFFF_FFFF)]) } }
                 rowStart[r] = written
                 for (k, key) in keys.enumerated() {
                     columns[written + k] = Int32(truncatingIfNeeded: key >> 32)
-                    values[written + k] = moved[k]
+                    if !values.allOnes { values[written + k] = moved[k] }
                 }
                 written += keys.count
             }
@@ -379,7 +380,7 @@ public enum FeatureBuilder {
             }
             // Every chunk is held until all are extracted, and then beside the matrix they are copied
             // into: storage grown by doubling would leave a quarter of that peak unused on average.
-            fit(&chunk.rowStart); fit(&chunk.columns); fit(&chunk.values)
+            fit(&chunk.rowStart); fit(&chunk.columns); chunk.values.fitStorage()
             return chunk
         }
 

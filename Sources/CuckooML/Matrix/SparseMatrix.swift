@@ -4,7 +4,7 @@
 public struct SparseMatrix: Sendable, Equatable {
     public private(set) var rowStart: [Int] = [0]
     public private(set) var columns: [Int32] = []
-    public private(set) var values: [Double] = []
+    public private(set) var values = SparseValues()
     public var columnCount: Int
 
     public init(columnCount: Int) { self.columnCount = columnCount }
@@ -25,7 +25,7 @@ public struct SparseMatrix: Sendable, Equatable {
 
     /// Appends rows given in the same form (`rowStart` from 0, each row's columns strictly ascending,
     /// no zero values).
-    public mutating func appendRows(rowStart starts: [Int], columns newColumns: [Int32], values newValues: [Double]) {
+    public mutating func appendRows(rowStart starts: [Int], columns newColumns: [Int32], values newValues: SparseValues) {
         precondition(starts.first == 0 && starts.last == newColumns.count && newColumns.count == newValues.count,
                      "rows do not match their entries")
         for r in 0..<(starts.count - 1) {
@@ -41,7 +41,7 @@ public struct SparseMatrix: Sendable, Equatable {
         for end in starts.dropFirst() { rowStart.append(base + end) }
     }
 
-    public func row(_ i: Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>) {
+    public func row(_ i: Int) -> (columns: ArraySlice<Int32>, values: Slice<SparseValues>) {
         let range = rowStart[i]..<rowStart[i + 1]
         return (columns[range], values[range])
     }

@@ -40,7 +40,7 @@ final class SparseKernel: DistanceKernel, @unchecked Sendable {
         columns = .allocate(capacity: max(1, m.nonZeroCount))
         columns.initialize(from: m.columns, count: m.nonZeroCount)
         values = .allocate(capacity: max(1, m.nonZeroCount))
-        values.initialize(from: m.values, count: m.nonZeroCount)
+        _ = UnsafeMutableBufferPointer(start: values, count: m.nonZeroCount).initialize(from: m.values)
         rowOfSlot = .allocate(capacity: max(1, count))
         for i in 0..<count { rowOfSlot[i] = i }
     }

@@ -42,8 +42,8 @@ public enum Distances {
 
     /// Distance between two sparse rows (ascending columns) of a matrix with `dimension` columns.
     public static func sparse(_ metric: DistanceMetric,
-                              _ xc: ArraySlice<Int32>, _ xv: ArraySlice<Double>,
-                              _ yc: ArraySlice<Int32>, _ yv: ArraySlice<Double>, dimension: Int) -> Double {
+                              _ xc: ArraySlice<Int32>, _ xv: Slice<SparseValues>,
+                              _ yc: ArraySlice<Int32>, _ yv: Slice<SparseValues>, dimension: Int) -> Double {
         xc.withUnsafeBufferPointer { xc in
             xv.withUnsafeBufferPointer { xv in
                 yc.withUnsafeBufferPointer { yc in
