@@ -228,10 +228,10 @@ import Testing
                 vt.notScanned = variant == 1
                 vt.positives = Int(generator.next() % 70)
                 vt.total = 70
-                vt.scans = (0..<Int(generator.next() % 60)).map { k in
+                vt.scans = EngineResults((0..<Int(generator.next() % 60)).map { k in
                     EngineResult(engine: "Engine\(k)-\(generator.next() % 1000)", detected: generator.next() % 2 == 0,
                                  result: generator.next() % 3 == 0 ? nil : "Trojan.Win32.Family\(generator.next() % 50)")
-                }
+                })
                 r.virusTotal = variant == 3 ? nil : vt
                 // The VirusTotal signature comes and goes with the VirusTotal results.
                 r.signatures.removeAll { $0.name == "antivirus_virustotal" }

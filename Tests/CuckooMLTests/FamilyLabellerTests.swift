@@ -103,7 +103,7 @@ import Testing
 @Suite struct FamilyLabellerTests {
     func vt(_ results: [(String, String?)]) -> VirusTotalResults {
         var v = VirusTotalResults()
-        v.scans = results.map { EngineResult(engine: $0.0, detected: $0.1 != nil, result: $0.1) }
+        v.scans = EngineResults(results.map { EngineResult(engine: $0.0, detected: $0.1 != nil, result: $0.1) })
         return v
     }
 
@@ -308,7 +308,7 @@ import Testing
 @Suite struct SessionLabelRuleTests {
     func results(_ pairs: [(String, String)]) -> VirusTotalResults {
         var v = VirusTotalResults()
-        v.scans = pairs.map { EngineResult(engine: $0.0, detected: true, result: $0.1) }
+        v.scans = EngineResults(pairs.map { EngineResult(engine: $0.0, detected: true, result: $0.1) })
         return v
     }
 

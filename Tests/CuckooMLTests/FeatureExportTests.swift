@@ -91,7 +91,7 @@ func makeTemporaryDirectory() -> String {
         var session = Session()
         var scanned = ReportRecord()
         var vt = VirusTotalResults()
-        vt.scans = Array(repeating: EngineResult(engine: "e", detected: true, result: "Win32/Zorbex.A"), count: 6)
+        vt.scans = EngineResults(repeatElement(EngineResult(engine: "e", detected: true, result: "Win32/Zorbex.A"), count: 6))
         scanned.virusTotal = vt
         session.upsert([Sample(id: "a", path: "/a.json", reportSize: 1, record: scanned),
                         Sample(id: "b", path: "/b.json", reportSize: 1, record: scanned),
@@ -113,7 +113,7 @@ func makeTemporaryDirectory() -> String {
         for i in 0..<60 {
             var record = i % 3 == 0 ? FeatureFixtures.cape : FeatureFixtures.cuckoo
             var vt = VirusTotalResults()
-            vt.scans = (0..<(i % 9)).map { EngineResult(engine: "e\($0)", detected: true, result: "Win32/Fam\(["a", "b", "c", "d"][i % 4])x.\($0)") }
+            vt.scans = EngineResults((0..<(i % 9)).map { EngineResult(engine: "e\($0)", detected: true, result: "Win32/Fam\(["a", "b", "c", "d"][i % 4])x.\($0)") })
             record.virusTotal = vt
             record.apiCounts["Api\(i % 7)"] = i
             samples.append(Sample(id: "s\(i)", path: "/s\(i).json", reportSize: i * 37 % 11, record: record))

@@ -6,7 +6,7 @@ import Testing
 @Suite struct LabelEvidenceTests {
     static func vt(_ results: [(String, String?)]) -> VirusTotalResults {
         var v = VirusTotalResults()
-        v.scans = results.map { EngineResult(engine: $0.0, detected: $0.1 != nil, result: $0.1) }
+        v.scans = EngineResults(results.map { EngineResult(engine: $0.0, detected: $0.1 != nil, result: $0.1) })
         return v
     }
 

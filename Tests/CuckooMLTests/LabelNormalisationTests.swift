@@ -102,7 +102,7 @@ enum SharedData {
     @Test func notScannedOrMissingIsNone() {
         var vt = VirusTotalResults()
         vt.notScanned = true
-        vt.scans = Array(repeating: EngineResult(engine: "x", detected: true, result: "Win32/Zorbex.A"), count: 9)
+        vt.scans = EngineResults(repeatElement(EngineResult(engine: "x", detected: true, result: "Win32/Zorbex.A"), count: 9))
         #expect(VirusTotalLabeller.label(vt) == .none)
         #expect(VirusTotalLabeller.label(nil) == .none)
         vt.notScanned = false

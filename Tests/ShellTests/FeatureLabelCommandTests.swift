@@ -16,7 +16,7 @@ func makeFeatureSession() -> Session {
         r.signatures = [Signature(name: "sig_" + String(apis.count), description: "")]
         if let family {
             var vt = VirusTotalResults()
-            vt.scans = Array(repeating: EngineResult(engine: "e", detected: true, result: "Win32/\(family).A"), count: 6)
+            vt.scans = EngineResults(repeatElement(EngineResult(engine: "e", detected: true, result: "Win32/\(family).A"), count: 6))
             r.virusTotal = vt
         }
         return r

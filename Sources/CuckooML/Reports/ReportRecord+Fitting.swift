@@ -14,7 +14,7 @@ extension ReportRecord {
         fit(&mutexes); fit(&dllsLoaded); fit(&processNames); fit(&executedCommands); fit(&resolvedAPIs); fit(&wmiQueries)
         fit(&tcpDestinations); fit(&udpDestinations); fit(&dnsRequests); fit(&dnsAnswers); fit(&httpHosts)
         fit(&httpRequests); fit(&hosts); fit(&signatures)
-        if virusTotal != nil { fit(&virusTotal!.scans) }
+        virusTotal?.scans.fitStorage()
     }
 }
 

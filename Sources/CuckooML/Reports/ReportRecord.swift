@@ -124,7 +124,7 @@ public enum FileOperation: String, Sendable, CaseIterable, Codable {
 public struct VirusTotalResults: Sendable, Equatable {
     /// True when the block only says the file was not scanned; such a report is labelled `none`.
     public var notScanned: Bool = false
-    public var scans: [EngineResult] = []
+    public var scans = EngineResults()
     public var positives: Int?
     public var total: Int?
     public init() {}

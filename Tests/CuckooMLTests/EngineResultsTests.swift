@@ -1,0 +1,43 @@
+import Testing
+@testable import CuckooML
+
+/// Antivirus results are stored as engine numbers and result strings; they must read back exactly
+/// as appended, whatever the engine names.
+struct EngineResultsTests {
+    @Test func resultsReadBackInOrderWithTheirFlags() {
+        let given = [EngineResult(engine: "Kaspersky", detected: true, result: "Trojan.Win32.Zorbex.a"),
+                     EngineResult(engine: "Some New Engine", detected: false, result: nil),
+                     EngineResult(engine: "ClamAV", detected: false, result: ""),
+                     EngineResult(engine: "Some New Engine", detected: true, result: "x"),
+                     EngineResult(engine: "", detected: true, result: "empty engine name")]
+        let results = EngineResults(given)
+        #expect(Array(results) == given)
+        #expect(results.count == 5 && results[3] == given[3])
+        var removed = results
+        removed.removeAll { $0.engine == "Some New Engine" }
+        #expect(Array(removed) == [given[0], given[2], given[4]])
+        var appended = results
+        appended += [EngineResult(engine: "Avast", detected: true, result: "Win32:Zorbex")]
+        #expect(Array(appended) == given + [EngineResult(engine: "Avast", detected: true, result: "Win32:Zorbex")])
+    }
+
+    /// A name equal as a String to a known engine but spelled with other code points (a Kelvin sign
+    /// for the K) keeps its own bytes, and still compares equal, as Strings do.
+    @Test func namesKeepTheirBytes() {
+        let kelvin = "\u{212A}aspersky"
+        let results = EngineResults([EngineResult(engine: kelvin, detected: true, result: "a")])
+        #expect(Array(results[0].engine.utf8) == Array(kelvin.utf8))
+        #expect(results == EngineResults([EngineResult(engine: "Kaspersky", detected: true, result: "a")]))
+        #expect(results != EngineResults([EngineResult(engine: "Kaspersky", detected: false, result: "a")]))
+    }
+
+    @Test func manyUnknownEnginesAndEveryKnownOne() {
+        let unknown = (0..<5000).map { EngineResult(engine: "engine-\($0)", detected: $0 % 3 == 0, result: "r\($0)") }
+        let known = EngineResults.knownEngines.enumerated().map { EngineResult(engine: $0.element, detected: $0.offset % 2 == 0, result: nil) }
+        var results = EngineResults(unknown + known)
+        #expect(Array(results) == unknown + known)
+        results.reserveCapacity(20_000)
+        results.fitStorage()
+        #expect(Array(results) == unknown + known && results.capacity < 20_000)
+    }
+}
