@@ -35,12 +35,12 @@ struct SparseValuesTests {
         let counted = SparseValues(repeatElement(1.0, count: 70_000))
         #expect(counted.allOnes)
         for range in [0..<0, 3..<10, 0..<65_536, 100..<70_000] {
-            let seen = counted.withUnsafeBufferPointer(range) { Array($0) }
+            let seen = counted.withContiguousValues(range) { Array($0) }
             #expect(seen.count == range.count && seen.allSatisfy { $0 == 1 }, "\(range)")
         }
         let stored = SparseValues((0..<100).map(Double.init))
-        #expect(stored.withUnsafeBufferPointer(10..<13) { Array($0) } == [10, 11, 12])
-        #expect(stored[20..<22].withUnsafeBufferPointer { Array($0) } == [20, 21])
+        #expect(stored.withContiguousValues(10..<13) { Array($0) } == [10, 11, 12])
+        #expect(stored[20..<22].withContiguousValues { Array($0) } == [20, 21])
     }
 
     /// Family features are binary: their matrix stores no values. Count features store theirs.

@@ -135,10 +135,10 @@ struct RowDistances {
             m.columns.withUnsafeBufferPointer { c in
                 let xs = start[i], xe = start[i + 1]
                 let xc = UnsafeBufferPointer(rebasing: c[xs..<xe])
-                m.values.withUnsafeBufferPointer(xs..<xe) { xv in
+                m.values.withContiguousValues(xs..<xe) { xv in
                     for j in rows {
                         let ys = start[j], ye = start[j + 1]
-                        out[j] = m.values.withUnsafeBufferPointer(ys..<ye) { yv in
+                        out[j] = m.values.withContiguousValues(ys..<ye) { yv in
                             Distances.sparseMerge(metric, xc, xv, UnsafeBufferPointer(rebasing: c[ys..<ye]), yv, dimension: dimension)
                         }
                     }

@@ -88,7 +88,7 @@ public struct SparseValues: RandomAccessCollection, MutableCollection, Sendable,
 extension SparseValues {
     /// Calls `body` with the values at `range` as contiguous `Double`s (for the distance kernels). All-ones
     /// values are read from a shared buffer of ones, so nothing is copied for rows of usual length.
-    public func withUnsafeBufferPointer<R>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
+    public func withContiguousValues<R>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
         precondition(range.lowerBound >= 0 && range.upperBound <= endIndex, "range out of bounds")
         if let stored { return try stored.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) } }
         if range.count <= onesBuffer.count { return try body(UnsafeBufferPointer(rebasing: onesBuffer[0..<range.count])) }
@@ -98,9 +98,9 @@ extension SparseValues {
 }
 
 extension Slice where Base == SparseValues {
-    /// The slice's values as contiguous `Double`s (see `SparseValues.withUnsafeBufferPointer(_:_:)`).
-    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
-        try base.withUnsafeBufferPointer(startIndex..<endIndex, body)
+    /// The slice's values as contiguous `Double`s (see `SparseValues.withContiguousValues(_:_:)`).
+    public func withContiguousValues<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
+        try base.withContiguousValues(startIndex..<endIndex, body)
     }
 }
 

@@ -45,9 +45,9 @@ public enum Distances {
                               _ xc: ArraySlice<Int32>, _ xv: Slice<SparseValues>,
                               _ yc: ArraySlice<Int32>, _ yv: Slice<SparseValues>, dimension: Int) -> Double {
         xc.withUnsafeBufferPointer { xc in
-            xv.withUnsafeBufferPointer { xv in
+            xv.withContiguousValues { xv in
                 yc.withUnsafeBufferPointer { yc in
-                    yv.withUnsafeBufferPointer { yv in
+                    yv.withContiguousValues { yv in
                         sparseMerge(metric, xc, xv, yc, yv, dimension: dimension)
                     }
                 }
