@@ -23,9 +23,11 @@ public enum SessionStore {
     /// `PRAGMA application_id`: "CMLS".
     public static let applicationID: Int32 = 0x434D_4C53
     /// `PRAGMA user_version` and `meta.schema_version`. Version 2 added the family clustering
-    /// (algorithm `linkage`) and `meta.current_clustering`; version 1 files open as they are (they
-    /// simply have neither), newer ones are refused.
-    public static let schemaVersion = 2
+    /// (algorithm `linkage`) and `meta.current_clustering`; version 3 the string table
+    /// (`record_strings`, records of version 4 holding indices into it). Version 1 and 2 files open as
+    /// they are (they simply have none of these, and records holding their strings), newer ones are
+    /// refused.
+    public static let schemaVersion = 3
     /// The oldest version `open` reads.
     public static let oldestReadableVersion = 1
     public static let applicationName = "cuckooml-session"
@@ -36,13 +38,19 @@ public enum SessionStore {
     /// NaN is stored as NULL. Blobs of numbers are little-endian (int32 indices, float64 values).
     static let schema = """
         CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-          -- application = cuckooml-session, schema_version = 2 (also PRAGMA user_version;
+          -- application = cuckooml-session, schema_version = 3 (also PRAGMA user_version;
           -- PRAGMA application_id = 0x434D4C53 "CMLS"), saved_by, samples, and
           -- current_clustering (the algorithm 'cluster' ran last) when there is one
         CREATE TABLE samples(row INTEGER PRIMARY KEY, sample TEXT NOT NULL UNIQUE,
             path TEXT,               -- NULL for rows of an imported matrix
             md5 TEXT, sha256 TEXT, report_size INTEGER NOT NULL,
-            record BLOB              -- the extracted ReportRecord, binary (RecordCoding, version byte 2; 1 still read)
+            record BLOB              -- the extracted ReportRecord, binary (RecordCoding, version byte 4;
+                                     -- 1 to 3 still read), its strings numbered in record_strings
+        );
+        CREATE TABLE record_strings(  -- every distinct string of the records once, numbered from 0
+            block INTEGER PRIMARY KEY,   -- 0..<k, in order
+            first INTEGER NOT NULL,      -- the number of the block's first string
+            strings BLOB NOT NULL        -- per string: its UTF-8 byte count (LEB128 varint), its bytes
         );
         CREATE TABLE feature_configurations(
             role TEXT PRIMARY KEY,   -- 'load': how load builds features; 'matrix': how the current matrix
@@ -141,9 +149,12 @@ public enum SessionStore {
         }
 
         let samples = try db.prepare("INSERT INTO samples VALUES(?, ?, ?, ?, ?, ?, ?)")
+        let strings = RecordStringTableBuilder()
         var encoded: [[UInt8]?] = []
         for (row, sample) in session.samples.enumerated() {
-            if row % recordBlock == 0 { encoded = encodeRecords(session.samples[row..<min(row + recordBlock, session.samples.count)]) }
+            if row % recordBlock == 0 {
+                encoded = encodeRecords(session.samples[row..<min(row + recordBlock, session.samples.count)], strings: strings)
+            }
             samples.bind(1, row)
             samples.bind(2, sample.id)
             samples.bind(3, sample.path)
@@ -153,6 +164,13 @@ public enum SessionStore {
             samples.bind(7, blob: encoded[row % recordBlock])
             try samples.run()
             try progress.step()
+        }
+        let stringBlocks = try db.prepare("INSERT INTO record_strings VALUES(?, ?, ?)")
+        for (block, part) in strings.blocks().enumerated() {
+            stringBlocks.bind(1, block)
+            stringBlocks.bind(2, part.first)
+            stringBlocks.bind(3, blob: Array(part.bytes))
+            try stringBlocks.run()
         }
 
         let configurations = try db.prepare("INSERT INTO feature_configurations VALUES(?, ?, ?, ?, ?, ?)")
@@ -350,25 +368,27 @@ public enum SessionStore {
         var samples: [Sample] = []
         samples.reserveCapacity(stored)
         let sampleRows = try db.prepare("SELECT row, sample, path, report_size, record FROM samples ORDER BY row")
-        // Rows are read a block at a time and the block's records decoded on two threads.
-        var pending: [Sample] = []
+        let strings = try readStrings(db)
+        // Rows are read a block at a time and the block's records decoded on two threads, in place.
         var blobs: [[UInt8]?] = []
+        var decoded = 0
         func decodePending() throws {
-            let records: [ReportRecord?]
-            do { records = try decodeRecords(blobs, interners: interners) } catch {
-                throw corrupt("sample \(samples.count + error.index): \(error.error)")
+            do {
+                try samples.withUnsafeMutableBufferPointer { all in
+                    try decodeRecords(blobs, into: UnsafeMutableBufferPointer(rebasing: all[decoded...]), strings: strings, interners: interners)
+                }
+            } catch let failure as RecordFailure {
+                throw corrupt("sample \(decoded + failure.index): \(failure.error)")
             }
-            for k in pending.indices { pending[k].record = records[k] }
-            samples.append(contentsOf: pending)
-            pending.removeAll(keepingCapacity: true)
+            decoded = samples.count
             blobs.removeAll(keepingCapacity: true)
         }
         while try sampleRows.step() {
-            guard sampleRows.int(0) == samples.count + pending.count else { throw corrupt("sample rows are not numbered 0..<n") }
+            guard sampleRows.int(0) == samples.count else { throw corrupt("sample rows are not numbered 0..<n") }
             blobs.append(sampleRows.blob(4).map { [UInt8]($0) })
-            pending.append(Sample(id: sampleRows.string(1) ?? "", path: sampleRows.string(2),
+            samples.append(Sample(id: sampleRows.string(1) ?? "", path: sampleRows.string(2),
                                   reportSize: sampleRows.int(3), record: nil))
-            if pending.count == recordBlock { try decodePending() }
+            if blobs.count == recordBlock { try decodePending() }
             try progress.step()
         }
         try decodePending()
@@ -497,6 +517,25 @@ public enum SessionStore {
         let restored = try Session(restoring: session)
         try validateClusterTables(db, restored)
         return restored
+    }
+
+    /// The file's string table (empty in files older than it), each string made once.
+    private static func readStrings(_ db: SQLiteDatabase) throws -> [String] {
+        guard try db.integer("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'record_strings'") == 1 else { return [] }
+        var strings: [String] = []
+        let rows = try db.prepare("SELECT block, first, strings FROM record_strings ORDER BY block")
+        var block = 0
+        while try rows.step() {
+            guard rows.int(0) == block else { throw corrupt("string table blocks are not numbered 0..<k") }
+            guard rows.int(1) == strings.count else {
+                throw corrupt("string table block \(block) starts at string \(rows.int(1)), not \(strings.count)")
+            }
+            do { try RecordStrings.decode(rows.blob(2) ?? UnsafeRawBufferPointer(start: nil, count: 0), into: &strings) } catch {
+                throw corrupt("string table block \(block): \(error)")
+            }
+            block += 1
+        }
+        return strings
     }
 
     private struct Membership {
