@@ -46,23 +46,33 @@ final class RecordStringTableBuilder {
     @exclusivity(unchecked) private(set) var bytes: [UInt8] = []
     /// Where each string's entry starts in `bytes`, and (last) where the table ends.
     @exclusivity(unchecked) private var entryStarts: [Int] = [0]
-    /// Where each string's UTF-8 bytes start in `bytes`, their count and their hash.
+    /// Where each string's UTF-8 bytes start in `bytes`; and the slots finding a string's index by the
+    /// hash of its bytes (inline with its hash and byte count: one cache miss, then a compare).
     @exclusivity(unchecked) private var textStarts: [Int] = []
-    @exclusivity(unchecked) private var textCounts: [Int] = []
-    @exclusivity(unchecked) private var textHashes: [UInt64] = []
-    @exclusivity(unchecked) private var textSlots: [Int32]
+    @exclusivity(unchecked) private var textSlots: [TextSlot]
     @exclusivity(unchecked) private var textMask: Int
 
-    /// The values met (kept alive) and the index each has.
+    private struct TextSlot {
+        var hash: UInt64 = 0
+        var count: UInt32 = 0  // the byte count's low 32 bits (the entry's bounds give it all)
+        var index: Int32 = -1
+    }
+
+    /// The values met, kept alive; and the slots finding a value's index by its 16 bytes (inline, so
+    /// a lookup is one cache miss: these tables hold millions of entries at 100 000 reports).
     @exclusivity(unchecked) private var values: [String] = []
-    @exclusivity(unchecked) private var valueIndices: [Int32] = []
-    @exclusivity(unchecked) private var valueSlots: [Int32]
+    @exclusivity(unchecked) private var valueSlots: [ValueSlot]
     @exclusivity(unchecked) private var valueMask: Int
 
+    private struct ValueSlot {
+        var bits: (UInt64, UInt64) = (0, 0)
+        var index: Int32 = -1
+    }
+
     init() {
-        textSlots = [Int32](repeating: -1, count: 1024)
+        textSlots = [TextSlot](repeating: TextSlot(), count: 1024)
         textMask = 1023
-        valueSlots = [Int32](repeating: -1, count: 1024)
+        valueSlots = [ValueSlot](repeating: ValueSlot(), count: 1024)
         valueMask = 1023
     }
 
@@ -72,19 +82,18 @@ final class RecordStringTableBuilder {
     /// The index of `s` in the table, added when it is new.
     func index(of s: String) -> Int {
         let bits = Self.bits(s)
-        let hash = Self.mix(bits)
-        var i = Int(truncatingIfNeeded: hash) & valueMask
+        var i = Int(truncatingIfNeeded: Self.mix(bits)) & valueMask
         while true {
-            let e = Int(valueSlots[i])
-            if e < 0 { break }
-            if Self.bits(values[e]) == bits { return Int(valueIndices[e]) }
+            let slot = valueSlots[i]
+            if slot.index < 0 { break }
+            if slot.bits == bits { return Int(slot.index) }
             i = (i + 1) & valueMask
         }
         let index = textIndex(of: s)
-        valueSlots[i] = Int32(values.count)
+        valueSlots[i] = ValueSlot(bits: bits, index: Int32(index))
         values.append(s)
-        valueIndices.append(Int32(index))
-        if values.count * 2 > valueSlots.count { growValues() }
+        // Linear probing stays short up to three quarters full.
+        if values.count * 4 > valueSlots.count * 3 { growValues() }
         return index
     }
 
@@ -123,43 +132,46 @@ final class RecordStringTableBuilder {
         let hash = ByteHash.hash(text)
         var i = Int(truncatingIfNeeded: hash) & textMask
         while true {
-            let e = Int(textSlots[i])
-            if e < 0 { break }
-            if textHashes[e] == hash, textCounts[e] == n,
-               n == 0 || bytes.withUnsafeBytes({ memcmp($0.baseAddress! + textStarts[e], text.baseAddress!, n) == 0 }) {
-                return e
+            let slot = textSlots[i]
+            if slot.index < 0 { break }
+            if slot.hash == hash, slot.count == UInt32(truncatingIfNeeded: n) {
+                let e = Int(slot.index)
+                if entryStarts[e + 1] - textStarts[e] == n,
+                   n == 0 || bytes.withUnsafeBytes({ memcmp($0.baseAddress! + textStarts[e], text.baseAddress!, n) == 0 }) {
+                    return e
+                }
             }
             i = (i + 1) & textMask
         }
         let index = count
-        textSlots[i] = Int32(index)
+        textSlots[i] = TextSlot(hash: hash, count: UInt32(truncatingIfNeeded: n), index: Int32(index))
         ByteWriter.appendVarint(UInt64(n), to: &bytes)
         textStarts.append(bytes.count)
-        textCounts.append(n)
-        textHashes.append(hash)
         bytes.append(contentsOf: text)
         entryStarts.append(bytes.count)
-        if count * 2 > textSlots.count { growTexts() }
+        if count * 4 > textSlots.count * 3 { growTexts() }
         return index
     }
 
     private func growTexts() {
-        textSlots = [Int32](repeating: -1, count: textSlots.count * 2)
+        let old = textSlots
+        textSlots = [TextSlot](repeating: TextSlot(), count: old.count * 2)
         textMask = textSlots.count - 1
-        for (e, hash) in textHashes.enumerated() {
-            var i = Int(truncatingIfNeeded: hash) & textMask
-            while textSlots[i] >= 0 { i = (i + 1) & textMask }
-            textSlots[i] = Int32(e)
+        for slot in old where slot.index >= 0 {
+            var i = Int(truncatingIfNeeded: slot.hash) & textMask
+            while textSlots[i].index >= 0 { i = (i + 1) & textMask }
+            textSlots[i] = slot
         }
     }
 
     private func growValues() {
-        valueSlots = [Int32](repeating: -1, count: valueSlots.count * 2)
+        let old = valueSlots
+        valueSlots = [ValueSlot](repeating: ValueSlot(), count: old.count * 2)
         valueMask = valueSlots.count - 1
-        for (e, value) in values.enumerated() {
-            var i = Int(truncatingIfNeeded: Self.mix(Self.bits(value))) & valueMask
-            while valueSlots[i] >= 0 { i = (i + 1) & valueMask }
-            valueSlots[i] = Int32(e)
+        for slot in old where slot.index >= 0 {
+            var i = Int(truncatingIfNeeded: Self.mix(slot.bits)) & valueMask
+            while valueSlots[i].index >= 0 { i = (i + 1) & valueMask }
+            valueSlots[i] = slot
         }
     }
 }
