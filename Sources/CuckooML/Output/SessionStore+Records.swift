@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import Synchronization
 
 /// Encoding the samples' records in blocks, and decoding them in blocks on two threads: at 100 000
 /// samples they are most of the CPU time of `session save` and `session open`, and SQLite itself runs
@@ -13,9 +14,34 @@ extension SessionStore {
     static let recordBlock = 1024
 
     /// The encoded records of `samples` (nil where a sample has none), in order, their strings numbered
-    /// in `strings` (one pass in sample order, so the table and the bytes do not depend on threads).
-    static func encodeRecords(_ samples: ArraySlice<Sample>, strings: RecordStringTableBuilder) -> [[UInt8]?] {
-        samples.map { sample in sample.record.map { RecordCoding.encode($0, strings: strings) } }
+    /// in one table (one pass in sample order, so the table and the bytes do not depend on threads).
+    /// Stops early (`complete` false) once `control` is cancelled or `stop` raised, checked a block at
+    /// a time.
+    static func encodeRecords(_ samples: [Sample], control: TaskControl, stop: StopFlag) -> EncodedRecords {
+        let out = EncodedRecords()
+        out.records.reserveCapacity(samples.count)
+        for start in stride(from: 0, to: samples.count, by: recordBlock) {
+            if stop.isRaised || control.isCancelled() { return out }
+            for sample in samples[start..<min(start + recordBlock, samples.count)] {
+                out.records.append(sample.record.map { RecordCoding.encode($0, strings: out.strings) })
+            }
+        }
+        out.complete = true
+        return out
+    }
+
+    /// What `encodeRecords` made: written by its thread, read once that has finished.
+    final class EncodedRecords: @unchecked Sendable {
+        var records: [[UInt8]?] = []
+        let strings = RecordStringTableBuilder()
+        var complete = false
+    }
+
+    /// Tells a thread working alongside to stop (the other side failed).
+    final class StopFlag: Sendable {
+        private let raised = Atomic<Bool>(false)
+        var isRaised: Bool { raised.load(ordering: .relaxed) }
+        func raise() { raised.store(true, ordering: .relaxed) }
     }
 
     /// Why the record at `index` of a block could not be decoded.

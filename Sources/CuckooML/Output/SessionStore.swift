@@ -148,151 +148,162 @@ public enum SessionStore {
             meta.bind(1, key); meta.bind(2, value); try meta.run()
         }
 
-        let samples = try db.prepare("INSERT INTO samples VALUES(?, ?, ?, ?, ?, ?, ?)")
-        let strings = RecordStringTableBuilder()
-        var encoded: [[UInt8]?] = []
-        for (row, sample) in session.samples.enumerated() {
-            if row % recordBlock == 0 {
-                encoded = encodeRecords(session.samples[row..<min(row + recordBlock, session.samples.count)], strings: strings)
+        // The records are encoded (numbering their strings) on a thread of their own while this one
+        // writes the other tables: at 100 000 samples each takes a few seconds of one core.
+        let stop = StopFlag()
+        let records = session.samples
+        let (encoded, others) = try alongside({ encodeRecords(records, control: control, stop: stop) }) {
+            () throws(Interrupted) -> Result<Void, any Error> in
+            do {
+                let configurations = try db.prepare("INSERT INTO feature_configurations VALUES(?, ?, ?, ?, ?, ?)")
+                func insert(_ role: String, _ c: FeatureConfiguration) throws {
+                    configurations.bind(1, role)
+                    configurations.bind(2, c.kind.rawValue)
+                    configurations.bind(3, c.groups.map(\.rawValue).sorted().joined(separator: ","))
+                    configurations.bind(4, c.importFunctions ? 1 : 0)
+                    configurations.bind(5, c.minimumCoverage)
+                    configurations.bind(6, c.maximumCoverage)
+                    try configurations.run()
+                }
+                try insert("load", session.featureConfiguration)
+                if let features = session.features {
+                    try insert("matrix", features.configuration)
+                    let names = try db.prepare("INSERT INTO features VALUES(?, ?)")
+                    for (column, name) in features.names.enumerated() {
+                        names.bind(1, column); names.bind(2, name); try names.run()
+                    }
+                    let rows = try db.prepare("INSERT INTO sample_features VALUES(?, ?, ?, ?)")
+                    for row in 0..<features.matrix.rowCount {
+                        let r = features.matrix.row(row)
+                        rows.bind(1, row)
+                        rows.bind(2, session.samples[row].id)
+                        rows.bind(3, blob: littleEndianBytes(r.columns))
+                        // Binary features (all 1) need no values: NULL means "every value is 1".
+                        rows.bind(4, blob: r.values.allSatisfy { $0 == 1 } ? nil : littleEndianBytes(r.values))
+                        try rows.run()
+                        try progress.step()
+                    }
+                }
+
+                let labels = try db.prepare("INSERT INTO labels VALUES(?, ?, ?, ?, ?, ?, ?)")
+                for (sample, label) in session.labels.sorted(by: { $0.key < $1.key }) {
+                    labels.bind(1, sample); labels.bind(2, label.family); labels.bind(3, label.votes); labels.bind(4, label.source.rawValue)
+                    labels.bind(5, label.engines); labels.bind(6, label.runnerUp); labels.bind(7, label.runnerUpVotes)
+                    try labels.run()
+                    try progress.step()
+                }
+
+                let clusterings = try db.prepare("INSERT INTO clusterings VALUES(?, ?, ?, ?, ?, ?)")
+                let clusters = try db.prepare("INSERT INTO clusters VALUES(?, ?, ?, ?)")
+                let membership = try db.prepare("INSERT INTO membership VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
+                func insertClustering(_ algorithm: String, _ c: some FlatClustering, parameters: JSONValue,
+                                      persistence: [Double]?, coreDistances: [Double]?) throws {
+                    guard c.labels.count == session.samples.count else {
+                        throw SQLiteError(code: 0, message: "the \(algorithm) clustering has \(c.labels.count) labels for \(session.samples.count) samples")
+                    }
+                    clusterings.bind(1, algorithm)
+                    clusterings.bind(2, parameters.serialized)
+                    clusterings.bind(3, c.clusterCount)
+                    clusterings.bind(4, c.noiseCount)
+                    clusterings.bind(5, blob: persistence.map(littleEndianBytes))
+                    clusterings.bind(6, blob: coreDistances.map(littleEndianBytes))
+                    try clusterings.run()
+                    var sizes = [Int](repeating: 0, count: max(c.clusterCount, persistence?.count ?? 0))
+                    for label in c.labels where label >= 0 { sizes[label] += 1 }
+                    for (cluster, size) in sizes.enumerated() {
+                        clusters.bind(1, algorithm); clusters.bind(2, cluster); clusters.bind(3, size)
+                        clusters.bind(4, persistence.flatMap { cluster < $0.count ? $0[cluster] : nil } ?? .nan)
+                        try clusters.run()
+                    }
+                }
+                if let h = session.hdbscan {
+                    let p = h.parameters
+                    try insertClustering("hdbscan", h, parameters: [
+                        "min_samples": .int(p.minSamples), "min_cluster_size": .int(p.minClusterSize),
+                        "metric": .string(p.metric.rawValue), "cluster_selection_method": .string(p.selection.rawValue),
+                        "cluster_selection_epsilon": .double(p.epsilon), "alpha": .double(p.alpha),
+                        "allow_single_cluster": .bool(p.allowSingleCluster), "deduplicate": .bool(p.deduplicate),
+                    ], persistence: h.persistence, coreDistances: h.coreDistances)
+                    guard h.probabilities.count == h.labels.count, h.outlierScores.count == h.labels.count else {
+                        throw SQLiteError(code: 0, message: "the hdbscan result's arrays differ in length")
+                    }
+                    let hasCore = h.coreDistances.count == h.labels.count
+                    for row in h.labels.indices {
+                        membership.bind(1, "hdbscan"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
+                        membership.bind(4, h.labels[row]); membership.bind(5, h.probabilities[row]); membership.bind(6, h.outlierScores[row])
+                        membership.bind(7, hasCore ? h.coreDistances[row] : .nan)
+                        try membership.run()
+                        try progress.step()
+                    }
+                    let tree = try db.prepare("INSERT INTO condensed_tree VALUES('hdbscan', ?, ?, ?, ?, ?)")
+                    for (seq, node) in h.condensedTree.enumerated() {
+                        tree.bind(1, seq); tree.bind(2, node.parent); tree.bind(3, node.child); tree.bind(4, node.lambda); tree.bind(5, node.childSize)
+                        try tree.run()
+                        try progress.step()
+                    }
+                    try writeFitDetails(db, h)
+                }
+                if let d = session.dbscan {
+                    let p = d.parameters
+                    try insertClustering("dbscan", d, parameters: [
+                        "eps": .double(p.eps), "min_samples": .int(p.minSamples), "metric": .string(p.metric.rawValue),
+                    ], persistence: nil, coreDistances: nil)
+                    guard d.isCore.count == d.labels.count else { throw SQLiteError(code: 0, message: "the dbscan result's arrays differ in length") }
+                    for row in d.labels.indices {
+                        membership.bind(1, "dbscan"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
+                        membership.bind(4, d.labels[row]); membership.bind(8, d.isCore[row] ? 1 : 0)
+                        try membership.run()
+                        try progress.step()
+                    }
+                }
+
+                if let l = session.linkage {
+                    try insertClustering("linkage", l, parameters: [
+                        "t": .double(l.parameters.threshold), "metric": .string(l.parameters.metric.rawValue),
+                    ], persistence: nil, coreDistances: nil)
+                    guard l.strengths.count == l.labels.count, l.outlierScores.count == l.labels.count else {
+                        throw SQLiteError(code: 0, message: "the linkage result's arrays differ in length")
+                    }
+                    for row in l.labels.indices {
+                        membership.bind(1, "linkage"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
+                        membership.bind(4, l.labels[row]); membership.bind(5, l.strengths[row]); membership.bind(6, l.outlierScores[row])
+                        try membership.run()
+                        try progress.step()
+                    }
+                }
+
+                let settings = try db.prepare("INSERT INTO settings VALUES(?, ?)")
+                for entry in session.settings.entries {
+                    settings.bind(1, entry.key); settings.bind(2, entry.value); try settings.run()
+                }
+                return .success(())
+            } catch {
+                stop.raise()
+                return .failure(error)
             }
+        }
+        try others.get()
+        try control.checkCancellation()
+        guard encoded.complete else { throw Interrupted() }
+
+        let samples = try db.prepare("INSERT INTO samples VALUES(?, ?, ?, ?, ?, ?, ?)")
+        for (row, sample) in session.samples.enumerated() {
             samples.bind(1, row)
             samples.bind(2, sample.id)
             samples.bind(3, sample.path)
             samples.bind(4, sample.md5)
             samples.bind(5, sample.sha256)
             samples.bind(6, sample.reportSize)
-            samples.bind(7, blob: encoded[row % recordBlock])
+            samples.bind(7, blob: encoded.records[row])
             try samples.run()
             try progress.step()
         }
         let stringBlocks = try db.prepare("INSERT INTO record_strings VALUES(?, ?, ?)")
-        for (block, part) in strings.blocks().enumerated() {
+        for (block, part) in encoded.strings.blocks().enumerated() {
             stringBlocks.bind(1, block)
             stringBlocks.bind(2, part.first)
             stringBlocks.bind(3, blob: Array(part.bytes))
             try stringBlocks.run()
-        }
-
-        let configurations = try db.prepare("INSERT INTO feature_configurations VALUES(?, ?, ?, ?, ?, ?)")
-        func insert(_ role: String, _ c: FeatureConfiguration) throws {
-            configurations.bind(1, role)
-            configurations.bind(2, c.kind.rawValue)
-            configurations.bind(3, c.groups.map(\.rawValue).sorted().joined(separator: ","))
-            configurations.bind(4, c.importFunctions ? 1 : 0)
-            configurations.bind(5, c.minimumCoverage)
-            configurations.bind(6, c.maximumCoverage)
-            try configurations.run()
-        }
-        try insert("load", session.featureConfiguration)
-        if let features = session.features {
-            try insert("matrix", features.configuration)
-            let names = try db.prepare("INSERT INTO features VALUES(?, ?)")
-            for (column, name) in features.names.enumerated() {
-                names.bind(1, column); names.bind(2, name); try names.run()
-            }
-            let rows = try db.prepare("INSERT INTO sample_features VALUES(?, ?, ?, ?)")
-            for row in 0..<features.matrix.rowCount {
-                let r = features.matrix.row(row)
-                rows.bind(1, row)
-                rows.bind(2, session.samples[row].id)
-                rows.bind(3, blob: littleEndianBytes(r.columns))
-                // Binary features (all 1) need no values: NULL means "every value is 1".
-                rows.bind(4, blob: r.values.allSatisfy { $0 == 1 } ? nil : littleEndianBytes(r.values))
-                try rows.run()
-                try progress.step()
-            }
-        }
-
-        let labels = try db.prepare("INSERT INTO labels VALUES(?, ?, ?, ?, ?, ?, ?)")
-        for (sample, label) in session.labels.sorted(by: { $0.key < $1.key }) {
-            labels.bind(1, sample); labels.bind(2, label.family); labels.bind(3, label.votes); labels.bind(4, label.source.rawValue)
-            labels.bind(5, label.engines); labels.bind(6, label.runnerUp); labels.bind(7, label.runnerUpVotes)
-            try labels.run()
-            try progress.step()
-        }
-
-        let clusterings = try db.prepare("INSERT INTO clusterings VALUES(?, ?, ?, ?, ?, ?)")
-        let clusters = try db.prepare("INSERT INTO clusters VALUES(?, ?, ?, ?)")
-        let membership = try db.prepare("INSERT INTO membership VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
-        func insertClustering(_ algorithm: String, _ c: some FlatClustering, parameters: JSONValue,
-                              persistence: [Double]?, coreDistances: [Double]?) throws {
-            guard c.labels.count == session.samples.count else {
-                throw SQLiteError(code: 0, message: "the \(algorithm) clustering has \(c.labels.count) labels for \(session.samples.count) samples")
-            }
-            clusterings.bind(1, algorithm)
-            clusterings.bind(2, parameters.serialized)
-            clusterings.bind(3, c.clusterCount)
-            clusterings.bind(4, c.noiseCount)
-            clusterings.bind(5, blob: persistence.map(littleEndianBytes))
-            clusterings.bind(6, blob: coreDistances.map(littleEndianBytes))
-            try clusterings.run()
-            var sizes = [Int](repeating: 0, count: max(c.clusterCount, persistence?.count ?? 0))
-            for label in c.labels where label >= 0 { sizes[label] += 1 }
-            for (cluster, size) in sizes.enumerated() {
-                clusters.bind(1, algorithm); clusters.bind(2, cluster); clusters.bind(3, size)
-                clusters.bind(4, persistence.flatMap { cluster < $0.count ? $0[cluster] : nil } ?? .nan)
-                try clusters.run()
-            }
-        }
-        if let h = session.hdbscan {
-            let p = h.parameters
-            try insertClustering("hdbscan", h, parameters: [
-                "min_samples": .int(p.minSamples), "min_cluster_size": .int(p.minClusterSize),
-                "metric": .string(p.metric.rawValue), "cluster_selection_method": .string(p.selection.rawValue),
-                "cluster_selection_epsilon": .double(p.epsilon), "alpha": .double(p.alpha),
-                "allow_single_cluster": .bool(p.allowSingleCluster), "deduplicate": .bool(p.deduplicate),
-            ], persistence: h.persistence, coreDistances: h.coreDistances)
-            guard h.probabilities.count == h.labels.count, h.outlierScores.count == h.labels.count else {
-                throw SQLiteError(code: 0, message: "the hdbscan result's arrays differ in length")
-            }
-            let hasCore = h.coreDistances.count == h.labels.count
-            for row in h.labels.indices {
-                membership.bind(1, "hdbscan"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
-                membership.bind(4, h.labels[row]); membership.bind(5, h.probabilities[row]); membership.bind(6, h.outlierScores[row])
-                membership.bind(7, hasCore ? h.coreDistances[row] : .nan)
-                try membership.run()
-                try progress.step()
-            }
-            let tree = try db.prepare("INSERT INTO condensed_tree VALUES('hdbscan', ?, ?, ?, ?, ?)")
-            for (seq, node) in h.condensedTree.enumerated() {
-                tree.bind(1, seq); tree.bind(2, node.parent); tree.bind(3, node.child); tree.bind(4, node.lambda); tree.bind(5, node.childSize)
-                try tree.run()
-                try progress.step()
-            }
-            try writeFitDetails(db, h)
-        }
-        if let d = session.dbscan {
-            let p = d.parameters
-            try insertClustering("dbscan", d, parameters: [
-                "eps": .double(p.eps), "min_samples": .int(p.minSamples), "metric": .string(p.metric.rawValue),
-            ], persistence: nil, coreDistances: nil)
-            guard d.isCore.count == d.labels.count else { throw SQLiteError(code: 0, message: "the dbscan result's arrays differ in length") }
-            for row in d.labels.indices {
-                membership.bind(1, "dbscan"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
-                membership.bind(4, d.labels[row]); membership.bind(8, d.isCore[row] ? 1 : 0)
-                try membership.run()
-                try progress.step()
-            }
-        }
-
-        if let l = session.linkage {
-            try insertClustering("linkage", l, parameters: [
-                "t": .double(l.parameters.threshold), "metric": .string(l.parameters.metric.rawValue),
-            ], persistence: nil, coreDistances: nil)
-            guard l.strengths.count == l.labels.count, l.outlierScores.count == l.labels.count else {
-                throw SQLiteError(code: 0, message: "the linkage result's arrays differ in length")
-            }
-            for row in l.labels.indices {
-                membership.bind(1, "linkage"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
-                membership.bind(4, l.labels[row]); membership.bind(5, l.strengths[row]); membership.bind(6, l.outlierScores[row])
-                try membership.run()
-                try progress.step()
-            }
-        }
-
-        let settings = try db.prepare("INSERT INTO settings VALUES(?, ?)")
-        for entry in session.settings.entries {
-            settings.bind(1, entry.key); settings.bind(2, entry.value); try settings.run()
         }
         try db.execute("COMMIT")
     }
