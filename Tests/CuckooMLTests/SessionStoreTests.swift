@@ -135,6 +135,10 @@ enum SessionFixtures {
         let records = (0..<6).map(SessionFixtures.record)
         #expect(try Self.roundTrip(records) == records)
         #expect(try Self.roundTrip([ReportRecord()]) == [ReportRecord()])
+        // API names that are not ASCII (or not in byte order) are counted as a dictionary would.
+        var accented = SessionFixtures.record(1)
+        accented.apiCounts = ["\u{E9}tat": 2, "Zeta": 1]
+        #expect(try Self.roundTrip([accented]) == [accented])
         let table = RecordStringTableBuilder()
         for r in records {
             let bytes = RecordCoding.encode(r, strings: table)

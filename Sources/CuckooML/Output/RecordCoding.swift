@@ -44,11 +44,19 @@ enum RecordCoding {
 
     /// `r` in the current version, its strings numbered in (and added to) `strings`.
     static func encode(_ r: ReportRecord, strings: RecordStringTableBuilder) -> [UInt8] {
+        var bytes: [UInt8] = []
+        encode(r, strings: strings, appendingTo: &bytes)
+        return bytes
+    }
+
+    /// `encode(r, strings:)` appended to `bytes` (`save` keeps every record in one buffer).
+    static func encode(_ r: ReportRecord, strings: RecordStringTableBuilder, appendingTo bytes: inout [UInt8]) {
         var w = ByteWriter()
         w.table = strings
+        swap(&w.bytes, &bytes)  // the buffer moves in and out, never copied
         w.bytes.append(version)
         encodeFields(r, &w)
-        return w.bytes
+        swap(&w.bytes, &bytes)
     }
 
     /// `r` in `inlineVersion`, its strings' bytes in the record, as sessions were saved before version 4.

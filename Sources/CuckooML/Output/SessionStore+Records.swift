@@ -13,28 +13,38 @@ extension SessionStore {
     /// Samples whose records are coded together.
     static let recordBlock = 1024
 
-    /// The encoded records of `samples` (nil where a sample has none), in order, their strings numbered
-    /// in one table (one pass in sample order, so the table and the bytes do not depend on threads).
-    /// Stops early (`complete` false) once `control` is cancelled or `stop` raised, checked a block at
-    /// a time.
+    /// The encoded records of `samples`, in order, their strings numbered in one table (one pass in
+    /// sample order, so the table and the bytes do not depend on threads). Stops early (`complete`
+    /// false) once `control` is cancelled or `stop` raised, checked a block at a time.
     static func encodeRecords(_ samples: [Sample], control: TaskControl, stop: StopFlag) -> EncodedRecords {
-        let out = EncodedRecords()
-        out.records.reserveCapacity(samples.count)
+        let withRecords = samples.count { $0.record != nil }
+        let out = EncodedRecords(strings: RecordStringTableBuilder(expected: withRecords * expectedStringsPerRecord))
+        out.ends.reserveCapacity(samples.count)
+        out.bytes.reserveCapacity(withRecords * 1024)
         for start in stride(from: 0, to: samples.count, by: recordBlock) {
             if stop.isRaised || control.isCancelled() { return out }
-            for sample in samples[start..<min(start + recordBlock, samples.count)] {
-                out.records.append(sample.record.map { RecordCoding.encode($0, strings: out.strings) })
+            for k in start..<min(start + recordBlock, samples.count) {
+                guard let record = samples[k].record else { out.ends.append(-1); continue }
+                RecordCoding.encode(record, strings: out.strings, appendingTo: &out.bytes)
+                out.ends.append(out.bytes.count)
             }
         }
         out.complete = true
         return out
     }
 
-    /// What `encodeRecords` made: written by its thread, read once that has finished.
+    /// New distinct strings a record brings on average (generated corpora: ~22 at 30 000 and
+    /// 100 000 reports), to size the string table once.
+    static let expectedStringsPerRecord = 24
+
+    /// What `encodeRecords` made: every record's bytes back to back (record k ends at `ends[k]`, -1
+    /// when sample k has none) and the string table. Written by its thread, read once that has finished.
     final class EncodedRecords: @unchecked Sendable {
-        var records: [[UInt8]?] = []
-        let strings = RecordStringTableBuilder()
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        let strings: RecordStringTableBuilder
         var complete = false
+        init(strings: RecordStringTableBuilder) { self.strings = strings }
     }
 
     /// Tells a thread working alongside to stop (the other side failed).

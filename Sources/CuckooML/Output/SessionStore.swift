@@ -287,16 +287,25 @@ public enum SessionStore {
         guard encoded.complete else { throw Interrupted() }
 
         let samples = try db.prepare("INSERT INTO samples VALUES(?, ?, ?, ?, ?, ?, ?)")
-        for (row, sample) in session.samples.enumerated() {
-            samples.bind(1, row)
-            samples.bind(2, sample.id)
-            samples.bind(3, sample.path)
-            samples.bind(4, sample.md5)
-            samples.bind(5, sample.sha256)
-            samples.bind(6, sample.reportSize)
-            samples.bind(7, blob: encoded.records[row])
-            try samples.run()
-            try progress.step()
+        try encoded.bytes.withUnsafeBytes { all in
+            var start = 0
+            for (row, sample) in session.samples.enumerated() {
+                samples.bind(1, row)
+                samples.bind(2, sample.id)
+                samples.bind(3, sample.path)
+                samples.bind(4, sample.md5)
+                samples.bind(5, sample.sha256)
+                samples.bind(6, sample.reportSize)
+                let end = encoded.ends[row]
+                if end >= 0 {
+                    samples.bind(7, blob: UnsafeRawBufferPointer(rebasing: all[start..<end]))
+                    start = end
+                } else {
+                    samples.bind(7, blob: nil)
+                }
+                try samples.run()
+                try progress.step()
+            }
         }
         let stringBlocks = try db.prepare("INSERT INTO record_strings VALUES(?, ?, ?)")
         for (block, part) in encoded.strings.blocks().enumerated() {
