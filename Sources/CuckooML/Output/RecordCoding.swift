@@ -266,6 +266,13 @@ struct ByteWriter {
 
     mutating func strings(_ list: [String]) {
         uint(UInt64(list.count))
+        if let table {
+            // Elements looked up where they are: no retain and release of each string.
+            list.withUnsafeBufferPointer { items in
+                for k in items.indices { uint(UInt64(table.index(at: items.baseAddress! + k))) }
+            }
+            return
+        }
         for s in list { string(s) }
     }
 }

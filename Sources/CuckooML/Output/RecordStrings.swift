@@ -90,7 +90,14 @@ final class RecordStringTableBuilder {
 
     /// The index of `s` in the table, added when it is new.
     func index(of s: String) -> Int {
-        let bits = Self.bits(s)
+        withUnsafePointer(to: s) { index(at: $0) }
+    }
+
+    /// The index of the string at `pointer` (an element of a list being encoded): the lookup by the
+    /// value's bytes reads them in place, so a string met before is not even retained.
+    @inline(__always)
+    func index(at pointer: UnsafePointer<String>) -> Int {
+        let bits = UnsafeRawPointer(pointer).load(as: (UInt64, UInt64).self)
         var i = Int(truncatingIfNeeded: Self.mix(bits)) & valueMask
         while true {
             let slot = valueSlots[i]
@@ -98,6 +105,11 @@ final class RecordStringTableBuilder {
             if slot.bits == bits { return Int(slot.index) }
             i = (i + 1) & valueMask
         }
+        return add(pointer.pointee, bits: bits, slot: i)
+    }
+
+    /// Numbers a value not met before (a new string, or a known one in other storage).
+    private func add(_ s: String, bits: (UInt64, UInt64), slot i: Int) -> Int {
         let index = textIndex(of: s)
         valueSlots[i] = ValueSlot(bits: bits, index: Int32(index))
         values.append(s)
@@ -118,11 +130,8 @@ final class RecordStringTableBuilder {
         return out
     }
 
-    /// A value's 16 bytes: equal bytes are the same contents (the same small string, or the same
-    /// storage and length); different bytes may still be equal strings.
-    @inline(__always)
-    private static func bits(_ s: String) -> (UInt64, UInt64) { unsafeBitCast(s, to: (UInt64, UInt64).self) }
-
+    /// Spreads a value's 16 bytes over the slots. Equal bytes are the same contents (the same small
+    /// string, or the same storage and length); different bytes may still be equal strings.
     @inline(__always)
     private static func mix(_ bits: (UInt64, UInt64)) -> UInt64 {
         var h = (bits.0 ^ (bits.1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
