@@ -13,38 +13,72 @@ extension SessionStore {
     /// Samples whose records are coded together.
     static let recordBlock = 1024
 
-    /// The encoded records of `samples`, in order, their strings numbered in one table (one pass in
-    /// sample order, so the table and the bytes do not depend on threads). Stops early (`complete`
-    /// false) once `control` is cancelled or `stop` raised, checked a block at a time.
-    static func encodeRecords(_ samples: [Sample], control: TaskControl, stop: StopFlag) -> EncodedRecords {
-        let withRecords = samples.count { $0.record != nil }
-        let out = EncodedRecords(strings: RecordStringTableBuilder(expected: withRecords * expectedStringsPerRecord))
-        out.ends.reserveCapacity(samples.count)
-        out.bytes.reserveCapacity(withRecords * 1024)
+    /// Encodes the records of `samples`, in order, into `out`: a block of records at a time, each
+    /// handed over as soon as it is done, their strings numbered in one table (one pass in sample
+    /// order, so the table and the bytes do not depend on threads). Stops early (`complete` false)
+    /// once `control` is cancelled or `stop` raised, checked a block at a time.
+    static func encodeRecords(_ samples: [Sample], into out: EncodedRecords, control: TaskControl, stop: StopFlag) {
+        defer { out.finish() }
+        var bytes: [UInt8] = []
         for start in stride(from: 0, to: samples.count, by: recordBlock) {
-            if stop.isRaised || control.isCancelled() { return out }
+            if stop.isRaised || control.isCancelled() { return }
+            var ends: [Int] = []
+            ends.reserveCapacity(recordBlock)
+            bytes.reserveCapacity(recordBlock * 1024)
             for k in start..<min(start + recordBlock, samples.count) {
-                guard let record = samples[k].record else { out.ends.append(-1); continue }
-                RecordCoding.encode(record, strings: out.strings, appendingTo: &out.bytes)
-                out.ends.append(out.bytes.count)
+                guard let record = samples[k].record else { ends.append(-1); continue }
+                RecordCoding.encode(record, strings: out.strings, appendingTo: &bytes)
+                ends.append(bytes.count)
             }
+            out.hand(EncodedBlock(bytes: bytes, ends: ends))
+            bytes = []
         }
-        out.complete = true
-        return out
+        out.completed()
     }
 
     /// New distinct strings a record brings on average (generated corpora: ~22 at 30 000 and
     /// 100 000 reports), to size the string table once.
     static let expectedStringsPerRecord = 24
 
-    /// What `encodeRecords` made: every record's bytes back to back (record k ends at `ends[k]`, -1
-    /// when sample k has none) and the string table. Written by its thread, read once that has finished.
+    /// Consecutive records' bytes back to back: record k ends at `ends[k]` (-1: sample k has none).
+    struct EncodedBlock: Sendable {
+        var bytes: [UInt8]
+        var ends: [Int]
+    }
+
+    /// What `encodeRecords` makes on its thread: blocks handed to the thread writing them as they
+    /// are done, and the string table, read only once the encoding thread has finished.
     final class EncodedRecords: @unchecked Sendable {
-        var bytes: [UInt8] = []
-        var ends: [Int] = []
         let strings: RecordStringTableBuilder
-        var complete = false
-        init(strings: RecordStringTableBuilder) { self.strings = strings }
+        private let state = Locked(State())
+        private struct State {
+            var blocks: [EncodedBlock] = []
+            var finished = false
+            var complete = false
+        }
+
+        init(samples: [Sample]) {
+            strings = RecordStringTableBuilder(expected: samples.count { $0.record != nil } * SessionStore.expectedStringsPerRecord)
+        }
+
+        fileprivate func hand(_ block: EncodedBlock) { state.withLock { $0.blocks.append(block) } }
+        fileprivate func completed() { state.withLock { $0.complete = true } }
+        fileprivate func finish() { state.withLock { $0.finished = true } }
+
+        /// Whether every block was made (false: the encoding stopped early).
+        var complete: Bool { state.withLock { $0.complete } }
+
+        /// The next block, waiting for it; nil once the encoding has finished and every block is taken.
+        func next() -> EncodedBlock? {
+            while true {
+                let (block, finished) = state.withLock { s -> (EncodedBlock?, Bool) in
+                    s.blocks.isEmpty ? (nil, s.finished) : (s.blocks.removeFirst(), false)
+                }
+                if let block { return block }
+                if finished { return nil }
+                usleep(500)  // a block takes tens of milliseconds to encode
+            }
+        }
     }
 
     /// Tells a thread working alongside to stop (the other side failed).

@@ -149,10 +149,12 @@ public enum SessionStore {
         }
 
         // The records are encoded (numbering their strings) on a thread of their own while this one
-        // writes the other tables: at 100 000 samples each takes a few seconds of one core.
+        // writes the other tables and then the samples' rows, a block of records as each is done:
+        // at 100 000 samples the encoding takes a few seconds of one core.
         let stop = StopFlag()
         let records = session.samples
-        let (encoded, others) = try alongside({ encodeRecords(records, control: control, stop: stop) }) {
+        let encoded = EncodedRecords(samples: records)
+        let (_, others) = try alongside({ encodeRecords(records, into: encoded, control: control, stop: stop) }) {
             () throws(Interrupted) -> Result<Void, any Error> in
             do {
                 let configurations = try db.prepare("INSERT INTO feature_configurations VALUES(?, ?, ?, ?, ?, ?)")
@@ -276,6 +278,32 @@ public enum SessionStore {
                 for entry in session.settings.entries {
                     settings.bind(1, entry.key); settings.bind(2, entry.value); try settings.run()
                 }
+
+                let samples = try db.prepare("INSERT INTO samples VALUES(?, ?, ?, ?, ?, ?, ?)")
+                var row = 0
+                while row < session.samples.count, let block = encoded.next() {
+                    try block.bytes.withUnsafeBytes { all in
+                        var start = 0
+                        for end in block.ends {
+                            let sample = session.samples[row]
+                            samples.bind(1, row)
+                            samples.bind(2, sample.id)
+                            samples.bind(3, sample.path)
+                            samples.bind(4, sample.md5)
+                            samples.bind(5, sample.sha256)
+                            samples.bind(6, sample.reportSize)
+                            if end >= 0 {
+                                samples.bind(7, blob: UnsafeRawBufferPointer(rebasing: all[start..<end]))
+                                start = end
+                            } else {
+                                samples.bind(7, blob: nil)
+                            }
+                            try samples.run()
+                            try progress.step()
+                            row += 1
+                        }
+                    }
+                }
                 return .success(())
             } catch {
                 stop.raise()
@@ -286,27 +314,6 @@ public enum SessionStore {
         try control.checkCancellation()
         guard encoded.complete else { throw Interrupted() }
 
-        let samples = try db.prepare("INSERT INTO samples VALUES(?, ?, ?, ?, ?, ?, ?)")
-        try encoded.bytes.withUnsafeBytes { all in
-            var start = 0
-            for (row, sample) in session.samples.enumerated() {
-                samples.bind(1, row)
-                samples.bind(2, sample.id)
-                samples.bind(3, sample.path)
-                samples.bind(4, sample.md5)
-                samples.bind(5, sample.sha256)
-                samples.bind(6, sample.reportSize)
-                let end = encoded.ends[row]
-                if end >= 0 {
-                    samples.bind(7, blob: UnsafeRawBufferPointer(rebasing: all[start..<end]))
-                    start = end
-                } else {
-                    samples.bind(7, blob: nil)
-                }
-                try samples.run()
-                try progress.step()
-            }
-        }
         let stringBlocks = try db.prepare("INSERT INTO record_strings VALUES(?, ?, ?)")
         for (block, part) in encoded.strings.blocks().enumerated() {
             stringBlocks.bind(1, block)
