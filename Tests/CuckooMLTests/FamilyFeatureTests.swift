@@ -322,17 +322,18 @@ import Testing
         var r = try Self.read(Self.cuckoo)
         r.httpRequests.append(HTTPRequest(host: "h", port: nil, method: nil, uri: nil, userAgent: nil))
         r.untrackedProcessNames = ["lsass.exe"]
-        let bytes = RecordCoding.encode(r)
+        // Versions 1 to 3 hold their strings inline (version 4 numbers them in the file's string table).
+        let bytes = RecordCoding.encodeInline(r)
         #expect(bytes[0] == 3)
         #expect(try bytes.withUnsafeBytes { try RecordCoding.decode($0) } == r)
         // An optional string that ends the record (the last request's user agent) reads back too.
         var last = r
         last.httpRequests[last.httpRequests.count - 1].userAgent = "Agent/1.0"
-        #expect(try RecordCoding.encode(last).withUnsafeBytes { try RecordCoding.decode($0) } == last)
+        #expect(try RecordCoding.encodeInline(last).withUnsafeBytes { try RecordCoding.decode($0) } == last)
         // A version 2 record is the same bytes without the version 3 tail (one empty list).
         var older = r
         older.untrackedProcessNames = []
-        var v2 = RecordCoding.encode(older)
+        var v2 = RecordCoding.encodeInline(older)
         v2.removeLast(1)
         v2[0] = 2
         #expect(try v2.withUnsafeBytes { try RecordCoding.decode($0) } == older)
@@ -341,11 +342,11 @@ import Testing
         old.sha1 = nil; old.imphash = nil; old.pdbPath = nil
         old.sectionNames = []; old.resourceNames = []; old.exports = []; old.wmiQueries = []
         for i in old.httpRequests.indices { old.httpRequests[i].userAgent = nil }
-        var v1 = RecordCoding.encode(old)
+        var v1 = RecordCoding.encodeInline(old)
         v1.removeLast(8 + old.httpRequests.count)
         v1[0] = 1
         #expect(try v1.withUnsafeBytes { try RecordCoding.decode($0) } == old)
-        v1[0] = 4
+        v1[0] = RecordCoding.version + 1
         #expect(throws: RecordCoding.DecodeError.self) { try v1.withUnsafeBytes { try RecordCoding.decode($0) } }
     }
 

@@ -38,5 +38,8 @@ import Testing
         // A real session (12 rows, both clusterings, vacuumed to 512-byte pages) opens.
         let session = try SessionStore.open(Self.folder + "/session-open/seed-small.cml")
         #expect(session.samples.count == 12 && session.hdbscan != nil && session.dbscan != nil)
+        // A session of today's format (three real reports' records, their strings in the string table).
+        let strings = try SessionStore.open(Self.folder + "/session-open/seed-strings.cml")
+        #expect(strings.samples.count == 3 && strings.samples.allSatisfy { $0.record?.md5 != nil })
     }
 }

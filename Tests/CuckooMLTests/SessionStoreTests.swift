@@ -119,18 +119,72 @@ enum SessionFixtures {
 }
 
 @Suite struct SessionStoreTests {
+    /// `records` encoded as `save` does (one string table for all) and decoded back through it.
+    static func roundTrip(_ records: [ReportRecord]) throws -> [ReportRecord] {
+        let table = RecordStringTableBuilder()
+        let encoded = records.map { RecordCoding.encode($0, strings: table) }
+        var strings: [String] = []
+        try table.bytes.withUnsafeBytes { try RecordStrings.decode($0, into: &strings) }
+        #expect(strings.count == table.count)
+        return try strings.withUnsafeBufferPointer { table in
+            try encoded.map { bytes in try bytes.withUnsafeBytes { try RecordCoding.decode($0, strings: table) } }
+        }
+    }
+
     @Test func recordCodingRoundTrips() throws {
-        for i in 0..<6 {
-            let r = SessionFixtures.record(i)
-            let bytes = RecordCoding.encode(r)
-            let back = try bytes.withUnsafeBytes { try RecordCoding.decode($0) }
-            #expect(back == r)
+        let records = (0..<6).map(SessionFixtures.record)
+        #expect(try Self.roundTrip(records) == records)
+        #expect(try Self.roundTrip([ReportRecord()]) == [ReportRecord()])
+        // API names that are not ASCII (or not in byte order) are counted as a dictionary would.
+        var accented = SessionFixtures.record(1)
+        accented.apiCounts = ["\u{E9}tat": 2, "Zeta": 1]
+        #expect(try Self.roundTrip([accented]) == [accented])
+        let table = RecordStringTableBuilder()
+        for r in records {
+            let bytes = RecordCoding.encode(r, strings: table)
+            let inline = RecordCoding.encodeInline(r)
+            #expect(try inline.withUnsafeBytes { try RecordCoding.decode($0) } == r)
             // Every truncation is an error, never a crash.
-            for cut in stride(from: 0, to: bytes.count, by: 7) {
+            for cut in stride(from: 0, to: bytes.count, by: 3) {
                 #expect(throws: RecordCoding.DecodeError.self) { try bytes[0..<cut].withUnsafeBytes { try RecordCoding.decode($0) } }
             }
+            for cut in stride(from: 0, to: inline.count, by: 7) {
+                #expect(throws: RecordCoding.DecodeError.self) { try inline[0..<cut].withUnsafeBytes { try RecordCoding.decode($0) } }
+            }
         }
-        #expect(try RecordCoding.encode(ReportRecord()).withUnsafeBytes { try RecordCoding.decode($0) } == ReportRecord())
+        #expect(try RecordCoding.encodeInline(ReportRecord()).withUnsafeBytes { try RecordCoding.decode($0) } == ReportRecord())
+    }
+
+    /// Equal strings are numbered once whether they share storage or not, and strings that differ only
+    /// past 15 bytes (heap strings) or in normalisation (different bytes) are kept apart.
+    @Test func theStringTableNumbersEqualBytesOnce() throws {
+        let table = RecordStringTableBuilder()
+        let long = "C:\\Windows\\System32\\kernel32.dll"
+        let copy = String(decoding: Array(long.utf8), as: UTF8.self)  // equal, its own storage
+        #expect(table.index(of: long) == 0)
+        #expect(table.index(of: copy) == 0)
+        #expect(table.index(of: long + "x") == 1)
+        #expect(table.index(of: "short") == 2)
+        #expect(table.index(of: String(decoding: Array("short".utf8), as: UTF8.self)) == 2)
+        #expect(table.index(of: "\u{E9}") == 3)
+        #expect(table.index(of: "e\u{301}") == 4, "canonically equal, different bytes: kept as written")
+        #expect(table.index(of: "") == 5)
+        #expect(table.count == 6)
+        var strings: [String] = []
+        try table.bytes.withUnsafeBytes { try RecordStrings.decode($0, into: &strings) }
+        #expect(strings.map { Array($0.utf8) } == [long, long + "x", "short", "\u{E9}", "e\u{301}", ""].map { Array($0.utf8) })
+        // Many strings: the tables grow and every one keeps its number; blocks cut at string ends.
+        let many = (0..<50_000).map { "HKEY_LOCAL_MACHINE\\Software\\Key\($0)" }
+        let numbers = many.map(table.index(of:))
+        #expect(numbers == Array(6..<50_006))
+        #expect(many.map(table.index(of:)) == numbers)
+        var fromBlocks: [String] = []
+        for block in table.blocks() {
+            #expect(block.first == fromBlocks.count)
+            try Array(block.bytes).withUnsafeBytes { try RecordStrings.decode($0, into: &fromBlocks) }
+        }
+        #expect(fromBlocks.count == table.count && Array(fromBlocks.suffix(50_000)) == many)
+        #expect(table.blocks().count > 1)
     }
 
     @Test func saveAndOpenRoundTripTheWholeSession() throws {
@@ -244,6 +298,67 @@ enum SessionFixtures {
             try db.execute("UPDATE samples SET record = x'01020304' WHERE row = 2")
         }
         expectRejected(dir + "/bad2.cml", "corrupt")
+    }
+
+    /// A session saved before the string table (schema version 2, records of version 3 holding their
+    /// strings): made here by rewriting a saved file as the previous version wrote it. It opens to the
+    /// same session.
+    @Test func sessionsSavedBeforeTheStringTableStillOpen() throws {
+        let dir = OutputFixtures.temporaryDirectory()
+        let session = SessionFixtures.full(samples: 40)
+        try SessionStore.save(session, to: dir + "/old.cml")
+        do {
+            let db = try SQLiteDatabase(path: dir + "/old.cml", readOnly: false)
+            try db.execute("BEGIN")
+            let update = try db.prepare("UPDATE samples SET record = ? WHERE row = ?")
+            for (row, sample) in session.samples.enumerated() {
+                guard let record = sample.record else { continue }
+                update.bind(1, blob: RecordCoding.encodeInline(record))
+                update.bind(2, row)
+                try update.run()
+            }
+            try db.execute("DROP TABLE record_strings; PRAGMA user_version = 2; UPDATE meta SET value = '2' WHERE key = 'schema_version'; COMMIT")
+        }
+        let back = try SessionStore.open(dir + "/old.cml")
+        #expect(sameSession(session, back))
+        // Saved again, it is a file of today's version that opens the same.
+        try SessionStore.save(back, to: dir + "/new.cml")
+        let db = try SQLiteDatabase(path: dir + "/new.cml", readOnly: true)
+        #expect(try db.integer("PRAGMA user_version") == SessionStore.schemaVersion)
+        #expect(try db.integer("SELECT count(*) FROM samples WHERE substr(record, 1, 1) = x'04'") == 39)
+        #expect(sameSession(try SessionStore.open(dir + "/new.cml"), session))
+    }
+
+    /// Equal strings of different records share one storage after `open` (each is made once).
+    @Test func openedRecordsShareTheirStrings() throws {
+        let dir = OutputFixtures.temporaryDirectory()
+        try SessionStore.save(SessionFixtures.full(samples: 10), to: dir + "/s.cml")
+        let back = try SessionStore.open(dir + "/s.cml")
+        let a = try #require(back.samples[0].record?.sha256), b = try #require(back.samples[2].record?.sha256)
+        #expect(a.utf8.count > 15)
+        #expect(unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self))
+    }
+
+    /// A damaged string table, or a record naming a string past it, is refused with one line.
+    @Test func aDamagedStringTableIsRejected() throws {
+        let dir = OutputFixtures.temporaryDirectory()
+        let damages = [
+            ("UPDATE record_strings SET strings = substr(strings, 1, length(strings) - 1)", "string table block 0: string table is truncated"),
+            ("DELETE FROM record_strings", "string index"),
+            ("UPDATE record_strings SET first = 3", "string table block 0 starts at string 3, not 0"),
+            ("UPDATE record_strings SET block = 5", "string table blocks are not numbered"),
+            ("UPDATE samples SET record = x'04017f' WHERE row = 0", "string index 126 is past the string table"),
+        ]
+        for (k, (damage, fragment)) in damages.enumerated() {
+            let path = dir + "/d\(k).cml"
+            try SessionStore.save(SessionFixtures.full(), to: path)
+            do {
+                let db = try SQLiteDatabase(path: path, readOnly: false)
+                try db.execute(damage)
+            }
+            expectRejected(path, "corrupt session")
+            expectRejected(path, fragment)
+        }
     }
 
     /// 10 000 samples with ~40 features each: the reopen time is printed, not asserted.

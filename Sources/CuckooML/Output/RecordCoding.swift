@@ -1,23 +1,30 @@
 /// The compact binary form of a `ReportRecord` stored in a session file (`samples.record`).
 ///
-/// Layout (version 3): one version byte, then the record's fields in the order of version 1 (the
-/// fields the 2016 features need, nearly in declaration order), then the fields version 2 added for the
-/// family features (sha1, imphash, PDB path, section, resource and export names, WMI queries, and each
-/// HTTP request's user agent), then the field version 3 added (the untracked process names). Records of
-/// earlier versions (sessions saved before) still decode, with the later fields empty. Integers are
-/// LEB128 varints (zigzag for signed values); a string is a varint byte count and UTF-8 bytes; an
-/// optional is a varint 0 (nil) or its value preceded by 1 (strings: count + 1); a list is a varint count
-/// and its items; `files` is a list of (operation name, list of paths); `apiCounts` is sorted by name so
-/// equal records encode to equal bytes. Binary rather than JSON because reopening 10 000 sessions'
-/// worth of records must take well under a second.
+/// Layout: one version byte, then the record's fields in the order of version 1 (the fields the 2016
+/// features need, nearly in declaration order), then the fields version 2 added for the family features
+/// (sha1, imphash, PDB path, section, resource and export names, WMI queries, and each HTTP request's
+/// user agent), then the field version 3 added (the untracked process names). Version 4 has the fields
+/// of version 3 but holds each string as its index in the session's string table (`RecordStrings`)
+/// instead of its bytes. Records of earlier versions (sessions saved before) still decode, with the
+/// later fields empty. Integers are LEB128 varints (zigzag for signed values); a string is a varint
+/// index (version 4) or a varint byte count and UTF-8 bytes (versions 1 to 3); an optional is a varint
+/// 0 (nil) or its value preceded by 1 (strings: index or count + 1); a list is a varint count and its
+/// items; `files` is a list of (operation name, list of paths); `apiCounts` is sorted (by bytes from
+/// version 4, by `String` order before) so equal records encode to equal bytes. Binary rather than
+/// JSON because reopening 100 000 sessions' worth of records must take a few seconds.
 enum RecordCoding {
-    static let version: UInt8 = 3
+    /// The version `encode` writes.
+    static let version: UInt8 = 4
+    /// The last version holding its strings inline; `encodeInline` writes it (sessions as saved before
+    /// the string table, for tests).
+    static let inlineVersion: UInt8 = 3
 
     /// The field table: every field of `ReportRecord` in the order `encode` writes it, with the version
     /// that added it (a part of a nested value written in a later version is `parent.part`). `encode` and
     /// `decode` are written out by hand; `RecordCodingPinTests` holds them to this table and to pinned
     /// bytes of each version, so a field added to `ReportRecord`, or one moved, without a new `version`
     /// (and its row here, and its pinned bytes) fails a test instead of misreading saved sessions.
+    /// (Version 4 added no field: it changed how strings are held.)
     static let fields: [(name: String, since: UInt8)] = [
         ("dialect", 1), ("analyzerVersion", 1), ("fileSize", 1), ("fileType", 1), ("fileName", 1), ("md5", 1),
         ("sha256", 1), ("imports", 1), ("importedDLLCount", 1), ("peTimestamp", 1), ("versionInfo", 1),
@@ -35,9 +42,32 @@ enum RecordCoding {
         var description: String
     }
 
-    static func encode(_ r: ReportRecord) -> [UInt8] {
+    /// `r` in the current version, its strings numbered in (and added to) `strings`.
+    static func encode(_ r: ReportRecord, strings: RecordStringTableBuilder) -> [UInt8] {
+        var bytes: [UInt8] = []
+        encode(r, strings: strings, appendingTo: &bytes)
+        return bytes
+    }
+
+    /// `encode(r, strings:)` appended to `bytes` (`save` keeps every record in one buffer).
+    static func encode(_ r: ReportRecord, strings: RecordStringTableBuilder, appendingTo bytes: inout [UInt8]) {
         var w = ByteWriter()
+        w.table = strings
+        swap(&w.bytes, &bytes)  // the buffer moves in and out, never copied
         w.bytes.append(version)
+        encodeFields(r, &w)
+        swap(&w.bytes, &bytes)
+    }
+
+    /// `r` in `inlineVersion`, its strings' bytes in the record, as sessions were saved before version 4.
+    static func encodeInline(_ r: ReportRecord) -> [UInt8] {
+        var w = ByteWriter()
+        w.bytes.append(inlineVersion)
+        encodeFields(r, &w)
+        return w.bytes
+    }
+
+    private static func encodeFields(_ r: ReportRecord, _ w: inout ByteWriter) {
         w.uint(r.dialect == .cuckoo ? 0 : 1)
         w.optionalString(r.analyzerVersion)
         w.optionalInt(r.fileSize)
@@ -64,7 +94,12 @@ enum RecordCoding {
         for list in [r.registryWritten, r.registryDeleted, r.registryOpened, r.mutexes, r.dllsLoaded, r.processNames,
                      r.executedCommands, r.resolvedAPIs] { w.strings(list) }
         w.uint(UInt64(r.apiCounts.count))
-        for (name, count) in r.apiCounts.sorted(by: { $0.key < $1.key }) { w.string(name); w.int(count) }
+        // `APICounts` keeps its names sorted by bytes: the table version writes that order as it is.
+        if w.table != nil {
+            for (name, count) in r.apiCounts { w.string(name); w.int(count) }
+        } else {
+            for (name, count) in r.apiCounts.sorted(by: { $0.key < $1.key }) { w.string(name); w.int(count) }
+        }
         for list in [r.tcpDestinations, r.udpDestinations, r.dnsRequests, r.dnsAnswers, r.httpHosts] { w.strings(list) }
         w.uint(UInt64(r.httpRequests.count))
         for request in r.httpRequests {
@@ -91,15 +126,18 @@ enum RecordCoding {
         for request in r.httpRequests { w.optionalString(request.userAgent) }
         // Version 3.
         w.strings(r.untrackedProcessNames)
-        return w.bytes
     }
 
-    /// The record encoded in `bytes`; strings met before by `interner` share its storage.
-    static func decode(_ bytes: UnsafeRawBufferPointer, interner: StringInterner? = nil) throws(DecodeError) -> ReportRecord {
+    /// The record encoded in `bytes`. A version 4 record takes its strings from `strings` (the
+    /// session's string table); an older one decodes its own, sharing the storage of strings met
+    /// before by `interner`.
+    static func decode(_ bytes: UnsafeRawBufferPointer, strings: UnsafeBufferPointer<String> = UnsafeBufferPointer(start: nil, count: 0),
+                       interner: StringInterner? = nil) throws(DecodeError) -> ReportRecord {
         var rd = ByteReader(bytes: bytes)
         rd.interner = interner
         let encoding = try rd.byte()
         guard (1...version).contains(encoding) else { throw DecodeError(description: "record encoding version is not 1 to \(version)") }
+        if encoding >= 4 { rd.table = strings }
         var r = ReportRecord()
         switch try rd.uint() {
         case 0: r.dialect = .cuckoo
@@ -112,12 +150,17 @@ enum RecordCoding {
         r.fileName = try rd.optionalString()
         r.md5 = try rd.optionalString()
         r.sha256 = try rd.optionalString()
-        for _ in 0..<(try rd.count()) {
+        // Every list is made with room for exactly its count (no `fitStorage` copy afterwards).
+        let importCount = try rd.count()
+        r.imports.reserveCapacity(importCount)
+        for _ in 0..<importCount {
             r.imports.append(ImportedLibrary(dll: try rd.string(), functions: try rd.strings()))
         }
         r.importedDLLCount = try rd.optionalInt()
         r.peTimestamp = try rd.optionalInt()
-        for _ in 0..<(try rd.count()) { r.versionInfo.append(NameValue(name: try rd.string(), value: try rd.string())) }
+        let versionInfoCount = try rd.count()
+        r.versionInfo.reserveCapacity(versionInfoCount)
+        for _ in 0..<versionInfoCount { r.versionInfo.append(NameValue(name: try rd.string(), value: try rd.string())) }
         r.resourceLanguages = try rd.strings()
         r.resourceSublanguages = try rd.strings()
         r.peidSignatures = try rd.strings()
@@ -136,25 +179,33 @@ enum RecordCoding {
         r.executedCommands = try rd.strings()
         r.resolvedAPIs = try rd.strings()
         let apiCount = try rd.count()
-        var apiCounts: [String: Int] = [:]
-        apiCounts.reserveCapacity(apiCount)
-        for _ in 0..<apiCount { apiCounts[try rd.string()] = try rd.int() }
-        r.apiCounts = APICounts(apiCounts)
+        var pairs: [APICounts.Element] = []
+        pairs.reserveCapacity(apiCount)
+        for _ in 0..<apiCount { pairs.append((try rd.string(), try rd.int())) }
+        // Saved counts are in their own order; other input is counted as a dictionary would (a
+        // repeated name keeps its last count).
+        r.apiCounts = APICounts(ascendingASCII: pairs) ?? APICounts(Dictionary(pairs, uniquingKeysWith: { _, last in last }))
         r.tcpDestinations = try rd.strings()
         r.udpDestinations = try rd.strings()
         r.dnsRequests = try rd.strings()
         r.dnsAnswers = try rd.strings()
         r.httpHosts = try rd.strings()
-        for _ in 0..<(try rd.count()) {
+        let requestCount = try rd.count()
+        r.httpRequests.reserveCapacity(requestCount)
+        for _ in 0..<requestCount {
             r.httpRequests.append(HTTPRequest(host: try rd.string(), port: try rd.optionalInt(),
                                               method: try rd.optionalString(), uri: try rd.optionalString()))
         }
         r.hosts = try rd.strings()
-        for _ in 0..<(try rd.count()) { r.signatures.append(Signature(name: try rd.string(), description: try rd.string())) }
+        let signatureCount = try rd.count()
+        r.signatures.reserveCapacity(signatureCount)
+        for _ in 0..<signatureCount { r.signatures.append(Signature(name: try rd.string(), description: try rd.string())) }
         if try rd.uint() != 0 {
             var vt = VirusTotalResults()
             vt.notScanned = try rd.uint() != 0
-            for _ in 0..<(try rd.count()) {
+            let scanCount = try rd.count()
+            vt.scans.reserveCapacity(scanCount)
+            for _ in 0..<scanCount {
                 vt.scans.append(EngineResult(engine: try rd.string(), detected: try rd.uint() != 0, result: try rd.optionalString()))
             }
             vt.positives = try rd.optionalInt()
@@ -173,7 +224,6 @@ enum RecordCoding {
         }
         if encoding >= 3 { r.untrackedProcessNames = try rd.strings() }
         guard rd.position == bytes.count else { throw DecodeError(description: "trailing bytes after the record") }
-        r.fitStorage()
         return r
     }
 }
@@ -181,8 +231,12 @@ enum RecordCoding {
 /// Appends varints, strings and little-endian numbers to a byte array.
 struct ByteWriter {
     var bytes: [UInt8] = []
+    /// Where strings are numbered (record version 4); nil writes their bytes instead.
+    var table: RecordStringTableBuilder?
 
-    mutating func uint(_ v: UInt64) {
+    mutating func uint(_ v: UInt64) { Self.appendVarint(v, to: &bytes) }
+
+    static func appendVarint(_ v: UInt64, to bytes: inout [UInt8]) {
         var v = v
         while v >= 0x80 {
             bytes.append(UInt8(v & 0x7F) | 0x80)
@@ -198,32 +252,48 @@ struct ByteWriter {
     }
 
     mutating func string(_ s: String) {
+        if let table { uint(UInt64(table.index(of: s))); return }
         uint(UInt64(s.utf8.count))
         bytes.append(contentsOf: s.utf8)
     }
 
     mutating func optionalString(_ s: String?) {
         guard let s else { uint(0); return }
+        if let table { uint(UInt64(table.index(of: s)) + 1); return }
         uint(UInt64(s.utf8.count) + 1)
         bytes.append(contentsOf: s.utf8)
     }
 
     mutating func strings(_ list: [String]) {
         uint(UInt64(list.count))
+        if let table {
+            // Elements looked up where they are: no retain and release of each string.
+            list.withUnsafeBufferPointer { items in
+                for k in items.indices { uint(UInt64(table.index(at: items.baseAddress! + k))) }
+            }
+            return
+        }
         for s in list { string(s) }
     }
 }
 
-/// Reads what `ByteWriter` wrote, checking every length against the bytes left.
+/// Reads what `ByteWriter` wrote, checking every length and string index against the bytes and
+/// strings there are.
 struct ByteReader {
     let bytes: UnsafeRawBufferPointer
     var position = 0
     var interner: StringInterner?
+    /// The string table of a record that holds indices (version 4); nil: strings are inline.
+    var table: UnsafeBufferPointer<String>?
+    /// What is read, for errors ("record is truncated").
+    var what = "record"
 
     init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
+    private func truncated() -> RecordCoding.DecodeError { RecordCoding.DecodeError(description: "\(what) is truncated") }
+
     mutating func byte() throws(RecordCoding.DecodeError) -> UInt8 {
-        guard position < bytes.count else { throw RecordCoding.DecodeError(description: "record is truncated") }
+        guard position < bytes.count else { throw truncated() }
         defer { position += 1 }
         return bytes[position]
     }
@@ -248,7 +318,7 @@ struct ByteReader {
     /// A list length, refused when it could not fit in the bytes left (every item takes a byte).
     mutating func count() throws(RecordCoding.DecodeError) -> Int {
         let n = try uint()
-        guard n <= UInt64(bytes.count - position) else { throw RecordCoding.DecodeError(description: "record is truncated") }
+        guard n <= UInt64(bytes.count - position) else { throw truncated() }
         return Int(n)
     }
 
@@ -257,20 +327,30 @@ struct ByteReader {
     }
 
     mutating func string() throws(RecordCoding.DecodeError) -> String {
+        if let table { return try tableString(try uint(), table) }
         let n = try count()
         defer { position += n }
         return text(position, n)
     }
 
-    /// A string stored with its count + 1 (0 is nil): the count may be one past the bytes left when
-    /// the string ends the record, so it is checked after taking the 1 off.
+    /// A string stored with its count (or index) + 1 (0 is nil): an inline count may be one past the
+    /// bytes left when the string ends the record, so it is checked after taking the 1 off.
     mutating func optionalString() throws(RecordCoding.DecodeError) -> String? {
         let stored = try uint()
         guard stored > 0 else { return nil }
-        guard stored - 1 <= UInt64(bytes.count - position) else { throw RecordCoding.DecodeError(description: "record is truncated") }
+        if let table { return try tableString(stored - 1, table) }
+        guard stored - 1 <= UInt64(bytes.count - position) else { throw truncated() }
         let n = Int(stored - 1)
         defer { position += n }
         return text(position, n)
+    }
+
+    @inline(__always)
+    private func tableString(_ index: UInt64, _ table: UnsafeBufferPointer<String>) throws(RecordCoding.DecodeError) -> String {
+        guard index < UInt64(table.count) else {
+            throw RecordCoding.DecodeError(description: "string index \(index) is past the string table (\(table.count) strings)")
+        }
+        return table[Int(index)]
     }
 
     /// Typed UTF-8 buffers take String's fast contiguous path.

@@ -82,6 +82,12 @@ final class SQLiteStatement {
         bytes.withUnsafeBytes { _ = sqlite3_bind_blob64(handle, i, $0.baseAddress, sqlite3_uint64(blob.count), cml_sqlite_transient()) }
     }
 
+    /// Binds bytes that SQLite copies (an empty buffer is an empty blob, not NULL).
+    func bind(_ i: Int32, blob: UnsafeRawBufferPointer) {
+        guard let base = blob.baseAddress, blob.count > 0 else { bind(i, blob: [UInt8]()); return }
+        sqlite3_bind_blob64(handle, i, base, sqlite3_uint64(blob.count), cml_sqlite_transient())
+    }
+
     /// Runs one step; true when a row is available.
     @discardableResult
     func step() throws -> Bool {

@@ -23,9 +23,11 @@ public enum SessionStore {
     /// `PRAGMA application_id`: "CMLS".
     public static let applicationID: Int32 = 0x434D_4C53
     /// `PRAGMA user_version` and `meta.schema_version`. Version 2 added the family clustering
-    /// (algorithm `linkage`) and `meta.current_clustering`; version 1 files open as they are (they
-    /// simply have neither), newer ones are refused.
-    public static let schemaVersion = 2
+    /// (algorithm `linkage`) and `meta.current_clustering`; version 3 the string table
+    /// (`record_strings`, records of version 4 holding indices into it). Version 1 and 2 files open as
+    /// they are (they simply have none of these, and records holding their strings), newer ones are
+    /// refused.
+    public static let schemaVersion = 3
     /// The oldest version `open` reads.
     public static let oldestReadableVersion = 1
     public static let applicationName = "cuckooml-session"
@@ -36,13 +38,19 @@ public enum SessionStore {
     /// NaN is stored as NULL. Blobs of numbers are little-endian (int32 indices, float64 values).
     static let schema = """
         CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-          -- application = cuckooml-session, schema_version = 2 (also PRAGMA user_version;
+          -- application = cuckooml-session, schema_version = 3 (also PRAGMA user_version;
           -- PRAGMA application_id = 0x434D4C53 "CMLS"), saved_by, samples, and
           -- current_clustering (the algorithm 'cluster' ran last) when there is one
         CREATE TABLE samples(row INTEGER PRIMARY KEY, sample TEXT NOT NULL UNIQUE,
             path TEXT,               -- NULL for rows of an imported matrix
             md5 TEXT, sha256 TEXT, report_size INTEGER NOT NULL,
-            record BLOB              -- the extracted ReportRecord, binary (RecordCoding, version byte 2; 1 still read)
+            record BLOB              -- the extracted ReportRecord, binary (RecordCoding, version byte 4;
+                                     -- 1 to 3 still read), its strings numbered in record_strings
+        );
+        CREATE TABLE record_strings(  -- every distinct string of the records once, numbered from 0
+            block INTEGER PRIMARY KEY,   -- 0..<k, in order
+            first INTEGER NOT NULL,      -- the number of the block's first string
+            strings BLOB NOT NULL        -- per string: its UTF-8 byte count (LEB128 varint), its bytes
         );
         CREATE TABLE feature_configurations(
             role TEXT PRIMARY KEY,   -- 'load': how load builds features; 'matrix': how the current matrix
@@ -140,141 +148,178 @@ public enum SessionStore {
             meta.bind(1, key); meta.bind(2, value); try meta.run()
         }
 
-        let samples = try db.prepare("INSERT INTO samples VALUES(?, ?, ?, ?, ?, ?, ?)")
-        var encoded: [[UInt8]?] = []
-        for (row, sample) in session.samples.enumerated() {
-            if row % recordBlock == 0 { encoded = encodeRecords(session.samples[row..<min(row + recordBlock, session.samples.count)]) }
-            samples.bind(1, row)
-            samples.bind(2, sample.id)
-            samples.bind(3, sample.path)
-            samples.bind(4, sample.md5)
-            samples.bind(5, sample.sha256)
-            samples.bind(6, sample.reportSize)
-            samples.bind(7, blob: encoded[row % recordBlock])
-            try samples.run()
-            try progress.step()
-        }
+        // The records are encoded (numbering their strings) on a thread of their own while this one
+        // writes the other tables and then the samples' rows, a block of records as each is done:
+        // at 100 000 samples the encoding takes a few seconds of one core.
+        let stop = StopFlag()
+        let records = session.samples
+        let encoded = EncodedRecords(samples: records)
+        let (_, others) = try alongside({ encodeRecords(records, into: encoded, control: control, stop: stop) }) {
+            () throws(Interrupted) -> Result<Void, any Error> in
+            do {
+                let configurations = try db.prepare("INSERT INTO feature_configurations VALUES(?, ?, ?, ?, ?, ?)")
+                func insert(_ role: String, _ c: FeatureConfiguration) throws {
+                    configurations.bind(1, role)
+                    configurations.bind(2, c.kind.rawValue)
+                    configurations.bind(3, c.groups.map(\.rawValue).sorted().joined(separator: ","))
+                    configurations.bind(4, c.importFunctions ? 1 : 0)
+                    configurations.bind(5, c.minimumCoverage)
+                    configurations.bind(6, c.maximumCoverage)
+                    try configurations.run()
+                }
+                try insert("load", session.featureConfiguration)
+                if let features = session.features {
+                    try insert("matrix", features.configuration)
+                    let names = try db.prepare("INSERT INTO features VALUES(?, ?)")
+                    for (column, name) in features.names.enumerated() {
+                        names.bind(1, column); names.bind(2, name); try names.run()
+                    }
+                    let rows = try db.prepare("INSERT INTO sample_features VALUES(?, ?, ?, ?)")
+                    for row in 0..<features.matrix.rowCount {
+                        let r = features.matrix.row(row)
+                        rows.bind(1, row)
+                        rows.bind(2, session.samples[row].id)
+                        rows.bind(3, blob: littleEndianBytes(r.columns))
+                        // Binary features (all 1) need no values: NULL means "every value is 1".
+                        rows.bind(4, blob: r.values.allSatisfy { $0 == 1 } ? nil : littleEndianBytes(r.values))
+                        try rows.run()
+                        try progress.step()
+                    }
+                }
 
-        let configurations = try db.prepare("INSERT INTO feature_configurations VALUES(?, ?, ?, ?, ?, ?)")
-        func insert(_ role: String, _ c: FeatureConfiguration) throws {
-            configurations.bind(1, role)
-            configurations.bind(2, c.kind.rawValue)
-            configurations.bind(3, c.groups.map(\.rawValue).sorted().joined(separator: ","))
-            configurations.bind(4, c.importFunctions ? 1 : 0)
-            configurations.bind(5, c.minimumCoverage)
-            configurations.bind(6, c.maximumCoverage)
-            try configurations.run()
-        }
-        try insert("load", session.featureConfiguration)
-        if let features = session.features {
-            try insert("matrix", features.configuration)
-            let names = try db.prepare("INSERT INTO features VALUES(?, ?)")
-            for (column, name) in features.names.enumerated() {
-                names.bind(1, column); names.bind(2, name); try names.run()
-            }
-            let rows = try db.prepare("INSERT INTO sample_features VALUES(?, ?, ?, ?)")
-            for row in 0..<features.matrix.rowCount {
-                let r = features.matrix.row(row)
-                rows.bind(1, row)
-                rows.bind(2, session.samples[row].id)
-                rows.bind(3, blob: littleEndianBytes(r.columns))
-                // Binary features (all 1) need no values: NULL means "every value is 1".
-                rows.bind(4, blob: r.values.allSatisfy { $0 == 1 } ? nil : littleEndianBytes(r.values))
-                try rows.run()
-                try progress.step()
-            }
-        }
+                let labels = try db.prepare("INSERT INTO labels VALUES(?, ?, ?, ?, ?, ?, ?)")
+                for (sample, label) in session.labels.sorted(by: { $0.key < $1.key }) {
+                    labels.bind(1, sample); labels.bind(2, label.family); labels.bind(3, label.votes); labels.bind(4, label.source.rawValue)
+                    labels.bind(5, label.engines); labels.bind(6, label.runnerUp); labels.bind(7, label.runnerUpVotes)
+                    try labels.run()
+                    try progress.step()
+                }
 
-        let labels = try db.prepare("INSERT INTO labels VALUES(?, ?, ?, ?, ?, ?, ?)")
-        for (sample, label) in session.labels.sorted(by: { $0.key < $1.key }) {
-            labels.bind(1, sample); labels.bind(2, label.family); labels.bind(3, label.votes); labels.bind(4, label.source.rawValue)
-            labels.bind(5, label.engines); labels.bind(6, label.runnerUp); labels.bind(7, label.runnerUpVotes)
-            try labels.run()
-            try progress.step()
-        }
+                let clusterings = try db.prepare("INSERT INTO clusterings VALUES(?, ?, ?, ?, ?, ?)")
+                let clusters = try db.prepare("INSERT INTO clusters VALUES(?, ?, ?, ?)")
+                let membership = try db.prepare("INSERT INTO membership VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
+                func insertClustering(_ algorithm: String, _ c: some FlatClustering, parameters: JSONValue,
+                                      persistence: [Double]?, coreDistances: [Double]?) throws {
+                    guard c.labels.count == session.samples.count else {
+                        throw SQLiteError(code: 0, message: "the \(algorithm) clustering has \(c.labels.count) labels for \(session.samples.count) samples")
+                    }
+                    clusterings.bind(1, algorithm)
+                    clusterings.bind(2, parameters.serialized)
+                    clusterings.bind(3, c.clusterCount)
+                    clusterings.bind(4, c.noiseCount)
+                    clusterings.bind(5, blob: persistence.map(littleEndianBytes))
+                    clusterings.bind(6, blob: coreDistances.map(littleEndianBytes))
+                    try clusterings.run()
+                    var sizes = [Int](repeating: 0, count: max(c.clusterCount, persistence?.count ?? 0))
+                    for label in c.labels where label >= 0 { sizes[label] += 1 }
+                    for (cluster, size) in sizes.enumerated() {
+                        clusters.bind(1, algorithm); clusters.bind(2, cluster); clusters.bind(3, size)
+                        clusters.bind(4, persistence.flatMap { cluster < $0.count ? $0[cluster] : nil } ?? .nan)
+                        try clusters.run()
+                    }
+                }
+                if let h = session.hdbscan {
+                    let p = h.parameters
+                    try insertClustering("hdbscan", h, parameters: [
+                        "min_samples": .int(p.minSamples), "min_cluster_size": .int(p.minClusterSize),
+                        "metric": .string(p.metric.rawValue), "cluster_selection_method": .string(p.selection.rawValue),
+                        "cluster_selection_epsilon": .double(p.epsilon), "alpha": .double(p.alpha),
+                        "allow_single_cluster": .bool(p.allowSingleCluster), "deduplicate": .bool(p.deduplicate),
+                    ], persistence: h.persistence, coreDistances: h.coreDistances)
+                    guard h.probabilities.count == h.labels.count, h.outlierScores.count == h.labels.count else {
+                        throw SQLiteError(code: 0, message: "the hdbscan result's arrays differ in length")
+                    }
+                    let hasCore = h.coreDistances.count == h.labels.count
+                    for row in h.labels.indices {
+                        membership.bind(1, "hdbscan"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
+                        membership.bind(4, h.labels[row]); membership.bind(5, h.probabilities[row]); membership.bind(6, h.outlierScores[row])
+                        membership.bind(7, hasCore ? h.coreDistances[row] : .nan)
+                        try membership.run()
+                        try progress.step()
+                    }
+                    let tree = try db.prepare("INSERT INTO condensed_tree VALUES('hdbscan', ?, ?, ?, ?, ?)")
+                    for (seq, node) in h.condensedTree.enumerated() {
+                        tree.bind(1, seq); tree.bind(2, node.parent); tree.bind(3, node.child); tree.bind(4, node.lambda); tree.bind(5, node.childSize)
+                        try tree.run()
+                        try progress.step()
+                    }
+                    try writeFitDetails(db, h)
+                }
+                if let d = session.dbscan {
+                    let p = d.parameters
+                    try insertClustering("dbscan", d, parameters: [
+                        "eps": .double(p.eps), "min_samples": .int(p.minSamples), "metric": .string(p.metric.rawValue),
+                    ], persistence: nil, coreDistances: nil)
+                    guard d.isCore.count == d.labels.count else { throw SQLiteError(code: 0, message: "the dbscan result's arrays differ in length") }
+                    for row in d.labels.indices {
+                        membership.bind(1, "dbscan"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
+                        membership.bind(4, d.labels[row]); membership.bind(8, d.isCore[row] ? 1 : 0)
+                        try membership.run()
+                        try progress.step()
+                    }
+                }
 
-        let clusterings = try db.prepare("INSERT INTO clusterings VALUES(?, ?, ?, ?, ?, ?)")
-        let clusters = try db.prepare("INSERT INTO clusters VALUES(?, ?, ?, ?)")
-        let membership = try db.prepare("INSERT INTO membership VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
-        func insertClustering(_ algorithm: String, _ c: some FlatClustering, parameters: JSONValue,
-                              persistence: [Double]?, coreDistances: [Double]?) throws {
-            guard c.labels.count == session.samples.count else {
-                throw SQLiteError(code: 0, message: "the \(algorithm) clustering has \(c.labels.count) labels for \(session.samples.count) samples")
-            }
-            clusterings.bind(1, algorithm)
-            clusterings.bind(2, parameters.serialized)
-            clusterings.bind(3, c.clusterCount)
-            clusterings.bind(4, c.noiseCount)
-            clusterings.bind(5, blob: persistence.map(littleEndianBytes))
-            clusterings.bind(6, blob: coreDistances.map(littleEndianBytes))
-            try clusterings.run()
-            var sizes = [Int](repeating: 0, count: max(c.clusterCount, persistence?.count ?? 0))
-            for label in c.labels where label >= 0 { sizes[label] += 1 }
-            for (cluster, size) in sizes.enumerated() {
-                clusters.bind(1, algorithm); clusters.bind(2, cluster); clusters.bind(3, size)
-                clusters.bind(4, persistence.flatMap { cluster < $0.count ? $0[cluster] : nil } ?? .nan)
-                try clusters.run()
-            }
-        }
-        if let h = session.hdbscan {
-            let p = h.parameters
-            try insertClustering("hdbscan", h, parameters: [
-                "min_samples": .int(p.minSamples), "min_cluster_size": .int(p.minClusterSize),
-                "metric": .string(p.metric.rawValue), "cluster_selection_method": .string(p.selection.rawValue),
-                "cluster_selection_epsilon": .double(p.epsilon), "alpha": .double(p.alpha),
-                "allow_single_cluster": .bool(p.allowSingleCluster), "deduplicate": .bool(p.deduplicate),
-            ], persistence: h.persistence, coreDistances: h.coreDistances)
-            guard h.probabilities.count == h.labels.count, h.outlierScores.count == h.labels.count else {
-                throw SQLiteError(code: 0, message: "the hdbscan result's arrays differ in length")
-            }
-            let hasCore = h.coreDistances.count == h.labels.count
-            for row in h.labels.indices {
-                membership.bind(1, "hdbscan"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
-                membership.bind(4, h.labels[row]); membership.bind(5, h.probabilities[row]); membership.bind(6, h.outlierScores[row])
-                membership.bind(7, hasCore ? h.coreDistances[row] : .nan)
-                try membership.run()
-                try progress.step()
-            }
-            let tree = try db.prepare("INSERT INTO condensed_tree VALUES('hdbscan', ?, ?, ?, ?, ?)")
-            for (seq, node) in h.condensedTree.enumerated() {
-                tree.bind(1, seq); tree.bind(2, node.parent); tree.bind(3, node.child); tree.bind(4, node.lambda); tree.bind(5, node.childSize)
-                try tree.run()
-                try progress.step()
-            }
-            try writeFitDetails(db, h)
-        }
-        if let d = session.dbscan {
-            let p = d.parameters
-            try insertClustering("dbscan", d, parameters: [
-                "eps": .double(p.eps), "min_samples": .int(p.minSamples), "metric": .string(p.metric.rawValue),
-            ], persistence: nil, coreDistances: nil)
-            guard d.isCore.count == d.labels.count else { throw SQLiteError(code: 0, message: "the dbscan result's arrays differ in length") }
-            for row in d.labels.indices {
-                membership.bind(1, "dbscan"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
-                membership.bind(4, d.labels[row]); membership.bind(8, d.isCore[row] ? 1 : 0)
-                try membership.run()
-                try progress.step()
-            }
-        }
+                if let l = session.linkage {
+                    try insertClustering("linkage", l, parameters: [
+                        "t": .double(l.parameters.threshold), "metric": .string(l.parameters.metric.rawValue),
+                    ], persistence: nil, coreDistances: nil)
+                    guard l.strengths.count == l.labels.count, l.outlierScores.count == l.labels.count else {
+                        throw SQLiteError(code: 0, message: "the linkage result's arrays differ in length")
+                    }
+                    for row in l.labels.indices {
+                        membership.bind(1, "linkage"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
+                        membership.bind(4, l.labels[row]); membership.bind(5, l.strengths[row]); membership.bind(6, l.outlierScores[row])
+                        try membership.run()
+                        try progress.step()
+                    }
+                }
 
-        if let l = session.linkage {
-            try insertClustering("linkage", l, parameters: [
-                "t": .double(l.parameters.threshold), "metric": .string(l.parameters.metric.rawValue),
-            ], persistence: nil, coreDistances: nil)
-            guard l.strengths.count == l.labels.count, l.outlierScores.count == l.labels.count else {
-                throw SQLiteError(code: 0, message: "the linkage result's arrays differ in length")
-            }
-            for row in l.labels.indices {
-                membership.bind(1, "linkage"); membership.bind(2, row); membership.bind(3, session.samples[row].id)
-                membership.bind(4, l.labels[row]); membership.bind(5, l.strengths[row]); membership.bind(6, l.outlierScores[row])
-                try membership.run()
-                try progress.step()
+                let settings = try db.prepare("INSERT INTO settings VALUES(?, ?)")
+                for entry in session.settings.entries {
+                    settings.bind(1, entry.key); settings.bind(2, entry.value); try settings.run()
+                }
+
+                let samples = try db.prepare("INSERT INTO samples VALUES(?, ?, ?, ?, ?, ?, ?)")
+                var row = 0
+                while row < session.samples.count, let block = encoded.next() {
+                    try block.bytes.withUnsafeBytes { all in
+                        var start = 0
+                        for end in block.ends {
+                            let sample = session.samples[row]
+                            samples.bind(1, row)
+                            samples.bind(2, sample.id)
+                            samples.bind(3, sample.path)
+                            samples.bind(4, sample.md5)
+                            samples.bind(5, sample.sha256)
+                            samples.bind(6, sample.reportSize)
+                            if end >= 0 {
+                                samples.bind(7, blob: UnsafeRawBufferPointer(rebasing: all[start..<end]))
+                                start = end
+                            } else {
+                                samples.bind(7, blob: nil)
+                            }
+                            try samples.run()
+                            try progress.step()
+                            row += 1
+                        }
+                    }
+                }
+                return .success(())
+            } catch {
+                stop.raise()
+                return .failure(error)
             }
         }
+        try others.get()
+        try control.checkCancellation()
+        guard encoded.complete else { throw Interrupted() }
 
-        let settings = try db.prepare("INSERT INTO settings VALUES(?, ?)")
-        for entry in session.settings.entries {
-            settings.bind(1, entry.key); settings.bind(2, entry.value); try settings.run()
+        let stringBlocks = try db.prepare("INSERT INTO record_strings VALUES(?, ?, ?)")
+        for (block, part) in encoded.strings.blocks().enumerated() {
+            stringBlocks.bind(1, block)
+            stringBlocks.bind(2, part.first)
+            stringBlocks.bind(3, blob: Array(part.bytes))
+            try stringBlocks.run()
         }
         try db.execute("COMMIT")
     }
@@ -350,25 +395,27 @@ public enum SessionStore {
         var samples: [Sample] = []
         samples.reserveCapacity(stored)
         let sampleRows = try db.prepare("SELECT row, sample, path, report_size, record FROM samples ORDER BY row")
-        // Rows are read a block at a time and the block's records decoded on two threads.
-        var pending: [Sample] = []
+        let strings = try readStrings(db)
+        // Rows are read a block at a time and the block's records decoded on two threads, in place.
         var blobs: [[UInt8]?] = []
+        var decoded = 0
         func decodePending() throws {
-            let records: [ReportRecord?]
-            do { records = try decodeRecords(blobs, interners: interners) } catch {
-                throw corrupt("sample \(samples.count + error.index): \(error.error)")
+            do {
+                try samples.withUnsafeMutableBufferPointer { all in
+                    try decodeRecords(blobs, into: UnsafeMutableBufferPointer(rebasing: all[decoded...]), strings: strings, interners: interners)
+                }
+            } catch let failure as RecordFailure {
+                throw corrupt("sample \(decoded + failure.index): \(failure.error)")
             }
-            for k in pending.indices { pending[k].record = records[k] }
-            samples.append(contentsOf: pending)
-            pending.removeAll(keepingCapacity: true)
+            decoded = samples.count
             blobs.removeAll(keepingCapacity: true)
         }
         while try sampleRows.step() {
-            guard sampleRows.int(0) == samples.count + pending.count else { throw corrupt("sample rows are not numbered 0..<n") }
+            guard sampleRows.int(0) == samples.count else { throw corrupt("sample rows are not numbered 0..<n") }
             blobs.append(sampleRows.blob(4).map { [UInt8]($0) })
-            pending.append(Sample(id: sampleRows.string(1) ?? "", path: sampleRows.string(2),
+            samples.append(Sample(id: sampleRows.string(1) ?? "", path: sampleRows.string(2),
                                   reportSize: sampleRows.int(3), record: nil))
-            if pending.count == recordBlock { try decodePending() }
+            if blobs.count == recordBlock { try decodePending() }
             try progress.step()
         }
         try decodePending()
@@ -497,6 +544,25 @@ public enum SessionStore {
         let restored = try Session(restoring: session)
         try validateClusterTables(db, restored)
         return restored
+    }
+
+    /// The file's string table (empty in files older than it), each string made once.
+    private static func readStrings(_ db: SQLiteDatabase) throws -> [String] {
+        guard try db.integer("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'record_strings'") == 1 else { return [] }
+        var strings: [String] = []
+        let rows = try db.prepare("SELECT block, first, strings FROM record_strings ORDER BY block")
+        var block = 0
+        while try rows.step() {
+            guard rows.int(0) == block else { throw corrupt("string table blocks are not numbered 0..<k") }
+            guard rows.int(1) == strings.count else {
+                throw corrupt("string table block \(block) starts at string \(rows.int(1)), not \(strings.count)")
+            }
+            do { try RecordStrings.decode(rows.blob(2) ?? UnsafeRawBufferPointer(start: nil, count: 0), into: &strings) } catch {
+                throw corrupt("string table block \(block): \(error)")
+            }
+            block += 1
+        }
+        return strings
     }
 
     private struct Membership {

@@ -42,6 +42,16 @@ public struct APICounts: Sendable, Equatable, Sequence, ExpressibleByDictionaryL
         allASCII = entries.allSatisfy { ByteHash.isASCII($0.key) }
     }
 
+    /// `pairs` as they are, when their names are ASCII and strictly ascending by bytes (the order
+    /// `APICounts` iterates, which a session file keeps); nil otherwise, for the caller to build the
+    /// counts as a dictionary (no sort, no hashing for the usual case).
+    init?(ascendingASCII pairs: [Element]) {
+        for k in pairs.indices {
+            guard ByteHash.isASCII(pairs[k].key), k == 0 || Self.bytePrecedes(pairs[k - 1].key, pairs[k].key) else { return nil }
+        }
+        entries = pairs
+    }
+
     public init(dictionaryLiteral elements: (String, Int)...) {
         var counts: [String: Int] = [:]
         for (key, value) in elements { counts[key] = value }
