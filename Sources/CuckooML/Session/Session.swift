@@ -284,7 +284,7 @@ extension Session {
     public mutating func keepLabelEvidence() {
         guard settings.labelRule == .avclass else { return }
         labelEvidence = CorpusLabelEvidence.covering(samples.indices.filter { samples[$0].record != nil }, of: samples,
-                                                     from: labelEvidence)
+                                                     from: labelEvidence, parts: min(2, Self.coreCount))
     }
 
 
