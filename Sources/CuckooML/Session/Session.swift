@@ -175,14 +175,21 @@ extension Session {
                              control: TaskControl = .none) throws -> [String] {
         let kept = algorithm.flatMap(clustering)
         let last = lastClustered
+        let before = features, count = samples.count
         let replaced = upsert(new)
         try refreshDerived(control: control)
         if let kept {
-            guard let points = features?.points else { throw SessionError.noFeatures }
+            guard let features else { throw SessionError.noFeatures }
+            let points = features.points
             if let l = kept.linkage {
                 linkage = try CompleteLinkage.fit(points: points, parameters: l.parameters, threads: settings.threads, control: control)
             } else if let h = kept.hdbscan {
-                hdbscan = try HDBSCAN.fit(points: points, parameters: h.parameters, threads: settings.threads, control: control)
+                // The loaded samples' core distances are updated rather than searched again when their
+                // rows did not change (the new reports were appended, and the feature space stayed).
+                let appended = replaced.isEmpty && h.treePointRows.count == count && h.coreDistances.count == count
+                    && before.map { features.keepsRows(of: $0) } == true
+                hdbscan = try HDBSCAN.fit(points: points, parameters: h.parameters, threads: settings.threads, control: control,
+                                          previousCore: appended ? h.coreDistances : nil)
             } else if let d = kept.dbscan {
                 dbscan = try DBSCAN.fit(points: points, parameters: d.parameters, threads: settings.threads, control: control)
             }
