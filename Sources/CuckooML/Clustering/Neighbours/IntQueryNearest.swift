@@ -13,7 +13,7 @@ protocol BatchQueryEngine: NeighbourhoodEngine {
 /// `cik_tile`'s 16-bit differences), a batch of queries against each tile of training slots.
 ///
 /// Why: the generic query path (`KernelEngine.nearest`, the double loop of `DenseKernel`) spent
-/// 29 of the 37 CPU-seconds of `compare` of 1 000 reports against 100 000 samples. The values are the
+/// 29 of the 33 CPU-seconds of `compare` of 1 000 reports against 100 000 samples. The values are the
 /// same: a query whose values are integers 0...255 has an integer squared euclidean (or manhattan)
 /// distance to every row, every partial sum of the double loop is that integer exactly (far below
 /// 2⁵³), and the square root is correctly rounded; distinct integers below 2³¹ have distinct square
