@@ -34,6 +34,36 @@ import Testing
         #expect(whole.detectedAliases.map(\.alias) == ["kiwor"])
     }
 
+    /// Evidence gathered on several threads (`append(_:parts:cache:)`: slices with caches of their own,
+    /// merged in order) equals one `append`, after a prefix or not: the same family numbers, aliases
+    /// and labels. The corpus repeats 15 identical scans in a later slice, which must count once: twice,
+    /// `velmo` and `qarbo` would reach the alias support of 20.
+    @Test(arguments: [2, 3, 4])
+    func evidenceGatheredInPartsEqualsOneAppend(parts: Int) {
+        let repeated = (0..<15).map { i in
+            Self.vt([("Kaspersky", "Trojan.Win32.Qarbo.a\(i)"), ("Microsoft", "Trojan:Win32/Velmo.A"),
+                     ("Sophos", "Troj/Velmo-A"), ("Avira", "TR/Qarbo.\(i)")]) as VirusTotalResults?
+        }
+        let corpus = Self.corpus + repeated + repeated + Array(Self.corpus.prefix(12))
+        let whole = FamilyLabeller.label(corpus)
+        #expect(!whole.detectedAliases.contains { ["qarbo", "velmo"].contains($0.alias) })
+        for prefix in [0, 5] {
+            var cache = FamilyLabeller.Cache()
+            var one = LabelEvidence(), split = LabelEvidence()
+            one.append(Array(corpus.prefix(prefix)), cache: &cache)
+            split.append(Array(corpus.prefix(prefix)), cache: &cache)
+            one.append(Array(corpus.dropFirst(prefix)), cache: &cache)
+            split.append(Array(corpus.dropFirst(prefix)), parts: parts, cache: &cache)
+            #expect(split.count == corpus.count)
+            #expect(split.familyNames == one.familyNames)
+            let (canonical, detected) = split.aliases()
+            #expect(detected == one.aliases().detected)
+            #expect(detected == whole.detectedAliases)
+            #expect(canonical == one.aliases().canonical)
+            #expect(split.labels(0..<corpus.count, canonical: canonical) == whole.labels)
+        }
+    }
+
     /// A session's evidence is extended by appended samples and dropped when a sample is replaced or removed.
     @Test func sessionKeepsEvidenceOnlyWhileItCoversThePrefix() throws {
         func sample(_ i: Int) -> Sample {

@@ -119,4 +119,35 @@ import Testing
             #expect(placed[q].nearest.map(\.index) == near.map { result.treePointRows[$0.index] })
         }
     }
+
+    /// `compare` of counts in the int-counts engine's batches (32 queries against each tile of 512
+    /// training rows), a query with a count above 255 among them (the double path): every placement
+    /// equals the predictor's one-query answer, and the typical features, counted once per cluster for
+    /// all its queries, equal the ones counted for each query alone.
+    @Test func batchedCountPlacementEqualsOneQueryAtATime() throws {
+        let m = IntCountEngineTests.counts(n: 1_300, d: 60, seed: 51)
+        let all = IntCountEngineTests.sparse(m)
+        var queries = all.selectingRows(Array(1_200..<1_300))
+        let big = queries.row(3)
+        queries.appendRow(zip(big.columns, big.values).map { ($0, $0 == big.columns.first ? 300 : $1) })
+        let training = FeatureSet(configuration: .full, names: (0..<60).map { ":count:c\($0)" },
+                                  matrix: all.selectingRows(Array(0..<1_200)))
+        let result = try HDBSCAN.fit(points: training.points, parameters: HDBSCANParameters(minSamples: 2, minClusterSize: 8))
+        let predictor = try HDBSCANPredictor(result: result, training: training.points)
+        #expect(predictor.engine is any BatchQueryEngine)
+        let placer = try Placer(features: training, result: result, threads: 2, control: .none)
+        let placed = try placer.place(queries)
+        let points = PointSet.sparse(queries)
+        var inClusters = 0
+        for q in 0..<queries.rowCount {
+            #expect(placed[q].prediction == predictor.predict(points, row: q), "query \(q)")
+            let near = predictor.engine.nearest(to: points, row: q, k: 5)
+            #expect(placed[q].nearest.map(\.distance) == near.map(\.distance))
+            #expect(placed[q].nearest.map(\.index) == near.map { result.treePointRows[$0.index] })
+            let alone = placer.typicalFeatures(Array(queries.row(q).columns), cluster: placed[q].prediction.label, limit: 8)
+            #expect(placed[q].typicalFeatures == alone, "query \(q)")
+            if placed[q].prediction.label >= 0 { inClusters += 1; #expect(!alone.isEmpty) }
+        }
+        #expect(inClusters >= 10, "enough queries land in clusters to compare their typical features")
+    }
 }

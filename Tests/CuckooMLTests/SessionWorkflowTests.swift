@@ -74,6 +74,36 @@ import Testing
         #expect(grown.lastClustered == before.algorithm)
     }
 
+    /// `add` of reports whose features bring no new column (copies of loaded reports under new ids, in
+    /// the unfiltered `full` space): the loaded rows stay, so HDBSCAN's core distances are updated from
+    /// the previous fit's (`HDBSCAN.updatedCoreDistances`), and the refit equals clustering everything.
+    @Test func addWithUnchangedRowsUpdatesCoreDistancesExactly() throws {
+        var grown = try Self.loaded(Self.reportFiles())
+        try grown.buildFeatures(.full)
+        let parameters = HDBSCANParameters(minSamples: 3, minClusterSize: 5)
+        _ = try grown.cluster(.hdbscan(parameters))
+        let features = try #require(grown.features), previous = try #require(grown.hdbscan).coreDistances
+        let copies = grown.samples.prefix(40).enumerated().filter { $0.offset % 2 == 0 }.map { _, s in
+            Sample(id: "copy-" + s.id, path: s.path, reportSize: s.reportSize, record: s.record)
+        }
+        let replaced = try grown.add(copies, refitting: .hdbscan)
+        #expect(replaced.isEmpty)
+        #expect(grown.features?.keepsRows(of: features) == true, "the loaded rows stay: the update path runs")
+
+        var whole = Session()
+        try whole.add(Array(grown.samples))
+        try whole.buildFeatures(.full)
+        _ = try whole.cluster(.hdbscan(parameters))
+        let refit = try #require(grown.hdbscan), reference = try #require(whole.hdbscan)
+        #expect(refit.coreDistances == reference.coreDistances)
+        #expect(refit.labels == reference.labels)
+        #expect(refit.probabilities == reference.probabilities)
+        #expect(refit.outlierScores == reference.outlierScores)
+        #expect(refit.condensedTree == reference.condensedTree)
+        #expect(refit.clusterCount >= 2)
+        #expect(zip(previous, refit.coreDistances).contains { $0 != $1 }, "the copies bring loaded samples nearer neighbours")
+    }
+
     /// Adding without refitting drops the clusterings; reloading a sample replaces it.
     @Test func addDropsClusteringsAndReportsReplacements() throws {
         let files = try Self.reportFiles()

@@ -89,7 +89,7 @@ public struct Placer: Sendable {
     public func place(_ queries: SparseMatrix, nearest k: Int = 5, typical: Int = 8,
                       control: TaskControl = .none) throws(Interrupted) -> [Placement] {
         let points = PointSet.sparse(queries, columnGroups: features.points.columnGroups)
-        let batch = if case .linkage = model { LinkagePlacement.batchQueries } else { 4 }
+        let batch = if case .linkage = model { LinkagePlacement.batchQueries } else { Self.searchBatch }
         let batches = stride(from: 0, to: queries.rowCount, by: batch).map { Array($0..<min(queries.rowCount, $0 + batch)) }
         var out = [Placement?](repeating: nil, count: queries.rowCount)
         let done = Atomic<Int>(0)
@@ -97,7 +97,7 @@ public struct Placer: Sendable {
             let slots = SharedPointer(base: buffer.baseAddress!)
             runTasks(batches.count, threads: threads) { b, _ in
                 let rows = batches[b]
-                for (q, placement) in zip(rows, place(points, queries, rows: rows, nearest: k, typical: typical)) {
+                for (q, placement) in zip(rows, place(points, queries, rows: rows, nearest: k)) {
                     slots.base[q] = placement
                 }
                 let placed = done.add(rows.count, ordering: .relaxed).newValue
@@ -106,18 +106,27 @@ public struct Placer: Sendable {
             }
         }
         try control.checkCancellation()
-        return out.map { $0! }
+        var placements = out.map { $0! }
+        let typicalFeatures = typicalFeatures(queries, clusters: placements.map(\.prediction.label), limit: typical)
+        for q in placements.indices { placements[q].typicalFeatures = typicalFeatures[q] }
+        return placements
     }
 
-    private func place(_ points: PointSet, _ queries: SparseMatrix, rows: [Int], nearest k: Int, typical: Int) -> [Placement] {
+    /// Queries per batch under HDBSCAN: the integer engine's search (`BatchQueryEngine`) goes through
+    /// each tile of training rows once for the whole batch while it is in the cache.
+    static let searchBatch = 32
+
+    /// The placements of `rows` without their typical features (`typicalFeatures(_:clusters:limit:)`).
+    private func place(_ points: PointSet, _ queries: SparseMatrix, rows: [Int], nearest k: Int) -> [Placement] {
         var found: [(HDBSCANPrediction, (cluster: Int, farthest: Double)?, [Neighbour])] = []
         switch model {
         case .hdbscan(let result, let predictor):
             let training = result.treePointRows
-            for q in rows {
-                // One search serves the prediction (its 2·min_samples) and the listing (k): both are
-                // prefixes of the same order (distance, then index).
-                let near = QueryNearest.nearest(predictor.engine, to: points, row: q, k: min(max(k, predictor.neighbourCount), training.count))
+            // One search serves the prediction (its 2·min_samples) and the listing (k): both are
+            // prefixes of the same order (distance, then index).
+            let searched = QueryNearest.nearest(predictor.engine, to: points, rows: rows,
+                                                k: min(max(k, predictor.neighbourCount), training.count))
+            for (q, near) in zip(rows, searched) {
                 found.append((predictor.predict(points, row: q, nearest: near), nil,
                               near.prefix(min(k, training.count)).map { Neighbour(index: training[$0.index], distance: $0.distance) }))
             }
@@ -131,28 +140,68 @@ public struct Placer: Sendable {
             }
         }
         return zip(rows, found).map { q, f in
-            let columns = Array(queries.row(q).columns)
-            return Placement(prediction: f.0, closestCluster: f.1, nearest: f.2,
-                             typicalFeatures: typicalFeatures(columns, cluster: f.0.label, limit: typical),
-                             knownFeatures: columns.count)
+            Placement(prediction: f.0, closestCluster: f.1, nearest: f.2, typicalFeatures: [],
+                      knownFeatures: queries.row(q).columns.count)
         }
+    }
+
+    /// `typicalFeatures(_:cluster:limit:)` of every query (row q of `queries` in cluster `clusters[q]`),
+    /// each cluster's members read once for all the queries placed in it instead of once per query: the
+    /// member count of a column does not depend on which queries ask for it. Clusters are shared among
+    /// the threads.
+    func typicalFeatures(_ queries: SparseMatrix, clusters: [Int], limit: Int) -> [[Placement.TypicalFeature]] {
+        var byCluster = [Int: [Int]]()
+        for (q, c) in clusters.enumerated() where c >= 0 && c < members.count && !members[c].isEmpty {
+            byCluster[c, default: []].append(q)
+        }
+        let groups = byCluster.sorted { $0.key < $1.key }
+        var out = [[Placement.TypicalFeature]](repeating: [], count: clusters.count)
+        guard !groups.isEmpty else { return out }
+        let columnCount = features.matrix.columnCount
+        out.withUnsafeMutableBufferPointer { buffer in
+            let slots = SharedPointer(base: buffer.baseAddress!)
+            runTasks(groups.count, threads: threads) { g, _ in
+                let (cluster, asking) = groups[g]
+                // Dense per-column marks and counts for the columns the cluster's queries have.
+                var wanted = [Bool](repeating: false, count: columnCount)
+                for q in asking { for c in queries.row(q).columns where Int(c) < columnCount { wanted[Int(c)] = true } }
+                var inCluster = [Int32](repeating: 0, count: columnCount)
+                for m in members[cluster] {
+                    for c in features.matrix.row(m).columns where wanted[Int(c)] { inCluster[Int(c)] += 1 }
+                }
+                for q in asking {
+                    slots.base[q] = ranked(Array(queries.row(q).columns), cluster: cluster, limit: limit) { c in
+                        Int(c) < columnCount && inCluster[Int(c)] > 0 ? Int(inCluster[Int(c)]) : nil
+                    }
+                }
+                return true
+            }
+        }
+        return out
     }
 
     /// The query's features ranked by how much more common they are in the cluster than overall
     /// (cluster share − overall share), so features every sample has do not crowd out the telling ones.
     func typicalFeatures(_ columns: [Int32], cluster: Int, limit: Int) -> [Placement.TypicalFeature] {
         guard cluster >= 0, cluster < members.count, !members[cluster].isEmpty else { return [] }
-        let rows = members[cluster]
         var inCluster = [Int32: Int]()
         let wanted = Set(columns)
-        for m in rows {
+        for m in members[cluster] {
             for c in features.matrix.row(m).columns where wanted.contains(c) { inCluster[c, default: 0] += 1 }
         }
+        return ranked(columns, cluster: cluster, limit: limit) { inCluster[$0] }
+    }
+
+    /// The ranking of `typicalFeatures(_:cluster:limit:)` given each column's count among the cluster's
+    /// members (nil for none).
+    private func ranked(_ columns: [Int32], cluster: Int, limit: Int,
+                        memberCount: (Int32) -> Int?) -> [Placement.TypicalFeature] {
+        let size = Double(members[cluster].count)
         let n = Double(features.matrix.rowCount)
         let ranked = columns.compactMap { c -> Placement.TypicalFeature? in
-            guard let count = inCluster[c] else { return nil }
+            guard let count = memberCount(c) else { return nil }
             return Placement.TypicalFeature(name: features.names[Int(c)],
-                                            clusterShare: Double(count) / Double(rows.count),
+                                            clusterShare: Double(count) / size,
                                             overallShare: Double(support[Int(c)]) / n)
         }
         return ranked.sorted {

@@ -5,6 +5,15 @@
 /// order, the operations of the one-pair loop, so every distance is bit-identical; eight independent
 /// sums hide the latency of the adds that bounds the one-pair loop. Other engines search as they do.
 enum QueryNearest {
+    /// `nearest(_:to:row:k:)` for each of `rows`: in one pass over the training rows for all of them
+    /// where the engine can (`BatchQueryEngine`), else row by row; the same lists either way.
+    static func nearest(_ engine: any NeighbourhoodEngine, to queries: PointSet, rows: [Int], k: Int) -> [[Neighbour]] {
+        let batch = (engine as? any BatchQueryEngine)?.nearestBatch(to: queries, rows: rows, k: k)
+        return rows.enumerated().map { position, row in
+            batch?[position] ?? nearest(engine, to: queries, row: row, k: k)
+        }
+    }
+
     static func nearest(_ engine: any NeighbourhoodEngine, to queries: PointSet, row: Int, k: Int) -> [Neighbour] {
         guard let dense = engine as? DenseEngine, dense.count >= 8 else { return engine.nearest(to: queries, row: row, k: k) }
         let kernel = dense.kernel

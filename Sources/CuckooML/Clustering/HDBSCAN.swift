@@ -22,8 +22,13 @@ public enum HDBSCAN {
     /// positive λ). `minSamples` is clipped to (clustered rows − 1), and at least 1. With
     /// `deduplicate`, identical rows are clustered once (see `uniqueRows`). Fewer than two rows to
     /// cluster give all noise. Reports progress and stops with `Interrupted` through `control`.
+    ///
+    /// `previousCore`, when given, are the core distances of a fit with the same parameters on the
+    /// first rows of `points`, unchanged (`compare ... add`): they are updated instead of searched
+    /// afresh (`updatedCoreDistances`; the same values). They are ignored unless every row is clustered
+    /// (no `deduplicate`, no row left out) and min_samples clips the same way.
     public static func fit(points: PointSet, parameters: HDBSCANParameters, threads: Int = 1,
-                           control: TaskControl = .none) throws -> HDBSCANResult {
+                           control: TaskControl = .none, previousCore: [Double]? = nil) throws -> HDBSCANResult {
         guard parameters.minClusterSize >= 2 else { throw ClusteringError("min_cluster_size must be at least 2") }
         guard parameters.minSamples >= 1 else { throw ClusteringError("min_samples must be at least 1") }
         guard parameters.alpha > 0, parameters.alpha.isFinite else { throw ClusteringError("alpha must be a positive number") }
@@ -51,7 +56,14 @@ public enum HDBSCAN {
         let minSamples = max(1, min(parameters.minSamples, m - 1))
         let plan = EnginePlan.make(points: subset, metric: parameters.metric, alpha: parameters.alpha, threads: threads)
         let engine = NeighbourhoodEngines.make(plan: plan, points: subset, metric: parameters.metric)
-        let core = try engine.coreDistances(k: minSamples, control: control)
+        let core: [Double]
+        if let previousCore, treeRows.count == total, previousCore.count >= 2, previousCore.count <= total,
+           minSamples == max(1, min(parameters.minSamples, previousCore.count - 1)) {
+            core = try updatedCoreDistances(engine, points: subset, previous: previousCore, k: minSamples, threads: threads,
+                                            control: control)
+        } else {
+            core = try engine.coreDistances(k: minSamples, control: control)
+        }
         let mst = try engine.minimumSpanningTree(coreDistances: core, alpha: parameters.alpha, control: control)
         try control.checkCancellation()
         let fitted = fitTree(mst: mst, count: m, parameters: parameters)

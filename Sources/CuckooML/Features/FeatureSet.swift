@@ -51,3 +51,16 @@ public struct FeatureSet: Sendable, Equatable {
         self.matrix = matrix
     }
 }
+
+extension FeatureSet {
+    /// Whether this set starts with `earlier`'s rows unchanged: the same column names in the same
+    /// order and, row by row, the same columns and values (then the rows after them were appended).
+    func keepsRows(of earlier: FeatureSet) -> Bool {
+        guard names == earlier.names, matrix.rowCount >= earlier.matrix.rowCount else { return false }
+        for i in 0..<earlier.matrix.rowCount {
+            let a = matrix.row(i), b = earlier.matrix.row(i)
+            guard a.columns.elementsEqual(b.columns), a.values.elementsEqual(b.values) else { return false }
+        }
+        return true
+    }
+}

@@ -27,6 +27,67 @@ public struct LabelEvidence: Sendable {
 
     /// Adds the results of more samples, in order (nil: no VirusTotal block).
     public mutating func append(_ corpus: [VirusTotalResults?], cache: inout FamilyLabeller.Cache) {
+        var fingerprints: [Int?] = []
+        append(corpus, cache: &cache, recording: &fingerprints)
+    }
+
+    /// Adds the results of more samples, in order, on `parts` threads: each gathers the evidence of a
+    /// contiguous slice (the first with `cache`, the others with caches of their own), then the
+    /// slices are merged in order (`merge`). The labels and aliases are those of one `append`.
+    mutating func append(_ corpus: [VirusTotalResults?], parts: Int, cache: inout FamilyLabeller.Cache) {
+        guard parts > 1, corpus.count >= 2 * parts else { return append(corpus, cache: &cache) }
+        let size = (corpus.count + parts - 1) / parts
+        let slices = stride(from: 0, to: corpus.count, by: size).map { Array(corpus[$0..<min(corpus.count, $0 + size)]) }
+        // The first slice on this thread (with the process's cache), the others beside it.
+        let (others, first) = try! alongside({ () -> [(LabelEvidence, [Int?])] in
+            var gathered = [(LabelEvidence, [Int?])?](repeating: nil, count: slices.count - 1)
+            gathered.withUnsafeMutableBufferPointer { buffer in
+                let slots = SharedPointer(base: buffer.baseAddress!)
+                runTasks(slices.count - 1, threads: slices.count - 1) { s, _ in
+                    var evidence = LabelEvidence(), fingerprints: [Int?] = [], own = FamilyLabeller.Cache()
+                    evidence.append(slices[s + 1], cache: &own, recording: &fingerprints)
+                    slots.base[s] = (evidence, fingerprints)
+                    return true
+                }
+            }
+            return gathered.map { $0! }
+        }) { () -> (LabelEvidence, [Int?]) in
+            var evidence = LabelEvidence(), fingerprints: [Int?] = []
+            evidence.append(slices[0], cache: &cache, recording: &fingerprints)
+            return (evidence, fingerprints)
+        }
+        let gathered = [first] + others
+        for (evidence, fingerprints) in gathered { merge(evidence, fingerprints: fingerprints) }
+    }
+
+    /// Appends `other`, gathered on its own from the samples after these (`fingerprints`: each of its
+    /// samples' scan fingerprint, nil without results), as appending their results here would: its
+    /// families take this evidence's numbers in the order it first names them, and a sample whose
+    /// scans were seen here already brings no alias candidates.
+    mutating func merge(_ other: LabelEvidence, fingerprints rows: [Int?]) {
+        var number = [Int32](repeating: -1, count: other.familyNames.count)
+        for i in 0..<other.count {
+            for k in other.start[i]..<other.start[i + 1] {
+                let f = Int(other.families[k])
+                if number[f] < 0 { number[f] = intern(other.familyNames[f]) }
+                voters.append(other.voters[k])
+                families.append(number[f])
+            }
+            engines.append(other.engines[i])
+            start.append(families.count)
+            // A repeat within `other` has no candidates there, and its first sample's fingerprint is
+            // in the set by now; one first seen in `other` keeps its candidates, renumbered (a tally
+            // lists them in family order).
+            if let fingerprint = rows[i], fingerprints.insert(fingerprint).inserted {
+                candidates.append(other.candidates[i].map { number[Int($0)] }.sorted())
+            } else {
+                candidates.append([])
+            }
+        }
+    }
+
+    private mutating func append(_ corpus: [VirusTotalResults?], cache: inout FamilyLabeller.Cache,
+                                 recording rows: inout [Int?]) {
         cache.startAfreshIfLarge()
         var local: [Int32] = []
         var seen = Set<String>()
@@ -53,7 +114,9 @@ public struct LabelEvidence: Sendable {
             // The same file loaded twice (identical scans) is one piece of evidence, not two: a corpus
             // of repeated reports would otherwise make every pair of names in one report look like aliases.
             let row = engines.count - 1
-            if let results, fingerprints.insert(FamilyLabeller.scanFingerprint(results)).inserted {
+            let fingerprint = results.map(FamilyLabeller.scanFingerprint)
+            rows.append(fingerprint)
+            if let fingerprint, fingerprints.insert(fingerprint).inserted {
                 candidates.append(tally(row, canonical: nil).filter { $0.votes >= FamilyLabeller.minimumVotes }.map(\.family))
             } else {
                 candidates.append([])
@@ -144,6 +207,9 @@ public struct LabelEvidence: Sendable {
 /// A session's label evidence: that of its samples with a record, with their ids in order, so that
 /// appending samples extends it and any other change is seen as making it stale.
 public struct CorpusLabelEvidence: Sendable {
+    /// Samples from which `covering` gathers on several threads.
+    static let parallelFrom = 4_096
+
     public private(set) var ids: [String] = []
     public private(set) var evidence = LabelEvidence()
 
@@ -151,7 +217,8 @@ public struct CorpusLabelEvidence: Sendable {
 
     /// `prior` extended by the samples of `rows` it does not cover yet, when it covers a prefix of
     /// them (by id); otherwise evidence gathered afresh from all of them.
-    static func covering(_ rows: [Int], of samples: [Sample], from prior: CorpusLabelEvidence?) -> CorpusLabelEvidence {
+    static func covering(_ rows: [Int], of samples: [Sample], from prior: CorpusLabelEvidence?,
+                         parts: Int = 1) -> CorpusLabelEvidence {
         var current = CorpusLabelEvidence()
         if let prior, prior.ids.count <= rows.count,
            zip(prior.ids, rows).allSatisfy({ $0 == samples[$1].id }) {
@@ -159,7 +226,11 @@ public struct CorpusLabelEvidence: Sendable {
         }
         let rest = rows[current.ids.count...]
         guard !rest.isEmpty else { return current }
-        FamilyLabeller.withProcessCache { current.evidence.append(rest.map { samples[$0].record?.virusTotal }, cache: &$0) }
+        // On several threads from `parallelFrom` samples (the first `compare` after `session open`
+        // gathers the evidence of every loaded report: 2.6 CPU-seconds at 100 000).
+        let results = rest.map { samples[$0].record?.virusTotal }
+        let parts = results.count >= Self.parallelFrom ? parts : 1
+        FamilyLabeller.withProcessCache { current.evidence.append(results, parts: parts, cache: &$0) }
         current.ids += rest.map { samples[$0].id }
         return current
     }

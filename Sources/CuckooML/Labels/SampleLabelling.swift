@@ -5,7 +5,8 @@ import Dispatch
 public enum SampleLabelling {
     /// The labels of `samples` whose current labels are `labels`, worked out on up to
     /// `parts` threads (the 2016 rule; the AVClass-style rule labels the corpus as a whole, from the
-    /// label evidence, which it extends when `evidence` covers the first samples, and returns).
+    /// label evidence, which it extends when `evidence` covers the first samples, gathering it on
+    /// `parts` threads, and returns).
     public static func labels(_ samples: [Sample], _ labels: [String: SampleLabel], rule: LabelRule, parts: Int,
                               evidence: CorpusLabelEvidence? = nil) -> ([String: SampleLabel], CorpusLabelEvidence?) {
         // Only samples with a record and no external label need the labeller; the rest keep theirs.
@@ -24,7 +25,7 @@ public enum SampleLabelling {
         case .avclass:
             // Alias detection learns from every report's results, also those labelled externally.
             let withRecords = samples.indices.filter { samples[$0].record != nil }
-            let corpus = CorpusLabelEvidence.covering(withRecords, of: samples, from: evidence)
+            let corpus = CorpusLabelEvidence.covering(withRecords, of: samples, from: evidence, parts: parts)
             let outcome = corpus.evidence.labels(0..<withRecords.count, canonical: corpus.evidence.aliases().canonical)
             var byRow: [Int: SampleLabel] = [:]
             for (k, row) in withRecords.enumerated() { byRow[row] = outcome[k] }

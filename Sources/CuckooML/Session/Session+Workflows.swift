@@ -110,14 +110,20 @@ extension Session {
         guard !loaded.samples.isEmpty else {
             return Comparison(loaded: loaded, clustering: clustering, placements: [], labels: [], queries: queries)
         }
-        let placer = if let linkage = clustering.linkage {
-            Placer(features: features, linkage: linkage, threads: settings.threads)
-        } else {
-            try Placer(features: features, result: clustering.hdbscan!, threads: settings.threads, control: control)
-        }
-        for sample in loaded.samples { queries.appendRow(sample.record.map(placer.row(for:)) ?? []) }
-        let placements = try placer.place(queries, control: control)
-        keepLabelEvidence()
+        // The label evidence is gathered beside the placement: independent work, on the other core.
+        let threads = settings.threads
+        let placed = keepLabelEvidence(alongside: { () -> Result<[Placement], any Error> in
+            Result {
+                let placer = if let linkage = clustering.linkage {
+                    Placer(features: features, linkage: linkage, threads: threads)
+                } else {
+                    try Placer(features: features, result: clustering.hdbscan!, threads: threads, control: control)
+                }
+                for sample in loaded.samples { queries.appendRow(sample.record.map(placer.row(for:)) ?? []) }
+                return try placer.place(queries, control: control)
+            }
+        })
+        let placements = try placed.get()
         let labels = labels(forNew: loaded.samples.map { $0.record?.virusTotal })
         return Comparison(loaded: loaded, clustering: clustering, placements: placements, labels: labels, queries: queries)
     }

@@ -11,14 +11,16 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
     let kernel: K, metric: DistanceMetric, threads: Int, tuning: EngineTuning
     let plan: EnginePlan
     /// The rows packed (`IntCountRows.packed`) and interleaved (`IntCountRows.lanes`).
-    private let packed: UnsafeMutablePointer<UInt32>
-    private let lanes: UnsafeMutablePointer<UInt32>
-    private let pairs: Int
+    let packed: UnsafeMutablePointer<UInt32>
+    let lanes: UnsafeMutablePointer<UInt32>
+    let pairs: Int
+    /// Columns of the rows (queries' columns beyond them are ignored, as the kernels' queries do).
+    let columns: Int
     /// `cik_tile`'s vector path (`IntTileKernel.differences`).
-    private let vector: Bool
+    let vector: Bool
     /// The rows as bytes (`IntByteRows`) when the k-NN and Prim run on VNNI dot products
     /// (`IntTileKernel.dotProducts`): the same integers as the 16-bit differences, several times faster.
-    private let bytes: IntByteRows.Packed?
+    let bytes: IntByteRows.Packed?
     private let taken = Locked<EnginePlan.TreePath?>(nil)
     var spanningTreeTaken: EnginePlan.TreePath? { taken.withLock { $0 } }
 
@@ -35,6 +37,7 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
         self.tuning = tuning
         vector = tiles == .differences
         pairs = IntCountRows.pairs(columns: points.dimension)
+        columns = points.dimension
         packed = IntCountRows.packed(points)
         lanes = IntCountRows.lanes(of: packed, count: points.count, pairs: pairs)
         bytes = tiles == .dotProducts ? IntByteRows.packed(points, rows: Array(0..<points.count)) : nil
