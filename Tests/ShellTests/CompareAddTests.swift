@@ -32,6 +32,24 @@ import CuckooML
         #expect(added.lastClustered == loaded.lastClustered)
     }
 
+    /// Adding 50 reports names the first placements and counts the rest; the JSON keeps every one.
+    @Test func addingManyReportsListsTheFirstAndCountsTheRest() throws {
+        let (base, new) = try Self.split()
+        let sink = CaptureSink()
+        let shell = Shell(sink: sink)
+        #expect(shell.runScript("load \(base.path); cluster hdbscan 1 6; compare \(new.path) add", origin: "test"))
+        let line = try #require(sink.stdout.split(separator: "\n").last { $0.hasPrefix("added 50 samples") })
+        let listed = CompareCommand.placementsListed / 2
+        #expect(line.hasSuffix(", and \(50 - listed) more (all of them with `set format json`)"))
+        #expect(line.components(separatedBy: " → ").count - 1 == listed)
+        let jsonSink = CaptureSink()
+        let json = Shell(sink: jsonSink)
+        #expect(json.runScript("set format json; load \(base.path); cluster hdbscan 1 6; compare \(new.path) add", origin: "test"))
+        let document = try #require(jsonSink.stdout.split(separator: "\n").last { $0.contains(#""added":50,"#) })
+        let ids = try FileManager.default.contentsOfDirectory(atPath: new.path).map { String($0.dropLast(5)) }
+        #expect(ids.count == 50 && ids.allSatisfy { document.contains("\"\($0)\":") })
+    }
+
     @Test(arguments: ["cluster", "features full; features filter coverage=0.1; cluster hdbscan 1 6"])
     func addThenStateEqualsLoadAllThenState(clustering: String) throws {
         let (base, new) = try Self.split()

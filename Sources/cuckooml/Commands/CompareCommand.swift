@@ -64,15 +64,23 @@ struct CompareCommand: ShellCommand {
     static func added(_ samples: [Sample], _ algorithm: ClusteringAlgorithm, _ session: Session) -> (text: String, json: JSONValue) {
         let refit = session.clustering(algorithm)!
         let placed = samples.compactMap { s in session.index[s.id].map { (s.id, refit.labels[$0]) } }
+        // A directory of a thousand reports would make one line of a thousand placements: the text
+        // names the first ones; the JSON output keeps every placement.
+        let shown = placed.count <= placementsListed ? placed[...] : placed.prefix(placementsListed / 2)
+        let more = placed.count - shown.count
         let text = "added \(samples.count) sample\(samples.count == 1 ? "" : "s") and re-clustered: "
             + "\(refit.clusterCount) clusters, \(refit.noiseCount) noise; "
-            + placed.map { "\(escapeForTerminal($0.0)) → \(clusterName($0.1))" }.joined(separator: ", ")
+            + shown.map { "\(escapeForTerminal($0.0)) → \(clusterName($0.1))" }.joined(separator: ", ")
+            + (more > 0 ? ", and \(more) more (all of them with `set format json`)" : "")
         let json: JSONValue = .object([
             ("added", .int(samples.count)), ("clusters", .int(refit.clusterCount)), ("noise", .int(refit.noiseCount)),
             ("placed", .object(placed.map { ($0.0, .int($0.1)) })),
         ])
         return (text, json)
     }
+
+    /// Placements an `add` line lists in full; beyond that it lists half as many and counts the rest.
+    static let placementsListed = 20
 
     static func clusterName(_ label: Int) -> String { label < 0 ? "noise" : "cluster \(label)" }
 
