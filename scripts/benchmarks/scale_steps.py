@@ -144,24 +144,45 @@ class Shell:
             self.proc.wait()
 
 
+class StepMeter:
+    """One command of a running shell measured alone: wall and CPU seconds and its peak RSS (exact
+    where the kernel lets the peak be reset, else the largest RSS sampled while it ran)."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.exact = reset_peak(pid)
+        self.sampled = [status_kb(pid, "VmRSS")]
+        self.cpu0 = cpu_seconds(pid)
+        self.t0 = time.monotonic()
+
+    def tick(self):
+        self.sampled.append(status_kb(self.pid, "VmRSS"))
+
+    def seconds(self):
+        return time.monotonic() - self.t0
+
+    def cpu_seconds(self):
+        return cpu_seconds(self.pid) - self.cpu0
+
+    def peak_kb(self):
+        return status_kb(self.pid, "VmHWM") if self.exact else max(self.sampled)
+
+
 def run_main(args, plan, log):
     shell = Shell(args.bin, log)
     pid = shell.proc.pid
     for name, command, moved in plan:
-        exact_peak = reset_peak(pid)
-        sampled = [status_kb(pid, "VmRSS")]
-        cpu0 = cpu_seconds(pid)
-        t0 = time.monotonic()
+        meter = StepMeter(pid)
         shell.send(command)
-        doc = shell.read_document(args.timeout, on_tick=lambda: sampled.append(status_kb(pid, "VmRSS")))
-        seconds = time.monotonic() - t0
+        doc = shell.read_document(args.timeout, on_tick=meter.tick)
+        seconds = meter.seconds()
         timed_out = doc is None and shell.proc.poll() is None
         if timed_out:
             # Over the limit: Ctrl-C it and stop here (the shell stops a piped run after an interrupt).
             shell.proc.send_signal(signal.SIGINT)
             doc = shell.read_document(30)
-        cpu = cpu_seconds(pid) - cpu0
-        peak_kb = status_kb(pid, "VmHWM") if exact_peak else max(sampled)
+        cpu = meter.cpu_seconds()
+        peak_kb = meter.peak_kb()
         # Most commands answer one object; `compare DIR` answers a list (one placement per report).
         if isinstance(doc, dict):
             ok = doc.get("ok", True) is not False and "error" not in doc

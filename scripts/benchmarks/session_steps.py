@@ -16,26 +16,22 @@ import filecmp
 import json
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from scale_steps import Shell, cpu_seconds, file_size, reset_peak, status_kb  # noqa: E402
+from scale_steps import Shell, StepMeter, file_size  # noqa: E402
 
 
 def run(binary, steps, timeout, log):
     shell = Shell(binary, log)
     pid = shell.proc.pid
     for name, command, path in steps:
-        exact = reset_peak(pid)
-        sampled = [status_kb(pid, "VmRSS")]
-        cpu0 = cpu_seconds(pid)
-        t0 = time.monotonic()
+        meter = StepMeter(pid)
         shell.send(command)
-        doc = shell.read_document(timeout, on_tick=lambda: sampled.append(status_kb(pid, "VmRSS")))
-        seconds = time.monotonic() - t0
+        doc = shell.read_document(timeout, on_tick=meter.tick)
+        seconds = meter.seconds()
         ok = isinstance(doc, dict) and doc.get("ok", True) is not False and "error" not in doc
-        out = {"step": name, "ok": ok, "seconds": seconds, "cpu_seconds": cpu_seconds(pid) - cpu0,
-               "peak_rss_mb": (status_kb(pid, "VmHWM") if exact else max(sampled)) / 1024,
+        out = {"step": name, "ok": ok, "seconds": seconds, "cpu_seconds": meter.cpu_seconds(),
+               "peak_rss_mb": meter.peak_kb() / 1024,
                "file_mb": file_size(path) / 1048576}
         if not ok:
             out["error"] = (doc or {}).get("error") or "no output (crashed or over the timeout?)"
