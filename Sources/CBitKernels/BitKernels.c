@@ -2,6 +2,8 @@
 // Both paths visit the same pairs and apply the same rules, so their results are identical; only the
 // order in which a k-NN list receives its values differs, and a list of the k smallest values does not
 // depend on that order.
+#include <stdlib.h>
+#include <string.h>
 #include "CBitKernels.h"
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -458,10 +460,15 @@ double cbk_group_jaccard(const uint64_t *x, const int32_t *ones_x, const uint64_
     return plain_group_jaccard(x, ones_x, y, ones_y, word_start, groups);
 }
 
+int cbk_avx512_allowed(void) {
+    const char *value = getenv("CUCKOOML_NO_AVX512");
+    return !(value && value[0] && strcmp(value, "0") != 0);
+}
+
 int cbk_vector_available(void) {
 #ifdef HAVE_X86_PATHS
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+    return cbk_avx512_allowed() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
         && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vpopcntdq");
 #else
     return 0;

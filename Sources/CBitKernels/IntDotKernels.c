@@ -1,6 +1,6 @@
 // Squared euclidean distances of byte rows through VNNI dot products (see CIntDotKernels.h). Only a
 // vector path: callers use `cik_tile` where `cid_available()` is 0, which computes the same integers.
-#include "CIntDotKernels.h"
+#include "CBitKernels.h"
 
 int64_t cid_lanes_capacity(int64_t count, int64_t quads) { return (count + 15) / 16 * 16 * quads; }
 
@@ -94,7 +94,7 @@ WORD_TARGET void cid_word_tile(const uint32_t *xs, const int32_t *xterms, int64_
 
 int cid_available(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+    return cbk_avx512_allowed() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
         && __builtin_cpu_supports("avx512vnni");
 }
 

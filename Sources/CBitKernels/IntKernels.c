@@ -1,6 +1,6 @@
 // Distance kernels over rows of small integers (see CIntKernels.h): a portable path and an AVX-512BW
 // path, chosen per call. Both compute the same integers; `cik_sum` adds in a different but fixed order.
-#include "CIntKernels.h"
+#include "CBitKernels.h"
 #include <math.h>
 #include <stddef.h>
 
@@ -94,8 +94,14 @@ static void plain_tile_sums(const int32_t *out, int64_t out_stride, int64_t rows
 
 int cik_vector_available(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    return cbk_avx512_allowed() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 }
+
+// The dispatchers below take a caller's `vector` as a request: a caller that asks for the AVX-512 path on
+// a CPU without it (as the silhouette's tile sums once did under the AVX2 kernel) gets the portable path,
+// the same integers and bits, instead of SIGILL. Read once before main, as the pair kernels' popcnt is.
+static int int_vectors_at_start;
+__attribute__((constructor)) static void read_int_vectors_at_start(void) { int_vectors_at_start = cik_vector_available(); }
 
 INT_VECTOR_TARGET static void vector_tile(const uint32_t *xs, int64_t xcount, const uint32_t *lanes, int64_t pairs,
                                           int64_t group_lo, int64_t group_hi, int manhattan, int32_t *out,
@@ -170,7 +176,7 @@ int cik_vector_available(void) { return 0; }
 void cik_tile(const uint32_t *xs, int64_t xcount, const uint32_t *lanes, int64_t pairs, int64_t group_lo,
               int64_t group_hi, int manhattan, int32_t *out, int64_t out_stride, int vector) {
 #ifdef HAVE_INT_VECTORS
-    if (vector) { vector_tile(xs, xcount, lanes, pairs, group_lo, group_hi, manhattan, out, out_stride); return; }
+    if (vector && int_vectors_at_start) { vector_tile(xs, xcount, lanes, pairs, group_lo, group_hi, manhattan, out, out_stride); return; }
 #endif
     (void)vector;
     plain_tile(xs, xcount, lanes, pairs, group_lo, group_hi, manhattan, out, out_stride);
@@ -178,7 +184,7 @@ void cik_tile(const uint32_t *xs, int64_t xcount, const uint32_t *lanes, int64_t
 
 double cik_sum(const int32_t *values, int64_t count, int root, int vector) {
 #ifdef HAVE_INT_VECTORS
-    if (vector) return vector_sum(values, count, root);
+    if (vector && int_vectors_at_start) return vector_sum(values, count, root);
 #endif
     (void)vector;
     return plain_sum(values, count, root);
@@ -188,7 +194,7 @@ void cik_tile_sums(const int32_t *out, int64_t out_stride, int64_t rows, int64_t
                    const int64_t *row_runs, int64_t row_run_count, const int64_t *col_runs, int64_t col_run_count,
                    double *row_sums, double *col_sums, double *scratch, int vector) {
 #ifdef HAVE_INT_VECTORS
-    if (vector) {
+    if (vector && int_vectors_at_start) {
         vector_tile_sums(out, out_stride, rows, cols, root, row_runs, row_run_count, col_runs, col_run_count,
                          row_sums, col_sums, scratch);
         return;

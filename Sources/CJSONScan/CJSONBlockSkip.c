@@ -19,6 +19,8 @@
 //
 // It runs several times fewer instructions per block than the token loop (`scripts/bench load` measures
 // the reader as a whole on the machine at hand; speed figures live in its output, not here).
+#include <stdlib.h>
+#include <string.h>
 #include "CJSONSkip.h"
 #include "CJSONScan.h"
 
@@ -267,6 +269,11 @@ static CJS_AVX512 const uint8_t *cjs_skip_blocks_avx512(const uint8_t *p, const 
 /// -1 until the first call; then whether the CPU has AVX-512BW.
 static int cjs_wide = -1;
 
+int cjs_avx512_allowed(void) {
+    const char *value = getenv("CUCKOOML_NO_AVX512");
+    return !(value && value[0] && strcmp(value, "0") != 0);
+}
+
 void cjs_skip_allow_wide(int allow) {
     __atomic_store_n(&cjs_wide, allow ? -1 : 0, __ATOMIC_RELAXED);
 }
@@ -276,7 +283,7 @@ const uint8_t *_Nullable cjs_skip_container(const uint8_t *p, const uint8_t *lim
     int wide = __atomic_load_n(&cjs_wide, __ATOMIC_RELAXED);
     if (wide < 0) {
         __builtin_cpu_init();
-        wide = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+        wide = cjs_avx512_allowed() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
         __atomic_store_n(&cjs_wide, wide, __ATOMIC_RELAXED);
     }
     return wide ? cjs_skip_blocks_avx512(p, limit, kinds, depth, floor, max_depth, at, resume)

@@ -1,6 +1,7 @@
 // The string decoder of CJSONString.h. One body, specialised for the vector and scalar stop scans.
 #include <string.h>
 #include "CJSONString.h"
+#include "CJSONSkip.h"
 #include "CJSONScan.h"
 
 #define CJS_INLINE inline __attribute__((always_inline))
@@ -165,7 +166,8 @@ const uint8_t *cjs_decode_string_vector(const uint8_t *q, const uint8_t *limit, 
     int wide = __atomic_load_n(&cjs_decode_wide, __ATOMIC_RELAXED);
     if (wide < 0) {
         __builtin_cpu_init();
-        wide = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2");
+        wide = cjs_avx512_allowed() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+               && __builtin_cpu_supports("avx512vbmi2");
         __atomic_store_n(&cjs_decode_wide, wide, __ATOMIC_RELAXED);
     }
     return wide ? cjs_decode_avx512(q, limit, out, capacity, count) : cjs_decode(q, limit, out, capacity, count, 1);

@@ -16,6 +16,11 @@
 /// ((s / 8) * words + w) * 8 + s % 8, so one vector holds word w of eight slots and a row against eight
 /// slots needs no sum across lanes. An interleaved buffer holds whole groups (`cbk_lanes_capacity`).
 
+/// 0 when the environment sets CUCKOOML_NO_AVX512 (to anything but "" or "0"), else 1. Every AVX-512
+/// availability check of the kernels asks it, so a machine with AVX-512 can run the paths of one without
+/// (the AVX2 and portable kernels): scripts/test does, since CI machines differ in this.
+int cbk_avx512_allowed(void);
+
 /// 1 when this CPU can run the vector paths (AVX-512F, VL, DQ with VPOPCNTDQ), else 0.
 int cbk_vector_available(void);
 

@@ -68,4 +68,8 @@ const uint8_t *_Nullable cjs_skip_container(const uint8_t *_Nonnull p, const uin
 /// SSE2: tests run both (either gives the same result, so switching while other threads skip is safe).
 void cjs_skip_allow_wide(int allow);
 
+/// 0 when the environment sets CUCKOOML_NO_AVX512 (to anything but "" or "0"), else 1: the AVX-512 forms
+/// of the skip and the string decoder then never run, as on a CPU without AVX-512 (scripts/test).
+int cjs_avx512_allowed(void);
+
 #endif

@@ -108,7 +108,11 @@ enum IntSilhouette {
                       wordTerms: SharedPointer(base: wordTerms))
         let manhattan: Int32 = metric == .manhattan ? 1 : 0
         let root: Int32 = metric == .euclidean ? 1 : 0
-        let vectorFlag: Int32 = kernel == .plain ? 0 : 1
+        // Two flags, as the C paths differ: `cik_tile` runs its AVX-512BW path for `.differences` only, and
+        // the tile sums run theirs wherever the CPU has AVX-512 (the same bits either way). The AVX2 word
+        // kernel serves CPUs without AVX-512, so its sums must not take the AVX-512 path (SIGILL on CI).
+        let tileVectorFlag: Int32 = kernel == .differences ? 1 : 0
+        let sumsVectorFlag: Int32 = IntCountRows.vectorAvailable ? 1 : 0
         let cancelled = Atomic<Bool>(false)
         let tiles = blocks * (blocks + 1) / 2
         var tilesDone = 0
@@ -137,7 +141,7 @@ enum IntSilhouette {
                                           Int64(size))
                         } else {
                             cik_tile(shared.packed.base + rowFirst * pairs, Int64(rows), shared.lanes.base, Int64(pairs),
-                                     groupLo, groupHi, manhattan, out, Int64(size), vectorFlag)
+                                     groupLo, groupHi, manhattan, out, Int64(size), tileVectorFlag)
                         }
                         let qRuns = runFirstOf[q + 1] - runFirstOf[q]
                         let columnSums = q == p ? nil : shared.columnSums.base + thread * size * size
@@ -145,7 +149,7 @@ enum IntSilhouette {
                                       ends.bounds.base + runFirstOf[p] + p, Int64(pRuns),
                                       ends.bounds.base + runFirstOf[q] + q, Int64(qRuns),
                                       shared.rowSums.base + size * runFirstOf[q], columnSums,
-                                      shared.scratch.base + thread * size, vectorFlag)
+                                      shared.scratch.base + thread * size, sumsVectorFlag)
                         // Q's points take their sums over P's runs now: this task alone touches them.
                         if let columnSums {
                             for column in 0..<columns {
