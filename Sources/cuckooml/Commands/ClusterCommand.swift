@@ -29,8 +29,11 @@ struct ClusterCommand: ShellCommand {
             Scale: the clustering is exact, and holds at most 50 000 000 pairs within t in one
             connected group of samples (see 'help cluster linkage'): on corpora like the generator's
             (5.7% of pairs within 0.7, one connected group) that is some 42 000 samples, on ones like
-            the real reports (8%) some 35 000. Far beyond, 'cluster' refuses within seconds and says
-            what to do (a lower cut, hdbscan, fewer samples); docs/family-scale.md has the figures.
+            the real reports (8%) some 35 000. Beyond, exact linkage refuses the corpus, and 'cluster'
+            (mode=auto) clusters it sampled instead: 10 000 seeded samples linked exactly, the others
+            placed as 'compare' places a report, the rest clustered apart; every two members of a
+            cluster are still within 0.7, and the result line says "sampled: 10 000 of N".
+            'cluster linkage 0.7 mode=exact' refuses instead; docs/family-scale.md has the figures.
             """,
         examples: ["cluster", "cluster linkage 0.6", "cluster hdbscan 1 6", "cluster dbscan 0.5 5 metric=jaccard"])
 
