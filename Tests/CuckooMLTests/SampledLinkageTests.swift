@@ -162,6 +162,20 @@ struct SampledLinkageTests {
         #expect(again == auto)
     }
 
+    /// Strengths and outlier scores of large clusters are measured on the clusters' own columns: the
+    /// same values, bit for bit, as over the whole rows.
+    @Test func strengthsOnOwnColumnsEqualThoseOnWholeRows() throws {
+        for points in [Self.separated(4, size: 120, seed: 9), Self.random(seed: 4, n: 900)] {
+            let fitted = try CompleteLinkage.fit(points: points, parameters: LinkageParameters(threshold: 0.7, metric: .groupjaccard, mode: .exact))
+            #expect(fitted.members.contains { $0.count >= CompleteLinkage.compactedClusterSize })
+            let members = fitted.members
+            let root = fitted.labels.indices.map { fitted.labels[$0] < 0 ? $0 : members[fitted.labels[$0]][0] }
+            let engine = NeighbourhoodEngines.make(points: points, metric: .groupjaccard, threads: 1)
+            let whole = try CompleteLinkage.finish(root: root, threshold: 0.7, threads: 1, control: .none) { engine.distance($0, $1) }
+            #expect(Self.sameClustering(whole, fitted))
+        }
+    }
+
     @Test func sampleSizesOutsideTheRangeAreRefused() {
         for size in [0, 1, 16_385] {
             #expect(throws: ClusteringError.self) {

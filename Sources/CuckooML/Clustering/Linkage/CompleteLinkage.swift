@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How complete linkage meets a corpus beyond what it may hold exactly (`LinkageTooLarge`).
 public enum LinkageMode: String, Sendable, Equatable, Codable, CaseIterable {
     /// Exact; only when exact refuses the corpus as too large, sampled (`SampledLinkage`).
@@ -131,6 +133,9 @@ public enum CompleteLinkage {
     public static let exhaustiveLimit = 2_048
     /// Above it, a connected component of up to this many points is merged over all its pairs (1 GB).
     public static let componentLimit = 16_384
+    /// Clusters of at least this many members have their strengths measured on their own columns.
+    static let compactedClusterSize = 64
+    static let strengthPhase = "cluster strengths"
     /// A larger component is merged over its pairs within the cut, at most this many (`LinkageComponents`).
     public static let maximumPairs = 50_000_000
 
@@ -167,7 +172,16 @@ public enum CompleteLinkage {
                 (root, sampling) = try sampled()
             }
         }
-        let local = try finish(root: root, threshold: t, threads: threads, control: control) { engine.distance($0, $1) }
+        // A large cluster's pairs are measured on bit rows of its own columns (the same bits, far fewer
+        // words on a wide vocabulary: `LinkageComponents.compacted`).
+        let metric = parameters.metric
+        let own: @Sendable ([Int]) -> (@Sendable (Int, Int) -> Double)? = { rows in
+            guard metric == .groupjaccard, rows.count >= compactedClusterSize else { return nil }
+            let sub = NeighbourhoodEngines.make(points: LinkageComponents.compacted(subset, rows: rows, metric: metric),
+                                                metric: metric, threads: 1)
+            return { sub.distance($0, $1) }
+        }
+        let local = try finish(root: root, threshold: t, threads: threads, control: control, own: own) { engine.distance($0, $1) }
         var result = LinkageResult(parameters: parameters, labels: [Int](repeating: -1, count: total),
                                    strengths: [Double](repeating: 0, count: total),
                                    outlierScores: [Double](repeating: 1, count: total))
@@ -219,7 +233,11 @@ public enum CompleteLinkage {
     /// Labels, strengths and outlier scores from each point's cluster representative. Clusters are
     /// measured one per task on `threads` threads (largest first; each writes only its own rows, in the
     /// same order of sums on any thread count).
+    ///
+    /// `own`, when it gives one for a cluster's rows, measures the cluster's pairs by their positions in
+    /// those rows instead of `distance` (it must give the same values).
     static func finish(root: [Int], threshold t: Double, threads: Int, control: TaskControl,
+                       own: (@Sendable ([Int]) -> (@Sendable (Int, Int) -> Double)?)? = nil,
                        distance: @escaping @Sendable (Int, Int) -> Double) throws -> LinkageResult {
         let n = root.count
         var members: [Int: [Int]] = [:]
@@ -227,20 +245,26 @@ public enum CompleteLinkage {
         let clusters = members.values.filter { $0.count > 1 }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0[0] < $1[0] }
         let out = MemberTable(n)
+        let total = clusters.reduce(0) { $0 + $1.count }
+        let done = Atomic<Int>(0)
+        control.report(Progress(phase: strengthPhase, done: 0, total: total))
         runTasks(clusters.count, threads: engineThreads(threads)) { label, _ in
             if control.isCancelled() { return false }
             let rows = clusters[label]
+            let local = own?(rows)
             var sum = [Double](repeating: 0, count: rows.count)
             var far = [Double](repeating: 0, count: rows.count)
             for a in 0..<rows.count {
                 for b in (a + 1)..<rows.count {
-                    let dist = distance(rows[a], rows[b])
+                    let dist = local?(a, b) ?? distance(rows[a], rows[b])
                     sum[a] += dist; sum[b] += dist
                     far[a] = max(far[a], dist); far[b] = max(far[b], dist)
                 }
             }
             let means = sum.map { $0 / Double(rows.count - 1) }
             let central = means.min()!
+            let finished = done.add(rows.count, ordering: .relaxed).newValue
+            control.report(Progress(phase: strengthPhase, done: finished, total: total))
             for (k, r) in rows.enumerated() {
                 out.set(r, label: label, strength: LinkageResult.strength(mean: means[k], central: central, threshold: t),
                         outlier: t > 0 ? min(1, far[k] / t) : 0)
