@@ -99,7 +99,7 @@ struct LinkagePairEstimateTests {
         }
         let points = PointSet.sparse(m, columnGroups: ColumnGroups(featureNames: names))
         do {
-            _ = try CompleteLinkage.fit(points: points, parameters: .families)
+            _ = try CompleteLinkage.fit(points: points, parameters: LinkageParameters(threshold: 0.7, metric: .groupjaccard, mode: .exact))
             Issue.record("no refusal")
         } catch let error as LinkageTooLarge {
             let text = error.description
@@ -108,6 +108,26 @@ struct LinkagePairEstimateTests {
             #expect(text.contains("beyond the 50 000 000 pairs") && text.contains("hdbscan") && text.contains("cut lower"), "\(text)")
             #expect(!text.contains("\n"))
         }
+    }
+
+    /// The same dense case under auto (the default): refused by exact, then clustered sampled. Every
+    /// row is within 0.5 of every other (they share the whole imphash group), so it is one cluster of
+    /// all 20 000, with every row placed. Heavy (some 4·10⁸ distances): CUCKOOML_HEAVY=1.
+    @Test(.enabled(if: TestSupport.heavy)) func autoClustersTheLargeDenseCaseSampled() throws {
+        let n = 20_000
+        var rng = EngineReference.Random(seed: 11)
+        let names = (0..<10).map { ":imphash:x\($0)" } + (0..<40).map { ":files:f\($0)" }
+        var m = SparseMatrix(columnCount: names.count)
+        for _ in 0..<n {
+            var r = Set<Int32>((0..<10).map { Int32($0) })
+            for _ in 0..<3 { r.insert(Int32(10 + rng.below(40))) }
+            m.appendRow(r.sorted().map { ($0, 1.0) })
+        }
+        let points = PointSet.sparse(m, columnGroups: ColumnGroups(featureNames: names))
+        let r = try CompleteLinkage.fit(points: points, parameters: LinkageParameters(threshold: 0.7, metric: .groupjaccard, sampleSize: 1_000))
+        #expect(r.sampling == LinkageSampling(sampled: 1_000, rows: n, placed: n - 1_000, leftovers: 0, rounds: 1))
+        #expect(r.clusterCount == 1 && r.noiseCount == 0)
+        #expect(r.outlierScores.allSatisfy { $0 <= 0.5 / 0.7 })
     }
 
     /// The margin: refuse only past twice the cap, with four standard errors to spare, and only for a

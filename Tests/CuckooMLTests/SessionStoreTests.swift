@@ -203,6 +203,28 @@ enum SessionFixtures {
         #expect(sameSession(try SessionStore.open(dir + "/empty.cml"), Session()))
     }
 
+    /// A sampled family clustering keeps its mode, sample size and sampling counts through save and
+    /// open, and says so when reopened; an exact one under mode=exact keeps its mode and no sampling.
+    @Test func theLinkageModeAndSamplingRoundTrip() throws {
+        let dir = OutputFixtures.temporaryDirectory()
+        var session = SessionFixtures.full()
+        let l = session.linkage!
+        session.fixture.linkage = LinkageResult(
+            parameters: LinkageParameters(threshold: 0.65, metric: .groupjaccard, mode: .sampled, sampleSize: 3),
+            labels: l.labels, strengths: l.strengths, outlierScores: l.outlierScores,
+            sampling: LinkageSampling(sampled: 3, rows: 7, placed: 3, leftovers: 1, rounds: 1))
+        try SessionStore.save(session, to: dir + "/sampled.cml")
+        let back = try SessionStore.open(dir + "/sampled.cml")
+        #expect(sameSession(session, back))
+        #expect(back.linkage?.parameters.mode == .sampled && back.linkage?.parameters.sampleSize == 3)
+        #expect(back.linkage?.settings == "t=0.65 metric=groupjaccard mode=sampled sample=3; sampled: 3 of 7 (3 placed, 1 leftovers)")
+        session.fixture.linkage = LinkageResult(parameters: LinkageParameters(threshold: 0.65, metric: .groupjaccard, mode: .exact),
+                                                labels: l.labels, strengths: l.strengths, outlierScores: l.outlierScores)
+        try SessionStore.save(session, to: dir + "/exact.cml")
+        let exact = try SessionStore.open(dir + "/exact.cml")
+        #expect(sameSession(session, exact) && exact.linkage?.sampling == nil && exact.linkage?.parameters.mode == .exact)
+    }
+
     @Test func filesFromBeforeTheLabelDetailsOpenWithThe2016Rule() throws {
         let dir = OutputFixtures.temporaryDirectory()
         var session = SessionFixtures.full()

@@ -75,6 +75,40 @@ struct FamilyClusteringCommandTests {
         #expect(other.session.lastClustered == .linkage)
     }
 
+    /// `cluster linkage ... mode=sampled sample=N`: the library's sampled result, named by the result
+    /// line, its JSON, status, clusters, save and the session file (and so by a reopened session).
+    @Test func theSampledModeIsNamedEverywhere() throws {
+        let dir = try TemporaryDirectory()
+        let (shell, sink) = Self.clustered("cluster linkage 0.7 mode=sampled sample=40; status; clusters; save \(dir.file("out")); session save \(dir.file("s.cml"))")
+        let linkage = try #require(shell.session.linkage)
+        let parameters = LinkageParameters(threshold: 0.7, metric: .groupjaccard, mode: .sampled, sampleSize: 40)
+        let direct = try CompleteLinkage.fit(points: shell.session.features!.points, parameters: parameters)
+        #expect(linkage == direct)
+        let s = try #require(linkage.sampling)
+        #expect(s.sampled == 40 && s.rows == 200 && s.placed + s.leftovers == 160)
+        let summary = "sampled: 40 of 200 (\(s.placed) placed, \(s.leftovers) leftovers)"
+        let settings = "t=0.7 metric=groupjaccard mode=sampled sample=40; " + summary
+        #expect(sink.stdout.contains("linkage: \(linkage.clusterCount) clusters, \(linkage.noiseCount) noise of 200 (\(settings))"))
+        #expect(sink.stdout.contains("linkage     \(linkage.clusterCount) clusters, \(linkage.noiseCount) noise (\(settings)) · current"))
+        #expect(sink.stdout.contains("noise: \(linkage.noiseCount)\n" + summary))
+        let sample = shell.session.samples[0]
+        let copy = try TestText.read(dir.file("out") + "/" + URL(fileURLWithPath: sample.path!).lastPathComponent)
+        #expect(copy.contains(#""metric":"groupjaccard","mode":"sampled","sampled":40,"of":200}"#))
+        let other = Shell(sink: CaptureSink())
+        #expect(other.runScript("session open \(dir.file("s.cml"))", origin: "test"))
+        #expect(other.session.linkage == linkage)
+        #expect(other.session.linkage?.settings == settings)
+        // The JSON result names the mode and the sampling; mode=exact and auto are today's clustering.
+        let json = CaptureSink()
+        let third = Shell(sink: json)
+        #expect(third.runScript("load \(Self.reports); set format json; cluster linkage mode=sampled sample=40; cluster linkage mode=exact", origin: "test"))
+        #expect(json.stdout.contains(#""mode":"sampled","sample":40},"sampling":{"sampled":40,"of":200,"placed":\#(s.placed),"leftovers":\#(s.leftovers),"rounds":\#(s.rounds)}"#))
+        #expect(json.stdout.contains(#""mode":"exact","sample":10000},"sampling":null"#))
+        let exact = try #require(third.session.linkage)
+        let auto = try CompleteLinkage.fit(points: third.session.features!.points, parameters: .families)
+        #expect(exact.labels == auto.labels && exact.strengths == auto.strengths && exact.sampling == nil && auto.sampling == nil)
+    }
+
     @Test func sweepGivesOneRowPerCut() throws {
         let (shell, sink) = Self.clustered("set format json; sweep linkage t=0.6,0.7 silhouette=no")
         let json = String(sink.stdout.split(separator: "\n").last!)

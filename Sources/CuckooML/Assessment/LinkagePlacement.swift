@@ -153,14 +153,8 @@ enum LinkagePlacement {
         guard let least = pass.farthest.min() else {
             return (HDBSCANPrediction(label: -1, probability: 0, outlierScore: 1, neighbourRow: noiseRow), nil)
         }
-        var best: (cluster: Int, mean: Double, nearestRow: Int)?
-        for c in pass.farthest.indices where pass.farthest[c] == least {
-            let ranked = members[c].map { Neighbour(index: $0, distance: distance($0)) }
-                .sorted { $0.distance != $1.distance ? $0.distance < $1.distance : $0.index < $1.index }
-            let mean = ranked.reduce(0.0) { $0 + $1.distance } / Double(ranked.count)
-            if best == nil || mean < best!.mean { best = (c, mean, ranked[0].index) }
-        }
-        let b = best!
+        let farthest = pass.farthest.enumerated().map { (cluster: $0.offset, farthest: $0.element) }
+        let b = AllMembersRule.choose(farthest) { c in AllMembersRule.ranked(members[c], distance) }!
         guard least <= t else {
             return (HDBSCANPrediction(label: -1, probability: 0, outlierScore: 1, neighbourRow: noiseRow), (b.cluster, least))
         }

@@ -54,13 +54,16 @@ public enum ReportWriter {
             ]))
         }
         if let l = session.linkage {
-            members.append(("linkage", [
-                "clusterID": .int(l.labels[i]),
-                "strength": .double(l.strengths[i]),
-                "outlierScore": .double(l.outlierScores[i]),
-                "threshold": .double(l.parameters.threshold),
-                "metric": .string(l.parameters.metric.rawValue),
-            ]))
+            // The mode, and how many samples a sampled clustering linked exactly of how many.
+            let fields: [(String, JSONValue)] = [
+                ("clusterID", .int(l.labels[i])),
+                ("strength", .double(l.strengths[i])),
+                ("outlierScore", .double(l.outlierScores[i])),
+                ("threshold", .double(l.parameters.threshold)),
+                ("metric", .string(l.parameters.metric.rawValue)),
+                ("mode", .string(l.parameters.mode.rawValue)),
+            ]
+            members.append(("linkage", .object(fields + (l.sampling.map { [("sampled", .int($0.sampled)), ("of", .int($0.rows))] } ?? []))))
         }
         return .object(members)
     }

@@ -34,7 +34,8 @@ public struct ReportClustering: Sendable {
     }
 
     public init(_ l: LinkageResult) {
-        self.init(algorithm: "linkage", parameters: [("t", "\(l.parameters.threshold)"), ("metric", l.parameters.metric.rawValue)],
+        self.init(algorithm: "linkage", parameters: [("t", "\(l.parameters.threshold)"), ("metric", l.parameters.metric.rawValue)]
+                    + (l.sampling.map { [("sampled", "\($0.sampled) of \($0.rows)")] } ?? []),
                   labels: l.labels, probabilities: l.strengths, outlierScores: l.outlierScores)
     }
 

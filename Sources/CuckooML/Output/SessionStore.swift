@@ -75,7 +75,9 @@ public enum SessionStore {
                                          -- min_cluster_size, metric, cluster_selection_method,
                                          -- cluster_selection_epsilon, alpha, allow_single_cluster,
                                          -- deduplicate; or eps, min_samples, metric; or (linkage,
-                                         -- complete linkage cut at t) t, metric
+                                         -- complete linkage cut at t) t, metric, mode (auto |
+                                         -- exact | sampled), sample; and when it was sampled:
+                                         -- sampled, rows, placed, leftovers, rounds
             clusters INTEGER NOT NULL, noise INTEGER NOT NULL,
             persistence BLOB,            -- float64 per cluster (hdbscan cluster_persistence_)
             core_distances BLOB          -- float64 per row (fit-time core distances)
@@ -260,9 +262,17 @@ public enum SessionStore {
                 }
 
                 if let l = session.linkage {
-                    try insertClustering("linkage", l, parameters: [
+                    var parameters: JSONValue = [
                         "t": .double(l.parameters.threshold), "metric": .string(l.parameters.metric.rawValue),
-                    ], persistence: nil, coreDistances: nil)
+                        "mode": .string(l.parameters.mode.rawValue), "sample": .int(l.parameters.sampleSize),
+                    ]
+                    if let sampling = l.sampling, case .object(let fields) = parameters {
+                        parameters = .object(fields + [
+                            ("sampled", .int(sampling.sampled)), ("rows", .int(sampling.rows)), ("placed", .int(sampling.placed)),
+                            ("leftovers", .int(sampling.leftovers)), ("rounds", .int(sampling.rounds)),
+                        ])
+                    }
+                    try insertClustering("linkage", l, parameters: parameters, persistence: nil, coreDistances: nil)
                     guard l.strengths.count == l.labels.count, l.outlierScores.count == l.labels.count else {
                         throw SQLiteError(code: 0, message: "the linkage result's arrays differ in length")
                     }
@@ -487,7 +497,10 @@ public enum SessionStore {
               json_extract(parameters, '$.metric'), json_extract(parameters, '$.cluster_selection_method'),
               json_extract(parameters, '$.cluster_selection_epsilon'), json_extract(parameters, '$.alpha'),
               json_extract(parameters, '$.allow_single_cluster'), json_extract(parameters, '$.deduplicate'),
-              json_extract(parameters, '$.eps'), persistence, core_distances, json_extract(parameters, '$.t')
+              json_extract(parameters, '$.eps'), persistence, core_distances, json_extract(parameters, '$.t'),
+              json_extract(parameters, '$.mode'), json_extract(parameters, '$.sample'), json_extract(parameters, '$.sampled'),
+              json_extract(parameters, '$.rows'), json_extract(parameters, '$.placed'), json_extract(parameters, '$.leftovers'),
+              json_extract(parameters, '$.rounds')
             FROM clusterings
             """)
         while try clusteringRows.step() {
@@ -518,9 +531,18 @@ public enum SessionStore {
                     parameters: DBSCANParameters(eps: clusteringRows.double(9), minSamples: clusteringRows.int(1), metric: metric),
                     labels: membership.labels, isCore: membership.isCore)
             case "linkage":
+                // Files before the sampled mode have no mode (their clusterings are exact: auto's result).
+                let modeName = clusteringRows.string(13) ?? LinkageMode.auto.rawValue
+                guard let mode = LinkageMode(rawValue: modeName) else { throw corrupt("linkage: unknown mode") }
+                let sampleSize = clusteringRows.isNull(14) ? LinkageParameters.defaultSampleSize : clusteringRows.int(14)
+                let sampling = clusteringRows.isNull(15) ? nil : LinkageSampling(
+                    sampled: clusteringRows.int(15), rows: clusteringRows.int(16), placed: clusteringRows.int(17),
+                    leftovers: clusteringRows.int(18), rounds: clusteringRows.int(19))
                 session.linkage = LinkageResult(
-                    parameters: LinkageParameters(threshold: clusteringRows.double(12), metric: metric),
-                    labels: membership.labels, strengths: membership.probabilities, outlierScores: membership.outlierScores)
+                    parameters: LinkageParameters(threshold: clusteringRows.double(12), metric: metric, mode: mode,
+                                                  sampleSize: sampleSize),
+                    labels: membership.labels, strengths: membership.probabilities, outlierScores: membership.outlierScores,
+                    sampling: sampling)
             default:
                 throw corrupt("unknown clustering algorithm '\(algorithm)'")
             }

@@ -44,7 +44,7 @@ public struct SessionClustering: FlatClustering {
     public init(_ l: LinkageResult) {
         algorithm = .linkage; labels = l.labels; metric = l.parameters.metric
         probabilities = l.strengths; outlierScores = l.outlierScores; persistence = nil
-        settings = "t=\(l.parameters.threshold) metric=\(l.parameters.metric.rawValue)"
+        settings = l.settings
         hdbscan = nil; dbscan = nil; linkage = l
     }
 }

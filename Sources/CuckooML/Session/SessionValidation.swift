@@ -50,6 +50,13 @@ public enum SessionValidation {
         try validateLabels(l.labels, algorithm: "linkage", sampleCount: n)
         let t = l.parameters.threshold
         guard t.isFinite, t >= 0 else { throw SessionValidationError("linkage: cut distance \(t) out of range") }
+        guard LinkageParameters.sampleSizes.contains(l.parameters.sampleSize) else {
+            throw SessionValidationError("linkage: sample size \(l.parameters.sampleSize) out of range")
+        }
+        if let s = l.sampling, !(s.sampled >= 2 && s.sampled < s.rows && s.rows <= n && s.placed >= 0 && s.leftovers >= 0
+                                 && s.placed + s.leftovers == s.rows - s.sampled && s.rounds >= 1) {
+            throw SessionValidationError("linkage: sampling counts \(s.sampled), \(s.rows), \(s.placed), \(s.leftovers), \(s.rounds) are inconsistent")
+        }
         guard l.strengths.count == n, l.outlierScores.count == n else {
             throw SessionValidationError("linkage: \(l.strengths.count) strengths and \(l.outlierScores.count) outlier scores for \(n) samples")
         }

@@ -29,8 +29,11 @@ struct ClusterCommand: ShellCommand {
             Scale: the clustering is exact, and holds at most 50 000 000 pairs within t in one
             connected group of samples (see 'help cluster linkage'): on corpora like the generator's
             (5.7% of pairs within 0.7, one connected group) that is some 42 000 samples, on ones like
-            the real reports (8%) some 35 000. Far beyond, 'cluster' refuses within seconds and says
-            what to do (a lower cut, hdbscan, fewer samples); docs/family-scale.md has the figures.
+            the real reports (8%) some 35 000. Beyond, exact linkage refuses the corpus, and 'cluster'
+            (mode=auto) clusters it sampled instead: 10 000 seeded samples linked exactly, the others
+            placed as 'compare' places a report, the rest clustered apart; every two members of a
+            cluster are still within 0.7, and the result line says "sampled: 10 000 of N".
+            'cluster linkage 0.7 mode=exact' refuses instead; docs/family-scale.md has the figures.
             """,
         examples: ["cluster", "cluster linkage 0.6", "cluster hdbscan 1 6", "cluster dbscan 0.5 5 metric=jaccard"])
 
@@ -194,6 +197,10 @@ struct ClusterDBSCANCommand: ShellCommand {
 struct ClusterLinkageCommand: ShellCommand {
     static let threshold = Defaulted.positional("t", 0...1e300, default: LinkageParameters.families.threshold, help: "the cut distance")
     static let metric = Defaulted.choice("metric", default: LinkageParameters.families.metric, help: "distance metric")
+    static let mode = Defaulted.choice("mode", default: LinkageParameters.families.mode,
+                                       help: "exact, sampled, or auto: exact, sampled only when exact refuses the corpus as too large")
+    static let sample = Defaulted.integer("sample", LinkageParameters.sampleSizes, default: LinkageParameters.defaultSampleSize,
+                                          help: "samples the sampled mode links exactly before placing the others")
 
     static let spec = CommandSpec(
         name: "linkage",
@@ -216,17 +223,31 @@ struct ClusterLinkageCommand: ShellCommand {
             to each other number more than 16384 and their estimated pairs are beyond twice the cap,
             still beyond it at four standard errors less, the command refuses at once, with the
             estimate, the pairs a lower cut would leave, and what to do (the margin: an error of the
-            estimate can cost time, never refuse a run that fits). Progress is shown and Ctrl-C
-            interrupts it.
+            estimate can cost time, never refuse a run that fits). That refusal is mode=exact's.
+            The default, mode=auto, then clusters the corpus sampled instead, and says so
+            ("sampled: 10 000 of 100 000"); mode=sampled samples whenever the corpus is larger than
+            the sample. Sampled: SAMPLE seeded samples (default 10 000, at most 16 384) are linked
+            exactly at T; every other sample, in order, joins the cluster all of whose members (those
+            placed before included) are within T of it, as 'compare' places a report (the nearest
+            farthest member, then the smaller mean distance, then the lower number); the samples no
+            cluster takes are clustered exactly among themselves (sampled again if exact refuses
+            them). Every two members of a cluster are still within T; the partition depends on the
+            sample, so it is not exact linkage's, and a family can split where its members fell
+            beyond T of one of the sampled members. Deterministic, on any thread count. When the corpus
+            fits, auto is exactly the exact clustering. Progress is shown and Ctrl-C interrupts it.
             """,
         arguments: [
             threshold.spec,
             metric.spec,
+            mode.spec,
+            sample.spec,
         ],
-        examples: ["cluster linkage", "cluster linkage 0.6", "cluster linkage 0.3 metric=jaccard"])
+        examples: ["cluster linkage", "cluster linkage 0.6", "cluster linkage 0.3 metric=jaccard",
+                   "cluster linkage 0.7 mode=sampled sample=2000"])
 
     static func run(_ arguments: Arguments, _ context: inout CommandContext) throws -> CommandOutput {
-        let parameters = LinkageParameters(threshold: arguments[threshold], metric: arguments[metric])
+        let parameters = LinkageParameters(threshold: arguments[threshold], metric: arguments[metric],
+                                           mode: arguments[mode], sampleSize: arguments[sample])
         return try cluster(parameters, &context)
     }
 
@@ -243,15 +264,22 @@ struct ClusterLinkageCommand: ShellCommand {
     static func output(_ r: LinkageResult, rows: Int, seconds: Double) -> CommandOutput {
         let p = r.parameters
         let sizes = ClusterCommand.sizes(r.labels, clusters: r.clusterCount)
-        let head = "linkage: \(r.clusterCount) cluster\(r.clusterCount == 1 ? "" : "s"), \(r.noiseCount) noise of \(rows) (t=\(p.threshold) metric=\(p.metric.rawValue))"
+        let head = "linkage: \(r.clusterCount) cluster\(r.clusterCount == 1 ? "" : "s"), \(r.noiseCount) noise of \(rows) (\(r.settings))"
         let text = r.clusterCount == 0 ? head : head + "\n" + ClusterCommand.sizeTable(sizes: sizes, persistence: nil)
+        let sampling: JSONValue = r.sampling.map { s in
+            ["sampled": .int(s.sampled), "of": .int(s.rows), "placed": .int(s.placed), "leftovers": .int(s.leftovers),
+             "rounds": .int(s.rounds)]
+        } ?? .null
         let json: JSONValue = [
             "algorithm": "linkage",
             "clusters": .int(r.clusterCount), "noise": .int(r.noiseCount), "rows": .int(rows),
-            "parameters": ["t": .double(p.threshold), "metric": .string(p.metric.rawValue)],
+            "parameters": ["t": .double(p.threshold), "metric": .string(p.metric.rawValue), "mode": .string(p.mode.rawValue),
+                           "sample": .int(p.sampleSize)],
+            "sampling": sampling,
             "sizes": .array(sizes.map { .int($0) }),
             "seconds": .double(seconds),
         ]
         return CommandOutput(text: text, json: json)
     }
 }
+

@@ -46,8 +46,12 @@ struct ClustersCommand: ShellCommand {
         var lines = [table[0]]
         for (k, row) in table.dropFirst().enumerated() { lines += [row, "         " + SharedFeatureText.line(explanations[k])] }
         lines.append("noise: \(noise)")
+        // A sampled family clustering says so (cluster linkage mode=auto|sampled).
+        let sampling = clustering.linkage?.sampling
+        if let sampling { lines.append(sampling.summary(detail: true)) }
         return CommandOutput(text: lines.joined(separator: "\n"),
-                             json: ["algorithm": .string(clustering.name), "clusters": .array(items), "noise": .int(noise)])
+                             json: ["algorithm": .string(clustering.name), "clusters": .array(items), "noise": .int(noise),
+                                    "sampled": sampling.map { .int($0.sampled) } ?? .null])
     }
 
     static func topLabels(_ rows: [Int], session: Session) -> [(family: String, count: Int)] {

@@ -27,10 +27,12 @@ struct StatusCommand: ShellCommand {
         json.append(("families", .int(families)))
         json.append(("label_rule", .string(s.settings.labelRule.rawValue)))
         if let l = s.linkage {
-            lines.append("linkage     \(l.clusterCount) clusters, \(l.noiseCount) noise (t=\(l.parameters.threshold) metric=\(l.parameters.metric.rawValue))"
+            lines.append("linkage     \(l.clusterCount) clusters, \(l.noiseCount) noise (\(l.settings))"
                          + (s.currentClustering?.algorithm == .linkage ? " · current" : ""))
             json.append(("linkage", ["clusters": .int(l.clusterCount), "noise": .int(l.noiseCount),
-                                     "t": .double(l.parameters.threshold), "metric": .string(l.parameters.metric.rawValue)]))
+                                     "t": .double(l.parameters.threshold), "metric": .string(l.parameters.metric.rawValue),
+                                     "mode": .string(l.parameters.mode.rawValue), "sample": .int(l.parameters.sampleSize),
+                                     "sampled": l.sampling.map { .int($0.sampled) } ?? .null]))
         }
         if let h = s.hdbscan {
             let p = h.parameters

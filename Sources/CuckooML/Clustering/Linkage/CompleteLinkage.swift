@@ -1,16 +1,68 @@
+import Synchronization
+
+/// How complete linkage meets a corpus beyond what it may hold exactly (`LinkageTooLarge`).
+public enum LinkageMode: String, Sendable, Equatable, Codable, CaseIterable {
+    /// Exact; only when exact refuses the corpus as too large, sampled (`SampledLinkage`).
+    case auto
+    /// Exact, refusing a corpus too large (the early refusal, or the join's cap).
+    case exact
+    /// Sampled whenever the corpus is larger than the sample (exact otherwise).
+    case sampled
+}
+
 /// The parameters of a complete-linkage clustering cut at a distance.
 public struct LinkageParameters: Sendable, Equatable, Codable {
     /// The cut: samples whose every pairwise distance stays within a cluster at most this far apart.
     public var threshold: Double
     public var metric: DistanceMetric
+    /// Exact, sampled, or exact falling back to sampled (the default).
+    public var mode: LinkageMode
+    /// How many samples the sampled mode links exactly (`sampleSizes`).
+    public var sampleSize: Int
 
-    public init(threshold: Double, metric: DistanceMetric) {
+    /// The sample sizes allowed: at most a component merged over all its distances, so the sample's own
+    /// linkage never meets the pair cap.
+    public static let sampleSizes = 2...CompleteLinkage.componentLimit
+    public static let defaultSampleSize = 10_000
+
+    public init(threshold: Double, metric: DistanceMetric, mode: LinkageMode = .auto,
+                sampleSize: Int = LinkageParameters.defaultSampleSize) {
         self.threshold = threshold
         self.metric = metric
+        self.mode = mode
+        self.sampleSize = sampleSize
     }
 
-    /// The recommended family clustering (`cluster` alone): group Jaccard, cut at 0.7.
+    /// The recommended family clustering (`cluster` alone): group Jaccard, cut at 0.7, auto.
     public static let families = LinkageParameters(threshold: 0.7, metric: .groupjaccard)
+}
+
+/// What the sampled mode did (`SampledLinkage`): nil in a result when no sampling happened.
+public struct LinkageSampling: Sendable, Equatable {
+    /// The samples linked exactly in the first round, of `rows` (the samples with finite features).
+    public var sampled: Int
+    public var rows: Int
+    /// Of the other samples, how many joined a cluster of the first round; the rest (`leftovers`)
+    /// were clustered among themselves.
+    public var placed: Int
+    public var leftovers: Int
+    /// Rounds of sampling (more than one when the leftovers were themselves sampled).
+    public var rounds: Int
+
+    public init(sampled: Int, rows: Int, placed: Int, leftovers: Int, rounds: Int) {
+        self.sampled = sampled; self.rows = rows; self.placed = placed; self.leftovers = leftovers; self.rounds = rounds
+    }
+
+    /// "sampled: 2 000 of 10 000" (with the placed and leftover counts when `detail`).
+    public func summary(detail: Bool = false) -> String {
+        let g = LinkagePairEstimate.grouped
+        var s = "sampled: \(g(Double(sampled))) of \(g(Double(rows)))"
+        if detail {
+            s += " (\(g(Double(placed))) placed, \(g(Double(leftovers))) leftovers"
+                + (rounds > 1 ? ", \(rounds) rounds)" : ")")
+        }
+        return s
+    }
 }
 
 /// A complete-linkage clustering cut at `threshold`: every pair of members of a cluster is at most
@@ -29,10 +81,24 @@ public struct LinkageResult: Sendable, Equatable, FlatClustering {
     /// Which engine gave the pair distances; nil when read back from a saved session. Not part of a
     /// result's value (`==` ignores it: results on any engine or thread count are the same).
     public var plan: EnginePlan?
+    /// Whether (and how) the sampled mode made it; nil for an exact result.
+    public var sampling: LinkageSampling?
 
     public static func == (a: LinkageResult, b: LinkageResult) -> Bool {
         a.parameters == b.parameters && a.labels == b.labels && a.strengths == b.strengths
-            && a.outlierScores == b.outlierScores
+            && a.outlierScores == b.outlierScores && a.sampling == b.sampling
+    }
+
+    /// "t=0.7 metric=groupjaccard", then the mode and sample size where not the defaults, and what the
+    /// sampling did when it happened ("; sampled: 2 000 of 10 000 (7 000 placed, 1 000 leftovers)"):
+    /// how `cluster`, `status` and `clusters` describe the clustering.
+    public var settings: String {
+        let p = parameters
+        var text = "t=\(p.threshold) metric=\(p.metric.rawValue)"
+        if p.mode != LinkageParameters.families.mode { text += " mode=\(p.mode.rawValue)" }
+        if p.sampleSize != LinkageParameters.defaultSampleSize { text += " sample=\(p.sampleSize)" }
+        if let sampling { text += "; " + sampling.summary(detail: true) }
+        return text
     }
 
     /// The strength of a sample at mean distance `mean` from a cluster whose most central member is at
@@ -41,11 +107,13 @@ public struct LinkageResult: Sendable, Equatable, FlatClustering {
         t > central ? min(1, max(0, (t - mean) / (t - central))) : 1
     }
 
-    public init(parameters: LinkageParameters, labels: [Int], strengths: [Double], outlierScores: [Double]) {
+    public init(parameters: LinkageParameters, labels: [Int], strengths: [Double], outlierScores: [Double],
+                sampling: LinkageSampling? = nil) {
         self.parameters = parameters
         self.labels = labels
         self.strengths = strengths
         self.outlierScores = outlierScores
+        self.sampling = sampling
     }
 }
 
@@ -65,36 +133,86 @@ public enum CompleteLinkage {
     public static let exhaustiveLimit = 2_048
     /// Above it, a connected component of up to this many points is merged over all its pairs (1 GB).
     public static let componentLimit = 16_384
+    /// Clusters of at least this many members have their strengths measured on their own columns.
+    static let compactedClusterSize = 64
+    static let strengthPhase = "cluster strengths"
+    /// A larger component is merged over its pairs within the cut, at most this many (`LinkageComponents`).
+    public static let maximumPairs = 50_000_000
 
     public static func fit(points: PointSet, parameters: LinkageParameters, threads: Int = 2,
                            control: TaskControl = .none, exhaustiveLimit: Int = CompleteLinkage.exhaustiveLimit,
-                           componentLimit: Int = CompleteLinkage.componentLimit) throws -> LinkageResult {
+                           componentLimit: Int = CompleteLinkage.componentLimit,
+                           maximumPairs: Int = CompleteLinkage.maximumPairs) throws -> LinkageResult {
         let t = parameters.threshold
         guard t.isFinite, t >= 0 else { throw ClusteringError("the cut distance must be a number ≥ 0") }
+        guard LinkageParameters.sampleSizes.contains(parameters.sampleSize) else {
+            throw ClusteringError("the sample size must be in \(LinkageParameters.sampleSizes.lowerBound)...\(LinkageParameters.sampleSizes.upperBound)")
+        }
         let total = points.count
         let finite = (0..<total).filter { points.rowIsFinite($0) }
         let subset = finite.count == total ? points : points.selectingRows(finite)
-        let n = subset.count
         let plan = EnginePlan.make(points: subset, metric: parameters.metric, threads: threads)
         let engine = NeighbourhoodEngines.make(plan: plan, points: subset, metric: parameters.metric)
-        let root: [Int]
-        if n <= exhaustiveLimit {
-            root = try CutChain.overAllPairs(n: n, threshold: t, threads: threads, control: control) { engine.distance($0, $1) }
-        } else {
-            root = try LinkageComponents.roots(points: subset, engine: engine, threshold: t, threads: threads,
-                                               componentLimit: componentLimit, control: control)
+        let limits = Limits(exhaustive: exhaustiveLimit, component: componentLimit, pairs: maximumPairs)
+        func sampled() throws -> ([Int], LinkageSampling?) {
+            try SampledLinkage.roots(points: subset, engine: engine, threshold: t, sampleSize: parameters.sampleSize,
+                                     threads: threads, limits: limits, control: control)
         }
-        let local = try finish(root: root, threshold: t, threads: threads, control: control) { engine.distance($0, $1) }
+        var sampling: LinkageSampling?
+        let root: [Int]
+        switch parameters.mode {
+        case .exact:
+            root = try exactRoots(points: subset, engine: engine, threshold: t, threads: threads, limits: limits, control: control)
+        case .sampled:
+            (root, sampling) = try sampled()
+        case .auto:
+            do {
+                root = try exactRoots(points: subset, engine: engine, threshold: t, threads: threads, limits: limits, control: control)
+            } catch is LinkageTooLarge {
+                (root, sampling) = try sampled()
+            }
+        }
+        // A large cluster's pairs are measured on bit rows of its own columns (the same bits, far fewer
+        // words on a wide vocabulary: `LinkageComponents.compacted`).
+        let metric = parameters.metric
+        let own: @Sendable ([Int]) -> (@Sendable (Int, Int) -> Double)? = { rows in
+            guard metric == .groupjaccard, rows.count >= compactedClusterSize else { return nil }
+            let sub = NeighbourhoodEngines.make(points: LinkageComponents.compacted(subset, rows: rows, metric: metric),
+                                                metric: metric, threads: 1)
+            return { sub.distance($0, $1) }
+        }
+        let local = try finish(root: root, threshold: t, threads: threads, control: control, own: own) { engine.distance($0, $1) }
         var result = LinkageResult(parameters: parameters, labels: [Int](repeating: -1, count: total),
                                    strengths: [Double](repeating: 0, count: total),
                                    outlierScores: [Double](repeating: 1, count: total))
         result.plan = plan
+        result.sampling = sampling
         for (k, r) in finite.enumerated() {
             result.labels[r] = local.labels[k]
             result.strengths[r] = local.strengths[k]
             result.outlierScores[r] = local.outlierScores[k]
         }
         return result
+    }
+
+    /// The sizes that choose the exact path and stop it (`fit`'s arguments).
+    struct Limits: Sendable {
+        var exhaustive: Int
+        var component: Int
+        var pairs: Int
+    }
+
+    /// Each point's cluster representative under exact complete linkage: the chain over all pairs up to
+    /// `limits.exhaustive` points, per connected component above (`LinkageComponents`, which throws
+    /// `LinkageTooLarge` for a corpus beyond the pair cap).
+    static func exactRoots(points: PointSet, engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
+                           limits: Limits, control: TaskControl) throws -> [Int] {
+        let n = engine.count
+        if n <= limits.exhaustive {
+            return try CutChain.overAllPairs(n: n, threshold: t, threads: threads, control: control) { engine.distance($0, $1) }
+        }
+        return try LinkageComponents.roots(points: points, engine: engine, threshold: t, threads: threads,
+                                           componentLimit: limits.component, maximumPairs: limits.pairs, control: control)
     }
 
     /// `CutChain`'s chain on the pairs ≤ t only (a cluster pair with any pair farther than t can never
@@ -112,39 +230,68 @@ public enum CompleteLinkage {
         return try chain.run(control: control)
     }
 
-    /// Labels, strengths and outlier scores from each point's cluster representative.
+    /// Labels, strengths and outlier scores from each point's cluster representative. Clusters are
+    /// measured one per task on `threads` threads (largest first; each writes only its own rows, in the
+    /// same order of sums on any thread count).
+    ///
+    /// `own`, when it gives one for a cluster's rows, measures the cluster's pairs by their positions in
+    /// those rows instead of `distance` (it must give the same values).
     static func finish(root: [Int], threshold t: Double, threads: Int, control: TaskControl,
-                       distance: (Int, Int) -> Double) throws -> LinkageResult {
+                       own: (@Sendable ([Int]) -> (@Sendable (Int, Int) -> Double)?)? = nil,
+                       distance: @escaping @Sendable (Int, Int) -> Double) throws -> LinkageResult {
         let n = root.count
         var members: [Int: [Int]] = [:]
         for i in 0..<n { members[root[i], default: []].append(i) }
         let clusters = members.values.filter { $0.count > 1 }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0[0] < $1[0] }
-        var labels = [Int](repeating: -1, count: n)
-        var strengths = [Double](repeating: 0, count: n)
-        var outliers = [Double](repeating: 1, count: n)
-        for (label, rows) in clusters.enumerated() {
-            try control.checkCancellation()
+        let out = MemberTable(n)
+        let total = clusters.reduce(0) { $0 + $1.count }
+        let done = Atomic<Int>(0)
+        control.report(Progress(phase: strengthPhase, done: 0, total: total))
+        runTasks(clusters.count, threads: engineThreads(threads)) { label, _ in
+            if control.isCancelled() { return false }
+            let rows = clusters[label]
+            let local = own?(rows)
             var sum = [Double](repeating: 0, count: rows.count)
             var far = [Double](repeating: 0, count: rows.count)
             for a in 0..<rows.count {
                 for b in (a + 1)..<rows.count {
-                    let dist = distance(rows[a], rows[b])
+                    let dist = local?(a, b) ?? distance(rows[a], rows[b])
                     sum[a] += dist; sum[b] += dist
                     far[a] = max(far[a], dist); far[b] = max(far[b], dist)
                 }
             }
             let means = sum.map { $0 / Double(rows.count - 1) }
             let central = means.min()!
+            let finished = done.add(rows.count, ordering: .relaxed).newValue
+            control.report(Progress(phase: strengthPhase, done: finished, total: total))
             for (k, r) in rows.enumerated() {
-                labels[r] = label
-                strengths[r] = LinkageResult.strength(mean: means[k], central: central, threshold: t)
-                outliers[r] = t > 0 ? min(1, far[k] / t) : 0
+                out.set(r, label: label, strength: LinkageResult.strength(mean: means[k], central: central, threshold: t),
+                        outlier: t > 0 ? min(1, far[k] / t) : 0)
             }
+            return true
         }
-        return LinkageResult(parameters: LinkageParameters(threshold: t, metric: .euclidean), labels: labels,
-                             strengths: strengths, outlierScores: outliers)
+        try control.checkCancellation()
+        return LinkageResult(parameters: LinkageParameters(threshold: t, metric: .euclidean), labels: out.labels,
+                             strengths: out.strengths, outlierScores: out.outliers)
     }
+}
+
+/// Labels, strengths and outlier scores written by the cluster workers of `finish` (disjoint rows).
+private final class MemberTable: @unchecked Sendable {
+    private let label: UnsafeMutableBufferPointer<Int>
+    private let strength: UnsafeMutableBufferPointer<Double>
+    private let outlier: UnsafeMutableBufferPointer<Double>
+    init(_ n: Int) {
+        label = .allocate(capacity: n); label.initialize(repeating: -1)
+        strength = .allocate(capacity: n); strength.initialize(repeating: 0)
+        outlier = .allocate(capacity: n); outlier.initialize(repeating: 1)
+    }
+    deinit { label.deallocate(); strength.deallocate(); outlier.deallocate() }
+    func set(_ r: Int, label l: Int, strength s: Double, outlier o: Double) { label[r] = l; strength[r] = s; outlier[r] = o }
+    var labels: [Int] { Array(label) }
+    var strengths: [Double] { Array(strength) }
+    var outliers: [Double] { Array(outlier) }
 }
 
 /// A pair of points at most the cut apart (`a < b`).

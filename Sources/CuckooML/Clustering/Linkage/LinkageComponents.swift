@@ -16,7 +16,7 @@ import Synchronization
 /// is far beyond that cap (`LinkagePairEstimate`), it stops before the join, in seconds rather than
 /// after minutes of joining.
 enum LinkageComponents {
-    static let maximumPairs = 50_000_000
+    static let maximumPairs = CompleteLinkage.maximumPairs
 
     static func roots(points: PointSet, engine: any NeighbourhoodEngine, threshold t: Double, threads: Int,
                       componentLimit: Int, maximumPairs: Int = LinkageComponents.maximumPairs,
