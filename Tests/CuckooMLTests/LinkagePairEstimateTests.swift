@@ -85,10 +85,8 @@ struct LinkagePairEstimateTests {
         #expect(try Self.estimate(points, 0.7) == e)
     }
 
-    /// A dense corpus far beyond the cap: 20 000 rows all within the cut of each other (200 million
-    /// pairs, four times the cap) are refused by `fit` before any join, saying why and what to do.
-    @Test func refusesALargeDenseCaseAtOnce() throws {
-        let n = 20_000
+    /// `n` rows all within the cut of each other: the whole imphash group shared, 3 of 40 file tokens.
+    static func denseCase(_ n: Int) -> PointSet {
         var rng = EngineReference.Random(seed: 11)
         let names = (0..<10).map { ":imphash:x\($0)" } + (0..<40).map { ":files:f\($0)" }
         var m = SparseMatrix(columnCount: names.count)
@@ -97,7 +95,14 @@ struct LinkagePairEstimateTests {
             for _ in 0..<3 { r.insert(Int32(10 + rng.below(40))) }
             m.appendRow(r.sorted().map { ($0, 1.0) })
         }
-        let points = PointSet.sparse(m, columnGroups: ColumnGroups(featureNames: names))
+        return PointSet.sparse(m, columnGroups: ColumnGroups(featureNames: names))
+    }
+
+    /// A dense corpus far beyond the cap: 20 000 rows all within the cut of each other (200 million
+    /// pairs, four times the cap) are refused by `fit` before any join, saying why and what to do.
+    @Test func refusesALargeDenseCaseAtOnce() throws {
+        let n = 20_000
+        let points = Self.denseCase(n)
         do {
             _ = try CompleteLinkage.fit(points: points, parameters: LinkageParameters(threshold: 0.7, metric: .groupjaccard, mode: .exact))
             Issue.record("no refusal")
@@ -115,15 +120,7 @@ struct LinkagePairEstimateTests {
     /// all 20 000, with every row placed. Heavy (some 4·10⁸ distances): CUCKOOML_HEAVY=1.
     @Test(.enabled(if: TestSupport.heavy)) func autoClustersTheLargeDenseCaseSampled() throws {
         let n = 20_000
-        var rng = EngineReference.Random(seed: 11)
-        let names = (0..<10).map { ":imphash:x\($0)" } + (0..<40).map { ":files:f\($0)" }
-        var m = SparseMatrix(columnCount: names.count)
-        for _ in 0..<n {
-            var r = Set<Int32>((0..<10).map { Int32($0) })
-            for _ in 0..<3 { r.insert(Int32(10 + rng.below(40))) }
-            m.appendRow(r.sorted().map { ($0, 1.0) })
-        }
-        let points = PointSet.sparse(m, columnGroups: ColumnGroups(featureNames: names))
+        let points = Self.denseCase(n)
         let r = try CompleteLinkage.fit(points: points, parameters: LinkageParameters(threshold: 0.7, metric: .groupjaccard, sampleSize: 1_000))
         #expect(r.sampling == LinkageSampling(sampled: 1_000, rows: n, placed: n - 1_000, leftovers: 0, rounds: 1))
         #expect(r.clusterCount == 1 && r.noiseCount == 0)
