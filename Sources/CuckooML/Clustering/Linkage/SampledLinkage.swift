@@ -119,10 +119,16 @@ enum SampledLinkage {
                 let i = batch[q]
                 var candidates: [Candidate] = []
                 for (c, cluster) in frozen.enumerated() {
+                    // The first member alone turns most clusters away: the distances' storage is only
+                    // taken for a cluster that passes it.
+                    let first = engine.distance(i, cluster[0])
+                    if first > t { continue }
                     var distances: [Double] = []
                     distances.reserveCapacity(cluster.count)
+                    distances.append(first)
                     var farthest = 0.0, within = true
-                    for j in cluster {
+                    if first > farthest { farthest = first }
+                    for j in cluster.dropFirst() {
                         let d = engine.distance(i, j)
                         if d > t { within = false; break }
                         distances.append(d)
