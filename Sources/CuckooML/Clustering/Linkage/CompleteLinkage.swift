@@ -244,7 +244,9 @@ public enum CompleteLinkage {
         for i in 0..<n { members[root[i], default: []].append(i) }
         let clusters = members.values.filter { $0.count > 1 }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0[0] < $1[0] }
-        let out = MemberTable(n)
+        let labels = DisjointSlots(n, repeating: -1)
+        let strengths = DisjointSlots(n, repeating: 0.0)
+        let outliers = DisjointSlots(n, repeating: 1.0)
         let total = clusters.reduce(0) { $0 + $1.count }
         let done = Atomic<Int>(0)
         control.report(Progress(phase: strengthPhase, done: 0, total: total))
@@ -266,32 +268,16 @@ public enum CompleteLinkage {
             let finished = done.add(rows.count, ordering: .relaxed).newValue
             control.report(Progress(phase: strengthPhase, done: finished, total: total))
             for (k, r) in rows.enumerated() {
-                out.set(r, label: label, strength: LinkageResult.strength(mean: means[k], central: central, threshold: t),
-                        outlier: t > 0 ? min(1, far[k] / t) : 0)
+                labels[r] = label
+                strengths[r] = LinkageResult.strength(mean: means[k], central: central, threshold: t)
+                outliers[r] = t > 0 ? min(1, far[k] / t) : 0
             }
             return true
         }
         try control.checkCancellation()
-        return LinkageResult(parameters: LinkageParameters(threshold: t, metric: .euclidean), labels: out.labels,
-                             strengths: out.strengths, outlierScores: out.outliers)
+        return LinkageResult(parameters: LinkageParameters(threshold: t, metric: .euclidean), labels: labels.values,
+                             strengths: strengths.values, outlierScores: outliers.values)
     }
-}
-
-/// Labels, strengths and outlier scores written by the cluster workers of `finish` (disjoint rows).
-private final class MemberTable: @unchecked Sendable {
-    private let label: UnsafeMutableBufferPointer<Int>
-    private let strength: UnsafeMutableBufferPointer<Double>
-    private let outlier: UnsafeMutableBufferPointer<Double>
-    init(_ n: Int) {
-        label = .allocate(capacity: n); label.initialize(repeating: -1)
-        strength = .allocate(capacity: n); strength.initialize(repeating: 0)
-        outlier = .allocate(capacity: n); outlier.initialize(repeating: 1)
-    }
-    deinit { label.deallocate(); strength.deallocate(); outlier.deallocate() }
-    func set(_ r: Int, label l: Int, strength s: Double, outlier o: Double) { label[r] = l; strength[r] = s; outlier[r] = o }
-    var labels: [Int] { Array(label) }
-    var strengths: [Double] { Array(strength) }
-    var outliers: [Double] { Array(outlier) }
 }
 
 /// A pair of points at most the cut apart (`a < b`).

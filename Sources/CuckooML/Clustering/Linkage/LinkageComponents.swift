@@ -30,7 +30,7 @@ enum LinkageComponents {
         for e in links { sets.union(Int(e.a), Int(e.b)) }
         let components = grouped(n) { sets.smallest($0) }
         let total = components.reduce(0) { $0 + $1.count }
-        let roots = RootTable(n)
+        let roots = DisjointSlots<Int>(n) { $0 }
         let failed = FirstError()
         let done = Atomic<Int>(0)
         control.report(Progress(phase: "complete linkage", done: 0, total: total))
@@ -52,7 +52,7 @@ enum LinkageComponents {
                                                       maximumPairs: maximumPairs, control: control)
                     local = try CompleteLinkage.chainOverEdges(n: rows.count, consuming: &edges, control: control)
                 }
-                for (k, r) in rows.enumerated() { roots.set(r, rows[local[k]]) }
+                for (k, r) in rows.enumerated() { roots[r] = rows[local[k]] }
                 let finished = done.add(rows.count, ordering: .relaxed).newValue
                 control.report(Progress(phase: "complete linkage", done: finished, total: total))
                 return true
@@ -99,21 +99,6 @@ enum LinkageComponents {
         let groups = subset.groupsOrSingle
         return .sparse(m.selectingColumns(kept), columnGroups: groups.selectingColumns(kept))
     }
-}
-
-/// Each point's cluster representative, written by the component workers (disjoint rows each).
-/// A raw buffer, not an array property: two threads writing elements of one `var` array both hold a
-/// modifying access to the property at once, which is a data race to Swift (and to TSan) even when
-/// the elements differ.
-final class RootTable: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<Int>
-    init(_ n: Int) {
-        storage = .allocate(capacity: n)
-        for i in 0..<n { storage.initializeElement(at: i, to: i) }
-    }
-    deinit { storage.deallocate() }
-    func set(_ i: Int, _ root: Int) { storage[i] = root }
-    var values: [Int] { Array(storage) }
 }
 
 /// The first error a worker met.

@@ -113,7 +113,7 @@ enum SampledLinkage {
             try control.checkCancellation()
             let batch = Array(rows[start..<min(rows.count, start + batchRows)])
             let frozen = members
-            let found = CandidateSlots(batch.count)
+            let found = DisjointSlots<[Candidate]>(batch.count, repeating: [])
             runTasks(batch.count, threads: workers) { q, _ in
                 if control.isCancelled() { return false }
                 let i = batch[q]
@@ -136,7 +136,7 @@ enum SampledLinkage {
                     }
                     if within { candidates.append(Candidate(cluster: c, farthest: farthest, distances: distances)) }
                 }
-                found.set(q, candidates)
+                found[q] = candidates
                 return true
             }
             try control.checkCancellation()
@@ -144,7 +144,7 @@ enum SampledLinkage {
             var gained: [Int: [Int]] = [:]
             for (q, i) in batch.enumerated() {
                 var candidates: [Candidate] = []
-                for var candidate in found.get(q) {
+                for var candidate in found[q] {
                     var within = true
                     for j in gained[candidate.cluster] ?? [] {
                         let d = engine.distance(i, j)
@@ -169,19 +169,4 @@ enum SampledLinkage {
         }
         return leftovers
     }
-}
-
-/// Each batch row's candidates, written by one worker each.
-private final class CandidateSlots: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<[SampledLinkage.Candidate]>
-    init(_ count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: [])
-    }
-    deinit {
-        slots.deinitialize()
-        slots.deallocate()
-    }
-    func set(_ q: Int, _ candidates: [SampledLinkage.Candidate]) { slots[q] = candidates }
-    func get(_ q: Int) -> [SampledLinkage.Candidate] { slots[q] }
 }
