@@ -68,7 +68,8 @@ struct LinkagePairEstimate: Sendable, Equatable {
         let s = sample.count
         // The multiples of 0.05 below t, highest first (as 5k / 100, so 0.65 is the double 0.65).
         let cuts = stride(from: Int((t * 20).rounded(.up)) - 1, through: 1, by: -1).map { Double(5 * $0) / 100 }.filter { $0 < t }
-        let neighbours = SampledNeighbours(s)
+        // Each sampled row's neighbours within t, and how many are within each lower cut.
+        let neighbours = DisjointSlots<(list: [Int32], below: [Int])>(s, repeating: ([], []))
         let done = Atomic<Int>(0)
         control.report(Progress(phase: phase, done: 0, total: s))
         runTasks(s, threads: engineThreads(threads)) { q, _ in
@@ -81,7 +82,7 @@ struct LinkagePairEstimate: Sendable, Equatable {
                 list.append(Int32(j))
                 for (k, c) in cuts.enumerated() where d <= c { below[k] += 1 }
             }
-            neighbours.set(q, list, below)
+            neighbours[q] = (list, below)
             control.report(Progress(phase: phase, done: done.add(1, ordering: .relaxed).newValue, total: s))
             return true
         }
@@ -91,13 +92,13 @@ struct LinkagePairEstimate: Sendable, Equatable {
         var sets = DisjointSets(s)
         var owner = [Int32](repeating: -1, count: n)
         for q in 0..<s {
-            for j in [Int32(sample[q])] + neighbours.list(q) {
+            for j in [Int32(sample[q])] + neighbours[q].list {
                 if owner[Int(j)] >= 0 { sets.union(Int(owner[Int(j)]), q) } else { owner[Int(j)] = Int32(q) }
             }
         }
         var size = [Int](repeating: 0, count: s)
         for o in owner where o >= 0 { size[sets.find(Int(o))] += 1 }
-        let degrees = (0..<s).map { Double(neighbours.list($0).count) }
+        let degrees = (0..<s).map { Double(neighbours[$0].list.count) }
         let all = Self.total(degrees, n: n)
         var best = (pairs: 0.0, error: 0.0, size: 0)
         for g in Set((0..<s).map { sets.find($0) }).sorted() {
@@ -105,7 +106,7 @@ struct LinkagePairEstimate: Sendable, Equatable {
             let e = Self.total(inGroup, n: n)
             if e.pairs > best.pairs || (e.pairs == best.pairs && size[g] > best.size) { best = (e.pairs, e.error, size[g]) }
         }
-        let lower = cuts.indices.map { k in (threshold: cuts[k], pairs: Self.total((0..<s).map { Double(neighbours.below($0)[k]) }, n: n).pairs) }
+        let lower = cuts.indices.map { k in (threshold: cuts[k], pairs: Self.total((0..<s).map { Double(neighbours[$0].below[k]) }, n: n).pairs) }
         return LinkagePairEstimate(rows: n, threshold: t, sampled: s, pairs: all.pairs, pairsError: all.error,
                                    componentPairs: best.pairs, componentError: best.error, provenSize: best.size,
                                    lowerCuts: lower)
@@ -178,21 +179,4 @@ struct LinkagePairEstimate: Sendable, Equatable {
 public struct LinkageTooLarge: Error, Equatable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// The sampled rows' neighbour lists and lower-cut counts, each written by one worker.
-private final class SampledNeighbours: @unchecked Sendable {
-    private var lists: UnsafeMutableBufferPointer<[Int32]>
-    private var counts: UnsafeMutableBufferPointer<[Int]>
-    init(_ s: Int) {
-        lists = .allocate(capacity: s); lists.initialize(repeating: [])
-        counts = .allocate(capacity: s); counts.initialize(repeating: [])
-    }
-    deinit {
-        lists.deinitialize(); lists.deallocate()
-        counts.deinitialize(); counts.deallocate()
-    }
-    func set(_ q: Int, _ list: [Int32], _ below: [Int]) { lists[q] = list; counts[q] = below }
-    func list(_ q: Int) -> [Int32] { lists[q] }
-    func below(_ q: Int) -> [Int] { counts[q] }
 }
