@@ -165,6 +165,28 @@ def chance_adjusted(per, t):
     return cut(D, t)
 
 
+def idf_weighted(per, t, smooth=0):
+    """Each group's Jaccard with tokens weighted by rarity, idf = log((n + smooth) / df) over the samples of
+    the part: sum of the shared tokens' idf over the sum of the union's (a group whose tokens all have
+    idf 0 counts as no overlap). Cut at t."""
+    n = len(per)
+    df = collections.Counter(c for p in per for cs in p.values() for c in cs)
+    idf = {c: math.log((n + smooth) / k) for c, k in df.items()}
+    D = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            s = votes = 0.0
+            for g in per[i].keys() | per[j].keys():
+                a, b = per[i].get(g, set()), per[j].get(g, set())
+                votes += 1
+                if a and b:
+                    union = sum(idf[c] for c in a | b)
+                    if union > 0:
+                        s += sum(idf[c] for c in a & b) / union
+            D[i, j] = D[j, i] = 1 - s / votes
+    return cut(D, t)
+
+
 def group_upper_cut(data, idx, rows, cols, share):
     per = per_group(rows, data.names, cols)
     holders = collections.Counter(g for p in per for g in p)
@@ -198,6 +220,12 @@ VARIANTS = [
      lambda d, idx, rows, cols: chance_adjusted(per_group(rows, d.names, cols), 0.7)),
     ("group Jaccard adjusted for chance, cut at 0.8",
      lambda d, idx, rows, cols: chance_adjusted(per_group(rows, d.names, cols), 0.8)),
+    ("tokens weighted by idf log(n / df), cut at 0.7",
+     lambda d, idx, rows, cols: idf_weighted(per_group(rows, d.names, cols), 0.7)),
+    ("tokens weighted by idf log((n + 1) / df), cut at 0.7",
+     lambda d, idx, rows, cols: idf_weighted(per_group(rows, d.names, cols), 0.7, 1)),
+    ("tokens weighted by idf log((n + 1) / df), cut at 0.8",
+     lambda d, idx, rows, cols: idf_weighted(per_group(rows, d.names, cols), 0.8, 1)),
     ("per-group upper cut: tokens in > 90 % of the group's holders", with_rows(lambda d, i, r, c: group_upper_cut(d, i, r, c, 0.9))),
     ("host program: dynamic tokens all its >= 3 samples hold",
      with_rows(lambda d, i, r, c: common_tokens(d, i, r, c, lambda s: d.host[s], 3, DYNAMIC))),
