@@ -184,13 +184,13 @@ enum SampledLinkage {
                     }
                     if within { candidates.append(candidate) }
                 }
-                let chosen = AllMembersRule.choose(candidates.map { (cluster: $0.cluster, farthest: $0.farthest) }) { c in
+                let chosen = AllMembersRule.chosenCluster(candidates.map { (cluster: $0.cluster, farthest: $0.farthest) }) { c in
                     let candidate = candidates.first { $0.cluster == c }!
                     return AllMembersRule.ranked(zip(members[c], candidate.distances).map { Neighbour(index: $0, distance: $1) })
                 }
                 if let chosen {
-                    members[chosen.cluster].append(i)
-                    gained[chosen.cluster, default: []].append(i)
+                    members[chosen].append(i)
+                    gained[chosen, default: []].append(i)
                 } else {
                     leftovers.append(i)
                 }
