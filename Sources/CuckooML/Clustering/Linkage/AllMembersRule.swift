@@ -20,6 +20,14 @@ enum AllMembersRule {
         return best
     }
 
+    /// The cluster `choose` chooses, ranking members only when clusters tie at the nearest farthest
+    /// member (with no tie the mean cannot change the choice): for a caller that needs no more.
+    static func chosenCluster(_ farthest: [(cluster: Int, farthest: Double)], ranked: (Int) -> [Neighbour]) -> Int? {
+        guard let least = farthest.lazy.map(\.farthest).min() else { return nil }
+        let tied = farthest.filter { $0.farthest == least }
+        return tied.count == 1 ? tied[0].cluster : choose(tied, ranked: ranked)?.cluster
+    }
+
     /// A cluster's members with their distances, nearest first (ties by row): the order in which the
     /// rule sums them.
     static func ranked(_ members: [Int], _ distance: (Int) -> Double) -> [Neighbour] {

@@ -28,13 +28,18 @@ import Synchronization
 ///
 /// Cost: the sample's exact linkage (at most `CompleteLinkage.componentLimit` rows, merged over all
 /// its distances), then per placed row one distance for most wrong clusters and one per member for the
-/// cluster it joins. Memory: the engine's packed rows and each batch's candidate distances.
+/// cluster it joins. With group Jaccard the first members' distances come from an index of them
+/// (`GroupJaccardIndex`) and other members' from their cluster's packing on its own columns
+/// (`OwnColumnRows`), both the engine's bits on far fewer words. Memory: the engine's packed rows, the
+/// packings (every member once, on its cluster's columns) and each batch's candidate distances.
 enum SampledLinkage {
     /// The seed of the sample (SplitMix64): the same points give the same clustering.
     static let seed: UInt64 = 0x5A4D_91ED_2016_0007
     /// Rows placed per batch (fixed, so the result does not depend on the thread count).
     static let batchRows = 256
     static let phase = "placing samples"
+    /// Clusters of at least this many members are measured on their own columns while placing.
+    static let packedClusterSize = 16
 
     /// Each row's cluster representative (a row of its cluster) and what the sampling did; nil sampling
     /// (and the exact result) when the rows are no more than the sample.
@@ -57,7 +62,7 @@ enum SampledLinkage {
         var inSample = [Bool](repeating: false, count: n)
         for r in sample { inSample[r] = true }
         let others = (0..<n).filter { !inSample[$0] }
-        let leftovers = try place(others, into: &members, engine: engine, threshold: t, threads: threads, control: control)
+        let leftovers = try place(others, into: &members, points: points, engine: engine, threshold: t, threads: threads, control: control)
 
         var root = Array(0..<n)
         for rows in members { for r in rows { root[r] = rows[0] } }
@@ -104,35 +109,60 @@ enum SampledLinkage {
     }
 
     /// Places `rows` (ascending) into `members` by the all-members rule; returns the rows no cluster took.
-    static func place(_ rows: [Int], into members: inout [[Int]], engine: any NeighbourhoodEngine, threshold t: Double,
-                      threads: Int, control: TaskControl) throws -> [Int] {
+    ///
+    /// On a group Jaccard engine the first members, and the members of each cluster of `packedFrom` or
+    /// more, are measured on their own columns (`OwnColumnRows`: the same bits, far fewer words), the
+    /// packing growing between batches with the members each cluster gained.
+    static func place(_ rows: [Int], into members: inout [[Int]], points: PointSet, engine: any NeighbourhoodEngine,
+                      threshold t: Double, threads: Int, packedFrom: Int = packedClusterSize,
+                      control: TaskControl) throws -> [Int] {
         var leftovers: [Int] = []
         let workers = engineThreads(threads)
+        let kernel = (engine as? GroupJaccardEngine)?.kernel
+        let firsts = kernel.map { GroupJaccardIndex(members.map { $0[0] }, of: $0, points: points) }
+        let scratches = firsts.map { index in (0..<workers).map { _ in GroupJaccardIndex.Scratch(index) } }
+        var packs = [OwnColumnRows?](repeating: nil, count: members.count)
+        if let kernel {
+            for c in members.indices where members[c].count >= packedFrom {
+                packs[c] = OwnColumnRows(members[c], of: kernel, points: points)
+            }
+        }
         control.report(Progress(phase: phase, done: 0, total: rows.count))
         for start in stride(from: 0, to: rows.count, by: batchRows) {
             try control.checkCancellation()
             let batch = Array(rows[start..<min(rows.count, start + batchRows)])
-            let frozen = members
+            let frozen = members, frozenPacks = packs
             let found = DisjointSlots<[Candidate]>(batch.count, repeating: [])
-            runTasks(batch.count, threads: workers) { q, _ in
+            let scratchWords = max(1, packs.lazy.map { $0?.words ?? 0 }.max() ?? 0)
+            runTasks(batch.count, threads: workers) { q, thread in
                 if control.isCancelled() { return false }
                 let i = batch[q]
+                let query = UnsafeMutablePointer<UInt64>.allocate(capacity: scratchWords)
+                defer { query.deallocate() }
+                let onesX = kernel.map { UnsafePointer($0.ones + i * $0.groups.count) }
+                let firstDistances = scratches.map { $0[thread].out }
+                if let firsts, let kernel, let scratches { firsts.distances(i, of: points, kernel: kernel, scratch: scratches[thread]) }
                 var candidates: [Candidate] = []
                 for (c, cluster) in frozen.enumerated() {
                     // The first member alone turns most clusters away: the distances' storage is only
                     // taken for a cluster that passes it.
-                    let first = engine.distance(i, cluster[0])
+                    let first = firstDistances?[c] ?? engine.distance(i, cluster[0])
                     if first > t { continue }
                     var distances: [Double] = []
                     distances.reserveCapacity(cluster.count)
                     distances.append(first)
                     var farthest = 0.0, within = true
                     if first > farthest { farthest = first }
-                    for j in cluster.dropFirst() {
-                        let d = engine.distance(i, j)
-                        if d > t { within = false; break }
-                        distances.append(d)
-                        if d > farthest { farthest = d }
+                    if let pack = frozenPacks[c], let onesX {
+                        pack.project(i, of: points, into: query)
+                        within = pack.measure(query, ones: onesX, from: 1, within: t, farthest: &farthest, distances: &distances)
+                    } else {
+                        for j in cluster.dropFirst() {
+                            let d = engine.distance(i, j)
+                            if d > t { within = false; break }
+                            distances.append(d)
+                            if d > farthest { farthest = d }
+                        }
                     }
                     if within { candidates.append(Candidate(cluster: c, farthest: farthest, distances: distances)) }
                 }
@@ -154,19 +184,50 @@ enum SampledLinkage {
                     }
                     if within { candidates.append(candidate) }
                 }
-                let chosen = AllMembersRule.choose(candidates.map { (cluster: $0.cluster, farthest: $0.farthest) }) { c in
+                let chosen = AllMembersRule.chosenCluster(candidates.map { (cluster: $0.cluster, farthest: $0.farthest) }) { c in
                     let candidate = candidates.first { $0.cluster == c }!
                     return AllMembersRule.ranked(zip(members[c], candidate.distances).map { Neighbour(index: $0, distance: $1) })
                 }
                 if let chosen {
-                    members[chosen.cluster].append(i)
-                    gained[chosen.cluster, default: []].append(i)
+                    members[chosen].append(i)
+                    gained[chosen, default: []].append(i)
                 } else {
                     leftovers.append(i)
                 }
             }
+            if let kernel {
+                try grow(&packs, gained: gained, members: members, kernel: kernel, points: points, packedFrom: packedFrom,
+                         threads: workers, control: control)
+            }
             control.report(Progress(phase: phase, done: min(rows.count, start + batchRows), total: rows.count))
         }
         return leftovers
+    }
+
+    /// Adds to each cluster's packing the members it gained in a batch, or packs a cluster that has
+    /// grown to `packedFrom`; clusters on all threads.
+    private static func grow(_ packs: inout [OwnColumnRows?], gained: [Int: [Int]], members: [[Int]],
+                             kernel: GroupJaccardKernel, points: PointSet, packedFrom: Int, threads: Int,
+                             control: TaskControl) throws {
+        let clusters = gained.keys.filter { packs[$0] != nil || members[$0].count >= packedFrom }
+        // Each packing leaves `packs` while it grows, so that it is grown in place rather than copied.
+        var taken: [OwnColumnRows?] = []
+        for c in clusters { taken.append(packs[c]); packs[c] = nil }
+        let slots = DisjointSlots<OwnColumnRows?>(clusters.count) { taken[$0] }
+        taken = []
+        runTasks(clusters.count, threads: threads) { k, _ in
+            if control.isCancelled() { return false }
+            let c = clusters[k]
+            if var pack = slots[k] {
+                slots[k] = nil
+                pack.append(gained[c]!, of: kernel, points: points)
+                slots[k] = pack
+            } else {
+                slots[k] = OwnColumnRows(members[c], of: kernel, points: points)
+            }
+            return true
+        }
+        try control.checkCancellation()
+        for (k, c) in clusters.enumerated() { packs[c] = slots[k] }
     }
 }
