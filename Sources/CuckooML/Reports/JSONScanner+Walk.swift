@@ -98,6 +98,17 @@ extension JSONScanner {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// A string value's number in `StringTable.shared` (found through `interner` when there is one);
+    /// nil (skipped) otherwise.
+    mutating func readStringID() throws(ScanFailure) -> StringID? {
+        skipWhitespace()
+        guard p[0] == 0x22 else { try skipValue(); return nil }
+        let bytes = try stringBytes()
+        if let interner { return interner.id(bytes) }
+        let raw = UnsafeRawBufferPointer(bytes)
+        return StringTable.shared.id(raw, hash: ByteHash.hash(raw))
+    }
+
     /// A key's text, shared through `interner` like string values.
     func string(_ key: JSONKey) -> String {
         let bytes = UnsafeBufferPointer(start: key.start, count: key.count)
