@@ -165,30 +165,30 @@ enum RecordCoding {
         let importCount = try rd.count()
         r.imports.reserveCapacity(importCount)
         for _ in 0..<importCount {
-            r.imports.append(ImportedLibrary(dll: try rd.string(), functions: try rd.strings()))
+            r.imports.append(ImportedLibrary(dll: try rd.string(), functions: try rd.stringList()))
         }
         r.importedDLLCount = try rd.optionalInt()
         r.peTimestamp = try rd.optionalInt()
         let versionInfoCount = try rd.count()
         r.versionInfo.reserveCapacity(versionInfoCount)
         for _ in 0..<versionInfoCount { r.versionInfo.append(NameValue(name: try rd.string(), value: try rd.string())) }
-        r.resourceLanguages = try rd.strings()
-        r.resourceSublanguages = try rd.strings()
-        r.peidSignatures = try rd.strings()
+        r.resourceLanguages = try rd.stringList()
+        r.resourceSublanguages = try rd.stringList()
+        r.peidSignatures = try rd.stringList()
         r.isSigned = try rd.uint() != 0
         for _ in 0..<(try rd.count()) {
             let name = try rd.string()
             guard let op = FileOperation(rawValue: name) else { throw DecodeError(description: "unknown file operation") }
-            r.files[op] = try rd.strings()
+            r.files[op] = try rd.stringList()
         }
-        r.registryWritten = try rd.strings()
-        r.registryDeleted = try rd.strings()
-        r.registryOpened = try rd.strings()
-        r.mutexes = try rd.strings()
-        r.dllsLoaded = try rd.strings()
-        r.processNames = try rd.strings()
-        r.executedCommands = try rd.strings()
-        r.resolvedAPIs = try rd.strings()
+        r.registryWritten = try rd.stringList()
+        r.registryDeleted = try rd.stringList()
+        r.registryOpened = try rd.stringList()
+        r.mutexes = try rd.stringList()
+        r.dllsLoaded = try rd.stringList()
+        r.processNames = try rd.stringList()
+        r.executedCommands = try rd.stringList()
+        r.resolvedAPIs = try rd.stringList()
         let apiCount = try rd.count()
         var pairs: [(StringID, Int)] = []
         pairs.reserveCapacity(apiCount)
@@ -197,18 +197,18 @@ enum RecordCoding {
         // repeated name keeps its last count).
         r.apiCounts = APICounts(ascendingASCII: pairs)
             ?? APICounts(Dictionary(pairs.map { (StringTable.shared[$0.0], $0.1) }, uniquingKeysWith: { _, last in last }))
-        r.tcpDestinations = try rd.strings()
-        r.udpDestinations = try rd.strings()
-        r.dnsRequests = try rd.strings()
-        r.dnsAnswers = try rd.strings()
-        r.httpHosts = try rd.strings()
+        r.tcpDestinations = try rd.stringList()
+        r.udpDestinations = try rd.stringList()
+        r.dnsRequests = try rd.stringList()
+        r.dnsAnswers = try rd.stringList()
+        r.httpHosts = try rd.stringList()
         let requestCount = try rd.count()
         r.httpRequests.reserveCapacity(requestCount)
         for _ in 0..<requestCount {
             r.httpRequests.append(HTTPRequest(host: try rd.string(), port: try rd.optionalInt(),
                                               method: try rd.optionalString(), uri: try rd.optionalString()))
         }
-        r.hosts = try rd.strings()
+        r.hosts = try rd.stringList()
         let signatureCount = try rd.count()
         r.signatures.reserveCapacity(signatureCount)
         for _ in 0..<signatureCount { r.signatures.append(Signature(name: try rd.string(), description: try rd.string())) }
@@ -228,13 +228,13 @@ enum RecordCoding {
             r.sha1 = try rd.optionalString()
             r.imphash = try rd.optionalString()
             r.pdbPath = try rd.optionalString()
-            r.sectionNames = try rd.strings()
-            r.resourceNames = try rd.strings()
-            r.exports = try rd.strings()
-            r.wmiQueries = try rd.strings()
+            r.sectionNames = try rd.stringList()
+            r.resourceNames = try rd.stringList()
+            r.exports = try rd.stringList()
+            r.wmiQueries = try rd.stringList()
             for i in r.httpRequests.indices { r.httpRequests[i].userAgent = try rd.optionalString() }
         }
-        if encoding >= 3 { r.untrackedProcessNames = try rd.strings() }
+        if encoding >= 3 { r.untrackedProcessNames = try rd.stringList() }
         guard rd.position == bytes.count else { throw DecodeError(description: "trailing bytes after the record") }
         return r
     }
@@ -286,6 +286,15 @@ struct ByteWriter {
         guard let id else { uint(0); return }
         if let table { uint(UInt64(table.index(ofID: id)) + 1); return }
         optionalString(StringTable.shared[id])
+    }
+
+    mutating func strings(_ list: StringList) {
+        uint(UInt64(list.count))
+        if let table {
+            for id in list.ids { uint(UInt64(table.index(ofID: id))) }
+            return
+        }
+        for s in list { string(s) }
     }
 
     mutating func strings(_ list: [String]) {
@@ -421,6 +430,14 @@ struct ByteReader {
         let base = bytes.baseAddress!.advanced(by: start).assumingMemoryBound(to: UInt8.self)
         if let interner { return interner.string(UnsafeBufferPointer(start: base, count: count)) }
         return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
+    }
+
+    mutating func stringList() throws(RecordCoding.DecodeError) -> StringList {
+        let n = try count()
+        var out: [StringID] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try stringID()) }
+        return StringList(ids: out)
     }
 
     mutating func strings() throws(RecordCoding.DecodeError) -> [String] {

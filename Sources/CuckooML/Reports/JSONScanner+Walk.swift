@@ -185,25 +185,25 @@ extension JSONScanner {
     }
 
     /// Appends every string element of an array value to `out` (other elements are skipped).
-    mutating func readStrings(into out: inout [String]) throws(ScanFailure) {
+    mutating func readStrings(into out: inout StringList) throws(ScanFailure) {
         guard try beginArray() else { return }
         var first = true
         while try nextElement(&first) {
-            if let s = try readString() { out.append(s) }
+            if let s = try readStringID() { out.append(id: s) }
         }
     }
 
     /// Appends every string in an array whose elements are strings or arrays of strings
     /// (Cuckoo's `file_copied`/`file_moved` hold `[source, destination]` pairs).
-    mutating func readStringsFlattening(into out: inout [String]) throws(ScanFailure) {
+    mutating func readStringsFlattening(into out: inout StringList) throws(ScanFailure) {
         guard try beginArray() else { return }
         var first = true
         while try nextElement(&first) {
             skipWhitespace()
             if p[0] == 0x5B {
                 try readStrings(into: &out)
-            } else if let s = try readString() {
-                out.append(s)
+            } else if let s = try readStringID() {
+                out.append(id: s)
             }
         }
     }

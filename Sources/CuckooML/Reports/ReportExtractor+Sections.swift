@@ -140,15 +140,15 @@ extension ReportExtractor {
 
     /// `[{FIELD: "...", ...}]` → the string `FIELD` of each object (the `dst` of each connection, the
     /// `name` of each PE section or export); other fields and non-string values are skipped.
-    mutating func readStringField(_ field: StaticString) throws(ScanFailure) -> [String] {
-        var out: [String] = []
+    mutating func readStringField(_ field: StaticString) throws(ScanFailure) -> StringList {
+        var out: StringList = []
         guard try scanner.beginArray() else { return out }
         var first = true
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == field { if let value = try scanner.readString() { out.append(value) } } else { try scanner.skipValue() }
+                if key == field { if let value = try scanner.readStringID() { out.append(id: value) } } else { try scanner.skipValue() }
             }
         }
         return out
