@@ -174,7 +174,7 @@ public struct FeatureExtractor {
     /// The nine file-operation counts in the 2016 order. `all` is the number of distinct paths over
     /// every operation (including recreated, as in 2016); the others are list lengths.
     func fileOperationCounts(_ r: ReportRecord) -> [(String, Int)] {
-        let all = ByteHash.distinctCount(r.files.values)
+        let all = StringList.distinctCount(r.files.values)
         func n(_ op: FileOperation) -> Int { r.files[op]?.count ?? 0 }
         return [("all", all), ("read", n(.read)), ("written", n(.written)), ("deleted", n(.deleted)),
                 ("copied", n(.copied)), ("renamed", n(.moved)), ("opened", n(.opened)), ("exists", n(.exists)),

@@ -65,6 +65,27 @@ public struct StringList: RandomAccessCollection, RangeReplaceableCollection, Mu
     public var debugDescription: String { strings.debugDescription }
 }
 
+extension StringList {
+    /// `ByteHash.distinctCount` of lists held as numbers: equal bytes are one number, so ASCII strings are
+    /// counted by number; the others as there (a `Set<String>`, or every string as one when a
+    /// non-ASCII one could equal an ASCII one).
+    static func distinctCount<C: Collection<StringList>>(_ lists: C) -> Int {
+        let table = StringTable.shared
+        var seen = Set<StringID>()
+        var ascii = 0
+        var others = Set<String>()
+        for list in lists {
+            for id in list.ids where seen.insert(id).inserted {
+                if table.withBytes(id, { ByteHash.isASCII($0) }) { ascii += 1; continue }
+                let s = table[id]
+                guard !ByteHash.mayEqualASCII(s) else { return Set(lists.joined()).count }
+                others.insert(s)
+            }
+        }
+        return ascii + others.count
+    }
+}
+
 extension StringList: Hashable {
     public func hash(into hasher: inout Hasher) {
         hasher.combine(count)

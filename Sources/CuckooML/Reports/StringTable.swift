@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// A string's number in `StringTable.shared`: records hold these (4 bytes) instead of `String`s (16).
 public typealias StringID = UInt32
@@ -17,7 +18,9 @@ public typealias StringID = UInt32
 /// Numbers are never reused and strings never freed (an unloaded sample's strings stay, to be found
 /// again by the next load): the table grows with the distinct strings a process has met, not with
 /// the samples it holds. Looking a string up takes a lock; the loader's threads go through their own
-/// `StringInterner` first, so they take it only for strings new to them. Reading a string by number
+/// `StringInterner` first, so they take it only for strings new to them. The lock spins (then
+/// yields): it is held for a probe and maybe an insert, and a sleeping mutex made the loader's two
+/// threads wake each other through the kernel thousands of times a second. Reading a string by number
 /// takes no lock: strings are stored in segments that never move, and a number is only ever known
 /// after the string was stored (under the lock, or handed over with a record).
 public final class StringTable: @unchecked Sendable {
@@ -29,7 +32,9 @@ public final class StringTable: @unchecked Sendable {
     private static let segmentLimit = 1 << 16
 
     private let segments: UnsafeMutablePointer<UnsafeMutablePointer<String>?>
-    private let index: Locked<Index>
+    private let busy = Atomic<Bool>(false)
+    /// Guarded by `busy`.
+    @exclusivity(unchecked) private var index = Index()
 
     /// Slots finding a string's number by its bytes: the hash's top 32 bits and number + 1 (0: empty).
     private struct Index {
@@ -40,11 +45,48 @@ public final class StringTable: @unchecked Sendable {
     private init() {
         segments = .allocate(capacity: Self.segmentLimit)
         segments.initialize(repeating: nil, count: Self.segmentLimit)
-        index = Locked(Index())
+    }
+
+    /// `body` on the index, holding the lock.
+    @inline(__always)
+    private func withIndex<R>(_ body: (inout Index) -> R) -> R {
+        var spins = 0
+        while !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+            spins += 1
+            if spins >= 100 { sched_yield(); spins = 0 }
+        }
+        defer { busy.store(false, ordering: .releasing) }
+        return body(&index)
     }
 
     /// How many strings are stored.
-    public var count: Int { index.withLock { $0.count } }
+    public var count: Int { withIndex { $0.count } }
+
+    /// Makes room for `more` strings besides those stored: growing re-hashes every string stored
+    /// (millions at 100 000 reports, reading each one's bytes) under the lock, which the loader's
+    /// other thread then waits for.
+    func reserve(_ more: Int) {
+        withIndex { index in
+            let wanted = (index.count + more) * 4 / 3 + 1
+            guard wanted > index.slots.count else { return }
+            var size = index.slots.count
+            while size < wanted { size *= 2 }
+            rehash(&index, size: size)
+        }
+    }
+
+    private func rehash(_ index: inout Index, size: Int) {
+        // Re-place every number by its hash (the slots keep only the top bits: re-hash the bytes).
+        var grown = [UInt64](repeating: 0, count: size)
+        let mask = size - 1
+        for k in 0..<index.count {
+            let h = withBytes(StringID(k)) { ByteHash.hash($0) }
+            var j = Int(truncatingIfNeeded: h) & mask
+            while grown[j] != 0 { j = (j + 1) & mask }
+            grown[j] = (h >> 32) << 32 | UInt64(k + 1)
+        }
+        index.slots = grown
+    }
 
     /// The string numbered `id`.
     @inline(__always)
@@ -72,7 +114,7 @@ public final class StringTable: @unchecked Sendable {
 
     /// The numbers of `strings`, in order, under one lock (a session file's string table).
     func ids(of strings: [String]) -> [StringID] {
-        index.withLock { index in
+        withIndex { index in
             strings.map { s in
                 if let id = s.utf8.withContiguousStorageIfAvailable({ locate(UnsafeRawBufferPointer($0), ByteHash.hash(UnsafeRawBufferPointer($0)), s, &index) }) {
                     return id
@@ -86,12 +128,12 @@ public final class StringTable: @unchecked Sendable {
     /// The number of the string with these bytes (whose `ByteHash` is `hash`), stored when new (as
     /// `made` when given, else decoded from the bytes).
     func id(_ bytes: UnsafeRawBufferPointer, hash: UInt64, made: String? = nil) -> StringID {
-        index.withLock { locate(bytes, hash, made, &$0) }
+        withIndex { locate(bytes, hash, made, &$0) }
     }
 
     private func locate(_ bytes: UnsafeRawBufferPointer, _ hash: UInt64, _ made: String?, _ index: inout Index) -> StringID {
         let tag = hash >> 32
-        var mask = index.slots.count - 1
+        let mask = index.slots.count - 1
         var i = Int(truncatingIfNeeded: hash) & mask
         while true {
             let slot = index.slots[i]
@@ -110,7 +152,7 @@ public final class StringTable: @unchecked Sendable {
             segments[segment] = storage
         }
         let s = made ?? String(decoding: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
-        if made == nil, !s.utf8.elementsEqual(bytes) {
+        if made == nil, s.utf8.withContiguousStorageIfAvailable({ Self.equal(UnsafeRawBufferPointer($0), bytes) }) != true {
             // Invalid UTF-8, repaired when decoded: the string is stored (once) under its repaired bytes.
             var repaired = s
             return repaired.withUTF8 { locate(UnsafeRawBufferPointer($0), ByteHash.hash(UnsafeRawBufferPointer($0)), s, &index) }
@@ -118,18 +160,7 @@ public final class StringTable: @unchecked Sendable {
         (segments[segment]! + (id & (Self.segmentSize - 1))).initialize(to: s)
         index.count += 1
         index.slots[i] = tag << 32 | UInt64(id + 1)
-        if index.count * 4 > index.slots.count * 3 {
-            // Grow: re-place every number by its tag's slot (the low hash bits are lost: rehash).
-            var grown = [UInt64](repeating: 0, count: index.slots.count * 2)
-            mask = grown.count - 1
-            for k in 0..<index.count {
-                let h = withBytes(StringID(k)) { ByteHash.hash($0) }
-                var j = Int(truncatingIfNeeded: h) & mask
-                while grown[j] != 0 { j = (j + 1) & mask }
-                grown[j] = (h >> 32) << 32 | UInt64(k + 1)
-            }
-            index.slots = grown
-        }
+        if index.count * 4 > index.slots.count * 3 { rehash(&index, size: index.slots.count * 2) }
         return StringID(id)
     }
 

@@ -120,25 +120,6 @@ enum ByteHash {
         return hashes.count + others.count
     }
 
-    /// `distinctCount` of lists held as numbers: equal bytes are one number, so ASCII strings are
-    /// counted by number; the others as there (a `Set<String>`, or every string as one when a
-    /// non-ASCII one could equal an ASCII one).
-    static func distinctCount<C: Collection<StringList>>(_ lists: C) -> Int {
-        let table = StringTable.shared
-        var seen = Set<StringID>()
-        var ascii = 0
-        var others = Set<String>()
-        for list in lists {
-            for id in list.ids where seen.insert(id).inserted {
-                if table.withBytes(id, { isASCII($0) }) { ascii += 1; continue }
-                let s = table[id]
-                guard !mayEqualASCII(s) else { return Set(lists.joined()).count }
-                others.insert(s)
-            }
-        }
-        return ascii + others.count
-    }
-
     /// Whether a non-ASCII string could equal an ASCII one as a Swift String. Only three characters
     /// decompose canonically to ASCII (U+037E to ';', U+1FEF to '`', U+212A to 'K'); a string without
     /// them keeps a non-ASCII character in every canonically equivalent spelling.
