@@ -18,6 +18,12 @@ void cml_tune_allocator(void) {
 #endif
 }
 
+void cml_release_free_memory(void) {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 #ifndef POSIX_SPAWN_SETSID
 #error "this C library's <spawn.h> has no POSIX_SPAWN_SETSID"
 #endif

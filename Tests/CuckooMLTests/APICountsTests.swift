@@ -26,6 +26,15 @@ struct APICountsTests {
         #expect(APICounts() == [:] && APICounts().isEmpty)
     }
 
+    /// Counts that do not fit the compact 32-bit form (negative, huge) keep their values.
+    @Test func wideCountsKeepTheirValues() {
+        var counts: APICounts = ["A": 1, "B": Int.max, "C": -3]
+        #expect(counts["A"] == 1 && counts["B"] == Int.max && counts["C"] == -3)
+        counts["D"] = 4
+        #expect(counts.values == [1, Int.max, -3, 4])
+        #expect(counts == ["D": 4, "C": -3, "B": Int.max, "A": 1])
+    }
+
     @Test func asciiKeysAreFoundByBinarySearch() {
         var counts = APICounts()
         for i in stride(from: 999, through: 0, by: -1) { counts["Api\(i)"] = i }

@@ -272,7 +272,7 @@ import Testing
     @Test func tokensSeenInOneSampleOnlyAreDropped() throws {
         func sample(_ id: String, _ mutexes: [String]) -> Sample {
             var r = ReportRecord()
-            r.mutexes = mutexes
+            r.mutexes = StringList(mutexes)
             return Sample(id: id, path: nil, reportSize: 1, record: r)
         }
         let samples = [sample("a", ["shared", "onlya"]), sample("b", ["shared", "pair"]), sample("c", ["pair", "onlyc"])]

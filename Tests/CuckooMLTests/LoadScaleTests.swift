@@ -30,6 +30,23 @@ struct LoadScaleTests {
         #expect(many.indices.allSatisfy { intern(interner, many[$0]) == first[$0] && first[$0] == String(decoding: many[$0], as: UTF8.self) })
     }
 
+    /// Equal bytes get one number, from any thread's interner or the table itself; invalid UTF-8 is
+    /// numbered as its repaired string, once.
+    @Test func stringTableNumbersEqualBytesOnce() {
+        let table = StringTable.shared
+        let text = "HKEY_CURRENT_USER\\Software\\StringTableTest\\\(UInt64.random(in: 0...UInt64.max))"
+        let a = table.id(of: text), b = StringInterner().id(of: text), c = StringInterner().id(of: String(text))
+        #expect(a == b && b == c && table[a] == text)
+        #expect(table.id(of: text + "!") != a && table.id(of: "") == table.id(of: ""))
+        let invalid: [UInt8] = Array("StringTableTest\\bad".utf8) + [0xFF, 0xC3]
+        let repaired = String(decoding: invalid, as: UTF8.self)
+        let viaBytes = invalid.withUnsafeBufferPointer { StringInterner().id($0) }
+        #expect(table[viaBytes] == repaired && table.id(of: repaired) == viaBytes)
+        let before = table.count
+        _ = invalid.withUnsafeBufferPointer { StringInterner().id($0) }
+        #expect(table.count == before)
+    }
+
     /// Reading with an interner and fitted lists gives the same record as reading without.
     @Test func readingWithAnInternerGivesTheSameRecords() throws {
         let directory = TestSupport.packageRoot + "/sample_data/reports"

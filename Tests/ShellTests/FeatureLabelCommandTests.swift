@@ -12,7 +12,7 @@ func makeFeatureSession() -> Session {
         var r = ReportRecord()
         r.md5 = md5
         r.apiCounts = APICounts(apis)
-        r.dnsRequests = hosts
+        r.dnsRequests = StringList(hosts)
         r.signatures = [Signature(name: "sig_" + String(apis.count), description: "")]
         if let family {
             var vt = VirusTotalResults()

@@ -10,6 +10,11 @@
 /// zeroes page by page and unmaps again. No-op elsewhere.
 void cml_tune_allocator(void);
 
+/// Hands the allocator's free pages back to the kernel (`malloc_trim(0)` with glibc; nothing
+/// elsewhere): after a step whose scratch memory is done with, so the next step's peak does not
+/// sit on top of it.
+void cml_release_free_memory(void);
+
 /// `POSIX_SPAWN_SETSID` from <spawn.h> (the child starts a session of its own, so the terminal it
 /// opens becomes its controlling terminal).
 short cml_posix_spawn_setsid(void);

@@ -73,7 +73,7 @@ extension FeatureExtractor {
         var normaliser = FamilyTokenNormaliser(record: r)
         func add(_ name: FamilyName, _ token: String) { if !token.isEmpty { sink(base + name.rawValue, token, false, &normaliser) } }
         func raw(_ name: FamilyName, _ value: String) { sink(base + name.rawValue, value, true, &normaliser) }
-        func each(_ group: FeatureGroup, _ name: FamilyName, _ values: [String]) {
+        func each(_ group: FeatureGroup, _ name: FamilyName, _ values: StringList) {
             guard groups.contains(group) else { return }
             for v in values where !v.isEmpty { raw(name, v) }
         }
@@ -174,7 +174,7 @@ extension FeatureExtractor {
     /// The names of the processes the analysis tracked: a process the sandbox marks `"track": false`
     /// (Cuckoo 2.0 lists the `lsass.exe` its analyzer uses in every report) is the sandbox's, not the
     /// sample's. The 2016 groups keep every name.
-    static func trackedProcessNames(_ r: ReportRecord) -> [String] {
+    static func trackedProcessNames(_ r: ReportRecord) -> StringList {
         guard !r.untrackedProcessNames.isEmpty else { return r.processNames }
         var untracked: [String: Int] = [:]
         for name in r.untrackedProcessNames { untracked[name, default: 0] += 1 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CPlatform
 import Dispatch
 import Synchronization
 
@@ -54,6 +55,9 @@ public enum FeatureBuilder {
         try control.checkCancellation()
         let merged = mergeNames(parts.map { $0! })
         parts = []
+        // The parts' lookup tables (tens of MB a thread at 100 000 samples) are done with; the matrix
+        // below is one large block of its own, so their pages would otherwise sit idle under the peak.
+        cml_release_free_memory()
 
         // The columns the space keeps are known from the chunks' support, so the dropped ones (family
         // tokens of one sample, coverage filters) are left out while the rows are renumbered: the

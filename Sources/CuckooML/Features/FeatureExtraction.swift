@@ -142,7 +142,7 @@ public struct FeatureExtractor {
         }
         let tcp = distinct(r.tcpDestinations), udp = distinct(r.udpDestinations), dns = distinct(r.dnsRequests)
         if groups.contains(.net) {
-            for list in [tcp, udp, dns, r.dnsAnswers, r.httpHosts] {
+            for list in [tcp, udp, dns, r.dnsAnswers.strings, r.httpHosts.strings] {
                 for peer in list where !peer.isEmpty { emit(14, peer, 1) }
             }
         }
@@ -174,7 +174,7 @@ public struct FeatureExtractor {
     /// The nine file-operation counts in the 2016 order. `all` is the number of distinct paths over
     /// every operation (including recreated, as in 2016); the others are list lengths.
     func fileOperationCounts(_ r: ReportRecord) -> [(String, Int)] {
-        let all = ByteHash.distinctCount(r.files.values)
+        let all = StringList.distinctCount(r.files.values)
         func n(_ op: FileOperation) -> Int { r.files[op]?.count ?? 0 }
         return [("all", all), ("read", n(.read)), ("written", n(.written)), ("deleted", n(.deleted)),
                 ("copied", n(.copied)), ("renamed", n(.moved)), ("opened", n(.opened)), ("exists", n(.exists)),
@@ -182,7 +182,7 @@ public struct FeatureExtractor {
     }
 
     /// Languages and sublanguages without `LANG_`/`SUBLANG_`, first occurrence kept (as in 2016).
-    func distinctLanguages(_ raw: [String]) -> [String] {
+    func distinctLanguages(_ raw: some Sequence<String>) -> [String] {
         distinct(raw.map { l in
             if l.hasPrefix("SUBLANG_") { return String(l.dropFirst(8)) }
             if l.hasPrefix("LANG_") { return String(l.dropFirst(5)) }
@@ -190,7 +190,7 @@ public struct FeatureExtractor {
         }.filter { !$0.isEmpty })
     }
 
-    func distinct(_ values: [String]) -> [String] {
+    func distinct(_ values: some Sequence<String>) -> [String] {
         var seen = Set<String>()
         return values.filter { !$0.isEmpty && seen.insert($0).inserted }
     }

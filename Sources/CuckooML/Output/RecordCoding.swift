@@ -96,7 +96,7 @@ enum RecordCoding {
         w.uint(UInt64(r.apiCounts.count))
         // `APICounts` keeps its names sorted by bytes: the table version writes that order as it is.
         if w.table != nil {
-            for (name, count) in r.apiCounts { w.string(name); w.int(count) }
+            r.apiCounts.forEachNumbered { name, count in w.stringID(name); w.int(count) }
         } else {
             for (name, count) in r.apiCounts.sorted(by: { $0.key < $1.key }) { w.string(name); w.int(count) }
         }
@@ -112,7 +112,14 @@ enum RecordCoding {
             w.uint(1)
             w.uint(vt.notScanned ? 1 : 0)
             w.uint(UInt64(vt.scans.count))
-            for scan in vt.scans { w.string(scan.engine); w.uint(scan.detected ? 1 : 0); w.optionalString(scan.result) }
+            if w.table != nil {
+                for k in vt.scans.indices {
+                    let scan = vt.scans[k]
+                    w.string(scan.engine); w.uint(scan.detected ? 1 : 0); w.optionalStringID(vt.scans.resultID(k))
+                }
+            } else {
+                for scan in vt.scans { w.string(scan.engine); w.uint(scan.detected ? 1 : 0); w.optionalString(scan.result) }
+            }
             w.optionalInt(vt.positives)
             w.optionalInt(vt.total)
         } else {
@@ -132,12 +139,16 @@ enum RecordCoding {
     /// session's string table); an older one decodes its own, sharing the storage of strings met
     /// before by `interner`.
     static func decode(_ bytes: UnsafeRawBufferPointer, strings: UnsafeBufferPointer<String> = UnsafeBufferPointer(start: nil, count: 0),
-                       interner: StringInterner? = nil) throws(DecodeError) -> ReportRecord {
+                       ids: UnsafeBufferPointer<StringID>? = nil, interner: StringInterner? = nil) throws(DecodeError) -> ReportRecord {
         var rd = ByteReader(bytes: bytes)
         rd.interner = interner
         let encoding = try rd.byte()
         guard (1...version).contains(encoding) else { throw DecodeError(description: "record encoding version is not 1 to \(version)") }
-        if encoding >= 4 { rd.table = strings }
+        if encoding >= 4 {
+            rd.table = strings
+            // Without the numbers of the table's strings (tests), each is numbered as it is read.
+            rd.ids = ids
+        }
         var r = ReportRecord()
         switch try rd.uint() {
         case 0: r.dialect = .cuckoo
@@ -154,49 +165,50 @@ enum RecordCoding {
         let importCount = try rd.count()
         r.imports.reserveCapacity(importCount)
         for _ in 0..<importCount {
-            r.imports.append(ImportedLibrary(dll: try rd.string(), functions: try rd.strings()))
+            r.imports.append(ImportedLibrary(dll: try rd.string(), functions: try rd.stringList()))
         }
         r.importedDLLCount = try rd.optionalInt()
         r.peTimestamp = try rd.optionalInt()
         let versionInfoCount = try rd.count()
         r.versionInfo.reserveCapacity(versionInfoCount)
         for _ in 0..<versionInfoCount { r.versionInfo.append(NameValue(name: try rd.string(), value: try rd.string())) }
-        r.resourceLanguages = try rd.strings()
-        r.resourceSublanguages = try rd.strings()
-        r.peidSignatures = try rd.strings()
+        r.resourceLanguages = try rd.stringList()
+        r.resourceSublanguages = try rd.stringList()
+        r.peidSignatures = try rd.stringList()
         r.isSigned = try rd.uint() != 0
         for _ in 0..<(try rd.count()) {
             let name = try rd.string()
             guard let op = FileOperation(rawValue: name) else { throw DecodeError(description: "unknown file operation") }
-            r.files[op] = try rd.strings()
+            r.files[op] = try rd.stringList()
         }
-        r.registryWritten = try rd.strings()
-        r.registryDeleted = try rd.strings()
-        r.registryOpened = try rd.strings()
-        r.mutexes = try rd.strings()
-        r.dllsLoaded = try rd.strings()
-        r.processNames = try rd.strings()
-        r.executedCommands = try rd.strings()
-        r.resolvedAPIs = try rd.strings()
+        r.registryWritten = try rd.stringList()
+        r.registryDeleted = try rd.stringList()
+        r.registryOpened = try rd.stringList()
+        r.mutexes = try rd.stringList()
+        r.dllsLoaded = try rd.stringList()
+        r.processNames = try rd.stringList()
+        r.executedCommands = try rd.stringList()
+        r.resolvedAPIs = try rd.stringList()
         let apiCount = try rd.count()
-        var pairs: [APICounts.Element] = []
+        var pairs: [(StringID, Int)] = []
         pairs.reserveCapacity(apiCount)
-        for _ in 0..<apiCount { pairs.append((try rd.string(), try rd.int())) }
+        for _ in 0..<apiCount { pairs.append((try rd.stringID(), try rd.int())) }
         // Saved counts are in their own order; other input is counted as a dictionary would (a
         // repeated name keeps its last count).
-        r.apiCounts = APICounts(ascendingASCII: pairs) ?? APICounts(Dictionary(pairs, uniquingKeysWith: { _, last in last }))
-        r.tcpDestinations = try rd.strings()
-        r.udpDestinations = try rd.strings()
-        r.dnsRequests = try rd.strings()
-        r.dnsAnswers = try rd.strings()
-        r.httpHosts = try rd.strings()
+        r.apiCounts = APICounts(ascendingASCII: pairs)
+            ?? APICounts(Dictionary(pairs.map { (StringTable.shared[$0.0], $0.1) }, uniquingKeysWith: { _, last in last }))
+        r.tcpDestinations = try rd.stringList()
+        r.udpDestinations = try rd.stringList()
+        r.dnsRequests = try rd.stringList()
+        r.dnsAnswers = try rd.stringList()
+        r.httpHosts = try rd.stringList()
         let requestCount = try rd.count()
         r.httpRequests.reserveCapacity(requestCount)
         for _ in 0..<requestCount {
             r.httpRequests.append(HTTPRequest(host: try rd.string(), port: try rd.optionalInt(),
                                               method: try rd.optionalString(), uri: try rd.optionalString()))
         }
-        r.hosts = try rd.strings()
+        r.hosts = try rd.stringList()
         let signatureCount = try rd.count()
         r.signatures.reserveCapacity(signatureCount)
         for _ in 0..<signatureCount { r.signatures.append(Signature(name: try rd.string(), description: try rd.string())) }
@@ -206,7 +218,7 @@ enum RecordCoding {
             let scanCount = try rd.count()
             vt.scans.reserveCapacity(scanCount)
             for _ in 0..<scanCount {
-                vt.scans.append(EngineResult(engine: try rd.string(), detected: try rd.uint() != 0, result: try rd.optionalString()))
+                vt.scans.append(engine: try rd.string(), detected: try rd.uint() != 0, resultID: try rd.optionalStringID())
             }
             vt.positives = try rd.optionalInt()
             vt.total = try rd.optionalInt()
@@ -216,13 +228,13 @@ enum RecordCoding {
             r.sha1 = try rd.optionalString()
             r.imphash = try rd.optionalString()
             r.pdbPath = try rd.optionalString()
-            r.sectionNames = try rd.strings()
-            r.resourceNames = try rd.strings()
-            r.exports = try rd.strings()
-            r.wmiQueries = try rd.strings()
+            r.sectionNames = try rd.stringList()
+            r.resourceNames = try rd.stringList()
+            r.exports = try rd.stringList()
+            r.wmiQueries = try rd.stringList()
             for i in r.httpRequests.indices { r.httpRequests[i].userAgent = try rd.optionalString() }
         }
-        if encoding >= 3 { r.untrackedProcessNames = try rd.strings() }
+        if encoding >= 3 { r.untrackedProcessNames = try rd.stringList() }
         guard rd.position == bytes.count else { throw DecodeError(description: "trailing bytes after the record") }
         return r
     }
@@ -264,6 +276,27 @@ struct ByteWriter {
         bytes.append(contentsOf: s.utf8)
     }
 
+    /// A string held by its number in `StringTable.shared` (the same index or bytes as `string`).
+    mutating func stringID(_ id: StringID) {
+        if let table { uint(UInt64(table.index(ofID: id))); return }
+        string(StringTable.shared[id])
+    }
+
+    mutating func optionalStringID(_ id: StringID?) {
+        guard let id else { uint(0); return }
+        if let table { uint(UInt64(table.index(ofID: id)) + 1); return }
+        optionalString(StringTable.shared[id])
+    }
+
+    mutating func strings(_ list: StringList) {
+        uint(UInt64(list.count))
+        if let table {
+            for id in list.ids { uint(UInt64(table.index(ofID: id))) }
+            return
+        }
+        for s in list { string(s) }
+    }
+
     mutating func strings(_ list: [String]) {
         uint(UInt64(list.count))
         if let table {
@@ -285,6 +318,8 @@ struct ByteReader {
     var interner: StringInterner?
     /// The string table of a record that holds indices (version 4); nil: strings are inline.
     var table: UnsafeBufferPointer<String>?
+    /// The `StringID` of each of `table`'s strings.
+    var ids: UnsafeBufferPointer<StringID>?
     /// What is read, for errors ("record is truncated").
     var what = "record"
 
@@ -345,6 +380,42 @@ struct ByteReader {
         return text(position, n)
     }
 
+    /// A string's number in `StringTable.shared`: the table's (version 4), else its bytes' (through
+    /// `interner` when there is one).
+    mutating func stringID() throws(RecordCoding.DecodeError) -> StringID {
+        if let ids { return try tableID(try uint(), ids) }
+        if let table { return StringTable.shared.id(of: try tableString(try uint(), table)) }
+        let n = try count()
+        defer { position += n }
+        return textID(position, n)
+    }
+
+    mutating func optionalStringID() throws(RecordCoding.DecodeError) -> StringID? {
+        let stored = try uint()
+        guard stored > 0 else { return nil }
+        if let ids { return try tableID(stored - 1, ids) }
+        if let table { return StringTable.shared.id(of: try tableString(stored - 1, table)) }
+        guard stored - 1 <= UInt64(bytes.count - position) else { throw truncated() }
+        let n = Int(stored - 1)
+        defer { position += n }
+        return textID(position, n)
+    }
+
+    @inline(__always)
+    private func tableID(_ index: UInt64, _ ids: UnsafeBufferPointer<StringID>) throws(RecordCoding.DecodeError) -> StringID {
+        guard index < UInt64(ids.count) else {
+            throw RecordCoding.DecodeError(description: "string index \(index) is past the string table (\(ids.count) strings)")
+        }
+        return ids[Int(index)]
+    }
+
+    private func textID(_ start: Int, _ count: Int) -> StringID {
+        let base = bytes.baseAddress.map { UnsafePointer($0.advanced(by: start).assumingMemoryBound(to: UInt8.self)) }
+        let text = UnsafeBufferPointer(start: count > 0 ? base : nil, count: count)
+        if let interner { return interner.id(text) }
+        return StringTable.shared.id(UnsafeRawBufferPointer(text), hash: ByteHash.hash(UnsafeRawBufferPointer(text)))
+    }
+
     @inline(__always)
     private func tableString(_ index: UInt64, _ table: UnsafeBufferPointer<String>) throws(RecordCoding.DecodeError) -> String {
         guard index < UInt64(table.count) else {
@@ -359,6 +430,14 @@ struct ByteReader {
         let base = bytes.baseAddress!.advanced(by: start).assumingMemoryBound(to: UInt8.self)
         if let interner { return interner.string(UnsafeBufferPointer(start: base, count: count)) }
         return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
+    }
+
+    mutating func stringList() throws(RecordCoding.DecodeError) -> StringList {
+        let n = try count()
+        var out: [StringID] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try stringID()) }
+        return StringList(ids: out)
     }
 
     mutating func strings() throws(RecordCoding.DecodeError) -> [String] {

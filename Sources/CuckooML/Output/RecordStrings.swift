@@ -108,6 +108,28 @@ final class RecordStringTableBuilder {
         return add(pointer.pointee, bits: bits, slot: i)
     }
 
+    /// Each `StringID` met: its index here + 1 (0: not met yet); by far the most strings a record
+    /// holds come as numbers, found here with one array read.
+    @exclusivity(unchecked) private var idIndices: [Int32] = []
+
+    /// The index of the string numbered `id` in `StringTable.shared`, added when it is new.
+    @inline(__always)
+    func index(ofID id: StringID) -> Int {
+        let k = Int(id)
+        if k < idIndices.count, idIndices[k] > 0 { return Int(idIndices[k]) - 1 }
+        return addID(id)
+    }
+
+    private func addID(_ id: StringID) -> Int {
+        let k = Int(id)
+        if k >= idIndices.count {
+            idIndices.append(contentsOf: repeatElement(0, count: max(k + 1, StringTable.shared.count) - idIndices.count))
+        }
+        let index = textIndex(of: StringTable.shared[id])
+        idIndices[k] = Int32(index + 1)
+        return index
+    }
+
     /// Numbers a value not met before (a new string, or a known one in other storage).
     private func add(_ s: String, bits: (UInt64, UInt64), slot i: Int) -> Int {
         let index = textIndex(of: s)

@@ -99,18 +99,18 @@ extension SessionStore {
     /// older than the table, through `interners` (one per half). Throws the first failure in order,
     /// as decoding one record at a time would.
     static func decodeRecords(_ blobs: [[UInt8]?], into samples: UnsafeMutableBufferPointer<Sample>, strings: [String],
-                              interners: [StringInterner]) throws(RecordFailure) {
+                              ids: [StringID], interners: [StringInterner]) throws(RecordFailure) {
         precondition(samples.count == blobs.count)
         var failures = [RecordFailure?](repeating: nil, count: 2)
         failures.withUnsafeMutableBufferPointer { failed in
-            strings.withUnsafeBufferPointer { table in
-                let shared = DecodeTargets(samples: samples, failures: failed.baseAddress!, interners: interners, table: table)
+            strings.withUnsafeBufferPointer { table in ids.withUnsafeBufferPointer { ids in
+                let shared = DecodeTargets(samples: samples, failures: failed.baseAddress!, interners: interners, table: table, ids: ids)
                 inHalves(blobs.count) { range in
                     let half = range.lowerBound == 0 ? 0 : 1
                     let interner = half == 0 ? shared.first : shared.second
                     for k in range {
                         guard let blob = blobs[k] else { continue }
-                        switch blob.withUnsafeBytes({ decoded($0, shared.table, interner) }) {
+                        switch blob.withUnsafeBytes({ decoded($0, shared.table, shared.ids, interner) }) {
                         case .success(let record): shared.samples[k].record = record
                         case .failure(let error):
                             shared.failures[half] = RecordFailure(index: k, error: error)
@@ -118,16 +118,16 @@ extension SessionStore {
                         }
                     }
                 }
-            }
+            } }
         }
         // The first half's failure comes first in order.
         if let failure = failures[0] ?? failures[1] { throw failure }
     }
 
-    private static func decoded(_ bytes: UnsafeRawBufferPointer, _ strings: UnsafeBufferPointer<String>,
+    private static func decoded(_ bytes: UnsafeRawBufferPointer, _ strings: UnsafeBufferPointer<String>, _ ids: UnsafeBufferPointer<StringID>,
                                 _ interner: StringInterner) -> Result<ReportRecord, RecordCoding.DecodeError> {
         do throws(RecordCoding.DecodeError) {
-            return .success(try RecordCoding.decode(bytes, strings: strings, interner: interner))
+            return .success(try RecordCoding.decode(bytes, strings: strings, ids: ids, interner: interner))
         } catch { return .failure(error) }
     }
 
@@ -146,13 +146,15 @@ extension SessionStore {
         let first: StringInterner
         let second: StringInterner
         let table: UnsafeBufferPointer<String>
+        let ids: UnsafeBufferPointer<StringID>
         init(samples: UnsafeMutableBufferPointer<Sample>, failures: UnsafeMutablePointer<RecordFailure?>,
-             interners: [StringInterner], table: UnsafeBufferPointer<String>) {
+             interners: [StringInterner], table: UnsafeBufferPointer<String>, ids: UnsafeBufferPointer<StringID>) {
             self.samples = samples
             self.failures = failures
             first = interners[0]
             second = interners.count > 1 ? interners[1] : interners[0]
             self.table = table
+            self.ids = ids
         }
     }
 }

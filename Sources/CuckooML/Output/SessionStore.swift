@@ -405,14 +405,18 @@ public enum SessionStore {
         var samples: [Sample] = []
         samples.reserveCapacity(stored)
         let sampleRows = try db.prepare("SELECT row, sample, path, report_size, record FROM samples ORDER BY row")
-        let strings = try readStrings(db)
+        // Each stored string is numbered once in the process's table (records hold the numbers),
+        // and the records' `String` fields share the table's storage.
+        let fileStrings = try readStrings(db)
+        let ids = StringTable.shared.ids(of: fileStrings)
+        let strings = ids.map { StringTable.shared[$0] }
         // Rows are read a block at a time and the block's records decoded on two threads, in place.
         var blobs: [[UInt8]?] = []
         var decoded = 0
         func decodePending() throws {
             do {
                 try samples.withUnsafeMutableBufferPointer { all in
-                    try decodeRecords(blobs, into: UnsafeMutableBufferPointer(rebasing: all[decoded...]), strings: strings, interners: interners)
+                    try decodeRecords(blobs, into: UnsafeMutableBufferPointer(rebasing: all[decoded...]), strings: strings, ids: ids, interners: interners)
                 }
             } catch let failure as RecordFailure {
                 throw corrupt("sample \(decoded + failure.index): \(failure.error)")

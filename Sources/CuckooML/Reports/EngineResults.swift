@@ -3,19 +3,20 @@
 /// A report carries 50-90 of them and a session keeps every report's: as `[EngineResult]` each took
 /// 40 bytes (two `String`s and a flag, padded), a fifth of a loaded sample. Engine names come from
 /// a short, well-known list, so here an engine is a number into `EngineResults.knownEngines`, packed
-/// with the detected flag into 4 bytes, and only the result is stored as a `String`: 20 bytes a
-/// result (a name not on the list costs its `String` besides).
+/// with the detected flag into 4 bytes, beside the result's number in `StringTable.shared`: 8 bytes
+/// a result (a name not on the list costs its `String` besides).
 ///
 /// It reads and compares as the array of `EngineResult`s it holds, in the same order.
 public struct EngineResults: RandomAccessCollection, RangeReplaceableCollection, Sendable, Equatable, ExpressibleByArrayLiteral {
-    /// Engine number (known engines first, then `otherEngines`) in the low 31 bits, detected in the top bit.
-    private var codes: [UInt32] = []
-    private var results: [String?] = []
+    /// Per result: the engine number (known engines first, then `otherEngines`) in the low 31 bits,
+    /// detected in bit 31, and the result's `StringID` in the high 32 bits (`noResult`: none).
+    private var entries: [UInt64] = []
     /// The names of the results whose engine is not on the known list, one per such result (not
     /// looked up: a hostile report may name many thousands of engines).
     private var otherEngines: [String] = []
 
     private static let detectedBit: UInt32 = 1 << 31
+    private static let noResult = StringID.max
 
     public init() {}
 
@@ -26,18 +27,31 @@ public struct EngineResults: RandomAccessCollection, RangeReplaceableCollection,
     public init(arrayLiteral elements: EngineResult...) { self.init(elements) }
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int { codes.count }
+    public var endIndex: Int { entries.count }
 
     public subscript(position: Int) -> EngineResult {
-        let code = codes[position]
+        let entry = entries[position]
+        let code = UInt32(truncatingIfNeeded: entry)
         let engine = Int(code & ~Self.detectedBit)
         let name = engine < Self.knownEngines.count ? Self.knownEngines[engine] : otherEngines[engine - Self.knownEngines.count]
-        return EngineResult(engine: name, detected: code & Self.detectedBit != 0, result: results[position])
+        let id = StringID(truncatingIfNeeded: entry >> 32)
+        return EngineResult(engine: name, detected: code & Self.detectedBit != 0, result: id == Self.noResult ? nil : StringTable.shared[id])
+    }
+
+    /// The `StringID` of result `position`'s result text; nil when it has none.
+    func resultID(_ position: Int) -> StringID? {
+        let id = StringID(truncatingIfNeeded: entries[position] >> 32)
+        return id == Self.noResult ? nil : id
     }
 
     public mutating func append(_ result: EngineResult) {
-        codes.append(engineNumber(result.engine) | (result.detected ? Self.detectedBit : 0))
-        results.append(result.result)
+        append(engine: result.engine, detected: result.detected, resultID: result.result.map { StringTable.shared.id(of: $0) })
+    }
+
+    /// Appends a result whose text is already numbered (the reader's and `session open`'s way).
+    mutating func append(engine: String, detected: Bool, resultID: StringID?) {
+        let code = engineNumber(engine) | (detected ? Self.detectedBit : 0)
+        entries.append(UInt64(resultID ?? Self.noResult) << 32 | UInt64(code))
     }
 
     public mutating func replaceSubrange<C: Collection>(_ subrange: Range<Int>, with new: C) where C.Element == EngineResult {
@@ -58,20 +72,20 @@ public struct EngineResults: RandomAccessCollection, RangeReplaceableCollection,
     }
 
     /// Results the storage has room for.
-    var capacity: Int { codes.capacity }
+    var capacity: Int { entries.capacity }
 
     public mutating func reserveCapacity(_ n: Int) {
-        codes.reserveCapacity(n)
-        results.reserveCapacity(n)
+        entries.reserveCapacity(n)
     }
 
     /// Storage of exactly what is held (see `ReportRecord.fitStorage`).
     mutating func fitStorage() {
-        fit(&codes); fit(&results); fit(&otherEngines)
+        fit(&entries); fit(&otherEngines)
     }
 
     public static func == (a: EngineResults, b: EngineResults) -> Bool {
-        if a.codes == b.codes && a.otherEngines == b.otherEngines && a.results == b.results { return true }
+        // Equal bytes are one number: equal entries are equal results.
+        if a.entries == b.entries && a.otherEngines == b.otherEngines { return true }
         // The same results may be coded differently (an engine name equal as a String to a known
         // one but spelled with other code points is kept as an other engine): compare as results.
         return a.elementsEqual(b)

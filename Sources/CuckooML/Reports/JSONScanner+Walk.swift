@@ -98,6 +98,17 @@ extension JSONScanner {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// A string value's number in `StringTable.shared` (found through `interner` when there is one);
+    /// nil (skipped) otherwise.
+    mutating func readStringID() throws(ScanFailure) -> StringID? {
+        skipWhitespace()
+        guard p[0] == 0x22 else { try skipValue(); return nil }
+        let bytes = try stringBytes()
+        if let interner { return interner.id(bytes) }
+        let raw = UnsafeRawBufferPointer(bytes)
+        return StringTable.shared.id(raw, hash: ByteHash.hash(raw))
+    }
+
     /// A key's text, shared through `interner` like string values.
     func string(_ key: JSONKey) -> String {
         let bytes = UnsafeBufferPointer(start: key.start, count: key.count)
@@ -174,25 +185,25 @@ extension JSONScanner {
     }
 
     /// Appends every string element of an array value to `out` (other elements are skipped).
-    mutating func readStrings(into out: inout [String]) throws(ScanFailure) {
+    mutating func readStrings(into out: inout StringList) throws(ScanFailure) {
         guard try beginArray() else { return }
         var first = true
         while try nextElement(&first) {
-            if let s = try readString() { out.append(s) }
+            if let s = try readStringID() { out.append(id: s) }
         }
     }
 
     /// Appends every string in an array whose elements are strings or arrays of strings
     /// (Cuckoo's `file_copied`/`file_moved` hold `[source, destination]` pairs).
-    mutating func readStringsFlattening(into out: inout [String]) throws(ScanFailure) {
+    mutating func readStringsFlattening(into out: inout StringList) throws(ScanFailure) {
         guard try beginArray() else { return }
         var first = true
         while try nextElement(&first) {
             skipWhitespace()
             if p[0] == 0x5B {
                 try readStrings(into: &out)
-            } else if let s = try readString() {
-                out.append(s)
+            } else if let s = try readStringID() {
+                out.append(id: s)
             }
         }
     }

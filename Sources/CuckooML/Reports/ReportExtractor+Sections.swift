@@ -140,15 +140,15 @@ extension ReportExtractor {
 
     /// `[{FIELD: "...", ...}]` → the string `FIELD` of each object (the `dst` of each connection, the
     /// `name` of each PE section or export); other fields and non-string values are skipped.
-    mutating func readStringField(_ field: StaticString) throws(ScanFailure) -> [String] {
-        var out: [String] = []
+    mutating func readStringField(_ field: StaticString) throws(ScanFailure) -> StringList {
+        var out: StringList = []
         guard try scanner.beginArray() else { return out }
         var first = true
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == field { if let value = try scanner.readString() { out.append(value) } } else { try scanner.skipValue() }
+                if key == field { if let value = try scanner.readStringID() { out.append(id: value) } } else { try scanner.skipValue() }
             }
         }
         return out
@@ -321,18 +321,18 @@ extension ReportExtractor {
             guard try scanner.beginObject() else { continue }
             var detected: Bool?
             var category: String?
-            var result: String?
+            var result: StringID?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
                 if key == "detected" { detected = try scanner.readBool() }
-                else if key == "result" { result = try scanner.readString() }
+                else if key == "result" { result = try scanner.readStringID() }
                 else if key == "category" { category = try scanner.readString() }
                 else if key == "engine_name" { if let name = try scanner.readString(), !name.isEmpty { engine = name } }
                 else { try scanner.skipValue() }
             }
-            let named = result?.isEmpty == false
+            let named = result.map { StringTable.shared.withBytes($0) { !$0.isEmpty } } ?? false
             let flagged = detected ?? category.map { ($0 == "malicious" || $0 == "suspicious") && named } ?? named
-            vt.scans.append(EngineResult(engine: engine, detected: flagged, result: result))
+            vt.scans.append(engine: engine, detected: flagged, resultID: result)
         }
     }
 
@@ -344,14 +344,15 @@ extension ReportExtractor {
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
             var vendor: String?
-            var sig: String?
+            var sig: StringID?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
                 if key == "vendor" { vendor = try scanner.readString() }
-                else if key == "sig" { sig = try scanner.readString() }
+                else if key == "sig" { sig = try scanner.readStringID() }
                 else { try scanner.skipValue() }
             }
-            if let vendor { vt.scans.append(EngineResult(engine: vendor, detected: sig?.isEmpty == false, result: sig)) }
+            let named = sig.map { StringTable.shared.withBytes($0) { !$0.isEmpty } } ?? false
+            if let vendor { vt.scans.append(engine: vendor, detected: named, resultID: sig) }
         }
     }
 }

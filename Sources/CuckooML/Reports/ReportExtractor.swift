@@ -59,9 +59,9 @@ struct ReportExtractor: ~Copyable {
 
     private mutating func finish() {
         if sawAPIStats {
-            record.apiCounts = statsAPICounts.build()
+            record.apiCounts = statsAPICounts.build(interner: scanner.interner)
         } else {
-            record.apiCounts = (summaryAPICounts ?? callAPICounts).build()
+            record.apiCounts = (summaryAPICounts ?? callAPICounts).build(interner: scanner.interner)
         }
         if var vt = record.virusTotal {
             vt.notScanned = !sawScanResults && vtSaysNotScanned

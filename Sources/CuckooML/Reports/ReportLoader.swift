@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CPlatform
 import Dispatch
 import Synchronization
 
@@ -46,6 +47,7 @@ public enum ReportLoader {
         // Largest files first: a big report taken last would leave the other workers idle while
         // one thread scans it (directory order often puts the biggest near the end).
         let schedule = workers > 1 ? largestFirst(files) : Array(0..<count)
+        StringTable.shared.reserve(count * Self.newStringsPerReport)
 
         let work: @Sendable (Int) -> Void = { _ in
             // Each worker shares the strings of the reports it read (see `StringInterner`).
@@ -88,6 +90,9 @@ public enum ReportLoader {
             DispatchQueue.concurrentPerform(iterations: workers, execute: work)
         }
         if cancelled.load(ordering: .relaxed) || control.isCancelled() { throw Interrupted() }
+        // The workers' interner tables and scratch are done with: their pages go back before the
+        // features and labels are built on top of the records (37 MB off the peak at 100 000).
+        cml_release_free_memory()
 
         var result = LoadResult()
         result.files = count
@@ -108,6 +113,10 @@ public enum ReportLoader {
         result.seconds = monotonicClock() - started
         return result
     }
+
+    /// Strings a report brings that the reports before it did not (generated corpora: ~22-24 at
+    /// 30 000 and 100 000 reports), to size the string table once.
+    static let newStringsPerReport = 24
 
     /// The sample id of a report: its file name without a `.json` extension.
     public static func sampleID(forPath path: String) -> String {

@@ -23,7 +23,8 @@ public enum ReportReader {
             return !control.isCancelled()
         } : nil
         var scanner = JSONScanner(base: file.base, count: file.size, onCheckpoint: checkpoint)
-        scanner.interner = interner
+        // Without one of the loader's, the report's strings are still numbered through an interner of its own.
+        scanner.interner = interner ?? StringInterner()
         var extractor = ReportExtractor(scanner: scanner)
         do throws(ScanFailure) {
             let record = try extractor.run()
@@ -43,7 +44,8 @@ public enum ReportReader {
     /// the C value skipper (`native`) or the Swift steps alone.
     static func read(bytes: [UInt8], path: String, vector: Bool, native: Bool = true) throws(ReportError) -> ReportRecord {
         try withPadded(bytes) { buffer throws(ReportError) in
-            let scanner = JSONScanner(base: buffer, count: bytes.count, vector: vector, native: native)
+            var scanner = JSONScanner(base: buffer, count: bytes.count, vector: vector, native: native)
+            scanner.interner = StringInterner()
             var extractor = ReportExtractor(scanner: scanner)
             do throws(ScanFailure) {
                 return try extractor.run()

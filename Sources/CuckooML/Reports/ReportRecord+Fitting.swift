@@ -5,15 +5,16 @@ extension ReportRecord {
     /// lists need (e.g. 80 antivirus results in room for 128) for as long as it stays in the session.
     mutating func fitStorage() {
         fit(&imports)
-        for i in imports.indices { fit(&imports[i].functions) }
+        for i in imports.indices { imports[i].functions.fitStorage() }
         fit(&versionInfo)
-        fit(&resourceLanguages); fit(&resourceSublanguages); fit(&peidSignatures)
-        fit(&sectionNames); fit(&resourceNames); fit(&exports)
-        for op in FileOperation.allCases where files[op] != nil { fit(&files[op]!) }
-        fit(&registryWritten); fit(&registryDeleted); fit(&registryOpened)
-        fit(&mutexes); fit(&dllsLoaded); fit(&processNames); fit(&executedCommands); fit(&resolvedAPIs); fit(&wmiQueries)
-        fit(&tcpDestinations); fit(&udpDestinations); fit(&dnsRequests); fit(&dnsAnswers); fit(&httpHosts)
-        fit(&httpRequests); fit(&hosts); fit(&signatures)
+        for op in FileOperation.allCases where files[op] != nil { files[op]!.fitStorage() }
+        for path in [\ReportRecord.resourceLanguages, \.resourceSublanguages, \.peidSignatures, \.sectionNames,
+                     \.resourceNames, \.exports, \.registryWritten, \.registryDeleted, \.registryOpened, \.mutexes,
+                     \.dllsLoaded, \.processNames, \.untrackedProcessNames, \.executedCommands, \.resolvedAPIs,
+                     \.wmiQueries, \.tcpDestinations, \.udpDestinations, \.dnsRequests, \.dnsAnswers, \.httpHosts, \.hosts] {
+            self[keyPath: path].fitStorage()
+        }
+        fit(&httpRequests); fit(&signatures)
         virusTotal?.scans.fitStorage()
     }
 }

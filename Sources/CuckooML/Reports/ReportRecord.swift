@@ -28,10 +28,10 @@ public struct ReportRecord: Sendable, Equatable {
     public var peTimestamp: Int?
     public var versionInfo: [NameValue] = []
     /// `language` of each PE resource that has one (e.g. "LANG_ENGLISH").
-    public var resourceLanguages: [String] = []
+    public var resourceLanguages: StringList = []
     /// `sublanguage` of each PE resource that has one (e.g. "SUBLANG_ENGLISH_US").
-    public var resourceSublanguages: [String] = []
-    public var peidSignatures: [String] = []
+    public var resourceSublanguages: StringList = []
+    public var peidSignatures: StringList = []
     /// Whether the static section reports an Authenticode signature.
     public var isSigned: Bool = false
     /// `pe_imphash` (Cuckoo) / `imphash` (CAPE).
@@ -39,29 +39,29 @@ public struct ReportRecord: Sendable, Equatable {
     /// `pdb_path` (Cuckoo) / `pdbpath` (CAPE): the debug-symbol path the linker wrote.
     public var pdbPath: String?
     /// `name` of each PE section (e.g. ".text", "UPX0").
-    public var sectionNames: [String] = []
+    public var sectionNames: StringList = []
     /// `name` of each PE resource (e.g. "RT_ICON", "CUSTOM").
-    public var resourceNames: [String] = []
+    public var resourceNames: StringList = []
     /// Exported function names, with CAPE's `exported_dll_name` first when it has one.
-    public var exports: [String] = []
+    public var exports: StringList = []
 
     // behavior.summary, behavior.processes, behavior.apistats
-    public var files: [FileOperation: [String]] = [:]
-    public var registryWritten: [String] = []
-    public var registryDeleted: [String] = []
+    public var files: [FileOperation: StringList] = [:]
+    public var registryWritten: StringList = []
+    public var registryDeleted: StringList = []
     /// Keys opened (Cuckoo `regkey_opened`, CAPE `keys`); not among the 2016 features, kept for `show`
     /// and for feature groups that want them.
-    public var registryOpened: [String] = []
-    public var mutexes: [String] = []
-    public var dllsLoaded: [String] = []
-    public var processNames: [String] = []
+    public var registryOpened: StringList = []
+    public var mutexes: StringList = []
+    public var dllsLoaded: StringList = []
+    public var processNames: StringList = []
     /// The names of the processes marked `"track": false` (also in `processNames`): processes the
     /// sandbox attached to for its own use, such as the `lsass.exe` in every Cuckoo 2.0 report.
-    public var untrackedProcessNames: [String] = []
-    public var executedCommands: [String] = []
-    public var resolvedAPIs: [String] = []
+    public var untrackedProcessNames: StringList = []
+    public var executedCommands: StringList = []
+    public var resolvedAPIs: StringList = []
     /// WMI queries (Cuckoo `wmi_query`).
-    public var wmiQueries: [String] = []
+    public var wmiQueries: StringList = []
     /// API name → call count summed over processes. Taken from Cuckoo's `behavior.apistats` when
     /// present, else CAPE's `behavior.summary.api_calls`, else by counting `behavior.processes[].calls[].api`.
     /// A negative count in `api_calls` (CAPE writes -1 when it lost count) is recorded as 1: the API was
@@ -69,16 +69,16 @@ public struct ReportRecord: Sendable, Equatable {
     public var apiCounts = APICounts()
 
     // network
-    public var tcpDestinations: [String] = []
-    public var udpDestinations: [String] = []
-    public var dnsRequests: [String] = []
+    public var tcpDestinations: StringList = []
+    public var udpDestinations: StringList = []
+    public var dnsRequests: StringList = []
     /// A-record answers of DNS requests.
-    public var dnsAnswers: [String] = []
-    public var httpHosts: [String] = []
+    public var dnsAnswers: StringList = []
+    public var httpHosts: StringList = []
     /// `network.http` requests (host, port, method, URI and user agent; the raw request `data` is not kept).
     public var httpRequests: [HTTPRequest] = []
     /// `network.hosts`: plain addresses (Cuckoo) or the `ip` of each host object (CAPE).
-    public var hosts: [String] = []
+    public var hosts: StringList = []
 
     public var signatures: [Signature] = []
     public var virusTotal: VirusTotalResults?
@@ -88,8 +88,9 @@ public struct ReportRecord: Sendable, Equatable {
 
 public struct ImportedLibrary: Sendable, Equatable {
     public var dll: String
-    public var functions: [String]
-    public init(dll: String, functions: [String]) { self.dll = dll; self.functions = functions }
+    public var functions: StringList
+    public init(dll: String, functions: StringList) { self.dll = dll; self.functions = functions }
+    public init(dll: String, functions: [String]) { self.dll = dll; self.functions = StringList(functions) }
 }
 
 public struct HTTPRequest: Sendable, Equatable {

@@ -1,79 +1,75 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Gives equal byte strings one shared `String` storage, so a corpus keeps each distinct path,
-/// registry key, API or engine result once however many reports name it.
+/// One thread's way into `StringTable.shared`: finds the number of a string's bytes without taking
+/// the table's lock when this thread has met the string before.
 ///
 /// Reports of one corpus repeat most of their strings (the same registry keys, system paths, APIs and
-/// antivirus results): on generated corpora a report holds about 250 strings of which about 30 are
-/// not already in an earlier report, and a `String` longer than 15 bytes is a heap object of its own
-/// (its bytes plus about 48 bytes of header and allocator rounding). Interning them makes a loaded
-/// sample cost a reference (16 bytes) per repeated string instead, and a repeated string costs a hash
-/// and a compare instead of a UTF-8 validation and an allocation.
+/// antivirus results): on generated corpora a report holds about 250 strings of which about 25 are
+/// not already in an earlier report. A repeated string costs a hash and a compare here; only a string
+/// new to the thread goes to the shared table (and its lock). Strings given as `String`s are the
+/// table's, so every record naming one shares its storage.
 ///
-/// Strings of at most 15 UTF-8 bytes are stored inside the `String` value itself and are not interned.
-/// The table keeps at most `capacity` strings; later new strings are made as usual. One interner
-/// belongs to one thread (the loader gives each worker its own); it is a class so a scanner and the
-/// code around it can share it.
+/// One interner belongs to one thread (the loader gives each worker its own); it is a class so a
+/// scanner and the code around it can share it.
 final class StringInterner {
-    /// Distinct strings kept at most (about 40 MB of table, plus the strings the samples hold anyway).
-    static let capacity = 1 << 21
-    /// Shorter strings are small `String`s (no heap storage): nothing to share.
+    /// Shorter strings are small `String`s (no heap storage): `string(_:)` makes them directly.
     static let smallStringLimit = 15
 
-    private var slots: [Int32]
-    private var hashes: [UInt64] = []
-    private var strings: [String] = []
+    /// The hash's top 32 bits and the table's number + 1 of each string met (0: empty slot).
+    private var slots: [UInt64]
+    private(set) var count = 0
     private var mask: Int
+    private let table: StringTable
 
-    init() {
-        slots = [Int32](repeating: -1, count: 1024)
+    init(table: StringTable = .shared) {
+        self.table = table
+        slots = [UInt64](repeating: 0, count: 1024)
         mask = 1023
     }
 
-    /// How many distinct strings are held.
-    var count: Int { strings.count }
+    /// The number of the string with these UTF-8 bytes (invalid sequences replaced by U+FFFD when
+    /// it is made, as `String(decoding:)`).
+    func id(_ bytes: UnsafeBufferPointer<UInt8>) -> StringID {
+        let raw = UnsafeRawBufferPointer(bytes)
+        let hash = ByteHash.hash(raw)
+        let tag = hash >> 32
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let slot = slots[i]
+            if slot == 0 { break }
+            if slot >> 32 == tag {
+                let id = StringID(truncatingIfNeeded: slot &- 1)
+                if table.withBytes(id, { StringTable.equal($0, raw) }) { return id }
+            }
+            i = (i + 1) & mask
+        }
+        let id = table.id(raw, hash: hash)
+        slots[i] = tag << 32 | UInt64(id + 1)
+        count += 1
+        if count * 2 > slots.count { grow() }
+        return id
+    }
+
+    /// The number of the string with `s`'s bytes.
+    func id(of s: String) -> StringID {
+        if let id = s.utf8.withContiguousStorageIfAvailable({ id($0) }) { return id }
+        var copy = s
+        return copy.withUTF8 { id($0) }
+    }
 
     /// The string with these UTF-8 bytes (invalid sequences replaced by U+FFFD, as `String(decoding:)`).
     func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        let n = bytes.count
-        guard n > Self.smallStringLimit else { return String(decoding: bytes, as: UTF8.self) }
-        let raw = UnsafeRawBufferPointer(bytes)
-        let hash = ByteHash.hash(raw)
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let e = Int(slots[i])
-            if e < 0 { break }
-            if hashes[e] == hash, Self.bytes(of: strings[e], equal: raw) { return strings[e] }
-            i = (i + 1) & mask
-        }
-        let made = String(decoding: bytes, as: UTF8.self)
-        guard strings.count < Self.capacity else { return made }
-        slots[i] = Int32(strings.count)
-        hashes.append(hash)
-        strings.append(made)
-        if strings.count * 2 > slots.count { grow() }
-        return made
-    }
-
-    /// Whether the stored string's UTF-8 bytes are `bytes`. A stored string is native (made by
-    /// `String(decoding:)`), so its bytes are contiguous.
-    private static func bytes(of s: String, equal bytes: UnsafeRawBufferPointer) -> Bool {
-        s.utf8.withContiguousStorageIfAvailable { stored in
-            stored.count == bytes.count && (bytes.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
-        } ?? false
+        guard bytes.count > Self.smallStringLimit else { return String(decoding: bytes, as: UTF8.self) }
+        return table[id(bytes)]
     }
 
     private func grow() {
-        slots = [Int32](repeating: -1, count: slots.count * 2)
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
         mask = slots.count - 1
-        for (e, hash) in hashes.enumerated() {
+        for slot in old where slot != 0 {
+            let hash = table.withBytes(StringID(truncatingIfNeeded: slot &- 1)) { ByteHash.hash($0) }
             var i = Int(truncatingIfNeeded: hash) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(e)
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = slot
         }
     }
 }

@@ -1,3 +1,5 @@
+import CPlatform
+
 /// Everything the analyst has loaded and computed. A value type: a command works on a copy and the
 /// shell keeps it only when the command succeeds, so a failed or interrupted command changes nothing.
 ///
@@ -270,7 +272,13 @@ extension Session {
     /// the features build, whose serial merge would otherwise leave a core idle.
     public mutating func refreshDerived(control: TaskControl = .none) throws(Interrupted) {
         let samples = self.samples, labels = self.labels, rule = settings.labelRule, evidence = labelEvidence
-        let (derived, _) = try alongside({ SampleLabelling.labels(samples, labels, rule: rule, parts: 1, evidence: evidence) }) {
+        let (derived, _) = try alongside({
+            let labelled = SampleLabelling.labels(samples, labels, rule: rule, parts: 1, evidence: evidence)
+            // The labeller's caches are done with, usually well before the features: their pages go
+            // back instead of sitting under the feature build's peak (another arena's).
+            cml_release_free_memory()
+            return labelled
+        }) {
             () throws(Interrupted) in try rebuildFeatures(control: control)
         }
         (self.labels, labelEvidence) = derived

@@ -30,15 +30,18 @@ struct LoadCommand: ShellCommand {
             throw ShellError.failed("no reports loaded (\(result.failures.count) skipped)")
         }
 
-        // The same id twice in one load: the later file wins, like a later load would.
-        var seen: [String: String] = [:]
-        // By index: iterating the samples would copy each (retaining every string of its record).
-        for i in result.samples.indices {
-            let id = result.samples[i].id, path = result.samples[i].path ?? ""
-            if let earlier = seen[id] {
-                context.note("warning: \(escapeForTerminal(id)) appears twice (\(escapeForTerminal(earlier)), \(escapeForTerminal(path))); keeping the last")
+        // The same id twice in one load: the later file wins, like a later load would. (In a block of
+        // its own: the table is gone before the features are built.)
+        do {
+            var seen: [String: String] = [:]
+            // By index: iterating the samples would copy each (retaining every string of its record).
+            for i in result.samples.indices {
+                let id = result.samples[i].id, path = result.samples[i].path ?? ""
+                if let earlier = seen[id] {
+                    context.note("warning: \(escapeForTerminal(id)) appears twice (\(escapeForTerminal(earlier)), \(escapeForTerminal(path))); keeping the last")
+                }
+                seen[id] = path
             }
-            seen[id] = path
         }
         let replaced = context.session.loaded(among: result.samples)
         for id in replaced {

@@ -22,7 +22,7 @@ enum ShowSample {
         func field(_ name: String, _ value: String?) {
             if let value, !value.isEmpty { out.append(rightPad(name, 14) + value) }
         }
-        func list(_ name: String, _ items: [String]) {
+        func list<Items: Collection<String>>(_ name: String, _ items: Items) {
             guard !items.isEmpty else { return }
             let shown = items.prefix(listLimit).map(escapeForTerminal)
             out.append(rightPad(name, 14) + "\(items.count): " + shown.first!)
@@ -96,7 +96,7 @@ enum ShowSample {
     // MARK: JSON
 
     static func json(_ s: Sample, label: SampleLabel?) -> JSONValue {
-        func strings(_ items: [String]) -> JSONValue { .array(items.map { .string($0) }) }
+        func strings(_ items: some Sequence<String>) -> JSONValue { .array(items.map { .string($0) }) }
         func opt(_ v: String?) -> JSONValue { v.map { .string($0) } ?? .null }
         func opt(_ v: Int?) -> JSONValue { v.map { .int($0) } ?? .null }
         var members: [(String, JSONValue)] = [
