@@ -352,9 +352,9 @@ struct ByteReader {
 
     /// A list length, refused when it could not fit in the bytes left (every item takes a byte).
     mutating func count() throws(RecordCoding.DecodeError) -> Int {
+        // Read first: `fitting(try uint())` would take `self` (its position) before the read moved it.
         let n = try uint()
-        guard n <= UInt64(bytes.count - position) else { throw truncated() }
-        return Int(n)
+        return try fitting(n)
     }
 
     mutating func optionalInt() throws(RecordCoding.DecodeError) -> Int? {
@@ -362,20 +362,21 @@ struct ByteReader {
     }
 
     mutating func string() throws(RecordCoding.DecodeError) -> String {
-        if let table { return try tableString(try uint(), table) }
-        let n = try count()
-        defer { position += n }
-        return text(position, n)
+        let stored = try uint()
+        return try string(stored: stored)
     }
 
     /// A string stored with its count (or index) + 1 (0 is nil): an inline count may be one past the
     /// bytes left when the string ends the record, so it is checked after taking the 1 off.
     mutating func optionalString() throws(RecordCoding.DecodeError) -> String? {
         let stored = try uint()
-        guard stored > 0 else { return nil }
-        if let table { return try tableString(stored - 1, table) }
-        guard stored - 1 <= UInt64(bytes.count - position) else { throw truncated() }
-        let n = Int(stored - 1)
+        return stored == 0 ? nil : try string(stored: stored - 1)
+    }
+
+    /// The string a stored number stands for: an index into the file's table, else its inline count.
+    private mutating func string(stored: UInt64) throws(RecordCoding.DecodeError) -> String {
+        if let table { return try tableString(stored, table) }
+        let n = try fitting(stored)
         defer { position += n }
         return text(position, n)
     }
@@ -383,22 +384,27 @@ struct ByteReader {
     /// A string's number in `StringTable.shared`: the table's (version 4), else its bytes' (through
     /// `interner` when there is one).
     mutating func stringID() throws(RecordCoding.DecodeError) -> StringID {
-        if let ids { return try tableID(try uint(), ids) }
-        if let table { return StringTable.shared.id(of: try tableString(try uint(), table)) }
-        let n = try count()
-        defer { position += n }
-        return textID(position, n)
+        let stored = try uint()
+        return try stringID(stored: stored)
     }
 
     mutating func optionalStringID() throws(RecordCoding.DecodeError) -> StringID? {
         let stored = try uint()
-        guard stored > 0 else { return nil }
-        if let ids { return try tableID(stored - 1, ids) }
-        if let table { return StringTable.shared.id(of: try tableString(stored - 1, table)) }
-        guard stored - 1 <= UInt64(bytes.count - position) else { throw truncated() }
-        let n = Int(stored - 1)
+        return stored == 0 ? nil : try stringID(stored: stored - 1)
+    }
+
+    private mutating func stringID(stored: UInt64) throws(RecordCoding.DecodeError) -> StringID {
+        if let ids { return try tableID(stored, ids) }
+        if let table { return StringTable.shared.id(of: try tableString(stored, table)) }
+        let n = try fitting(stored)
         defer { position += n }
         return textID(position, n)
+    }
+
+    /// A count (of bytes or of items of at least a byte) refused when it is more than the bytes left.
+    private func fitting(_ count: UInt64) throws(RecordCoding.DecodeError) -> Int {
+        guard count <= UInt64(bytes.count - position) else { throw truncated() }
+        return Int(count)
     }
 
     @inline(__always)
