@@ -151,27 +151,29 @@ def chance_adjusted(per, t):
         holders = [p[g] for p in per if p.get(g)]
         pairs = [len(a & b) / len(a | b) for x, a in enumerate(holders) for b in holders[x + 1:]]
         expected[g] = sum(pairs) / len(pairs) if pairs else 0.0
-    n = len(per)
-    D = np.zeros((n, n))
-    for i in range(n):
-        for j in range(i + 1, n):
-            s = votes = 0.0
-            for g in per[i].keys() | per[j].keys():
-                a, b = per[i].get(g, set()), per[j].get(g, set())
-                votes += 1
-                if a and b and expected[g] < 1:
-                    s += max(0.0, (len(a & b) / len(a | b) - expected[g]) / (1 - expected[g]))
-            D[i, j] = D[j, i] = 1 - s / votes
-    return cut(D, t)
+    def similarity(g, a, b):
+        if expected[g] >= 1:
+            return 0.0
+        return max(0.0, (len(a & b) / len(a | b) - expected[g]) / (1 - expected[g]))
+    return cut(group_mean_distances(per, similarity), t)
 
 
 def idf_weighted(per, t, smooth=0):
     """Each group's Jaccard with tokens weighted by rarity, idf = log((n + smooth) / df) over the samples of
     the part: sum of the shared tokens' idf over the sum of the union's (a group whose tokens all have
     idf 0 counts as no overlap). Cut at t."""
-    n = len(per)
     df = collections.Counter(c for p in per for cs in p.values() for c in cs)
-    idf = {c: math.log((n + smooth) / k) for c, k in df.items()}
+    idf = {c: math.log((len(per) + smooth) / k) for c, k in df.items()}
+    def similarity(g, a, b):
+        union = sum(idf[c] for c in a | b)
+        return sum(idf[c] for c in a & b) / union if union > 0 else 0.0
+    return cut(group_mean_distances(per, similarity), t)
+
+
+def group_mean_distances(per, similarity):
+    """1 - the mean over the groups non-empty in either sample of similarity(g, a, b), a group empty in
+    one of them counting 0."""
+    n = len(per)
     D = np.zeros((n, n))
     for i in range(n):
         for j in range(i + 1, n):
@@ -180,11 +182,9 @@ def idf_weighted(per, t, smooth=0):
                 a, b = per[i].get(g, set()), per[j].get(g, set())
                 votes += 1
                 if a and b:
-                    union = sum(idf[c] for c in a | b)
-                    if union > 0:
-                        s += sum(idf[c] for c in a & b) / union
+                    s += similarity(g, a, b)
             D[i, j] = D[j, i] = 1 - s / votes
-    return cut(D, t)
+    return D
 
 
 def group_upper_cut(data, idx, rows, cols, share):
@@ -220,10 +220,10 @@ VARIANTS = [
      lambda d, idx, rows, cols: chance_adjusted(per_group(rows, d.names, cols), 0.7)),
     ("group Jaccard adjusted for chance, cut at 0.8",
      lambda d, idx, rows, cols: chance_adjusted(per_group(rows, d.names, cols), 0.8)),
-    ("tokens weighted by idf log(n / df), cut at 0.7",
-     lambda d, idx, rows, cols: idf_weighted(per_group(rows, d.names, cols), 0.7)),
     ("tokens weighted by idf log((n + 1) / df), cut at 0.7",
      lambda d, idx, rows, cols: idf_weighted(per_group(rows, d.names, cols), 0.7, 1)),
+    ("tokens weighted by idf log((n + 1) / df), cut at 0.75",
+     lambda d, idx, rows, cols: idf_weighted(per_group(rows, d.names, cols), 0.75, 1)),
     ("tokens weighted by idf log((n + 1) / df), cut at 0.8",
      lambda d, idx, rows, cols: idf_weighted(per_group(rows, d.names, cols), 0.8, 1)),
     ("per-group upper cut: tokens in > 90 % of the group's holders", with_rows(lambda d, i, r, c: group_upper_cut(d, i, r, c, 0.9))),
