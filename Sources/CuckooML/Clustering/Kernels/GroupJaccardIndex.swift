@@ -4,8 +4,8 @@
 /// reading a whole row of a wide vocabulary for each.
 ///
 /// The distances are the kernel's, bit for bit: each intersection is the same integer (the packed
-/// columns' popcounts plus the listed columns' counts), and the sum runs over the same groups, in the
-/// same order, with the same operations as `cbk_group_jaccard`.
+/// columns' popcounts plus the listed columns' counts), combined by `GroupJaccard.distance` over the
+/// same groups in the same order, the operations `cbk_group_jaccard` does.
 struct GroupJaccardIndex: Sendable {
     let count: Int
     private let groups: Int
@@ -97,19 +97,18 @@ struct GroupJaccardIndex: Sendable {
                     for k in 0..<count {
                         let y = bits.baseAddress! + k * words, onesY = ones.baseAddress! + k * groups
                         let sharedY = shared + k * groups
-                        var sum = 0.0, nonEmpty = 0
-                        for g in 0..<groups {
-                            let ox = Int(onesX[g]), oy = Int(onesY[g])
-                            if ox | oy == 0 { continue }
-                            var both = 0
-                            if ox != 0 && oy != 0 {
-                                both = Int(sharedY[g])
-                                for w in wordStart[g]..<wordStart[g + 1] { both &+= (x[w] & y[w]).nonzeroBitCount }
+                        out[k] = GroupJaccard.distance { visit in
+                            for g in 0..<groups {
+                                let ox = Int(onesX[g]), oy = Int(onesY[g])
+                                if ox | oy == 0 { continue }
+                                var both = 0
+                                if ox != 0 && oy != 0 {
+                                    both = Int(sharedY[g])
+                                    for w in wordStart[g]..<wordStart[g + 1] { both &+= (x[w] & y[w]).nonzeroBitCount }
+                                }
+                                visit(both, ox &+ oy &- both)
                             }
-                            sum += Double(both) / Double(ox &+ oy &- both)
-                            nonEmpty &+= 1
                         }
-                        out[k] = nonEmpty == 0 ? 0 : 1 - sum / Double(nonEmpty)
                     }
                 }
             }
