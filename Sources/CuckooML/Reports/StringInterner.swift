@@ -13,38 +13,26 @@ final class StringInterner {
     /// Shorter strings are small `String`s (no heap storage): `string(_:)` makes them directly.
     static let smallStringLimit = 15
 
-    /// The hash's top 32 bits and the table's number + 1 of each string met (0: empty slot).
-    private var slots: [UInt64]
-    private(set) var count = 0
-    private var mask: Int
+    /// The strings this thread has met.
+    private var met = StringIDSlots(size: 1024)
     private let table: StringTable
 
     init(table: StringTable = .shared) {
         self.table = table
-        slots = [UInt64](repeating: 0, count: 1024)
-        mask = 1023
     }
+
+    var count: Int { met.count }
 
     /// The number of the string with these UTF-8 bytes (invalid sequences replaced by U+FFFD when
     /// it is made, as `String(decoding:)`).
     func id(_ bytes: UnsafeBufferPointer<UInt8>) -> StringID {
         let raw = UnsafeRawBufferPointer(bytes)
         let hash = ByteHash.hash(raw)
-        let tag = hash >> 32
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let slot = slots[i]
-            if slot == 0 { break }
-            if slot >> 32 == tag {
-                let id = StringID(truncatingIfNeeded: slot &- 1)
-                if table.withBytes(id, { StringTable.equal($0, raw) }) { return id }
-            }
-            i = (i + 1) & mask
-        }
+        let (found, slot) = met.find(raw, hash: hash, in: table)
+        if let found { return found }
         let id = table.id(raw, hash: hash)
-        slots[i] = tag << 32 | UInt64(id + 1)
-        count += 1
-        if count * 2 > slots.count { grow() }
+        met.insert(id, hash: hash, at: slot)
+        if met.count * 2 > met.slots.count { met.resize(met.slots.count * 2, table: table) }
         return id
     }
 
@@ -59,17 +47,5 @@ final class StringInterner {
     func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         guard bytes.count > Self.smallStringLimit else { return String(decoding: bytes, as: UTF8.self) }
         return table[id(bytes)]
-    }
-
-    private func grow() {
-        let old = slots
-        slots = [UInt64](repeating: 0, count: old.count * 2)
-        mask = slots.count - 1
-        for slot in old where slot != 0 {
-            let hash = table.withBytes(StringID(truncatingIfNeeded: slot &- 1)) { ByteHash.hash($0) }
-            var i = Int(truncatingIfNeeded: hash) & mask
-            while slots[i] != 0 { i = (i + 1) & mask }
-            slots[i] = slot
-        }
     }
 }

@@ -34,13 +34,7 @@ public final class StringTable: @unchecked Sendable {
     private let segments: UnsafeMutablePointer<UnsafeMutablePointer<String>?>
     private let busy = Atomic<Bool>(false)
     /// Guarded by `busy`.
-    @exclusivity(unchecked) private var index = Index()
-
-    /// Slots finding a string's number by its bytes: the hash's top 32 bits and number + 1 (0: empty).
-    private struct Index {
-        var slots = [UInt64](repeating: 0, count: 1 << 12)
-        var count = 0
-    }
+    @exclusivity(unchecked) private var index = StringIDSlots(size: 1 << 12)
 
     private init() {
         segments = .allocate(capacity: Self.segmentLimit)
@@ -49,7 +43,7 @@ public final class StringTable: @unchecked Sendable {
 
     /// `body` on the index, holding the lock.
     @inline(__always)
-    private func withIndex<R>(_ body: (inout Index) -> R) -> R {
+    private func withIndex<R>(_ body: (inout StringIDSlots) -> R) -> R {
         var spins = 0
         while !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
             spins += 1
@@ -71,21 +65,8 @@ public final class StringTable: @unchecked Sendable {
             guard wanted > index.slots.count else { return }
             var size = index.slots.count
             while size < wanted { size *= 2 }
-            rehash(&index, size: size)
+            index.resize(size, table: self)
         }
-    }
-
-    private func rehash(_ index: inout Index, size: Int) {
-        // Re-place every number by its hash (the slots keep only the top bits: re-hash the bytes).
-        var grown = [UInt64](repeating: 0, count: size)
-        let mask = size - 1
-        for k in 0..<index.count {
-            let h = withBytes(StringID(k)) { ByteHash.hash($0) }
-            var j = Int(truncatingIfNeeded: h) & mask
-            while grown[j] != 0 { j = (j + 1) & mask }
-            grown[j] = (h >> 32) << 32 | UInt64(k + 1)
-        }
-        index.slots = grown
     }
 
     /// The string numbered `id`.
@@ -131,19 +112,9 @@ public final class StringTable: @unchecked Sendable {
         withIndex { locate(bytes, hash, made, &$0) }
     }
 
-    private func locate(_ bytes: UnsafeRawBufferPointer, _ hash: UInt64, _ made: String?, _ index: inout Index) -> StringID {
-        let tag = hash >> 32
-        let mask = index.slots.count - 1
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let slot = index.slots[i]
-            if slot == 0 { break }
-            if slot >> 32 == tag {
-                let id = StringID(truncatingIfNeeded: slot &- 1)
-                if withBytes(id, { Self.equal($0, bytes) }) { return id }
-            }
-            i = (i + 1) & mask
-        }
+    private func locate(_ bytes: UnsafeRawBufferPointer, _ hash: UInt64, _ made: String?, _ index: inout StringIDSlots) -> StringID {
+        let (found, slot) = index.find(bytes, hash: hash, in: self)
+        if let found { return found }
         let id = index.count
         precondition(id < Self.segmentSize * Self.segmentLimit, "string table full")
         let segment = id >> Self.segmentShift
@@ -158,9 +129,8 @@ public final class StringTable: @unchecked Sendable {
             return repaired.withUTF8 { locate(UnsafeRawBufferPointer($0), ByteHash.hash(UnsafeRawBufferPointer($0)), s, &index) }
         }
         (segments[segment]! + (id & (Self.segmentSize - 1))).initialize(to: s)
-        index.count += 1
-        index.slots[i] = tag << 32 | UInt64(id + 1)
-        if index.count * 4 > index.slots.count * 3 { rehash(&index, size: index.slots.count * 2) }
+        index.insert(StringID(id), hash: hash, at: slot)
+        if index.count * 4 > index.slots.count * 3 { index.resize(index.slots.count * 2, table: self) }
         return StringID(id)
     }
 
