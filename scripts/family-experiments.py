@@ -33,18 +33,29 @@ class Data:
     """One exported feature space: feature names, sample names, rows (sets of columns), labels and, per
     sample, its file type and the program that ran it (None when the sample ran as itself)."""
 
+    def column(self, name):
+        if name not in self.index:
+            self.index[name] = len(self.names)
+            self.names.append(name)
+        return self.index[name]
+
     def __init__(self, prefix, reports, labels=None):
         self.names = [l.rstrip("\n") for l in open(prefix + ".features", encoding="utf-8")]
         lines = [l.rstrip("\n").split("\t") for l in open(prefix + ".samples", encoding="utf-8")][1:]
         self.samples = [p[0] for p in lines]
         self.labels = labels or {p[0]: p[2] for p in lines}
+        self.index = {n: i for i, n in enumerate(self.names)}
         self.rows = []
         for l in open(prefix, encoding="utf-8"):
             if not l.startswith("#"):
                 self.rows.append({int(p.split(":")[0]) - 1 for p in l.split()[1:]})
         self.md5, self.type, self.host = {}, {}, {}
+        self.base = len(self.names)  # columns past this are groups read here, not by cuckooml
+        self.extra = {"strings": [], "dropped": []}
         for s in self.samples:
             r = json.load(open(os.path.join(reports, s + ".json"), encoding="utf-8"))
+            for kind, tokens in report_groups(r).items():
+                self.extra[kind].append({self.column(":%s:%s" % (kind, t)) for t in tokens})
             f = r.get("target", {}).get("file", {})
             self.md5[s] = f.get("md5", "")
             self.type[s] = " ".join(f.get("type", "").split()[:3])
@@ -53,6 +64,34 @@ class Data:
             procs = [p for p in r.get("behavior", {}).get("processes", []) if p.get("track", True)]
             first = (procs[0].get("process_name") or "").lower() if procs else ""
             self.host[s] = None if not first or first.rsplit(".", 1)[0] in own else first
+
+
+def report_groups(report):
+    """Two groups cuckooml does not build, read from the report: `strings` (the target's printable
+    strings of 8-200 characters) and `dropped` (each dropped file's type and name, without the 16-hex
+    prefix Cuckoo gives it), both normalised as the family tokens are (lowercase, long hex runs and
+    digit runs replaced)."""
+    def norm(text):
+        return re.sub(r"\d+", "0", re.sub(r"[0-9a-f]{16,}", "<hex>", text.lower()))
+    strings = {norm(x) for x in report.get("strings") or [] if isinstance(x, str) and 8 <= len(x) <= 200}
+    dropped = set()
+    for f in report.get("dropped") or []:
+        name = f.get("name") or ""
+        dropped.add("type:" + " ".join((f.get("type") or "").split()[:3]).lower())
+        dropped.add("name:" + norm(name.split("_", 1)[1] if re.match(r"[0-9a-f]{16}_", name) else name))
+    return {"strings": strings, "dropped": dropped}
+
+
+def with_report_groups(kinds, t=0.7, idf=False):
+    """The rows with groups read from the reports (`report_groups`) added, their tokens kept when seen in
+    2 of the part's samples, then the baseline (or the idf-weighted distance) cut at t."""
+    def run(d, idx, rows, cols):
+        extra = [set().union(*(d.extra[k][i] for k in kinds)) for i in idx]
+        count = collections.Counter(c for e in extra for c in e)
+        usable = {c for c in cols if c < d.base} | {c for c, k in count.items() if k >= 2}
+        per = per_group([r | e for r, e in zip(rows, extra)], d.names, usable)
+        return idf_weighted(per, t, 1) if idf else cut(distances(per), t)
+    return run
 
 
 def parts(data):
@@ -239,6 +278,9 @@ VARIANTS = [
     ("without section", without((":section:",))),
     ("without proc", without((":proc:",))),
     ("without library", without((":library:",))),
+    ("+ strings (read from the reports)", with_report_groups(["strings"])),
+    ("+ dropped files (read from the reports)", with_report_groups(["dropped"])),
+    ("+ strings, idf-weighted, cut at 0.8", with_report_groups(["strings"], 0.8, True)),
 ]
 
 
