@@ -73,25 +73,24 @@ enum LinkagePlacement {
             }
         }
 
-        /// `GroupJaccardDistance.distance` between this query and training row `b`: words the query
-        /// does not use add nothing to the intersections, and a group with no common feature adds 0
-        /// to the sum, so both are skipped without changing a bit of the result.
+        /// `GroupJaccard.distance` between this query and training row `b`: words the query does not use
+        /// add nothing to the intersections, so only its own words are counted.
         @inline(__always)
         func distance(_ kernel: GroupJaccardKernel, _ b: Int) -> Double {
             let groups = ones.count
             let y = kernel.bits + b &* kernel.words
             let onesY = kernel.ones + b &* groups
-            var sum = 0.0, nonEmpty = 0
-            for g in 0..<groups {
-                let ox = Int(ones[g]), oy = Int(onesY[g])
-                if ox | oy == 0 { continue }
-                nonEmpty &+= 1
-                guard ox != 0 && oy != 0 else { continue }
-                var both = 0
-                for e in groupStart[g]..<groupStart[g &+ 1] { both &+= (bits[e] & y[word[e]]).nonzeroBitCount }
-                if both != 0 { sum += Double(both) / Double(ox &+ oy &- both) }
+            return GroupJaccard.distance { visit in
+                for g in 0..<groups {
+                    let ox = Int(ones[g]), oy = Int(onesY[g])
+                    if ox | oy == 0 { continue }
+                    var both = 0
+                    if ox != 0 && oy != 0 {
+                        for e in groupStart[g]..<groupStart[g &+ 1] { both &+= (bits[e] & y[word[e]]).nonzeroBitCount }
+                    }
+                    visit(both, ox &+ oy &- both)
+                }
             }
-            return nonEmpty == 0 ? 0 : 1 - sum / Double(nonEmpty)
         }
     }
 

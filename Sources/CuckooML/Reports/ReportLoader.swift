@@ -39,7 +39,9 @@ public enum ReportLoader {
         let started = monotonicClock()
         let count = files.count
         let workers = max(1, min(threads > 0 ? threads : coreCount(), count))
-        let outcomes = OutcomeSlots(count: count)
+        // One slot per file; each worker writes only the slots of the files it took, and the slots
+        // are read only after every worker has finished.
+        let outcomes = DisjointSlots<(Outcome?, Int)>(count, repeating: (nil, 0))
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let bytes = Atomic<Int>(0)
@@ -78,7 +80,7 @@ public enum ReportLoader {
                     return
                 }
                 let size = readSize ?? fileSize(path)
-                outcomes.set(i, outcome, size: size)
+                outcomes[i] = (outcome, size)
                 if size > counted { _ = bytes.add(size - counted, ordering: .relaxed) }
                 let finished = done.add(1, ordering: .relaxed).newValue
                 control.report(Progress(phase: "load", done: finished, total: count, bytes: bytes.load(ordering: .relaxed)))
@@ -99,7 +101,9 @@ public enum ReportLoader {
         // Exactly one Sample (its record inline, ~500 bytes) per file: no doubling slack.
         result.samples.reserveCapacity(count)
         for i in 0..<count {
-            let (outcome, size) = outcomes.take(i)
+            // Taken out of the slot, so the record is held once, by its Sample.
+            let (outcome, size) = outcomes[i]
+            outcomes[i] = (nil, 0)
             result.bytes += size
             switch outcome {
             case .record(let record):
@@ -146,28 +150,5 @@ public enum ReportLoader {
     enum Outcome: Sendable {
         case record(ReportRecord)
         case failure(ReportError)
-    }
-
-    /// One slot per file; each worker writes only the slots of the files it took, so no two threads
-    /// touch the same slot, and the slots are read only after every worker has finished.
-    final class OutcomeSlots: @unchecked Sendable {
-        private let slots: UnsafeMutableBufferPointer<(Outcome?, Int)>
-
-        init(count: Int) {
-            slots = .allocate(capacity: count)
-            slots.initialize(repeating: (nil, 0))
-        }
-
-        deinit {
-            slots.baseAddress?.deinitialize(count: slots.count)
-            slots.deallocate()
-        }
-
-        func set(_ i: Int, _ outcome: Outcome, size: Int) { slots[i] = (outcome, size) }
-        func take(_ i: Int) -> (Outcome?, Int) {
-            let value = slots[i]
-            slots[i] = (nil, 0)
-            return value
-        }
     }
 }
