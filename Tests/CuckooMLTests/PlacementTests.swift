@@ -83,6 +83,27 @@ import Testing
         #expect(joined > 10 && joined < queries.rowCount, "both outcomes occur")
     }
 
+    /// Each cluster's central mean, found from the member the fit gave strength 1, is the minimum over all
+    /// members bit for bit, also for clusters whose strengths were measured on their own columns (64+
+    /// members) and on the per-component path; strengths that name no member fall back to all of them.
+    @Test func centralMeansFromTheStrengthsAreTheMinimumOverAllMembers() throws {
+        let training = Self.features(rows: 900, seed: 5)
+        let linkage = try CompleteLinkage.fit(points: training.points, parameters: .families, threads: 2, exhaustiveLimit: 200)
+        let members = linkage.members
+        #expect(members.contains { $0.count >= CompleteLinkage.compactedClusterSize })
+        let points = training.points
+        func distance(_ a: Int, _ b: Int) -> Double { Distances.between(.groupjaccard, points, a, points, b) }
+        let everyMember = members.map { rows in
+            rows.map { i in rows.reduce(0.0) { $1 == i ? $0 : $0 + distance(i, $1) } / Double(rows.count - 1) }.min()!
+        }
+        var measured = 0
+        let found = Placer.centralMeans(members: members, strengths: linkage.strengths) { measured += 1; return distance($0, $1) }
+        #expect(found == everyMember)
+        #expect(measured < members.reduce(0) { $0 + $1.count * $1.count } / 4, "only the members at strength 1 are measured")
+        let unsaid = Placer.centralMeans(members: members, strengths: [Double](repeating: 0.5, count: linkage.labels.count), distance: distance)
+        #expect(unsaid == everyMember)
+    }
+
     /// HDBSCAN placement in batches equals the predictor's one-query answer and the engine's own search.
     @Test func hdbscanPlacementEqualsOneQueryAtATime() throws {
         let (training, queries) = Self.split(rows: 440, training: 400, seed: 3)
