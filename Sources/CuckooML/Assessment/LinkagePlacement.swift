@@ -20,7 +20,7 @@ enum LinkagePlacement {
     }
 
     /// Training rows per block, and queries per batch (each holds a `farthest` array of the clusters).
-    static let blockRows = 512
+    static let blockRows = 64
     static let batchQueries = 32
 
     /// The passes of rows `rows` of `queries` over the training rows.
