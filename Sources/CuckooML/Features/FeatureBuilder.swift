@@ -360,10 +360,13 @@ public enum FeatureBuilder {
                 let row = Int32(truncatingIfNeeded: i)
                 if let record = samples[i].record {
                     if families {
-                        extractor.extractFamilies(record) { prefix, text, isRaw, normaliser in
-                            guard isRaw else { place(column(prefix, text), 1, row, &chunk); return }
+                        extractor.extractFamilies(record) { prefix, text, raw, normaliser in
+                            guard let raw else { place(column(prefix, text), 1, row, &chunk); return }
                             let slot = prefix - FeatureExtractor.familyBase
-                            let lookup = rawKeyed[slot].column(for: text, selfWindows: normaliser.selfWindows)
+                            var lookup = RawTokenIndex.Lookup.unsafe
+                            if case .numbered(let id) = raw {
+                                lookup = rawKeyed[slot].column(for: id, text, selfWindows: normaliser.selfWindows)
+                            }
                             if case .column(let known) = lookup {
                                 place(known, 1, row, &chunk)
                                 return
@@ -371,7 +374,7 @@ public enum FeatureBuilder {
                             let (token, usedSelf) = normaliser.normaliseReportingSelf(text)
                             guard !token.isEmpty else { return }
                             let id = column(prefix, token)
-                            if case .absent = lookup, !usedSelf { rawKeyed[slot].insert(text, column: id) }
+                            if case .absent(let number) = lookup, !usedSelf { rawKeyed[slot].insert(number, text, column: id) }
                             place(id, 1, row, &chunk)
                         }
                     } else {
@@ -433,14 +436,16 @@ public enum FeatureBuilder {
             }
         }
 
-        /// Orders the names and lets go of the lookup tables, which are no longer needed.
+        /// Lets go of the lookup tables, which are no longer needed, and orders the names. The tables
+        /// go first: the sort's byte copy of the names would otherwise be allocated beside them, at the
+        /// moment the whole build peaks (the other thread may still be extracting).
         mutating func sortNames() {
-            order = FeatureBuilder.sortedOrder(names)
             vocabulary = NameIndex()
             keyed = []
             rawKeyed = []
             markRow = []
             markPosition = []
+            order = FeatureBuilder.sortedOrder(names)
         }
 
         func precedes(_ id: Int, _ other: Part, _ otherID: Int) -> Bool { FeatureBuilder.namePrecedes(names[id], other.names[otherID]) }

@@ -1,37 +1,67 @@
 /// The column each raw report string of one family prefix was given, so `FeatureBuilder` finds a
-/// string it has seen in an earlier record with one hash, as it finds the 2016 features, instead of
-/// normalising it again (the normalised token would lead to the same column).
+/// string it has seen in an earlier record by its number in `StringTable.shared`, as it finds the
+/// 2016 features, instead of normalising it again (the normalised token would lead to the same
+/// column). Keyed by the number, the index holds no `String`s and hashes no bytes: per string 4 bytes
+/// of column, 32 of bloom filter and its slot.
 ///
 /// A column is reused only where the token would be the same: one holding `<self>` is never stored
 /// (it is the storing record's alone), and a stored string is not reused for a record whose own
 /// names (hashes, file name) may occur in it. For that each string keeps a 256-bit bloom filter of
 /// its lower-cased 4-byte windows; a record's name whose first, middle and last windows are all in it
 /// sends the string through the normaliser again. Only ASCII strings are stored (others lower-case by
-/// Unicode rules, not byte by byte).
+/// Unicode rules, not byte by byte); a non-ASCII string equal as a `String` to a stored one (U+212A
+/// KELVIN SIGN is "K") finds its column, as it did when the index was keyed by `String`.
 struct RawTokenIndex {
     /// Strings stored at most per index; later ones are normalised each time.
     static let capacity = 1 << 20
 
-    private var index = NameIndex()
+    /// Per stored string: its number + 1 in the high 32 bits, its entry in the low ones (0: empty).
+    private var slots = [UInt64](repeating: 0, count: 64)
     private var columns: [Int32] = []
     private var blooms: [Bits256] = []
 
     init() {}
 
-    enum Lookup { case absent, unsafe, column(Int32) }
+    /// `absent` carries the number to store the string's column under.
+    enum Lookup { case absent(StringID), unsafe, column(Int32) }
 
-    /// The column stored for `s`; `unsafe` when one of the record's names (`selfWindows`) may occur
-    /// in it, `absent` when it is not stored.
-    mutating func column(for s: String, selfWindows: [(UInt8, UInt8, UInt8)]) -> Lookup {
-        guard let id = index.find(s) else { return .absent }
-        let bloom = blooms[Int(id)]
+    /// The column stored for `s`, numbered `id`; `unsafe` when one of the record's names
+    /// (`selfWindows`) may occur in it, `absent` when it is not stored.
+    mutating func column(for id: StringID, _ s: String, selfWindows: [(UInt8, UInt8, UInt8)]) -> Lookup {
+        var entry = find(id).entry
+        if entry == nil, !ByteHash.isASCII(s), ByteHash.mayEqualASCII(s) {
+            // The one ASCII spelling equal to `s` is its NFC form, stored under that string's number.
+            let nfc = Array(s._nfcCodeUnits)
+            if nfc.allSatisfy({ $0 < 0x80 }), let equal = StringTable.shared.existingID(of: String(decoding: nfc, as: UTF8.self)) {
+                entry = find(equal).entry
+            }
+        }
+        guard let entry else { return .absent(id) }
+        let bloom = blooms[entry]
         for (first, middle, last) in selfWindows
         where bloom.contains(first) && bloom.contains(middle) && bloom.contains(last) { return .unsafe }
-        return .column(columns[Int(id)])
+        return .column(columns[entry])
     }
 
-    /// Stores the column of a string `column(for:)` found `absent`.
-    mutating func insert(_ s: String, column: Int32) {
+    /// The entry of the string numbered `id`, else the empty slot where it goes.
+    @inline(__always) private func find(_ id: StringID) -> (entry: Int?, slot: Int) {
+        let mask = slots.count - 1
+        let key = UInt64(id) + 1
+        var i = Self.home(id, mask)
+        while true {
+            let slot = slots[i]
+            if slot == 0 { return (nil, i) }
+            if slot >> 32 == key { return (Int(UInt32(truncatingIfNeeded: slot)), i) }
+            i = (i + 1) & mask
+        }
+    }
+
+    @inline(__always) private static func home(_ id: StringID, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(id) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// Stores the column of a string `column(for:)` found `absent` (under the number it gave).
+    mutating func insert(_ id: StringID, _ s: String, column: Int32) {
         guard columns.count < Self.capacity, ByteHash.isASCII(s) else { return }
         var bloom = Bits256()
         var copy = s
@@ -43,9 +73,21 @@ struct RawTokenIndex {
                 if k >= 3 { bloom.insert(Self.bloomBit(window)) }
             }
         }
-        index.insert(s, Int32(columns.count))
+        if (columns.count + 1) * 2 > slots.count { grow() }
+        slots[find(id).slot] = (UInt64(id) + 1) << 32 | UInt64(columns.count)
         columns.append(column)
         blooms.append(bloom)
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
+        let mask = slots.count - 1
+        for slot in old where slot != 0 {
+            var i = Self.home(StringID(truncatingIfNeeded: (slot >> 32) - 1), mask)
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = slot
+        }
     }
 
     /// The bloom bit of 4 lower-cased bytes.
