@@ -338,9 +338,10 @@ public enum FeatureBuilder {
         private var vocabulary = NameIndex()
         /// Column by (prefix number, rest of the name): known names are found without building them.
         private var keyed: [NameIndex]
-        /// Where each column last appeared (row, position), so repeated names overwrite without hashing.
+        /// Where each column last appeared (row, position in its block's chunk), so repeated names
+        /// overwrite without hashing.
         private var markRow: [Int32] = []
-        private var markPosition: [Int] = []
+        private var markPosition: [Int32] = []
         /// Family features: column by raw report string, per family prefix (see `RawTokenIndex`).
         private var rawKeyed: [RawTokenIndex]
 
@@ -431,10 +432,10 @@ public enum FeatureBuilder {
         @inline(__always) private mutating func place(_ id: Int32, _ value: Double, _ row: Int32, _ chunk: inout Chunk) {
             let column = Int(id)
             if markRow[column] == row {
-                chunk.values[markPosition[column]] = value
+                chunk.values[Int(markPosition[column])] = value
             } else {
                 markRow[column] = row
-                markPosition[column] = chunk.columns.count
+                markPosition[column] = Int32(chunk.columns.count)
                 chunk.columns.append(id)
                 chunk.values.append(value)
             }

@@ -15,8 +15,8 @@ struct RawTokenIndex {
     /// Strings stored at most per index; later ones are normalised each time.
     static let capacity = 1 << 20
 
-    /// Per stored string: its number + 1 in the high 32 bits, its entry in the low ones (0: empty).
-    private var slots = [UInt64](repeating: 0, count: 64)
+    /// Entry (into `columns` and `blooms`) by the stored string's number.
+    private var entries = StringIDMap()
     private var columns: [Int32] = []
     private var blooms: [Bits256] = []
 
@@ -28,36 +28,19 @@ struct RawTokenIndex {
     /// The column stored for `s`, numbered `id`; `unsafe` when one of the record's names
     /// (`selfWindows`) may occur in it, `absent` when it is not stored.
     mutating func column(for id: StringID, _ s: String, selfWindows: [(UInt8, UInt8, UInt8)]) -> Lookup {
-        var entry = find(id).entry
+        var entry = entries[id]
         if entry == nil, !ByteHash.isASCII(s), ByteHash.mayEqualASCII(s) {
             // The one ASCII spelling equal to `s` is its NFC form, stored under that string's number.
             let nfc = Array(s._nfcCodeUnits)
             if nfc.allSatisfy({ $0 < 0x80 }), let equal = StringTable.shared.existingID(of: String(decoding: nfc, as: UTF8.self)) {
-                entry = find(equal).entry
+                entry = entries[equal]
             }
         }
         guard let entry else { return .absent(id) }
-        let bloom = blooms[entry]
+        let bloom = blooms[Int(entry)]
         for (first, middle, last) in selfWindows
         where bloom.contains(first) && bloom.contains(middle) && bloom.contains(last) { return .unsafe }
-        return .column(columns[entry])
-    }
-
-    /// The entry of the string numbered `id`, else the empty slot where it goes.
-    @inline(__always) private func find(_ id: StringID) -> (entry: Int?, slot: Int) {
-        let mask = slots.count - 1
-        let key = UInt64(id) + 1
-        var i = Self.home(id, mask)
-        while true {
-            let slot = slots[i]
-            if slot == 0 { return (nil, i) }
-            if slot >> 32 == key { return (Int(UInt32(truncatingIfNeeded: slot)), i) }
-            i = (i + 1) & mask
-        }
-    }
-
-    @inline(__always) private static func home(_ id: StringID, _ mask: Int) -> Int {
-        Int(truncatingIfNeeded: (UInt64(id) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        return .column(columns[Int(entry)])
     }
 
     /// Stores the column of a string `column(for:)` found `absent` (under the number it gave).
@@ -73,21 +56,9 @@ struct RawTokenIndex {
                 if k >= 3 { bloom.insert(Self.bloomBit(window)) }
             }
         }
-        if (columns.count + 1) * 2 > slots.count { grow() }
-        slots[find(id).slot] = (UInt64(id) + 1) << 32 | UInt64(columns.count)
+        entries.insert(id, UInt32(columns.count))
         columns.append(column)
         blooms.append(bloom)
-    }
-
-    private mutating func grow() {
-        let old = slots
-        slots = [UInt64](repeating: 0, count: old.count * 2)
-        let mask = slots.count - 1
-        for slot in old where slot != 0 {
-            var i = Self.home(StringID(truncatingIfNeeded: (slot >> 32) - 1), mask)
-            while slots[i] != 0 { i = (i + 1) & mask }
-            slots[i] = slot
-        }
     }
 
     /// The bloom bit of 4 lower-cased bytes.
