@@ -318,6 +318,37 @@ import Testing
         }
     }
 
+    /// Raw strings found again by their numbers give the rows normalising each one afresh gives, when
+    /// one is a spelling of another that is equal as a String (U+212A KELVIN SIGN is "K"), holds the
+    /// sample's own name, or is cut (a section name up to its NUL), whichever a thread meets first.
+    @Test func rawStringsFoundByNumberGiveTheTokensNormalisingGives() throws {
+        let values = ["Kelvin", "\u{212A}elvin", "Global\\Kelvin", "Global\\\u{212A}elvin", "Caf\u{e9}", "Cafe\u{301}",
+                      "run_s3.exe", "C:\\Users\\x\\s3.exe", "C:\\Users\\x\\s4.exe"]
+        let sections = [".text\\x00\\xea8", ".text", ".\u{212A}", ".K"]
+        var samples: [Sample] = []
+        for i in 0..<36 {
+            var record = ReportRecord()
+            record.fileName = "s\(i % 6).exe"
+            record.mutexes = StringList([values[i % values.count], values[(i * 5 + 1) % values.count]])
+            record.executedCommands = StringList([values[(i * 7 + 2) % values.count]])
+            record.sectionNames = StringList([sections[i % sections.count], sections[(i / 3) % sections.count]])
+            samples.append(Sample(id: "s\(i)", path: nil, reportSize: (i * 7919) % 13, record: record))
+        }
+        let configuration = FeatureConfiguration(kind: .families, groups: [.mutex, .cmd, .section])
+        let one = try FeatureBuilder.build(samples, configuration: configuration, threads: 1, minimumRowsPerThread: 1, control: .none)
+        #expect(one.names.count > 5)
+        let index = one.columnIndex()
+        for threads in [1, 2, 3] {
+            let built = try FeatureBuilder.build(samples, configuration: configuration, threads: threads,
+                                                 minimumRowsPerThread: 1, control: .none)
+            #expect(built == one, "threads \(threads)")
+            for i in samples.indices {
+                let placed = one.row(for: samples[i].record!, index: index)
+                #expect(placed.map(\.0) == Array(built.matrix.row(i).columns), "threads \(threads) sample \(i)")
+            }
+        }
+    }
+
     @Test func recordCodingKeepsTheNewFieldsAndReadsVersionsOneAndTwo() throws {
         var r = try Self.read(Self.cuckoo)
         r.httpRequests.append(HTTPRequest(host: "h", port: nil, method: nil, uri: nil, userAgent: nil))

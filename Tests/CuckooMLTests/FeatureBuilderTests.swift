@@ -354,6 +354,20 @@ enum FeatureFixtures {
         return out
     }()
 
+    /// `StringIDMap` finds every number it stored, through its growth, and no other.
+    @Test func stringIDMapFindsWhatItStored() {
+        var map = StringIDMap()
+        let ids = (0..<5000).map { StringID(truncatingIfNeeded: $0 &* 2_654_435_761 >> 3) }
+        for (k, id) in ids.enumerated() where map[id] == nil { map.insert(id, UInt32(k)) }
+        #expect(map.count == Set(ids).count)
+        for (k, id) in ids.enumerated() { #expect(map[id].map { ids[Int($0)] } == id, "\(k)") }
+        let stored = Set(ids)
+        var absent: StringID = 0
+        while stored.contains(absent) { absent += 1 }
+        #expect(map[absent] == nil)
+        #expect(Set(map.entries.map(\.id)) == stored)
+    }
+
     @Test func sortedOrderIsStringOrder() {
         var unique: [String] = []
         for name in Self.names where !unique.contains(name) { unique.append(name) }

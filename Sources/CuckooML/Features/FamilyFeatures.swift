@@ -58,24 +58,33 @@ extension FeatureExtractor {
 
     /// Calls `emit` with each family token (prefix number, token, 1).
     func extractFamilies(_ r: ReportRecord, _ emit: (Int, String, Double) -> Void) {
-        extractFamilies(r) { prefix, text, isRaw, normaliser in
-            let token = isRaw ? normaliser.normalise(text) : text
+        extractFamilies(r) { prefix, text, raw, normaliser in
+            let token = raw != nil ? normaliser.normalise(text) : text
             if !token.isEmpty { emit(prefix, token, 1) }
         }
     }
 
-    /// Calls `sink` with each family feature as (prefix number, text, whether the text is a raw
-    /// report string still to be normalised, the record's normaliser). Handing raw strings over lets
-    /// `FeatureBuilder` find a string it has seen before without normalising it again.
-    func extractFamilies(_ r: ReportRecord, _ sink: (Int, String, Bool, inout FamilyTokenNormaliser) -> Void) {
+    /// Where a raw report string comes from: its number in `StringTable.shared`, or none (a string
+    /// cut from one, such as a section name up to its NUL).
+    enum RawString { case numbered(StringID), unnumbered }
+
+    /// Calls `sink` with each family feature as (prefix number, text, nil for a token or where the
+    /// text comes from when it is a raw report string still to be normalised, the record's
+    /// normaliser). Handing raw strings over with their numbers lets `FeatureBuilder` find a string
+    /// it has seen before by its number, without normalising it again.
+    func extractFamilies(_ r: ReportRecord, _ sink: (Int, String, RawString?, inout FamilyTokenNormaliser) -> Void) {
         let groups = configuration.groups
         let base = Self.familyBase
+        let table = StringTable.shared
         var normaliser = FamilyTokenNormaliser(record: r)
-        func add(_ name: FamilyName, _ token: String) { if !token.isEmpty { sink(base + name.rawValue, token, false, &normaliser) } }
-        func raw(_ name: FamilyName, _ value: String) { sink(base + name.rawValue, value, true, &normaliser) }
+        func add(_ name: FamilyName, _ token: String) { if !token.isEmpty { sink(base + name.rawValue, token, nil, &normaliser) } }
+        func raw(_ name: FamilyName, _ value: String, _ source: RawString) { sink(base + name.rawValue, value, source, &normaliser) }
         func each(_ group: FeatureGroup, _ name: FamilyName, _ values: StringList) {
             guard groups.contains(group) else { return }
-            for v in values where !v.isEmpty { raw(name, v) }
+            for id in values.ids {
+                let v = table[id]
+                if !v.isEmpty { raw(name, v, .numbered(id)) }
+            }
         }
 
         if groups.contains(.alert) {
@@ -84,7 +93,12 @@ extension FeatureExtractor {
                 if !ASCIISearch.contains(token, "virustotal") && !ASCIISearch.contains(token, "virus_total") { add(.alert, token) }
             }
         }
-        if groups.contains(.api) { for api in r.apiCounts.keys where !api.isEmpty { raw(.api, api) } }
+        if groups.contains(.api) {
+            r.apiCounts.forEachNumbered { id, _ in
+                let api = table[id]
+                if !api.isEmpty { raw(.api, api, .numbered(id)) }
+            }
+        }
         each(.mutex, .mutex, r.mutexes)
         if groups.contains(.loaded) { for d in r.dllsLoaded { add(.loaded, Self.libraryName(d, &normaliser)) } }
         if groups.contains(.path) {
@@ -93,7 +107,7 @@ extension FeatureExtractor {
         each(.key, .keyWrite, r.registryWritten)
         each(.key, .keyDelete, r.registryDeleted)
         each(.cmd, .cmd, r.executedCommands)
-        if groups.contains(.proc) { for name in Self.trackedProcessNames(r) where !name.isEmpty { raw(.proc, name) } }
+        if groups.contains(.proc) { each(.proc, .proc, Self.trackedProcessNames(r)) }
         if groups.contains(.domain) { for d in r.dnsRequests where !d.isEmpty { add(.domain, Self.hostToken(d, &normaliser)) } }
         if groups.contains(.ip) { for h in r.hosts where !h.isEmpty { add(.ip, normaliser.plain(h)) } }
         if groups.contains(.http) {
@@ -116,7 +130,12 @@ extension FeatureExtractor {
         }
         if groups.contains(.library) { for lib in r.imports { add(.library, Self.libraryName(lib.dll, &normaliser)) } }
         if groups.contains(.imphash), let h = r.imphash, !h.isEmpty { add(.imphash, normaliser.plain(h)) }
-        if groups.contains(.section) { for name in r.sectionNames { let n = Self.sectionName(name); if !n.isEmpty { raw(.section, String(n)) } } }
+        if groups.contains(.section) {
+            for id in r.sectionNames.ids {
+                let name = table[id], n = Self.sectionName(name)
+                if !n.isEmpty { raw(.section, String(n), n.endIndex == name.endIndex ? .numbered(id) : .unnumbered) }
+            }
+        }
         each(.resource, .resource, r.resourceNames)
         each(.resource, .resource, r.resourceLanguages)
         each(.resource, .resource, r.resourceSublanguages)

@@ -1,37 +1,50 @@
 /// The column each raw report string of one family prefix was given, so `FeatureBuilder` finds a
-/// string it has seen in an earlier record with one hash, as it finds the 2016 features, instead of
-/// normalising it again (the normalised token would lead to the same column).
+/// string it has seen in an earlier record by its number in `StringTable.shared`, as it finds the
+/// 2016 features, instead of normalising it again (the normalised token would lead to the same
+/// column). Keyed by the number, the index holds no `String`s and hashes no bytes: per string 4 bytes
+/// of column, 32 of bloom filter and its slot.
 ///
 /// A column is reused only where the token would be the same: one holding `<self>` is never stored
 /// (it is the storing record's alone), and a stored string is not reused for a record whose own
 /// names (hashes, file name) may occur in it. For that each string keeps a 256-bit bloom filter of
 /// its lower-cased 4-byte windows; a record's name whose first, middle and last windows are all in it
 /// sends the string through the normaliser again. Only ASCII strings are stored (others lower-case by
-/// Unicode rules, not byte by byte).
+/// Unicode rules, not byte by byte); a non-ASCII string equal as a `String` to a stored one (U+212A
+/// KELVIN SIGN is "K") finds its column, as it did when the index was keyed by `String`.
 struct RawTokenIndex {
     /// Strings stored at most per index; later ones are normalised each time.
     static let capacity = 1 << 20
 
-    private var index = NameIndex()
+    /// Entry (into `columns` and `blooms`) by the stored string's number.
+    private var entries = StringIDMap()
     private var columns: [Int32] = []
     private var blooms: [Bits256] = []
 
     init() {}
 
-    enum Lookup { case absent, unsafe, column(Int32) }
+    /// `absent` carries the number to store the string's column under.
+    enum Lookup { case absent(StringID), unsafe, column(Int32) }
 
-    /// The column stored for `s`; `unsafe` when one of the record's names (`selfWindows`) may occur
-    /// in it, `absent` when it is not stored.
-    mutating func column(for s: String, selfWindows: [(UInt8, UInt8, UInt8)]) -> Lookup {
-        guard let id = index.find(s) else { return .absent }
-        let bloom = blooms[Int(id)]
+    /// The column stored for `s`, numbered `id`; `unsafe` when one of the record's names
+    /// (`selfWindows`) may occur in it, `absent` when it is not stored.
+    mutating func column(for id: StringID, _ s: String, selfWindows: [(UInt8, UInt8, UInt8)]) -> Lookup {
+        var entry = entries[id]
+        if entry == nil, !ByteHash.isASCII(s), ByteHash.mayEqualASCII(s) {
+            // The one ASCII spelling equal to `s` is its NFC form, stored under that string's number.
+            let nfc = Array(s._nfcCodeUnits)
+            if nfc.allSatisfy({ $0 < 0x80 }), let equal = StringTable.shared.existingID(of: String(decoding: nfc, as: UTF8.self)) {
+                entry = entries[equal]
+            }
+        }
+        guard let entry else { return .absent(id) }
+        let bloom = blooms[Int(entry)]
         for (first, middle, last) in selfWindows
         where bloom.contains(first) && bloom.contains(middle) && bloom.contains(last) { return .unsafe }
-        return .column(columns[Int(id)])
+        return .column(columns[Int(entry)])
     }
 
-    /// Stores the column of a string `column(for:)` found `absent`.
-    mutating func insert(_ s: String, column: Int32) {
+    /// Stores the column of a string `column(for:)` found `absent` (under the number it gave).
+    mutating func insert(_ id: StringID, _ s: String, column: Int32) {
         guard columns.count < Self.capacity, ByteHash.isASCII(s) else { return }
         var bloom = Bits256()
         var copy = s
@@ -43,7 +56,7 @@ struct RawTokenIndex {
                 if k >= 3 { bloom.insert(Self.bloomBit(window)) }
             }
         }
-        index.insert(s, Int32(columns.count))
+        entries.insert(id, UInt32(columns.count))
         columns.append(column)
         blooms.append(bloom)
     }

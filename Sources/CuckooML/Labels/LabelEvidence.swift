@@ -95,12 +95,13 @@ public struct LabelEvidence: Sendable {
             var detecting = 0
             if let results, !results.notScanned {
                 seen.removeAll(keepingCapacity: true)
-                for scan in results.scans where scan.detected {
-                    guard let result = scan.result, !result.isEmpty else { continue }
+                for i in results.scans.indices {
+                    let scan = results.scans[i]
+                    guard scan.detected, let result = scan.result, !result.isEmpty else { continue }
                     detecting += 1
                     guard seen.insert(result).inserted else { continue }
                     let voter = cache.voter(scan.engine)
-                    for family in cache.families(result, engine: scan.engine) {
+                    for family in cache.families(result, number: results.scans.resultID(i)!, engine: scan.engine) {
                         let f = Int(family)
                         if f >= local.count { local += [Int32](repeating: -1, count: f + 1 - local.count) }
                         if local[f] < 0 { local[f] = intern(cache.familyNames[f]) }

@@ -93,6 +93,15 @@ public final class StringTable: @unchecked Sendable {
         return copy.withUTF8 { id(UnsafeRawBufferPointer($0), hash: ByteHash.hash(UnsafeRawBufferPointer($0)), made: s) }
     }
 
+    /// The number of the string with `s`'s bytes when it is stored (nothing is stored here).
+    func existingID(of s: String) -> StringID? {
+        var copy = s
+        return copy.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            return withIndex { $0.find(raw, hash: ByteHash.hash(raw), in: self).id }
+        }
+    }
+
     /// The numbers of `strings`, in order, under one lock (a session file's string table).
     func ids(of strings: [String]) -> [StringID] {
         withIndex { index in

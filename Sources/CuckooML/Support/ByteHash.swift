@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A fast hash of a string's UTF-8 bytes, 8 bytes at a time, for tables private to one process: the
 /// standard library's SipHash costs more than the rest of the work for the long paths and registry
 /// keys features are made of. The seed is random per process, so report authors cannot aim collisions.
@@ -131,14 +137,20 @@ enum ByteHash {
 /// An open-addressing map from ASCII strings to ids, hashed with `ByteHash`. Callers keep non-ASCII
 /// strings elsewhere: a non-ASCII string may equal an ASCII one as a Swift String (canonical
 /// equivalence: U+212A KELVIN SIGN is "K"), which a byte table cannot see.
+///
+/// With `skip` > 0 each stored string starts with `skip` bytes that are not part of its key (a
+/// feature name stored whole is found by the rest after its prefix): the caller keeps one `String`
+/// for both, where a separate key would be an allocation of its own.
 struct ASCIITable {
     private var slots: [Int32]
     private var hashes: [UInt64] = []
     private var keys: [String] = []
     private var values: [Int32] = []
     private var mask: Int
+    let skip: Int
 
-    init(capacity: Int = 32) {
+    init(capacity: Int = 32, skip: Int = 0) {
+        self.skip = skip
         var size = 64
         while size < 2 * capacity { size *= 2 }
         slots = [Int32](repeating: -1, count: size)
@@ -150,7 +162,10 @@ struct ASCIITable {
 
     var count: Int { keys.count }
 
-    var entries: Zip2Sequence<[String], [Int32]> { zip(keys, values) }
+    /// The keys (without their first `skip` bytes) and their ids.
+    var entries: [(String, Int32)] {
+        zip(keys, values).map { (skip == 0 ? $0 : String(decoding: $0.utf8.dropFirst(skip), as: UTF8.self), $1) }
+    }
 
     @inline(__always)
     func find(_ key: String, hash: UInt64) -> Int32? {
@@ -158,17 +173,29 @@ struct ASCIITable {
         while true {
             let e = slots[i]
             if e < 0 { return nil }
-            if hashes[Int(e)] == hash && keys[Int(e)] == key { return values[Int(e)] }
+            if hashes[Int(e)] == hash && (skip == 0 ? keys[Int(e)] == key : Self.tailEquals(keys[Int(e)], skip, key)) {
+                return values[Int(e)]
+            }
             i = (i + 1) & mask
         }
     }
 
-    /// Adds a key that is not in the table.
-    mutating func insert(_ key: String, hash: UInt64, value: Int32) {
+    /// Adds a key that is not in the table (`stored`: the key after `skip` bytes).
+    mutating func insert(_ stored: String, hash: UInt64, value: Int32) {
         if (keys.count + 1) * 2 > slots.count { grow() }
         let e = Int32(keys.count)
-        hashes.append(hash); keys.append(key); values.append(value)
+        hashes.append(hash); keys.append(stored); values.append(value)
         place(e, hash)
+    }
+
+    /// Whether `stored` after its first `skip` bytes has the bytes of `key`.
+    private static func tailEquals(_ stored: String, _ skip: Int, _ key: String) -> Bool {
+        var a = stored, b = key
+        return a.withUTF8 { sa in
+            b.withUTF8 { sb in
+                sa.count - skip == sb.count && (sb.isEmpty || memcmp(sa.baseAddress! + skip, sb.baseAddress!, sb.count) == 0)
+            }
+        }
     }
 
     private mutating func place(_ e: Int32, _ hash: UInt64) {
@@ -188,11 +215,12 @@ struct ASCIITable {
 /// in a dictionary. A name that could equal an ASCII one in another spelling (`mayEqualASCII`) moves
 /// everything into one dictionary, which then decides every lookup.
 struct NameIndex {
-    private var ascii = ASCIITable()
+    private var ascii: ASCIITable
     private var other: [String: Int32] = [:]
     private var all: [String: Int32]? = nil
 
-    init() {}
+    /// `skip`: see `insert(_:_:storing:)`.
+    init(skip: Int = 0) { ascii = ASCIITable(skip: skip) }
 
     mutating func find(_ name: String) -> Int32? {
         var byteEqual = true
@@ -212,12 +240,19 @@ struct NameIndex {
 
     /// Adds a name that `find` did not find.
     mutating func insert(_ name: String, _ id: Int32) {
+        precondition(ascii.skip == 0)
+        insert(name, id, storing: name)
+    }
+
+    /// Adds a name that `find` did not find; an ASCII one is kept as `stored`, which is the `skip`
+    /// bytes the index was made with followed by `name`'s bytes.
+    mutating func insert(_ name: String, _ id: Int32, storing stored: String) {
         let hash = ByteHash.asciiHash(name)
         if all == nil && hash == nil && ByteHash.mayEqualASCII(name) { mergeAll() }
         if all != nil {
             all![name] = id
         } else if let hash {
-            ascii.insert(name, hash: hash, value: id)
+            ascii.insert(stored, hash: hash, value: id)
         } else {
             other[name] = id
         }
@@ -228,6 +263,6 @@ struct NameIndex {
         for (name, id) in ascii.entries { merged[name] = id }
         all = merged
         other = [:]
-        ascii = ASCIITable()
+        ascii = ASCIITable(skip: ascii.skip)
     }
 }
