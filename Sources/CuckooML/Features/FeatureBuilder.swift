@@ -451,16 +451,15 @@ public enum FeatureBuilder {
         }
 
         /// Lets go of the lookup tables, which are no longer needed, and orders the names. The tables
-        /// go first: the sort's byte copy of the names would otherwise be allocated beside them, at the
-        /// moment the whole build peaks (the other thread may still be extracting).
+        /// go first, their pages handed back: the sort's byte copy of the names would otherwise be
+        /// allocated beside them (it may not fit where they were), at the moment the whole build peaks
+        /// (the other part may still be extracting).
         mutating func sortNames() {
             vocabulary = NameIndex()
             keyed = []
             rawKeyed = []
             markRow = []
             markPosition = []
-            // Their pages go back now: the sort's copy may not fit where they were, and the other
-            // part may still be extracting, at the top of the build's peak.
             cml_release_free_memory()
             order = FeatureBuilder.sortedOrder(names)
         }
