@@ -218,7 +218,7 @@ enum RecordCoding {
             let scanCount = try rd.count()
             vt.scans.reserveCapacity(scanCount)
             for _ in 0..<scanCount {
-                vt.scans.append(engine: try rd.string(), detected: try rd.uint() != 0, resultID: try rd.optionalStringID())
+                vt.scans.append(engineID: try rd.stringID(), detected: try rd.uint() != 0, resultID: try rd.optionalStringID())
             }
             vt.positives = try rd.optionalInt()
             vt.total = try rd.optionalInt()
