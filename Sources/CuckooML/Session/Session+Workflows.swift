@@ -86,14 +86,17 @@ extension Session {
     }
 
     /// Each cluster's medoid row (nil for an empty cluster), in the clustering's metric over the
-    /// session's features (`Medoids`).
+    /// session's features (`Medoids`): for the family clustering the most central of all members,
+    /// which its strengths name; otherwise over an evenly spaced subset of a large cluster.
     public func medoids(_ clustering: SessionClustering, control: TaskControl = .none) throws -> [Int?] {
         guard let features, features.matrix.rowCount == clustering.labels.count else { throw SessionError.featuresOutOfDate }
         let engine = BruteForceEngine(points: features.points, metric: clustering.metric)
+        let strengths = clustering.linkage?.strengths
         var medoids: [Int?] = []
         for rows in clustering.members {
             try control.checkCancellation()
-            medoids.append(Medoids.row(of: rows, engine: engine))
+            let central = strengths.flatMap { Medoids.centralRow(of: rows, strengths: $0, engine: engine) }
+            medoids.append(central ?? Medoids.row(of: rows, engine: engine))
         }
         return medoids
     }

@@ -8,7 +8,8 @@ struct ClustersCommand: ShellCommand {
         discussion: """
             Top labels are the three commonest families among the members (from the session's labels).
             The medoid is the member with the smallest total distance to the other members, in the
-            clustering's metric (over an evenly spaced subset of 2000 members for larger clusters).
+            clustering's metric: over all members for the family clustering (its strengths name it),
+            over an evenly spaced subset of 2000 members for larger HDBSCAN and DBSCAN clusters.
             Under each cluster, 'shares:' names the three features that best explain it: held by most
             members and by few other samples (ranked by the F1 of recall and precision; 'show cluster N'
             gives them by group with their counts).
