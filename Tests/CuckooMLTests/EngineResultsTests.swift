@@ -40,4 +40,19 @@ struct EngineResultsTests {
         results.fitStorage()
         #expect(Array(results) == unknown + known && results.capacity < 20_000)
     }
+
+    /// Appending by the engine name's string number (`session open`'s way) stores what appending by
+    /// the name stores, for every known engine, unknown ones and a Kelvin-sign spelling of a known one.
+    @Test func appendingByStringNumberStoresWhatAppendingByNameStores() {
+        let names = EngineResults.knownEngines + ["Some New Engine", "\u{212A}aspersky", "", "kaspersky"]
+        var byName = EngineResults(), byNumber = EngineResults()
+        for (k, name) in names.enumerated() {
+            let result: StringID? = k % 3 == 0 ? nil : StringTable.shared.id(of: "r\(k)")
+            byName.append(engine: name, detected: k % 2 == 0, resultID: result)
+            byNumber.append(engineID: StringTable.shared.id(of: name), detected: k % 2 == 0, resultID: result)
+        }
+        #expect(Array(byNumber) == Array(byName))
+        #expect(zip(byNumber, names).allSatisfy { Array($0.engine.utf8) == Array($1.utf8) })
+        #expect(byNumber == byName)
+    }
 }
