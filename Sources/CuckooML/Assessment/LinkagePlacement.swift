@@ -156,8 +156,12 @@ enum LinkagePlacement {
                         }
                         next = measured.count
                     }
+                    // Only the k nearest want these rows: once there are k, a row is measured only
+                    // as long as it may still come within the k-th.
                     while next < rows.count && !beyondNearest(lower) {
-                        offer(&nearest, Neighbour(index: rows[next], distance: packed.distance(x, ones: ones, next)), k: k)
+                        let d = nearest.count < k ? packed.distance(x, ones: ones, next)
+                            : packed.distance(x, ones: ones, next, below: nearest[k - 1].distance + margin)
+                        if d.isFinite { offer(&nearest, Neighbour(index: rows[next], distance: d), k: k) }
                         next += 1
                     }
                 }

@@ -156,6 +156,20 @@ struct OwnColumnRows: Sendable {
         }
     }
 
+    /// The distance from a projected query to row `k`, or infinity once it is sure to exceed `limit`
+    /// (`cbk_group_jaccard_below`: give `limit` a margin for that test's rounding).
+    func distance(_ x: UnsafePointer<UInt64>, ones onesX: UnsafePointer<Int32>, _ k: Int, below limit: Double) -> Double {
+        let groups = used.count
+        return bits.withUnsafeBufferPointer { bits in
+            ones.withUnsafeBufferPointer { ones in
+                wordStart.withUnsafeBufferPointer { wordStart in
+                    cbk_group_jaccard_below(x, onesX, (bits.baseAddress ?? x) + k * words, (ones.baseAddress ?? onesX) + k * groups,
+                                            wordStart.baseAddress!, Int64(groups), limit)
+                }
+            }
+        }
+    }
+
     /// The distance from a projected query to row `k`.
     func distance(_ x: UnsafePointer<UInt64>, ones onesX: UnsafePointer<Int32>, _ k: Int) -> Double {
         let groups = used.count
