@@ -2,6 +2,7 @@
 // Both paths visit the same pairs and apply the same rules, so their results are identical; only the
 // order in which a k-NN list receives its values differs, and a list of the k smallest values does not
 // depend on that order.
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "CBitKernels.h"
@@ -169,6 +170,40 @@ ALWAYS_INLINE double group_jaccard(const uint64_t *x, const int32_t *ones_x, con
     return non_empty == 0 ? 0 : 1 - sum / (double)non_empty;
 }
 
+/// group_jaccard, or INFINITY as soon as the distance is sure to exceed `limit`: the groups either row
+/// has are counted first, and a group both have adds at most 1 to the sum, so 1 - (sum so far + the
+/// groups both have still to come) / count is a lower bound that only rises. A distance returned is
+/// group_jaccard's own double (the same operations in the same order).
+ALWAYS_INLINE double group_jaccard_below(const uint64_t *x, const int32_t *ones_x, const uint64_t *y,
+                                         const int32_t *ones_y, const long *word_start, int64_t groups,
+                                         double limit) {
+    int64_t non_empty = 0, shared = 0;
+    for (int64_t g = 0; g < groups; g++) {
+        int32_t ox = ones_x[g], oy = ones_y[g];
+        non_empty += (ox | oy) != 0;
+        shared += ox != 0 && oy != 0;
+    }
+    if (non_empty == 0) return 0;
+    // The bound exceeds limit when sum + still < reach.
+    double reach = (1 - limit) * (double)non_empty;
+    double sum = 0, still = (double)shared;
+    if (still < reach) return INFINITY;
+    for (int64_t g = 0; g < groups; g++) {
+        int64_t ox = ones_x[g], oy = ones_y[g];
+        if ((ox | oy) == 0) continue;
+        int64_t both = 0;
+        if (ox != 0 && oy != 0) {
+            for (long w = word_start[g]; w < word_start[g + 1]; w++) both += __builtin_popcountll(x[w] & y[w]);
+            sum += (double)both / (double)(ox + oy - both);
+            still -= 1;
+            if (sum + still < reach) return INFINITY;
+        } else {
+            sum += (double)both / (double)(ox + oy - both);
+        }
+    }
+    return 1 - sum / (double)non_empty;
+}
+
 // The portable path, compiled twice: for any CPU, and for x86-64 CPUs with the popcnt instruction.
 #define PORTABLE_KERNELS(prefix, attributes)                                                                  \
     attributes static void prefix##_differing(const uint64_t *x, const uint64_t *lanes, int64_t words,         \
@@ -198,6 +233,12 @@ ALWAYS_INLINE double group_jaccard(const uint64_t *x, const int32_t *ones_x, con
                                                     const int32_t *ones_y, const long *word_start,            \
                                                     int64_t groups) {                                          \
         return group_jaccard(x, ones_x, y, ones_y, word_start, groups);                                        \
+    }                                                                                                          \
+    attributes static double prefix##_group_jaccard_below(const uint64_t *x, const int32_t *ones_x,          \
+                                                          const uint64_t *y, const int32_t *ones_y,          \
+                                                          const long *word_start, int64_t groups,            \
+                                                          double limit) {                                    \
+        return group_jaccard_below(x, ones_x, y, ones_y, word_start, groups, limit);                          \
     }                                                                                                          \
     attributes static void prefix##_apply_pending(                                                             \
         const uint64_t *rows, int64_t words, int64_t lo, int64_t hi, const int32_t *core, const uint64_t *keys, \
@@ -458,6 +499,14 @@ double cbk_group_jaccard(const uint64_t *x, const int32_t *ones_x, const uint64_
     if (popcnt_at_start) return popcnt_group_jaccard(x, ones_x, y, ones_y, word_start, groups);
 #endif
     return plain_group_jaccard(x, ones_x, y, ones_y, word_start, groups);
+}
+
+double cbk_group_jaccard_below(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, const int32_t *ones_y,
+                               const long *word_start, int64_t groups, double limit) {
+#ifdef HAVE_X86_PATHS
+    if (popcnt_at_start) return popcnt_group_jaccard_below(x, ones_x, y, ones_y, word_start, groups, limit);
+#endif
+    return plain_group_jaccard_below(x, ones_x, y, ones_y, word_start, groups, limit);
 }
 
 int cbk_avx512_allowed(void) {

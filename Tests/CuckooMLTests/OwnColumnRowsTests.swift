@@ -60,6 +60,39 @@ struct OwnColumnRowsTests {
         }
     }
 
+    /// Many rows added at once (looked up in tables, `OwnColumnRows.tabledRows`), then a few and many
+    /// more: the kernel's distances bit for bit, as rows added a few at a time give; and below a limit.
+    @Test(arguments: [UInt64(6), 7])
+    func rowsAddedManyAtOnceAreTheKernelsBitForBit(seed: UInt64) {
+        let n = 400
+        let points = SampledLinkageTests.random(seed: seed, n: n)
+        let engine = GroupJaccardEngine(points: points, threads: 1)
+        var rng = EngineReference.Random(seed: seed &+ 200)
+        let batches = [OwnColumnRows.tabledRows + 10, 3, 2 * OwnColumnRows.tabledRows].map { size in (0..<size).map { _ in rng.below(n) } }
+        var rows = OwnColumnRows(batches[0], of: engine.kernel, points: points)
+        for batch in batches.dropFirst() { rows.append(batch, of: engine.kernel, points: points) }
+        let chosen = batches.flatMap { $0 }
+        #expect(rows.rows == chosen)
+        let query = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, rows.words))
+        defer { query.deallocate() }
+        var abandoned = 0
+        for i in 0..<n {
+            rows.project(i, of: points, into: query)
+            let ones = UnsafePointer(engine.kernel.ones + i * engine.kernel.groups.count)
+            let same = chosen.indices.allSatisfy { rows.distance(query, ones: ones, $0).bitPattern == engine.distance(i, chosen[$0]).bitPattern }
+            #expect(same, "query \(i)")
+            // Below a limit: the same double, or infinity only for a row beyond the limit.
+            for limit in [0, 0.2, 0.45, 0.7, 1] {
+                for k in chosen.indices {
+                    let exact = engine.distance(i, chosen[k]), below = rows.distance(query, ones: ones, k, below: limit)
+                    if below.isFinite { #expect(below.bitPattern == exact.bitPattern) } else { #expect(exact > limit - 1e-12) }
+                    if !below.isFinite { abandoned += 1 }
+                }
+            }
+        }
+        #expect(abandoned > 0)
+    }
+
     /// `place` on own columns (packing clusters from 1, 3 or 16 members) gives the clusters and the
     /// leftovers that measuring whole rows gives (the reference engine, which has no kernel).
     @Test(arguments: [(UInt64(21), 0.7), (22, 0.5), (23, 0.3)])

@@ -23,9 +23,26 @@ import Testing
         return FeatureSet(configuration: .families, names: names, matrix: m)
     }
 
+    /// Rows of one to three features among 16 in four groups, many of them equal: equal distances,
+    /// clusters tied on their farthest member, and queries equal to training rows.
+    static func tiedFeatures(rows: Int, seed: UInt64) -> FeatureSet {
+        var rng = EngineReference.Random(seed: seed)
+        let names = ["alert", "api", "mutex", "path"].flatMap { g in (0..<4).map { ":\(g):t\($0)" } }.sorted()
+        var m = SparseMatrix(columnCount: names.count)
+        for _ in 0..<rows {
+            let set = Set((0..<(1 + rng.below(3))).map { _ in rng.below(names.count) })
+            m.appendRow(set.sorted().map { (Int32($0), 1.0) })
+        }
+        return FeatureSet(configuration: .families, names: names, matrix: m)
+    }
+
     /// The first `training` rows as a feature set, the others as queries (same prototypes).
     static func split(rows: Int, training: Int, seed: UInt64) -> (FeatureSet, SparseMatrix) {
-        let all = features(rows: rows, seed: seed)
+        split(features(rows: rows, seed: seed), training: training)
+    }
+
+    static func split(_ all: FeatureSet, training: Int) -> (FeatureSet, SparseMatrix) {
+        let rows = all.matrix.rowCount
         var head = SparseMatrix(columnCount: all.names.count), tail = SparseMatrix(columnCount: all.names.count)
         for r in 0..<rows {
             let row = all.matrix.row(r)
@@ -64,9 +81,20 @@ import Testing
 
     @Test(arguments: [1, 2])
     func linkagePlacementIsTheRuleComputedNaively(threads: Int) throws {
-        let (training, queries) = Self.split(rows: 790, training: 700, seed: 7)
+        try checkAgainstNaive(Self.split(rows: 790, training: 700, seed: 7), threads: threads)
+    }
+
+    @Test(arguments: [(UInt64(3), 1), (3, 2), (4, 2)])
+    func linkagePlacementKeepsTies(seed: UInt64, threads: Int) throws {
+        try checkAgainstNaive(Self.split(Self.tiedFeatures(rows: 500, seed: seed), training: 420), threads: threads, varied: false)
+    }
+
+    /// `Placer` against `naive` for every query; `varied`: the data has noise, and queries that join and
+    /// queries that do not.
+    func checkAgainstNaive(_ split: (FeatureSet, SparseMatrix), threads: Int, varied: Bool = true) throws {
+        let (training, queries) = split
         let linkage = try CompleteLinkage.fit(points: training.points, parameters: .families, threads: 2)
-        #expect(linkage.clusterCount > 3 && linkage.noiseCount > 0)
+        #expect(linkage.clusterCount > 3 && (linkage.noiseCount > 0 || !varied))
         let placer = Placer(features: training, linkage: linkage, threads: threads)
         let placed = try placer.place(queries)
         var joined = 0
@@ -80,7 +108,7 @@ import Testing
             #expect(p.nearest.map(\.index) == expected.nearest.map(\.index) && p.nearest.map(\.distance) == expected.nearest.map(\.distance))
             if p.prediction.label >= 0 { joined += 1 }
         }
-        #expect(joined > 10 && joined < queries.rowCount, "both outcomes occur")
+        #expect(!varied || (joined > 10 && joined < queries.rowCount), "both outcomes occur")
     }
 
     /// Each cluster's central mean, found from the member the fit gave strength 1, is the minimum over all

@@ -44,6 +44,11 @@ void cbk_rows_differing_many(const uint64_t *x, const uint64_t *rows, int64_t wo
 double cbk_group_jaccard(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, const int32_t *ones_y,
                          const long *word_start, int64_t groups);
 
+/// cbk_group_jaccard, or INFINITY (no distance) once the distance is sure to exceed `limit`: pass a limit
+/// with a margin for the rounding of that test.
+double cbk_group_jaccard_below(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, const int32_t *ones_y,
+                               const long *word_start, int64_t groups, double limit);
+
 /// The words an interleaved buffer of `count` slots holds (whole groups of eight).
 int64_t cbk_lanes_capacity(int64_t count, int64_t words);
 

@@ -1,47 +1,51 @@
-/// The linkage rule of `Placer` for a batch of queries: each query's distance to every training row,
-/// of which it keeps the k nearest and each cluster's farthest member, then the join.
+/// The linkage rule of `Placer` for a batch of queries: of each query's distances to the training
+/// rows it keeps the k nearest and the clusters whose farthest member is nearest, then the join.
 ///
-/// Under `groupjaccard` (the family clustering) the training rows stay packed as the engine packed
-/// them (`GroupJaccardKernel`) and are read in blocks that stay in the cache while every query of a
-/// batch passes over them, so the matrix crosses the memory bus once per batch rather than once per
-/// query. A query is kept as the list of its non-zero words per group: a pair costs one AND-popcount
-/// per word the query uses, and the per-group popcounts do the rest, with the operations of
-/// `GroupJaccardDistance` in its order, so every distance is bit-identical to the engine's. Other
-/// metrics go through the engine's own query distance.
+/// Under `groupjaccard` (the family clustering) most distances are never measured (`search`): a cluster
+/// is out of the contest for the nearest farthest member as soon as one member is beyond the best
+/// cluster's farthest, and a lower bound per cluster (and per run of noise rows) leaves out those whose
+/// every row is beyond both that and the k-th nearest. The rows measured are read from their cluster's
+/// packing on its own columns (`OwnColumnRows`), the engine's distance bit for bit. Other metrics go
+/// through the engine's own query distance.
 enum LinkagePlacement {
     /// What one query's pass over the training rows keeps.
     struct Pass {
         /// The k nearest rows, by distance then index (`KNearest.nearest`).
         var nearest: [Neighbour]
-        /// Per cluster, the largest distance to one of its members.
-        var farthest: [Double]
+        /// The clusters (ascending) whose farthest member is nearest, and that distance; nil without clusters.
+        var closest: (clusters: [Int], farthest: Double)?
         /// The distance to every row, for engines other than group Jaccard's.
         var all: [Double]? = nil
+        /// Under group Jaccard, the distances to the members of the `closest` clusters (as `members` lists them).
+        var memberDistances: [Int: [Double]] = [:]
     }
 
-    /// Training rows per block, and queries per batch (each holds a `farthest` array of the clusters).
-    static let blockRows = 64
-    static let batchQueries = 32
+    /// Queries per batch (a task of `Placer.place`): small, for the threads to share the work evenly, as
+    /// queries cost very different amounts.
+    static let batchQueries = 8
 
-    /// The passes of rows `rows` of `queries` over the training rows.
-    static func passes(_ engine: any NeighbourhoodEngine, queries: PointSet, rows: [Int], labels: [Int], clusters: Int,
-                       nearest k: Int) -> [Pass] {
-        if let grouped = engine as? GroupJaccardEngine {
-            return groupJaccardPasses(grouped.kernel, queries: queries, rows: rows, labels: labels, clusters: clusters, nearest: k)
+    /// The passes of rows `rows` of `queries` over the training rows (`search` prepared for the engine
+    /// when it is group Jaccard's).
+    static func passes(_ engine: any NeighbourhoodEngine, search: Search?, queries: PointSet, rows: [Int], labels: [Int],
+                       clusters: Int, nearest k: Int) -> [Pass] {
+        if let search {
+            return rows.map { Self.search(search, PackedQuery(search.kernel, queries, row: $0), queries: queries, row: $0, nearest: k) }
         }
         return rows.map { q in
             let all = engine.nearest(to: queries, row: q, k: engine.count)
-            var pass = Pass(nearest: Array(all.prefix(k)), farthest: [Double](repeating: 0, count: clusters),
-                            all: [Double](repeating: 0, count: engine.count))
+            var farthest = [Double](repeating: 0, count: clusters)
+            var pass = Pass(nearest: Array(all.prefix(k)), closest: nil, all: [Double](repeating: 0, count: engine.count))
             for nb in all {
                 pass.all![nb.index] = nb.distance
-                if labels[nb.index] >= 0 { pass.farthest[labels[nb.index]] = max(pass.farthest[labels[nb.index]], nb.distance) }
+                if labels[nb.index] >= 0 { farthest[labels[nb.index]] = max(farthest[labels[nb.index]], nb.distance) }
             }
+            if let least = farthest.min() { pass.closest = (farthest.indices.filter { farthest[$0] == least }, least) }
             return pass
         }
     }
 
-    /// One query of a group Jaccard batch: its non-zero words, group by group, and its per-group counts.
+    /// A group Jaccard query for the bounds: its non-zero words of the kernel's packing, group by group,
+    /// and its per-group counts.
     struct PackedQuery {
         var word: [Int] = []
         var bits: [UInt64] = []
@@ -72,88 +76,127 @@ enum LinkagePlacement {
                 groupStart.append(word.count)
             }
         }
+    }
 
-        /// `GroupJaccard.distance` between this query and training row `b`: words the query does not use
-        /// add nothing to the intersections, so only its own words are counted.
-        @inline(__always)
-        func distance(_ kernel: GroupJaccardKernel, _ b: Int) -> Double {
-            let groups = ones.count
-            let y = kernel.bits + b &* kernel.words
-            let onesY = kernel.ones + b &* groups
-            return GroupJaccard.distance { visit in
-                for g in 0..<groups {
-                    let ox = Int(ones[g]), oy = Int(onesY[g])
-                    if ox | oy == 0 { continue }
-                    var both = 0
-                    if ox != 0 && oy != 0 {
-                        for e in groupStart[g]..<groupStart[g &+ 1] { both &+= (bits[e] & y[word[e]]).nonzeroBitCount }
-                    }
-                    visit(both, ox &+ oy &- both)
+    /// What the group Jaccard search prepares once: the clusters' members, then the noise rows in runs
+    /// of `noiseRun`, as buckets with their lower bounds (`GroupJaccardBuckets`), each bucket's rows
+    /// packed on the bucket's own columns (`OwnColumnRows`), so that measuring a bucket reads a few
+    /// adjacent words per row instead of scattered words of full-width rows.
+    struct Search: Sendable {
+        let kernel: GroupJaccardKernel
+        let buckets: GroupJaccardBuckets
+        /// Each bucket's rows, ascending; buckets `0..<clusters` are the clusters.
+        let rows: [[Int]]
+        let packed: [OwnColumnRows]
+        let clusters: Int
+        static let noiseRun = 32
+
+        init(_ kernel: GroupJaccardKernel, points: PointSet, members: [[Int]], labels: [Int], threads: Int) {
+            let noise = labels.indices.filter { labels[$0] < 0 }
+            let rows = members + stride(from: 0, to: noise.count, by: Self.noiseRun).map {
+                Array(noise[$0..<min(noise.count, $0 + Self.noiseRun)])
+            }
+            var packed = [OwnColumnRows?](repeating: nil, count: rows.count)
+            packed.withUnsafeMutableBufferPointer { buffer in
+                let slots = SharedPointer(base: buffer.baseAddress!)
+                runTasks(rows.count, threads: threads) { b, _ in
+                    slots.base[b] = OwnColumnRows(rows[b], of: kernel, points: points)
+                    return true
                 }
             }
+            self.rows = rows
+            self.packed = packed.map { $0! }
+            clusters = members.count
+            self.kernel = kernel
+            buckets = GroupJaccardBuckets(kernel, buckets: rows)
         }
     }
 
-    private static func groupJaccardPasses(_ kernel: GroupJaccardKernel, queries: PointSet, rows: [Int], labels: [Int],
-                                           clusters: Int, nearest k: Int) -> [Pass] {
-        let n = kernel.count
-        var out: [Pass] = []
-        out.reserveCapacity(rows.count)
-        for batchStart in stride(from: 0, to: rows.count, by: batchQueries) {
-            let batch = rows[batchStart..<min(rows.count, batchStart + batchQueries)].map { PackedQuery(kernel, queries, row: $0) }
-            var passes = batch.map { _ in Pass(nearest: [], farthest: [Double](repeating: 0, count: clusters)) }
-            var limits = [Double](repeating: .infinity, count: batch.count)
-            for blockStart in stride(from: 0, to: n, by: blockRows) {
-                let block = blockStart..<min(n, blockStart + blockRows)
-                for (q, query) in batch.enumerated() {
-                    var limit = limits[q]
-                    var nearest = passes[q].nearest
-                    passes[q].farthest.withUnsafeMutableBufferPointer { farthest in
-                        for j in block {
-                            let d = query.distance(kernel, j)
-                            let c = labels[j]
-                            if c >= 0 && d > farthest[c] { farthest[c] = d }
-                            if nearest.count < k || d < limit {
-                                insert(&nearest, Neighbour(index: j, distance: d), k: k)
-                                if nearest.count == k { limit = nearest[k - 1].distance }
-                            }
+    /// One query's pass under group Jaccard, measuring only the distances that can matter. The buckets
+    /// are visited by ascending lower bound. A cluster all of whose members have been measured within
+    /// the best farthest distance so far becomes the best (or ties with it); one is out of that contest
+    /// at its first member strictly beyond it, or before its first when its bound is, so ties stay.
+    /// Its remaining members are then measured only while the bound does not exceed the k-th nearest
+    /// distance (strictly, so a row tied with the k-th and of a lower index is still found). Both
+    /// limits only fall and the bounds only rise, so the visit ends at the first bucket beyond both.
+    static func search(_ s: Search, _ query: PackedQuery, queries: PointSet, row q: Int, nearest k: Int) -> Pass {
+        let margin = GroupJaccardBuckets.margin
+        let bound = (0..<s.rows.count).map {
+            s.buckets.lowerBound($0, word: query.word, bits: query.bits, groupStart: query.groupStart, ones: query.ones)
+        }
+        let order = bound.indices.sorted { bound[$0] != bound[$1] ? bound[$0] < bound[$1] : $0 < $1 }
+        var best = Double.infinity, tied: [Int: [Double]] = [:]
+        var nearest: [Neighbour] = []
+        nearest.reserveCapacity(k + 1)
+        func beyondNearest(_ x: Double) -> Bool { nearest.count >= k && (k == 0 || x > nearest[k - 1].distance + margin) }
+        var measured: [Double] = []
+        var x: [UInt64] = [0]
+        query.ones.withUnsafeBufferPointer { ones in
+            for b in order {
+                let lower = bound[b]
+                let beyondBest = lower > best + margin
+                if beyondBest && beyondNearest(lower) { break }
+                let contending = b < s.clusters && !beyondBest
+                if !contending && beyondNearest(lower) { continue }
+                let packed = s.packed[b], rows = s.rows[b]
+                if x.count < packed.words { x = [UInt64](repeating: 0, count: packed.words) }
+                x.withUnsafeMutableBufferPointer { x in
+                    let x = x.baseAddress!, ones = ones.baseAddress!
+                    packed.project(q, of: queries, into: x)
+                    var next = 0
+                    if contending {
+                        measured.removeAll(keepingCapacity: true)
+                        var farthest = 0.0
+                        let within = packed.measure(x, ones: ones, from: 0, within: best, farthest: &farthest, distances: &measured)
+                        for (i, d) in measured.enumerated() { offer(&nearest, Neighbour(index: rows[i], distance: d), k: k) }
+                        if within {
+                            if farthest < best { best = farthest; tied = [:] }
+                            tied[b] = measured
+                            return
                         }
+                        next = measured.count
                     }
-                    passes[q].nearest = nearest
-                    limits[q] = limit
+                    // Only the k nearest want these rows: once there are k, a row is measured only
+                    // as long as it may still come within the k-th.
+                    while next < rows.count && !beyondNearest(lower) {
+                        let d = nearest.count < k ? packed.distance(x, ones: ones, next)
+                            : packed.distance(x, ones: ones, next, below: nearest[k - 1].distance + margin)
+                        if d.isFinite { offer(&nearest, Neighbour(index: rows[next], distance: d), k: k) }
+                        next += 1
+                    }
                 }
             }
-            out += passes
         }
-        return out
+        return Pass(nearest: nearest, closest: s.clusters == 0 ? nil : (tied.keys.sorted(), best), memberDistances: tied)
     }
 
-    /// Inserts after equal distances (rows arrive by ascending index), keeping the k smallest.
+    /// Offers a row to the k nearest (by distance, then index), rows arriving in any order.
     @inline(__always)
-    static func insert(_ list: inout [Neighbour], _ nb: Neighbour, k: Int) {
-        guard k > 0 else { return }
+    static func offer(_ list: inout [Neighbour], _ nb: Neighbour, k: Int) {
+        func before(_ a: Neighbour, _ b: Neighbour) -> Bool { a.distance != b.distance ? a.distance < b.distance : a.index < b.index }
+        guard k > 0, list.count < k || before(nb, list[k - 1]) else { return }
         var at = list.count
-        while at > 0 && list[at - 1].distance > nb.distance { at -= 1 }
+        while at > 0 && before(nb, list[at - 1]) { at -= 1 }
         list.insert(nb, at: at)
         if list.count > k { list.removeLast() }
     }
 
     /// The join of `Placer.init(features:linkage:threads:)` from a pass: the clusters whose farthest
     /// member is nearest, then the smallest mean distance (summed over the members in ascending order of
-    /// distance), then the lowest number. Distances are worked out again only for the members of the
-    /// clusters tied on the farthest distance.
-    static func join(_ result: LinkageResult, _ pass: Pass, members: [[Int]], central: [Double],
-                     engine: any NeighbourhoodEngine, queries: PointSet, row q: Int)
+    /// distance), then the lowest number, from the distances the pass measured.
+    static func join(_ result: LinkageResult, _ pass: Pass, members: [[Int]], central: [Double])
         -> (HDBSCANPrediction, (cluster: Int, farthest: Double)?) {
-        let packed = (engine as? GroupJaccardEngine).map { PackedQuery($0.kernel, queries, row: q) }
-        func distance(_ j: Int) -> Double { packed.map { $0.distance((engine as! GroupJaccardEngine).kernel, j) } ?? pass.all![j] }
         let t = result.parameters.threshold
         let noiseRow = pass.nearest.first?.index ?? -1
-        guard let least = pass.farthest.min() else {
+        guard let (tied, least) = pass.closest else {
             return (HDBSCANPrediction(label: -1, probability: 0, outlierScore: 1, neighbourRow: noiseRow), nil)
         }
-        let farthest = pass.farthest.enumerated().map { (cluster: $0.offset, farthest: $0.element) }
-        let b = AllMembersRule.choose(farthest) { c in AllMembersRule.ranked(members[c], distance) }!
+        let b = AllMembersRule.choose(tied.map { (cluster: $0, farthest: least) }) { c in
+            if let measured = pass.memberDistances[c] {
+                return AllMembersRule.ranked(zip(members[c], measured).map { Neighbour(index: $0, distance: $1) })
+            }
+            return AllMembersRule.ranked(members[c]) { pass.all![$0] }
+        }!
         guard least <= t else {
             return (HDBSCANPrediction(label: -1, probability: 0, outlierScore: 1, neighbourRow: noiseRow), (b.cluster, least))
         }

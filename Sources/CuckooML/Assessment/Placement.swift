@@ -42,7 +42,8 @@ public struct Placer: Sendable {
         case hdbscan(HDBSCANResult, HDBSCANPredictor)
         /// The linkage result, an engine over every sample in its metric, and each cluster's smallest
         /// member mean distance (its most central member's, for strengths).
-        case linkage(LinkageResult, any NeighbourhoodEngine, central: [Double])
+        /// Under group Jaccard also what its search prepares once.
+        case linkage(LinkageResult, any NeighbourhoodEngine, central: [Double], search: LinkagePlacement.Search?)
     }
 
     /// Prepares prediction for the session's HDBSCAN clustering (O(n²) once, like the library's
@@ -70,7 +71,9 @@ public struct Placer: Sendable {
         let engine = NeighbourhoodEngines.make(points: features.points, metric: linkage.parameters.metric, threads: threads)
         let members = linkage.members
         let central = Self.centralMeans(members: members, strengths: linkage.strengths) { engine.distance($0, $1) }
-        model = .linkage(linkage, engine, central: central)
+        let search = (engine as? GroupJaccardEngine).map { LinkagePlacement.Search($0.kernel, points: features.points, members: members, labels: linkage.labels,
+                                                                                  threads: engineThreads(threads)) }
+        model = .linkage(linkage, engine, central: central, search: search)
         support = features.columnSupport
         columnIndex = features.columnIndex()
         self.members = members
@@ -144,12 +147,11 @@ public struct Placer: Sendable {
                 found.append((predictor.predict(points, row: q, nearest: near), nil,
                               near.prefix(min(k, training.count)).map { Neighbour(index: training[$0.index], distance: $0.distance) }))
             }
-        case .linkage(let result, let engine, let central):
-            let passes = LinkagePlacement.passes(engine, queries: points, rows: rows, labels: result.labels,
+        case .linkage(let result, let engine, let central, let search):
+            let passes = LinkagePlacement.passes(engine, search: search, queries: points, rows: rows, labels: result.labels,
                                                  clusters: result.clusterCount, nearest: k)
-            for (q, pass) in zip(rows, passes) {
-                let (prediction, closest) = LinkagePlacement.join(result, pass, members: members, central: central,
-                                                                  engine: engine, queries: points, row: q)
+            for pass in passes {
+                let (prediction, closest) = LinkagePlacement.join(result, pass, members: members, central: central)
                 found.append((prediction, closest, pass.nearest))
             }
         }

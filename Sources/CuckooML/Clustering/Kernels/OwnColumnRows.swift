@@ -30,18 +30,37 @@ struct OwnColumnRows: Sendable {
 
     var count: Int { rows.count }
 
+    /// From how many rows added at once `append` uses tables over all the columns.
+    static let tabledRows = 64
+
     /// Adds `newRows` (after the rows already here).
     mutating func append(_ newRows: [Int], of kernel: GroupJaccardKernel, points: PointSet) {
+        // Many rows at once (a whole cluster) look their columns up in tables over all the columns
+        // rather than by a binary search per column and row: the same bits, in a fraction of the time.
+        let tabled = newRows.count >= Self.tabledRows
         var fresh: [Int32] = []
-        for r in newRows { for c in points.nonZeroColumns(r) where position(of: c) == nil { fresh.append(c) } }
-        if !fresh.isEmpty { take(Array(Set(fresh)).sorted(), kernel.groups.groupOfColumn) }
+        if tabled {
+            var seen = [Bool](repeating: false, count: kernel.groups.columnCount)
+            for c in columns { seen[Int(c)] = true }
+            for r in newRows { for c in points.nonZeroColumns(r) where !seen[Int(c)] { seen[Int(c)] = true; fresh.append(c) } }
+            fresh.sort()
+        } else {
+            for r in newRows { for c in points.nonZeroColumns(r) where position(of: c) == nil { fresh.append(c) } }
+            fresh = Array(Set(fresh)).sorted()
+        }
+        if !fresh.isEmpty { take(fresh, kernel.groups.groupOfColumn) }
+        var bitOfColumn: [Int32] = []
+        if tabled {
+            bitOfColumn = [Int32](repeating: 0, count: kernel.groups.columnCount)
+            for p in columns.indices { bitOfColumn[Int(columns[p])] = Int32(bit(p)) }
+        }
         let groups = used.count
         bits.reserveCapacity((rows.count + newRows.count) * words)
         for r in newRows {
             let base = bits.count
             bits.append(contentsOf: repeatElement(0, count: words))
             for c in points.nonZeroColumns(r) {
-                let bit = self.bit(position(of: c)!)
+                let bit = tabled ? Int(bitOfColumn[Int(c)]) : self.bit(position(of: c)!)
                 bits[base + bit >> 6] |= 1 << UInt64(bit & 63)
             }
             ones.append(contentsOf: UnsafeBufferPointer(start: kernel.ones + r * groups, count: groups))
@@ -132,6 +151,20 @@ struct OwnColumnRows: Sendable {
                         if d > farthest { farthest = d }
                     }
                     return true
+                }
+            }
+        }
+    }
+
+    /// The distance from a projected query to row `k`, or infinity once it is sure to exceed `limit`
+    /// (`cbk_group_jaccard_below`: give `limit` a margin for that test's rounding).
+    func distance(_ x: UnsafePointer<UInt64>, ones onesX: UnsafePointer<Int32>, _ k: Int, below limit: Double) -> Double {
+        let groups = used.count
+        return bits.withUnsafeBufferPointer { bits in
+            ones.withUnsafeBufferPointer { ones in
+                wordStart.withUnsafeBufferPointer { wordStart in
+                    cbk_group_jaccard_below(x, onesX, (bits.baseAddress ?? x) + k * words, (ones.baseAddress ?? onesX) + k * groups,
+                                            wordStart.baseAddress!, Int64(groups), limit)
                 }
             }
         }
