@@ -28,9 +28,10 @@ public final class AtomicFileWriter {
 
     public init(path: String) throws(OutputError) {
         self.path = path
-        (self.fd, self.temporaryPath) = try PartialFile.create(beside: path)
+        (self.fd, self.temporaryPath) = try PartialFile.create(beside: path, mode: 0o644)
         faultLimit = WriteFaults.limit(for: path)
-        fchmod(fd, 0o644)
+        // Created 0644 less the umask; files are 0644 whatever the umask (as ever).
+        if PartialFile.umaskClears(0o644) { fchmod(fd, 0o644) }
     }
 
     public func write(_ s: String) throws(OutputError) { try write(Array(s.utf8)) }
