@@ -330,10 +330,18 @@ public enum ReportWriter {
         let read: Int
         do {
             if let whole {
-                writer.reserve(whole + 4096)
+                if isCancelled() { throw ReportCopyError("interrupted") }
+                var inserted: [UInt8] = []
                 read = try scratch.withUnsafeBytes { raw in
-                    try copier.copy(document: UnsafeRawBufferPointer(rebasing: raw[0..<whole]),
-                                    to: { bytes in try writer.write(bytes) }, isCancelled: isCancelled)
+                    let document = UnsafeRawBufferPointer(rebasing: raw[0..<whole])
+                    guard let runs = copier.splicedRuns(document: document, inserted: &inserted) else {
+                        writer.reserve(whole + 4096)
+                        return try copier.copy(document: document, to: { bytes in try writer.write(bytes) }, isCancelled: isCancelled)
+                    }
+                    try inserted.withUnsafeBytes { text in
+                        try writer.write(gathering: runs.map { UnsafeRawBufferPointer(rebasing: ($0.fromDocument ? document : text)[$0.start..<$0.start + $0.count]) })
+                    }
+                    return whole
                 }
             } else {
                 read = try copier.copy(from: fd, to: { bytes in try writer.write(bytes) }, isCancelled: isCancelled)
