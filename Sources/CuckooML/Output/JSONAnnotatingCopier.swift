@@ -91,10 +91,7 @@ struct JSONAnnotatingCopier {
         let bom = raw.count >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF ? 3 : 0
         let body = UnsafeRawBufferPointer(rebasing: raw[bom...])
         if isCancelled() { throw ReportCopyError("interrupted") }
-        if let nulls = try splice(body, emit: emit) {
-            nullsWritten = nulls
-            return raw.count
-        }
+        if try splice(raw, emit: emit) { return raw.count }
         var scanner = Scanner(member: member, value: value)
         scanner.offset = bom
         var start = 0
@@ -109,9 +106,21 @@ struct JSONAnnotatingCopier {
         return raw.count
     }
 
-    /// The planner's copy of `body`: its edits applied between runs of the original bytes; the
-    /// number of `null`s written, or nil when the planner declines.
-    private func splice(_ body: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Int? {
+    /// One piece of a spliced copy: `count` bytes at `start` of the document (when `fromDocument`,
+    /// offsets as in `copy(document:)`'s `raw`) or of the inserted text.
+    struct Run {
+        var fromDocument: Bool
+        var start: Int
+        var count: Int
+    }
+
+    /// The planner's copy of `raw` (as `copy(document:)` takes it) as runs of the document's own
+    /// bytes and of `inserted` (filled here), so a writer can gather them from both buffers without
+    /// assembling the copy; sets `nullsWritten`. Nil when the planner declines: `copy(document:)`
+    /// then copies it with the scanner.
+    mutating func splicedRuns(document raw: UnsafeRawBufferPointer, inserted: inout [UInt8]) -> [Run]? {
+        let bom = raw.count >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF ? 3 : 0
+        let body = UnsafeRawBufferPointer(rebasing: raw[bom...])
         guard let base = body.baseAddress?.assumingMemoryBound(to: UInt8.self), !body.isEmpty else { return nil }
         // More places than this (a report full of NaN) go to the scanner, which has no limit.
         var edits = [cja_edit](repeating: cja_edit(), count: 256)
@@ -119,27 +128,46 @@ struct JSONAnnotatingCopier {
             edits.withUnsafeMutableBufferPointer { cja_plan(base, body.count, name.baseAddress!, name.count, $0.baseAddress!, $0.count) }
         }
         guard count >= 0 else { return nil }
+        inserted.removeAll(keepingCapacity: true)
+        var runs: [Run] = []
+        runs.reserveCapacity(2 * count + 1)
         var nulls = 0
         var cursor = 0
-        func put(_ text: [UInt8]) throws { try text.withUnsafeBytes { try emit($0) } }
+        func put(_ text: [UInt8]) {
+            runs.append(Run(fromDocument: false, start: inserted.count, count: text.count))
+            inserted.append(contentsOf: text)
+        }
         for edit in edits[0..<count] {
-            if edit.start > cursor { try emit(UnsafeRawBufferPointer(rebasing: body[cursor..<edit.start])) }
+            if edit.start > cursor { runs.append(Run(fromDocument: true, start: bom + cursor, count: edit.start - cursor)) }
             let comma: [UInt8] = edit.empty != 0 ? [] : [0x2C]
             switch UInt32(edit.kind) {
             case CJA_REPLACE_VALUE.rawValue:
-                try put(value)
+                put(value)
             case CJA_NULL.rawValue:
-                try put(Array("null".utf8))
+                put(Array("null".utf8))
                 nulls += 1
             case CJA_INSERT_MEMBER.rawValue:
-                try put(comma + quoted(member) + [0x3A] + value)
+                put(comma + quoted(member) + [0x3A] + value)
             default:
-                try put(comma + Array("\"info\":{".utf8) + quoted(member) + [0x3A] + value + [0x7D])
+                put(comma + Array("\"info\":{".utf8) + quoted(member) + [0x3A] + value + [0x7D])
             }
             cursor = edit.end
         }
-        if body.count > cursor { try emit(UnsafeRawBufferPointer(rebasing: body[cursor...])) }
-        return nulls
+        if body.count > cursor { runs.append(Run(fromDocument: true, start: bom + cursor, count: body.count - cursor)) }
+        nullsWritten = nulls
+        return runs
+    }
+
+    /// The planner's copy of `raw` passed to `emit` run by run; false when the planner declines.
+    private mutating func splice(_ raw: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+        var inserted: [UInt8] = []
+        guard let runs = splicedRuns(document: raw, inserted: &inserted) else { return false }
+        try inserted.withUnsafeBytes { text in
+            for run in runs {
+                try emit(UnsafeRawBufferPointer(rebasing: (run.fromDocument ? raw : text)[run.start..<run.start + run.count]))
+            }
+        }
+        return true
     }
 
     /// The state machine; survives chunk boundaries. Output is copied as ranges of the current chunk

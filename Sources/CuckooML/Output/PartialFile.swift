@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The temporary files atomic writes go through, named so that an analyst who finds one knows what it
 /// is — `.cuckooml-partial-4711-host-report.html-Ab12Cd` is an unfinished `report.html` of process 4711
@@ -16,20 +17,55 @@ import Darwin
 public enum PartialFile {
     static let prefix = ".cuckooml-partial-"
 
-    /// Creates a new, empty, private temporary file beside `target` (same directory, so the final
-    /// rename is atomic); returns its descriptor and path. Cleans up stale partial files first.
-    static func create(beside target: String) throws(OutputError) -> (fd: Int32, path: String) {
+    /// Creates a new, empty temporary file beside `target` (same directory, so the final rename is
+    /// atomic) with `mode` less the umask (private by default); returns its descriptor and path.
+    /// Cleans up stale partial files first.
+    static func create(beside target: String, mode: mode_t = 0o600) throws(OutputError) -> (fd: Int32, path: String) {
         let dir = parentDirectory(of: target)
         removeStale(in: dir)
         var name = target.split(separator: "/").last.map(String.init) ?? "file"
         // Keep the whole name within NAME_MAX (255 bytes) whatever the target's length.
         if name.utf8.count > 100 { name = String(decoding: FileSystemPath.bytes(name).prefix(100), as: UTF8.self) }
-        let template = dir + "/" + prefix + "\(getpid())-\(hostTag)-" + name + "-XXXXXX"
-        var bytes = FileSystemPath.bytes(template).map { CChar(bitPattern: $0) } + [0]
-        let fd = bytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw OutputError(path: target, reason: "cannot create a file in \(escapeForTerminal(dir)): \(errnoText())") }
-        return (fd, FileSystemPath.decode(bytes.dropLast().map { UInt8(bitPattern: $0) }))
+        let stem = dir + "/" + prefix + "\(getpid())-\(hostTag)-" + name + "-"
+        // mkstemp's naming and O_EXCL, but created with `mode` (mkstemp's is 0600: a copy made
+        // readable needed an fchmod more per file).
+        for _ in 0..<100 {
+            let path = stem + uniqueSuffix()
+            let fd = FileSystemPath.with(path) { open($0, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
+            if fd >= 0 { return (fd, path) }
+            if errno != EEXIST { break }
+        }
+        throw OutputError(path: target, reason: "cannot create a file in \(escapeForTerminal(dir)): \(errnoText())")
     }
+
+    /// Six letters and digits, different for each call in this process (a counter mixed with a
+    /// random seed), so names only collide with leftovers, which O_EXCL refuses.
+    private static func uniqueSuffix() -> String {
+        var x = suffixSeed &+ suffixCounter.add(1, ordering: .relaxed).oldValue &* 0x9E37_79B9_7F4A_7C15
+        x = (x ^ (x >> 31)) &* 0xBF58_476D_1CE4_E5B9
+        x ^= x >> 29
+        var out = [UInt8](repeating: 0, count: 6)
+        for k in 0..<6 {
+            out[k] = suffixAlphabet[Int(x % 62)]
+            x /= 62
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+    private static let suffixAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+    private static let suffixSeed = UInt64.random(in: 0...UInt64.max)
+    private static let suffixCounter = Atomic<UInt64>(0)
+
+    /// Whether the process's umask clears any of `mode`'s bits (read once from /proc/self/status:
+    /// `umask()` can only be read by setting it, which would race with other threads creating
+    /// files); true when it cannot be read, so callers then set the mode explicitly.
+    static func umaskClears(_ mode: mode_t) -> Bool { processUmask.map { $0 & mode != 0 } ?? true }
+    private static let processUmask: mode_t? = {
+        guard let status = try? RegularFile.read("/proc/self/status", limit: 1 << 16) else { return nil }
+        for line in String(decoding: status, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Umask:") {
+            return mode_t(String(line.dropFirst(6).filter { $0 != " " && $0 != "\t" }), radix: 8)
+        }
+        return nil
+    }()
 
     /// This host's name reduced to letters, digits and `_` (so `-` only separates the name's fields).
     static let hostTag: String = {

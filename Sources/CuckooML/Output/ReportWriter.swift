@@ -97,11 +97,14 @@ public enum ReportWriter {
         guard !session.clusterings.isEmpty else {
             throw Refusal(description: "nothing to save: the session has no clustering yet (run cluster first)")
         }
-        try makeDirectories(directory)
+        // A directory made just now holds no source report: nothing to look up (a stat per report).
+        let fresh = try makeDirectories(directory)
         var summary = ReportSaveSummary(directory: directory)
         var sources = Set<FileID>()
-        for sample in session.samples {
-            if let path = sample.path, let id = FileID(path: path) { sources.insert(id) }
+        if !fresh {
+            for sample in session.samples {
+                if let path = sample.path, let id = FileID(path: path) { sources.insert(id) }
+            }
         }
         // Plan every target first, so a refusal leaves the directory untouched.
         var plan: [(index: Int, source: String, target: String)] = []
@@ -120,7 +123,7 @@ public enum ReportWriter {
                 continue
             }
             targets[name] = sample.id
-            if let id = FileID(path: target), sources.contains(id) { overwrites.append(target) }
+            if !fresh, let id = FileID(path: target), sources.contains(id) { overwrites.append(target) }
             plan.append((i, source, target))
         }
         if !overwrites.isEmpty && !inPlace {
@@ -327,10 +330,18 @@ public enum ReportWriter {
         let read: Int
         do {
             if let whole {
-                writer.reserve(whole + 4096)
+                if isCancelled() { throw ReportCopyError("interrupted") }
+                var inserted: [UInt8] = []
                 read = try scratch.withUnsafeBytes { raw in
-                    try copier.copy(document: UnsafeRawBufferPointer(rebasing: raw[0..<whole]),
-                                    to: { bytes in try writer.write(bytes) }, isCancelled: isCancelled)
+                    let document = UnsafeRawBufferPointer(rebasing: raw[0..<whole])
+                    guard let runs = copier.splicedRuns(document: document, inserted: &inserted) else {
+                        writer.reserve(whole + 4096)
+                        return try copier.copy(document: document, to: { bytes in try writer.write(bytes) }, isCancelled: isCancelled)
+                    }
+                    try inserted.withUnsafeBytes { text in
+                        try writer.write(gathering: runs.map { UnsafeRawBufferPointer(rebasing: ($0.fromDocument ? document : text)[$0.start..<$0.start + $0.count]) })
+                    }
+                    return whole
                 }
             } else {
                 read = try copier.copy(from: fd, to: { bytes in try writer.write(bytes) }, isCancelled: isCancelled)
@@ -398,15 +409,19 @@ struct FileID: Hashable {
 }
 
 /// `mkdir -p`: creates `path` and any missing parents; fails when a component is not a directory.
-func makeDirectories(_ path: String) throws(OutputError) {
+/// Returns whether this call created `path` itself (so it is empty).
+@discardableResult
+func makeDirectories(_ path: String) throws(OutputError) -> Bool {
     var st = stat()
     if FileSystemPath.with(path, { stat($0, &st) }) == 0 {
         guard (st.st_mode & S_IFMT) == S_IFDIR else { throw OutputError(path: path, reason: "exists and is not a directory") }
-        return
+        return false
     }
     let parent = parentDirectory(of: path)
     if parent != path && parent != "." && parent != "/" { try makeDirectories(parent) }
-    if FileSystemPath.with(path, { mkdir($0, 0o755) }) != 0 && errno != EEXIST {
-        throw OutputError(path: path, reason: "cannot create directory: \(errnoText())")
+    if FileSystemPath.with(path, { mkdir($0, 0o755) }) != 0 {
+        guard errno == EEXIST else { throw OutputError(path: path, reason: "cannot create directory: \(errnoText())") }
+        return false
     }
+    return true
 }
