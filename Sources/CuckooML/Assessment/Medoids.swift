@@ -10,13 +10,7 @@ public enum Medoids {
         guard !rows.isEmpty else { return nil }
         let step = max(1, rows.count / sampledMembers)
         let sample = stride(from: 0, to: rows.count, by: step).map { rows[$0] }
-        var best = sample[0], bestSum = Double.infinity
-        for i in sample {
-            var sum = 0.0
-            for j in sample where j != i { sum += engine.distance(i, j) }
-            if sum < bestSum { bestSum = sum; best = i }
-        }
-        return best
+        return leastSum(of: sample, among: sample) { engine.distance($0, $1) }?.row
     }
 
     /// The medoid of a family (complete linkage) cluster over all its members, from the fit's
@@ -27,13 +21,26 @@ public enum Medoids {
     /// ~10⁸ pairs (7 minutes of `clusters`). Nil when no member is at 1 (strengths from an edited
     /// file, or a cut equal to every distance): the caller falls back to `row(of:engine:)`.
     public static func centralRow(of rows: [Int], strengths: [Double], engine: some NeighbourhoodEngine) -> Int? {
-        let atOne = rows.filter { strengths.indices.contains($0) && strengths[$0] == 1 }
-        var best: Int?, bestSum = Double.infinity
-        for i in atOne {
+        let atOne = atStrengthOne(rows, strengths)
+        return atOne.isEmpty ? nil : leastSum(of: rows, among: atOne) { engine.distance($0, $1) }?.row
+    }
+
+    /// The members of `rows` the fit gave strength exactly 1 (the most central, and any equal to it by rounding).
+    static func atStrengthOne(_ rows: [Int], _ strengths: [Double]) -> [Int] {
+        rows.filter { strengths.indices.contains($0) && strengths[$0] == 1 }
+    }
+
+    /// Of `candidates`, the one whose distances to the other members of `rows`, summed in the order of
+    /// `rows`, are least (the first on ties), with that sum; nil without candidates. `CompleteLinkage`
+    /// sums a member's mean in that order too, so a sum divided by the other members' count is its double.
+    static func leastSum(of rows: [Int], among candidates: [Int], distance: (Int, Int) -> Double) -> (row: Int, sum: Double)? {
+        guard let first = candidates.first else { return nil }
+        var best = first, bestSum = Double.infinity
+        for i in candidates {
             var sum = 0.0
-            for j in rows where j != i { sum += engine.distance(i, j) }
-            if sum < bestSum || best == nil { bestSum = sum; best = i }
+            for j in rows where j != i { sum += distance(i, j) }
+            if sum < bestSum { bestSum = sum; best = i }
         }
-        return best
+        return (best, bestSum)
     }
 }

@@ -89,10 +89,9 @@ public struct Placer: Sendable {
     /// whose cut equals every distance, or strengths read from an edited file) has every member measured.
     static func centralMeans(members: [[Int]], strengths: [Double], distance: (Int, Int) -> Double) -> [Double] {
         members.map { rows in
-            let atOne = rows.filter { strengths.indices.contains($0) && strengths[$0] == 1 }
-            return (atOne.isEmpty ? rows : atOne).map { i in
-                rows.reduce(0.0) { $1 == i ? $0 : $0 + distance(i, $1) } / Double(rows.count - 1)
-            }.min()!
+            let atOne = Medoids.atStrengthOne(rows, strengths)
+            // Dividing by the same count keeps the order of the sums, so the least sum gives the least mean.
+            return Medoids.leastSum(of: rows, among: atOne.isEmpty ? rows : atOne, distance: distance)!.sum / Double(rows.count - 1)
         }
     }
 
