@@ -9,8 +9,9 @@ struct PlotMapCommand: ShellCommand {
         summary: "Draw every sample on a 2-D map of the clustering's distances, coloured by cluster or label",
         discussion: """
             Method: a UMAP-style layout. Each sample's 15 nearest neighbours in the clustering's own metric
-            (exact up to 8 000 samples, NN-descent above) form UMAP's fuzzy graph; the layout starts from
-            landmark MDS of the real distances (so far-apart families start far apart) and is refined by
+            (exact up to 8 000 samples; above, NN-descent started from members of each sample's own
+            and nearest clusters) form UMAP's fuzzy graph; the layout starts from landmark MDS of the
+            real distances (so far-apart families start far apart) and is refined by
             gradient steps that pull neighbours together and push random pairs apart (Cauchy kernel, as
             UMAP with a = b = 1). Why not t-SNE: Barnes-Hut t-SNE costs O(n log n) per iteration for
             about a thousand iterations and cannot map 100 000 samples in a minute; the graph layout

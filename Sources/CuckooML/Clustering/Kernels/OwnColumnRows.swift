@@ -170,6 +170,21 @@ struct OwnColumnRows: Sendable {
         }
     }
 
+    /// The distance between two of these rows, `a` and `b` (positions in `rows`): the kernel's, bit for bit.
+    func distance(between a: Int, and b: Int) -> Double {
+        let groups = used.count, words = words
+        return bits.withUnsafeBufferPointer { bits in
+            ones.withUnsafeBufferPointer { ones in
+                wordStart.withUnsafeBufferPointer { wordStart in
+                    // No column (or no group): every row is empty, and the kernel gives empty rows 0.
+                    guard let y = bits.baseAddress, let counts = ones.baseAddress else { return 0 }
+                    return cbk_group_jaccard(y + a * words, counts + a * groups, y + b * words, counts + b * groups,
+                                             wordStart.baseAddress!, Int64(groups))
+                }
+            }
+        }
+    }
+
     /// The distance from a projected query to row `k`.
     func distance(_ x: UnsafePointer<UInt64>, ones onesX: UnsafePointer<Int32>, _ k: Int) -> Double {
         let groups = used.count

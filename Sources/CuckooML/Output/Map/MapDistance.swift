@@ -15,6 +15,18 @@ public struct MapDistance: Sendable {
         self.init(engine: NeighbourhoodEngines.make(points: points, metric: metric, threads: threads))
     }
 
+    /// The same distances as `init(points:metric:threads:)`, read faster where the clustering is known:
+    /// under group Jaccard, pairs inside one of the clusters `labels` gives are measured on the cluster's
+    /// own columns (`ClusterPackedDistances`), the same doubles on far fewer words.
+    init(points: PointSet, metric: DistanceMetric, clusters labels: [Int], threads: Int = 0) {
+        guard metric == .groupjaccard, labels.count == points.count else {
+            self.init(points: points, metric: metric, threads: threads)
+            return
+        }
+        let packed = ClusterPackedDistances(points: points, labels: labels, threads: threads)
+        self.init(count: packed.count) { packed.distance($0, $1) }
+    }
+
     public init(engine: any NeighbourhoodEngine) {
         self.init(count: engine.count) { engine.distance($0, $1) }
     }

@@ -31,8 +31,12 @@ public struct MapLayoutSummary: Sendable, Equatable {
 /// negative samples come from counter-based random numbers, so the layout is identical for any number
 /// of threads and from run to run.
 public enum MapLayout {
+    /// `clusters` (a clustering's label per point, negative for noise, and its members' strengths when
+    /// it has them), when given, seeds the neighbour search of large maps with members of each point's
+    /// own and nearest clusters (`MapNeighbours.descent`).
     public static func layout(_ distance: MapDistance, parameters: MapLayoutParameters = MapLayoutParameters(),
-                              threads: Int = 0, control: TaskControl = .none) throws -> (positions: [SIMD2<Double>], summary: MapLayoutSummary) {
+                              clusters: [Int]? = nil, strengths: [Double]? = nil, threads: Int = 0,
+                              control: TaskControl = .none) throws -> (positions: [SIMD2<Double>], summary: MapLayoutSummary) {
         let n = distance.count
         // Rows with NaN or infinite values have no finite distance: they are placed as far from
         // everything, not allowed to poison the graph weights and the MDS start with NaN.
@@ -41,7 +45,7 @@ public enum MapLayout {
             return d.isFinite ? d : (d.isNaN || d > 0 ? unreachable : 0)
         }
         let graph = try MapNeighbours.find(distance, k: parameters.neighbours, seed: parameters.seed, threads: threads,
-                                           exactUpTo: parameters.exactNeighboursUpTo, control: control)
+                                           exactUpTo: parameters.exactNeighboursUpTo, clusters: clusters, strengths: strengths, control: control)
         let fuzzy = FuzzyGraph(graph)
         let epochs = parameters.epochs ?? 500
         var positions = try LandmarkMDS.embed(distance, threads: threads, control: control)

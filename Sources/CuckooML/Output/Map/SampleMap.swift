@@ -56,8 +56,9 @@ public struct SampleMap: Sendable, Equatable {
             throw MapError("the clustering no longer matches the samples: cluster again")
         }
         let threads = session.settings.threads
-        let distance = MapDistance(points: features.points, metric: metric, threads: threads)
-        let (positions, summary) = try MapLayout.layout(distance, parameters: parameters, threads: threads, control: control)
+        let distance = MapDistance(points: features.points, metric: metric, clusters: labels, threads: threads)
+        let (positions, summary) = try MapLayout.layout(distance, parameters: parameters, clusters: labels, strengths: probabilities,
+                                                        threads: threads, control: control)
         points = session.samples.indices.map { r in
             let id = session.samples[r].id
             return Point(sample: id, x: positions[r].x, y: positions[r].y, cluster: max(labels[r], -1),
