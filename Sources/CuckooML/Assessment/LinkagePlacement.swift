@@ -36,7 +36,7 @@ enum LinkagePlacement {
         let engine: any NeighbourhoodEngine
         switch measure {
         case .search(let search):
-            return rows.map { Self.search(search, PackedQuery(search.kernel, queries, row: $0), queries: queries, row: $0, nearest: k) }
+            return rows.map { Self.search(search, PackedQuery(search.counts, queries, row: $0), queries: queries, row: $0, nearest: k) }
         case .engine(let e): engine = e
         }
         return rows.map { q in
@@ -89,7 +89,7 @@ enum LinkagePlacement {
     /// packed on the bucket's own columns (`OwnColumnRows`), so that measuring a bucket reads a few
     /// adjacent words per row instead of scattered words of full-width rows.
     struct Search: Sendable {
-        let kernel: GroupJaccardCounts
+        let counts: GroupJaccardCounts
         let buckets: GroupJaccardBuckets
         /// Each bucket's rows, ascending; buckets `0..<clusters` are the clusters.
         let rows: [[Int]]
@@ -97,7 +97,7 @@ enum LinkagePlacement {
         let clusters: Int
         static let noiseRun = 32
 
-        init(_ kernel: GroupJaccardCounts, points: PointSet, members: [[Int]], labels: [Int], threads: Int) {
+        init(_ counts: GroupJaccardCounts, points: PointSet, members: [[Int]], labels: [Int], threads: Int) {
             let noise = labels.indices.filter { labels[$0] < 0 }
             let rows = members + stride(from: 0, to: noise.count, by: Self.noiseRun).map {
                 Array(noise[$0..<min(noise.count, $0 + Self.noiseRun)])
@@ -106,22 +106,22 @@ enum LinkagePlacement {
             packed.withUnsafeMutableBufferPointer { buffer in
                 let slots = SharedPointer(base: buffer.baseAddress!)
                 runTasks(rows.count, threads: threads) { b, _ in
-                    slots.base[b] = OwnColumnRows(rows[b], of: kernel, points: points)
+                    slots.base[b] = OwnColumnRows(rows[b], of: counts, points: points)
                     return true
                 }
             }
             self.rows = rows
             self.packed = packed.map { $0! }
             clusters = members.count
-            self.kernel = kernel
-            buckets = GroupJaccardBuckets(kernel, points: points, buckets: rows)
+            self.counts = counts
+            buckets = GroupJaccardBuckets(counts, points: points, buckets: rows)
         }
 
         /// `Placer.centralMeans` measured on each cluster's own packing: the engine's distances bit for
         /// bit (`OwnColumnRows`), with no full-width rows to pack. Clusters on all threads.
         func centralMeans(points: PointSet, strengths: [Double], threads: Int) -> [Double] {
             var means = [Double](repeating: 0, count: clusters)
-            let groups = kernel.groups.count
+            let groups = counts.groups.count
             means.withUnsafeMutableBufferPointer { buffer in
                 let slots = SharedPointer(base: buffer.baseAddress!)
                 runTasks(clusters, threads: threads) { c, _ in
@@ -131,7 +131,7 @@ enum LinkagePlacement {
                         Placer.centralMeans(members: [members], strengths: strengths) { i, j in
                             // Each candidate is measured against every other member in turn: projected once.
                             if i != projected { pack.project(i, of: points, into: x.baseAddress!); projected = i }
-                            return pack.distance(x.baseAddress!, ones: kernel.ones + i * groups, Self.place(of: j, in: members))
+                            return pack.distance(x.baseAddress!, ones: counts.ones + i * groups, Self.place(of: j, in: members))
                         }[0]
                     }
                     return true
