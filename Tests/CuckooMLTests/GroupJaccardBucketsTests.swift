@@ -16,7 +16,7 @@ import Testing
         for size in [1, 1, 2, 3, 5, 8, 20, 60, 150] {
             buckets.append(Set((0..<size).map { _ in rng.below(n) }).sorted())
         }
-        let index = GroupJaccardBuckets(engine.kernel, buckets: buckets)
+        let index = GroupJaccardBuckets(engine.kernel, points: points, buckets: buckets)
         var positive = 0, exactOnSingles = 0
         for q in 0..<n {
             let query = LinkagePlacement.PackedQuery(engine.kernel, points, row: q)

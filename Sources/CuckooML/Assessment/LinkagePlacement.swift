@@ -24,12 +24,20 @@ enum LinkagePlacement {
     /// queries cost very different amounts.
     static let batchQueries = 8
 
-    /// The passes of rows `rows` of `queries` over the training rows (`search` prepared for the engine
-    /// when it is group Jaccard's).
-    static func passes(_ engine: any NeighbourhoodEngine, search: Search?, queries: PointSet, rows: [Int], labels: [Int],
-                       clusters: Int, nearest k: Int) -> [Pass] {
-        if let search {
-            return rows.map { Self.search(search, PackedQuery(search.kernel, queries, row: $0), queries: queries, row: $0, nearest: k) }
+    /// How the distances to the training rows are measured: group Jaccard's search, or an engine's
+    /// query distance to every row.
+    enum Measure: Sendable {
+        case search(Search)
+        case engine(any NeighbourhoodEngine)
+    }
+
+    /// The passes of rows `rows` of `queries` over the training rows.
+    static func passes(_ measure: Measure, queries: PointSet, rows: [Int], labels: [Int], clusters: Int, nearest k: Int) -> [Pass] {
+        let engine: any NeighbourhoodEngine
+        switch measure {
+        case .search(let search):
+            return rows.map { Self.search(search, PackedQuery(search.counts, queries, row: $0), queries: queries, row: $0, nearest: k) }
+        case .engine(let e): engine = e
         }
         return rows.map { q in
             let all = engine.nearest(to: queries, row: q, k: engine.count)
@@ -52,8 +60,10 @@ enum LinkagePlacement {
         /// Group g's words are entries `groupStart[g]..<groupStart[g + 1]`.
         var groupStart: [Int] = [0]
         var ones: [Int32] = []
+        /// Its non-zero columns, ascending (what a bucket's packing projects).
+        var columns: ArraySlice<Int32> = []
 
-        init(_ kernel: GroupJaccardKernel, _ points: PointSet, row: Int) {
+        init(_ kernel: some GroupJaccardLayout, _ points: PointSet, row: Int) {
             let groupCount = kernel.groups.count
             var dense = [UInt64](repeating: 0, count: kernel.words)
             ones = [Int32](repeating: 0, count: groupCount)
@@ -62,12 +72,8 @@ enum LinkagePlacement {
                 dense[bit >> 6] |= 1 << UInt64(bit & 63)
                 ones[Int(kernel.groups.groupOfColumn[c])] += 1
             }
-            switch points.storage {
-            case .dense(let m): for (c, v) in m.row(row).enumerated() where v != 0 { set(c) }
-            case .sparse(let m):
-                let r = m.row(row)
-                for (c, v) in zip(r.columns, r.values) where v != 0 { set(Int(c)) }
-            }
+            columns = points.nonZeroColumns(row)
+            for c in columns { set(Int(c)) }
             for g in 0..<groupCount {
                 for w in kernel.wordStart[g]..<kernel.wordStart[g + 1] where dense[w] != 0 {
                     word.append(w)
@@ -83,7 +89,7 @@ enum LinkagePlacement {
     /// packed on the bucket's own columns (`OwnColumnRows`), so that measuring a bucket reads a few
     /// adjacent words per row instead of scattered words of full-width rows.
     struct Search: Sendable {
-        let kernel: GroupJaccardKernel
+        let counts: GroupJaccardCounts
         let buckets: GroupJaccardBuckets
         /// Each bucket's rows, ascending; buckets `0..<clusters` are the clusters.
         let rows: [[Int]]
@@ -91,7 +97,7 @@ enum LinkagePlacement {
         let clusters: Int
         static let noiseRun = 32
 
-        init(_ kernel: GroupJaccardKernel, points: PointSet, members: [[Int]], labels: [Int], threads: Int) {
+        init(_ counts: GroupJaccardCounts, points: PointSet, members: [[Int]], labels: [Int], threads: Int) {
             let noise = labels.indices.filter { labels[$0] < 0 }
             let rows = members + stride(from: 0, to: noise.count, by: Self.noiseRun).map {
                 Array(noise[$0..<min(noise.count, $0 + Self.noiseRun)])
@@ -100,15 +106,48 @@ enum LinkagePlacement {
             packed.withUnsafeMutableBufferPointer { buffer in
                 let slots = SharedPointer(base: buffer.baseAddress!)
                 runTasks(rows.count, threads: threads) { b, _ in
-                    slots.base[b] = OwnColumnRows(rows[b], of: kernel, points: points)
+                    slots.base[b] = OwnColumnRows(rows[b], of: counts, points: points)
                     return true
                 }
             }
             self.rows = rows
             self.packed = packed.map { $0! }
             clusters = members.count
-            self.kernel = kernel
-            buckets = GroupJaccardBuckets(kernel, buckets: rows)
+            self.counts = counts
+            buckets = GroupJaccardBuckets(counts, points: points, buckets: rows)
+        }
+
+        /// `Placer.centralMeans` measured on each cluster's own packing: the engine's distances bit for
+        /// bit (`OwnColumnRows`), with no full-width rows to pack. Clusters on all threads.
+        func centralMeans(points: PointSet, strengths: [Double], threads: Int) -> [Double] {
+            var means = [Double](repeating: 0, count: clusters)
+            let groups = counts.groups.count
+            means.withUnsafeMutableBufferPointer { buffer in
+                let slots = SharedPointer(base: buffer.baseAddress!)
+                runTasks(clusters, threads: threads) { c, _ in
+                    let members = rows[c], pack = packed[c]
+                    var x = [UInt64](repeating: 0, count: max(1, pack.words)), projected = -1
+                    slots.base[c] = x.withUnsafeMutableBufferPointer { x in
+                        Placer.centralMeans(members: [members], strengths: strengths) { i, j in
+                            // Each candidate is measured against every other member in turn: projected once.
+                            if i != projected { pack.project(i, of: points, into: x.baseAddress!); projected = i }
+                            return pack.distance(x.baseAddress!, ones: counts.ones + i * groups, Self.place(of: j, in: members))
+                        }[0]
+                    }
+                    return true
+                }
+            }
+            return means
+        }
+
+        /// The place of `row` in the ascending `rows`, which hold it.
+        static func place(of row: Int, in rows: [Int]) -> Int {
+            var lo = 0, hi = rows.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if rows[mid] < row { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
         }
     }
 
@@ -142,7 +181,7 @@ enum LinkagePlacement {
                 if x.count < packed.words { x = [UInt64](repeating: 0, count: packed.words) }
                 x.withUnsafeMutableBufferPointer { x in
                     let x = x.baseAddress!, ones = ones.baseAddress!
-                    packed.project(q, of: queries, into: x)
+                    packed.project(columns: query.columns, into: x)
                     var next = 0
                     if contending {
                         measured.removeAll(keepingCapacity: true)

@@ -40,10 +40,9 @@ public struct Placer: Sendable {
 
     enum Model: Sendable {
         case hdbscan(HDBSCANResult, HDBSCANPredictor)
-        /// The linkage result, an engine over every sample in its metric, and each cluster's smallest
-        /// member mean distance (its most central member's, for strengths).
-        /// Under group Jaccard also what its search prepares once.
-        case linkage(LinkageResult, any NeighbourhoodEngine, central: [Double], search: LinkagePlacement.Search?)
+        /// The linkage result, how its distances are measured, and each cluster's smallest member mean
+        /// distance (its most central member's, for strengths).
+        case linkage(LinkageResult, LinkagePlacement.Measure, central: [Double])
     }
 
     /// Prepares prediction for the session's HDBSCAN clustering (O(n²) once, like the library's
@@ -68,12 +67,20 @@ public struct Placer: Sendable {
     public init(features: FeatureSet, linkage: LinkageResult, threads: Int) {
         self.features = features
         labels = linkage.labels
-        let engine = NeighbourhoodEngines.make(points: features.points, metric: linkage.parameters.metric, threads: threads)
         let members = linkage.members
-        let central = Self.centralMeans(members: members, strengths: linkage.strengths) { engine.distance($0, $1) }
-        let search = (engine as? GroupJaccardEngine).map { LinkagePlacement.Search($0.kernel, points: features.points, members: members, labels: linkage.labels,
-                                                                                  threads: engineThreads(threads)) }
-        model = .linkage(linkage, engine, central: central, search: search)
+        if linkage.parameters.metric == .groupjaccard {
+            // Group Jaccard's search reads rows only on their buckets' own columns: the engine's
+            // full-width rows are never packed.
+            let points = features.points
+            let search = LinkagePlacement.Search(GroupJaccardCounts(points: points), points: points, members: members,
+                                                 labels: linkage.labels, threads: engineThreads(threads))
+            model = .linkage(linkage, .search(search),
+                             central: search.centralMeans(points: points, strengths: linkage.strengths, threads: engineThreads(threads)))
+        } else {
+            let engine = NeighbourhoodEngines.make(points: features.points, metric: linkage.parameters.metric, threads: threads)
+            model = .linkage(linkage, .engine(engine),
+                             central: Self.centralMeans(members: members, strengths: linkage.strengths) { engine.distance($0, $1) })
+        }
         support = features.columnSupport
         columnIndex = features.columnIndex()
         self.members = members
@@ -146,8 +153,8 @@ public struct Placer: Sendable {
                 found.append((predictor.predict(points, row: q, nearest: near), nil,
                               near.prefix(min(k, training.count)).map { Neighbour(index: training[$0.index], distance: $0.distance) }))
             }
-        case .linkage(let result, let engine, let central, let search):
-            let passes = LinkagePlacement.passes(engine, search: search, queries: points, rows: rows, labels: result.labels,
+        case .linkage(let result, let measure, let central):
+            let passes = LinkagePlacement.passes(measure, queries: points, rows: rows, labels: result.labels,
                                                  clusters: result.clusterCount, nearest: k)
             for pass in passes {
                 let (prediction, closest) = LinkagePlacement.join(result, pass, members: members, central: central)

@@ -51,16 +51,25 @@ public enum FamilyLabeller {
         return Outcome(labels: evidence.labels(0..<corpus.count, canonical: canonical), detectedAliases: detected)
     }
 
-    /// A hash of every engine's verdict, equal for two reports of the same scan.
-    static func scanFingerprint(_ results: VirusTotalResults) -> Int {
+    /// A hash of every engine's verdict, equal for two reports of the same scan: of each engine name's,
+    /// and result text's, `String` hash value (equal for equal `String`s, whatever their bytes), which
+    /// the cache finds once per name and text rather than hashing every report's strings again.
+    static func scanFingerprint(_ scans: EngineResults, cache: inout Cache) -> Int {
         var hasher = Hasher()
-        for scan in results.scans {
-            hasher.combine(scan.engine)
-            hasher.combine(scan.detected)
-            hasher.combine(scan.result)
+        for i in scans.indices {
+            hasher.combine(scans.knownEngine(i).map { knownEngineHashes[$0] } ?? scans.engine(i).hashValue)
+            hasher.combine(scans.isDetected(i))
+            if let id = scans.resultID(i) {
+                hasher.combine(true)
+                hasher.combine(cache.facts(id).hash)
+            } else {
+                hasher.combine(false)
+            }
         }
         return hasher.finalize()
     }
+
+    private static let knownEngineHashes = EngineResults.knownEngines.map(\.hashValue)
 
     /// The label from the votes per family: most votes, ties to the alphabetically first name.
     public static func decide(_ tally: [(family: String, votes: Int)], engines: Int) -> SampleLabel {
@@ -107,6 +116,14 @@ public enum FamilyLabeller {
         private var groupIDs: [String: Int32] = [:]
         /// Engine name → whether it is in `engine-variants.txt` (asked once per detection).
         private var marksVariants = NameIndex()
+        /// The voter and whether it marks variants (-1: not asked yet) of the engines on
+        /// `EngineResults.knownEngines`, by their place there: no name hashed per detection.
+        private var knownVoters = [Int32](repeating: -1, count: EngineResults.knownEngines.count)
+        private var knownMarks = [Int8](repeating: -1, count: EngineResults.knownEngines.count)
+        /// What the evidence asks of a result text, by its number (`facts`): its place in
+        /// `resultHashes` << 2, ASCII << 1, empty.
+        private var resultFacts = StringIDMap()
+        private var resultHashes: [Int] = []
 
         public init(tables: LabelTables = .shipped) { self.tables = tables }
 
@@ -115,24 +132,44 @@ public enum FamilyLabeller {
         static let limit = 1 << 20
 
         mutating func startAfreshIfLarge() {
-            if candidateStart.count > Self.limit || familyNames.count > Self.limit || voterNames > Self.limit {
+            if candidateStart.count > Self.limit || familyNames.count > Self.limit || voterNames > Self.limit
+                || resultHashes.count > Self.limit {
                 self = Cache(tables: tables)
             }
         }
 
-        /// Candidates depend on the engine only for engines marking variants by case (step 6 of
-        /// `DetectionTokeniser`); their strings are cached under a key of their own. `number`: the
-        /// result's number in `StringTable.shared`.
-        mutating func families(_ result: String, number: StringID, engine: String) -> ArraySlice<Int32> {
+        /// The family candidates of result `i` of `scans`, whose text is number `number` in
+        /// `StringTable.shared`. Candidates depend on the engine only for engines marking variants by
+        /// case (step 6 of `DetectionTokeniser`); their strings are cached under a key of their own. A
+        /// known engine is asked about by its place on the list, and the strings are read only when the
+        /// result's candidates are not found by its number.
+        mutating func families(number: StringID, in scans: EngineResults, at i: Int) -> ArraySlice<Int32> {
             let byEngine: Bool
-            if let known = marksVariants.find(engine) { byEngine = known != 0 } else {
-                byEngine = tables.variantEngines[LabelTables.engineKey(engine)] != nil
-                marksVariants.insert(engine, byEngine ? 1 : 0)
+            if let known = scans.knownEngine(i) {
+                if knownMarks[known] < 0 { knownMarks[known] = engineMarksVariants(EngineResults.knownEngines[known]) ? 1 : 0 }
+                byEngine = knownMarks[known] != 0
+            } else {
+                byEngine = engineMarksVariants(scans.engine(i))
             }
+            return families(number: number, byEngine: byEngine, result: { StringTable.shared[number] }, engine: { scans.engine(i) })
+        }
+
+        private mutating func engineMarksVariants(_ engine: String) -> Bool {
+            if let known = marksVariants.find(engine) { return known != 0 }
+            let marks = tables.variantEngines[LabelTables.engineKey(engine)] != nil
+            marksVariants.insert(engine, marks ? 1 : 0)
+            return marks
+        }
+
+        private mutating func families(number: StringID, byEngine: Bool, result text: () -> String,
+                                       engine: () -> String) -> ArraySlice<Int32> {
+            if !byEngine && !plainByString, let known = plainByNumber[number] {
+                // A number found is an ASCII string stored by its bytes.
+                return candidates(Int(known))
+            }
+            let result = text()
             var numbered = false
             if !byEngine && !plainByString {
-                // A number found is an ASCII string stored by its bytes.
-                if let known = plainByNumber[number] { return candidates(Int(known)) }
                 numbered = ByteHash.isASCII(result)
                 if !numbered && ByteHash.mayEqualASCII(result) {
                     for (id, list) in plainByNumber.entries { plainCandidates.insert(StringTable.shared[id], Int32(list)) }
@@ -143,7 +180,7 @@ public enum FamilyLabeller {
             if !numbered, let known = byEngine ? markedCandidates.find(result) : plainCandidates.find(result) {
                 return candidates(Int(known))
             }
-            let found = DetectionTokeniser.families(of: result, engine: byEngine ? engine : nil, tables: tables).map { intern($0) }
+            let found = DetectionTokeniser.families(of: result, engine: byEngine ? engine() : nil, tables: tables).map { intern($0) }
             let id = Int32(candidateStart.count - 1)
             if numbered {
                 plainByNumber.insert(number, UInt32(id))
@@ -167,6 +204,26 @@ public enum FamilyLabeller {
             familyIDs[family] = id
             familyNames.append(family)
             return id
+        }
+
+        /// The voter of a known engine, by its place on `EngineResults.knownEngines`.
+        mutating func voter(known: Int) -> Int32 {
+            if knownVoters[known] < 0 { knownVoters[known] = voter(EngineResults.knownEngines[known]) }
+            return knownVoters[known]
+        }
+
+        /// What the evidence asks of result text number `id`: whether it is ASCII (then equal text is an
+        /// equal number: `StringTable` is keyed by bytes), whether it is empty, and its `String` hash
+        /// value; worked out once per number.
+        mutating func facts(_ id: StringID) -> (ascii: Bool, empty: Bool, hash: Int) {
+            let value: UInt32
+            if let known = resultFacts[id] { value = known } else {
+                let text = StringTable.shared[id]
+                value = UInt32(resultHashes.count) << 2 | (ByteHash.isASCII(text) ? 2 : 0) | (text.isEmpty ? 1 : 0)
+                resultHashes.append(text.hashValue)
+                resultFacts.insert(id, value)
+            }
+            return (value & 2 != 0, value & 1 != 0, resultHashes[Int(value >> 2)])
         }
 
         /// One voter per copy group, else per engine.

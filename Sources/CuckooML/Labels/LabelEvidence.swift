@@ -90,18 +90,43 @@ public struct LabelEvidence: Sendable {
                                  recording rows: inout [Int?]) {
         cache.startAfreshIfLarge()
         var local: [Int32] = []
-        var seen = Set<String>()
+        // A result string identical to one already seen in the report counts once. Results are read by
+        // their numbers, not as `String`s: equal ASCII text is an equal number (`StringTable` is keyed
+        // by bytes), but other text may equal some in other bytes, so from a report's first non-ASCII
+        // result on its results are compared as `String`s.
+        // The numbers seen are few per report (one per detection): searching a list costs less than
+        // hashing each into a `Set` (a tenth of the evidence), up to a length beyond which the set
+        // takes over, holding them all.
+        var seen: [StringID] = [], seenSet = Set<StringID>(), seenText = Set<String>()
+        func firstSight(_ id: StringID) -> Bool {
+            if seen.count < 128 {
+                if seen.contains(id) { return false }
+                seen.append(id)
+                if seen.count == 128 { seenSet = Set(seen) }
+                return true
+            }
+            return seenSet.insert(id).inserted
+        }
         for results in corpus {
             var detecting = 0
             if let results, !results.notScanned {
+                let scans = results.scans
                 seen.removeAll(keepingCapacity: true)
-                for i in results.scans.indices {
-                    let scan = results.scans[i]
-                    guard scan.detected, let result = scan.result, !result.isEmpty else { continue }
+                seenSet.removeAll()
+                seenText.removeAll(keepingCapacity: true)
+                var byText = false
+                for i in scans.indices {
+                    guard scans.isDetected(i), let id = scans.resultID(i) else { continue }
+                    let facts = cache.facts(id)
+                    guard !facts.empty else { continue }
                     detecting += 1
-                    guard seen.insert(result).inserted else { continue }
-                    let voter = cache.voter(scan.engine)
-                    for family in cache.families(result, number: results.scans.resultID(i)!, engine: scan.engine) {
+                    if !facts.ascii && !byText {
+                        byText = true
+                        for earlier in seen.count < 128 ? seen : Array(seenSet) { seenText.insert(StringTable.shared[earlier]) }
+                    }
+                    guard byText ? seenText.insert(StringTable.shared[id]).inserted : firstSight(id) else { continue }
+                    let voter = scans.knownEngine(i).map { cache.voter(known: $0) } ?? cache.voter(scans.engine(i))
+                    for family in cache.families(number: id, in: scans, at: i) {
                         let f = Int(family)
                         if f >= local.count { local += [Int32](repeating: -1, count: f + 1 - local.count) }
                         if local[f] < 0 { local[f] = intern(cache.familyNames[f]) }
@@ -115,7 +140,7 @@ public struct LabelEvidence: Sendable {
             // The same file loaded twice (identical scans) is one piece of evidence, not two: a corpus
             // of repeated reports would otherwise make every pair of names in one report look like aliases.
             let row = engines.count - 1
-            let fingerprint = results.map(FamilyLabeller.scanFingerprint)
+            let fingerprint = results.map { FamilyLabeller.scanFingerprint($0.scans, cache: &cache) }
             rows.append(fingerprint)
             if let fingerprint, fingerprints.insert(fingerprint).inserted {
                 candidates.append(tally(row, canonical: nil).filter { $0.votes >= FamilyLabeller.minimumVotes }.map(\.family))

@@ -44,6 +44,25 @@ public struct EngineResults: RandomAccessCollection, RangeReplaceableCollection,
         return id == Self.noResult ? nil : id
     }
 
+    /// Result `position`'s engine as its place on `knownEngines`; nil for another engine.
+    @inline(__always)
+    func knownEngine(_ position: Int) -> Int? {
+        let engine = Int(UInt32(truncatingIfNeeded: entries[position]) & ~Self.detectedBit)
+        return engine < Self.knownEngines.count ? engine : nil
+    }
+
+    /// Whether result `position` is a detection.
+    @inline(__always)
+    func isDetected(_ position: Int) -> Bool {
+        UInt32(truncatingIfNeeded: entries[position]) & Self.detectedBit != 0
+    }
+
+    /// Result `position`'s engine name.
+    func engine(_ position: Int) -> String {
+        let engine = Int(UInt32(truncatingIfNeeded: entries[position]) & ~Self.detectedBit)
+        return engine < Self.knownEngines.count ? Self.knownEngines[engine] : otherEngines[engine - Self.knownEngines.count]
+    }
+
     public mutating func append(_ result: EngineResult) {
         append(engine: result.engine, detected: result.detected, resultID: result.result.map { StringTable.shared.id(of: $0) })
     }

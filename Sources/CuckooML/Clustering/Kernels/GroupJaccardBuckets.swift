@@ -19,7 +19,9 @@ struct GroupJaccardBuckets: Sendable {
     /// How many rows each bucket has.
     let sizes: [Int]
 
-    init(_ kernel: GroupJaccardKernel, buckets: [[Int]]) {
+    /// The rows' bits are set from `points` (the rows `kernel` lays out), so a kernel without bit rows
+    /// (`GroupJaccardCounts`) will do.
+    init(_ kernel: some GroupJaccardLayout, points: PointSet, buckets: [[Int]]) {
         count = buckets.count
         words = kernel.words
         groups = kernel.groups.count
@@ -30,8 +32,11 @@ struct GroupJaccardBuckets: Sendable {
         for (b, rows) in buckets.enumerated() where !rows.isEmpty {
             for g in 0..<groups { leastOnes[b * groups + g] = .max }
             for r in rows {
-                let bits = kernel.bits + r * words, ones = kernel.ones + r * groups
-                for w in 0..<words { union[b * words + w] |= bits[w] }
+                let ones = kernel.ones + r * groups
+                for c in points.nonZeroColumns(r) {
+                    let bit = kernel.bitOfColumn[Int(c)]
+                    union[b * words + bit >> 6] |= 1 << UInt64(bit & 63)
+                }
                 for g in 0..<groups {
                     leastOnes[b * groups + g] = min(leastOnes[b * groups + g], ones[g])
                     mostOnes[b * groups + g] = max(mostOnes[b * groups + g], ones[g])

@@ -20,15 +20,7 @@ final class GroupJaccardKernel: DistanceKernel, @unchecked Sendable {
         let groups = points.groupsOrSingle
         self.groups = groups
         count = points.count
-        var sizes = [Int](repeating: 0, count: groups.count)
-        var bitOfColumn = [Int](repeating: 0, count: groups.columnCount)
-        for (c, g) in groups.groupOfColumn.enumerated() {
-            bitOfColumn[c] = sizes[Int(g)]
-            sizes[Int(g)] += 1
-        }
-        var wordStart = [0]
-        for s in sizes { wordStart.append(wordStart.last! + (s + 63) / 64) }
-        for c in 0..<groups.columnCount { bitOfColumn[c] += wordStart[Int(groups.groupOfColumn[c])] * 64 }
+        let (bitOfColumn, wordStart) = Self.layout(groups)
         self.wordStart = .allocate(capacity: wordStart.count)
         self.wordStart.initialize(from: wordStart, count: wordStart.count)
         self.bitOfColumn = bitOfColumn
@@ -41,6 +33,20 @@ final class GroupJaccardKernel: DistanceKernel, @unchecked Sendable {
             Self.pack(points, row: i, bitOfColumn: bitOfColumn, groups: groups,
                       into: bits + i * words, ones: ones + i * groups.count)
         }
+    }
+
+    /// Each column's bit in a row and each group's first word (the last entry: the words per row).
+    static func layout(_ groups: ColumnGroups) -> (bitOfColumn: [Int], wordStart: [Int]) {
+        var sizes = [Int](repeating: 0, count: groups.count)
+        var bitOfColumn = [Int](repeating: 0, count: groups.columnCount)
+        for (c, g) in groups.groupOfColumn.enumerated() {
+            bitOfColumn[c] = sizes[Int(g)]
+            sizes[Int(g)] += 1
+        }
+        var wordStart = [0]
+        for s in sizes { wordStart.append(wordStart.last! + (s + 63) / 64) }
+        for c in 0..<groups.columnCount { bitOfColumn[c] += wordStart[Int(groups.groupOfColumn[c])] * 64 }
+        return (bitOfColumn, wordStart)
     }
 
     private init(copying other: GroupJaccardKernel) {

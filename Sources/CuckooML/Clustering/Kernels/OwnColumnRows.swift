@@ -21,8 +21,13 @@ struct OwnColumnRows: Sendable {
     private(set) var words = 0
     private var bits: [UInt64] = []
     private var ones: [Int32] = []
+    /// The columns here as bits over all the columns, and before each word how many of them there are:
+    /// a column's place in `columns` is one popcount away. `project` looks up every column of a query
+    /// in every bucket it visits, and a binary search per column was a tenth of `compare`.
+    private var present: [UInt64] = []
+    private var presentBefore: [Int32] = []
 
-    init(_ rows: [Int], of kernel: GroupJaccardKernel, points: PointSet) {
+    init(_ rows: [Int], of kernel: some GroupJaccardLayout, points: PointSet) {
         wordStart = [Int](repeating: 0, count: kernel.groups.count + 1)
         used = [Int](repeating: 0, count: kernel.groups.count)
         append(rows, of: kernel, points: points)
@@ -34,7 +39,7 @@ struct OwnColumnRows: Sendable {
     static let tabledRows = 64
 
     /// Adds `newRows` (after the rows already here).
-    mutating func append(_ newRows: [Int], of kernel: GroupJaccardKernel, points: PointSet) {
+    mutating func append(_ newRows: [Int], of kernel: some GroupJaccardLayout, points: PointSet) {
         // Many rows at once (a whole cluster) look their columns up in tables over all the columns
         // rather than by a binary search per column and row: the same bits, in a fraction of the time.
         let tabled = newRows.count >= Self.tabledRows
@@ -106,6 +111,15 @@ struct OwnColumnRows: Sendable {
             }
         }
         (columns, groupOf, bitInGroup) = merged
+        let wordsOfColumns = (groupOfColumn.count + 63) / 64
+        present = [UInt64](repeating: 0, count: wordsOfColumns)
+        for c in columns { present[Int(c) >> 6] |= 1 << UInt64(c & 63) }
+        presentBefore = [Int32](repeating: 0, count: wordsOfColumns)
+        var before: Int32 = 0
+        for w in 0..<wordsOfColumns {
+            presentBefore[w] = before
+            before += Int32(present[w].nonzeroBitCount)
+        }
     }
 
     @inline(__always)
@@ -113,19 +127,24 @@ struct OwnColumnRows: Sendable {
         wordStart[Int(groupOf[position])] * 64 + Int(bitInGroup[position])
     }
 
+    @inline(__always)
     private func position(of column: Int32) -> Int? {
-        var lo = 0, hi = columns.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if columns[mid] < column { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < columns.count && columns[lo] == column ? lo : nil
+        let w = Int(column) >> 6
+        guard w < present.count else { return nil }
+        let word = present[w], mask: UInt64 = 1 << UInt64(column & 63)
+        guard word & mask != 0 else { return nil }
+        return Int(presentBefore[w]) + (word & (mask &- 1)).nonzeroBitCount
     }
 
     /// Kernel row `row` on these columns, into `out` (`words` words).
     func project(_ row: Int, of points: PointSet, into out: UnsafeMutablePointer<UInt64>) {
+        project(columns: points.nonZeroColumns(row), into: out)
+    }
+
+    /// A row given by its non-zero columns on these columns, into `out` (`words` words).
+    func project(columns row: ArraySlice<Int32>, into out: UnsafeMutablePointer<UInt64>) {
         out.initialize(repeating: 0, count: words)
-        for c in points.nonZeroColumns(row) {
+        for c in row {
             guard let p = position(of: c) else { continue }
             let bit = self.bit(p)
             out[bit >> 6] |= 1 << UInt64(bit & 63)
