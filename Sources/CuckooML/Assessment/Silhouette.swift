@@ -43,6 +43,13 @@ public enum Silhouette {
         // pair is computed once and added to both points; otherwise each point's full row is computed
         // (twice the distance work, O(n + k) memory per thread).
         let threadCount = n >= parallelFrom ? engineThreads(threads) : 1
+        if metric == .groupjaccard {
+            let total = try GroupJaccardSilhouette.total(points: points, cluster: cluster, sizes: sizes,
+                                                         noise: distinct.first == -1 ? 0 : nil, threads: threadCount,
+                                                         control: control)
+            control.report(Progress(phase: "silhouette", done: n, total: n))
+            return total / Double(n)
+        }
         if BitSilhouette.applies(to: points, metric: metric) {
             let total = try BitSilhouette.total(points: points, cluster: cluster, sizes: sizes, metric: metric,
                                                 threads: threadCount, control: control)
