@@ -11,12 +11,12 @@ import Synchronization
 /// from the same distances (the kernel's bits, symmetric bit for bit), and the sums never formed are
 /// of clusters that cannot give the least mean:
 /// - a(i): each cluster's pairs are measured once for both points (`OwnColumnRows.addDistances`);
-/// - b(i), the least mean distance to another cluster: every cluster has a lower bound of the distance
-///   from i to each of its members (`GroupJaccardBuckets`), so of their mean too; clusters are visited
-///   by ascending bound, the visit stops at the first bound beyond the least mean so far, and a
-///   cluster's sum is given up as soon as it exceeds that mean times its size (distances are ≥ 0).
-///   Kept noise (one cluster) is bounded run by run (32 rows, as `compare` does): its mean is at least
-///   the runs' bounds weighted by their sizes.
+/// - b(i), the least mean distance to another cluster: every cluster has a lower bound of i's mean
+///   distance to its members (`GroupJaccardMeanBounds`, from how many members have each column);
+///   clusters are visited by ascending bound, the visit stops at the first bound beyond the least mean
+///   so far, and a cluster's sum is given up as soon as it exceeds that mean times its size (distances
+///   are ≥ 0). Kept noise (one cluster) is bounded run by run (32 rows, as `compare` does): its mean is
+///   at least the runs' bounds weighted by their sizes.
 /// A point alone in its cluster scores 0 (scikit-learn's 0/0) and measures nothing.
 enum GroupJaccardSilhouette {
     /// Rows per noise run (`LinkagePlacement.Search.noiseRun`).

@@ -3,7 +3,8 @@ import Synchronization
 /// The mean silhouette coefficient, as scikit-learn's `silhouette_score(X, labels, metric=...)`, computed
 /// from the points without an n×n matrix: only per-point, per-cluster distance sums are kept. Binary
 /// points go through `BitSilhouette` (over groups of identical rows), small integer counts (the
-/// filtered 2016 feature space) through `IntSilhouette`.
+/// filtered 2016 feature space) through `IntSilhouette`, group Jaccard (the family clustering) through
+/// `GroupJaccardSilhouette` (bounds leave out most pairs).
 public enum Silhouette {
     /// The silhouette of a sample of the rows, as scikit-learn's `silhouette_score(X, labels,
     /// sample_size=size, random_state=seed)`: the rows numpy's `RandomState(seed).permutation(n)[:size]`
