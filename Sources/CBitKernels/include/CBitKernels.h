@@ -49,6 +49,11 @@ double cbk_group_jaccard(const uint64_t *x, const int32_t *ones_x, const uint64_
 double cbk_group_jaccard_below(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, const int32_t *ones_y,
                                const long *word_start, int64_t groups, double limit);
 
+/// cbk_group_jaccard from x to each of `count` rows, row r at y + r * words with its counts at
+/// ones_y + r * groups, into out[r]: the same doubles, several rows at a time.
+void cbk_group_jaccard_many(const uint64_t *x, const int32_t *ones_x, const uint64_t *y, const int32_t *ones_y,
+                            int64_t words, const long *word_start, int64_t groups, int64_t count, double *out);
+
 /// The words an interleaved buffer of `count` slots holds (whole groups of eight).
 int64_t cbk_lanes_capacity(int64_t count, int64_t words);
 

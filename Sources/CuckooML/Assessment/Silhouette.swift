@@ -3,7 +3,8 @@ import Synchronization
 /// The mean silhouette coefficient, as scikit-learn's `silhouette_score(X, labels, metric=...)`, computed
 /// from the points without an n×n matrix: only per-point, per-cluster distance sums are kept. Binary
 /// points go through `BitSilhouette` (over groups of identical rows), small integer counts (the
-/// filtered 2016 feature space) through `IntSilhouette`.
+/// filtered 2016 feature space) through `IntSilhouette`, group Jaccard (the family clustering) through
+/// `GroupJaccardSilhouette` (bounds leave out most pairs).
 public enum Silhouette {
     /// The silhouette of a sample of the rows, as scikit-learn's `silhouette_score(X, labels,
     /// sample_size=size, random_state=seed)`: the rows numpy's `RandomState(seed).permutation(n)[:size]`
@@ -43,6 +44,13 @@ public enum Silhouette {
         // pair is computed once and added to both points; otherwise each point's full row is computed
         // (twice the distance work, O(n + k) memory per thread).
         let threadCount = n >= parallelFrom ? engineThreads(threads) : 1
+        if metric == .groupjaccard {
+            let total = try GroupJaccardSilhouette.total(points: points, cluster: cluster, sizes: sizes,
+                                                         noise: distinct.first == -1 ? 0 : nil, threads: threadCount,
+                                                         control: control)
+            control.report(Progress(phase: "silhouette", done: n, total: n))
+            return total / Double(n)
+        }
         if BitSilhouette.applies(to: points, metric: metric) {
             let total = try BitSilhouette.total(points: points, cluster: cluster, sizes: sizes, metric: metric,
                                                 threads: threadCount, control: control)

@@ -217,3 +217,60 @@ struct OwnColumnRows: Sendable {
         }
     }
 }
+
+extension OwnColumnRows {
+    /// Adds row `a`'s distance to every later row `b` to both `sums[a]` and `sums[b]`, in ascending b
+    /// (`scratch`: room for a distance per row). Called for a = 0, 1, 2, … in turn, each row's sum
+    /// receives its distances in ascending order of the other row (the earlier rows' calls, then its
+    /// own), as a pass over its whole row would add them, while each pair is measured once: the
+    /// distance is symmetric bit for bit.
+    func addDistances(fromRow a: Int, into sums: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>) {
+        let groups = used.count, words = words, later = rows.count - a - 1
+        guard later > 0 else { return }
+        bits.withUnsafeBufferPointer { bits in
+            ones.withUnsafeBufferPointer { ones in
+                wordStart.withUnsafeBufferPointer { wordStart in
+                    // No column or no group: every distance is 0, which adds nothing.
+                    guard let y = bits.baseAddress, let onesY = ones.baseAddress else { return }
+                    cbk_group_jaccard_many(y + a * words, onesY + a * groups, y + (a + 1) * words, onesY + (a + 1) * groups,
+                                           Int64(words), wordStart.baseAddress!, Int64(groups), Int64(later), scratch)
+                }
+            }
+        }
+        var own = sums[a]
+        for r in 0..<later {
+            own += scratch[r]
+            sums[a + 1 + r] += scratch[r]
+        }
+        sums[a] = own
+    }
+
+    /// The sum of the distances from a projected query (`project`) to every row, added in row order, or
+    /// nil once the sum so far exceeds `limit` (distances are never negative, so the whole sum would
+    /// too); `measured` counts the distances computed.
+    func sum(_ x: UnsafePointer<UInt64>, ones onesX: UnsafePointer<Int32>, below limit: Double,
+             measured: inout Int) -> Double? {
+        let groups = used.count, words = words, count = rows.count
+        let chunk = 32
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: chunk) { buffer in
+            let out = buffer.baseAddress!
+            return bits.withUnsafeBufferPointer { bits in
+                ones.withUnsafeBufferPointer { ones in
+                    wordStart.withUnsafeBufferPointer { wordStart in
+                        let y = bits.baseAddress ?? x, onesY = ones.baseAddress ?? onesX
+                        var sum = 0.0
+                        for first in stride(from: 0, to: count, by: chunk) {
+                            let rows = min(chunk, count - first)
+                            cbk_group_jaccard_many(x, onesX, y + first * words, onesY + first * groups, Int64(words),
+                                                   wordStart.baseAddress!, Int64(groups), Int64(rows), out)
+                            measured += rows
+                            for r in 0..<rows { sum += out[r] }
+                            if sum > limit { return nil }
+                        }
+                        return sum
+                    }
+                }
+            }
+        }
+    }
+}
