@@ -119,21 +119,15 @@ enum LinkagePlacement {
 
         /// `Placer.centralMeans` measured on each cluster's own packing: the engine's distances bit for
         /// bit (`OwnColumnRows`), with no full-width rows to pack. Clusters on all threads.
-        func centralMeans(points: PointSet, strengths: [Double], threads: Int) -> [Double] {
+        func centralMeans(strengths: [Double], threads: Int) -> [Double] {
             var means = [Double](repeating: 0, count: clusters)
-            let groups = counts.groups.count
             means.withUnsafeMutableBufferPointer { buffer in
                 let slots = SharedPointer(base: buffer.baseAddress!)
                 runTasks(clusters, threads: threads) { c, _ in
                     let members = rows[c], pack = packed[c]
-                    var x = [UInt64](repeating: 0, count: max(1, pack.words)), projected = -1
-                    slots.base[c] = x.withUnsafeMutableBufferPointer { x in
-                        Placer.centralMeans(members: [members], strengths: strengths) { i, j in
-                            // Each candidate is measured against every other member in turn: projected once.
-                            if i != projected { pack.project(i, of: points, into: x.baseAddress!); projected = i }
-                            return pack.distance(x.baseAddress!, ones: counts.ones + i * groups, Self.place(of: j, in: members))
-                        }[0]
-                    }
+                    slots.base[c] = Placer.centralMeans(members: [members], strengths: strengths) { i, j in
+                        pack.distance(between: Self.place(of: i, in: members), and: Self.place(of: j, in: members))
+                    }[0]
                     return true
                 }
             }

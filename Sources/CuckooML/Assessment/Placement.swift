@@ -75,7 +75,7 @@ public struct Placer: Sendable {
             let search = LinkagePlacement.Search(GroupJaccardCounts(points: points), points: points, members: members,
                                                  labels: linkage.labels, threads: engineThreads(threads))
             model = .linkage(linkage, .search(search),
-                             central: search.centralMeans(points: points, strengths: linkage.strengths, threads: engineThreads(threads)))
+                             central: search.centralMeans(strengths: linkage.strengths, threads: engineThreads(threads)))
         } else {
             let engine = NeighbourhoodEngines.make(points: features.points, metric: linkage.parameters.metric, threads: threads)
             model = .linkage(linkage, .engine(engine),
