@@ -4,6 +4,8 @@ numbers in docs/family-quality.md). Run with the oracle Python after building cu
 
     /tmp/cuckooml-oracle/bin/python scripts/family-experiments.py [--cuckooml PATH] [--shared DIR]
 
+(ONLY=TEXT in the environment runs the baseline and the variants whose name contains TEXT.)
+
 cuckooml exports the family features (`load DIR; export features X.svmlight`) of the 94 real reports
 in DIR/data/cuckoo-reports and of sample_data/reports. This script then computes the group-weighted
 Jaccard distance from its definition and scipy's complete linkage cut at t (singletons are noise), and
