@@ -37,14 +37,16 @@ let package = Package(
             name: "cuckooml",
             dependencies: ["CuckooML", "CEditLine", "CPlatform"]
         ),
+        // Scratch directories for both test targets, removed when the test process exits.
+        .target(name: "TestScratch", path: "Tests/TestScratch"),
         .testTarget(
             name: "CuckooMLTests",
-            dependencies: ["CuckooML"],
+            dependencies: ["CuckooML", "TestScratch"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ShellTests",
-            dependencies: ["cuckooml", "CuckooML", "CEditLine", "CPlatform"],
+            dependencies: ["cuckooml", "CuckooML", "CEditLine", "CPlatform", "TestScratch"],
             exclude: ["Golden"]
         ),
     ],

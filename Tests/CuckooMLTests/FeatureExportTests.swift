@@ -3,14 +3,10 @@ import Glibc
 #endif
 import Testing
 @testable import CuckooML
+import TestScratch
 
 /// A fresh temporary directory for one test.
-func makeTemporaryDirectory() -> String {
-    var template = Array("/tmp/cuckooml-test-XXXXXX".utf8CString)
-    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    precondition(made != nil, "mkdtemp failed")
-    return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
+func makeTemporaryDirectory() -> String { TestScratch.directory() }
 
 @Suite struct FeatureExportTests {
     func featureSet() -> FeatureSet {

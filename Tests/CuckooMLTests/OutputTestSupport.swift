@@ -2,16 +2,12 @@
 import Glibc
 #endif
 @testable import CuckooML
+import TestScratch
 
 /// Scratch directories and hand-built sessions for the Output tests.
 enum OutputFixtures {
     /// A fresh empty directory under /tmp.
-    static func temporaryDirectory() -> String {
-        var template = Array("/tmp/cuckooml-test-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    static func temporaryDirectory() -> String { TestScratch.directory() }
 
     static func write(_ text: String, to path: String) throws {
         try AtomicFileWriter.write(text, to: path)

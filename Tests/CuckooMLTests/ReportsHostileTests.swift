@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Testing
 @testable import CuckooML
+import TestScratch
 
 /// Bad input gives one `FILE: byte N: message` error, never a crash; hostile shapes are generated here.
 @Suite struct ReportsHostileTests {
@@ -124,7 +125,7 @@ import Testing
 
     /// A 2 GB report (huge skipped `strings` and `behavior.processes[].calls`) reads with bounded memory.
     @Test(.enabled(if: TestSupport.heavy)) func twoGigabyteReportWithBoundedMemory() throws {
-        let path = "/tmp/cuckooml-heavy-\(getpid()).json"
+        let path = TestScratch.directory() + "/heavy.json"
         defer { unlink(path) }
         guard let f = fopen(path, "wb") else { throw TestFileError(path: path) }
         func put(_ s: String) { _ = s.utf8CString.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count - 1, f) } }

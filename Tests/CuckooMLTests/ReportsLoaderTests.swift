@@ -3,14 +3,14 @@ import Glibc
 #endif
 import Testing
 @testable import CuckooML
+import TestScratch
 
 /// A scratch directory removed when the value goes away.
 final class ScratchDirectory {
     let path: String
 
     init() {
-        var template = Array("/tmp/cuckooml-test-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        path = TestScratch.directory()
     }
 
     deinit { remove(path) }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Testing
+import TestScratch
 
 /// Checks the shipped `sample_data/`: what is there, that every report is valid JSON of the expected
 /// dialect, that the broken files are broken in the documented ways, and that the committed generator
@@ -209,9 +210,7 @@ import Testing
 
     /// Runs the committed generator into a temporary directory and compares every file byte for byte.
     @Test(.enabled(if: SampleDataTests.python != nil)) func generatorReproducesTheShippedFiles() throws {
-        var template = Array("/tmp/cuckooml-sampledata-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { Issue.record("mkdtemp failed"); return }
-        let tmp = String(cString: made)
+        let tmp = TestScratch.directory()
         defer { _ = Self.run(["/bin/rm", "-rf", tmp]) }
         let status = Self.run([Self.python!, TestSupport.packageRoot + "/scripts/generate-sample-data", "--out", tmp + "/sd"])
         #expect(status == 0)

@@ -4,6 +4,7 @@ import Glibc
 import Testing
 @testable import CuckooML
 @testable import cuckooml
+import TestScratch
 
 /// `assess`, `anomalies`, `export anomalies` and `sweep` on a hand-built session.
 @Suite struct AssessmentCommandTests {
@@ -155,8 +156,7 @@ import Testing
     }
 
     @Test func exportAnomaliesWritesCSV() throws {
-        var template = Array("/tmp/cuckooml-assess-XXXXXX".utf8CString)
-        let dir = String(cString: try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }))
+        let dir = TestScratch.directory()
         defer { unlink(dir + "/a.csv"); rmdir(dir) }
         let r = Self.run(Self.session(), "export anomalies \"\(dir)/a.csv\"", json: true)
         #expect(r.ok, "\(r.err)")

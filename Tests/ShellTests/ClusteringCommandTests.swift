@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import cuckooml
 import CuckooML
+import TestScratch
 
 /// The clustering commands end to end: import matrix → cluster → export clustering, compared with the
 /// hdbscan library's results for the same matrix (the committed oracle fixture `dense60_ms2_mcs5`).
@@ -14,9 +15,7 @@ struct ClusteringCommandTests {
     }()
 
     static func temporaryDirectory() -> String {
-        let dir = NSTemporaryDirectory() + "cuckooml-shell-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        TestScratch.directory()
     }
 
     /// Writes dense60.csv with a sample-id column and a label column, as an analyst's CSV would look.
@@ -25,7 +24,7 @@ struct ClusteringCommandTests {
         var out = "id," + lines[0] + ",family\n"
         for (i, line) in lines.dropFirst().enumerated() { out += "s\(i)," + line + ",fam\(i % 3)\n" }
         let path = dir + "/points.csv"
-        try out.write(toFile: path, atomically: true, encoding: .utf8)
+        try out.write(toFile: path, atomically: false, encoding: .utf8)
         return path
     }
 
@@ -153,7 +152,7 @@ struct ClusteringCommandTests {
         #expect(!shell.runScript("show cluster 7", origin: "test"))
         // A bad row names the file, the line and the column; the session keeps its previous matrix.
         let bad = dir + "/bad.csv"
-        try "a,b\n1,2\n3,x\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "a,b\n1,2\n3,x\n".write(toFile: bad, atomically: false, encoding: .utf8)
         #expect(!shell.runScript("import matrix \(bad)", origin: "test"))
         #expect(sink.stderr.contains("bad.csv: line 3, column 'b': 'x' is not a number"))
         #expect(shell.session.samples.count == 60)

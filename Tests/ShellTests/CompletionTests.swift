@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import CuckooML
 @testable import cuckooml
+import TestScratch
 
 @Suite struct CompletionTests {
     let completer = Completer(registry: .standard)
@@ -21,9 +22,7 @@ import CuckooML
     }
 
     @Test func pathsForPathArguments() throws {
-        var template = Array("/tmp/cuckooml-completion-XXXXXX".utf8CString)
-        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-        defer { _ = system("rm -rf '\(dir)'") }
+        let dir = TestScratch.directory()
         mkdir(dir + "/reports", 0o755)
         fclose(fopen(dir + "/report-a.cml", "w"))
         #expect(completer.candidates(for: "source \(dir)/rep", session: session) == ["\(dir)/report-a.cml", "\(dir)/reports/"])

@@ -4,6 +4,7 @@ import Glibc
 import Testing
 @testable import cuckooml
 @testable import CuckooML
+import TestScratch
 
 /// A session of five hand-made samples: three `zorbex` (VirusTotal), one `none`, and one with an
 /// external label holding terminal control characters, with a few API and network features each.
@@ -220,11 +221,7 @@ func runShell(_ script: String, session: Session, json: Bool = false, color: Boo
     }
 }
 
-func temporaryDirectory() -> String {
-    var template = Array("/tmp/cuckooml-shell-XXXXXX".utf8CString)
-    _ = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
+func temporaryDirectory() -> String { TestScratch.directory() }
 
 func writeFile(_ path: String, _ text: String) throws {
     guard let f = fopen(path, "wb") else { throw ShellError.failed("cannot write \(path)") }

@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import CuckooML
 @testable import cuckooml
+import TestScratch
 
 /// `load`, `unload`, `samples` and `show SAMPLE` through the shell, on a temporary directory of small
 /// hand-written reports.
@@ -12,8 +13,7 @@ import CuckooML
         let path: String
 
         init() {
-            var template = Array("/tmp/cuckooml-shell-XXXXXX".utf8CString)
-            path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+            path = TestScratch.directory()
             write("alpha.json", """
                 {"info": {"version": "2.0-dev"}, "target": {"file": {"name": "a.exe", "size": 2048, "md5": "aaaa"}},
                  "signatures": [{"name": "creates_exe", "description": "Creates an executable"}, {"name": "evil\\u001b[31m", "description": ""}],

@@ -4,14 +4,11 @@ import Glibc
 import Testing
 @testable import CuckooML
 @testable import cuckooml
+import TestScratch
 
 /// `save`, `session save|open`, `plot labels` and `report` driven through the shell.
 @Suite struct OutputCommandTests {
-    static func temporaryDirectory() -> String {
-        var template = Array("/tmp/cuckooml-shell-XXXXXX".utf8CString)
-        _ = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    static func temporaryDirectory() -> String { TestScratch.directory() }
 
     static func read(_ path: String) -> String? {
         guard let f = fopen(path, "rb") else { return nil }

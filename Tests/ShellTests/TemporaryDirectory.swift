@@ -1,17 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestScratch
 
 /// A scratch directory removed when the value goes away.
 final class TemporaryDirectory {
     let path: String
 
     init() throws {
-        var template = Array("/tmp/cuckooml-test-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw TemporaryDirectoryError()
-        }
-        path = String(cString: made)
+        path = TestScratch.directory()
     }
 
     func write(_ name: String, _ contents: String) throws {
