@@ -121,6 +121,46 @@ import Testing
         #expect(TestSupport.listDirectory(out) == ["a.json", "b.json"])
     }
 
+    /// A second save of the same clustering into the same directory reads each copy already there,
+    /// finds it equal and leaves it (same inode, same bytes); a copy that would differ, or a target
+    /// that is not a regular file, is written as before.
+    @Test func savingAgainLeavesIdenticalCopiesAlone() throws {
+        let src = OutputFixtures.temporaryDirectory()
+        for name in ["a", "b", "c", "d"] { try OutputFixtures.write(#"{"x": ""# + name + #"", "info": {}}"#, to: src + "/\(name).json") }
+        var session = OutputFixtures.clusteredSession(paths: ["a", "b", "c", "d"].map { src + "/\($0).json" })
+        let out = OutputFixtures.temporaryDirectory() + "/out"
+        let first = try ReportWriter.save(session, to: out)
+        #expect(first.written.count == 4 && first.unchanged == 0)
+        let copies = ["a", "b", "c", "d"].map { out + "/\($0).json" }
+        let inodes = copies.map { FileID(path: $0) }
+        let bytes = try copies.map { try TestSupport.readFile($0) }
+
+        let second = try ReportWriter.save(session, to: out)
+        #expect(second.written == copies && second.unchanged == 4 && second.failures.isEmpty)
+        #expect(second.bytesRead == first.bytesRead)
+        #expect(copies.map { FileID(path: $0) } == inodes, "left as they were, not replaced")
+        #expect(try copies.map { try TestSupport.readFile($0) } == bytes)
+
+        // b's clustering changes; c's copy was edited to other bytes of the same size; d's is a link
+        // to an identical copy elsewhere (a regular file must take its place).
+        session.fixture.hdbscan!.labels[1] = 0
+        var edited = bytes[2]
+        edited[edited.firstIndex(of: UInt8(ascii: "c"))!] = UInt8(ascii: "C")
+        try OutputFixtures.write(String(decoding: edited, as: UTF8.self), to: copies[2])
+        let elsewhere = OutputFixtures.temporaryDirectory() + "/d.json"
+        try OutputFixtures.write(String(decoding: bytes[3], as: UTF8.self), to: elsewhere)
+        unlink(copies[3])
+        #expect(symlink(elsewhere, copies[3]) == 0)
+        let third = try ReportWriter.save(session, to: out)
+        #expect(third.written == copies && third.unchanged == 1)
+        #expect(FileID(path: copies[0]) == inodes[0])
+        #expect(try TestSupport.readText(copies[1]).contains(#""hdbscan":{"clusterID":0,"#))
+        #expect(try TestSupport.readFile(copies[2]) == bytes[2])
+        var st = stat()
+        #expect(lstat(copies[3], &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG)
+        #expect(try TestSupport.readFile(copies[3]) == bytes[3])
+    }
+
     @Test func nonFiniteAnnotationValuesAreNull() throws {
         let src = OutputFixtures.temporaryDirectory()
         try OutputFixtures.write("{}", to: src + "/a.json")

@@ -49,6 +49,10 @@ import TestScratch
         #expect(sink.stdout.contains(#""failed":[{"sample":"c","error":"#))
         #expect(sink.stderr.contains("truncated"))
         #expect(Self.read(dir + "/out/b.json") == #"{"behavior": {},"info":{"clustering":{"hdbscan":{"clusterID":0,"clusterProbability":0.5,"outlierScore":0.25,"min_samples":1,"min_cluster_size":2}}}}"#)
+        #expect(sink.stdout.contains(#""unchanged":0"#))
+        // The same save again finds both copies in place.
+        #expect(!shell.runScript("save \(dir)/out", origin: "test"))
+        #expect(sink.stdout.contains(#""unchanged":2"#))
         // Saving over the sources needs in-place.
         #expect(!shell.runScript("save \(dir)", origin: "test"))
         #expect(sink.stderr.contains("in-place"))

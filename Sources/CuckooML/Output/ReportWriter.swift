@@ -15,6 +15,9 @@ public struct ReportSaveSummary: Sendable, Equatable {
     }
     public var directory: String
     public var written: [String] = []
+    /// How many of `written` already held exactly their annotated copy (a save of the same
+    /// clustering into the same directory) and were left as they were.
+    public var unchanged = 0
     public var failures: [Failure] = []
     /// Samples with no source report (rows of an imported matrix), left out.
     public var skipped: [String] = []
@@ -137,15 +140,16 @@ public enum ReportWriter {
         let syncTarget: Int32 = -1   // no syncfs: each file is fsynced
         #endif
         defer { if syncTarget >= 0 { close(syncTarget) } }
-        let outcomes = copyAll(plan.map { ($0.source, $0.target, $0.index) }, session: session,
+        let outcomes = copyAll(plan.map { ($0.source, $0.target, $0.index) }, session: session, keepIdentical: !fresh,
                                syncTarget: syncTarget >= 0 ? syncTarget : nil, control: control)
         try control.checkCancellation()
         for (k, step) in plan.enumerated() {
             switch outcomes[k] {
-            case .success(let (read, nulls)):
+            case .success(let copied):
                 summary.written.append(step.target)
-                summary.bytesRead += read
-                summary.nullsWritten += nulls
+                summary.bytesRead += copied.bytesRead
+                summary.nullsWritten += copied.nullsWritten
+                if copied.unchanged { summary.unchanged += 1 }
             case .failure(let error):
                 summary.failures.append(.init(sample: session.samples[step.index].id, reason: error.description))
             case nil:
@@ -155,19 +159,29 @@ public enum ReportWriter {
         return summary
     }
 
+    /// What one copy read and wrote.
+    struct Copied: Sendable, Equatable {
+        var bytesRead: Int
+        var nullsWritten: Int
+        /// The target already held exactly this copy and was left as it was.
+        var unchanged = false
+    }
+
     /// Copies each (source, target, sample row) on up to two threads; nil for copies not made
     /// because of a cancellation. With `syncTarget` (a descriptor on the output directory), copies are
     /// published in batches: one `syncfs` makes a batch's temporary files durable, then they are
     /// renamed; without it (or where `syncfs` does not exist) each file is fsynced before its rename.
-    private static func copyAll(_ plan: [(String, String, Int)], session: Session, syncTarget: Int32?,
-                                control: TaskControl) -> [Result<(Int, Int), ReportCopyError>?] {
-        var outcomes = [Result<(Int, Int), ReportCopyError>?](repeating: nil, count: plan.count)
+    /// With `keepIdentical`, a target that already holds exactly its copy is left alone.
+    private static func copyAll(_ plan: [(String, String, Int)], session: Session, keepIdentical: Bool, syncTarget: Int32?,
+                                control: TaskControl) -> [Result<Copied, ReportCopyError>?] {
+        var outcomes = [Result<Copied, ReportCopyError>?](repeating: nil, count: plan.count)
         let next = Atomic<Int>(0), done = Atomic<Int>(0), bytes = Atomic<Int>(0)
         outcomes.withUnsafeMutableBufferPointer { buffer in
             let slots = CopySlots(base: buffer.baseAddress!)
             let work: @Sendable (Int) -> Void = { _ in
-                // One read buffer per thread, reused for every report it copies.
-                var scratch: [UInt8] = []
+                // One read buffer per thread, reused for every report it copies, and one for the
+                // targets already there.
+                var scratch: [UInt8] = [], existing: [UInt8] = []
                 var batch = PublishBatch(syncTarget: syncTarget)
                 defer { if !control.isCancelled() { batch.publish(into: slots, isCancelled: control.isCancelled) } }
                 while !control.isCancelled() {
@@ -176,14 +190,19 @@ public enum ReportWriter {
                     let (source, target, row) = plan[k]
                     do throws(ReportCopyError) {
                         let copy = try writeCopy(source: source, to: target, annotation: clusteringAnnotation(for: row, in: session),
-                                                 scratch: &scratch, isCancelled: control.isCancelled)
+                                                 scratch: &scratch, keepIdentical: keepIdentical, existing: &existing,
+                                                 isCancelled: control.isCancelled)
                         _ = bytes.add(copy.bytesRead, ordering: .relaxed)
+                        guard let writer = copy.writer else {
+                            slots.base[k] = .success(Copied(bytesRead: copy.bytesRead, nullsWritten: copy.nullsWritten, unchanged: true))
+                            continue
+                        }
                         if batch.syncTarget == nil {
-                            do throws(OutputError) { try copy.writer.commit() } catch { throw ReportCopyError(error.description) }
-                            slots.base[k] = .success((copy.bytesRead, copy.nullsWritten))
+                            do throws(OutputError) { try writer.commit() } catch { throw ReportCopyError(error.description) }
+                            slots.base[k] = .success(Copied(bytesRead: copy.bytesRead, nullsWritten: copy.nullsWritten))
                         } else {
-                            do throws(OutputError) { try copy.writer.finishUnsynced() } catch { throw ReportCopyError(error.description) }
-                            batch.add(k, copy)
+                            do throws(OutputError) { try writer.finishUnsynced() } catch { throw ReportCopyError(error.description) }
+                            batch.add(k, (writer, copy.bytesRead, copy.nullsWritten))
                             if batch.isFull { batch.publish(into: slots, isCancelled: control.isCancelled) }
                         }
                     } catch {
@@ -201,7 +220,7 @@ public enum ReportWriter {
     }
 
     /// Each copying thread writes only the slots of the copies it took.
-    private struct CopySlots: @unchecked Sendable { let base: UnsafeMutablePointer<Result<(Int, Int), ReportCopyError>?> }
+    private struct CopySlots: @unchecked Sendable { let base: UnsafeMutablePointer<Result<Copied, ReportCopyError>?> }
 
     /// How `save` makes its files durable. Every file is written to a temporary file beside its
     /// target and renamed into place only once its bytes are on disk, so neither a reader nor a crash
@@ -254,7 +273,7 @@ public enum ReportWriter {
                 do throws(OutputError) {
                     if let syncError { throw OutputError(path: copy.writer.path, reason: "cannot flush: \(syncError)") }
                     try copy.writer.publish()
-                    slots.base[copy.slot] = .success((copy.bytesRead, copy.nullsWritten))
+                    slots.base[copy.slot] = .success(Copied(bytesRead: copy.bytesRead, nullsWritten: copy.nullsWritten))
                 } catch {
                     slots.base[copy.slot] = .failure(ReportCopyError(error.description))
                 }
@@ -301,9 +320,10 @@ public enum ReportWriter {
     /// `target` on failure. Returns the bytes read and how many `null`s replaced non-finite numbers.
     public static func copy(source: String, to target: String, annotation: JSONValue,
                             isCancelled: () -> Bool = { false }) throws(ReportCopyError) -> (bytesRead: Int, nullsWritten: Int) {
-        var scratch: [UInt8] = []
-        let copy = try writeCopy(source: source, to: target, annotation: annotation, scratch: &scratch, isCancelled: isCancelled)
-        do { try copy.writer.commit() } catch { throw ReportCopyError(error.description) }
+        var scratch: [UInt8] = [], existing: [UInt8] = []
+        let copy = try writeCopy(source: source, to: target, annotation: annotation, scratch: &scratch, keepIdentical: false,
+                                 existing: &existing, isCancelled: isCancelled)
+        do { try copy.writer?.commit() } catch { throw ReportCopyError(error.description) }
         return (copy.bytesRead, copy.nullsWritten)
     }
 
@@ -312,10 +332,13 @@ public enum ReportWriter {
     static let wholeFileLimit = 64 << 20
 
     /// Writes the annotated copy of `source` to a temporary file beside `target`, not yet in place:
-    /// the caller commits or publishes the writer (dropping it removes the file).
+    /// the caller commits or publishes the writer (dropping it removes the file). With `keepIdentical`,
+    /// a target that is a regular file holding exactly the copy already (read into `existing`) is
+    /// left as it is and no writer is made (nil): saving the same clustering again rewrote every
+    /// file, and replacing a file costs the kernel more than reading it (freeing the old blocks).
     static func writeCopy(source: String, to target: String, annotation: JSONValue, scratch: inout [UInt8],
-                          isCancelled: () -> Bool) throws(ReportCopyError)
-        -> (writer: AtomicFileWriter, bytesRead: Int, nullsWritten: Int) {
+                          keepIdentical: Bool, existing: inout [UInt8], isCancelled: () -> Bool) throws(ReportCopyError)
+        -> (writer: AtomicFileWriter?, bytesRead: Int, nullsWritten: Int) {
         // The source may have become a FIFO since it was loaded: RegularFile refuses it without blocking.
         let fd: Int32
         do { fd = try RegularFile.open(source) } catch { throw ReportCopyError("\(escapeForTerminal(source)): cannot open: \(error.reason)") }
@@ -324,10 +347,12 @@ public enum ReportWriter {
         do { whole = try readWhole(fd, into: &scratch, limit: wholeFileLimit) } catch {
             throw ReportCopyError("\(escapeForTerminal(source)): \(error.reason)")
         }
-        let writer: AtomicFileWriter
-        do { writer = try AtomicFileWriter(path: target) } catch { throw ReportCopyError(error.description) }
+        func makeWriter() throws(ReportCopyError) -> AtomicFileWriter {
+            do { return try AtomicFileWriter(path: target) } catch { throw ReportCopyError(error.description) }
+        }
         var copier = JSONAnnotatingCopier(member: "clustering", value: annotation.serialized)
         let read: Int
+        var writer: AtomicFileWriter?
         do {
             if let whole {
                 if isCancelled() { throw ReportCopyError("interrupted") }
@@ -335,16 +360,24 @@ public enum ReportWriter {
                 read = try scratch.withUnsafeBytes { raw in
                     let document = UnsafeRawBufferPointer(rebasing: raw[0..<whole])
                     guard let runs = copier.splicedRuns(document: document, inserted: &inserted) else {
-                        writer.reserve(whole + 4096)
-                        return try copier.copy(document: document, to: { bytes in try writer.write(bytes) }, isCancelled: isCancelled)
+                        let made = try makeWriter()
+                        writer = made
+                        made.reserve(whole + 4096)
+                        return try copier.copy(document: document, to: { bytes in try made.write(bytes) }, isCancelled: isCancelled)
                     }
                     try inserted.withUnsafeBytes { text in
-                        try writer.write(gathering: runs.map { UnsafeRawBufferPointer(rebasing: ($0.fromDocument ? document : text)[$0.start..<$0.start + $0.count]) })
+                        let pieces = runs.map { UnsafeRawBufferPointer(rebasing: ($0.fromDocument ? document : text)[$0.start..<$0.start + $0.count]) }
+                        if keepIdentical && holds(target, exactly: pieces, buffer: &existing) { return }
+                        let made = try makeWriter()
+                        writer = made
+                        try made.write(gathering: pieces)
                     }
                     return whole
                 }
             } else {
-                read = try copier.copy(from: fd, to: { bytes in try writer.write(bytes) }, isCancelled: isCancelled)
+                let made = try makeWriter()
+                writer = made
+                read = try copier.copy(from: fd, to: { bytes in try made.write(bytes) }, isCancelled: isCancelled)
             }
         } catch let error as ReportCopyError {
             throw ReportCopyError("\(escapeForTerminal(source)): \(error.reason)")
@@ -352,6 +385,36 @@ public enum ReportWriter {
             throw ReportCopyError("\(error)")
         }
         return (writer, read, copier.nullsWritten + nonFiniteCount(annotation))
+    }
+
+    /// Whether `path` is a regular file (not a link to one) holding exactly `pieces` end to end.
+    /// Anything else — missing, another kind of file, unreadable, another size or other bytes —
+    /// counts as different, and the copy is written.
+    static func holds(_ path: String, exactly pieces: [UnsafeRawBufferPointer], buffer: inout [UInt8]) -> Bool {
+        let total = pieces.reduce(0) { $0 + $1.count }
+        let fd = FileSystemPath.with(path) { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) == total else { return false }
+        // One byte more than the size, so a file that grew since fstat is noticed.
+        if buffer.count < total + 1 { buffer = [UInt8](repeating: 0, count: max(total + 1, 1 << 18)) }
+        return buffer.withUnsafeMutableBytes { raw in
+            var got = 0
+            while got <= total {
+                let n = read(fd, raw.baseAddress! + got, total + 1 - got)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                if n == 0 { break }
+                got += n
+            }
+            guard got == total else { return false }
+            var offset = 0
+            for piece in pieces where !piece.isEmpty {
+                if memcmp(raw.baseAddress! + offset, piece.baseAddress!, piece.count) != 0 { return false }
+                offset += piece.count
+            }
+            return true
+        }
     }
 
     /// Reads the regular file `fd` whole into `buffer`, followed by `JSONAnnotatingCopier.documentPadding`

@@ -17,6 +17,8 @@ struct SaveCommand: ShellCommand {
             Infinity (in the report or in the values)
             are written as null, so the copies are strict JSON. A report that cannot be read or written
             is reported and the others are still written; save then counts as failed (exit status 1). The source reports are never overwritten unless in-place is given.
+            A file already in DIR that holds exactly its copy (a second save of the same clustering) is
+            read, found equal and left as it is rather than replaced; the count says how many were.
             """,
         arguments: [
             .positional("dir", .path, help: "directory for the copies"),
@@ -42,12 +44,14 @@ struct SaveCommand: ShellCommand {
             context.note("note: \(summary.skipped.count) imported rows have no report to copy")
         }
         var text = "wrote \(summary.written.count) report\(summary.written.count == 1 ? "" : "s") to \(escapeForTerminal(dir))"
+        if summary.unchanged > 0 { text += " (\(summary.unchanged) already held their copy and were left as they were)" }
         if !summary.failures.isEmpty { text += "; \(summary.failures.count) failed" }
         if summary.nullsWritten > 0 { text += "; \(summary.nullsWritten) NaN/Infinity written as null" }
         let json: JSONValue = [
             "directory": .string(dir),
             "written": .int(summary.written.count),
             "files": JSONValue(summary.written),
+            "unchanged": .int(summary.unchanged),
             "failed": .array(summary.failures.map { ["sample": .string($0.sample), "error": .string($0.reason)] }),
             "skipped": JSONValue(summary.skipped),
             "bytes_read": .int(summary.bytesRead),
