@@ -161,6 +161,26 @@ import Testing
         #expect(try TestSupport.readFile(copies[3]) == bytes[3])
     }
 
+    /// Copies larger than `holds`' chunk: equal ones are kept, one byte changed anywhere (here in
+    /// the last chunk, past a chunk boundary) makes the copy written again.
+    @Test func identicalLargeCopiesAreComparedChunkByChunk() throws {
+        let src = OutputFixtures.temporaryDirectory()
+        let big = String(repeating: "0123456789abcdef", count: 3 * ReportWriter.comparedChunk / 16 + 5)
+        try OutputFixtures.write(#"{"info": {}, "s": ""# + big + #""}"#, to: src + "/a.json")
+        let session = OutputFixtures.clusteredSession(paths: [src + "/a.json"])
+        let out = OutputFixtures.temporaryDirectory()
+        let copy = out + "/a.json"
+        _ = try ReportWriter.save(session, to: out)
+        let bytes = try TestSupport.readFile(copy)
+        #expect(bytes.count > 3 * ReportWriter.comparedChunk)
+        #expect(try ReportWriter.save(session, to: out).unchanged == 1)
+        var edited = bytes
+        edited[edited.count - 10] = UInt8(ascii: "X")
+        try OutputFixtures.write(String(decoding: edited, as: UTF8.self), to: copy)
+        #expect(try ReportWriter.save(session, to: out).unchanged == 0)
+        #expect(try TestSupport.readFile(copy) == bytes)
+    }
+
     @Test func nonFiniteAnnotationValuesAreNull() throws {
         let src = OutputFixtures.temporaryDirectory()
         try OutputFixtures.write("{}", to: src + "/a.json")

@@ -389,7 +389,8 @@ public enum ReportWriter {
 
     /// Whether `path` is a regular file (not a link to one) holding exactly `pieces` end to end.
     /// Anything else — missing, another kind of file, unreadable, another size or other bytes —
-    /// counts as different, and the copy is written.
+    /// counts as different, and the copy is written. Read in chunks, so a copy that differs (a new
+    /// clustering: `info` comes first in Cuckoo's reports) costs a chunk, not the whole file.
     static func holds(_ path: String, exactly pieces: [UnsafeRawBufferPointer], buffer: inout [UInt8]) -> Bool {
         let total = pieces.reduce(0) { $0 + $1.count }
         let fd = FileSystemPath.with(path) { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
@@ -397,25 +398,38 @@ public enum ReportWriter {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) == total else { return false }
-        // One byte more than the size, so a file that grew since fstat is noticed.
-        if buffer.count < total + 1 { buffer = [UInt8](repeating: 0, count: max(total + 1, 1 << 18)) }
+        if buffer.count < Self.comparedChunk { buffer = [UInt8](repeating: 0, count: Self.comparedChunk) }
         return buffer.withUnsafeMutableBytes { raw in
-            var got = 0
-            while got <= total {
-                let n = read(fd, raw.baseAddress! + got, total + 1 - got)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                if n == 0 { break }
-                got += n
+            let chunk = raw.baseAddress!
+            var piece = 0, inPiece = 0, left = total
+            // One byte past the size is asked for at the end, so a file that grew since fstat is noticed.
+            while true {
+                let wanted = left > 0 ? min(Self.comparedChunk, left) : 1
+                var got = 0
+                while got < wanted {
+                    let n = read(fd, chunk + got, wanted - got)
+                    if n < 0 { if errno == EINTR { continue }; return false }
+                    if n == 0 { break }
+                    got += n
+                }
+                if left == 0 { return got == 0 }
+                guard got == wanted else { return false }
+                var at = 0
+                while at < got {
+                    let p = pieces[piece]
+                    let n = min(p.count - inPiece, got - at)
+                    if n > 0 && memcmp(chunk + at, p.baseAddress! + inPiece, n) != 0 { return false }
+                    at += n
+                    inPiece += n
+                    if inPiece == p.count { piece += 1; inPiece = 0 }
+                }
+                left -= got
             }
-            guard got == total else { return false }
-            var offset = 0
-            for piece in pieces where !piece.isEmpty {
-                if memcmp(raw.baseAddress! + offset, piece.baseAddress!, piece.count) != 0 { return false }
-                offset += piece.count
-            }
-            return true
         }
     }
+
+    /// How much of an existing copy `holds` reads at a time.
+    static let comparedChunk = 1 << 18
 
     /// Reads the regular file `fd` whole into `buffer`, followed by `JSONAnnotatingCopier.documentPadding`
     /// zero bytes; returns its size, or nil (with the file offset back at 0) when it is larger than
