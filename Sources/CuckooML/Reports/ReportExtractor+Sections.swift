@@ -22,8 +22,8 @@ extension ReportExtractor {
             guard try scanner.beginObject() else { continue }
             var firstAPI = true
             while let api = try scanner.nextKey(&firstAPI) {
-                let name = scanner.string(api)
-                if let count = try scanner.readInt() { statsAPICounts.add(name, max(0, count)) }
+                let name = scanner.numbered(api)
+                if let count = try scanner.readInt() { statsAPICounts.add(name.id, ascii: name.ascii, max(0, count)) }
             }
         }
     }
@@ -57,7 +57,7 @@ extension ReportExtractor {
             guard try scanner.beginObject() else { continue }
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "api" { if let name = try scanner.readString() { callAPICounts.add(name, 1) } } else { try scanner.skipValue() }
+                if key == "api" { if let name = try scanner.readNumberedString() { callAPICounts.add(name.id, ascii: name.ascii, 1) } } else { try scanner.skipValue() }
             }
         }
     }
@@ -110,15 +110,15 @@ extension ReportExtractor {
         var first = true
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
-            var name: String?
+            var name: (id: StringID, ascii: Bool)?
             var count: Int?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "name" { name = try scanner.readString() }
+                if key == "name" { name = try scanner.readNumberedString() }
                 else if key == "count" { count = try scanner.readInt() }
                 else { try scanner.skipValue() }
             }
-            if let name, let count { counts.add(name, count < 0 ? 1 : count) }
+            if let name, let count { counts.add(name.id, ascii: name.ascii, count < 0 ? 1 : count) }
         }
         summaryAPICounts = counts
     }
@@ -261,8 +261,7 @@ extension ReportExtractor {
         var vt = record.virusTotal ?? VirusTotalResults()
         guard try readVTFields(into: &vt, depth: 0) else { return }
         // CAPE often stores one scan twice (`results` and `scans`); an engine is one opinion.
-        var seen = Set<String>()
-        vt.scans.removeAll { !seen.insert($0.engine).inserted }
+        vt.scans.removeRepeatedEngines()
         record.virusTotal = vt
     }
 
@@ -317,7 +316,7 @@ extension ReportExtractor {
         sawScanResults = true
         var first = true
         while let engineKey = try scanner.nextKey(&first) {
-            var engine = scanner.string(engineKey)
+            var engine = scanner.id(engineKey)
             guard try scanner.beginObject() else { continue }
             var detected: Bool?
             var category: String?
@@ -327,12 +326,12 @@ extension ReportExtractor {
                 if key == "detected" { detected = try scanner.readBool() }
                 else if key == "result" { result = try scanner.readStringID() }
                 else if key == "category" { category = try scanner.readString() }
-                else if key == "engine_name" { if let name = try scanner.readString(), !name.isEmpty { engine = name } }
+                else if key == "engine_name" { if let name = try scanner.readStringID(), !StringTable.shared[name].isEmpty { engine = name } }
                 else { try scanner.skipValue() }
             }
             let named = result.map { StringTable.shared.withBytes($0) { !$0.isEmpty } } ?? false
             let flagged = detected ?? category.map { ($0 == "malicious" || $0 == "suspicious") && named } ?? named
-            vt.scans.append(engine: engine, detected: flagged, resultID: result)
+            vt.scans.append(engineID: engine, detected: flagged, resultID: result)
         }
     }
 
@@ -343,16 +342,16 @@ extension ReportExtractor {
         var first = true
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
-            var vendor: String?
+            var vendor: StringID?
             var sig: StringID?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "vendor" { vendor = try scanner.readString() }
+                if key == "vendor" { vendor = try scanner.readStringID() }
                 else if key == "sig" { sig = try scanner.readStringID() }
                 else { try scanner.skipValue() }
             }
             let named = sig.map { StringTable.shared.withBytes($0) { !$0.isEmpty } } ?? false
-            if let vendor { vt.scans.append(engine: vendor, detected: named, resultID: sig) }
+            if let vendor { vt.scans.append(engineID: vendor, detected: named, resultID: sig) }
         }
     }
 }

@@ -58,11 +58,7 @@ struct ReportExtractor: ~Copyable {
     }
 
     private mutating func finish() {
-        if sawAPIStats {
-            record.apiCounts = statsAPICounts.build(interner: scanner.interner)
-        } else {
-            record.apiCounts = (summaryAPICounts ?? callAPICounts).build(interner: scanner.interner)
-        }
+        record.apiCounts = sawAPIStats ? statsAPICounts.build() : (summaryAPICounts ?? callAPICounts).build()
         if var vt = record.virusTotal {
             vt.notScanned = !sawScanResults && vtSaysNotScanned
             record.virusTotal = vt
