@@ -109,6 +109,15 @@ extension JSONScanner {
         return StringTable.shared.id(raw, hash: ByteHash.hash(raw))
     }
 
+    /// A string value made on its own, not shared through `interner` nor numbered: for the strings
+    /// only one report holds (its hashes), which would only grow the string table and miss in its
+    /// index; nil (skipped) for other values.
+    mutating func readUnsharedString() throws(ScanFailure) -> String? {
+        skipWhitespace()
+        guard p[0] == 0x22 else { try skipValue(); return nil }
+        return String(decoding: try stringBytes(), as: UTF8.self)
+    }
+
     /// A string value's number (as `readStringID`) and whether its bytes are all ASCII; nil (skipped)
     /// for other values.
     mutating func readNumberedString() throws(ScanFailure) -> (id: StringID, ascii: Bool)? {

@@ -34,16 +34,16 @@ extension ReportExtractor {
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
             var firstField = true
-            var name: String? = nil, tracked = true
+            var name: StringID? = nil, tracked = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "process_name" { name = try scanner.readString() }
+                if key == "process_name" { name = try scanner.readStringID() }
                 else if key == "track" { tracked = try scanner.readBool() != false }
                 else if key == "calls" && !sawAPIStats { try countCalls() }
                 else { try scanner.skipValue() }
             }
             if let name {
-                record.processNames.append(name)
-                if !tracked { record.untrackedProcessNames.append(name) }
+                record.processNames.append(id: name)
+                if !tracked { record.untrackedProcessNames.append(id: name) }
             }
         }
     }
@@ -161,7 +161,7 @@ extension ReportExtractor {
             guard try scanner.beginObject() else { continue }
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "request" { if let request = try scanner.readString() { record.dnsRequests.append(request) } }
+                if key == "request" { if let request = try scanner.readStringID() { record.dnsRequests.append(id: request) } }
                 else if key == "answers" { try readDNSAnswers() }
                 else { try scanner.skipValue() }
             }
@@ -175,14 +175,14 @@ extension ReportExtractor {
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
             var type: String?
-            var data: String?
+            var data: StringID?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
                 if key == "type" { type = try scanner.readString() }
-                else if key == "data" { data = try scanner.readString() }
+                else if key == "data" { data = try scanner.readStringID() }
                 else { try scanner.skipValue() }
             }
-            if type == "A", let data { record.dnsAnswers.append(data) }
+            if type == "A", let data { record.dnsAnswers.append(id: data) }
         }
     }
 
@@ -191,14 +191,14 @@ extension ReportExtractor {
         var first = true
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
-            var host: String?
+            var host: StringID?
             var port: Int?
             var method: String?
             var uri: String?
             var userAgent: String?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "host" { host = try scanner.readString() }
+                if key == "host" { host = try scanner.readStringID() }
                 else if key == "port" { port = try scanner.readInt() }
                 else if key == "method" { method = try scanner.readString() }
                 else if key == "uri" { uri = try scanner.readString() }
@@ -206,8 +206,8 @@ extension ReportExtractor {
                 else { try scanner.skipValue() }
             }
             if let host {
-                record.httpHosts.append(host)
-                record.httpRequests.append(HTTPRequest(host: host, port: port, method: method, uri: uri, userAgent: userAgent))
+                record.httpHosts.append(id: host)
+                record.httpRequests.append(HTTPRequest(host: StringTable.shared[host], port: port, method: method, uri: uri, userAgent: userAgent))
             }
         }
     }
@@ -223,10 +223,10 @@ extension ReportExtractor {
                 _ = try scanner.beginObject()
                 var firstField = true
                 while let key = try scanner.nextKey(&firstField) {
-                    if key == "ip" { if let ip = try scanner.readString() { record.hosts.append(ip) } } else { try scanner.skipValue() }
+                    if key == "ip" { if let ip = try scanner.readStringID() { record.hosts.append(id: ip) } } else { try scanner.skipValue() }
                 }
-            } else if let host = try scanner.readString() {
-                record.hosts.append(host)
+            } else if let host = try scanner.readStringID() {
+                record.hosts.append(id: host)
             }
         }
     }
