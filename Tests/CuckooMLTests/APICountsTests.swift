@@ -45,4 +45,45 @@ struct APICountsTests {
         counts["\u{212A}ey"] = 1
         #expect(counts["Key"] == 1)
     }
+
+    /// The reader's builder sums by string number; what it freezes must be what summing by String
+    /// in a dictionary gives (the direct way), ASCII names or not, in the order APICounts keeps.
+    @Test(arguments: [false, true])
+    func builderSumsAsADictionaryDoes(nonASCII: Bool) {
+        var names = ["NtClose", "NtQueryValueKey", "NtQueryVirtualMemory", "NtQueryV", "A", "", "a\u{0}",
+                     "a", "LdrLoadDll", "GetProcAddress", "GetProcAddressForCaller", "Zw", "NtOpenKeyEx"]
+        // Equal as Strings, different bytes: one key for the dictionary, two numbers for the builder.
+        if nonASCII { names += ["caf\u{e9}", "cafe\u{301}", "\u{212A}ey", "Key"] }
+        var generator = SplitMix(seed: 7)
+        var dictionary: [String: Int] = [:]
+        var builder = APICountsBuilder()
+        for _ in 0..<500 {
+            let name = names[Int(generator.next() % UInt64(names.count))]
+            let count = Int(generator.next() % 1000)
+            dictionary[name, default: 0] += count
+            var copy = name
+            let ascii = copy.withUTF8 { ByteHash.isASCII(UnsafeRawBufferPointer($0)) }
+            builder.add(StringTable.shared.id(of: name), ascii: ascii, count)
+        }
+        let built = builder.build()
+        let direct = APICounts(dictionary)
+        #expect(built == direct)
+        #expect(built.count == dictionary.count)
+        #expect(built.keys.map { Array($0.utf8) } == direct.keys.map { Array($0.utf8) })
+        #expect(built.values == direct.values)
+        #expect(zip(built.keys, built.keys.dropFirst()).allSatisfy { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
+}
+
+/// A small deterministic generator for the tests' random inputs.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

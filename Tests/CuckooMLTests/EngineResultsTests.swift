@@ -55,4 +55,30 @@ struct EngineResultsTests {
         #expect(zip(byNumber, names).allSatisfy { Array($0.engine.utf8) == Array($1.utf8) })
         #expect(byNumber == byName)
     }
+
+    /// Repeated engines are dropped by engine number when every engine is a known one, and through
+    /// a set of names otherwise: either way what the direct way (a set of the names seen) keeps.
+    @Test func removingRepeatedEnginesKeepsEachEnginesFirstResult() {
+        let cases: [[EngineResult]] = [
+            [],
+            [EngineResult(engine: "Avast", detected: true, result: "Win32:Zorbex"),
+             EngineResult(engine: "ClamAV", detected: false, result: nil)],
+            [EngineResult(engine: "Avast", detected: true, result: "a"), EngineResult(engine: "ClamAV", detected: false, result: nil),
+             EngineResult(engine: "Avast", detected: false, result: "b"), EngineResult(engine: "tehtris", detected: true, result: "c"),
+             EngineResult(engine: "ALYac", detected: true, result: "d"), EngineResult(engine: "tehtris", detected: false, result: "e")],
+            EngineResults.knownEngines.enumerated().map { EngineResult(engine: $0.element, detected: $0.offset % 2 == 0, result: "r\($0.offset)") }
+                + EngineResults.knownEngines.reversed().map { EngineResult(engine: $0, detected: true, result: nil) },
+            [EngineResult(engine: "Some New Engine", detected: true, result: "a"), EngineResult(engine: "Avast", detected: true, result: "b"),
+             EngineResult(engine: "Some New Engine", detected: false, result: "c"), EngineResult(engine: "Avast", detected: false, result: "d"),
+             EngineResult(engine: "\u{212A}aspersky", detected: true, result: "e"), EngineResult(engine: "Kaspersky", detected: true, result: "f")],
+        ]
+        for given in cases {
+            var seen = Set<String>()
+            let direct = given.filter { seen.insert($0.engine).inserted }
+            var results = EngineResults(given)
+            results.removeRepeatedEngines()
+            #expect(Array(results) == direct)
+            #expect(results.map { Array($0.engine.utf8) } == direct.map { Array($0.engine.utf8) })
+        }
+    }
 }

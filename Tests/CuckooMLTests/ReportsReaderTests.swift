@@ -242,6 +242,43 @@ import Testing
         #expect(r.signatures == [] && r.virusTotal == nil)
     }
 
+    /// API names summed by their numbers across processes, as a dictionary sums them by String:
+    /// ASCII names, canonically equal spellings (one key), and an escaped name equal to a raw one.
+    @Test func apiStatsSumAcrossProcessesAsADictionary() throws {
+        let ascii = try Self.read(#"""
+            {"behavior": {"apistats": {"1": {"NtClose": 3, "NtQueryValueKey": 1, "A": 0},
+                                       "2": {"NtClose": 4, "NtQueryVirtualMemory": 2, "Nt\u0043lose": 1, "B": -5}}}}
+            """#)
+        #expect(ascii.apiCounts == ["NtClose": 8, "NtQueryValueKey": 1, "NtQueryVirtualMemory": 2, "A": 0, "B": 0])
+        #expect(ascii.apiCounts.keys == ["A", "B", "NtClose", "NtQueryValueKey", "NtQueryVirtualMemory"])
+        let mixed = try Self.read(#"""
+            {"behavior": {"apistats": {"1": {"caf\u00e9": 2, "Key": 1}, "2": {"cafe\u0301": 5, "\u212Aey": 7, "Zw": 1}}}}
+            """#)
+        // The first spelling met names the key, as in a dictionary.
+        #expect(mixed.apiCounts == ["caf\u{e9}": 7, "Key": 8, "Zw": 1])
+        #expect(mixed.apiCounts.keys.map { Array($0.utf8) } == [Array("Key".utf8), Array("Zw".utf8), Array("caf\u{e9}".utf8)])
+    }
+
+    /// CAPE's `results` and `scans` name the same engines: each engine's first result is kept, known
+    /// engines or not, and `engine_name` renames an entry.
+    @Test func repeatedEnginesKeepTheirFirstResult() throws {
+        let r = try Self.read(#"""
+            {"virustotal": {"results": [{"vendor": "Avast", "sig": "Win32:A"}, {"vendor": "My AV", "sig": "X"}],
+                            "scans": {"Avast": {"detected": false, "result": null}, "ClamAV": {"detected": true, "result": "C"},
+                                      "My AV": {"detected": false, "result": "Y"},
+                                      "Other": {"detected": true, "result": "Z", "engine_name": "ClamAV"}}}}
+            """#)
+        #expect(Array(r.virusTotal!.scans) == [EngineResult(engine: "Avast", detected: true, result: "Win32:A"),
+                                               EngineResult(engine: "My AV", detected: true, result: "X"),
+                                               EngineResult(engine: "ClamAV", detected: true, result: "C")])
+        let known = try Self.read(#"""
+            {"virustotal": {"scans": {"Avast": {"detected": true, "result": "A"}, "Avast": {"detected": false, "result": "B"},
+                                      "Avira": {"detected": false, "result": null}}}}
+            """#)
+        #expect(Array(known.virusTotal!.scans) == [EngineResult(engine: "Avast", detected: true, result: "A"),
+                                                   EngineResult(engine: "Avira", detected: false, result: nil)])
+    }
+
     @Test func missingSectionsGiveAnEmptyRecord() throws {
         var expected = ReportRecord()
         expected.dialect = .cuckoo

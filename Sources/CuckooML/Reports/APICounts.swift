@@ -40,6 +40,11 @@ public struct APICounts: Sendable, Equatable, Sequence, ExpressibleByDictionaryL
         allASCII = pairs.allSatisfy { ByteHash.isASCII($0.key) }
     }
 
+    /// Numbered ASCII names with their counts, in byte order of the names, distinct.
+    fileprivate init(sortedASCII pairs: [(StringID, Int)]) {
+        self.init(sorted: pairs)
+    }
+
     /// Numbered names with their counts, already in byte order of the names, distinct.
     private init(sorted pairs: [(StringID, Int)]) {
         var entries = [UInt64]()
@@ -159,22 +164,100 @@ public struct APICounts: Sendable, Equatable, Sequence, ExpressibleByDictionaryL
     }
 }
 
-/// Sums call counts by API name while a report is read, then freezes them into `APICounts`. Names are
-/// found with `NameIndex` (the byte hash for ASCII names, String equality as a Dictionary's for the
-/// others): the standard library's SipHash of every API name of every process was ~5 % of `load`.
+/// Sums call counts by API name while a report is read, then freezes them into `APICounts`. Names
+/// arrive as their numbers in `StringTable.shared` (the reader numbers every string it keeps anyway)
+/// and are summed by number in a small open-addressed table: a report's few hundred APIs are then
+/// neither made into `String`s nor hashed as text per call, and are numbered once, not twice (as a
+/// `String` key, then again when frozen: together a tenth of `load`).
+///
+/// Equal numbers are equal bytes; for ASCII names that is String equality, so the sums are the
+/// dictionary's. A report with a non-ASCII name is summed again by String equality when frozen
+/// (`NameIndex`), in the order the names were first met, as the dictionary did.
 struct APICountsBuilder {
-    private var index = NameIndex()
-    private var pairs: [APICounts.Element] = []
+    /// Per slot the name's number in the high 32 bits and its place in `pairs` + 1 (0: empty).
+    private var slots: [UInt64] = []
+    private var pairs: [(id: StringID, count: Int)] = []
+    private var allASCII = true
 
-    mutating func add(_ name: String, _ count: Int) {
-        if let i = index.find(name) {
-            pairs[Int(i)].value += count
-        } else {
-            index.insert(name, Int32(pairs.count))
-            pairs.append((name, count))
+    /// Adds `count` calls of the API numbered `id`, whose bytes were `ascii` or not.
+    mutating func add(_ id: StringID, ascii: Bool, _ count: Int) {
+        if !ascii { allASCII = false }
+        if slots.isEmpty { slots = [UInt64](repeating: 0, count: 256) }
+        let mask = slots.count - 1
+        var at = Self.slot(id, mask)
+        while true {
+            let entry = slots[at]
+            if entry == 0 { break }
+            if entry >> 32 == UInt64(id) {
+                pairs[Int(UInt32(truncatingIfNeeded: entry)) - 1].count += count
+                return
+            }
+            at = (at + 1) & mask
+        }
+        pairs.append((id, count))
+        slots[at] = UInt64(id) << 32 | UInt64(pairs.count)
+        if pairs.count * 2 > slots.count { grow() }
+    }
+
+    @inline(__always) private static func slot(_ id: StringID, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(id) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+    }
+
+    private mutating func grow() {
+        slots = [UInt64](repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (k, pair) in pairs.enumerated() {
+            var at = Self.slot(pair.id, mask)
+            while slots[at] != 0 { at = (at + 1) & mask }
+            slots[at] = UInt64(pair.id) << 32 | UInt64(k + 1)
         }
     }
 
-    /// The counts, their names numbered through `interner` when given.
-    func build(interner: StringInterner? = nil) -> APICounts { APICounts(distinct: pairs, interner: interner) }
+    /// The counts, in the byte order of their names.
+    func build() -> APICounts {
+        let table = StringTable.shared
+        guard allASCII else {
+            var index = NameIndex()
+            var merged: [APICounts.Element] = []
+            for pair in pairs {
+                let name = table[pair.id]
+                if let i = index.find(name) {
+                    merged[Int(i)].value += pair.count
+                } else {
+                    index.insert(name, Int32(merged.count))
+                    merged.append((name, pair.count))
+                }
+            }
+            return APICounts(distinct: merged)
+        }
+        return APICounts(sortedASCII: byteOrder().map { (pairs[$0].id, pairs[$0].count) })
+    }
+
+    /// The places in `pairs` in the byte order of their names: each name's first 8 bytes as a
+    /// big-endian word (zero past its end) sort most of them as integers; equal words go to memcmp
+    /// over a copy of all the names' bytes (comparing `String`s took a third of freezing the counts).
+    private func byteOrder() -> [Int] {
+        var bytes: [UInt8] = []
+        var start = [0]
+        start.reserveCapacity(pairs.count + 1)
+        for pair in pairs {
+            StringTable.shared.withBytes(pair.id) { bytes.append(contentsOf: $0) }
+            start.append(bytes.count)
+        }
+        bytes.append(contentsOf: repeatElement(0, count: 8))
+        return bytes.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!)
+            let keys = pairs.indices.map { i -> (UInt64, Int) in
+                let length = start[i + 1] - start[i]
+                let word = UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start[i], as: UInt64.self))
+                return (length >= 8 ? word : word & ~(UInt64.max >> (8 * length)), i)
+            }
+            return keys.sorted { a, b in
+                if a.0 != b.0 { return a.0 < b.0 }
+                let na = start[a.1 + 1] - start[a.1], nb = start[b.1 + 1] - start[b.1]
+                let c = memcmp(base + start[a.1], base + start[b.1], min(na, nb))
+                return c != 0 ? c < 0 : na < nb
+            }.map(\.1)
+        }
+    }
 }

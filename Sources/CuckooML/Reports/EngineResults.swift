@@ -90,6 +90,37 @@ public struct EngineResults: RandomAccessCollection, RangeReplaceableCollection,
         self = EngineResults(kept)
     }
 
+    /// Keeps the first result of each engine (by String equality of the names), in order: what
+    /// `removeAll` with a set of the names seen gives. When every engine is a known one, its number
+    /// is its name, so repeats are found by number without making a result or hashing a name.
+    mutating func removeRepeatedEngines() {
+        guard otherEngines.isEmpty else {
+            var seen = Set<String>()
+            removeAll { !seen.insert($0.engine).inserted }
+            return
+        }
+        var seen = [UInt64](repeating: 0, count: (Self.knownEngines.count + 63) / 64)
+        var repeated = false
+        for entry in entries {
+            let engine = Int(UInt32(truncatingIfNeeded: entry) & ~Self.detectedBit)
+            let bit: UInt64 = 1 << (engine & 63)
+            if seen[engine >> 6] & bit != 0 { repeated = true; break }
+            seen[engine >> 6] |= bit
+        }
+        guard repeated else { return }
+        for k in seen.indices { seen[k] = 0 }
+        var kept: [UInt64] = []
+        kept.reserveCapacity(entries.count)
+        for entry in entries {
+            let engine = Int(UInt32(truncatingIfNeeded: entry) & ~Self.detectedBit)
+            let bit: UInt64 = 1 << (engine & 63)
+            if seen[engine >> 6] & bit != 0 { continue }
+            seen[engine >> 6] |= bit
+            kept.append(entry)
+        }
+        entries = kept
+    }
+
     /// Results the storage has room for.
     var capacity: Int { entries.capacity }
 

@@ -109,6 +109,41 @@ extension JSONScanner {
         return StringTable.shared.id(raw, hash: ByteHash.hash(raw))
     }
 
+    /// A string value made on its own, not shared through `interner` nor numbered: for the strings
+    /// only one report holds (its hashes), which would only grow the string table and miss in its
+    /// index; nil (skipped) for other values.
+    mutating func readUnsharedString() throws(ScanFailure) -> String? {
+        skipWhitespace()
+        guard p[0] == 0x22 else { try skipValue(); return nil }
+        return String(decoding: try stringBytes(), as: UTF8.self)
+    }
+
+    /// A string value's number (as `readStringID`) and whether its bytes are all ASCII; nil (skipped)
+    /// for other values.
+    mutating func readNumberedString() throws(ScanFailure) -> (id: StringID, ascii: Bool)? {
+        skipWhitespace()
+        guard p[0] == 0x22 else { try skipValue(); return nil }
+        let bytes = try stringBytes()
+        return (number(bytes), ByteHash.isASCII(UnsafeRawBufferPointer(bytes)))
+    }
+
+    /// A key's number in `StringTable.shared`, found as string values' are.
+    func id(_ key: JSONKey) -> StringID {
+        number(UnsafeBufferPointer(start: key.start, count: key.count))
+    }
+
+    /// A key's number and whether its bytes are all ASCII.
+    func numbered(_ key: JSONKey) -> (id: StringID, ascii: Bool) {
+        let bytes = UnsafeBufferPointer(start: key.start, count: key.count)
+        return (number(bytes), ByteHash.isASCII(UnsafeRawBufferPointer(bytes)))
+    }
+
+    @inline(__always) private func number(_ bytes: UnsafeBufferPointer<UInt8>) -> StringID {
+        if let interner { return interner.id(bytes) }
+        let raw = UnsafeRawBufferPointer(bytes)
+        return StringTable.shared.id(raw, hash: ByteHash.hash(raw))
+    }
+
     /// A key's text, shared through `interner` like string values.
     func string(_ key: JSONKey) -> String {
         let bytes = UnsafeBufferPointer(start: key.start, count: key.count)

@@ -22,8 +22,8 @@ extension ReportExtractor {
             guard try scanner.beginObject() else { continue }
             var firstAPI = true
             while let api = try scanner.nextKey(&firstAPI) {
-                let name = scanner.string(api)
-                if let count = try scanner.readInt() { statsAPICounts.add(name, max(0, count)) }
+                let name = scanner.numbered(api)
+                if let count = try scanner.readInt() { statsAPICounts.add(name.id, ascii: name.ascii, max(0, count)) }
             }
         }
     }
@@ -34,16 +34,16 @@ extension ReportExtractor {
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
             var firstField = true
-            var name: String? = nil, tracked = true
+            var name: StringID? = nil, tracked = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "process_name" { name = try scanner.readString() }
+                if key == "process_name" { name = try scanner.readStringID() }
                 else if key == "track" { tracked = try scanner.readBool() != false }
                 else if key == "calls" && !sawAPIStats { try countCalls() }
                 else { try scanner.skipValue() }
             }
             if let name {
-                record.processNames.append(name)
-                if !tracked { record.untrackedProcessNames.append(name) }
+                record.processNames.append(id: name)
+                if !tracked { record.untrackedProcessNames.append(id: name) }
             }
         }
     }
@@ -57,7 +57,7 @@ extension ReportExtractor {
             guard try scanner.beginObject() else { continue }
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "api" { if let name = try scanner.readString() { callAPICounts.add(name, 1) } } else { try scanner.skipValue() }
+                if key == "api" { if let name = try scanner.readNumberedString() { callAPICounts.add(name.id, ascii: name.ascii, 1) } } else { try scanner.skipValue() }
             }
         }
     }
@@ -110,15 +110,15 @@ extension ReportExtractor {
         var first = true
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
-            var name: String?
+            var name: (id: StringID, ascii: Bool)?
             var count: Int?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "name" { name = try scanner.readString() }
+                if key == "name" { name = try scanner.readNumberedString() }
                 else if key == "count" { count = try scanner.readInt() }
                 else { try scanner.skipValue() }
             }
-            if let name, let count { counts.add(name, count < 0 ? 1 : count) }
+            if let name, let count { counts.add(name.id, ascii: name.ascii, count < 0 ? 1 : count) }
         }
         summaryAPICounts = counts
     }
@@ -161,7 +161,7 @@ extension ReportExtractor {
             guard try scanner.beginObject() else { continue }
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "request" { if let request = try scanner.readString() { record.dnsRequests.append(request) } }
+                if key == "request" { if let request = try scanner.readStringID() { record.dnsRequests.append(id: request) } }
                 else if key == "answers" { try readDNSAnswers() }
                 else { try scanner.skipValue() }
             }
@@ -175,14 +175,14 @@ extension ReportExtractor {
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
             var type: String?
-            var data: String?
+            var data: StringID?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
                 if key == "type" { type = try scanner.readString() }
-                else if key == "data" { data = try scanner.readString() }
+                else if key == "data" { data = try scanner.readStringID() }
                 else { try scanner.skipValue() }
             }
-            if type == "A", let data { record.dnsAnswers.append(data) }
+            if type == "A", let data { record.dnsAnswers.append(id: data) }
         }
     }
 
@@ -191,14 +191,14 @@ extension ReportExtractor {
         var first = true
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
-            var host: String?
+            var host: StringID?
             var port: Int?
             var method: String?
             var uri: String?
             var userAgent: String?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "host" { host = try scanner.readString() }
+                if key == "host" { host = try scanner.readStringID() }
                 else if key == "port" { port = try scanner.readInt() }
                 else if key == "method" { method = try scanner.readString() }
                 else if key == "uri" { uri = try scanner.readString() }
@@ -206,8 +206,8 @@ extension ReportExtractor {
                 else { try scanner.skipValue() }
             }
             if let host {
-                record.httpHosts.append(host)
-                record.httpRequests.append(HTTPRequest(host: host, port: port, method: method, uri: uri, userAgent: userAgent))
+                record.httpHosts.append(id: host)
+                record.httpRequests.append(HTTPRequest(host: StringTable.shared[host], port: port, method: method, uri: uri, userAgent: userAgent))
             }
         }
     }
@@ -223,10 +223,10 @@ extension ReportExtractor {
                 _ = try scanner.beginObject()
                 var firstField = true
                 while let key = try scanner.nextKey(&firstField) {
-                    if key == "ip" { if let ip = try scanner.readString() { record.hosts.append(ip) } } else { try scanner.skipValue() }
+                    if key == "ip" { if let ip = try scanner.readStringID() { record.hosts.append(id: ip) } } else { try scanner.skipValue() }
                 }
-            } else if let host = try scanner.readString() {
-                record.hosts.append(host)
+            } else if let host = try scanner.readStringID() {
+                record.hosts.append(id: host)
             }
         }
     }
@@ -261,8 +261,7 @@ extension ReportExtractor {
         var vt = record.virusTotal ?? VirusTotalResults()
         guard try readVTFields(into: &vt, depth: 0) else { return }
         // CAPE often stores one scan twice (`results` and `scans`); an engine is one opinion.
-        var seen = Set<String>()
-        vt.scans.removeAll { !seen.insert($0.engine).inserted }
+        vt.scans.removeRepeatedEngines()
         record.virusTotal = vt
     }
 
@@ -317,7 +316,7 @@ extension ReportExtractor {
         sawScanResults = true
         var first = true
         while let engineKey = try scanner.nextKey(&first) {
-            var engine = scanner.string(engineKey)
+            var engine = scanner.id(engineKey)
             guard try scanner.beginObject() else { continue }
             var detected: Bool?
             var category: String?
@@ -327,12 +326,12 @@ extension ReportExtractor {
                 if key == "detected" { detected = try scanner.readBool() }
                 else if key == "result" { result = try scanner.readStringID() }
                 else if key == "category" { category = try scanner.readString() }
-                else if key == "engine_name" { if let name = try scanner.readString(), !name.isEmpty { engine = name } }
+                else if key == "engine_name" { if let name = try scanner.readStringID(), !StringTable.shared[name].isEmpty { engine = name } }
                 else { try scanner.skipValue() }
             }
             let named = result.map { StringTable.shared.withBytes($0) { !$0.isEmpty } } ?? false
             let flagged = detected ?? category.map { ($0 == "malicious" || $0 == "suspicious") && named } ?? named
-            vt.scans.append(engine: engine, detected: flagged, resultID: result)
+            vt.scans.append(engineID: engine, detected: flagged, resultID: result)
         }
     }
 
@@ -343,16 +342,16 @@ extension ReportExtractor {
         var first = true
         while try scanner.nextElement(&first) {
             guard try scanner.beginObject() else { continue }
-            var vendor: String?
+            var vendor: StringID?
             var sig: StringID?
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "vendor" { vendor = try scanner.readString() }
+                if key == "vendor" { vendor = try scanner.readStringID() }
                 else if key == "sig" { sig = try scanner.readStringID() }
                 else { try scanner.skipValue() }
             }
             let named = sig.map { StringTable.shared.withBytes($0) { !$0.isEmpty } } ?? false
-            if let vendor { vt.scans.append(engine: vendor, detected: named, resultID: sig) }
+            if let vendor { vt.scans.append(engineID: vendor, detected: named, resultID: sig) }
         }
     }
 }

@@ -58,11 +58,7 @@ struct ReportExtractor: ~Copyable {
     }
 
     private mutating func finish() {
-        if sawAPIStats {
-            record.apiCounts = statsAPICounts.build(interner: scanner.interner)
-        } else {
-            record.apiCounts = (summaryAPICounts ?? callAPICounts).build(interner: scanner.interner)
-        }
+        record.apiCounts = sawAPIStats ? statsAPICounts.build() : (summaryAPICounts ?? callAPICounts).build()
         if var vt = record.virusTotal {
             vt.notScanned = !sawScanResults && vtSaysNotScanned
             record.virusTotal = vt
@@ -93,9 +89,9 @@ struct ReportExtractor: ~Copyable {
                 if k == "size" { record.fileSize = try scanner.readInt() }
                 else if k == "type" { record.fileType = try scanner.readString() }
                 else if k == "name" { record.fileName = try scanner.readString() }
-                else if k == "md5" { record.md5 = try scanner.readString() }
-                else if k == "sha1" { record.sha1 = try scanner.readString() }
-                else if k == "sha256" { record.sha256 = try scanner.readString() }
+                else if k == "md5" { record.md5 = try scanner.readUnsharedString() }
+                else if k == "sha1" { record.sha1 = try scanner.readUnsharedString() }
+                else if k == "sha256" { record.sha256 = try scanner.readUnsharedString() }
                 else if k == "pe" { capeEvidence = true; try readPE() }
                 else if k == "virustotal" { try readVirusTotal() }
                 else { try scanner.skipValue() }
@@ -147,7 +143,7 @@ struct ReportExtractor: ~Copyable {
     private mutating func readImportedLibrary(defaultName: String?) throws(ScanFailure) {
         guard try scanner.beginObject() else { return }
         var dll: String?
-        var functions: [String] = []
+        var functions: StringList = []
         var first = true
         while let key = try scanner.nextKey(&first) {
             if key == "dll" { dll = try scanner.readString() }
@@ -159,7 +155,7 @@ struct ReportExtractor: ~Copyable {
                     var firstField = true
                     while let k = try scanner.nextKey(&firstField) {
                         // Imports by ordinal have a null name: nothing to name them by.
-                        if k == "name" { if let name = try scanner.readString() { functions.append(name) } } else { try scanner.skipValue() }
+                        if k == "name" { if let name = try scanner.readStringID() { functions.append(id: name) } } else { try scanner.skipValue() }
                     }
                 }
             }
@@ -201,9 +197,9 @@ struct ReportExtractor: ~Copyable {
             guard try scanner.beginObject() else { continue }
             var firstField = true
             while let key = try scanner.nextKey(&firstField) {
-                if key == "language" { if let s = try scanner.readString() { record.resourceLanguages.append(s) } }
-                else if key == "name" { if let s = try scanner.readString() { record.resourceNames.append(s) } }
-                else if key == "sublanguage" { if let s = try scanner.readString() { record.resourceSublanguages.append(s) } }
+                if key == "language" { if let s = try scanner.readStringID() { record.resourceLanguages.append(id: s) } }
+                else if key == "name" { if let s = try scanner.readStringID() { record.resourceNames.append(id: s) } }
+                else if key == "sublanguage" { if let s = try scanner.readStringID() { record.resourceSublanguages.append(id: s) } }
                 else { try scanner.skipValue() }
             }
         }

@@ -101,11 +101,10 @@ public enum ReportLoader {
         // Exactly one Sample (its record inline, ~500 bytes) per file: no doubling slack.
         result.samples.reserveCapacity(count)
         for i in 0..<count {
-            // Taken out of the slot, so the record is held once, by its Sample.
-            let (outcome, size) = outcomes[i]
-            outcomes[i] = (nil, 0)
+            // Moved out of the slot, so the record is held once, by its Sample.
+            let (outcome, size) = outcomes.take(i, leaving: (nil, 0))
             result.bytes += size
-            switch outcome {
+            switch consume outcome {
             case .record(let record):
                 result.samples.append(Sample(id: sampleID(forPath: files[i]), path: files[i], reportSize: size, record: record))
             case .failure(let error):

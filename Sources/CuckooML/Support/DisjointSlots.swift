@@ -22,5 +22,14 @@ final class DisjointSlots<Value>: @unchecked Sendable {
         set { storage[i] = newValue }
     }
 
+    /// Moves slot `i`'s value out, leaving `empty` in its place: no copy (for a record, no retain and
+    /// release of each of its lists).
+    func take(_ i: Int, leaving empty: Value) -> Value {
+        let slot = storage.baseAddress! + i
+        let value = slot.move()
+        slot.initialize(to: empty)
+        return value
+    }
+
     var values: [Value] { Array(storage) }
 }
