@@ -89,9 +89,10 @@ enum GroupJaccardSilhouette {
             let sums = withinShared.base + offset[c]
             let scratch = UnsafeMutablePointer<Double>.allocate(capacity: sizes[c])
             defer { scratch.deallocate() }
+            let query = GroupJaccardQuery(groups: kernel.groups.count)
             for a in 0..<sizes[c] {
                 if a % 64 == 0 && control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
-                rows[c].addDistances(fromRow: a, into: sums, scratch: scratch)
+                rows[c].addDistances(fromRow: a, into: sums, scratch: scratch, query: query)
             }
             let done = pairsDone.wrappingAdd(sizes[c] * (sizes[c] - 1) / 2, ordering: .relaxed).newValue
             control.report(Progress(phase: "silhouette", done: pairs == 0 ? n : n * done / pairs, total: 2 * n))
@@ -114,7 +115,10 @@ enum GroupJaccardSilhouette {
         let scratch = UnsafeMutablePointer<Scratch>.allocate(capacity: threadCount)
         defer { scratch.deinitialize(count: threadCount); scratch.deallocate() }
         scratch.initialize(repeating: Scratch(bounds: bounds.count, clusters: k), count: threadCount)
-        for t in 0..<threadCount { scratch[t].bounds = .init(bounds) }
+        for t in 0..<threadCount {
+            scratch[t].bounds = .init(bounds)
+            scratch[t].query = GroupJaccardQuery(groups: kernel.groups.count)
+        }
         let scratchShared = SharedPointer(base: scratch)
         let step = max(1, n / 100)
         let finished = Atomic<Int>(0)
@@ -154,6 +158,7 @@ enum GroupJaccardSilhouette {
     /// A thread's buffers for `nearestMean`.
     struct Scratch {
         var bounds: GroupJaccardMeanBounds.Scratch? = nil
+        var query: GroupJaccardQuery? = nil
         var bucketBound: [Double]
         var bound: [Double]
         var order: [Int] = []
@@ -213,10 +218,11 @@ enum GroupJaccardSilhouette {
             // Given up once the sum is beyond best × size: the mean is then beyond best (the margin
             // covers the rounding of the sum and of the product).
             let limit = best.isFinite ? best * Double(sizes[c]) * (1 + margin) + margin : .infinity
-            let sum = scratch.x.withUnsafeMutableBufferPointer { x in
-                packed.project(i, of: points, into: x.baseAddress!)
-                return packed.sum(x.baseAddress!, ones: onesX, below: limit, measured: &counts.between)
+            let query = scratch.query!
+            scratch.x.withUnsafeMutableBufferPointer { x in
+                packed.load(query, row: i, of: points, ones: onesX, x: x.baseAddress!)
             }
+            let sum = packed.sum(query, below: limit, measured: &counts.between)
             if let sum { best = min(best, sum / Double(sizes[c])) }
         }
         // Past a sorted bound beyond the least mean, every later bound is too, the clusters sharing no
