@@ -4,81 +4,38 @@
 #include "CBitKernels.h"
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
+#define SPARSE_BLOCK 64
 
-/// The bits set in v: the popcnt instruction when `hw` (a constant once inlined), written as assembly
-/// because the vectoriser otherwise packs four rows' counts into SSE bit tricks, slower than popcnt.
-ALWAYS_INLINE int64_t count_bits(uint64_t v, int hw) {
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    if (hw) {
-        uint64_t r;
-        __asm__("popcntq %1, %0" : "=r"(r) : "r"(v));
-        return (int64_t)r;
-    }
-#endif
-    (void)hw;
-    return __builtin_popcountll(v);
-}
-
-ALWAYS_INLINE void sparse_one(const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end,
-                              int64_t x_groups, const int32_t *x_word_index, const uint64_t *x_word,
-                              const uint64_t *y, const int32_t *ones_y, int32_t groups_y, double *out, int hw) {
-    double s = 0;
-    int64_t hits = 0, w = 0;
+/// cbk_group_jaccard_sparse_words on one block of at most SPARSE_BLOCK rows: every step runs over the
+/// block's rows, contiguous, in vectors where the target has them. For each row, a group of x adds
+/// b / (|x_g| + |y_g| − b) in x's order of groups, b the bits both have (none when x has no word in g:
+/// the group adds +0 and is skipped), and counts among the groups either row has.
+ALWAYS_INLINE void sparse_words(const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end,
+                                int64_t x_groups, const int32_t *x_word_index, const uint64_t *x_word,
+                                const uint64_t *bits, const int32_t *ones, const int32_t *groups_y, int64_t stride,
+                                int64_t first, int64_t count, double *out) {
+    double s[SPARSE_BLOCK];
+    int32_t hits[SPARSE_BLOCK], both[SPARSE_BLOCK];
+    for (int64_t r = 0; r < count; r++) { s[r] = 0; hits[r] = 0; }
+    int64_t w = 0;
     for (int64_t k = 0; k < x_groups; k++) {
-        int64_t ox = x_ones[k], a = ones_y[x_group[k]];
-        hits += a != 0;
+        const int32_t *restrict a = ones + (int64_t)x_group[k] * stride + first;
+        int32_t ox = x_ones[k];
+        for (int64_t r = 0; r < count; r++) hits[r] += a[r] != 0;
         int64_t end = x_word_end[k];
-        // No word of x here: nothing shared, the group adds +0.
         if (w == end) continue;
-        int64_t b = 0;
-        for (; w < end; w++) b += count_bits(x_word[w] & y[x_word_index[w]], hw);
-        s += (double)b / (double)(ox + a - b);
-    }
-    int64_t n = x_groups + groups_y - hits;
-    *out = n == 0 ? 0 : 1 - s / (double)n;
-}
-
-/// Four rows at a time: independent sums the CPU overlaps, each lane sparse_one's operations in its order.
-ALWAYS_INLINE void sparse_many(const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end,
-                               int64_t x_groups, const int32_t *x_word_index, const uint64_t *x_word,
-                               const uint64_t *y, const int32_t *ones_y, const int32_t *groups_y, int64_t words,
-                               int64_t groups, int64_t count, double *out, int hw) {
-    int64_t r = 0;
-    for (; r + 4 <= count; r += 4) {
-        const uint64_t *y0 = y + r * words, *y1 = y0 + words, *y2 = y1 + words, *y3 = y2 + words;
-        const int32_t *o0 = ones_y + r * groups, *o1 = o0 + groups, *o2 = o1 + groups, *o3 = o2 + groups;
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int64_t h0 = 0, h1 = 0, h2 = 0, h3 = 0, w = 0;
-        for (int64_t k = 0; k < x_groups; k++) {
-            int64_t g = x_group[k], ox = x_ones[k];
-            int64_t a0 = o0[g], a1 = o1[g], a2 = o2[g], a3 = o3[g];
-            h0 += a0 != 0; h1 += a1 != 0; h2 += a2 != 0; h3 += a3 != 0;
-            int64_t end = x_word_end[k];
-            if (w == end) continue;
-            int64_t b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-            for (; w < end; w++) {
-                int64_t i = x_word_index[w];
-                uint64_t xw = x_word[w];
-                b0 += count_bits(xw & y0[i], hw);
-                b1 += count_bits(xw & y1[i], hw);
-                b2 += count_bits(xw & y2[i], hw);
-                b3 += count_bits(xw & y3[i], hw);
-            }
-            s0 += (double)b0 / (double)(ox + a0 - b0);
-            s1 += (double)b1 / (double)(ox + a1 - b1);
-            s2 += (double)b2 / (double)(ox + a2 - b2);
-            s3 += (double)b3 / (double)(ox + a3 - b3);
+        for (int64_t r = 0; r < count; r++) both[r] = 0;
+        for (; w < end; w++) {
+            const uint64_t *restrict y = bits + (int64_t)x_word_index[w] * stride + first;
+            uint64_t xw = x_word[w];
+            for (int64_t r = 0; r < count; r++) both[r] += (int32_t)__builtin_popcountll(xw & y[r]);
         }
-        int64_t n0 = x_groups + groups_y[r] - h0, n1 = x_groups + groups_y[r + 1] - h1;
-        int64_t n2 = x_groups + groups_y[r + 2] - h2, n3 = x_groups + groups_y[r + 3] - h3;
-        out[r] = n0 == 0 ? 0 : 1 - s0 / (double)n0;
-        out[r + 1] = n1 == 0 ? 0 : 1 - s1 / (double)n1;
-        out[r + 2] = n2 == 0 ? 0 : 1 - s2 / (double)n2;
-        out[r + 3] = n3 == 0 ? 0 : 1 - s3 / (double)n3;
+        for (int64_t r = 0; r < count; r++) s[r] += (double)both[r] / (double)(ox + a[r] - both[r]);
     }
-    for (; r < count; r++)
-        sparse_one(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, y + r * words, ones_y + r * groups,
-                   groups_y[r], out + r, hw);
+    for (int64_t r = 0; r < count; r++) {
+        int32_t n = (int32_t)x_groups + groups_y[first + r] - hits[r];
+        out[r] = n == 0 ? 0 : 1 - s[r] / (double)n;
+    }
 }
 
 ALWAYS_INLINE void mean_bound_sums(int64_t buckets, int64_t row_groups, const int32_t *row_group,
@@ -121,23 +78,6 @@ ALWAYS_INLINE void mean_bound_sums(int64_t buckets, int64_t row_groups, const in
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define SPARSE_X86 1
-// With AVX2 the four rows' divisions go in one vector.
-__attribute__((target("popcnt,avx2"))) static void avx2_sparse_many(
-    const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end, int64_t x_groups,
-    const int32_t *x_word_index, const uint64_t *x_word, const uint64_t *y, const int32_t *ones_y,
-    const int32_t *groups_y, int64_t words, int64_t groups, int64_t count, double *out) {
-    sparse_many(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, y, ones_y, groups_y, words, groups, count,
-                out, 1);
-}
-
-__attribute__((target("popcnt"))) static void popcnt_sparse_many(
-    const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end, int64_t x_groups,
-    const int32_t *x_word_index, const uint64_t *x_word, const uint64_t *y, const int32_t *ones_y,
-    const int32_t *groups_y, int64_t words, int64_t groups, int64_t count, double *out) {
-    sparse_many(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, y, ones_y, groups_y, words, groups, count,
-                out, 1);
-}
-
 __attribute__((target("avx2"))) static void avx2_mean_bound_sums(
     int64_t buckets, int64_t row_groups, const int32_t *row_group, const int32_t *row_ones, const int32_t *column_end,
     const int32_t *columns, const int32_t *dense_of_column, const int32_t *dense, const int64_t *entry_start,
@@ -147,6 +87,22 @@ __attribute__((target("avx2"))) static void avx2_mean_bound_sums(
                     entry_bucket, entry_count, least, most, size, f, s, sum, counted);
 }
 
+__attribute__((target("popcnt,avx2"))) static void avx2_sparse_words(
+    const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end, int64_t x_groups,
+    const int32_t *x_word_index, const uint64_t *x_word, const uint64_t *bits, const int32_t *ones,
+    const int32_t *groups_y, int64_t stride, int64_t first, int64_t count, double *out) {
+    sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, bits, ones, groups_y, stride, first, count,
+                 out);
+}
+
+__attribute__((target("popcnt"))) static void popcnt_sparse_words(
+    const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end, int64_t x_groups,
+    const int32_t *x_word_index, const uint64_t *x_word, const uint64_t *bits, const int32_t *ones,
+    const int32_t *groups_y, int64_t stride, int64_t first, int64_t count, double *out) {
+    sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, bits, ones, groups_y, stride, first, count,
+                 out);
+}
+
 static int sparse_popcnt, sparse_avx2;
 __attribute__((constructor)) static void sparse_read_cpu(void) {
     __builtin_cpu_init();
@@ -154,26 +110,6 @@ __attribute__((constructor)) static void sparse_read_cpu(void) {
     sparse_avx2 = __builtin_cpu_supports("avx2");
 }
 #endif
-
-void cbk_group_jaccard_sparse_many(const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end,
-                                   int64_t x_groups, const int32_t *x_word_index, const uint64_t *x_word,
-                                   const uint64_t *y, const int32_t *ones_y, const int32_t *groups_y, int64_t words,
-                                   int64_t groups, int64_t count, double *out) {
-#ifdef SPARSE_X86
-    if (sparse_popcnt && sparse_avx2) {
-        avx2_sparse_many(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, y, ones_y, groups_y, words,
-                         groups, count, out);
-        return;
-    }
-    if (sparse_popcnt) {
-        popcnt_sparse_many(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, y, ones_y, groups_y, words,
-                           groups, count, out);
-        return;
-    }
-#endif
-    sparse_many(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, y, ones_y, groups_y, words, groups, count,
-                out, 0);
-}
 
 void cbk_mean_bound_sums(int64_t buckets, int64_t row_groups, const int32_t *row_group, const int32_t *row_ones,
                          const int32_t *column_end, const int32_t *columns, const int32_t *dense_of_column,
@@ -189,4 +125,27 @@ void cbk_mean_bound_sums(int64_t buckets, int64_t row_groups, const int32_t *row
 #endif
     mean_bound_sums(buckets, row_groups, row_group, row_ones, column_end, columns, dense_of_column, dense, entry_start,
                     entry_bucket, entry_count, least, most, size, f, s, sum, counted);
+}
+
+void cbk_group_jaccard_sparse_words(const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end,
+                                    int64_t x_groups, const int32_t *x_word_index, const uint64_t *x_word,
+                                    const uint64_t *bits, const int32_t *ones, const int32_t *groups_y, int64_t stride,
+                                    int64_t first, int64_t count, double *out) {
+    for (int64_t at = 0; at < count; at += SPARSE_BLOCK) {
+        int64_t block = count - at < SPARSE_BLOCK ? count - at : SPARSE_BLOCK;
+#ifdef SPARSE_X86
+        if (sparse_popcnt && sparse_avx2) {
+            avx2_sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, bits, ones, groups_y, stride,
+                              first + at, block, out + at);
+            continue;
+        }
+        if (sparse_popcnt) {
+            popcnt_sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, bits, ones, groups_y,
+                                stride, first + at, block, out + at);
+            continue;
+        }
+#endif
+        sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, bits, ones, groups_y, stride,
+                     first + at, block, out + at);
+    }
 }

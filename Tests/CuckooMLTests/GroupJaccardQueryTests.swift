@@ -1,21 +1,23 @@
 import Testing
 @testable import CuckooML
 
-/// The sparse group Jaccard kernel (a query's groups and non-zero words, `GroupJaccardQuery`) gives the
-/// kernel's distances bit for bit, so the silhouette's sums through it are the plain pass's; and the
+/// The sparse group Jaccard kernel (a query's groups and non-zero words, `GroupJaccardQuery`, against
+/// rows stored word by word, `OwnColumnWords`) gives the kernel's distances bit for bit, so the silhouette's sums through it are the plain pass's; and the
 /// mean bounds computed in C hold on many buckets, where columns are both dense rows and lists.
 @Suite struct GroupJaccardQueryTests {
     /// Every row's sum to each cluster (`sum`) and each cluster's pair sums (`addDistances`) equal the
-    /// kernel's distances added in row order; clusters with empty and repeated rows, and singletons.
+    /// kernel's distances added in row order; clusters with empty and repeated rows, singletons, and
+    /// all rows as one (blocks of rows in the kernel, and pairs from rows inside a block).
     @Test(arguments: [UInt64(11), 12, 13])
     func sumsAreTheKernelsBitForBit(seed: UInt64) {
         let (points, labels) = GroupJaccardSilhouetteTests.clustered(seed: seed, n: 220, noise: 0)
         let kernel = GroupJaccardKernel(points: points)
         let groups = kernel.groups.count
         let query = GroupJaccardQuery(groups: groups)
-        for label in Set(labels).sorted() {
-            let members = labels.indices.filter { labels[$0] == label }
+        let clusters = Set(labels).sorted().map { label in labels.indices.filter { labels[$0] == label } } + [Array(labels.indices)]
+        for (label, members) in clusters.enumerated() {
             let rows = OwnColumnRows(members, of: kernel, points: points)
+            let columns = OwnColumnWords(rows)
             let x = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, rows.words))
             defer { x.deallocate() }
             for i in 0..<points.count {
@@ -24,16 +26,16 @@ import Testing
                 var want = 0.0
                 for m in members { want += kernel.distance(i, m) }
                 var measured = 0
-                let got = rows.sum(query, below: .infinity, measured: &measured)
+                let got = columns.sum(query, below: .infinity, measured: &measured)
                 #expect(got?.bitPattern == want.bitPattern, "row \(i) to cluster \(label)")
                 #expect(measured == members.count)
-                if want > 0 { #expect(rows.sum(query, below: want / 2, measured: &measured) == nil) }
+                if want > 0 { #expect(columns.sum(query, below: want / 2, measured: &measured) == nil) }
             }
             var sums = [Double](repeating: 0, count: members.count)
             let scratch = UnsafeMutablePointer<Double>.allocate(capacity: members.count)
             defer { scratch.deallocate() }
             sums.withUnsafeMutableBufferPointer { sums in
-                for a in members.indices { rows.addDistances(fromRow: a, into: sums.baseAddress!, scratch: scratch, query: query) }
+                for a in members.indices { columns.addDistances(fromRow: a, into: sums.baseAddress!, scratch: scratch, query: query) }
             }
             for (p, i) in members.enumerated() {
                 var want = 0.0

@@ -6,18 +6,19 @@
 /// Group Jaccard kernels for the exact silhouette under `groupjaccard`, reading only what a query row
 /// has: its groups and its non-zero words.
 
-/// cbk_group_jaccard from a query x to each of `count` row-major rows (row r at y + r * words, its
-/// per-group counts at ones_y + r * groups, the number of groups it has at groups_y[r]) into out[r].
+/// cbk_group_jaccard from a query x to rows first ..< first + count into out[0 ..< count], the rows
+/// stored word by word: word w of row r at bits[w * stride + r], its count of group g at
+/// ones[g * stride + r], the number of groups it has at groups_y[r].
 ///
 /// x is given sparsely: the groups it has, ascending (x_group, their counts x_ones, x_groups of them),
 /// and its non-zero words group by group (x_word_index, x_word: slot k's are x_word_end[k - 1] ..<
 /// x_word_end[k], from 0). The same doubles as cbk_group_jaccard: a group only y has adds 0/|y_g| = +0
 /// to a sum that is never negative, which leaves it as it was, and it only counts among the groups
 /// either row has (groups_y less the groups both have).
-void cbk_group_jaccard_sparse_many(const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end,
-                                   int64_t x_groups, const int32_t *x_word_index, const uint64_t *x_word,
-                                   const uint64_t *y, const int32_t *ones_y, const int32_t *groups_y, int64_t words,
-                                   int64_t groups, int64_t count, double *out);
+void cbk_group_jaccard_sparse_words(const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end,
+                                    int64_t x_groups, const int32_t *x_word_index, const uint64_t *x_word,
+                                    const uint64_t *bits, const int32_t *ones, const int32_t *groups_y, int64_t stride,
+                                    int64_t first, int64_t count, double *out);
 
 /// The sums behind GroupJaccardMeanBounds for one query, over `buckets` buckets (a multiple of 8).
 ///

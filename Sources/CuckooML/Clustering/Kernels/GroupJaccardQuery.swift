@@ -1,8 +1,7 @@
-import CBitKernels
-
-/// A row as `cbk_group_jaccard_sparse_many` reads it: the groups it has (with its counts) and its
+/// A row as `cbk_group_jaccard_sparse_words` reads it: the groups it has (with its counts) and its
 /// non-zero words on some rows' own columns (`OwnColumnRows`), group by group. A row has a few of a
 /// cluster's groups and words, and the dense kernel went through every group and word of every pair.
+/// (A row has a group it has no word of here when none of its columns in the group is one of these.)
 /// Loaded again for each query; one per thread.
 final class GroupJaccardQuery {
     private(set) var groupCount = 0
@@ -48,12 +47,5 @@ final class GroupJaccardQuery {
             k += 1
         }
         groupCount = k
-    }
-
-    /// cbk_group_jaccard from this row to `count` row-major rows (see the kernel), into `out`.
-    func distances(to y: UnsafePointer<UInt64>, ones onesY: UnsafePointer<Int32>, groupsPresent: UnsafePointer<Int32>,
-                   words: Int, groups: Int, count: Int, into out: UnsafeMutablePointer<Double>) {
-        cbk_group_jaccard_sparse_many(group, ones, wordEnd, Int64(groupCount), wordIndex, word, y, onesY, groupsPresent,
-                                      Int64(words), Int64(groups), Int64(count), out)
     }
 }

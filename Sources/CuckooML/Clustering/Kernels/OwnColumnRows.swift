@@ -19,11 +19,10 @@ struct OwnColumnRows: Sendable {
     private(set) var wordStart: [Int]
     private var used: [Int]
     private(set) var words = 0
-    private var bits: [UInt64] = []
-    private var ones: [Int32] = []
-    /// Per row, how many groups it has (`GroupJaccardQuery`'s kernel counts the groups only the row has
-    /// from it).
-    private var groupsPresent: [Int32] = []
+    private(set) var bits: [UInt64] = []
+    private(set) var ones: [Int32] = []
+    /// Per row, how many groups it has (the sparse kernel counts the groups only the row has from it).
+    private(set) var groupsPresent: [Int32] = []
     /// The columns here as bits over all the columns, and before each word how many of them there are:
     /// a column's place in `columns` is one popcount away. `project` looks up every column of a query
     /// in every bucket it visits, and a binary search per column was a tenth of `compare`.
@@ -224,73 +223,12 @@ struct OwnColumnRows: Sendable {
 }
 
 extension OwnColumnRows {
-    /// Adds row `a`'s distance to every later row `b` to both `sums[a]` and `sums[b]`, in ascending b
-    /// (`scratch`: room for a distance per row). Called for a = 0, 1, 2, … in turn, each row's sum
-    /// receives its distances in ascending order of the other row (the earlier rows' calls, then its
-    /// own), as a pass over its whole row would add them, while each pair is measured once: the
-    /// distance is symmetric bit for bit.
-    func addDistances(fromRow a: Int, into sums: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>,
-                      query: GroupJaccardQuery) {
-        let groups = used.count, words = words, later = rows.count - a - 1
-        guard later > 0 else { return }
-        bits.withUnsafeBufferPointer { bits in
-            ones.withUnsafeBufferPointer { ones in
-                groupsPresent.withUnsafeBufferPointer { present in
-                    wordStart.withUnsafeBufferPointer { wordStart in
-                        // No column or no group: every distance is 0, which adds nothing.
-                        guard let y = bits.baseAddress, let onesY = ones.baseAddress else { return }
-                        query.load(y + a * words, ones: onesY + a * groups, wordStart: wordStart.baseAddress!, groups: groups)
-                        query.distances(to: y + (a + 1) * words, ones: onesY + (a + 1) * groups,
-                                        groupsPresent: present.baseAddress! + a + 1, words: words, groups: groups,
-                                        count: later, into: scratch)
-                    }
-                }
-            }
-        }
-        var own = sums[a]
-        for r in 0..<later {
-            own += scratch[r]
-            sums[a + 1 + r] += scratch[r]
-        }
-        sums[a] = own
-    }
-
     /// Loads `query` with kernel row `row` projected on these columns (`x`: room for `words` words).
     func load(_ query: GroupJaccardQuery, row: Int, of points: PointSet, ones onesX: UnsafePointer<Int32>,
               x: UnsafeMutablePointer<UInt64>) {
         project(row, of: points, into: x)
         wordStart.withUnsafeBufferPointer { wordStart in
             query.load(x, ones: onesX, wordStart: wordStart.baseAddress!, groups: used.count)
-        }
-    }
-
-    /// The sum of the distances from a query (`load`) to every row, added in row order, or nil once the
-    /// sum so far exceeds `limit` (distances are never negative, so the whole sum would too);
-    /// `measured` counts the distances computed.
-    func sum(_ query: GroupJaccardQuery, below limit: Double, measured: inout Int) -> Double? {
-        let groups = used.count, words = words, count = rows.count
-        let chunk = 32
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: chunk) { buffer in
-            let out = buffer.baseAddress!
-            return bits.withUnsafeBufferPointer { bits in
-                ones.withUnsafeBufferPointer { ones in
-                    groupsPresent.withUnsafeBufferPointer { present in
-                        // No word (no column) is never read, nor counts of no group: any address will do.
-                        let y = bits.baseAddress ?? UnsafePointer(query.word), onesY = ones.baseAddress ?? UnsafePointer(query.ones)
-                        var sum = 0.0
-                        for first in stride(from: 0, to: count, by: chunk) {
-                            let rows = min(chunk, count - first)
-                            query.distances(to: y + first * words, ones: onesY + first * groups,
-                                            groupsPresent: present.baseAddress! + first, words: words, groups: groups,
-                                            count: rows, into: out)
-                            measured += rows
-                            for r in 0..<rows { sum += out[r] }
-                            if sum > limit { return nil }
-                        }
-                        return sum
-                    }
-                }
-            }
         }
     }
 }
