@@ -10,7 +10,7 @@ import Synchronization
 /// order of the other point, then divides; here every sum that is formed is added in that same order
 /// from the same distances (the kernel's bits, symmetric bit for bit), and the sums never formed are
 /// of clusters that cannot give the least mean:
-/// - a(i): each cluster's pairs are measured once for both points (`OwnColumnRows.addDistances`);
+/// - a(i): each cluster's pairs are measured once for both points (`OwnColumnWords.addDistances`);
 /// - b(i), the least mean distance to another cluster: every cluster has a lower bound of i's mean
 ///   distance to its members (`GroupJaccardMeanBounds`, from how many members have each column);
 ///   clusters are visited by ascending bound, the visit stops at the first bound beyond the least mean
@@ -63,15 +63,17 @@ enum GroupJaccardSilhouette {
         let bucketStart = starts
         let bounds = GroupJaccardMeanBounds(kernel, points: points, buckets: buckets)
 
-        var packed = [OwnColumnRows?](repeating: nil, count: k)
+        // Each cluster packed on its own columns (to project queries), and that copy word by word (to sum).
+        var packed = [(OwnColumnRows, OwnColumnWords)?](repeating: nil, count: k)
         packed.withUnsafeMutableBufferPointer { buffer in
             let slots = SharedPointer(base: buffer.baseAddress!)
             runTasks(k, threads: threads) { c, _ in
-                slots.base[c] = OwnColumnRows(members[c], of: kernel, points: points)
+                let rows = OwnColumnRows(members[c], of: kernel, points: points)
+                slots.base[c] = (rows, OwnColumnWords(rows))
                 return true
             }
         }
-        let rows = packed.map { $0! }
+        let rows = packed.map { $0!.0 }, columns = packed.map { $0!.1 }
 
         // a(i): one task per cluster, the largest first so that the threads end together.
         let within = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
@@ -89,9 +91,10 @@ enum GroupJaccardSilhouette {
             let sums = withinShared.base + offset[c]
             let scratch = UnsafeMutablePointer<Double>.allocate(capacity: sizes[c])
             defer { scratch.deallocate() }
+            let query = GroupJaccardQuery(groups: kernel.groups.count)
             for a in 0..<sizes[c] {
                 if a % 64 == 0 && control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
-                rows[c].addDistances(fromRow: a, into: sums, scratch: scratch)
+                columns[c].addDistances(fromRow: a, into: sums, scratch: scratch, query: query)
             }
             let done = pairsDone.wrappingAdd(sizes[c] * (sizes[c] - 1) / 2, ordering: .relaxed).newValue
             control.report(Progress(phase: "silhouette", done: pairs == 0 ? n : n * done / pairs, total: 2 * n))
@@ -114,7 +117,10 @@ enum GroupJaccardSilhouette {
         let scratch = UnsafeMutablePointer<Scratch>.allocate(capacity: threadCount)
         defer { scratch.deinitialize(count: threadCount); scratch.deallocate() }
         scratch.initialize(repeating: Scratch(bounds: bounds.count, clusters: k), count: threadCount)
-        for t in 0..<threadCount { scratch[t].bounds = .init(bounds) }
+        for t in 0..<threadCount {
+            scratch[t].bounds = .init(bounds)
+            scratch[t].query = GroupJaccardQuery(groups: kernel.groups.count)
+        }
         let scratchShared = SharedPointer(base: scratch)
         let step = max(1, n / 100)
         let finished = Atomic<Int>(0)
@@ -130,7 +136,7 @@ enum GroupJaccardSilhouette {
                 guard sizes[own] > 1 else { return true }
                 let a = withinShared.base[offset[own] + position[i]] / Double(sizes[own] - 1)
                 let b = nearestMean(i, own: own, kernel: kernel, points: points, bounds: bounds,
-                                    bucketStart: bucketStart, rows: rows, sizes: sizes,
+                                    bucketStart: bucketStart, rows: rows, columns: columns, sizes: sizes,
                                     scratch: &scratchShared.base[thread], counts: &countShared.base[thread])
                 let s = (b - a) / max(a, b)
                 out.base[i] = s.isNaN ? 0 : s
@@ -154,6 +160,7 @@ enum GroupJaccardSilhouette {
     /// A thread's buffers for `nearestMean`.
     struct Scratch {
         var bounds: GroupJaccardMeanBounds.Scratch? = nil
+        var query: GroupJaccardQuery? = nil
         var bucketBound: [Double]
         var bound: [Double]
         var order: [Int] = []
@@ -167,7 +174,7 @@ enum GroupJaccardSilhouette {
 
     /// The least mean distance from point i to a cluster other than `own` (infinity when there is none).
     private static func nearestMean(_ i: Int, own: Int, kernel: GroupJaccardKernel, points: PointSet,
-                                    bounds: GroupJaccardMeanBounds, bucketStart: [Int], rows: [OwnColumnRows],
+                                    bounds: GroupJaccardMeanBounds, bucketStart: [Int], rows: [OwnColumnRows], columns: [OwnColumnWords],
                                     sizes: [Int], scratch: inout Scratch, counts: inout Counts) -> Double {
         let k = sizes.count
         let margin = GroupJaccardBuckets.margin
@@ -213,10 +220,11 @@ enum GroupJaccardSilhouette {
             // Given up once the sum is beyond best × size: the mean is then beyond best (the margin
             // covers the rounding of the sum and of the product).
             let limit = best.isFinite ? best * Double(sizes[c]) * (1 + margin) + margin : .infinity
-            let sum = scratch.x.withUnsafeMutableBufferPointer { x in
-                packed.project(i, of: points, into: x.baseAddress!)
-                return packed.sum(x.baseAddress!, ones: onesX, below: limit, measured: &counts.between)
+            let query = scratch.query!
+            scratch.x.withUnsafeMutableBufferPointer { x in
+                packed.load(query, row: i, of: points, ones: onesX, x: x.baseAddress!)
             }
+            let sum = columns[c].sum(query, below: limit, measured: &counts.between)
             if let sum { best = min(best, sum / Double(sizes[c])) }
         }
         // Past a sorted bound beyond the least mean, every later bound is too, the clusters sharing no

@@ -16,11 +16,13 @@ struct OwnColumnRows: Sendable {
     private var groupOf: [Int32] = []
     private var bitInGroup: [Int32] = []
     /// Group g's bits are words `wordStart[g]..<wordStart[g + 1]`, the first `used[g]` of them holding columns.
-    private var wordStart: [Int]
+    private(set) var wordStart: [Int]
     private var used: [Int]
     private(set) var words = 0
-    private var bits: [UInt64] = []
-    private var ones: [Int32] = []
+    private(set) var bits: [UInt64] = []
+    private(set) var ones: [Int32] = []
+    /// Per row, how many groups it has (the sparse kernel counts the groups only the row has from it).
+    private(set) var groupsPresent: [Int32] = []
     /// The columns here as bits over all the columns, and before each word how many of them there are:
     /// a column's place in `columns` is one popcount away. `project` looks up every column of a query
     /// in every bucket it visits, and a binary search per column was a tenth of `compare`.
@@ -68,7 +70,9 @@ struct OwnColumnRows: Sendable {
                 let bit = tabled ? Int(bitOfColumn[Int(c)]) : self.bit(position(of: c)!)
                 bits[base + bit >> 6] |= 1 << UInt64(bit & 63)
             }
-            ones.append(contentsOf: UnsafeBufferPointer(start: kernel.ones + r * groups, count: groups))
+            let counts = UnsafeBufferPointer(start: kernel.ones + r * groups, count: groups)
+            ones.append(contentsOf: counts)
+            groupsPresent.append(Int32(counts.count { $0 != 0 }))
             rows.append(r)
         }
     }
@@ -219,58 +223,12 @@ struct OwnColumnRows: Sendable {
 }
 
 extension OwnColumnRows {
-    /// Adds row `a`'s distance to every later row `b` to both `sums[a]` and `sums[b]`, in ascending b
-    /// (`scratch`: room for a distance per row). Called for a = 0, 1, 2, … in turn, each row's sum
-    /// receives its distances in ascending order of the other row (the earlier rows' calls, then its
-    /// own), as a pass over its whole row would add them, while each pair is measured once: the
-    /// distance is symmetric bit for bit.
-    func addDistances(fromRow a: Int, into sums: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>) {
-        let groups = used.count, words = words, later = rows.count - a - 1
-        guard later > 0 else { return }
-        bits.withUnsafeBufferPointer { bits in
-            ones.withUnsafeBufferPointer { ones in
-                wordStart.withUnsafeBufferPointer { wordStart in
-                    // No column or no group: every distance is 0, which adds nothing.
-                    guard let y = bits.baseAddress, let onesY = ones.baseAddress else { return }
-                    cbk_group_jaccard_many(y + a * words, onesY + a * groups, y + (a + 1) * words, onesY + (a + 1) * groups,
-                                           Int64(words), wordStart.baseAddress!, Int64(groups), Int64(later), scratch)
-                }
-            }
-        }
-        var own = sums[a]
-        for r in 0..<later {
-            own += scratch[r]
-            sums[a + 1 + r] += scratch[r]
-        }
-        sums[a] = own
-    }
-
-    /// The sum of the distances from a projected query (`project`) to every row, added in row order, or
-    /// nil once the sum so far exceeds `limit` (distances are never negative, so the whole sum would
-    /// too); `measured` counts the distances computed.
-    func sum(_ x: UnsafePointer<UInt64>, ones onesX: UnsafePointer<Int32>, below limit: Double,
-             measured: inout Int) -> Double? {
-        let groups = used.count, words = words, count = rows.count
-        let chunk = 32
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: chunk) { buffer in
-            let out = buffer.baseAddress!
-            return bits.withUnsafeBufferPointer { bits in
-                ones.withUnsafeBufferPointer { ones in
-                    wordStart.withUnsafeBufferPointer { wordStart in
-                        let y = bits.baseAddress ?? x, onesY = ones.baseAddress ?? onesX
-                        var sum = 0.0
-                        for first in stride(from: 0, to: count, by: chunk) {
-                            let rows = min(chunk, count - first)
-                            cbk_group_jaccard_many(x, onesX, y + first * words, onesY + first * groups, Int64(words),
-                                                   wordStart.baseAddress!, Int64(groups), Int64(rows), out)
-                            measured += rows
-                            for r in 0..<rows { sum += out[r] }
-                            if sum > limit { return nil }
-                        }
-                        return sum
-                    }
-                }
-            }
+    /// Loads `query` with kernel row `row` projected on these columns (`x`: room for `words` words).
+    func load(_ query: GroupJaccardQuery, row: Int, of points: PointSet, ones onesX: UnsafePointer<Int32>,
+              x: UnsafeMutablePointer<UInt64>) {
+        project(row, of: points, into: x)
+        wordStart.withUnsafeBufferPointer { wordStart in
+            query.load(x, ones: onesX, wordStart: wordStart.baseAddress!, groups: used.count)
         }
     }
 }
