@@ -54,7 +54,7 @@ struct APICountsTests {
                      "a", "LdrLoadDll", "GetProcAddress", "GetProcAddressForCaller", "Zw", "NtOpenKeyEx"]
         // Equal as Strings, different bytes: one key for the dictionary, two numbers for the builder.
         if nonASCII { names += ["caf\u{e9}", "cafe\u{301}", "\u{212A}ey", "Key"] }
-        var generator = SplitMix(seed: 7)
+        var generator = EngineReference.Random(seed: 7)
         var dictionary: [String: Int] = [:]
         var builder = APICountsBuilder()
         for _ in 0..<500 {
@@ -72,18 +72,5 @@ struct APICountsTests {
         #expect(built.keys.map { Array($0.utf8) } == direct.keys.map { Array($0.utf8) })
         #expect(built.values == direct.values)
         #expect(zip(built.keys, built.keys.dropFirst()).allSatisfy { $0.utf8.lexicographicallyPrecedes($1.utf8) })
-    }
-}
-
-/// A small deterministic generator for the tests' random inputs.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

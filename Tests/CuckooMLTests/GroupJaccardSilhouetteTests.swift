@@ -58,6 +58,26 @@ import Testing
         #expect(got.bitPattern == SilhouetteParallelTests.reference(points, labels, .groupjaccard).bitPattern)
     }
 
+    /// The bounds of `GroupJaccardMeanBounds` over `buckets` for each of `rows`, each checked against
+    /// the row's mean distance to every bucket; `body` may check more of them.
+    static func checkMeanBounds(_ kernel: GroupJaccardKernel, _ points: PointSet, buckets: [[Int]], rows: [Int],
+                                _ body: (_ row: Int, _ bounds: [Double]) -> Void = { _, _ in }) {
+        let bounds = GroupJaccardMeanBounds(kernel, points: points, buckets: buckets)
+        var scratch = GroupJaccardMeanBounds.Scratch(bounds)
+        var out = [Double](repeating: -1, count: buckets.count)
+        for i in rows {
+            out.withUnsafeMutableBufferPointer { o in
+                bounds.bounds(columns: points.nonZeroColumns(i), ones: kernel.ones + i * kernel.groups.count,
+                              scratch: &scratch, into: o.baseAddress!)
+            }
+            for (b, members) in buckets.enumerated() {
+                let mean = members.isEmpty ? 0 : members.reduce(0.0) { $0 + kernel.distance(i, $1) } / Double(members.count)
+                #expect(out[b] <= mean + GroupJaccardBuckets.margin, "row \(i) bucket \(b): \(out[b]) > \(mean)")
+            }
+            body(i, out)
+        }
+    }
+
     /// Each bucket's bound never exceeds the mean distance of the row to its rows, and the search
     /// measures fewer distances than all pairs on clustered rows.
     @Test func boundsHoldAndPrune() throws {
@@ -67,19 +87,7 @@ import Testing
         var buckets = distinct.map { c in labels.indices.filter { labels[$0] == c } }
         buckets.append(Array(0..<20))
         buckets.append([])
-        let bounds = GroupJaccardMeanBounds(kernel, points: points, buckets: buckets)
-        var scratch = GroupJaccardMeanBounds.Scratch(bounds)
-        var out = [Double](repeating: -1, count: buckets.count)
-        for i in 0..<points.count {
-            out.withUnsafeMutableBufferPointer { o in
-                bounds.bounds(columns: points.nonZeroColumns(i), ones: kernel.ones + i * kernel.groups.count,
-                              scratch: &scratch, into: o.baseAddress!)
-            }
-            for (b, rows) in buckets.enumerated() {
-                let mean = rows.isEmpty ? 0 : rows.reduce(0.0) { $0 + kernel.distance(i, $1) } / Double(rows.count)
-                #expect(out[b] <= mean + GroupJaccardBuckets.margin, "row \(i) bucket \(b): \(out[b]) > \(mean)")
-            }
-        }
+        Self.checkMeanBounds(kernel, points, buckets: buckets, rows: Array(0..<points.count))
         let code = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
         let cluster = labels.map { code[$0]! }
         var sizes = [Int](repeating: 0, count: distinct.count)
