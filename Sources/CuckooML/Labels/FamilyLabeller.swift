@@ -52,24 +52,21 @@ public enum FamilyLabeller {
     }
 
     /// A hash of every engine's verdict, equal for two reports of the same scan: of each engine name's,
-    /// and result text's, `String` hash value (equal for equal `String`s, whatever their bytes), which
-    /// the cache finds once per name and text rather than hashing every report's strings again.
+    /// and result text's, keyed hash (`FingerprintHash`, under the cache's key: equal for equal
+    /// `String`s, whatever their bytes), which the cache finds once per name and text rather than
+    /// hashing every report's strings again.
     static func scanFingerprint(_ scans: EngineResults, cache: inout Cache) -> Int {
-        var hasher = Hasher()
+        let key = cache.fingerprintKey
+        var h = key
         for i in scans.indices {
-            hasher.combine(scans.knownEngine(i).map { knownEngineHashes[$0] } ?? scans.engine(i).hashValue)
-            hasher.combine(scans.isDetected(i))
-            if let id = scans.resultID(i) {
-                hasher.combine(true)
-                hasher.combine(cache.facts(id).hash)
-            } else {
-                hasher.combine(false)
-            }
+            let engine = scans.knownEngine(i).map { cache.knownEngineHash($0) } ?? FingerprintHash.hash(scans.engine(i), key: key)
+            let result = scans.resultID(i).map { cache.facts($0).hash }
+            h = FingerprintHash.combine(h, engine)
+            h = FingerprintHash.combine(h, (scans.isDetected(i) ? 1 : 0) | (result != nil ? 2 : 0))
+            h = FingerprintHash.combine(h, result ?? 0)
         }
-        return hasher.finalize()
+        return Int(truncatingIfNeeded: FingerprintHash.finish(FingerprintHash.combine(h, UInt64(scans.count))))
     }
-
-    private static let knownEngineHashes = EngineResults.knownEngines.map(\.hashValue)
 
     /// The label from the votes per family: most votes, ties to the alphabetically first name.
     public static func decide(_ tally: [(family: String, votes: Int)], engines: Int) -> SampleLabel {
@@ -123,7 +120,11 @@ public enum FamilyLabeller {
         /// What the evidence asks of a result text, by its number (`facts`): its place in
         /// `resultHashes` << 2, ASCII << 1, empty.
         private var resultFacts = StringIDMap()
-        private var resultHashes: [Int] = []
+        private var resultHashes: [UInt64] = []
+        /// The key of the scan fingerprints' hashes (`resultHashes`, `knownEngineHashes`): that of the
+        /// evidence being gathered (`keyFingerprints`).
+        private(set) var fingerprintKey = FamilyLabeller.fingerprintKey
+        private var knownEngineHashes: [UInt64] = []
 
         public init(tables: LabelTables = .shipped) { self.tables = tables }
 
@@ -134,7 +135,9 @@ public enum FamilyLabeller {
         mutating func startAfreshIfLarge() {
             if candidateStart.count > Self.limit || familyNames.count > Self.limit || voterNames > Self.limit
                 || resultHashes.count > Self.limit {
+                let key = fingerprintKey
                 self = Cache(tables: tables)
+                fingerprintKey = key
             }
         }
 
@@ -212,15 +215,31 @@ public enum FamilyLabeller {
             return knownVoters[known]
         }
 
+        /// Hashes the fingerprints under `key` from now on (evidence restored from a session file keeps
+        /// the key its fingerprints were made with); the hashes under another key are forgotten.
+        mutating func keyFingerprints(_ key: UInt64) {
+            guard key != fingerprintKey else { return }
+            fingerprintKey = key
+            resultFacts = StringIDMap()
+            resultHashes = []
+            knownEngineHashes = []
+        }
+
+        /// The fingerprint hash of a known engine's name, by its place on `EngineResults.knownEngines`.
+        mutating func knownEngineHash(_ known: Int) -> UInt64 {
+            if knownEngineHashes.isEmpty { knownEngineHashes = EngineResults.knownEngines.map { FingerprintHash.hash($0, key: fingerprintKey) } }
+            return knownEngineHashes[known]
+        }
+
         /// What the evidence asks of result text number `id`: whether it is ASCII (then equal text is an
-        /// equal number: `StringTable` is keyed by bytes), whether it is empty, and its `String` hash
-        /// value; worked out once per number.
-        mutating func facts(_ id: StringID) -> (ascii: Bool, empty: Bool, hash: Int) {
+        /// equal number: `StringTable` is keyed by bytes), whether it is empty, and its fingerprint
+        /// hash; worked out once per number.
+        mutating func facts(_ id: StringID) -> (ascii: Bool, empty: Bool, hash: UInt64) {
             let value: UInt32
             if let known = resultFacts[id] { value = known } else {
                 let text = StringTable.shared[id]
                 value = UInt32(resultHashes.count) << 2 | (ByteHash.isASCII(text) ? 2 : 0) | (text.isEmpty ? 1 : 0)
-                resultHashes.append(text.hashValue)
+                resultHashes.append(FingerprintHash.hash(text, key: fingerprintKey))
                 resultFacts.insert(id, value)
             }
             return (value & 2 != 0, value & 1 != 0, resultHashes[Int(value >> 2)])
@@ -243,6 +262,10 @@ public enum FamilyLabeller {
             return id
         }
     }
+
+    /// The fingerprint key of evidence gathered afresh in this process: random, so that report
+    /// authors cannot aim collisions.
+    static let fingerprintKey = UInt64.random(in: 1...UInt64.max)
 
     /// The cache `Session.relabel` keeps between calls.
     static let processCache = Locked(Cache())

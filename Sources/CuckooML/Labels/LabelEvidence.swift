@@ -9,18 +9,26 @@
 /// (equal support and co-occurrence) are broken the same way whatever was labelled before in the
 /// process (the shared `FamilyLabeller.Cache` numbers them in its own history's order).
 public struct LabelEvidence: Sendable {
-    private(set) var familyNames: [String] = []
-    private var familyIDs: [String: Int32] = [:]
-    /// Sample i's pairs are `voters[start[i]..<start[i + 1]]` and `families[...]`.
-    private var start: [Int] = [0]
-    private var voters: [Int32] = []
-    private var families: [Int32] = []
-    private var engines: [Int] = []
+    // Internal, not private: the stored form (`LabelEvidence+Stored.swift`) reads and restores them.
+    var familyNames: [String] = []
+    var familyIDs: [String: Int32] = [:]
+    /// Sample i's pairs are `voters[start[i]..<start[i + 1]]` and `families[...]`. Voters are numbered
+    /// by the cache that gathered the sample (only compared within one sample).
+    var start: [Int] = [0]
+    var voters: [Int32] = []
+    var families: [Int32] = []
+    var engines: [Int] = []
     /// Families named by at least `FamilyLabeller.minimumVotes` voters; empty for a repeated scan.
-    private var candidates: [[Int32]] = []
-    private var fingerprints: Set<Int> = []
+    var candidates: [[Int32]] = []
+    var fingerprints: Set<Int> = []
+    /// The key of the scan fingerprints (`FamilyLabeller.scanFingerprint`): the process's for evidence
+    /// gathered afresh, the file's for evidence restored from a session file, so that the reports
+    /// appended later are fingerprinted as the stored ones were.
+    public private(set) var fingerprintKey: UInt64
 
-    public init() {}
+    public init() { fingerprintKey = FamilyLabeller.fingerprintKey }
+
+    init(fingerprintKey: UInt64) { self.fingerprintKey = fingerprintKey }
 
     /// Samples the evidence covers.
     public var count: Int { engines.count }
@@ -38,13 +46,14 @@ public struct LabelEvidence: Sendable {
         guard parts > 1, corpus.count >= 2 * parts else { return append(corpus, cache: &cache) }
         let size = (corpus.count + parts - 1) / parts
         let slices = stride(from: 0, to: corpus.count, by: size).map { Array(corpus[$0..<min(corpus.count, $0 + size)]) }
+        let key = fingerprintKey
         // The first slice on this thread (with the process's cache), the others beside it.
         let (others, first) = try! alongside({ () -> [(LabelEvidence, [Int?])] in
             var gathered = [(LabelEvidence, [Int?])?](repeating: nil, count: slices.count - 1)
             gathered.withUnsafeMutableBufferPointer { buffer in
                 let slots = SharedPointer(base: buffer.baseAddress!)
                 runTasks(slices.count - 1, threads: slices.count - 1) { s, _ in
-                    var evidence = LabelEvidence(), fingerprints: [Int?] = [], own = FamilyLabeller.Cache()
+                    var evidence = LabelEvidence(fingerprintKey: key), fingerprints: [Int?] = [], own = FamilyLabeller.Cache()
                     evidence.append(slices[s + 1], cache: &own, recording: &fingerprints)
                     slots.base[s] = (evidence, fingerprints)
                     return true
@@ -52,7 +61,7 @@ public struct LabelEvidence: Sendable {
             }
             return gathered.map { $0! }
         }) { () -> (LabelEvidence, [Int?]) in
-            var evidence = LabelEvidence(), fingerprints: [Int?] = []
+            var evidence = LabelEvidence(fingerprintKey: key), fingerprints: [Int?] = []
             evidence.append(slices[0], cache: &cache, recording: &fingerprints)
             return (evidence, fingerprints)
         }
@@ -65,6 +74,7 @@ public struct LabelEvidence: Sendable {
     /// families take this evidence's numbers in the order it first names them, and a sample whose
     /// scans were seen here already brings no alias candidates.
     mutating func merge(_ other: LabelEvidence, fingerprints rows: [Int?]) {
+        precondition(other.fingerprintKey == fingerprintKey, "evidence merged across fingerprint keys")
         var number = [Int32](repeating: -1, count: other.familyNames.count)
         for i in 0..<other.count {
             for k in other.start[i]..<other.start[i + 1] {
@@ -89,6 +99,7 @@ public struct LabelEvidence: Sendable {
     private mutating func append(_ corpus: [VirusTotalResults?], cache: inout FamilyLabeller.Cache,
                                  recording rows: inout [Int?]) {
         cache.startAfreshIfLarge()
+        cache.keyFingerprints(fingerprintKey)
         var local: [Int32] = []
         // A result string identical to one already seen in the report counts once. Results are read by
         // their numbers, not as `String`s: equal ASCII text is an equal number (`StringTable` is keyed
@@ -240,6 +251,12 @@ public struct CorpusLabelEvidence: Sendable {
     public private(set) var evidence = LabelEvidence()
 
     public init() {}
+
+    /// Evidence restored from a session file, of the samples `ids`.
+    init(ids: [String], evidence: LabelEvidence) {
+        self.ids = ids
+        self.evidence = evidence
+    }
 
     /// `prior` extended by the samples of `rows` it does not cover yet, when it covers a prefix of
     /// them (by id); otherwise evidence gathered afresh from all of them.

@@ -331,6 +331,7 @@ public enum SessionStore {
             stringBlocks.bind(3, blob: Array(part.bytes))
             try stringBlocks.run()
         }
+        try writeLabelEvidence(db, session)
         try db.execute("COMMIT")
     }
 
@@ -566,6 +567,7 @@ public enum SessionStore {
                 throw corrupt("setting: \(error)")
             }
         }
+        session.labelEvidence = try readLabelEvidence(db, samples: session.samples)
         try validateMeta(db, sampleCount: n)
         let restored = try Session(restoring: session)
         try validateClusterTables(db, restored)
