@@ -24,7 +24,7 @@ public enum SampleLabelling {
             computed = labels2016(samples, pending: pending, parts: parts)
         case .avclass:
             // Alias detection learns from every report's results, also those labelled externally.
-            let withRecords = samples.indices.filter { samples[$0].record != nil }
+            let withRecords = samples.rowsWithRecords()
             let corpus = CorpusLabelEvidence.covering(withRecords, of: samples, from: evidence, parts: parts)
             let outcome = corpus.evidence.labels(0..<withRecords.count, canonical: corpus.evidence.aliases().canonical)
             var byRow: [Int: SampleLabel] = [:]
@@ -112,7 +112,7 @@ public enum SampleLabelling {
                 return label
             }
         case .avclass:
-            var corpus = CorpusLabelEvidence.covering(samples.indices.filter { samples[$0].record != nil }, of: samples,
+            var corpus = CorpusLabelEvidence.covering(samples.rowsWithRecords(), of: samples,
                                                       from: evidence).evidence
             let before = corpus.count
             FamilyLabeller.withProcessCache { corpus.append(results, cache: &$0) }

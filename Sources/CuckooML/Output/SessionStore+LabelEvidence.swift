@@ -23,7 +23,7 @@ extension SessionStore {
     static func writeLabelEvidence(_ db: SQLiteDatabase, _ session: Session) throws {
         guard session.settings.labelRule == .avclass else { return }
         let samples = session.samples
-        let rows = samples.indices.filter { samples[$0].record != nil }
+        let rows = samples.rowsWithRecords()
         let corpus = CorpusLabelEvidence.covering(rows, of: samples, from: session.labelEvidence,
                                                   parts: min(2, Session.coreCount))
         let stored = corpus.evidence.stored
@@ -62,7 +62,7 @@ extension SessionStore {
         let row = try db.prepare("SELECT version, tables, samples, fingerprint_key, family_names, evidence, fingerprints FROM label_evidence")
         guard try row.step() else { return nil }
         guard row.int(0) == LabelEvidence.storedVersion, row.string(1) == LabelEvidence.tablesDigest else { return nil }
-        let ids = samples.indices.compactMap { samples[$0].record != nil ? samples[$0].id : nil }
+        let ids = samples.rowsWithRecords().map { samples[$0].id }
         guard row.int(2) == ids.count else {
             throw SQLiteError(code: 0, message: "label evidence of \(row.int(2)) samples for \(ids.count) with a record")
         }

@@ -18,3 +18,12 @@ public struct Sample: Sendable, Equatable {
     public var md5: String? { record?.md5 }
     public var sha256: String? { record?.sha256 }
 }
+
+extension [Sample] {
+    /// The rows whose sample has a record. `samples[i].record != nil` copies the record out of the
+    /// array (a retain and a release of each of its arrays and strings: some 0.1 CPU-seconds over
+    /// 100 000 samples, each time `compare` asks); a field of it (`dialect`, an enum) is read in place.
+    func rowsWithRecords() -> [Int] {
+        indices.filter { self[$0].record?.dialect != nil }
+    }
+}

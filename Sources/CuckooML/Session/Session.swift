@@ -308,7 +308,7 @@ extension Session {
         let samples = self.samples, prior = labelEvidence
         // `body` cannot throw, so neither can `alongside`.
         let (evidence, result) = try! alongside({
-            CorpusLabelEvidence.covering(samples.indices.filter { samples[$0].record != nil }, of: samples,
+            CorpusLabelEvidence.covering(samples.rowsWithRecords(), of: samples,
                                          from: prior, parts: min(2, Self.coreCount))
         }) { body() }
         labelEvidence = evidence
