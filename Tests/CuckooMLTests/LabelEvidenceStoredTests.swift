@@ -148,6 +148,16 @@ import TestScratch
         #expect(back.labels == session.labels)
     }
 
+    /// The rows the evidence covers: those with a record (rows of an imported matrix have none).
+    @Test func rowsWithRecordsAreThoseHoldingOne() {
+        let samples = (0..<7).map { i in
+            Sample(id: "s\(i)", path: nil, reportSize: 1, record: i % 3 == 1 ? nil : ReportRecord())
+        }
+        #expect(samples.rowsWithRecords() == samples.indices.filter { samples[$0].record != nil })
+        #expect(samples.rowsWithRecords() == [0, 2, 3, 5, 6])
+        #expect([Sample]().rowsWithRecords().isEmpty)
+    }
+
     /// A damaged table is refused with one line, not trusted.
     @Test(arguments: [
         ("UPDATE label_evidence SET evidence = substr(evidence, 1, length(evidence) - 1)", "truncated"),
