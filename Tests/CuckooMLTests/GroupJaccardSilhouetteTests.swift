@@ -98,4 +98,34 @@ import Testing
         #expect(counts.within + counts.between < n * n / 2)
         #expect(counts.visited < counts.points * (distinct.count - 1))
     }
+
+    /// Ctrl-C stops both phases (the within-cluster sums and the points' nearest clusters); progress
+    /// runs over both, 2n units, and ends done.
+    @Test(arguments: [1, 2])
+    func stopsWhenCancelledAndReportsProgress(threads: Int) throws {
+        let (points, labels) = Self.clustered(seed: 6, n: 300, noise: 0)
+        let distinct = Array(Set(labels)).sorted()
+        let code = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
+        let cluster = labels.map { code[$0]! }
+        var sizes = [Int](repeating: 0, count: distinct.count)
+        for c in cluster { sizes[c] += 1 }
+        let run = { (control: TaskControl) in
+            try GroupJaccardSilhouette.run(points: points, cluster: cluster, sizes: sizes, noise: 0,
+                                           threads: threads, control: control)
+        }
+        let seen = Locked<[Progress]>([])
+        let (total, _) = try run(TaskControl(report: { p in seen.withLock { $0.append(p) } }))
+        let reports = seen.withLock { $0 }
+        #expect(reports.allSatisfy { $0.phase == "silhouette" && $0.total == 600 && $0.done <= 600 })
+        #expect(reports.first?.done == 0 && reports.last?.done == 600)
+        #expect(reports.contains { $0.done > 300 && $0.done < 600 })
+        #expect(total.isFinite)
+        for stopAfter in [0, 5, 60] {
+            let count = Locked(0)
+            #expect(throws: Interrupted.self) {
+                _ = try run(TaskControl(isCancelled: { count.withLock { $0 } > stopAfter },
+                                        report: { _ in count.withLock { $0 += 1 } }))
+            }
+        }
+    }
 }
