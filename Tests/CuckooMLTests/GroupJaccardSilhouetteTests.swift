@@ -5,11 +5,12 @@ import Testing
 /// over every pair bit for bit, on clustered rows full of ties.
 @Suite struct GroupJaccardSilhouetteTests {
     /// Rows around a few centres over grouped columns: repeated rows, empty rows, values other than 1;
-    /// labels mostly the centre's, some moved, some singletons, `noise` rows labelled −1.
-    static func clustered(seed: UInt64, n: Int, noise: Int) -> (PointSet, [Int]) {
+    /// labels mostly the centre's, some moved, some singletons, `noise` rows labelled −1. Over 64
+    /// `groups` the kernels' masks of groups take several words.
+    static func clustered(seed: UInt64, n: Int, noise: Int, groups: Int = 9) -> (PointSet, [Int]) {
         var rng = EngineReference.Random(seed: seed)
-        let columns = 90
-        let names = (0..<columns).map { ":g\($0 % 9):c\($0)" }
+        let columns = max(90, 2 * groups)
+        let names = (0..<columns).map { ":g\($0 % groups):c\($0)" }
         let centres = (0..<7).map { _ in (0..<columns).filter { _ in rng.chance(0.15) } }
         var rows: [[Int32]] = [], labels: [Int] = []
         for i in 0..<n {
