@@ -12,18 +12,27 @@
 /// the group adds +0 and is skipped), and counts among the groups either row has.
 ALWAYS_INLINE void sparse_words(const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end,
                                 int64_t x_groups, const int32_t *x_word_index, const uint64_t *x_word,
-                                const uint64_t *bits, const int32_t *ones, const int32_t *groups_y, int64_t stride,
+                                const uint64_t *x_mask, int64_t mask_words, const uint64_t *bits,
+                                const int32_t *ones, const uint64_t *masks, const int32_t *groups_y, int64_t stride,
                                 int64_t first, int64_t count, double *out) {
     double s[SPARSE_BLOCK];
     int32_t hits[SPARSE_BLOCK], both[SPARSE_BLOCK];
     for (int64_t r = 0; r < count; r++) { s[r] = 0; hits[r] = 0; }
+    // The groups both rows have, from one mask word per 64 groups rather than a count per group of x:
+    // most of x's groups have no word among another cluster's own columns, and reading their counts
+    // was most of the memory the kernel read.
+    for (int64_t m = 0; m < mask_words; m++) {
+        uint64_t xm = x_mask[m];
+        if (xm == 0) continue;
+        const uint64_t *restrict y = masks + m * stride + first;
+        for (int64_t r = 0; r < count; r++) hits[r] += (int32_t)__builtin_popcountll(xm & y[r]);
+    }
     int64_t w = 0;
     for (int64_t k = 0; k < x_groups; k++) {
-        const int32_t *restrict a = ones + (int64_t)x_group[k] * stride + first;
-        int32_t ox = x_ones[k];
-        for (int64_t r = 0; r < count; r++) hits[r] += a[r] != 0;
         int64_t end = x_word_end[k];
         if (w == end) continue;
+        const int32_t *restrict a = ones + (int64_t)x_group[k] * stride + first;
+        int32_t ox = x_ones[k];
         for (int64_t r = 0; r < count; r++) both[r] = 0;
         for (; w < end; w++) {
             const uint64_t *restrict y = bits + (int64_t)x_word_index[w] * stride + first;
@@ -89,18 +98,20 @@ __attribute__((target("avx2"))) static void avx2_mean_bound_sums(
 
 __attribute__((target("popcnt,avx2"))) static void avx2_sparse_words(
     const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end, int64_t x_groups,
-    const int32_t *x_word_index, const uint64_t *x_word, const uint64_t *bits, const int32_t *ones,
-    const int32_t *groups_y, int64_t stride, int64_t first, int64_t count, double *out) {
-    sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, bits, ones, groups_y, stride, first, count,
-                 out);
+    const int32_t *x_word_index, const uint64_t *x_word, const uint64_t *x_mask, int64_t mask_words,
+    const uint64_t *bits, const int32_t *ones, const uint64_t *masks, const int32_t *groups_y, int64_t stride,
+    int64_t first, int64_t count, double *out) {
+    sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, x_mask, mask_words, bits, ones, masks,
+                 groups_y, stride, first, count, out);
 }
 
 __attribute__((target("popcnt"))) static void popcnt_sparse_words(
     const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end, int64_t x_groups,
-    const int32_t *x_word_index, const uint64_t *x_word, const uint64_t *bits, const int32_t *ones,
-    const int32_t *groups_y, int64_t stride, int64_t first, int64_t count, double *out) {
-    sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, bits, ones, groups_y, stride, first, count,
-                 out);
+    const int32_t *x_word_index, const uint64_t *x_word, const uint64_t *x_mask, int64_t mask_words,
+    const uint64_t *bits, const int32_t *ones, const uint64_t *masks, const int32_t *groups_y, int64_t stride,
+    int64_t first, int64_t count, double *out) {
+    sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, x_mask, mask_words, bits, ones, masks,
+                 groups_y, stride, first, count, out);
 }
 
 static int sparse_popcnt, sparse_avx2;
@@ -129,23 +140,24 @@ void cbk_mean_bound_sums(int64_t buckets, int64_t row_groups, const int32_t *row
 
 void cbk_group_jaccard_sparse_words(const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end,
                                     int64_t x_groups, const int32_t *x_word_index, const uint64_t *x_word,
-                                    const uint64_t *bits, const int32_t *ones, const int32_t *groups_y, int64_t stride,
-                                    int64_t first, int64_t count, double *out) {
+                                    const uint64_t *x_mask, int64_t mask_words, const uint64_t *bits,
+                                    const int32_t *ones, const uint64_t *masks, const int32_t *groups_y,
+                                    int64_t stride, int64_t first, int64_t count, double *out) {
     for (int64_t at = 0; at < count; at += SPARSE_BLOCK) {
         int64_t block = count - at < SPARSE_BLOCK ? count - at : SPARSE_BLOCK;
 #ifdef SPARSE_X86
         if (sparse_popcnt && sparse_avx2) {
-            avx2_sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, bits, ones, groups_y, stride,
-                              first + at, block, out + at);
+            avx2_sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, x_mask, mask_words, bits,
+                              ones, masks, groups_y, stride, first + at, block, out + at);
             continue;
         }
         if (sparse_popcnt) {
-            popcnt_sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, bits, ones, groups_y,
-                                stride, first + at, block, out + at);
+            popcnt_sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, x_mask, mask_words,
+                                bits, ones, masks, groups_y, stride, first + at, block, out + at);
             continue;
         }
 #endif
-        sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, bits, ones, groups_y, stride,
-                     first + at, block, out + at);
+        sparse_words(x_group, x_ones, x_word_end, x_groups, x_word_index, x_word, x_mask, mask_words, bits, ones, masks,
+                     groups_y, stride, first + at, block, out + at);
     }
 }

@@ -1,5 +1,5 @@
 // Distance kernels over rows of small integers (see CIntKernels.h): a portable path and an AVX-512BW
-// path, chosen per call. Both compute the same integers; `cik_sum` adds in a different but fixed order.
+// path (and for `cik_tile` an AVX2 one), chosen per call. Both compute the same integers; `cik_sum` adds in a different but fixed order.
 #include "CBitKernels.h"
 #include <math.h>
 #include <stddef.h>
@@ -141,6 +141,55 @@ INT_VECTOR_TARGET static void vector_tile(const uint32_t *xs, int64_t xcount, co
     }
 }
 
+// The same tiles on AVX2 (most laptops have no AVX-512): a group's 16 slots in two 8-slot halves. The
+// integers are the same as every path's (exact sums far below 2^31, in any order).
+#define INT_AVX2_TARGET __attribute__((target("avx2")))
+static int int_avx2_at_start;
+__attribute__((constructor)) static void read_int_avx2_at_start(void) {
+    __builtin_cpu_init();
+    int_avx2_at_start = __builtin_cpu_supports("avx2");
+}
+
+INT_AVX2_TARGET static void avx2_tile(const uint32_t *xs, int64_t xcount, const uint32_t *lanes, int64_t pairs,
+                                      int64_t group_lo, int64_t group_hi, int manhattan, int32_t *out,
+                                      int64_t out_stride) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int64_t g = group_lo; g < group_hi; g++) {
+        const uint32_t *block = lanes + g * pairs * 16;
+        for (int64_t r = 0; r < xcount; r++) {
+            const uint32_t *x = xs + r * pairs;
+            __m256i lo0 = _mm256_setzero_si256(), hi0 = _mm256_setzero_si256();
+            __m256i lo1 = _mm256_setzero_si256(), hi1 = _mm256_setzero_si256();
+            int64_t p = 0;
+#define AVX2_TERM(d) (manhattan ? _mm256_madd_epi16(_mm256_abs_epi16(d), ones) : _mm256_madd_epi16((d), (d)))
+            for (; p + 2 <= pairs; p += 2) {
+                __m256i x0 = _mm256_set1_epi32((int)x[p]), x1 = _mm256_set1_epi32((int)x[p + 1]);
+                const uint32_t *y = block + p * 16;
+                __m256i a = _mm256_sub_epi16(_mm256_loadu_si256((const __m256i *)y), x0);
+                __m256i b = _mm256_sub_epi16(_mm256_loadu_si256((const __m256i *)(y + 8)), x0);
+                __m256i c = _mm256_sub_epi16(_mm256_loadu_si256((const __m256i *)(y + 16)), x1);
+                __m256i d = _mm256_sub_epi16(_mm256_loadu_si256((const __m256i *)(y + 24)), x1);
+                lo0 = _mm256_add_epi32(lo0, AVX2_TERM(a));
+                hi0 = _mm256_add_epi32(hi0, AVX2_TERM(b));
+                lo1 = _mm256_add_epi32(lo1, AVX2_TERM(c));
+                hi1 = _mm256_add_epi32(hi1, AVX2_TERM(d));
+            }
+            for (; p < pairs; p++) {
+                __m256i x0 = _mm256_set1_epi32((int)x[p]);
+                const uint32_t *y = block + p * 16;
+                __m256i a = _mm256_sub_epi16(_mm256_loadu_si256((const __m256i *)y), x0);
+                __m256i b = _mm256_sub_epi16(_mm256_loadu_si256((const __m256i *)(y + 8)), x0);
+                lo0 = _mm256_add_epi32(lo0, AVX2_TERM(a));
+                hi0 = _mm256_add_epi32(hi0, AVX2_TERM(b));
+            }
+#undef AVX2_TERM
+            int32_t *o = out + r * out_stride + (g - group_lo) * 16;
+            _mm256_storeu_si256((__m256i *)o, _mm256_add_epi32(lo0, lo1));
+            _mm256_storeu_si256((__m256i *)(o + 8), _mm256_add_epi32(hi0, hi1));
+        }
+    }
+}
+
 INT_VECTOR_TARGET static double vector_sum(const int32_t *values, int64_t count, int root) {
     __m512d acc = _mm512_setzero_pd();
     int64_t i = 0;
@@ -173,10 +222,19 @@ INT_VECTOR_TARGET static void vector_tile_sums(const int32_t *out, int64_t out_s
 int cik_vector_available(void) { return 0; }
 #endif
 
+int cik_tile_vector_available(void) {
+#ifdef HAVE_INT_VECTORS
+    return int_vectors_at_start || int_avx2_at_start;
+#else
+    return 0;
+#endif
+}
+
 void cik_tile(const uint32_t *xs, int64_t xcount, const uint32_t *lanes, int64_t pairs, int64_t group_lo,
               int64_t group_hi, int manhattan, int32_t *out, int64_t out_stride, int vector) {
 #ifdef HAVE_INT_VECTORS
     if (vector && int_vectors_at_start) { vector_tile(xs, xcount, lanes, pairs, group_lo, group_hi, manhattan, out, out_stride); return; }
+    if (vector && int_avx2_at_start) { avx2_tile(xs, xcount, lanes, pairs, group_lo, group_hi, manhattan, out, out_stride); return; }
 #endif
     (void)vector;
     plain_tile(xs, xcount, lanes, pairs, group_lo, group_hi, manhattan, out, out_stride);

@@ -7,10 +7,11 @@ import Testing
 @Suite struct GroupJaccardQueryTests {
     /// Every row's sum to each cluster (`sum`) and each cluster's pair sums (`addDistances`) equal the
     /// kernel's distances added in row order; clusters with empty and repeated rows, singletons, and
-    /// all rows as one (blocks of rows in the kernel, and pairs from rows inside a block).
-    @Test(arguments: [UInt64(11), 12, 13])
-    func sumsAreTheKernelsBitForBit(seed: UInt64) {
-        let (points, labels) = GroupJaccardSilhouetteTests.clustered(seed: seed, n: 220, noise: 0)
+    /// all rows as one (blocks of rows in the kernel, and pairs from rows inside a block); 9 groups, and
+    /// 150 (masks of groups over three words).
+    @Test(arguments: [(UInt64(11), 9), (12, 9), (13, 9), (16, 150)])
+    func sumsAreTheKernelsBitForBit(seed: UInt64, groupCount: Int) {
+        let (points, labels) = GroupJaccardSilhouetteTests.clustered(seed: seed, n: 220, noise: 0, groups: groupCount)
         let kernel = GroupJaccardKernel(points: points)
         let groups = kernel.groups.count
         let query = GroupJaccardQuery(groups: groups)

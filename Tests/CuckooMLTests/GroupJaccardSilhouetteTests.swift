@@ -5,11 +5,12 @@ import Testing
 /// over every pair bit for bit, on clustered rows full of ties.
 @Suite struct GroupJaccardSilhouetteTests {
     /// Rows around a few centres over grouped columns: repeated rows, empty rows, values other than 1;
-    /// labels mostly the centre's, some moved, some singletons, `noise` rows labelled −1.
-    static func clustered(seed: UInt64, n: Int, noise: Int) -> (PointSet, [Int]) {
+    /// labels mostly the centre's, some moved, some singletons, `noise` rows labelled −1. Over 64
+    /// `groups` the kernels' masks of groups take several words.
+    static func clustered(seed: UInt64, n: Int, noise: Int, groups: Int = 9) -> (PointSet, [Int]) {
         var rng = EngineReference.Random(seed: seed)
-        let columns = 90
-        let names = (0..<columns).map { ":g\($0 % 9):c\($0)" }
+        let columns = max(90, 2 * groups)
+        let names = (0..<columns).map { ":g\($0 % groups):c\($0)" }
         let centres = (0..<7).map { _ in (0..<columns).filter { _ in rng.chance(0.15) } }
         var rows: [[Int32]] = [], labels: [Int] = []
         for i in 0..<n {
@@ -97,5 +98,35 @@ import Testing
         let n = labels.count
         #expect(counts.within + counts.between < n * n / 2)
         #expect(counts.visited < counts.points * (distinct.count - 1))
+    }
+
+    /// Ctrl-C stops both phases (the within-cluster sums and the points' nearest clusters); progress
+    /// runs over both, 2n units, and ends done.
+    @Test(arguments: [1, 2])
+    func stopsWhenCancelledAndReportsProgress(threads: Int) throws {
+        let (points, labels) = Self.clustered(seed: 6, n: 300, noise: 0)
+        let distinct = Array(Set(labels)).sorted()
+        let code = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
+        let cluster = labels.map { code[$0]! }
+        var sizes = [Int](repeating: 0, count: distinct.count)
+        for c in cluster { sizes[c] += 1 }
+        let run = { (control: TaskControl) in
+            try GroupJaccardSilhouette.run(points: points, cluster: cluster, sizes: sizes, noise: 0,
+                                           threads: threads, control: control)
+        }
+        let seen = Locked<[Progress]>([])
+        let (total, _) = try run(TaskControl(report: { p in seen.withLock { $0.append(p) } }))
+        let reports = seen.withLock { $0 }
+        #expect(reports.allSatisfy { $0.phase == "silhouette" && $0.total == 600 && $0.done <= 600 })
+        #expect(reports.first?.done == 0 && reports.last?.done == 600)
+        #expect(reports.contains { $0.done > 300 && $0.done < 600 })
+        #expect(total.isFinite)
+        for stopAfter in [0, 5, 60] {
+            let count = Locked(0)
+            #expect(throws: Interrupted.self) {
+                _ = try run(TaskControl(isCancelled: { count.withLock { $0 } > stopAfter },
+                                        report: { _ in count.withLock { $0 += 1 } }))
+            }
+        }
     }
 }

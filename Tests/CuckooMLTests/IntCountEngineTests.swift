@@ -47,7 +47,8 @@ import Testing
         var one = plan
         one.threads = 1
         var out: [(String, any PlannedEngine)] = []
-        // The portable loops, the 16-bit differences and (euclidean, on a VNNI CPU) the byte dot products.
+        // The portable loops, the 16-bit differences (AVX-512BW, else AVX2) and (euclidean, on a VNNI CPU)
+        // the byte dot products.
         for tiles in IntTileKernel.available where tiles != .wordDotProducts && (!tiles.euclideanOnly || metric == .euclidean) {
             let tag = "\(tiles)"
             switch points.storage {

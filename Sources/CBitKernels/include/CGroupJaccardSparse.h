@@ -8,17 +8,19 @@
 
 /// cbk_group_jaccard from a query x to rows first ..< first + count into out[0 ..< count], the rows
 /// stored word by word: word w of row r at bits[w * stride + r], its count of group g at
-/// ones[g * stride + r], the number of groups it has at groups_y[r].
+/// ones[g * stride + r], word m of its mask of the groups it has (bit g % 64 of word g / 64) at
+/// masks[m * stride + r], the number of groups it has at groups_y[r].
 ///
-/// x is given sparsely: the groups it has, ascending (x_group, their counts x_ones, x_groups of them),
-/// and its non-zero words group by group (x_word_index, x_word: slot k's are x_word_end[k - 1] ..<
-/// x_word_end[k], from 0). The same doubles as cbk_group_jaccard: a group only y has adds 0/|y_g| = +0
-/// to a sum that is never negative, which leaves it as it was, and it only counts among the groups
-/// either row has (groups_y less the groups both have).
+/// x is given sparsely: the groups it has, ascending (x_group, their counts x_ones, x_groups of them;
+/// as a mask, x_mask, mask_words words), and its non-zero words group by group (x_word_index, x_word:
+/// slot k's are x_word_end[k - 1] ..< x_word_end[k], from 0). The same doubles as cbk_group_jaccard: a
+/// group only y has adds 0/|y_g| = +0 to a sum that is never negative, which leaves it as it was, and
+/// it only counts among the groups either row has (groups_y less the groups both have).
 void cbk_group_jaccard_sparse_words(const int32_t *x_group, const int32_t *x_ones, const int32_t *x_word_end,
                                     int64_t x_groups, const int32_t *x_word_index, const uint64_t *x_word,
-                                    const uint64_t *bits, const int32_t *ones, const int32_t *groups_y, int64_t stride,
-                                    int64_t first, int64_t count, double *out);
+                                    const uint64_t *x_mask, int64_t mask_words, const uint64_t *bits,
+                                    const int32_t *ones, const uint64_t *masks, const int32_t *groups_y,
+                                    int64_t stride, int64_t first, int64_t count, double *out);
 
 /// The sums behind GroupJaccardMeanBounds for one query, over `buckets` buckets (a multiple of 8).
 ///

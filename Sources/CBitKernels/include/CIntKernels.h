@@ -16,6 +16,10 @@
 /// 1 when this CPU can run the vector paths (AVX-512F and BW), else 0.
 int cik_vector_available(void);
 
+/// 1 when `cik_tile`'s vector path runs vectors on this CPU: AVX-512BW, else AVX2 (8 slots per
+/// instruction); else 0.
+int cik_tile_vector_available(void);
+
 /// The 32-bit words an int-lanes buffer of `count` slots holds.
 int64_t cik_lanes_capacity(int64_t count, int64_t pairs);
 
@@ -24,7 +28,8 @@ void cik_set_slot(uint32_t *lanes, int64_t pairs, int64_t slot, const uint32_t *
 
 /// For each of the `xcount` rows `xs` (`pairs` words each) and each slot of the groups
 /// group_lo..<group_hi: the squared euclidean distance (manhattan: the sum of absolute differences),
-/// written to out[r * out_stride + (slot - 16 * group_lo)].
+/// written to out[r * out_stride + (slot - 16 * group_lo)]. With `vector` nonzero: AVX-512BW where the
+/// CPU has it, else AVX2, else portable.
 void cik_tile(const uint32_t *xs, int64_t xcount, const uint32_t *lanes, int64_t pairs, int64_t group_lo,
               int64_t group_hi, int manhattan, int32_t *out, int64_t out_stride, int vector);
 

@@ -1,5 +1,4 @@
 import CBitKernels
-import Synchronization
 
 /// The exact silhouette of binary points, over groups of identical (row, cluster) pairs.
 ///
@@ -50,17 +49,10 @@ enum BitSilhouette {
                       table: SharedPointer(base: table))
         let vectorFlag = kernels.vectorFlag
         let evaluate = PairValue(metric: metric, dimension: kernel.dimension)
-        let step = max(1, u / 200)
-        let cancelled = Atomic<Bool>(false)
-        let finished = Atomic<Int>(0)
-        control.report(Progress(phase: "silhouette", done: 0, total: u))
+        let ticker = PointTicker(control, phase: "silhouette", points: u, updates: 200)
         groups.withArrays { g in
             runTasks(u, threads: threadCount) { i, thread in
-                if i % step == 0 {
-                    if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
-                    let done = finished.wrappingAdd(step, ordering: .relaxed).newValue
-                    control.report(Progress(phase: "silhouette", done: min(done, u), total: u))
-                }
+                guard ticker.tick(i) else { return false }
                 let diff = shared.differing.base + thread * u
                 let own = shared.sums.base + thread * k
                 cbk_differing(g.rows + i * words, shared.lanes.base, Int64(words), Int64(u), diff, vectorFlag)
@@ -89,8 +81,7 @@ enum BitSilhouette {
                 return true
             }
         }
-        if cancelled.load(ordering: .relaxed) || control.isCancelled() { throw Interrupted() }
-        control.report(Progress(phase: "silhouette", done: u, total: u))
+        try ticker.finish()
         var total = 0.0
         for i in 0..<u { total += groups.weight[i] * scores[i] }
         return total

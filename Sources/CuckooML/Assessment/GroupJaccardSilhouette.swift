@@ -122,16 +122,11 @@ enum GroupJaccardSilhouette {
             scratch[t].query = GroupJaccardQuery(groups: kernel.groups.count)
         }
         let scratchShared = SharedPointer(base: scratch)
-        let step = max(1, n / 100)
-        let finished = Atomic<Int>(0)
+        let ticker = PointTicker(control, phase: "silhouette", points: n, offset: n, of: 2 * n)
         scores.withUnsafeMutableBufferPointer { scores in
             let out = SharedPointer(base: scores.baseAddress!)
             runTasks(n, threads: threadCount) { i, thread in
-                if i % step == 0 {
-                    if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
-                    let done = finished.wrappingAdd(step, ordering: .relaxed).newValue
-                    control.report(Progress(phase: "silhouette", done: n + min(done, n), total: 2 * n))
-                }
+                guard ticker.tick(i) else { return false }
                 let own = cluster[i]
                 guard sizes[own] > 1 else { return true }
                 let a = withinShared.base[offset[own] + position[i]] / Double(sizes[own] - 1)
@@ -143,7 +138,7 @@ enum GroupJaccardSilhouette {
                 return true
             }
         }
-        if cancelled.load(ordering: .relaxed) || control.isCancelled() { throw Interrupted() }
+        try ticker.finish()
         var counts = Counts()
         for t in 0..<threadCount {
             counts.between += counters[t].between

@@ -108,7 +108,7 @@ enum IntSilhouette {
                       wordTerms: SharedPointer(base: wordTerms))
         let manhattan: Int32 = metric == .manhattan ? 1 : 0
         let root: Int32 = metric == .euclidean ? 1 : 0
-        // Two flags, as the C paths differ: `cik_tile` runs its AVX-512BW path for `.differences` only, and
+        // Two flags, as the C paths differ: `cik_tile` runs its vectors (AVX-512BW, else AVX2) for `.differences` only, and
         // the tile sums run theirs wherever the CPU has AVX-512 (the same bits either way). The AVX2 word
         // kernel serves CPUs without AVX-512, so its sums must not take the AVX-512 path (SIGILL on CI).
         let tileVectorFlag: Int32 = kernel == .differences ? 1 : 0

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The mean silhouette coefficient, as scikit-learn's `silhouette_score(X, labels, metric=...)`, computed
 /// from the points without an n×n matrix: only per-point, per-cluster distance sums are kept. Binary
 /// points go through `BitSilhouette` (over groups of identical rows), small integer counts (the
@@ -138,19 +136,13 @@ public enum Silhouette {
         let sumBuffers = UnsafeMutablePointer<Double>.allocate(capacity: threadCount * k)
         defer { sumBuffers.deallocate() }
         let rowShared = SharedPointer(base: rowBuffers), sumShared = SharedPointer(base: sumBuffers)
-        let step = max(1, n / 100)
-        let cancelled = Atomic<Bool>(false)
-        let finished = Atomic<Int>(0)
+        let ticker = PointTicker(control, phase: "silhouette", points: n)
         workers.withUnsafeMutableBufferPointer { buffer in
             let rowDistances = SharedPointer(base: buffer.baseAddress!)
             scores.withUnsafeMutableBufferPointer { scores in
                 let out = SharedPointer(base: scores.baseAddress!)
                 runTasks(n, threads: threadCount) { i, thread in
-                    if i % step == 0 {
-                        if control.isCancelled() { cancelled.store(true, ordering: .relaxed); return false }
-                        let done = finished.wrappingAdd(step, ordering: .relaxed).newValue
-                        control.report(Progress(phase: "silhouette", done: min(done, n), total: n))
-                    }
+                    guard ticker.tick(i) else { return false }
                     let row = rowShared.base + thread * n
                     let sums = sumShared.base + thread * k
                     rowDistances.base[thread].fill(from: i, rows: 0..<n, into: row)
@@ -163,7 +155,7 @@ public enum Silhouette {
                 }
             }
         }
-        if cancelled.load(ordering: .relaxed) { throw Interrupted() }
+        try ticker.finish()
         // Summed in point order, as a single pass would.
         var total = 0.0
         for s in scores { total += s }

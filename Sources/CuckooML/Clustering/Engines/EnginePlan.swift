@@ -18,7 +18,8 @@
 /// | sparse | otherwise | tiles | prim | — |
 ///
 /// The int-counts engine computes squared euclidean (or manhattan) distances as exact integers (16 slots
-/// per AVX-512BW instruction where the CPU has it, else portable loops; the same integers either way).
+/// per AVX-512BW instruction where the CPU has it, else 8 per AVX2 instruction, else portable loops; the
+/// same integers either way).
 /// The integer paths of the bit engine run `BitKernelChoice.best` (the C kernels' AVX-512 path, their
 /// popcnt path, or the Swift loops), recorded in `bitKernels`. A fallback is taken only when the path
 /// before it returns nil at run time; `HDBSCANResult.plan.spanningTreeTaken` says which path ran.
@@ -205,7 +206,8 @@ extension EnginePlan {
         let columns = points.dimension
         guard alpha == 1, columns > KDTreeEngine.maximumDimension, IntCountRows.applies(to: points, metric: metric)
         else { return nil }
-        let kernels = IntCountRows.vectorAvailable ? "16 slots per AVX-512BW instruction" : "portable loops"
+        let kernels = IntCountRows.vectorAvailable ? "16 slots per AVX-512BW instruction"
+            : IntCountRows.tileVectorAvailable ? "8 slots per AVX2 instruction" : "portable loops"
         return EnginePlan(engine: .intCounts,
                           engineReason: "every value an integer 0...255, \(columns) columns, under \(metric.rawValue)",
                           neighbours: .intTiles,

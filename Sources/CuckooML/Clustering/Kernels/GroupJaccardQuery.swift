@@ -10,9 +10,14 @@ final class GroupJaccardQuery {
     let wordEnd: UnsafeMutablePointer<Int32>
     private(set) var wordIndex: UnsafeMutablePointer<Int32>
     private(set) var word: UnsafeMutablePointer<UInt64>
+    /// The groups the row has as bits (group g is bit g % 64 of word g / 64).
+    let mask: UnsafeMutablePointer<UInt64>
+    let maskWords: Int
     private var capacity = 64
 
     init(groups: Int) {
+        maskWords = (groups + 63) / 64
+        mask = .allocate(capacity: max(maskWords, 1))
         group = .allocate(capacity: max(groups, 1))
         ones = .allocate(capacity: max(groups, 1))
         wordEnd = .allocate(capacity: max(groups, 1))
@@ -22,6 +27,7 @@ final class GroupJaccardQuery {
 
     deinit {
         group.deallocate(); ones.deallocate(); wordEnd.deallocate(); wordIndex.deallocate(); word.deallocate()
+        mask.deallocate()
     }
 
     /// The row `x` (words laid out by `wordStart`, group g at wordStart[g]..<wordStart[g + 1]) with
@@ -35,7 +41,9 @@ final class GroupJaccardQuery {
             word = .allocate(capacity: capacity)
         }
         var k = 0, w = 0
+        mask.update(repeating: 0, count: maskWords)
         for g in 0..<groups where onesX[g] != 0 {
+            mask[g >> 6] |= 1 << UInt64(g & 63)
             group[k] = Int32(g)
             ones[k] = onesX[g]
             for i in wordStart[g]..<wordStart[g + 1] where x[i] != 0 {

@@ -13,6 +13,8 @@ enum IntCountRows {
     static let maximumColumns = 4_096
     /// Whether this CPU runs the kernels' AVX-512BW path.
     static let vectorAvailable = cik_vector_available() != 0
+    /// Whether `cik_tile` runs vectors here: AVX-512BW, or AVX2 on CPUs without it.
+    static let tileVectorAvailable = cik_tile_vector_available() != 0
 
     /// Whether `points` are integer counts 0...255 under euclidean or manhattan, with 1...4 096 columns and
     /// lanes of at most 1 GB.

@@ -6,7 +6,8 @@ import CBitKernels
 enum IntTileKernel: CaseIterable, Sendable {
     /// `cik_tile`, portable.
     case plain
-    /// `cik_tile` on AVX-512BW: 16-bit differences, 32 columns per three instructions.
+    /// `cik_tile`'s vectors: 16-bit differences, 32 columns per three instructions on AVX-512BW, 16 on
+    /// AVX2.
     case differences
     /// `cid_tile` on AVX-512 VNNI (euclidean only): byte dot products, 64 columns per instruction.
     case dotProducts
@@ -18,7 +19,7 @@ enum IntTileKernel: CaseIterable, Sendable {
 
     /// The kernels this CPU runs.
     static var available: [IntTileKernel] {
-        [.plain] + (IntCountRows.vectorAvailable ? [.differences] : []) + (IntByteRows.available ? [.dotProducts] : [])
+        [.plain] + (IntCountRows.tileVectorAvailable ? [.differences] : []) + (IntByteRows.available ? [.dotProducts] : [])
             + (wordAvailable ? [.wordDotProducts] : [])
     }
 
@@ -29,6 +30,7 @@ enum IntTileKernel: CaseIterable, Sendable {
     static func best(for metric: DistanceMetric) -> IntTileKernel {
         if metric == .euclidean && IntByteRows.available { return .dotProducts }
         if IntCountRows.vectorAvailable { return .differences }
-        return metric == .euclidean && wordAvailable ? .wordDotProducts : .plain
+        if metric == .euclidean && wordAvailable { return .wordDotProducts }
+        return IntCountRows.tileVectorAvailable ? .differences : .plain
     }
 }

@@ -12,9 +12,11 @@ struct OwnColumnWords: Sendable {
     let groups: Int
     /// Group g's words are `wordStart[g]..<wordStart[g + 1]` (the `OwnColumnRows`' layout).
     let wordStart: [Int]
-    /// Word w of row r at w * count + r; group g's count of row r at g * count + r.
+    /// Word w of row r at w * count + r; group g's count of row r at g * count + r; word m of the mask
+    /// of the groups row r has at m * count + r.
     private let bits: [UInt64]
     private let ones: [Int32]
+    private let masks: [UInt64]
     private let groupsPresent: [Int32]
 
     init(_ rows: OwnColumnRows) {
@@ -30,13 +32,20 @@ struct OwnColumnWords: Sendable {
                 for r in 0..<count { for w in 0..<words { out[w * count + r] = row[r * words + w] } }
             }
         }
+        var masks = [UInt64](repeating: 0, count: count * ((groups + 63) / 64))
         ones.withUnsafeMutableBufferPointer { out in
             rows.ones.withUnsafeBufferPointer { row in
-                for r in 0..<count { for g in 0..<groups { out[g * count + r] = row[r * groups + g] } }
+                for r in 0..<count {
+                    for g in 0..<groups {
+                        out[g * count + r] = row[r * groups + g]
+                        if row[r * groups + g] != 0 { masks[(g >> 6) * count + r] |= 1 << UInt64(g & 63) }
+                    }
+                }
             }
         }
         self.bits = bits
         self.ones = ones
+        self.masks = masks
         groupsPresent = rows.groupsPresent
     }
 
@@ -45,12 +54,15 @@ struct OwnColumnWords: Sendable {
                            into out: UnsafeMutablePointer<Double>) {
         bits.withUnsafeBufferPointer { bits in
             ones.withUnsafeBufferPointer { ones in
-                groupsPresent.withUnsafeBufferPointer { present in
-                    // A query with no word (or no group) reads no word (or count): any address will do.
-                    cbk_group_jaccard_sparse_words(
-                        query.group, query.ones, query.wordEnd, Int64(query.groupCount), query.wordIndex, query.word,
-                        bits.baseAddress ?? UnsafePointer(query.word), ones.baseAddress ?? UnsafePointer(query.ones),
-                        present.baseAddress!, Int64(count), Int64(first), Int64(rowCount), out)
+                masks.withUnsafeBufferPointer { masks in
+                    groupsPresent.withUnsafeBufferPointer { present in
+                        // A query with no word (or no group) reads no word (or count): any address will do.
+                        cbk_group_jaccard_sparse_words(
+                            query.group, query.ones, query.wordEnd, Int64(query.groupCount), query.wordIndex, query.word,
+                            query.mask, Int64(query.maskWords), bits.baseAddress ?? UnsafePointer(query.word),
+                            ones.baseAddress ?? UnsafePointer(query.ones), masks.baseAddress ?? UnsafePointer(query.mask),
+                            present.baseAddress!, Int64(count), Int64(first), Int64(rowCount), out)
+                    }
                 }
             }
         }
