@@ -21,16 +21,11 @@ public enum FeatureBuilder {
     /// record (rows of an imported matrix) get empty rows. `threads` 0 means one per core.
     public static func build(_ samples: [Sample], configuration: FeatureConfiguration, threads: Int = 0,
                              control: TaskControl = .none) throws(Interrupted) -> FeatureSet {
-        try build(samples, configuration: configuration, threads: threads, minimumRowsPerThread: minimumRowsPerThread, control: control)
+        try build(samples, configuration: configuration, threads: threads, minimumRowsPerThread: 24, control: control)
     }
 
-    /// Samples per extracting thread at least.
-    static let minimumRowsPerThread = 24
-
-    /// `beforeMatrix` is called once the rows are numbered, before the matrix they are copied into is
-    /// made (the top of the build's peak).
     static func build(_ samples: [Sample], configuration: FeatureConfiguration, threads: Int,
-                      minimumRowsPerThread: Int, control: TaskControl, beforeMatrix: () -> Void = {}) throws(Interrupted) -> FeatureSet {
+                      minimumRowsPerThread: Int, control: TaskControl) throws(Interrupted) -> FeatureSet {
         let cores = threads > 0 ? threads : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let partCount = max(1, min(cores, samples.count / max(1, minimumRowsPerThread)))
         let blocks = Blocks(samples, parts: partCount)
@@ -79,7 +74,6 @@ public enum FeatureBuilder {
             }
         }
         try control.checkCancellation()
-        beforeMatrix()
         var matrix = SparseMatrix(columnCount: names.count)
         matrix.reserveCapacity(rows: samples.count, nonZeros: chunks.reduce(0) { $0 + $1!.columns.count })
         // The chunks' storage, freed as it is copied, stays in the extracting threads' heaps until

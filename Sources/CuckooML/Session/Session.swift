@@ -1,5 +1,4 @@
 import CPlatform
-import Dispatch
 
 /// Everything the analyst has loaded and computed. A value type: a command works on a copy and the
 /// shell keeps it only when the command succeeds, so a failed or interrupted command changes nothing.
@@ -238,15 +237,8 @@ extension Session {
     /// clusterings no longer describe the new matrix, so they are dropped. An imported matrix (kind
     /// `.imported`) has no records to rebuild from and is left as it is.
     public mutating func rebuildFeatures(control: TaskControl = .none) throws(Interrupted) {
-        try rebuildFeatures(control: control, beforeMatrix: {})
-    }
-
-    /// `rebuildFeatures`, calling `beforeMatrix` before the feature matrix is made (see `FeatureBuilder.build`).
-    mutating func rebuildFeatures(control: TaskControl, beforeMatrix: () -> Void) throws(Interrupted) {
         guard featureConfiguration.kind != .imported else { return }
-        let built = try FeatureBuilder.build(samples, configuration: featureConfiguration, threads: settings.threads,
-                                             minimumRowsPerThread: FeatureBuilder.minimumRowsPerThread, control: control,
-                                             beforeMatrix: beforeMatrix)
+        let built = try FeatureBuilder.build(samples, configuration: featureConfiguration, threads: settings.threads, control: control)
         features = built
         featureConfiguration = built.configuration
         dropClusterings()
@@ -280,19 +272,14 @@ extension Session {
     /// the features build, whose serial merge would otherwise leave a core idle.
     public mutating func refreshDerived(control: TaskControl = .none) throws(Interrupted) {
         let samples = self.samples, labels = self.labels, rule = settings.labelRule, evidence = labelEvidence
-        let labelled = DispatchSemaphore(value: 0)
         let (derived, _) = try alongside({
-            let result = SampleLabelling.labels(samples, labels, rule: rule, parts: 1, evidence: evidence)
-            // The labeller's caches are done with: their pages go back instead of sitting under the
-            // feature build's peak (another arena's).
+            let labelled = SampleLabelling.labels(samples, labels, rule: rule, parts: 1, evidence: evidence)
+            // The labeller's caches are done with, usually well before the features: their pages go
+            // back instead of sitting under the feature build's peak (another arena's).
             cml_release_free_memory()
-            labelled.signal()
-            return result
+            return labelled
         }) {
-            // The features wait for that before making their matrix, the top of `load`'s peak: when
-            // the labels finished last (the features being quicker, or the machine busy) their caches
-            // were under it (+30 MB at 100 000 samples).
-            () throws(Interrupted) in try rebuildFeatures(control: control, beforeMatrix: { labelled.wait() })
+            () throws(Interrupted) in try rebuildFeatures(control: control)
         }
         (self.labels, labelEvidence) = derived
     }
