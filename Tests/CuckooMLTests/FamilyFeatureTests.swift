@@ -349,6 +349,65 @@ import Testing
         }
     }
 
+    /// Imported functions, imported DLLs and loaded DLLs found again by the builder give the names a
+    /// direct normalisation of each string gives, on 1 to 3 threads: DLLs holding the sample's own
+    /// name, spellings equal as Strings (U+212A KELVIN SIGN), DLLs whose token is empty, and the same
+    /// function under several DLLs.
+    @Test func importsFoundAgainGiveTheTokensNormalisingGives() throws {
+        let dlls = ["KERNEL32.dll", "C:\\Windows\\System32\\kernel32.DLL", "s2.dll", "C:\\x\\s3_helper.dll", "\u{212A}ERNEL32.dll",
+                    "C:\\", "ws2_32.dll", ".dll", "Caf\u{e9}.dll"]
+        let functions = ["CreateFileA", "s1_helperHook", "GetProc_s4_helper", "\u{212A}illTimer", "KillTimer", "Sleep", "lstrcpyW"]
+        var samples: [Sample] = []
+        for i in 0..<48 {
+            var record = ReportRecord()
+            record.fileName = "s\(i % 6)_helper.exe"
+            record.imports = (0..<3).map { k in
+                ImportedLibrary(dll: dlls[(i * 5 + k * 4) % dlls.count],
+                                functions: (0..<3).map { j in functions[(i * 3 + k + j * 2) % functions.count] })
+            }
+            record.dllsLoaded = StringList([dlls[(i * 7 + 1) % dlls.count], dlls[(i + 3) % dlls.count]])
+            samples.append(Sample(id: "s\(i)", path: nil, reportSize: (i * 7919) % 13, record: record))
+        }
+        // Every token made afresh from the record, as the extraction describes it.
+        func direct(_ r: ReportRecord) -> Set<String> {
+            var normaliser = FamilyTokenNormaliser(record: r)
+            func library(_ dll: String) -> String {
+                var name = normaliser.normalise(FeatureExtractor.lastComponent(dll))
+                if name.hasSuffix(".dll") { name.removeLast(4) }
+                return name
+            }
+            var out = Set<String>()
+            for lib in r.imports {
+                let dll = library(lib.dll)
+                guard !dll.isEmpty else { continue }
+                out.insert(":library:" + dll)
+                for f in lib.functions {
+                    let token = normaliser.normalise(f)
+                    if !token.isEmpty { out.insert(":import:" + dll + ":" + token) }
+                }
+            }
+            for d in r.dllsLoaded {
+                let token = library(d)
+                if !token.isEmpty { out.insert(":loaded:" + token) }
+            }
+            return out
+        }
+        let configuration = FeatureConfiguration(kind: .families, groups: [.import, .library, .loaded])
+        let one = try FeatureBuilder.build(samples, configuration: configuration, threads: 1, minimumRowsPerThread: 1, control: .none)
+        #expect(one.names.count > 10)
+        #expect(one.names.contains { $0.contains("<self>") })
+        let kept = Set(one.names)
+        for threads in [1, 2, 3] {
+            let built = try FeatureBuilder.build(samples, configuration: configuration, threads: threads,
+                                                 minimumRowsPerThread: 1, control: .none)
+            #expect(built == one, "threads \(threads)")
+            for i in samples.indices {
+                let names = Set(built.matrix.row(i).columns.map { built.names[Int($0)] })
+                #expect(names == direct(samples[i].record!).intersection(kept), "threads \(threads) sample \(i)")
+            }
+        }
+    }
+
     @Test func recordCodingKeepsTheNewFieldsAndReadsVersionsOneAndTwo() throws {
         var r = try Self.read(Self.cuckoo)
         r.httpRequests.append(HTTPRequest(host: "h", port: nil, method: nil, uri: nil, userAgent: nil))

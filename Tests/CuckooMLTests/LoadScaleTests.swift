@@ -47,6 +47,27 @@ struct LoadScaleTests {
         #expect(table.count == before)
     }
 
+    /// The interner's cache of recent strings gives every string the number the table gives it, for
+    /// every length around the 16 bytes it keeps inline, invalid UTF-8 (numbered as repaired), and
+    /// more strings than it has entries (so they evict each other), looked up again and again.
+    @Test func internerCacheGivesTheTableNumbers() {
+        let table = StringTable.shared
+        let tag = UInt64.random(in: 0...UInt64.max)
+        var strings: [[UInt8]] = [[]]
+        for length in 1...40 { strings.append(Array("\(tag)".utf8.prefix(length)) + Array(repeating: UInt8(ascii: "k"), count: max(0, length - 20))) }
+        for length in [3, 15, 16, 17, 30] { strings.append(Array(repeating: UInt8(ascii: "x"), count: length - 1) + [0xFF]) }
+        strings += (0..<(StringInterner.recentCount * 2)).map { Array("HKEY_LOCAL_MACHINE\\Software\\\(tag)\\\($0)".utf8) }
+        let expected = strings.map { table.id(of: String(decoding: $0, as: UTF8.self)) }
+        let interner = StringInterner()
+        for pass in 0..<3 {
+            let ids = strings.map { bytes in bytes.withUnsafeBufferPointer { interner.id($0) } }
+            #expect(ids == expected, "pass \(pass)")
+        }
+        // Another interner, meeting them in the other order, gives the same numbers.
+        let other = StringInterner()
+        #expect(strings.indices.reversed().allSatisfy { i in strings[i].withUnsafeBufferPointer { other.id($0) } == expected[i] })
+    }
+
     /// Reading with an interner and fitted lists gives the same record as reading without.
     @Test func readingWithAnInternerGivesTheSameRecords() throws {
         let directory = TestSupport.packageRoot + "/sample_data/reports"

@@ -59,14 +59,36 @@ extension FeatureExtractor {
     /// Calls `emit` with each family token (prefix number, token, 1).
     func extractFamilies(_ r: ReportRecord, _ emit: (Int, String, Double) -> Void) {
         extractFamilies(r) { prefix, text, raw, normaliser in
-            let token = raw != nil ? normaliser.normalise(text) : text
+            let token = raw.map { Self.rawToken(text, $0, &normaliser).token } ?? text
             if !token.isEmpty { emit(prefix, token, 1) }
         }
     }
 
-    /// Where a raw report string comes from: its number in `StringTable.shared`, or none (a string
-    /// cut from one, such as a section name up to its NUL).
-    enum RawString { case numbered(StringID), unnumbered }
+    /// Where a raw report string comes from and how its token is made: normalised, with its number
+    /// in `StringTable.shared` or none (a string cut from one, such as a section name up to its NUL);
+    /// a DLL's library token (`libraryName`), with the number when it has one; or an imported
+    /// function (the text, numbered) of a library, whose token is `library:function`.
+    enum RawString {
+        case numbered(StringID), unnumbered
+        case library(StringID?)
+        case imported(library: String, function: StringID)
+    }
+
+    /// The token of a raw report string (empty: no feature), and whether one of the record's own
+    /// names was replaced in it (then the token is this record's alone).
+    static func rawToken(_ text: String, _ raw: RawString, _ normaliser: inout FamilyTokenNormaliser) -> (token: String, usedSelf: Bool) {
+        switch raw {
+        case .numbered, .unnumbered:
+            return normaliser.normaliseReportingSelf(text)
+        case .library:
+            return libraryToken(text, &normaliser)
+        case .imported(let library, _):
+            let (dll, dllSelf) = libraryToken(library, &normaliser)
+            guard !dll.isEmpty else { return ("", dllSelf) }
+            let (function, functionSelf) = normaliser.normaliseReportingSelf(text)
+            return (function.isEmpty ? "" : dll + ":" + function, dllSelf || functionSelf)
+        }
+    }
 
     /// Calls `sink` with each family feature as (prefix number, text, nil for a token or where the
     /// text comes from when it is a raw report string still to be normalised, the record's
@@ -100,7 +122,7 @@ extension FeatureExtractor {
             }
         }
         each(.mutex, .mutex, r.mutexes)
-        if groups.contains(.loaded) { for d in r.dllsLoaded { add(.loaded, Self.libraryName(d, &normaliser)) } }
+        if groups.contains(.loaded) { for id in r.dllsLoaded.ids { raw(.loaded, table[id], .library(id)) } }
         if groups.contains(.path) {
             for (op, name) in Self.familyFileOperations { each(.path, name, r.files[op] ?? []) }
         }
@@ -120,15 +142,13 @@ extension FeatureExtractor {
         each(.wmi, .wmi, r.wmiQueries)
         if groups.contains(.import) {
             for lib in r.imports {
-                let dll = Self.libraryName(lib.dll, &normaliser)
-                guard !dll.isEmpty else { continue }
-                for f in lib.functions where !f.isEmpty {
-                    let function = normaliser.normalise(f)
-                    if !function.isEmpty { add(.import, dll + ":" + function) }
+                for id in lib.functions.ids {
+                    let f = table[id]
+                    if !f.isEmpty { raw(.import, f, .imported(library: lib.dll, function: id)) }
                 }
             }
         }
-        if groups.contains(.library) { for lib in r.imports { add(.library, Self.libraryName(lib.dll, &normaliser)) } }
+        if groups.contains(.library) { for lib in r.imports { raw(.library, lib.dll, .library(nil)) } }
         if groups.contains(.imphash), let h = r.imphash, !h.isEmpty { add(.imphash, normaliser.plain(h)) }
         if groups.contains(.section) {
             for id in r.sectionNames.ids {
@@ -161,11 +181,12 @@ extension FeatureExtractor {
     static let familyBase = prefixes.count - familyPrefixes.count
 
     /// A DLL's token: its file name without directory or `.dll`, normalised (`C:\WINDOWS\system32\
-    /// KERNEL32.DLL`, `kernel32.dll` and `KERNEL32` are all `kernel0`, digit runs being 0).
-    static func libraryName(_ dll: String, _ normaliser: inout FamilyTokenNormaliser) -> String {
-        var name = normaliser.normalise(lastComponent(dll))
+    /// KERNEL32.DLL`, `kernel32.dll` and `KERNEL32` are all `kernel0`, digit runs being 0), and
+    /// whether one of the record's own names was replaced in it.
+    static func libraryToken(_ dll: String, _ normaliser: inout FamilyTokenNormaliser) -> (token: String, usedSelf: Bool) {
+        var (name, usedSelf) = normaliser.normaliseReportingSelf(lastComponent(dll))
         if name.hasSuffix(".dll") { name.removeLast(4) }
-        return name
+        return (name, usedSelf)
     }
 
     /// A host name's token: an address of digits, dots and colons as it is (its digits are its identity), a

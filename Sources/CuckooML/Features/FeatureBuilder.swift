@@ -353,6 +353,8 @@ public enum FeatureBuilder {
         private var markPosition: [Int32] = []
         /// Family features: column by raw report string, per family prefix (see `RawTokenIndex`).
         private var rawKeyed: [RawTokenIndex]
+        /// Family features: columns of imported DLLs and functions.
+        private var imports = ImportTokenCache()
 
         init(configuration: FeatureConfiguration, index: Int) {
             self.index = index
@@ -372,16 +374,28 @@ public enum FeatureBuilder {
                     if families {
                         extractor.extractFamilies(record) { prefix, text, raw, normaliser in
                             guard let raw else { place(column(prefix, text), 1, row, &chunk); return }
+                            switch raw {
+                            case .imported(let library, let function):
+                                placeImport(prefix, library, function, text, row, &chunk, &normaliser)
+                                return
+                            case .library(nil):
+                                placeLibrary(prefix, text, row, &chunk, &normaliser)
+                                return
+                            default:
+                                break
+                            }
                             let slot = prefix - FeatureExtractor.familyBase
                             var lookup = RawTokenIndex.Lookup.unsafe
                             if case .numbered(let id) = raw {
+                                lookup = rawKeyed[slot].column(for: id, text, selfWindows: normaliser.selfWindows)
+                            } else if case .library(let id?) = raw {
                                 lookup = rawKeyed[slot].column(for: id, text, selfWindows: normaliser.selfWindows)
                             }
                             if case .column(let known) = lookup {
                                 place(known, 1, row, &chunk)
                                 return
                             }
-                            let (token, usedSelf) = normaliser.normaliseReportingSelf(text)
+                            let (token, usedSelf) = FeatureExtractor.rawToken(text, raw, &normaliser)
                             guard !token.isEmpty else { return }
                             let id = column(prefix, token)
                             if case .absent(let number) = lookup, !usedSelf { rawKeyed[slot].insert(number, text, column: id) }
@@ -399,6 +413,50 @@ public enum FeatureBuilder {
             // into: storage grown by doubling would leave a quarter of that peak unused on average.
             fit(&chunk.rowStart); fit(&chunk.columns); chunk.values.fitStorage()
             return chunk
+        }
+
+        /// Places the `library` feature of the DLL named `dll` (see `ImportTokenCache`).
+        private mutating func placeLibrary(_ prefix: Int, _ dll: String, _ row: Int32, _ chunk: inout Chunk,
+                                           _ normaliser: inout FamilyTokenNormaliser) {
+            let dllPlace = imports.library(dll)
+            let safe = dllPlace.map { imports.isSafe($0, normaliser.selfWindows) } ?? false
+            if safe, let known = imports.libraryColumn(dllPlace!) {
+                place(known, 1, row, &chunk)
+                return
+            }
+            let (token, usedSelf) = libraryToken(dllPlace, safe, dll, &normaliser)
+            guard !token.isEmpty else { return }
+            let id = column(prefix, token)
+            if let dllPlace, !usedSelf { imports.setLibraryColumn(dllPlace, id) }
+            place(id, 1, row, &chunk)
+        }
+
+        /// Places the `import` feature of `function` (numbered `number`) imported from `dll`.
+        private mutating func placeImport(_ prefix: Int, _ dll: String, _ number: StringID, _ function: String, _ row: Int32,
+                                          _ chunk: inout Chunk, _ normaliser: inout FamilyTokenNormaliser) {
+            let dllPlace = imports.library(dll)
+            let safe = dllPlace.map { imports.isSafe($0, normaliser.selfWindows) } ?? false
+            if safe, let known = imports.importColumn(dllPlace!, number, normaliser.selfWindows) {
+                place(known, 1, row, &chunk)
+                return
+            }
+            let (library, librarySelf) = libraryToken(dllPlace, safe, dll, &normaliser)
+            guard !library.isEmpty else { return }
+            let (token, functionSelf) = normaliser.normaliseReportingSelf(function)
+            guard !token.isEmpty else { return }
+            let id = column(prefix, library + ":" + token)
+            if let dllPlace, !librarySelf, !functionSelf { imports.setImportColumn(dllPlace, number, function, id) }
+            place(id, 1, row, &chunk)
+        }
+
+        /// The library token of `dll` (at `dllPlace` in `imports`, `safe` for this record), kept there
+        /// when made without the record's own names.
+        private mutating func libraryToken(_ dllPlace: Int32?, _ safe: Bool, _ dll: String,
+                                           _ normaliser: inout FamilyTokenNormaliser) -> (token: String, usedSelf: Bool) {
+            if safe, let known = imports.libraryToken(dllPlace!) { return (known, false) }
+            let made = FeatureExtractor.libraryToken(dll, &normaliser)
+            if let dllPlace, !made.usedSelf { imports.setLibraryToken(dllPlace, made.token) }
+            return made
         }
 
         /// The provisional id of the name `prefixes[prefix] + suffix`, made when new.
@@ -458,6 +516,7 @@ public enum FeatureBuilder {
             vocabulary = NameIndex()
             keyed = []
             rawKeyed = []
+            imports = ImportTokenCache()
             markRow = []
             markPosition = []
             cml_release_free_memory()

@@ -37,15 +37,20 @@ struct RawTokenIndex {
             }
         }
         guard let entry else { return .absent(id) }
-        let bloom = blooms[Int(entry)]
-        for (first, middle, last) in selfWindows
-        where bloom.contains(first) && bloom.contains(middle) && bloom.contains(last) { return .unsafe }
+        guard !Self.mayHoldSelf(blooms[Int(entry)], selfWindows) else { return .unsafe }
         return .column(columns[Int(entry)])
     }
 
     /// Stores the column of a string `column(for:)` found `absent` (under the number it gave).
     mutating func insert(_ id: StringID, _ s: String, column: Int32) {
         guard columns.count < Self.capacity, ByteHash.isASCII(s) else { return }
+        entries.insert(id, UInt32(columns.count))
+        columns.append(column)
+        blooms.append(Self.bloom(of: s))
+    }
+
+    /// The bloom filter of the lower-cased 4-byte windows of an ASCII string.
+    static func bloom(of s: String) -> Bits256 {
         var bloom = Bits256()
         var copy = s
         copy.withUTF8 { bytes in
@@ -56,9 +61,13 @@ struct RawTokenIndex {
                 if k >= 3 { bloom.insert(Self.bloomBit(window)) }
             }
         }
-        entries.insert(id, UInt32(columns.count))
-        columns.append(column)
-        blooms.append(bloom)
+        return bloom
+    }
+
+    /// Whether one of a record's names (`selfWindows`) may occur in the string of `bloom`.
+    @inline(__always)
+    static func mayHoldSelf(_ bloom: Bits256, _ selfWindows: [(UInt8, UInt8, UInt8)]) -> Bool {
+        selfWindows.contains { bloom.contains($0.0) && bloom.contains($0.1) && bloom.contains($0.2) }
     }
 
     /// The bloom bit of 4 lower-cased bytes.

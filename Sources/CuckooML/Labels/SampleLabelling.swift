@@ -27,9 +27,14 @@ public enum SampleLabelling {
             let withRecords = samples.rowsWithRecords()
             let corpus = CorpusLabelEvidence.covering(withRecords, of: samples, from: evidence, parts: parts)
             let outcome = corpus.evidence.labels(0..<withRecords.count, canonical: corpus.evidence.aliases().canonical)
-            var byRow: [Int: SampleLabel] = [:]
-            for (k, row) in withRecords.enumerated() { byRow[row] = outcome[k] }
-            computed = pending.map { byRow[$0]! }
+            // `pending` is an ascending part of `withRecords`: each row's outcome is found walking
+            // both, where a dictionary by row (grown to 100 000 entries, 20-30 MB while it doubled)
+            // sat on top of `load`'s peak when the labels finished after the features' extraction.
+            var place = 0
+            computed = pending.map { row in
+                while withRecords[place] != row { place += 1 }
+                return outcome[place]
+            }
             kept = corpus
         }
         var next: [String: SampleLabel] = [:]

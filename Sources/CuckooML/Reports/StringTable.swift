@@ -84,6 +84,16 @@ public final class StringTable: @unchecked Sendable {
         return copy.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Where the UTF-8 bytes of the string numbered `id` are for as long as this table lives, or nil
+    /// for a small string (kept inline in its `String`, so its bytes have no place of their own) or
+    /// one without contiguous storage. A stored string is never changed or freed, so the storage of
+    /// a native one does not move.
+    func lastingBytes(_ id: StringID) -> UnsafeRawBufferPointer? {
+        let s = self[id]
+        guard s.utf8.count > StringInterner.smallStringLimit else { return nil }
+        return s.utf8.withContiguousStorageIfAvailable { UnsafeRawBufferPointer($0) }
+    }
+
     /// The number of the string with `s`'s bytes, stored when new.
     public func id(of s: String) -> StringID {
         if let id = s.utf8.withContiguousStorageIfAvailable({ id(UnsafeRawBufferPointer($0), hash: ByteHash.hash(UnsafeRawBufferPointer($0)), made: s) }) {
