@@ -1,5 +1,3 @@
-@_spi(_Unicode) import Swift
-
 /// The keyed hash of the scan fingerprints (`FamilyLabeller.scanFingerprint`). A `Hasher`'s seed is
 /// random per process, but session files keep the fingerprints with their key
 /// (`LabelEvidence.fingerprintKey`), and the reports a later process compares must hash as they did:
@@ -17,8 +15,7 @@ enum FingerprintHash {
             let raw = UnsafeRawBufferPointer(bytes)
             return ByteHash.isASCII(raw) ? hash(raw, key: key) : nil
         }), let h { return h }
-        var nfc: [UInt8] = []
-        s._withNFCCodeUnits { nfc.append($0) }
+        let nfc = Array(s._nfcCodeUnits)
         return nfc.withUnsafeBytes { hash($0, key: key) }
     }
 
