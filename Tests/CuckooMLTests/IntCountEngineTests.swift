@@ -11,8 +11,9 @@ import Testing
     static let directory = ClusteringFixtures.directory
 
     /// Counts like the filtered 2016 features: binary columns and small counts around planted rows, a
-    /// few large values up to 255, noise rows and a quarter of the rows exact copies (ties everywhere).
-    static func counts(n: Int, d: Int, seed: UInt64) -> DenseMatrix {
+    /// few large values up to `cap` (255, or 127 for the AVX2 byte products, which then take the value
+    /// itself), noise rows and a quarter of the rows exact copies (ties everywhere).
+    static func counts(n: Int, d: Int, seed: UInt64, cap: Int = 255) -> DenseMatrix {
         var r = R.Random(seed: seed)
         let centres = (0..<4).map { _ in (0..<d).map { c in c % 2 == 0 ? Double(r.below(2)) : Double(r.below(6)) } }
         var m = DenseMatrix(rows: n, columns: d)
@@ -27,7 +28,7 @@ import Testing
                 for c in 0..<d {
                     var v = centre[c]
                     if c % 2 == 0 { if r.chance(0.05) { v = 1 - v } } else if r.chance(0.2) { v = max(0, v + Double(r.below(5) - 2)) }
-                    if r.chance(0.004) { v = Double(200 + r.below(56)) }
+                    if r.chance(0.004) { v = Double(min(cap, 200 + r.below(56))) }
                     m[i, c] = v
                 }
             }
@@ -47,8 +48,8 @@ import Testing
         var one = plan
         one.threads = 1
         var out: [(String, any PlannedEngine)] = []
-        // The portable loops, the 16-bit differences (AVX-512BW, else AVX2) and (euclidean, on a VNNI CPU)
-        // the byte dot products.
+        // The portable loops, the 16-bit differences (AVX-512BW, else AVX2) and (euclidean) the byte dot
+        // products on a VNNI CPU and the byte products on AVX2 (values up to 127, else the differences).
         for tiles in IntTileKernel.available where tiles != .wordDotProducts && (!tiles.euclideanOnly || metric == .euclidean) {
             let tag = "\(tiles)"
             switch points.storage {
@@ -66,14 +67,25 @@ import Testing
         return out
     }
 
-    @Test(arguments: [(150, 40, 31), (97, 17, 32), (130, 301, 33)] as [(Int, Int, UInt64)])
-    func equalsReference(n: Int, d: Int, seed: UInt64) throws {
-        let m = Self.counts(n: n, d: d, seed: seed)
+    /// The tile kernel an engine of `engines` runs (dense ones).
+    static func tiles(_ engine: any PlannedEngine) -> IntTileKernel? {
+        (engine as? IntCountEngine<DenseKernel>)?.tiles ?? (engine as? IntCountEngine<SparseKernel>)?.tiles
+    }
+
+    // Capped at 127, the AVX2 byte products run on the value 127 itself, one and two threads.
+    @Test(arguments: [(150, 40, 31, 255), (97, 17, 32, 255), (130, 301, 33, 255), (150, 40, 34, 127), (131, 339, 35, 127)]
+            as [(Int, Int, UInt64, Int)])
+    func equalsReference(n: Int, d: Int, seed: UInt64, cap: Int) throws {
+        let m = Self.counts(n: n, d: d, seed: seed, cap: cap)
+        #expect(cap == 255 || m.values.max() == Double(cap), "the cap value itself is in the rows")
         for points in [PointSet.dense(m), .sparse(Self.sparse(m))] {
             for metric in [DistanceMetric.euclidean, .manhattan] {
                 let reference = BruteForceEngine(points: points, metric: metric)
                 let engines = Self.engines(points, metric)
                 #expect(engines.count >= 2, "the plan picks int-counts for \(n)×\(d) counts under \(metric)")
+                let small = engines.filter { Self.tiles($0.1) == .smallByteDotProducts }.count
+                let expected = IntTileKernel.smallAvailable && cap <= 127 && metric == .euclidean
+                #expect((small > 0) == expected, "\(metric) cap \(cap): the AVX2 byte products run where they apply")
                 for k in [1, 2, 5, n - 1] {
                     let core = try reference.coreDistances(k: k, control: .none)
                     let mst = try reference.minimumSpanningTree(coreDistances: core, alpha: 1, control: .none)

@@ -78,6 +78,47 @@ import Testing
         #expect(abs(try #require(seen) / Double(n) - want) <= 1e-12)
     }
 
+    /// The AVX2 byte products (`cid_small_tile`) over the byte lanes, as `tileEqualsTheDefinition`: rows
+    /// of values up to 127 (rows at the cap, 0, alternating, random) against slots up to 255, in one
+    /// call over every row and in one-row calls (Prim's four-group blocks), from group offsets, sizes
+    /// around the blocks and column counts around quads and vectors.
+    @Test(.enabled(if: IntTileKernel.smallAvailable, "no AVX2 here: the kernel is not used"),
+          arguments: [(1, 1), (3, 3), (5, 4), (17, 63), (37, 64), (66, 65), (70, 338), (131, 339), (9, 4_096)])
+    func smallTileEqualsTheDefinition(n: Int, d: Int) throws {
+        let slotRows = Self.rows(n: n, d: d, seed: UInt64(n * 977 + d))
+        var rows = slotRows.map { $0.map { min($0, 127) } }
+        if n > 0 { rows[0] = [Int](repeating: 127, count: d) }
+        if n > 2 { rows[2] = (0..<d).map { $0 % 2 == 0 ? 0 : 127 } }
+        let lanes = IntByteRows.packed(Self.points(slotRows, d: d), rows: Array(0..<n))
+        defer { lanes.deallocate() }
+        let xs = IntByteRows.packed(Self.points(rows, d: d), rows: Array(0..<n), small: true)
+        defer { xs.deallocate() }
+        #expect(xs.small && IntByteRows.small(Self.points(rows, d: d)) && (n < 3 || !IntByteRows.small(Self.points(slotRows, d: d))))
+        let groups = (n + 15) / 16
+        let stride = groups * 16
+        var all = [Int32](repeating: -1, count: n * stride), single = all
+        let split = groups / 2
+        for (lo, hi) in [(0, split), (split, groups)] where lo < hi {
+            all.withUnsafeMutableBufferPointer { o in
+                IntByteRows.tile(small: true, xs.rows, xs.rowTerms, n, lanes.lanes, lanes.slotTerms, xs.quads,
+                                 groups: lo..<hi, o.baseAddress! + lo * 16, stride)
+            }
+        }
+        single.withUnsafeMutableBufferPointer { o in
+            for i in 0..<n {
+                IntByteRows.tile(small: true, xs.rows + i * xs.quads, xs.rowTerms + i, 1, lanes.lanes, lanes.slotTerms,
+                                 xs.quads, groups: 0..<groups, o.baseAddress! + i * stride, stride)
+            }
+        }
+        for i in 0..<n {
+            for j in 0..<n {
+                let want = zip(rows[i], slotRows[j]).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                #expect(Int(all[i * stride + j]) == want, "n \(n) d \(d): (\(i), \(j))")
+                #expect(Int(single[i * stride + j]) == want, "n \(n) d \(d): (\(i), \(j)) one row")
+            }
+        }
+    }
+
     /// The AVX2 16-bit kernel over the int lanes, as `tileEqualsTheDefinition`.
     @Test(.enabled(if: IntSilhouette.Kernel.wordAvailable, "no AVX2 here: the kernel is not used"),
           arguments: [(1, 1), (5, 3), (7, 4), (23, 63), (37, 64), (66, 65), (70, 338), (9, 4_096)])
@@ -111,6 +152,14 @@ import Testing
     @Test func bestKernel() {
         #expect(!IntSilhouette.Kernel.best(for: .manhattan).euclideanOnly)
         #expect((IntSilhouette.Kernel.best(for: .euclidean) == .dotProducts) == IntByteRows.available)
+        // The AVX2 byte products where the CPU has neither VNNI nor AVX-512BW, on values up to 127 only.
+        let small = Self.points([[127, 0, 3], [1, 2, 0]], d: 3), large = Self.points([[128, 0, 3], [1, 2, 0]], d: 3)
+        let avx2Only = IntTileKernel.smallAvailable && !IntByteRows.available && !IntCountRows.vectorAvailable
+        #expect((IntTileKernel.best(for: .euclidean, points: small) == .smallByteDotProducts) == avx2Only)
+        #expect(IntTileKernel.best(for: .euclidean, points: large) == IntTileKernel.best(for: .euclidean))
+        #expect(IntTileKernel.best(for: .manhattan, points: small) == IntTileKernel.best(for: .manhattan))
+        #expect(IntTileKernel.runnable(.smallByteDotProducts, on: large) == .differences)
+        #expect(IntTileKernel.runnable(.smallByteDotProducts, on: small) == .smallByteDotProducts)
     }
 }
 

@@ -56,4 +56,32 @@ import Testing
             }
         }
     }
+
+    /// Training rows up to 127, where the AVX2 byte products run: queries up to 127 are answered in the
+    /// batch as one at a time; a query holding 128 (which the other kernels take) goes back to the
+    /// caller on the byte products, whose rows must stay at most 127.
+    @Test func batchOnSmallCounts() {
+        let m = IntCountEngineTests.counts(n: 300, d: 338, seed: 44, cap: 127)
+        var queries = IntCountEngineTests.sparse(IntCountEngineTests.counts(n: 30, d: 338, seed: 45, cap: 127))
+        queries.appendRow([(0, 128), (3, 1)])
+        let points = PointSet.sparse(queries)
+        let rows = Array(0..<queries.rowCount), last = queries.rowCount - 1
+        var smallRan = false
+        for (name, planned) in IntCountEngineTests.engines(.dense(m), .euclidean) {
+            guard let engine = planned as? any BatchQueryEngine else { continue }
+            let small = IntCountEngineTests.tiles(planned) == .smallByteDotProducts
+            smallRan = smallRan || small
+            for k in [1, 7] {
+                let batch = engine.nearestBatch(to: points, rows: rows, k: k)
+                for q in rows {
+                    if q == last && small {
+                        #expect(batch[q] == nil, "\(name): 128 is beyond the byte products")
+                    } else {
+                        #expect(batch[q] == engine.nearest(to: points, row: q, k: k), "\(name) k=\(k) query \(q)")
+                    }
+                }
+            }
+        }
+        #expect(smallRan == IntTileKernel.smallAvailable)
+    }
 }

@@ -7,8 +7,9 @@ import Synchronization
 /// its rows are neither binary nor sparse (about 40 % filled) and nearly all distinct (2 % repeat on
 /// generated reports: grouping them would not pay). There a squared euclidean or manhattan distance is
 /// an integer sum, exactly the double sum scikit-learn makes (every partial sum is an integer far below
-/// 2^53): `cid_tile` (AVX-512 VNNI byte dot products, euclidean) or `cik_tile` (16-bit differences)
-/// computes a tile of them, and the square root is taken in double as scikit-learn does.
+/// 2^53): `cid_tile` (AVX-512 VNNI byte dot products, euclidean), `cid_small_tile` (AVX2 byte products,
+/// euclidean, values up to 127), `cid_word_tile` (AVX2 16-bit dot products) or `cik_tile` (16-bit
+/// differences) computes a tile of them, and the square root is taken in double as scikit-learn does.
 ///
 /// Points are ordered by cluster and cut into blocks of `blockSlots`. Each pair of blocks P ≤ Q is
 /// computed once: its tile gives the rows of P their sums over Q's cluster runs and the rows of Q their
@@ -36,7 +37,7 @@ enum IntSilhouette {
     /// Σ over points of their silhouette (NaN as 0); `cluster[i]` in 0..<sizes.count.
     static func total(points: PointSet, cluster: [Int], sizes: [Int], metric: DistanceMetric, threads: Int,
                       kernel: Kernel? = nil, control: TaskControl) throws(Interrupted) -> Double {
-        let kernel = kernel ?? Kernel.best(for: metric)
+        let kernel = Kernel.runnable(kernel ?? Kernel.best(for: metric), on: points)
         precondition(!kernel.euclideanOnly || metric == .euclidean, "the dot-product kernels are euclidean only")
         let n = cluster.count, k = sizes.count
         let pairs = (points.dimension + 1) / 2
@@ -73,8 +74,8 @@ enum IntSilhouette {
         let runFirstOf = runFirst
 
         // The dot-product kernel reads byte rows; the others 16-bit pairs (one layout is built, not both).
-        let dots = kernel == .dotProducts
-        let bytes = dots ? IntByteRows.packed(points, rows: order) : nil
+        let dots = kernel.readsBytes
+        let bytes = dots ? IntByteRows.packed(points, rows: order, small: kernel == .smallByteDotProducts) : nil
         defer { bytes?.deallocate() }
         let packed = dots ? UnsafeMutablePointer<UInt32>.allocate(capacity: 1) : IntCountRows.packed(points, rows: order)
         defer { packed.deallocate() }
@@ -133,8 +134,8 @@ enum IntSilhouette {
                         let out = shared.outs.base + thread * size * size
                         let groupLo = Int64(columnFirst / 16), groupHi = Int64((columnFirst + columns + 15) / 16)
                         if let bytes {
-                            cid_tile(bytes.rows + rowFirst * bytes.quads, bytes.rowTerms + rowFirst, Int64(rows),
-                                     bytes.lanes, bytes.slotTerms, Int64(bytes.quads), groupLo, groupHi, out, Int64(size))
+                            bytes.tile(bytes.rows + rowFirst * bytes.quads, bytes.rowTerms + rowFirst, rows,
+                                       groups: Int(groupLo)..<Int(groupHi), out, size)
                         } else if words {
                             cid_word_tile(shared.packed.base + rowFirst * pairs, shared.wordTerms.base + rowFirst, Int64(rows),
                                           shared.lanes.base, shared.wordTerms.base, Int64(pairs), groupLo, groupHi, out,

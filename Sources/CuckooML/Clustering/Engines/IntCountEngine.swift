@@ -18,19 +18,25 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
     let columns: Int
     /// `cik_tile`'s vector path (`IntTileKernel.differences`; AVX-512BW or AVX2).
     let vector: Bool
-    /// The rows as bytes (`IntByteRows`) when the k-NN and Prim run on VNNI dot products
-    /// (`IntTileKernel.dotProducts`): the same integers as the 16-bit differences, several times faster.
+    /// The rows as bytes (`IntByteRows`) when the k-NN and Prim run on byte dot products (VNNI
+    /// `IntTileKernel.dotProducts`, or AVX2 `smallByteDotProducts`): the same integers as the 16-bit
+    /// differences, several times faster.
     let bytes: IntByteRows.Packed?
+    /// The kernel the tiles run.
+    let tiles: IntTileKernel
     private let taken = Locked<EnginePlan.TreePath?>(nil)
     var spanningTreeTaken: EnginePlan.TreePath? { taken.withLock { $0 } }
 
     /// `points` must satisfy `IntCountRows.applies` under `metric`; `kernel` holds the same points.
+    /// `tiles` (by default the fastest here) gives way to the 16-bit differences where it cannot run on
+    /// these points (`IntTileKernel.runnable`).
     init(points: PointSet, kernel: K, metric: DistanceMetric, plan: EnginePlan, tuning: EngineTuning = .standard,
          tiles: IntTileKernel? = nil) {
-        // The AVX2 word dot products serve the silhouette only so far; here they run as `cik_tile`'s AVX2
+        // The AVX2 word dot products serve the silhouette only; here they run as `cik_tile`'s AVX2
         // differences (the same integers): the portable loops made `cluster hdbscan 1 6` on 100 000
         // generated reports take over half an hour on an AVX2 CPU.
-        let tiles = tiles ?? .best(for: metric)
+        let tiles = IntTileKernel.runnable(tiles ?? .best(for: metric, points: points), on: points)
+        self.tiles = tiles
         precondition(!tiles.euclideanOnly || metric == .euclidean, "the dot-product kernels are euclidean only")
         self.kernel = kernel
         self.metric = metric
@@ -42,7 +48,8 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
         columns = points.dimension
         packed = IntCountRows.packed(points)
         lanes = IntCountRows.lanes(of: packed, count: points.count, pairs: pairs)
-        bytes = tiles == .dotProducts ? IntByteRows.packed(points, rows: Array(0..<points.count)) : nil
+        bytes = tiles.readsBytes
+            ? IntByteRows.packed(points, rows: Array(0..<points.count), small: tiles == .smallByteDotProducts) : nil
     }
 
     deinit { packed.deallocate(); lanes.deallocate(); bytes?.deallocate() }

@@ -14,17 +14,25 @@ enum IntTileKernel: CaseIterable, Sendable {
     /// `cid_word_tile` on AVX2 (euclidean only): 16-bit dot products, 16 columns per instruction,
     /// for CPUs without AVX-512 (most laptops).
     case wordDotProducts
+    /// `cid_small_tile` on AVX2 (euclidean only, every value at most 127): the byte rows and lanes of
+    /// `dotProducts` through `vpmaddubsw`, 32 byte products per instruction. Half the memory of the
+    /// 16-bit rows, which Prim's scan reads whole at every step.
+    case smallByteDotProducts
 
     static let wordAvailable = cid_word_available() != 0
+    static let smallAvailable = cid_small_available() != 0
 
     /// The kernels this CPU runs.
     static var available: [IntTileKernel] {
         [.plain] + (IntCountRows.tileVectorAvailable ? [.differences] : []) + (IntByteRows.available ? [.dotProducts] : [])
-            + (wordAvailable ? [.wordDotProducts] : [])
+            + (wordAvailable ? [.wordDotProducts] : []) + (smallAvailable ? [.smallByteDotProducts] : [])
     }
 
     /// Whether the kernel computes euclidean distances only.
-    var euclideanOnly: Bool { self == .dotProducts || self == .wordDotProducts }
+    var euclideanOnly: Bool { self == .dotProducts || self == .wordDotProducts || self == .smallByteDotProducts }
+
+    /// Whether the kernel reads byte rows (`IntByteRows`) rather than 16-bit pairs (`IntCountRows`).
+    var readsBytes: Bool { self == .dotProducts || self == .smallByteDotProducts }
 
     /// The fastest this CPU runs for `metric`.
     static func best(for metric: DistanceMetric) -> IntTileKernel {
@@ -32,5 +40,21 @@ enum IntTileKernel: CaseIterable, Sendable {
         if IntCountRows.vectorAvailable { return .differences }
         if metric == .euclidean && wordAvailable { return .wordDotProducts }
         return IntCountRows.tileVectorAvailable ? .differences : .plain
+    }
+
+    /// The fastest this CPU runs for `metric` on `points`: `best(for:)`, except that where it would be
+    /// an AVX2 kernel the byte products run when every value is at most 127 (the filtered 2016 features
+    /// reach 67): about three times faster than the 16-bit differences, in the cache or not.
+    static func best(for metric: DistanceMetric, points: PointSet) -> IntTileKernel {
+        let best = best(for: metric)
+        guard metric == .euclidean, best != .dotProducts, !IntCountRows.vectorAvailable, smallAvailable,
+              IntByteRows.small(points) else { return best }
+        return .smallByteDotProducts
+    }
+
+    /// `kernel` where it runs on `points` (the byte products need every value at most 127), else the
+    /// 16-bit differences, which give the same integers.
+    static func runnable(_ kernel: IntTileKernel, on points: PointSet) -> IntTileKernel {
+        kernel == .smallByteDotProducts && !IntByteRows.small(points) ? .differences : kernel
     }
 }

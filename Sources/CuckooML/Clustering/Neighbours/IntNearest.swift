@@ -6,13 +6,14 @@ import CBitKernels
 /// The tiled sweep of `KNearest.tiledKth` (each pair of tiles once, both points offered each value),
 /// with a tile of rows against a tile of slots computed by `cik_tile`, 16 slots per vector
 /// instruction, or for euclidean rows given as bytes by `cid_tile` (VNNI dot products: the same integers,
-/// about four times fewer instructions a pair). The k-th smallest integer is the k-th smallest distance, ties included: the square
+/// about four times fewer instructions a pair) or `cid_small_tile` (AVX2 byte products, about three
+/// times faster than the AVX2 differences). The k-th smallest integer is the k-th smallest distance, ties included: the square
 /// root is increasing, and equal integers give equal doubles.
 enum IntNearest {
     /// For each point, the k-th smallest value to another point (`k` clipped to n − 1; nil when that
     /// leaves none: every core distance is then 0). `packed` holds the rows, `lanes` the same rows
-    /// interleaved (`IntCountRows.lanes`); `bytes`, when given (euclidean only, `IntByteRows.available`),
-    /// the same rows as bytes in row order, whose tiles then run instead.
+    /// interleaved (`IntCountRows.lanes`); `bytes`, when given (euclidean only), the same rows as bytes
+    /// in row order, whose tiles (`IntByteRows.Packed.tile`) then run instead.
     static func kthValues(packed: UnsafePointer<UInt32>, lanes: UnsafePointer<UInt32>, count n: Int, pairs: Int,
                           manhattan: Bool, k requested: Int, threads: Int, parallelFrom: Int, tile requestedTile: Int,
                           vector: Bool, bytes: IntByteRows.Packed? = nil, control: TaskControl) throws -> [Int32]? {
@@ -33,8 +34,8 @@ enum IntNearest {
             let out = shared.scratch.base + thread * tile * tile
             let a0 = aRange.lowerBound, b0 = bRange.lowerBound, bEnd = bRange.upperBound
             if let bytes {
-                cid_tile(bytes.rows + a0 * bytes.quads, bytes.rowTerms + a0, Int64(aRange.count), bytes.lanes,
-                         bytes.slotTerms, Int64(bytes.quads), Int64(b0 / 16), Int64((bEnd + 15) / 16), out, Int64(tile))
+                bytes.tile(bytes.rows + a0 * bytes.quads, bytes.rowTerms + a0, aRange.count,
+                           groups: (b0 / 16)..<((bEnd + 15) / 16), out, tile)
             } else {
                 cik_tile(shared.packed.base + a0 * pairs, Int64(aRange.count), shared.lanes.base, Int64(pairs),
                          Int64(b0 / 16), Int64((bEnd + 15) / 16), metricFlag, out, Int64(tile), vectorFlag)

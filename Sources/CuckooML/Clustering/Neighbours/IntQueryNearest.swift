@@ -9,8 +9,9 @@ protocol BatchQueryEngine: NeighbourhoodEngine {
 }
 
 /// `compare`'s search on the filtered 2016 `full` space (`IntCountEngine`): new reports against every
-/// training row in the integer tiles the k-NN of the fit runs (`cid_tile`'s VNNI byte dot products, or
-/// `cik_tile`'s 16-bit differences), a batch of queries against each tile of training slots.
+/// training row in the integer tiles the k-NN of the fit runs (`cid_tile`'s VNNI byte dot products,
+/// `cid_small_tile`'s AVX2 byte products, or `cik_tile`'s 16-bit differences), a batch of queries against
+/// each tile of training slots.
 ///
 /// Why: the generic query path (`KernelEngine.nearest`, the double loop of `DenseKernel`) spent
 /// 29 of the 33 CPU-seconds of `compare` of 1 000 reports against 100 000 samples. The values are the
@@ -18,7 +19,7 @@ protocol BatchQueryEngine: NeighbourhoodEngine {
 /// distance to every row, every partial sum of the double loop is that integer exactly (far below
 /// 2⁵³), and the square root is correctly rounded; distinct integers below 2³¹ have distinct square
 /// roots. Ties keep the lower index, as the slots are offered in ascending order. A query with another
-/// value (a count above 255 in a new report) takes the double path.
+/// value (a count above 255 in a new report, above 127 for the AVX2 byte products) takes the double path.
 extension IntCountEngine: BatchQueryEngine {
     /// Training slots per tile: a tile's lanes (512 × 85 words for 338 columns as bytes, 170 KB) stay
     /// in the cache while every query of the batch goes through them.
@@ -29,6 +30,7 @@ extension IntCountEngine: BatchQueryEngine {
         guard k > 0 else { return rows.map { _ in [] } }
         let width = bytes?.quads ?? pairs
         let bitsPerValue = bytes == nil ? 16 : 8
+        let maximum = bytes?.small == true ? IntByteRows.smallMaximum : 255
         let xs = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, rows.count * width))
         xs.initialize(repeating: 0, count: max(1, rows.count * width))
         defer { xs.deallocate() }
@@ -38,7 +40,8 @@ extension IntCountEngine: BatchQueryEngine {
             let slot = xs + taken.count * width
             // Cleared first: a row that did not pack may have left words in this slot.
             slot.update(repeating: 0, count: width)
-            if IntQueryRows.pack(queries, row: row, dimension: columns, bitsPerValue: bitsPerValue, into: slot) {
+            if IntQueryRows.pack(queries, row: row, dimension: columns, bitsPerValue: bitsPerValue, maximum: maximum,
+                                 into: slot) {
                 taken.append(position)
             }
         }
@@ -65,8 +68,7 @@ extension IntCountEngine: BatchQueryEngine {
         while b0 < count {
             let b1 = min(count, b0 + tile)
             if let bytes {
-                cid_tile(xs, terms, Int64(m), bytes.lanes, bytes.slotTerms, Int64(width), Int64(b0 / 16),
-                         Int64((b1 + 15) / 16), scratch, Int64(tile))
+                bytes.tile(xs, terms, m, groups: (b0 / 16)..<((b1 + 15) / 16), scratch, tile)
             } else {
                 cik_tile(xs, Int64(m), lanes, Int64(pairs), Int64(b0 / 16), Int64((b1 + 15) / 16), manhattan,
                          scratch, Int64(tile), vector ? 1 : 0)
@@ -101,12 +103,12 @@ extension IntCountEngine: BatchQueryEngine {
 enum IntQueryRows {
     /// Packs row `row` of `queries` (columns below `dimension`; the double path ignores the others
     /// too) `bitsPerValue` bits a value into `out` (zeroed); false, leaving `out` partly written, when
-    /// a value there is not an integer 0...255.
-    static func pack(_ queries: PointSet, row: Int, dimension: Int, bitsPerValue: Int,
+    /// a value there is not an integer 0...`maximum` (at most 255).
+    static func pack(_ queries: PointSet, row: Int, dimension: Int, bitsPerValue: Int, maximum: Double = 255,
                      into out: UnsafeMutablePointer<UInt32>) -> Bool {
         let perWord = 32 / bitsPerValue
         @inline(__always) func set(_ column: Int, _ value: Double) -> Bool {
-            guard value >= 0, value <= 255, value.rounded(.towardZero) == value else { return false }
+            guard value >= 0, value <= maximum, value.rounded(.towardZero) == value else { return false }
             out[column / perWord] |= UInt32(value) << UInt32((column % perWord) * bitsPerValue)
             return true
         }

@@ -3,8 +3,8 @@ import CBitKernels
 /// Prim's spanning tree over integer count rows (`IntCountRows`, euclidean or manhattan, alpha 1) with
 /// every comparison made on integers: `PrimDriver`'s loop with a scan that computes the squared
 /// euclidean (or manhattan) integers from the point being added to 16 slots per vector instruction
-/// (`cik_tile`), or for euclidean rows given as bytes, through VNNI dot products (`cid_tile`, the same
-/// integers).
+/// (`cik_tile`), or for euclidean rows given as bytes, through VNNI dot products (`cid_tile`) or AVX2
+/// byte products (`cid_small_tile`), the same integers.
 ///
 /// Exactness: the library's mutual reachability is max(core(i), core(j), d(i, j)) on doubles, each of
 /// which is the square root of an integer below 2³² here (the integer itself for manhattan). The
@@ -24,6 +24,8 @@ final class IntPrim: PrimScan, @unchecked Sendable {
     private let words: Int
     /// Byte mode (`cid_tile`): each slot's |y|², exchanged with the slot; nil for `cik_tile`.
     private let slotTerms: UnsafeMutablePointer<Int32>?
+    /// Byte mode through `cid_small_tile` (`IntByteRows.Packed.small`).
+    private let small: Bool
     /// The row of the point being added, as the tile reads it, and in byte mode its row term.
     private let currentRow: UnsafeMutablePointer<UInt32>
     private var currentTerm: Int32 = 0
@@ -64,10 +66,12 @@ final class IntPrim: PrimScan, @unchecked Sendable {
             terms.initialize(from: bytes.slotTerms, count: slots)
             slotTerms = terms
             words = bytes.quads
+            small = bytes.small
         } else {
             lanes = IntCountRows.lanes(of: packed, count: n, pairs: pairs)
             slotTerms = nil
             words = pairs
+            small = false
         }
         currentRow = .allocate(capacity: max(1, words))
         currentRow.initialize(repeating: 0, count: max(1, words))
@@ -162,8 +166,8 @@ final class IntPrim: PrimScan, @unchecked Sendable {
                 let groupEnd = min((end + 15) / 16 * 16, group + block)
                 if let slotTerms {
                     withUnsafePointer(to: currentTerm) { term in
-                        cid_tile(currentRow, term, 1, lanes, slotTerms, Int64(words), Int64(group / 16),
-                                 Int64(groupEnd / 16), out, Int64(block))
+                        IntByteRows.tile(small: small, currentRow, term, 1, lanes, slotTerms, words,
+                                         groups: (group / 16)..<(groupEnd / 16), out, block)
                     }
                 } else {
                     cik_tile(currentRow, 1, lanes, Int64(words), Int64(group / 16), Int64(groupEnd / 16), metricFlag,
