@@ -1,6 +1,5 @@
-// Squared euclidean distances of byte rows through VNNI dot products, or AVX2 byte products for rows of
-// values at most 127 (see CIntDotKernels.h). Only vector paths: callers use `cik_tile` where neither
-// runs, which computes the same integers.
+// Squared euclidean distances of byte rows through VNNI dot products (see CIntDotKernels.h). Only a
+// vector path: callers use `cik_tile` where `cid_available()` is 0, which computes the same integers.
 #include "CBitKernels.h"
 
 int64_t cid_lanes_capacity(int64_t count, int64_t quads) { return (count + 15) / 16 * 16 * quads; }
@@ -91,67 +90,6 @@ WORD_TARGET void cid_word_tile(const uint32_t *xs, const int32_t *xterms, int64_
     }
 }
 
-// The byte lanes on AVX2 (no VNNI): `vpmaddubsw` multiplies 32 unsigned row bytes by 32 signed slot
-// bytes (y - 128) and adds neighbours into 16-bit words, saturating. With every row value at most 127 a
-// word is at most 2 * 127 * 128 = 32 512 in size, so it never saturates; `vpmaddwd` with ones widens
-// the words to 32 bits. The same lanes and terms as `cid_tile`, hence the same integers.
-// R rows against G groups of 16 slots (two 8-slot halves each): 2 * R * G accumulators in registers.
-#define SMALL_BLOCK(R, G)                                                                                  \
-    WORD_TARGET static void small_block_##R##_##G(const uint32_t *xs, const int32_t *xterms, int64_t quads, \
-                                                  const uint32_t *blocks, const int32_t *sterms, int32_t *out, \
-                                                  int64_t out_stride) {                                    \
-        const __m256i ones = _mm256_set1_epi16(1);                                                         \
-        __m256i acc[R][2 * G];                                                                             \
-        for (int r = 0; r < R; r++)                                                                        \
-            for (int h = 0; h < 2 * G; h++) acc[r][h] = _mm256_setzero_si256();                           \
-        for (int64_t q = 0; q < quads; q++) {                                                              \
-            __m256i y[2 * G];                                                                              \
-            for (int g = 0; g < G; g++) {                                                                  \
-                y[2 * g] = _mm256_loadu_si256((const __m256i *)(blocks + (g * quads + q) * 16));           \
-                y[2 * g + 1] = _mm256_loadu_si256((const __m256i *)(blocks + (g * quads + q) * 16 + 8));   \
-            }                                                                                              \
-            for (int r = 0; r < R; r++) {                                                                  \
-                __m256i x = _mm256_set1_epi32((int)xs[r * quads + q]);                                     \
-                for (int h = 0; h < 2 * G; h++)                                                            \
-                    acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_madd_epi16(_mm256_maddubs_epi16(x, y[h]), ones)); \
-            }                                                                                              \
-        }                                                                                                  \
-        for (int r = 0; r < R; r++) {                                                                      \
-            __m256i xt = _mm256_set1_epi32(xterms[r]);                                                     \
-            for (int h = 0; h < 2 * G; h++) {                                                              \
-                __m256i st = _mm256_loadu_si256((const __m256i *)(sterms + h * 8));                        \
-                __m256i d = _mm256_sub_epi32(_mm256_add_epi32(xt, st), _mm256_slli_epi32(acc[r][h], 1));   \
-                _mm256_storeu_si256((__m256i *)(out + r * out_stride + h * 8), d);                         \
-            }                                                                                              \
-        }                                                                                                  \
-    }
-SMALL_BLOCK(4, 1)
-SMALL_BLOCK(1, 1)
-SMALL_BLOCK(1, 4)
-
-int cid_small_available(void) { return cid_word_available(); }
-
-WORD_TARGET void cid_small_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const uint32_t *lanes,
-                                const int32_t *sterms, int64_t quads, int64_t group_lo, int64_t group_hi,
-                                int32_t *out, int64_t out_stride) {
-    int64_t g = group_lo;
-    // One row (Prim's scan): four groups a call, one broadcast of the row's quad for 64 slots.
-    if (xcount == 1)
-        for (; g + 4 <= group_hi; g += 4)
-            small_block_1_4(xs, xterms, quads, lanes + g * quads * 16, sterms + g * 16, out + (g - group_lo) * 16,
-                            out_stride);
-    // Groups outside, rows inside: a group's quads (16 * quads words) stay in L1 across the rows.
-    for (; g < group_hi; g++) {
-        const uint32_t *block = lanes + g * quads * 16;
-        int32_t *o = out + (g - group_lo) * 16;
-        int64_t r = 0;
-        for (; r + 4 <= xcount; r += 4)
-            small_block_4_1(xs + r * quads, xterms + r, quads, block, sterms + g * 16, o + r * out_stride, out_stride);
-        for (; r < xcount; r++)
-            small_block_1_1(xs + r * quads, xterms + r, quads, block, sterms + g * 16, o + r * out_stride, out_stride);
-    }
-}
-
 #define DOT_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2")))
 
 int cid_available(void) {
@@ -219,22 +157,6 @@ DOT_TARGET void cid_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcou
 #else
 int cid_available(void) { return 0; }
 int cid_word_available(void) { return 0; }
-int cid_small_available(void) { return 0; }
-
-void cid_small_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const uint32_t *lanes,
-                    const int32_t *sterms, int64_t quads, int64_t group_lo, int64_t group_hi, int32_t *out,
-                    int64_t out_stride) {
-    (void)xs; (void)xterms; (void)xcount; (void)lanes; (void)sterms; (void)quads; (void)group_lo;
-    (void)group_hi; (void)out; (void)out_stride;
-}
-
-void cid_word_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const uint32_t *lanes,
-                   const int32_t *sterms, int64_t pairs, int64_t group_lo, int64_t group_hi, int32_t *out,
-                   int64_t out_stride) {
-    (void)xs; (void)xterms; (void)xcount; (void)lanes; (void)sterms; (void)pairs; (void)group_lo;
-    (void)group_hi; (void)out; (void)out_stride;
-}
-
 void cid_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const uint32_t *lanes,
               const int32_t *sterms, int64_t quads, int64_t group_lo, int64_t group_hi, int32_t *out,
               int64_t out_stride) {

@@ -83,8 +83,8 @@ import Testing
                 let reference = BruteForceEngine(points: points, metric: metric)
                 let engines = Self.engines(points, metric)
                 #expect(engines.count >= 2, "the plan picks int-counts for \(n)×\(d) counts under \(metric)")
-                let small = engines.filter { Self.tiles($0.1) == .smallByteDotProducts }.count
-                let expected = IntTileKernel.smallAvailable && cap <= 127 && metric == .euclidean
+                let small = engines.filter { Self.tiles($0.1) == .bitsAndBytes }.count
+                let expected = IntTileKernel.bitsAndBytesAvailable && cap <= 127 && metric == .euclidean
                 #expect((small > 0) == expected, "\(metric) cap \(cap): the AVX2 byte products run where they apply")
                 for k in [1, 2, 5, n - 1] {
                     let core = try reference.coreDistances(k: k, control: .none)

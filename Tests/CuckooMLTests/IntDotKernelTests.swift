@@ -39,7 +39,7 @@ import Testing
         let split = groups / 2
         for (lo, hi) in [(0, split), (split, groups)] where lo < hi {
             out.withUnsafeMutableBufferPointer { o in
-                cid_tile(bytes.rows, bytes.rowTerms, Int64(n), bytes.lanes, bytes.slotTerms, Int64(bytes.quads),
+                cid_tile(bytes.rows, bytes.rowTerms, Int64(n), bytes.lanes, bytes.slotTerms, Int64(bytes.layout.quads),
                          Int64(lo), Int64(hi), o.baseAddress! + lo * 16, Int64(stride))
             }
         }
@@ -78,45 +78,70 @@ import Testing
         #expect(abs(try #require(seen) / Double(n) - want) <= 1e-12)
     }
 
-    /// The AVX2 byte products (`cid_small_tile`) over the byte lanes, as `tileEqualsTheDefinition`: rows
-    /// of values up to 127 (rows at the cap, 0, alternating, random) against slots up to 255, in one
-    /// call over every row and in one-row calls (Prim's four-group blocks), from group offsets, sizes
-    /// around the blocks and column counts around quads and vectors.
-    @Test(.enabled(if: IntTileKernel.smallAvailable, "no AVX2 here: the kernel is not used"),
-          arguments: [(1, 1), (3, 3), (5, 4), (17, 63), (37, 64), (66, 65), (70, 338), (131, 339), (9, 4_096)])
-    func smallTileEqualsTheDefinition(n: Int, d: Int) throws {
-        let slotRows = Self.rows(n: n, d: d, seed: UInt64(n * 977 + d))
-        var rows = slotRows.map { $0.map { min($0, 127) } }
-        if n > 0 { rows[0] = [Int](repeating: 127, count: d) }
-        if n > 2 { rows[2] = (0..<d).map { $0 % 2 == 0 ? 0 : 127 } }
-        let lanes = IntByteRows.packed(Self.points(slotRows, d: d), rows: Array(0..<n))
-        defer { lanes.deallocate() }
-        let xs = IntByteRows.packed(Self.points(rows, d: d), rows: Array(0..<n), small: true)
-        defer { xs.deallocate() }
-        #expect(xs.small && IntByteRows.small(Self.points(rows, d: d)) && (n < 3 || !IntByteRows.small(Self.points(slotRows, d: d))))
-        let groups = (n + 15) / 16
-        let stride = groups * 16
-        var all = [Int32](repeating: -1, count: n * stride), single = all
-        let split = groups / 2
-        for (lo, hi) in [(0, split), (split, groups)] where lo < hi {
-            all.withUnsafeMutableBufferPointer { o in
-                IntByteRows.tile(small: true, xs.rows, xs.rowTerms, n, lanes.lanes, lanes.slotTerms, xs.quads,
-                                 groups: lo..<hi, o.baseAddress! + lo * 16, stride)
+    /// `rows` with every third column binary (the value's parity) and every value capped at `cap`: the
+    /// rows of the AVX2 bits and bytes.
+    static func bitsAndBytesRows(n: Int, d: Int, seed: UInt64, cap: Int = 127) -> [[Int]] {
+        var rows = Self.rows(n: n, d: d, seed: seed).map { row in row.enumerated().map { $0.offset % 3 == 0 ? $0.element % 2 : min($0.element, cap) } }
+        if n > 0 { rows[0] = (0..<d).map { $0 % 3 == 0 ? 1 : cap } }
+        if n > 2 { rows[2] = (0..<d).map { $0 % 2 == 0 ? 0 : ($0 % 3 == 0 ? 1 : cap) } }
+        return rows
+    }
+
+    /// The AVX2 bits and bytes (`cib_tile`): every distance of a tile equals the plain definition, in one
+    /// call over every row and in one-row calls (Prim's two-group blocks), from group offsets; sizes
+    /// around the blocks, column counts around words, quads and the 31-word flush of the bit counts,
+    /// rows at the cap 127, all binary and without binary columns.
+    @Test(.enabled(if: IntTileKernel.bitsAndBytesAvailable, "no AVX2 here: the kernel is not used"),
+          arguments: [(1, 1), (3, 3), (5, 4), (17, 63), (37, 64), (66, 65), (70, 338), (131, 339), (9, 4_096),
+                      (40, 2_977)])
+    func bitsAndBytesTileEqualsTheDefinition(n: Int, d: Int) throws {
+        for variant in 0..<3 {
+            var rows = Self.bitsAndBytesRows(n: n, d: d, seed: UInt64(n * 977 + d + variant))
+            if variant == 1 { rows = rows.map { $0.map { $0 % 2 } } }
+            if variant == 2 { rows = rows.map { $0.map { $0 == 1 ? 2 : $0 } } }
+            let points = Self.points(rows, d: d)
+            let bytes = IntByteRows.packed(points, rows: Array(0..<n), bitsAndBytes: true)
+            defer { bytes.deallocate() }
+            let binary = (0..<d).filter { c in rows.allSatisfy { $0[c] <= 1 } }.count
+            #expect(bytes.layout.bitWords == (binary + 31) / 32 && bytes.layout.quads == (d - binary + 3) / 4)
+            let groups = (n + 15) / 16
+            let stride = groups * 16
+            var all = [Int32](repeating: -1, count: n * stride), single = all
+            let split = groups / 2
+            for (lo, hi) in [(0, split), (split, groups)] where lo < hi {
+                all.withUnsafeMutableBufferPointer { o in
+                    bytes.tile(bytes.rows, bytes.rowTerms, n, groups: lo..<hi, o.baseAddress! + lo * 16, stride)
+                }
             }
-        }
-        single.withUnsafeMutableBufferPointer { o in
+            single.withUnsafeMutableBufferPointer { o in
+                for i in 0..<n {
+                    bytes.tile(bytes.rows + i * bytes.words, bytes.rowTerms + i, 1, groups: 0..<groups,
+                               o.baseAddress! + i * stride, stride)
+                }
+            }
             for i in 0..<n {
-                IntByteRows.tile(small: true, xs.rows + i * xs.quads, xs.rowTerms + i, 1, lanes.lanes, lanes.slotTerms,
-                                 xs.quads, groups: 0..<groups, o.baseAddress! + i * stride, stride)
+                for j in 0..<n {
+                    let want = zip(rows[i], rows[j]).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                    #expect(Int(all[i * stride + j]) == want, "variant \(variant) n \(n) d \(d): (\(i), \(j))")
+                    #expect(Int(single[i * stride + j]) == want, "variant \(variant) n \(n) d \(d): (\(i), \(j)) one row")
+                }
             }
         }
-        for i in 0..<n {
-            for j in 0..<n {
-                let want = zip(rows[i], slotRows[j]).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-                #expect(Int(all[i * stride + j]) == want, "n \(n) d \(d): (\(i), \(j))")
-                #expect(Int(single[i * stride + j]) == want, "n \(n) d \(d): (\(i), \(j)) one row")
-            }
+    }
+
+    /// Where the bits and bytes put each column, and which rows they cannot hold.
+    @Test func bitsAndBytesLayout() {
+        let points = Self.points([[1, 0, 7, 0, 127], [0, 0, 3, 1, 0]], d: 5)
+        let layout = IntByteRows.Layout.bitsAndBytes(points)
+        #expect(layout.position == [0, 1, -1, 2, -2] && layout.bitWords == 1 && layout.quads == 1 && layout.words == 2)
+        var out = [UInt32](repeating: 0, count: 2)
+        #expect(layout.pack(points, row: 0, maximum: 127, into: &out) && out == [0b001, 7 | 127 << 8])
+        let bad = Self.points([[2, 0, 7, 0, 0], [0, 0, 128, 0, 0], [0, 0, 3, 0, 0]], d: 5)
+        for (row, packs) in [(0, false), (1, false), (2, true)] {
+            out = [0, 0]
+            #expect(layout.pack(bad, row: row, maximum: 127, into: &out) == packs, "row \(row)")
         }
+        #expect(IntByteRows.Layout.bytes(columns: 5).position == [-1, -2, -3, -4, -5])
     }
 
     /// The AVX2 16-bit kernel over the int lanes, as `tileEqualsTheDefinition`.
@@ -154,12 +179,12 @@ import Testing
         #expect((IntSilhouette.Kernel.best(for: .euclidean) == .dotProducts) == IntByteRows.available)
         // The AVX2 byte products where the CPU has neither VNNI nor AVX-512BW, on values up to 127 only.
         let small = Self.points([[127, 0, 3], [1, 2, 0]], d: 3), large = Self.points([[128, 0, 3], [1, 2, 0]], d: 3)
-        let avx2Only = IntTileKernel.smallAvailable && !IntByteRows.available && !IntCountRows.vectorAvailable
-        #expect((IntTileKernel.best(for: .euclidean, points: small) == .smallByteDotProducts) == avx2Only)
+        let avx2Only = IntTileKernel.bitsAndBytesAvailable && !IntByteRows.available && !IntCountRows.vectorAvailable
+        #expect((IntTileKernel.best(for: .euclidean, points: small) == .bitsAndBytes) == avx2Only)
         #expect(IntTileKernel.best(for: .euclidean, points: large) == IntTileKernel.best(for: .euclidean))
         #expect(IntTileKernel.best(for: .manhattan, points: small) == IntTileKernel.best(for: .manhattan))
-        #expect(IntTileKernel.runnable(.smallByteDotProducts, on: large) == .differences)
-        #expect(IntTileKernel.runnable(.smallByteDotProducts, on: small) == .smallByteDotProducts)
+        #expect(IntTileKernel.runnable(.bitsAndBytes, on: large) == .differences)
+        #expect(IntTileKernel.runnable(.bitsAndBytes, on: small) == .bitsAndBytes)
     }
 }
 

@@ -57,31 +57,40 @@ import Testing
         }
     }
 
-    /// Training rows up to 127, where the AVX2 byte products run: queries up to 127 are answered in the
-    /// batch as one at a time; a query holding 128 (which the other kernels take) goes back to the
-    /// caller on the byte products, whose rows must stay at most 127.
-    @Test func batchOnSmallCounts() {
+    /// Training rows up to 127, where the AVX2 bits and bytes run: a query the layout holds (values up to
+    /// 127, 0 or 1 in the binary columns) is answered in the batch as one at a time; the others (128, or
+    /// 2 in a binary column, which the other kernels take) go back to the caller.
+    @Test func batchOnSmallCounts() throws {
         let m = IntCountEngineTests.counts(n: 300, d: 338, seed: 44, cap: 127)
+        let layout = IntByteRows.Layout.bitsAndBytes(.dense(m))
+        let binary = try #require(layout.position.firstIndex { $0 >= 0 })
         var queries = IntCountEngineTests.sparse(IntCountEngineTests.counts(n: 30, d: 338, seed: 45, cap: 127))
-        queries.appendRow([(0, 128), (3, 1)])
+        queries.appendRow([(Int32(binary), 2)])
+        queries.appendRow([(Int32(binary == 1 ? 3 : 1), 128)])
         let points = PointSet.sparse(queries)
         let rows = Array(0..<queries.rowCount), last = queries.rowCount - 1
+        var scratch = [UInt32](repeating: 0, count: layout.words)
+        let held = rows.map { q in
+            scratch = [UInt32](repeating: 0, count: layout.words)
+            return layout.pack(points, row: q, maximum: 127, into: &scratch)
+        }
+        #expect(!held[last] && !held[last - 1] && held.filter { $0 }.count >= 10, "\(held)")
         var smallRan = false
         for (name, planned) in IntCountEngineTests.engines(.dense(m), .euclidean) {
             guard let engine = planned as? any BatchQueryEngine else { continue }
-            let small = IntCountEngineTests.tiles(planned) == .smallByteDotProducts
+            let small = IntCountEngineTests.tiles(planned) == .bitsAndBytes
             smallRan = smallRan || small
             for k in [1, 7] {
                 let batch = engine.nearestBatch(to: points, rows: rows, k: k)
                 for q in rows {
-                    if q == last && small {
-                        #expect(batch[q] == nil, "\(name): 128 is beyond the byte products")
+                    if small && !held[q] {
+                        #expect(batch[q] == nil, "\(name): query \(q) is beyond the bits and bytes")
                     } else {
                         #expect(batch[q] == engine.nearest(to: points, row: q, k: k), "\(name) k=\(k) query \(q)")
                     }
                 }
             }
         }
-        #expect(smallRan == IntTileKernel.smallAvailable)
+        #expect(smallRan == IntTileKernel.bitsAndBytesAvailable)
     }
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include "CIntKernels.h"
 #include "CIntDotKernels.h"
+#include "CIntBitByteKernels.h"
 #include "CGroupJaccardSparse.h"
 
 /// Popcount kernels over packed bit rows for the bit engine's k-NN and Prim, and the pair distances of

@@ -38,17 +38,6 @@ void cid_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const u
               const int32_t *sterms, int64_t quads, int64_t group_lo, int64_t group_hi, int32_t *out,
               int64_t out_stride);
 
-/// 1 when this CPU runs `cid_small_tile` (AVX2), else 0.
-int cid_small_available(void);
-
-/// `cid_tile` on AVX2 (`vpmaddubsw`: 32 byte products per instruction, widened by `vpmaddwd`), over the
-/// same byte lanes and terms, for rows whose every value is at most 127: then no 16-bit sum of two
-/// products (at most 2 * 127 * 128 in size) saturates, and out holds the same integers as `cid_tile`.
-/// Slots may hold any value 0...255. Needs `cid_small_available()`.
-void cid_small_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const uint32_t *lanes,
-                    const int32_t *sterms, int64_t quads, int64_t group_lo, int64_t group_hi, int32_t *out,
-                    int64_t out_stride);
-
 /// 1 when this CPU runs `cid_word_tile` (AVX2), else 0.
 int cid_word_available(void);
 

@@ -7,7 +7,7 @@ import Synchronization
 /// its rows are neither binary nor sparse (about 40 % filled) and nearly all distinct (2 % repeat on
 /// generated reports: grouping them would not pay). There a squared euclidean or manhattan distance is
 /// an integer sum, exactly the double sum scikit-learn makes (every partial sum is an integer far below
-/// 2^53): `cid_tile` (AVX-512 VNNI byte dot products, euclidean), `cid_small_tile` (AVX2 byte products,
+/// 2^53): `cid_tile` (AVX-512 VNNI byte dot products, euclidean), `cib_tile` (AVX2 bits and byte products,
 /// euclidean, values up to 127), `cid_word_tile` (AVX2 16-bit dot products) or `cik_tile` (16-bit
 /// differences) computes a tile of them, and the square root is taken in double as scikit-learn does.
 ///
@@ -75,7 +75,7 @@ enum IntSilhouette {
 
         // The dot-product kernel reads byte rows; the others 16-bit pairs (one layout is built, not both).
         let dots = kernel.readsBytes
-        let bytes = dots ? IntByteRows.packed(points, rows: order, small: kernel == .smallByteDotProducts) : nil
+        let bytes = dots ? IntByteRows.packed(points, rows: order, bitsAndBytes: kernel == .bitsAndBytes) : nil
         defer { bytes?.deallocate() }
         let packed = dots ? UnsafeMutablePointer<UInt32>.allocate(capacity: 1) : IntCountRows.packed(points, rows: order)
         defer { packed.deallocate() }
@@ -134,7 +134,7 @@ enum IntSilhouette {
                         let out = shared.outs.base + thread * size * size
                         let groupLo = Int64(columnFirst / 16), groupHi = Int64((columnFirst + columns + 15) / 16)
                         if let bytes {
-                            bytes.tile(bytes.rows + rowFirst * bytes.quads, bytes.rowTerms + rowFirst, rows,
+                            bytes.tile(bytes.rows + rowFirst * bytes.words, bytes.rowTerms + rowFirst, rows,
                                        groups: Int(groupLo)..<Int(groupHi), out, size)
                         } else if words {
                             cid_word_tile(shared.packed.base + rowFirst * pairs, shared.wordTerms.base + rowFirst, Int64(rows),

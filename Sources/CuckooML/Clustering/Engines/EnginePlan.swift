@@ -18,9 +18,9 @@
 /// | sparse | otherwise | tiles | prim | — |
 ///
 /// The int-counts engine computes squared euclidean (or manhattan) distances as exact integers (16 slots
-/// per AVX-512BW instruction where the CPU has it, else on AVX2 byte products of 8 slots by 4 columns
-/// when every value is at most 127, else 8 slots per AVX2 instruction, else portable loops; the same
-/// integers either way).
+/// per AVX-512BW instruction where the CPU has it, else on AVX2 binary columns as bits and the others
+/// as bytes when every value is at most 127, else 8 slots per AVX2 instruction, else portable loops;
+/// the same integers either way).
 /// The integer paths of the bit engine run `BitKernelChoice.best` (the C kernels' AVX-512 path, their
 /// popcnt path, or the Swift loops), recorded in `bitKernels`. A fallback is taken only when the path
 /// before it returns nil at run time; `HDBSCANResult.plan.spanningTreeTaken` says which path ran.
@@ -208,8 +208,8 @@ extension EnginePlan {
         guard alpha == 1, columns > KDTreeEngine.maximumDimension, IntCountRows.applies(to: points, metric: metric)
         else { return nil }
         let kernels = IntCountRows.vectorAvailable ? "16 slots per AVX-512BW instruction"
-            : IntTileKernel.best(for: metric, points: points) == .smallByteDotProducts
-            ? "AVX2 byte products, 8 slots by 4 columns per instruction (every value at most 127)"
+            : IntTileKernel.best(for: metric, points: points) == .bitsAndBytes
+            ? "AVX2 bits and bytes: binary columns as bits, the others as bytes (every value at most 127)"
             : IntCountRows.tileVectorAvailable ? "8 slots per AVX2 instruction" : "portable loops"
         return EnginePlan(engine: .intCounts,
                           engineReason: "every value an integer 0...255, \(columns) columns, under \(metric.rawValue)",

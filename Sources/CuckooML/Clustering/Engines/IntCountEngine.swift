@@ -19,8 +19,8 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
     /// `cik_tile`'s vector path (`IntTileKernel.differences`; AVX-512BW or AVX2).
     let vector: Bool
     /// The rows as bytes (`IntByteRows`) when the k-NN and Prim run on byte dot products (VNNI
-    /// `IntTileKernel.dotProducts`, or AVX2 `smallByteDotProducts`): the same integers as the 16-bit
-    /// differences, several times faster.
+    /// `IntTileKernel.dotProducts`, or AVX2 `bitsAndBytes` with the binary columns as bits): the same
+    /// integers as the 16-bit differences, several times faster.
     let bytes: IntByteRows.Packed?
     /// The kernel the tiles run.
     let tiles: IntTileKernel
@@ -49,7 +49,7 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
         packed = IntCountRows.packed(points)
         lanes = IntCountRows.lanes(of: packed, count: points.count, pairs: pairs)
         bytes = tiles.readsBytes
-            ? IntByteRows.packed(points, rows: Array(0..<points.count), small: tiles == .smallByteDotProducts) : nil
+            ? IntByteRows.packed(points, rows: Array(0..<points.count), bitsAndBytes: tiles == .bitsAndBytes) : nil
     }
 
     deinit { packed.deallocate(); lanes.deallocate(); bytes?.deallocate() }

@@ -14,25 +14,26 @@ enum IntTileKernel: CaseIterable, Sendable {
     /// `cid_word_tile` on AVX2 (euclidean only): 16-bit dot products, 16 columns per instruction,
     /// for CPUs without AVX-512 (most laptops).
     case wordDotProducts
-    /// `cid_small_tile` on AVX2 (euclidean only, every value at most 127): the byte rows and lanes of
-    /// `dotProducts` through `vpmaddubsw`, 32 byte products per instruction. Half the memory of the
-    /// 16-bit rows, which Prim's scan reads whole at every step.
-    case smallByteDotProducts
+    /// `cib_tile` on AVX2 (euclidean only, every value at most 127): binary columns as bits (popcounts of
+    /// the xor), the others as bytes (`vpmaddubsw`, 32 products per instruction). A third of the memory
+    /// of the byte rows on the 2016 features, a sixth of the 16-bit rows, which Prim's scan reads whole
+    /// at every step.
+    case bitsAndBytes
 
     static let wordAvailable = cid_word_available() != 0
-    static let smallAvailable = cid_small_available() != 0
+    static let bitsAndBytesAvailable = IntByteRows.bitsAndBytesAvailable
 
     /// The kernels this CPU runs.
     static var available: [IntTileKernel] {
         [.plain] + (IntCountRows.tileVectorAvailable ? [.differences] : []) + (IntByteRows.available ? [.dotProducts] : [])
-            + (wordAvailable ? [.wordDotProducts] : []) + (smallAvailable ? [.smallByteDotProducts] : [])
+            + (wordAvailable ? [.wordDotProducts] : []) + (bitsAndBytesAvailable ? [.bitsAndBytes] : [])
     }
 
     /// Whether the kernel computes euclidean distances only.
-    var euclideanOnly: Bool { self == .dotProducts || self == .wordDotProducts || self == .smallByteDotProducts }
+    var euclideanOnly: Bool { self == .dotProducts || self == .wordDotProducts || self == .bitsAndBytes }
 
     /// Whether the kernel reads byte rows (`IntByteRows`) rather than 16-bit pairs (`IntCountRows`).
-    var readsBytes: Bool { self == .dotProducts || self == .smallByteDotProducts }
+    var readsBytes: Bool { self == .dotProducts || self == .bitsAndBytes }
 
     /// The fastest this CPU runs for `metric`.
     static func best(for metric: DistanceMetric) -> IntTileKernel {
@@ -43,18 +44,18 @@ enum IntTileKernel: CaseIterable, Sendable {
     }
 
     /// The fastest this CPU runs for `metric` on `points`: `best(for:)`, except that where it would be
-    /// an AVX2 kernel the byte products run when every value is at most 127 (the filtered 2016 features
-    /// reach 67): about three times faster than the 16-bit differences, in the cache or not.
+    /// an AVX2 kernel the bits and bytes run when every value is at most 127 (the filtered 2016 features
+    /// reach 67).
     static func best(for metric: DistanceMetric, points: PointSet) -> IntTileKernel {
         let best = best(for: metric)
-        guard metric == .euclidean, best != .dotProducts, !IntCountRows.vectorAvailable, smallAvailable,
+        guard metric == .euclidean, best != .dotProducts, !IntCountRows.vectorAvailable, bitsAndBytesAvailable,
               IntByteRows.small(points) else { return best }
-        return .smallByteDotProducts
+        return .bitsAndBytes
     }
 
-    /// `kernel` where it runs on `points` (the byte products need every value at most 127), else the
+    /// `kernel` where it runs on `points` (the bits and bytes need every value at most 127), else the
     /// 16-bit differences, which give the same integers.
     static func runnable(_ kernel: IntTileKernel, on points: PointSet) -> IntTileKernel {
-        kernel == .smallByteDotProducts && !IntByteRows.small(points) ? .differences : kernel
+        kernel == .bitsAndBytes && !IntByteRows.small(points) ? .differences : kernel
     }
 }

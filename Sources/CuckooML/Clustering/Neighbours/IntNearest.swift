@@ -6,8 +6,8 @@ import CBitKernels
 /// The tiled sweep of `KNearest.tiledKth` (each pair of tiles once, both points offered each value),
 /// with a tile of rows against a tile of slots computed by `cik_tile`, 16 slots per vector
 /// instruction, or for euclidean rows given as bytes by `cid_tile` (VNNI dot products: the same integers,
-/// about four times fewer instructions a pair) or `cid_small_tile` (AVX2 byte products, about three
-/// times faster than the AVX2 differences). The k-th smallest integer is the k-th smallest distance, ties included: the square
+/// about four times fewer instructions a pair) or `cib_tile` (AVX2, binary columns as bits and the
+/// others as bytes: about three times faster than the AVX2 differences on the 2016 features). The k-th smallest integer is the k-th smallest distance, ties included: the square
 /// root is increasing, and equal integers give equal doubles.
 enum IntNearest {
     /// For each point, the k-th smallest value to another point (`k` clipped to n − 1; nil when that
@@ -34,7 +34,7 @@ enum IntNearest {
             let out = shared.scratch.base + thread * tile * tile
             let a0 = aRange.lowerBound, b0 = bRange.lowerBound, bEnd = bRange.upperBound
             if let bytes {
-                bytes.tile(bytes.rows + a0 * bytes.quads, bytes.rowTerms + a0, aRange.count,
+                bytes.tile(bytes.rows + a0 * bytes.words, bytes.rowTerms + a0, aRange.count,
                            groups: (b0 / 16)..<((bEnd + 15) / 16), out, tile)
             } else {
                 cik_tile(shared.packed.base + a0 * pairs, Int64(aRange.count), shared.lanes.base, Int64(pairs),

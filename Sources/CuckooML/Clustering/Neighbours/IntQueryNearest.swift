@@ -10,7 +10,7 @@ protocol BatchQueryEngine: NeighbourhoodEngine {
 
 /// `compare`'s search on the filtered 2016 `full` space (`IntCountEngine`): new reports against every
 /// training row in the integer tiles the k-NN of the fit runs (`cid_tile`'s VNNI byte dot products,
-/// `cid_small_tile`'s AVX2 byte products, or `cik_tile`'s 16-bit differences), a batch of queries against
+/// `cib_tile`'s AVX2 bits and bytes, or `cik_tile`'s 16-bit differences), a batch of queries against
 /// each tile of training slots.
 ///
 /// Why: the generic query path (`KernelEngine.nearest`, the double loop of `DenseKernel`) spent
@@ -19,7 +19,8 @@ protocol BatchQueryEngine: NeighbourhoodEngine {
 /// distance to every row, every partial sum of the double loop is that integer exactly (far below
 /// 2⁵³), and the square root is correctly rounded; distinct integers below 2³¹ have distinct square
 /// roots. Ties keep the lower index, as the slots are offered in ascending order. A query with another
-/// value (a count above 255 in a new report, above 127 for the AVX2 byte products) takes the double path.
+/// value (a count above 255 in a new report; for the AVX2 bits and bytes, above 127, or above 1 in a
+/// binary column) takes the double path.
 extension IntCountEngine: BatchQueryEngine {
     /// Training slots per tile: a tile's lanes (512 × 85 words for 338 columns as bytes, 170 KB) stay
     /// in the cache while every query of the batch goes through them.
@@ -28,9 +29,8 @@ extension IntCountEngine: BatchQueryEngine {
     func nearestBatch(to queries: PointSet, rows: [Int], k requested: Int) -> [[Neighbour]?] {
         let k = min(requested, count)
         guard k > 0 else { return rows.map { _ in [] } }
-        let width = bytes?.quads ?? pairs
-        let bitsPerValue = bytes == nil ? 16 : 8
-        let maximum = bytes?.small == true ? IntByteRows.smallMaximum : 255
+        let width = bytes?.words ?? pairs
+        let maximum = bytes?.bitsAndBytes == true ? IntByteRows.smallMaximum : 255
         let xs = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, rows.count * width))
         xs.initialize(repeating: 0, count: max(1, rows.count * width))
         defer { xs.deallocate() }
@@ -40,8 +40,9 @@ extension IntCountEngine: BatchQueryEngine {
             let slot = xs + taken.count * width
             // Cleared first: a row that did not pack may have left words in this slot.
             slot.update(repeating: 0, count: width)
-            if IntQueryRows.pack(queries, row: row, dimension: columns, bitsPerValue: bitsPerValue, maximum: maximum,
-                                 into: slot) {
+            let packed = bytes.map { $0.layout.pack(queries, row: row, maximum: maximum, into: slot) }
+                ?? IntQueryRows.pack(queries, row: row, dimension: columns, into: slot)
+            if packed {
                 taken.append(position)
             }
         }
@@ -50,7 +51,7 @@ extension IntCountEngine: BatchQueryEngine {
         guard m > 0 else { return out }
         let terms = UnsafeMutablePointer<Int32>.allocate(capacity: m)
         defer { terms.deallocate() }
-        for i in 0..<m { terms[i] = bytes == nil ? 0 : cid_row_term(xs + i * width, Int64(width)) }
+        for i in 0..<m { terms[i] = bytes?.layout.rowTerm(xs + i * width) ?? 0 }
 
         let tile = Self.querySlots
         let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: m * tile)
@@ -99,17 +100,15 @@ extension IntCountEngine: BatchQueryEngine {
     }
 }
 
-/// Query rows in the layouts of `IntCountRows` / `IntByteRows`.
+/// Query rows in the layout of `IntCountRows` (`IntByteRows.Layout.pack` packs byte rows).
 enum IntQueryRows {
     /// Packs row `row` of `queries` (columns below `dimension`; the double path ignores the others
-    /// too) `bitsPerValue` bits a value into `out` (zeroed); false, leaving `out` partly written, when
-    /// a value there is not an integer 0...`maximum` (at most 255).
-    static func pack(_ queries: PointSet, row: Int, dimension: Int, bitsPerValue: Int, maximum: Double = 255,
-                     into out: UnsafeMutablePointer<UInt32>) -> Bool {
-        let perWord = 32 / bitsPerValue
+    /// too) as 16-bit column pairs into `out` (zeroed); false, leaving `out` partly written, when a value
+    /// there is not an integer 0...255.
+    static func pack(_ queries: PointSet, row: Int, dimension: Int, into out: UnsafeMutablePointer<UInt32>) -> Bool {
         @inline(__always) func set(_ column: Int, _ value: Double) -> Bool {
-            guard value >= 0, value <= maximum, value.rounded(.towardZero) == value else { return false }
-            out[column / perWord] |= UInt32(value) << UInt32((column % perWord) * bitsPerValue)
+            guard value >= 0, value <= 255, value.rounded(.towardZero) == value else { return false }
+            out[column / 2] |= UInt32(value) << UInt32((column % 2) * 16)
             return true
         }
         switch queries.storage {

@@ -4,7 +4,7 @@ import CBitKernels
 /// every comparison made on integers: `PrimDriver`'s loop with a scan that computes the squared
 /// euclidean (or manhattan) integers from the point being added to 16 slots per vector instruction
 /// (`cik_tile`), or for euclidean rows given as bytes, through VNNI dot products (`cid_tile`) or AVX2
-/// byte products (`cid_small_tile`), the same integers.
+/// bits and byte products (`cib_tile`), the same integers.
 ///
 /// Exactness: the library's mutual reachability is max(core(i), core(j), d(i, j)) on doubles, each of
 /// which is the square root of an integer below 2³² here (the integer itself for manhattan). The
@@ -20,12 +20,13 @@ final class IntPrim: PrimScan, @unchecked Sendable {
     /// Slot rows, interleaved 16 to a group (`CIntKernels.h`, or the byte lanes of `CIntDotKernels.h`);
     /// exchanged with the other slot data.
     private let lanes: UnsafeMutablePointer<UInt32>
-    /// 32-bit words per lane row: column pairs, or quads in byte mode.
+    /// 32-bit words per lane row: column pairs, or in byte mode `bitWords` words of bits then quads.
     private let words: Int
+    private let layout: IntByteRows.Layout?
     /// Byte mode (`cid_tile`): each slot's |y|², exchanged with the slot; nil for `cik_tile`.
     private let slotTerms: UnsafeMutablePointer<Int32>?
-    /// Byte mode through `cid_small_tile` (`IntByteRows.Packed.small`).
-    private let small: Bool
+    /// Byte mode through `cib_tile` (`IntByteRows.Packed.bitsAndBytes`).
+    private let bitsAndBytes: Bool
     /// The row of the point being added, as the tile reads it, and in byte mode its row term.
     private let currentRow: UnsafeMutablePointer<UInt32>
     private var currentTerm: Int32 = 0
@@ -58,20 +59,22 @@ final class IntPrim: PrimScan, @unchecked Sendable {
         vectorFlag = vector ? 1 : 0
         if let bytes {
             // A copy: the scan exchanges slots, and the engine's byte rows serve its k-NN too.
-            let capacity = max(1, Int(cid_lanes_capacity(Int64(n), Int64(bytes.quads))))
+            let capacity = max(1, (n + 15) / 16 * 16 * bytes.words)
             lanes = .allocate(capacity: capacity)
             lanes.initialize(from: bytes.lanes, count: capacity)
             let slots = max(1, (n + 15) / 16 * 16)
             let terms = UnsafeMutablePointer<Int32>.allocate(capacity: slots)
             terms.initialize(from: bytes.slotTerms, count: slots)
             slotTerms = terms
-            words = bytes.quads
-            small = bytes.small
+            words = bytes.words
+            layout = bytes.layout
+            bitsAndBytes = bytes.bitsAndBytes
         } else {
             lanes = IntCountRows.lanes(of: packed, count: n, pairs: pairs)
             slotTerms = nil
             words = pairs
-            small = false
+            layout = nil
+            bitsAndBytes = false
         }
         currentRow = .allocate(capacity: max(1, words))
         currentRow.initialize(repeating: 0, count: max(1, words))
@@ -116,10 +119,11 @@ final class IntPrim: PrimScan, @unchecked Sendable {
 
     func prepare(current slot: Int) {
         let row = laneRow(slot)
-        if slotTerms != nil {
+        if let layout {
             // Byte lanes hold y − 128 (each byte's top bit flipped); the row side takes y itself.
-            for q in 0..<words { currentRow[q] = row[q * 16] ^ 0x8080_8080 }
-            currentTerm = cid_row_term(currentRow, Int64(words))
+            for w in 0..<layout.bitWords { currentRow[w] = row[w * 16] }
+            for q in layout.bitWords..<words { currentRow[q] = row[q * 16] ^ 0x8080_8080 }
+            currentTerm = layout.rowTerm(currentRow)
         } else {
             for p in 0..<words { currentRow[p] = row[p * 16] }
         }
@@ -164,10 +168,10 @@ final class IntPrim: PrimScan, @unchecked Sendable {
             let end = range.upperBound
             while group < end {
                 let groupEnd = min((end + 15) / 16 * 16, group + block)
-                if let slotTerms {
+                if let slotTerms, let layout {
                     withUnsafePointer(to: currentTerm) { term in
-                        IntByteRows.tile(small: small, currentRow, term, 1, lanes, slotTerms, words,
-                                         groups: (group / 16)..<(groupEnd / 16), out, block)
+                        IntByteRows.tile(bitsAndBytes: bitsAndBytes, layout: layout, currentRow, term, 1, lanes,
+                                         slotTerms, groups: (group / 16)..<(groupEnd / 16), out, block)
                     }
                 } else {
                     cik_tile(currentRow, 1, lanes, Int64(words), Int64(group / 16), Int64(groupEnd / 16), metricFlag,
