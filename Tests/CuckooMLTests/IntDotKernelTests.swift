@@ -129,6 +129,27 @@ import Testing
         }
     }
 
+    /// The silhouette through the bits and bytes equals every other kernel's to the bit, one and two
+    /// threads, on rows they hold (binary columns, values up to 127).
+    @Test(.enabled(if: IntTileKernel.bitsAndBytesAvailable, "no AVX2 here: the kernel is not used"))
+    func silhouetteOnBitsAndBytes() throws {
+        let n = 300, d = 67
+        let points = Self.points(Self.bitsAndBytesRows(n: n, d: d, seed: 12), d: d)
+        var r = EngineReference.Random(seed: 6)
+        let cluster = (0..<n).map { _ in r.below(5) }
+        var sizes = [Int](repeating: 0, count: 5)
+        for c in cluster { sizes[c] += 1 }
+        let want = try IntSilhouette.total(points: points, cluster: cluster, sizes: sizes, metric: .euclidean, threads: 1,
+                                           kernel: .plain, control: .none)
+        for kernel in IntSilhouette.Kernel.available {
+            for threads in [1, 2] {
+                let total = try IntSilhouette.total(points: points, cluster: cluster, sizes: sizes, metric: .euclidean,
+                                                    threads: threads, kernel: kernel, control: .none)
+                #expect(total.bitPattern == want.bitPattern, "\(kernel) threads \(threads)")
+            }
+        }
+    }
+
     /// Where the bits and bytes put each column, and which rows they cannot hold.
     @Test func bitsAndBytesLayout() {
         let points = Self.points([[1, 0, 7, 0, 127], [0, 0, 3, 1, 0]], d: 5)
