@@ -34,17 +34,11 @@ enum IntCountRows {
     /// 32-bit words per row.
     static func pairs(columns: Int) -> Int { (columns + 1) / 2 }
 
-    /// Row `i`'s values as 16-bit column pairs into `out` (`pairs` words, zeroed by the caller).
+    /// Row `i`'s values as 16-bit column pairs into `out` (`pairs` words, zeroed by the caller), the
+    /// lower column in the low half.
     static func pack(_ points: PointSet, row i: Int, into out: UnsafeMutablePointer<UInt32>) {
-        pack(points, row: i, into: out, bitsPerValue: 16)
-    }
-
-    /// Row `i`'s values `bitsPerValue` bits each (8 or 16), packed low column first into 32-bit words
-    /// of `out` (zeroed by the caller): the layout shared by these rows and `IntByteRows`.
-    static func pack(_ points: PointSet, row i: Int, into out: UnsafeMutablePointer<UInt32>, bitsPerValue: Int) {
-        let perWord = 32 / bitsPerValue
         @inline(__always) func set(_ column: Int, _ value: Double) {
-            out[column / perWord] |= UInt32(value) << UInt32((column % perWord) * bitsPerValue)
+            out[column / 2] |= UInt32(value) << UInt32((column % 2) * 16)
         }
         switch points.storage {
         case .dense(let m):
