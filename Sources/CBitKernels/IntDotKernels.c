@@ -157,6 +157,14 @@ DOT_TARGET void cid_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcou
 #else
 int cid_available(void) { return 0; }
 int cid_word_available(void) { return 0; }
+
+void cid_word_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const uint32_t *lanes,
+                   const int32_t *sterms, int64_t pairs, int64_t group_lo, int64_t group_hi, int32_t *out,
+                   int64_t out_stride) {
+    (void)xs; (void)xterms; (void)xcount; (void)lanes; (void)sterms; (void)pairs; (void)group_lo;
+    (void)group_hi; (void)out; (void)out_stride;
+}
+
 void cid_tile(const uint32_t *xs, const int32_t *xterms, int64_t xcount, const uint32_t *lanes,
               const int32_t *sterms, int64_t quads, int64_t group_lo, int64_t group_hi, int32_t *out,
               int64_t out_stride) {
