@@ -155,25 +155,31 @@ static CJS_VBMI2 const uint8_t *cjs_decode_avx512(const uint8_t *q, const uint8_
     }
 }
 
-/// -1 until the first call; then whether the CPU has AVX-512 with VBMI2 (`vpcompressb`).
-static int cjs_decode_wide = -1;
+/// The widest variant the CPU has for decoding: AVX-512 needs VBMI2 (`vpcompressb`) as well.
+static int cjs_decode_widest(void) {
+    int widest = cjs_widest_path();
+    if (widest == CJS_PATH_AVX512 && !__builtin_cpu_supports("avx512vbmi2")) widest = CJS_PATH_AVX2;
+    return widest;
+}
 
-void cjs_decode_allow_wide(int allow) {
-    __atomic_store_n(&cjs_decode_wide, allow ? -1 : 0, __ATOMIC_RELAXED);
+/// The variant in use: -1 until the first call, then the widest the CPU has (or fewer, for tests).
+static int cjs_decode_path = -1;
+
+void cjs_decode_use_path(int widest) {
+    int known = cjs_decode_widest();
+    __atomic_store_n(&cjs_decode_path, widest < known ? widest : known, __ATOMIC_RELAXED);
 }
 
 const uint8_t *cjs_decode_string_vector(const uint8_t *q, const uint8_t *limit, uint8_t *out, long capacity, long *count) {
-    int wide = __atomic_load_n(&cjs_decode_wide, __ATOMIC_RELAXED);
-    if (wide < 0) {
-        __builtin_cpu_init();
-        wide = cjs_avx512_allowed() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-               && __builtin_cpu_supports("avx512vbmi2");
-        __atomic_store_n(&cjs_decode_wide, wide, __ATOMIC_RELAXED);
+    int path = __atomic_load_n(&cjs_decode_path, __ATOMIC_RELAXED);
+    if (path < 0) {
+        path = cjs_decode_widest();
+        __atomic_store_n(&cjs_decode_path, path, __ATOMIC_RELAXED);
     }
-    return wide ? cjs_decode_avx512(q, limit, out, capacity, count) : cjs_decode(q, limit, out, capacity, count, 1);
+    return path == CJS_PATH_AVX512 ? cjs_decode_avx512(q, limit, out, capacity, count) : cjs_decode(q, limit, out, capacity, count, 1);
 }
 #else
-void cjs_decode_allow_wide(int allow) { (void)allow; }
+void cjs_decode_use_path(int widest) { (void)widest; }
 
 const uint8_t *cjs_decode_string_vector(const uint8_t *q, const uint8_t *limit, uint8_t *out, long capacity, long *count) {
     return cjs_decode(q, limit, out, capacity, count, 1);

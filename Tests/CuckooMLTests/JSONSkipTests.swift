@@ -215,15 +215,17 @@ import Testing
         Self.check(Array(text.utf8), "long strings")
     }
 
-    /// The SSE2 variants of the block skipper and the string decoder (used where the CPU has no
-    /// AVX-512) on the same inputs. Other tests may run meanwhile on either variant: both must give
-    /// the same results, which is what is tested.
-    @Test func narrowVariantsAgree() throws {
-        cjs_skip_allow_wide(0)
-        cjs_decode_allow_wide(0)
+    /// The narrower variants of the block skipper and the string decoder (SSE2, and AVX2 on an
+    /// AVX-512 CPU; the ones used where the CPU lacks the wider ones) on the same inputs. Other tests
+    /// may run meanwhile on any variant: all must give the same results, which is what is tested.
+    @Test(arguments: [Int32(CJS_PATH_SSE2.rawValue), Int32(CJS_PATH_AVX2.rawValue)])
+    func narrowVariantsAgree(path: Int32) throws {
+        guard path < cjs_widest_path() else { return }   // the other tests cover the widest
+        cjs_skip_use_path(path)
+        cjs_decode_use_path(path)
         defer {
-            cjs_skip_allow_wide(1)
-            cjs_decode_allow_wide(1)
+            cjs_skip_use_path(Int32(CJS_PATH_AVX512.rawValue))
+            cjs_decode_use_path(Int32(CJS_PATH_AVX512.rawValue))
         }
         Self.check(Self.shaped, "shaped")
         Self.mutations(rounds: 800, seed: 7)
@@ -231,6 +233,73 @@ import Testing
         for (d, document) in Self.documents.enumerated() {
             for n in stride(from: 0, to: document.count, by: 3) { Self.check(Array(document[0..<n]), "document \(d) prefix \(n)", whole: false) }
         }
+        Self.blockBoundaries()
+    }
+
+    /// The byte classes of a block by definition: quotes, backslashes, whitespace, `{}[]:,`, < 0x20.
+    static func classes(_ block: [UInt8]) -> [UInt64] {
+        var masks = [UInt64](repeating: 0, count: 5)
+        for (i, c) in block.enumerated() {
+            let bit = UInt64(1) << UInt64(i)
+            if c == 0x22 { masks[0] |= bit }
+            if c == 0x5C { masks[1] |= bit }
+            if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { masks[2] |= bit }
+            if c == 0x7B || c == 0x7D || c == 0x5B || c == 0x5D || c == 0x3A || c == 0x2C { masks[3] |= bit }
+            if c < 0x20 { masks[4] |= bit }
+        }
+        return masks
+    }
+
+    static func classified(_ block: [UInt8], path: Int32) -> [UInt64] {
+        var masks = [UInt64](repeating: 0, count: 5)
+        block.withUnsafeBufferPointer { b in masks.withUnsafeMutableBufferPointer { cjs_classify_block(path, b.baseAddress!, $0.baseAddress!) } }
+        return masks
+    }
+
+    /// Every variant's classifier (each the CPU has) against the definition: every byte value at
+    /// every position of a block, among bytes of each class and others, and seeded random blocks.
+    @Test func classifiersMatchTheDefinition() {
+        #if arch(x86_64)
+        let widest = cjs_widest_path()
+        var random = Random(state: 11)
+        var blocks: [[UInt8]] = []
+        for background: UInt8 in [0x20, 0x61, 0x22, 0x00, 0xFF, 0x7B] {
+            for value in 0...255 {
+                for at in 0..<64 {
+                    var block = [UInt8](repeating: background, count: 64)
+                    block[at] = UInt8(value)
+                    blocks.append(block)
+                }
+            }
+        }
+        for _ in 0..<20_000 { blocks.append((0..<64).map { _ in UInt8(random.next(256)) }) }
+        for block in blocks {
+            let expected = Self.classes(block)
+            for path in Int32(CJS_PATH_SSE2.rawValue)...widest {
+                let masks = Self.classified(block, path: path)
+                if masks != expected {
+                    Issue.record("path \(path) block \(block): \(masks) against \(expected)")
+                    return
+                }
+            }
+        }
+        #endif
+    }
+
+    /// Containers whose strings, escapes, numbers and literals straddle the 64-byte blocks: each
+    /// value shifted by every offset so its bytes fall either side of a boundary.
+    static func blockBoundaries() {
+        let values = ["\"\\\\\"", "\"a\\\"b\"", "\"\\u00e9\"", "12345.5e-3", "false", "\"\u{01}\"", "{\"k\": [1, {}]}", "\"x\\q\""]
+        for value in values {
+            for shift in 0..<70 {
+                let text = "[" + String(repeating: " ", count: shift) + value + ",\n" + String(repeating: "\t", count: 63 - shift % 64) + value + "]"
+                check(Array(text.utf8), "\(value) shift \(shift)", whole: false)
+            }
+        }
+    }
+
+    @Test func valuesAcrossBlockBoundaries() {
+        Self.blockBoundaries()
     }
 
     /// Nesting up to the cap and past it, from the top and from inside a walked field.

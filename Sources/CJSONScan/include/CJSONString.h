@@ -22,8 +22,9 @@ const uint8_t *_Nullable cjs_decode_string_vector(const uint8_t *_Nonnull q, con
 const uint8_t *_Nullable cjs_decode_string_scalar(const uint8_t *_Nonnull q, const uint8_t *_Nonnull limit,
                                                   uint8_t *_Nonnull out, long capacity, long *_Nonnull count);
 
-/// Lets the vector form use its AVX-512 variant where the CPU has it (the default), or not: tests
-/// run both variants (either gives the same result, so switching while other threads decode is safe).
-void cjs_decode_allow_wide(int allow);
+/// Makes the vector form use the widest variant up to `widest` (a `cjs_path`) the CPU has (by
+/// default the widest of all). Tests run each in turn: every variant gives the same result, so
+/// switching while other threads decode is safe.
+void cjs_decode_use_path(int widest);
 
 #endif
