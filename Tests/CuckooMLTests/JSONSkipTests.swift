@@ -236,9 +236,10 @@ import Testing
         Self.blockBoundaries()
     }
 
-    /// The byte classes of a block by definition: quotes, backslashes, whitespace, `{}[]:,`, < 0x20.
+    /// The byte classes of a block by definition: quotes, backslashes, whitespace, `{}[]:,`, < 0x20,
+    /// the escape letters `"/bfnrt` and `u`.
     static func classes(_ block: [UInt8]) -> [UInt64] {
-        var masks = [UInt64](repeating: 0, count: 5)
+        var masks = [UInt64](repeating: 0, count: 7)
         for (i, c) in block.enumerated() {
             let bit = UInt64(1) << UInt64(i)
             if c == 0x22 { masks[0] |= bit }
@@ -246,24 +247,27 @@ import Testing
             if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { masks[2] |= bit }
             if c == 0x7B || c == 0x7D || c == 0x5B || c == 0x5D || c == 0x3A || c == 0x2C { masks[3] |= bit }
             if c < 0x20 { masks[4] |= bit }
+            if Array("\"/bfnrt".utf8).contains(c) { masks[5] |= bit }
+            if c == 0x75 { masks[6] |= bit }
         }
         return masks
     }
 
     static func classified(_ block: [UInt8], path: Int32) -> [UInt64] {
-        var masks = [UInt64](repeating: 0, count: 5)
+        var masks = [UInt64](repeating: 0, count: 7)
         block.withUnsafeBufferPointer { b in masks.withUnsafeMutableBufferPointer { cjs_classify_block(path, b.baseAddress!, $0.baseAddress!) } }
         return masks
     }
 
     /// Every variant's classifier (each the CPU has) against the definition: every byte value at
     /// every position of a block, among bytes of each class and others, and seeded random blocks.
+    /// Only the AVX2 classifier gives the escape letters (the others check escapes one by one).
     @Test func classifiersMatchTheDefinition() {
         #if arch(x86_64)
         let widest = cjs_widest_path()
         var random = Random(state: 11)
         var blocks: [[UInt8]] = []
-        for background: UInt8 in [0x20, 0x61, 0x22, 0x00, 0xFF, 0x7B] {
+        for background: UInt8 in [0x20, 0x61, 0x22, 0x00, 0xFF, 0x7B, 0x5C, 0x75] {
             for value in 0...255 {
                 for at in 0..<64 {
                     var block = [UInt8](repeating: background, count: 64)
@@ -277,7 +281,8 @@ import Testing
             let expected = Self.classes(block)
             for path in Int32(CJS_PATH_SSE2.rawValue)...widest {
                 let masks = Self.classified(block, path: path)
-                if masks != expected {
+                let compared = path == Int32(CJS_PATH_AVX2.rawValue) ? 7 : 5
+                if masks[0..<compared] != expected[0..<compared] {
                     Issue.record("path \(path) block \(block): \(masks) against \(expected)")
                     return
                 }

@@ -86,7 +86,8 @@ void cjs_skip_use_path(int widest);
 
 /// The byte classes the block skipper sees in the 64 bytes at `b` with variant `path` (or the widest
 /// the CPU has below it), one bit per byte: quotes, backslashes, whitespace, structural bytes
-/// (`{}[]:,`), control bytes (< 0x20). For tests, which compare the variants; zeros without vectors.
+/// (`{}[]:,`), control bytes (< 0x20), and with AVX2 only (else zero) the escape letters `"/bfnrt`
+/// and the `u`s. For tests, which compare the variants; zeros without vectors.
 void cjs_classify_block(int path, const uint8_t *_Nonnull b, uint64_t *_Nonnull masks);
 
 /// 0 when the environment sets CUCKOOML_NO_AVX512 (to anything but "" or "0"), else 1: the AVX-512 forms
