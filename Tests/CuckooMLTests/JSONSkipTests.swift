@@ -307,6 +307,29 @@ import Testing
         Self.blockBoundaries()
     }
 
+    /// Seeded strings of runs and escapes (valid and not, long and short) decoded by every variant
+    /// the CPU has: the Swift scanner's text, or its error, each time; runs and escapes fall at every
+    /// offset of the 16-, 32- and 64-byte steps.
+    @Test func decodingVariantsAgreeOnSeededStrings() {
+        let pieces = ["a", "bc", "\\\\", "\\\"", "\\/", "\\b\\f\\n\\r\\t", "\\u00e9", "\\uD83D\\uDE00", "\\uD800", "\\uDC00x",
+                      "\\u12G4", "\\x", "C:", "é", "        ", "0123456789abcdefghijklmnopqrstuvwxyz", "\u{01}"]
+        var random = Random(state: 23)
+        var texts: [[UInt8]] = []
+        for _ in 0..<1500 {
+            let body = (0..<random.next(60)).map { _ in pieces[random.next(pieces.count)] }.joined()
+            texts.append(Array("{\"behavior\": {\"summary\": {\"mutex\": [\"\(body)\", \"x\"]}}}".utf8))
+        }
+        let swift = texts.map { Self.verdict($0, native: false) + " \(Self.record($0, native: false, vector: false)?.mutexes ?? [])" }
+        defer { cjs_decode_use_path(Int32(CJS_PATH_AVX512.rawValue)) }
+        for path in Int32(CJS_PATH_SSE2.rawValue)...max(Int32(CJS_PATH_SSE2.rawValue), cjs_widest_path()) {
+            cjs_decode_use_path(path)
+            for (text, expected) in zip(texts, swift) {
+                let native = Self.verdict(text, native: true) + " \(Self.record(text, native: true, vector: true)?.mutexes ?? [])"
+                #expect(native == expected, "path \(path): \(String(decoding: text, as: UTF8.self))")
+            }
+        }
+    }
+
     /// Nesting up to the cap and past it, from the top and from inside a walked field.
     @Test func deepNesting() {
         for depth in [1023, 1024, 1025, 5000] {
