@@ -32,6 +32,53 @@ static CJS_INLINE long cjs_put_utf8(uint8_t *out, unsigned long v) {
     return 4;
 }
 
+/// Decodes the escape at `*qp` (a backslash) to `out + *np` (up to 4 bytes) and moves both past it;
+/// 0 when it is not a valid escape.
+static CJS_INLINE int cjs_put_escape(const uint8_t **qp, uint8_t *out, long *np) {
+    const uint8_t *q = *qp;
+    long n = *np;
+    uint8_t e = q[1];
+    q += 2;
+    switch (e) {
+    case 0x22: case 0x5C: case 0x2F: out[n++] = e; break;
+    case 0x62: out[n++] = 0x08; break;
+    case 0x66: out[n++] = 0x0C; break;
+    case 0x6E: out[n++] = 0x0A; break;
+    case 0x72: out[n++] = 0x0D; break;
+    case 0x74: out[n++] = 0x09; break;
+    case 0x75: {
+        long scalar = cjs_hex4(q);
+        if (scalar < 0) return 0;
+        q += 4;
+        if (scalar >= 0xD800 && scalar < 0xDC00) {
+            // A high surrogate pairs with an escaped low one right after it; anything else
+            // leaves it alone (U+FFFD) and the next escape is decoded on its own.
+            if (q[0] == 0x5C && q[1] == 0x75) {
+                long low = cjs_hex4(q + 2);
+                if (low < 0) return 0;
+                if (low >= 0xDC00 && low < 0xE000) {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00);
+                    q += 6;
+                } else {
+                    scalar = 0xFFFD;
+                }
+            } else {
+                scalar = 0xFFFD;
+            }
+        } else if (scalar >= 0xDC00 && scalar < 0xE000) {
+            scalar = 0xFFFD;
+        }
+        n += cjs_put_utf8(out + n, (unsigned long)scalar);
+        break;
+    }
+    default:
+        return 0;
+    }
+    *qp = q;
+    *np = n;
+    return 1;
+}
+
 static CJS_INLINE const uint8_t *cjs_decode(const uint8_t *q, const uint8_t *limit, uint8_t *out, long capacity,
                                             long *count, int vector) {
     long n = 0;
@@ -48,43 +95,7 @@ static CJS_INLINE const uint8_t *cjs_decode(const uint8_t *q, const uint8_t *lim
             return q + 1;
         }
         if (*q != 0x5C) return 0;   // a control byte, or the limit
-        uint8_t e = q[1];
-        q += 2;
-        switch (e) {
-        case 0x22: case 0x5C: case 0x2F: out[n++] = e; break;
-        case 0x62: out[n++] = 0x08; break;
-        case 0x66: out[n++] = 0x0C; break;
-        case 0x6E: out[n++] = 0x0A; break;
-        case 0x72: out[n++] = 0x0D; break;
-        case 0x74: out[n++] = 0x09; break;
-        case 0x75: {
-            long scalar = cjs_hex4(q);
-            if (scalar < 0) return 0;
-            q += 4;
-            if (scalar >= 0xD800 && scalar < 0xDC00) {
-                // A high surrogate pairs with an escaped low one right after it; anything else
-                // leaves it alone (U+FFFD) and the next escape is decoded on its own.
-                if (q[0] == 0x5C && q[1] == 0x75) {
-                    long low = cjs_hex4(q + 2);
-                    if (low < 0) return 0;
-                    if (low >= 0xDC00 && low < 0xE000) {
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00);
-                        q += 6;
-                    } else {
-                        scalar = 0xFFFD;
-                    }
-                } else {
-                    scalar = 0xFFFD;
-                }
-            } else if (scalar >= 0xDC00 && scalar < 0xE000) {
-                scalar = 0xFFFD;
-            }
-            n += cjs_put_utf8(out + n, (unsigned long)scalar);
-            break;
-        }
-        default:
-            return 0;
-        }
+        if (!cjs_put_escape(&q, out, &n)) return 0;
     }
 }
 
@@ -155,25 +166,76 @@ static CJS_VBMI2 const uint8_t *cjs_decode_avx512(const uint8_t *q, const uint8_
     }
 }
 
-/// -1 until the first call; then whether the CPU has AVX-512 with VBMI2 (`vpcompressb`).
-static int cjs_decode_wide = -1;
+#define CJS_AVX2 __attribute__((target("avx2,bmi,bmi2,popcnt")))
 
-void cjs_decode_allow_wide(int allow) {
-    __atomic_store_n(&cjs_decode_wide, allow ? -1 : 0, __ATOMIC_RELAXED);
+/// `cjs_decode` 32 bytes at a time with AVX2: the stops of a block (quotes, backslashes, control
+/// bytes) come from one mask, and the runs between them are copied 32 bytes at a time (the bytes past
+/// a run are overwritten by what follows), so a path full of `\\` costs no new scan per escape.
+static CJS_AVX2 const uint8_t *cjs_decode_avx2(const uint8_t *q, const uint8_t *limit, uint8_t *out, long capacity,
+                                               long *count) {
+    const __m256i quote = _mm256_set1_epi8(0x22), backslash = _mm256_set1_epi8(0x5C), controlMax = _mm256_set1_epi8(0x1F);
+    long n = 0;
+    for (;;) {
+        // A block moves the output on by at most the input it takes (escapes never grow), under 44
+        // bytes, and each store writes 32 bytes from there: 128 bytes of room are ample.
+        if (q >= limit || n + 128 > capacity) return 0;
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q);
+        __m256i stop = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)),
+                                       _mm256_cmpeq_epi8(_mm256_max_epu8(v, controlMax), controlMax));
+        uint32_t mask = (uint32_t)_mm256_movemask_epi8(stop);
+        const uint8_t *from = q;   // the first byte not yet decoded
+        while (mask) {
+            const uint8_t *s = q + __builtin_ctz(mask);
+            mask &= mask - 1;
+            if (s < from) continue;   // inside an escape just decoded
+            _mm256_storeu_si256((__m256i *)(void *)(out + n), _mm256_loadu_si256((const __m256i *)(const void *)from));
+            n += s - from;
+            if (*s == 0x22) {
+                *count = n;
+                return s + 1;
+            }
+            if (*s != 0x5C) return 0;   // a control byte
+            if (!cjs_put_escape(&s, out, &n)) return 0;
+            from = s;
+        }
+        if (from < q + 32) {
+            _mm256_storeu_si256((__m256i *)(void *)(out + n), _mm256_loadu_si256((const __m256i *)(const void *)from));
+            n += q + 32 - from;
+            from = q + 32;
+        }
+        q = from;
+    }
+}
+
+/// The widest variant the CPU has for decoding: AVX-512 needs VBMI2 (`vpcompressb`) as well.
+static int cjs_decode_widest(void) {
+    int widest = cjs_widest_path();
+    if (widest == CJS_PATH_AVX512 && !__builtin_cpu_supports("avx512vbmi2")) widest = CJS_PATH_AVX2;
+    return widest;
+}
+
+/// The variant in use: -1 until the first call, then the widest the CPU has (or fewer, for tests).
+static int cjs_decode_path = -1;
+
+void cjs_decode_use_path(int widest) {
+    int known = cjs_decode_widest();
+    __atomic_store_n(&cjs_decode_path, widest < known ? widest : known, __ATOMIC_RELAXED);
 }
 
 const uint8_t *cjs_decode_string_vector(const uint8_t *q, const uint8_t *limit, uint8_t *out, long capacity, long *count) {
-    int wide = __atomic_load_n(&cjs_decode_wide, __ATOMIC_RELAXED);
-    if (wide < 0) {
-        __builtin_cpu_init();
-        wide = cjs_avx512_allowed() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-               && __builtin_cpu_supports("avx512vbmi2");
-        __atomic_store_n(&cjs_decode_wide, wide, __ATOMIC_RELAXED);
+    int path = __atomic_load_n(&cjs_decode_path, __ATOMIC_RELAXED);
+    if (path < 0) {
+        path = cjs_decode_widest();
+        __atomic_store_n(&cjs_decode_path, path, __ATOMIC_RELAXED);
     }
-    return wide ? cjs_decode_avx512(q, limit, out, capacity, count) : cjs_decode(q, limit, out, capacity, count, 1);
+    switch (path) {
+    case CJS_PATH_AVX512: return cjs_decode_avx512(q, limit, out, capacity, count);
+    case CJS_PATH_AVX2: return cjs_decode_avx2(q, limit, out, capacity, count);
+    default: return cjs_decode(q, limit, out, capacity, count, 1);
+    }
 }
 #else
-void cjs_decode_allow_wide(int allow) { (void)allow; }
+void cjs_decode_use_path(int widest) { (void)widest; }
 
 const uint8_t *cjs_decode_string_vector(const uint8_t *q, const uint8_t *limit, uint8_t *out, long capacity, long *count) {
     return cjs_decode(q, limit, out, capacity, count, 1);

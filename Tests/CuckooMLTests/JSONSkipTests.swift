@@ -215,21 +215,118 @@ import Testing
         Self.check(Array(text.utf8), "long strings")
     }
 
-    /// The SSE2 variants of the block skipper and the string decoder (used where the CPU has no
-    /// AVX-512) on the same inputs. Other tests may run meanwhile on either variant: both must give
-    /// the same results, which is what is tested.
-    @Test func narrowVariantsAgree() throws {
-        cjs_skip_allow_wide(0)
-        cjs_decode_allow_wide(0)
+    /// The narrower variants of the block skipper and the string decoder (SSE2, and AVX2 on an
+    /// AVX-512 CPU; the ones used where the CPU lacks the wider ones) on the same inputs. Other tests
+    /// may run meanwhile on any variant: all must give the same results, which is what is tested.
+    @Test(arguments: [Int32(CJS_PATH_SSE2.rawValue), Int32(CJS_PATH_AVX2.rawValue)])
+    func narrowVariantsAgree(path: Int32) throws {
+        guard path < cjs_widest_path() else { return }   // the other tests cover the widest
+        cjs_skip_use_path(path)
+        cjs_decode_use_path(path)
         defer {
-            cjs_skip_allow_wide(1)
-            cjs_decode_allow_wide(1)
+            cjs_skip_use_path(Int32(CJS_PATH_AVX512.rawValue))
+            cjs_decode_use_path(Int32(CJS_PATH_AVX512.rawValue))
         }
         Self.check(Self.shaped, "shaped")
         Self.mutations(rounds: 800, seed: 7)
         try Self.decodedStrings()
         for (d, document) in Self.documents.enumerated() {
             for n in stride(from: 0, to: document.count, by: 3) { Self.check(Array(document[0..<n]), "document \(d) prefix \(n)", whole: false) }
+        }
+        Self.blockBoundaries()
+    }
+
+    /// The byte classes of a block by definition: quotes, backslashes, whitespace, `{}[]:,`, < 0x20,
+    /// the escape letters `"/bfnrt` and `u`.
+    static func classes(_ block: [UInt8]) -> [UInt64] {
+        var masks = [UInt64](repeating: 0, count: 7)
+        for (i, c) in block.enumerated() {
+            let bit = UInt64(1) << UInt64(i)
+            if c == 0x22 { masks[0] |= bit }
+            if c == 0x5C { masks[1] |= bit }
+            if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { masks[2] |= bit }
+            if c == 0x7B || c == 0x7D || c == 0x5B || c == 0x5D || c == 0x3A || c == 0x2C { masks[3] |= bit }
+            if c < 0x20 { masks[4] |= bit }
+            if Array("\"/bfnrt".utf8).contains(c) { masks[5] |= bit }
+            if c == 0x75 { masks[6] |= bit }
+        }
+        return masks
+    }
+
+    static func classified(_ block: [UInt8], path: Int32) -> [UInt64] {
+        var masks = [UInt64](repeating: 0, count: 7)
+        block.withUnsafeBufferPointer { b in masks.withUnsafeMutableBufferPointer { cjs_classify_block(path, b.baseAddress!, $0.baseAddress!) } }
+        return masks
+    }
+
+    /// Every variant's classifier (each the CPU has) against the definition: every byte value at
+    /// every position of a block, among bytes of each class and others, and seeded random blocks.
+    /// Only the AVX2 classifier gives the escape letters (the others check escapes one by one).
+    @Test func classifiersMatchTheDefinition() {
+        #if arch(x86_64)
+        let widest = cjs_widest_path()
+        var random = Random(state: 11)
+        var blocks: [[UInt8]] = []
+        for background: UInt8 in [0x20, 0x61, 0x22, 0x00, 0xFF, 0x7B, 0x5C, 0x75] {
+            for value in 0...255 {
+                for at in 0..<64 {
+                    var block = [UInt8](repeating: background, count: 64)
+                    block[at] = UInt8(value)
+                    blocks.append(block)
+                }
+            }
+        }
+        for _ in 0..<20_000 { blocks.append((0..<64).map { _ in UInt8(random.next(256)) }) }
+        for block in blocks {
+            let expected = Self.classes(block)
+            for path in Int32(CJS_PATH_SSE2.rawValue)...widest {
+                let masks = Self.classified(block, path: path)
+                let compared = path == Int32(CJS_PATH_AVX2.rawValue) ? 7 : 5
+                if masks[0..<compared] != expected[0..<compared] {
+                    Issue.record("path \(path) block \(block): \(masks) against \(expected)")
+                    return
+                }
+            }
+        }
+        #endif
+    }
+
+    /// Containers whose strings, escapes, numbers and literals straddle the 64-byte blocks: each
+    /// value shifted by every offset so its bytes fall either side of a boundary.
+    static func blockBoundaries() {
+        let values = ["\"\\\\\"", "\"a\\\"b\"", "\"\\u00e9\"", "12345.5e-3", "false", "\"\u{01}\"", "{\"k\": [1, {}]}", "\"x\\q\""]
+        for value in values {
+            for shift in 0..<70 {
+                let text = "[" + String(repeating: " ", count: shift) + value + ",\n" + String(repeating: "\t", count: 63 - shift % 64) + value + "]"
+                check(Array(text.utf8), "\(value) shift \(shift)", whole: false)
+            }
+        }
+    }
+
+    @Test func valuesAcrossBlockBoundaries() {
+        Self.blockBoundaries()
+    }
+
+    /// Seeded strings of runs and escapes (valid and not, long and short) decoded by every variant
+    /// the CPU has: the Swift scanner's text, or its error, each time; runs and escapes fall at every
+    /// offset of the 16-, 32- and 64-byte steps.
+    @Test func decodingVariantsAgreeOnSeededStrings() {
+        let pieces = ["a", "bc", "\\\\", "\\\"", "\\/", "\\b\\f\\n\\r\\t", "\\u00e9", "\\uD83D\\uDE00", "\\uD800", "\\uDC00x",
+                      "\\u12G4", "\\x", "C:", "é", "        ", "0123456789abcdefghijklmnopqrstuvwxyz", "\u{01}"]
+        var random = Random(state: 23)
+        var texts: [[UInt8]] = []
+        for _ in 0..<1500 {
+            let body = (0..<random.next(60)).map { _ in pieces[random.next(pieces.count)] }.joined()
+            texts.append(Array("{\"behavior\": {\"summary\": {\"mutex\": [\"\(body)\", \"x\"]}}}".utf8))
+        }
+        let swift = texts.map { Self.verdict($0, native: false) + " \(Self.record($0, native: false, vector: false)?.mutexes ?? [])" }
+        defer { cjs_decode_use_path(Int32(CJS_PATH_AVX512.rawValue)) }
+        for path in Int32(CJS_PATH_SSE2.rawValue)...max(Int32(CJS_PATH_SSE2.rawValue), cjs_widest_path()) {
+            cjs_decode_use_path(path)
+            for (text, expected) in zip(texts, swift) {
+                let native = Self.verdict(text, native: true) + " \(Self.record(text, native: true, vector: true)?.mutexes ?? [])"
+                #expect(native == expected, "path \(path): \(String(decoding: text, as: UTF8.self))")
+            }
         }
     }
 

@@ -64,9 +64,31 @@ const uint8_t *_Nullable cjs_skip_container(const uint8_t *_Nonnull p, const uin
                                             uint8_t *_Nonnull kinds, long depth, long floor, long max_depth,
                                             cjs_skip_state at, cjs_skip_resume *_Nonnull resume);
 
-/// Lets `cjs_skip_container` use its AVX-512 variant where the CPU has it (the default), or only
-/// SSE2: tests run both (either gives the same result, so switching while other threads skip is safe).
-void cjs_skip_allow_wide(int allow);
+/// The vector variants of the block skipper and the string decoder, narrowest first.
+typedef enum {
+    /// No vector code (not x86-64): the block skipper always declines.
+    CJS_PATH_PORTABLE = 0,
+    /// SSE2, baseline x86-64.
+    CJS_PATH_SSE2 = 1,
+    /// AVX2 with BMI1/2 and popcnt (x86-64-v3, most laptops and CI machines).
+    CJS_PATH_AVX2 = 2,
+    /// AVX-512BW (the string decoder also needs VBMI2, else it uses its AVX2 variant).
+    CJS_PATH_AVX512 = 3,
+} cjs_path;
+
+/// The widest variant this CPU runs (`cjs_path`); AVX-512 counts only when `cjs_avx512_allowed`.
+int cjs_widest_path(void);
+
+/// Makes `cjs_skip_container` use the widest variant up to `widest` the CPU has (by default the
+/// widest of all). Tests run each in turn: every variant gives the same result, so switching while
+/// other threads skip is safe.
+void cjs_skip_use_path(int widest);
+
+/// The byte classes the block skipper sees in the 64 bytes at `b` with variant `path` (or the widest
+/// the CPU has below it), one bit per byte: quotes, backslashes, whitespace, structural bytes
+/// (`{}[]:,`), control bytes (< 0x20), and with AVX2 only (else zero) the escape letters `"/bfnrt`
+/// and the `u`s. For tests, which compare the variants; zeros without vectors.
+void cjs_classify_block(int path, const uint8_t *_Nonnull b, uint64_t *_Nonnull masks);
 
 /// 0 when the environment sets CUCKOOML_NO_AVX512 (to anything but "" or "0"), else 1: the AVX-512 forms
 /// of the skip and the string decoder then never run, as on a CPU without AVX-512 (scripts/test).

@@ -16,14 +16,16 @@
 /// `capacity`, which may be written up to its end) and returns the byte after the closing quote,
 /// with the decoded length in `*count`; null when declined. Decoding is `JSONScanner`'s: escapes
 /// replaced, `\uXXXX` as UTF-8, surrogate pairs combined, a lone surrogate as U+FFFD. The vector
-/// form finds escapes 16 bytes at a time, the scalar one 8; both give the same result.
+/// form finds escapes 64 bytes at a time with AVX-512 (VBMI2), 32 with AVX2, else 16 with SSE2; the
+/// scalar one 8; all give the same result.
 const uint8_t *_Nullable cjs_decode_string_vector(const uint8_t *_Nonnull q, const uint8_t *_Nonnull limit,
                                                   uint8_t *_Nonnull out, long capacity, long *_Nonnull count);
 const uint8_t *_Nullable cjs_decode_string_scalar(const uint8_t *_Nonnull q, const uint8_t *_Nonnull limit,
                                                   uint8_t *_Nonnull out, long capacity, long *_Nonnull count);
 
-/// Lets the vector form use its AVX-512 variant where the CPU has it (the default), or not: tests
-/// run both variants (either gives the same result, so switching while other threads decode is safe).
-void cjs_decode_allow_wide(int allow);
+/// Makes the vector form use the widest variant up to `widest` (a `cjs_path`) the CPU has (by
+/// default the widest of all). Tests run each in turn: every variant gives the same result, so
+/// switching while other threads decode is safe.
+void cjs_decode_use_path(int widest);
 
 #endif
