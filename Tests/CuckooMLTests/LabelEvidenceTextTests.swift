@@ -30,6 +30,34 @@ import Testing
         }
     }
 
+    /// The tokeniser reads non-ASCII names in NFC: equal `String`s give the same tokens, so the
+    /// labeller's cache (keyed by `String` equality) answers them alike whichever it met first.
+    @Test func canonicallyEqualSpellingsGiveTheSameTokens() {
+        func tokens(_ s: String) -> [String] {
+            var out: [String] = []
+            DetectionTokeniser.forEachToken(s) { token, lower in out.append(String(decoding: token, as: UTF8.self) + (lower ? "/l" : "/U")) }
+            return out
+        }
+        for (a, b) in [("Trojan.Zbot\u{F6}.Kx", "Trojan.Zboto\u{308}.Kx"), ("Win32.Zbot.\u{212A}", "Win32.Zbot.K"),
+                       ("Caf\u{E9}loader", "Cafe\u{301}loader")] {
+            #expect(a == b && tokens(a) == tokens(b), "\(a)")
+            #expect(DetectionTokeniser.families(of: a) == DetectionTokeniser.families(of: b))
+        }
+        #expect(tokens("Trojan.Zbot\u{F6}.Kx") == ["trojan/U", "zbot/U", "kx/U"])
+        #expect(LabelTables.engineKey("Kaspersk\u{FD}") == LabelTables.engineKey("Kaspersky\u{301}"))
+        // A label that needs both spellings' votes: the same in either order, and as a fresh labeller's.
+        let first: [(String, String?)] = [("Kaspersky", "Trojan.Zbot\u{F6}"), ("Sophos", "Troj/Zbot\u{F6}-A"),
+                                          ("ESET-NOD32", "Win32/Zbot\u{F6}.A")]
+        let second: [(String, String?)] = [("Kaspersky", "Trojan.Zboto\u{308}"), ("Sophos", "Troj/Zboto\u{308}-A"),
+                                           ("ESET-NOD32", "Win32/Zboto\u{308}.A")]
+        var a = VirusTotalResults(), b = VirusTotalResults()
+        a.scans = Self.scans(first)
+        b.scans = Self.scans(second)
+        let ab = FamilyLabeller.label([a, b]).labels, ba = FamilyLabeller.label([b, a]).labels
+        #expect(ab[0] == ba[1] && ab[1] == ba[0] && ab[0].family == "zbot" && ab[1].family == "zbot")
+        #expect(FamilyLabeller.label([b]).labels[0].family == ab[0].family)
+    }
+
     /// A report of more detections than the list of texts seen holds (then a set): a repeat after
     /// them still counts once, also in other bytes.
     @Test func repeatsAfterManyDetectionsCountOnce() {

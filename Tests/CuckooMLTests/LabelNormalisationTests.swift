@@ -66,6 +66,22 @@ enum SharedData {
         }
     }
 
+    /// The 2016 rule drops non-ASCII code points as Python did, so canonically equivalent spellings
+    /// (one Swift `String`) have different families; a family cache must not answer one with the
+    /// other's, in whichever order they come.
+    @Test func aFamilyCacheKeepsCanonicallyEqualSpellingsApart() {
+        let precomposed = "Trojan.Zbot\u{F6}", decomposed = "Trojan.Zboto\u{308}"
+        #expect(precomposed == decomposed)
+        #expect(VirusTotalNormaliser.normalise(precomposed).family == ["zbot"])
+        #expect(VirusTotalNormaliser.normalise(decomposed).family == ["zboto"])
+        for order in [[precomposed, decomposed], [decomposed, precomposed]] {
+            var cache = VirusTotalLabeller.FamilyCache()
+            for _ in 0..<2 {
+                for result in order { #expect(cache.families(of: result) == VirusTotalNormaliser.normalise(result).family, "\(order)") }
+            }
+        }
+    }
+
     @Test(.enabled(if: SharedData.available)) func aTokenCacheGivesTheSameTokensOnRealResults() throws {
         var cache = VirusTotalNormaliser.TokenCache()
         for row in try SharedData.tsv("data/vt-normalisation.tsv") {

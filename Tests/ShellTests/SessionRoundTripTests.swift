@@ -107,3 +107,24 @@ extension String {
         return out + rest
     }
 }
+
+/// A session opened from a file without label evidence gathers it once, at the first `session save`,
+/// and keeps it: the next save and `compare` reuse it, and the files hold the same evidence.
+@Suite struct SessionSaveKeepsLabelEvidenceTests {
+    @Test func theFirstSaveKeepsTheEvidenceItGathers() throws {
+        let dir = try TemporaryDirectory()
+        let sink = CaptureSink()
+        let shell = Shell(sink: sink)
+        #expect(shell.runScript("load \(SessionRoundTripTests.reports); session save \(dir.file("a.cml"))", origin: "t"), "\(sink.stderr)")
+        let gathered = try #require(shell.session.labelEvidence)
+        do { try SQLiteDatabase(path: dir.file("a.cml"), readOnly: false).execute("DROP TABLE label_evidence") }
+        let other = Shell(sink: sink)
+        #expect(other.runScript("session open \(dir.file("a.cml"))", origin: "t"), "\(sink.stderr)")
+        #expect(other.session.labelEvidence == nil, "the file had none")
+        #expect(other.runScript("session save \(dir.file("b.cml"))", origin: "t"), "\(sink.stderr)")
+        let kept = try #require(other.session.labelEvidence)
+        #expect(kept.ids == gathered.ids && kept.evidence.stored == gathered.evidence.stored)
+        let reopened = try SessionStore.open(dir.file("b.cml"))
+        #expect(reopened.labelEvidence?.evidence.stored == gathered.evidence.stored)
+    }
+}

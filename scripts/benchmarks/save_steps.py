@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""One process opens a session, then `save`s into a new directory and again into it (existing).
-Prints one JSON line per save: bin, mode, seconds, user, sys, MB/s of bytes read, load average.
-usage: save_steps.py --bin BIN --session FILE --out DIR"""
+"""One process opens a session, then `save`s into a new directory and again into it (existing: the
+same copies, left as they are); with --changed FILE2 (the same reports under another clustering) it
+then opens FILE2 and saves into the directory once more, where every copy changes (a temporary file
+and a rename each). Prints one JSON line per save: bin, mode, seconds, user, sys, MB/s of bytes read,
+load average.
+usage: save_steps.py --bin BIN --session FILE [--changed FILE2] --out DIR"""
 import argparse
 import json
 import os
@@ -23,6 +26,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--session", required=True)
+    ap.add_argument("--changed")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     shell = Shell(args.bin, sys.stderr)
@@ -30,7 +34,15 @@ def main():
     doc = shell.read_document(1800)
     if not doc or doc.get("ok") is False:
         sys.exit(f"cannot open {args.session}: {doc}")
-    for mode in ("new DIR", "existing DIR"):
+    modes = [("new DIR", None), ("existing DIR", None)]
+    if args.changed:
+        modes.append(("existing DIR, every copy changed", args.changed))
+    for mode, reopen in modes:
+        if reopen:
+            shell.send(f'session open "{reopen}"')
+            doc = shell.read_document(1800)
+            if not doc or doc.get("ok") is False:
+                sys.exit(f"cannot open {reopen}: {doc}")
         os.sync()  # what earlier steps left dirty is not this save's to write
         load = os.getloadavg()[0]
         user0, sys0 = cpu(shell.proc.pid)

@@ -3,7 +3,7 @@
 /// `Class.Platform.Family.Variant` and each vendor's variations on it):
 ///
 /// 1. At most `maximumResultBytes` bytes are read (real names are under 100 characters; a hostile
-///    report may hold megabytes). Non-ASCII bytes separate tokens.
+///    report may hold megabytes), of the NFC form for non-ASCII names. Non-ASCII bytes separate tokens.
 /// 2. Everything after the first `!` is a vendor suffix (Microsoft `!bit`/`!ml`, Fortinet `!tr.dldr`,
 ///    McAfee `!<hash>`, Cyren `!Eldorado`, Agnitum `!<hash>`) and is dropped, as is text in brackets,
 ///    parentheses or braces (Avast `[Trj]`, K7 `( 004c4f981 )`, Kaspersky-style `(v)`, Emsisoft `(B)`).
@@ -78,13 +78,25 @@ public enum DetectionTokeniser {
 
     /// Calls `body` with every token of `result` (lower-case ASCII bytes), after steps 1–3, and
     /// whether the token was written in lower case (no upper-case letter).
+    ///
+    /// Non-ASCII text is read in its NFC form: canonically equivalent spellings ("Zbot\u{F6}" and
+    /// "Zboto\u{308}", the Kelvin sign and "K") are one `String`, which the labeller's caches answer
+    /// with one entry, so they must give one list of tokens whichever of them comes first.
     public static func forEachToken(_ result: String, _ body: ([UInt8], Bool) -> Void) {
+        if ByteHash.isASCII(result) {
+            forEachToken(bytes: result.utf8, body)
+        } else {
+            forEachToken(bytes: result._nfcCodeUnits, body)
+        }
+    }
+
+    private static func forEachToken(bytes: some Sequence<UInt8>, _ body: ([UInt8], Bool) -> Void) {
         var token: [UInt8] = []
         token.reserveCapacity(32)
         var lowerCase = true
         var bracketDepth = 0
         var read = 0
-        for byte in result.utf8 {
+        for byte in bytes {
             read += 1
             // A token cut off by the byte limit is a fragment, not a name.
             if read > maximumResultBytes { token.removeAll(); break }

@@ -6,7 +6,7 @@ extension LabelEvidence {
     /// candidates here) and of `FingerprintHash`. Evidence of another version, or gathered with other
     /// tables (`tablesDigest`), is not used: it is gathered afresh, as for a file without it. Bump it
     /// with any change to what `append` records for the same results.
-    static let storedVersion = 1
+    static let storedVersion = 2
 
     /// A digest of the shipped label tables the evidence was gathered with.
     static let tablesDigest: String = {

@@ -66,11 +66,15 @@ public struct LabelTables: Sendable {
         }
     }
 
-    /// An engine name as the tables compare it: lower case, letters and digits only.
+    /// An engine name as the tables compare it: lower case, ASCII letters and digits only, read from
+    /// the NFC form so that equal `String`s (in the labeller's caches) give one key.
     public static func engineKey(_ engine: String) -> String {
-        String(decoding: engine.utf8.compactMap { b -> UInt8? in
-            if b >= 65 && b <= 90 { return b + 32 }
-            return (b >= 97 && b <= 122) || (b >= 48 && b <= 57) ? b : nil
-        }, as: UTF8.self)
+        func key(_ bytes: some Sequence<UInt8>) -> String {
+            String(decoding: bytes.compactMap { b -> UInt8? in
+                if b >= 65 && b <= 90 { return b + 32 }
+                return (b >= 97 && b <= 122) || (b >= 48 && b <= 57) ? b : nil
+            }, as: UTF8.self)
+        }
+        return ByteHash.isASCII(engine) ? key(engine.utf8) : key(engine._nfcCodeUnits)
     }
 }

@@ -55,6 +55,10 @@ public enum VirusTotalLabeller {
         public init() {}
 
         public mutating func families(of result: String) -> [String] {
+            // The 2016 rule reads bytes, as Python compares code points: canonically equivalent
+            // spellings ("Zbot\u{F6}", "Zboto\u{308}") have different families there but are one
+            // `String` key here, so only ASCII results (their bytes their identity) are cached.
+            guard ByteHash.isASCII(result) else { return VirusTotalNormaliser.normalise(result, cache: &tokens).family }
             if let known = families[result] { return known }
             let found = VirusTotalNormaliser.normalise(result, cache: &tokens).family
             if families.count >= 1 << 20 { families.removeAll(keepingCapacity: true) }
