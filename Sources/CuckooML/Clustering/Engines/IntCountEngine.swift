@@ -10,18 +10,15 @@
 final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unchecked Sendable {
     let kernel: K, metric: DistanceMetric, threads: Int, tuning: EngineTuning
     let plan: EnginePlan
-    /// The rows packed (`IntCountRows.packed`) and interleaved (`IntCountRows.lanes`).
-    let packed: UnsafeMutablePointer<UInt32>
-    let lanes: UnsafeMutablePointer<UInt32>
-    let pairs: Int
+    /// The rows in the layout `tiles` reads: 16-bit pairs for `cik_tile` (the portable loops and the
+    /// differences, which the AVX2 word dot products run as here), else bytes (VNNI
+    /// `IntTileKernel.dotProducts`, or AVX2 `bitsAndBytes` with the binary columns as bits): the same
+    /// integers as the 16-bit differences, several times faster.
+    let rows: IntTileRows
     /// Columns of the rows (queries' columns beyond them are ignored, as the kernels' queries do).
     let columns: Int
     /// `cik_tile`'s vector path (`IntTileKernel.differences`; AVX-512BW or AVX2).
     let vector: Bool
-    /// The rows as bytes (`IntByteRows`) when the k-NN and Prim run on byte dot products (VNNI
-    /// `IntTileKernel.dotProducts`, or AVX2 `bitsAndBytes` with the binary columns as bits): the same
-    /// integers as the 16-bit differences, several times faster.
-    let bytes: IntByteRows.Packed?
     /// The kernel the tiles run.
     let tiles: IntTileKernel
     private let taken = Locked<EnginePlan.TreePath?>(nil)
@@ -35,7 +32,7 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
         // The AVX2 word dot products serve the silhouette only; here they run as `cik_tile`'s AVX2
         // differences (the same integers): the portable loops made `cluster hdbscan 1 6` on 100 000
         // generated reports take over half an hour on an AVX2 CPU.
-        let tiles = IntTileKernel.runnable(tiles ?? .best(for: metric, points: points), on: points)
+        let tiles = IntTileKernel.chosen(tiles, for: metric, points: points)
         self.tiles = tiles
         precondition(!tiles.euclideanOnly || metric == .euclidean, "the dot-product kernels are euclidean only")
         self.kernel = kernel
@@ -44,21 +41,18 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
         threads = plan.threads
         self.tuning = tuning
         vector = tiles == .differences || tiles == .wordDotProducts
-        pairs = IntCountRows.pairs(columns: points.dimension)
         columns = points.dimension
-        packed = IntCountRows.packed(points)
-        lanes = IntCountRows.lanes(of: packed, count: points.count, pairs: pairs)
-        bytes = tiles.readsBytes
-            ? IntByteRows.packed(points, rows: Array(0..<points.count), bitsAndBytes: tiles == .bitsAndBytes) : nil
+        rows = tiles.readsBytes
+            ? .bytes(IntByteRows.packed(points, rows: Array(0..<points.count), bitsAndBytes: tiles == .bitsAndBytes))
+            : IntCountRows.tileRows(points)
     }
 
-    deinit { packed.deallocate(); lanes.deallocate(); bytes?.deallocate() }
+    deinit { rows.deallocate() }
 
     func coreDistances(k: Int, control: TaskControl) throws -> [Double] {
-        guard let values = try IntNearest.kthValues(packed: packed, lanes: lanes, count: count, pairs: pairs,
-                                                    manhattan: metric == .manhattan, k: k, threads: threads,
-                                                    parallelFrom: tuning.knn, tile: tuning.tile, vector: vector,
-                                                    bytes: bytes, control: control)
+        guard let values = try IntNearest.kthValues(rows: rows, count: count, manhattan: metric == .manhattan, k: k,
+                                                    threads: threads, parallelFrom: tuning.knn, tile: tuning.tile,
+                                                    vector: vector, control: control)
         else { return [Double](repeating: 0, count: count) }
         return metric == .euclidean ? values.map { Double($0).squareRoot() } : values.map { Double($0) }
     }
@@ -75,8 +69,8 @@ final class IntCountEngine<K: DistanceKernel>: KernelEngine, PlannedEngine, @unc
                               control: TaskControl) throws -> [MSTEdge]? {
         switch path {
         case .intPrim:
-            guard let prim = IntPrim(packed: packed, count: count, pairs: pairs, metric: metric,
-                                     coreDistances: coreDistances, alpha: alpha, vector: vector, bytes: bytes)
+            guard let prim = IntPrim(rows: rows, count: count, metric: metric, coreDistances: coreDistances,
+                                     alpha: alpha, vector: vector)
             else { return nil }
             return try prim.run(threads: threads, parallelFrom: tuning.prim, control: control)
         case .prim, .boruvka, .columnarPrim, .rowGroups, .bitBlockPrim, .bitPrim:

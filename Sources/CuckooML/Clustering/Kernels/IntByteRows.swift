@@ -80,18 +80,7 @@ enum IntByteRows {
                 }
                 return true
             }
-            switch points.storage {
-            case .dense(let m):
-                for (c, v) in m.row(row).enumerated() where c < columns && v != 0 {
-                    guard set(c, v) else { return false }
-                }
-            case .sparse(let m):
-                let r = m.row(row)
-                for (c, v) in zip(r.columns, r.values) where Int(c) < columns && v != 0 {
-                    guard set(Int(c), v) else { return false }
-                }
-            }
-            return true
+            return points.forEachNonZero(row: row, below: columns, set)
         }
 
         /// The row term of a packed row (`cid_row_term` of its bytes).

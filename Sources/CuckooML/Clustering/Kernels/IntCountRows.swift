@@ -37,15 +37,9 @@ enum IntCountRows {
     /// Row `i`'s values as 16-bit column pairs into `out` (`pairs` words, zeroed by the caller), the
     /// lower column in the low half.
     static func pack(_ points: PointSet, row i: Int, into out: UnsafeMutablePointer<UInt32>) {
-        @inline(__always) func set(_ column: Int, _ value: Double) {
+        _ = points.forEachNonZero(row: i, below: points.dimension) { column, value in
             out[column / 2] |= UInt32(value) << UInt32((column % 2) * 16)
-        }
-        switch points.storage {
-        case .dense(let m):
-            for (c, v) in m.row(i).enumerated() where v != 0 { set(c, v) }
-        case .sparse(let m):
-            let r = m.row(i)
-            for (c, v) in zip(r.columns, r.values) where v != 0 { set(Int(c), v) }
+            return true
         }
     }
 
@@ -66,5 +60,43 @@ enum IntCountRows {
         lanes.initialize(repeating: 0, count: max(1, capacity))
         for slot in 0..<n { cik_set_slot(lanes, Int64(pairs), Int64(slot), packed + slot * pairs) }
         return lanes
+    }
+
+    /// Every row packed and its lanes, in row order (`IntTileRows.pairs`).
+    static func tileRows(_ points: PointSet) -> IntTileRows {
+        let pairs = pairs(columns: points.dimension)
+        let packed = packed(points)
+        return .pairs(packed: packed, lanes: lanes(of: packed, count: points.count, pairs: pairs), pairs: pairs)
+    }
+}
+
+/// An engine's rows in the one layout its tiles read: the 16-bit pairs of `cik_tile` or the bytes (bits
+/// and bytes) of `cid_tile` / `cib_tile`, never both (at 100 000 rows of the 2016 features the unread
+/// pairs and their lanes were 135 MB); to deallocate by the owner.
+enum IntTileRows: @unchecked Sendable {
+    /// Rows packed row-major (`IntCountRows.packed`) and interleaved (`IntCountRows.lanes`), `pairs`
+    /// words each.
+    case pairs(packed: UnsafeMutablePointer<UInt32>, lanes: UnsafeMutablePointer<UInt32>, pairs: Int)
+    case bytes(IntByteRows.Packed)
+
+    /// The byte rows, nil for the pairs.
+    var bytes: IntByteRows.Packed? {
+        if case .bytes(let b) = self { return b }
+        return nil
+    }
+
+    /// 32-bit words per row.
+    var words: Int {
+        switch self {
+        case .pairs(_, _, let pairs): pairs
+        case .bytes(let b): b.words
+        }
+    }
+
+    func deallocate() {
+        switch self {
+        case .pairs(let packed, let lanes, _): packed.deallocate(); lanes.deallocate()
+        case .bytes(let b): b.deallocate()
+        }
     }
 }

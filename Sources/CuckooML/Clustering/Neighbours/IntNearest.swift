@@ -11,12 +11,12 @@ import CBitKernels
 /// root is increasing, and equal integers give equal doubles.
 enum IntNearest {
     /// For each point, the k-th smallest value to another point (`k` clipped to n − 1; nil when that
-    /// leaves none: every core distance is then 0). `packed` holds the rows, `lanes` the same rows
-    /// interleaved (`IntCountRows.lanes`); `bytes`, when given (euclidean only), the same rows as bytes
-    /// in row order, whose tiles (`IntByteRows.Packed.tile`) then run instead.
-    static func kthValues(packed: UnsafePointer<UInt32>, lanes: UnsafePointer<UInt32>, count n: Int, pairs: Int,
-                          manhattan: Bool, k requested: Int, threads: Int, parallelFrom: Int, tile requestedTile: Int,
-                          vector: Bool, bytes: IntByteRows.Packed? = nil, control: TaskControl) throws -> [Int32]? {
+    /// leaves none: every core distance is then 0) over `rows` in row order: the 16-bit pairs through
+    /// `cik_tile`, or (euclidean only) the bytes through their tiles (`IntByteRows.Packed.tile`).
+    static func kthValues(rows: IntTileRows, count n: Int, manhattan: Bool, k requested: Int, threads: Int,
+                          parallelFrom: Int, tile requestedTile: Int, vector: Bool,
+                          control: TaskControl) throws -> [Int32]? {
+        let bytes = rows.bytes
         precondition(bytes == nil || !manhattan, "byte dot products give squared euclidean distances")
         let k = min(requested, n - 1)
         guard k > 0 else { return nil }
@@ -25,20 +25,19 @@ enum IntNearest {
         let threadCount = n < parallelFrom ? 1 : engineThreads(threads)
         let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: threadCount * tile * tile)
         defer { scratch.deallocate() }
-        let shared = (packed: SharedPointer(base: UnsafeMutablePointer(mutating: packed)),
-                      lanes: SharedPointer(base: UnsafeMutablePointer(mutating: lanes)),
-                      scratch: SharedPointer(base: scratch))
+        let shared = SharedPointer(base: scratch)
         let metricFlag: Int32 = manhattan ? 1 : 0, vectorFlag: Int32 = vector ? 1 : 0
         return try KNearest.tiledKth(count: n, k: k, tile: tile, threads: threadCount, empty: Int32.max,
                                      control: control) { aRange, bRange, thread, lists in
-            let out = shared.scratch.base + thread * tile * tile
+            let out = shared.base + thread * tile * tile
             let a0 = aRange.lowerBound, b0 = bRange.lowerBound, bEnd = bRange.upperBound
-            if let bytes {
+            switch rows {
+            case .bytes(let bytes):
                 bytes.tile(bytes.rows + a0 * bytes.words, bytes.rowTerms + a0, aRange.count,
                            groups: (b0 / 16)..<((bEnd + 15) / 16), out, tile)
-            } else {
-                cik_tile(shared.packed.base + a0 * pairs, Int64(aRange.count), shared.lanes.base, Int64(pairs),
-                         Int64(b0 / 16), Int64((bEnd + 15) / 16), metricFlag, out, Int64(tile), vectorFlag)
+            case .pairs(let packed, let lanes, let pairs):
+                cik_tile(packed + a0 * pairs, Int64(aRange.count), lanes, Int64(pairs), Int64(b0 / 16),
+                         Int64((bEnd + 15) / 16), metricFlag, out, Int64(tile), vectorFlag)
             }
             let same = aRange == bRange
             for a in aRange {

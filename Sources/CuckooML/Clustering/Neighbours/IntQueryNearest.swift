@@ -29,7 +29,8 @@ extension IntCountEngine: BatchQueryEngine {
     func nearestBatch(to queries: PointSet, rows: [Int], k requested: Int) -> [[Neighbour]?] {
         let k = min(requested, count)
         guard k > 0 else { return rows.map { _ in [] } }
-        let width = bytes?.words ?? pairs
+        let bytes = self.rows.bytes
+        let width = self.rows.words
         let maximum = bytes?.bitsAndBytes == true ? IntByteRows.smallMaximum : 255
         let xs = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, rows.count * width))
         xs.initialize(repeating: 0, count: max(1, rows.count * width))
@@ -68,9 +69,10 @@ extension IntCountEngine: BatchQueryEngine {
         var b0 = 0
         while b0 < count {
             let b1 = min(count, b0 + tile)
-            if let bytes {
+            switch self.rows {
+            case .bytes(let bytes):
                 bytes.tile(xs, terms, m, groups: (b0 / 16)..<((b1 + 15) / 16), scratch, tile)
-            } else {
+            case .pairs(_, let lanes, let pairs):
                 cik_tile(xs, Int64(m), lanes, Int64(pairs), Int64(b0 / 16), Int64((b1 + 15) / 16), manhattan,
                          scratch, Int64(tile), vector ? 1 : 0)
             }
@@ -111,17 +113,6 @@ enum IntQueryRows {
             out[column / 2] |= UInt32(value) << UInt32((column % 2) * 16)
             return true
         }
-        switch queries.storage {
-        case .dense(let m):
-            for (c, v) in m.row(row).enumerated() where c < dimension && v != 0 {
-                guard set(c, v) else { return false }
-            }
-        case .sparse(let m):
-            let r = m.row(row)
-            for (c, v) in zip(r.columns, r.values) where Int(c) < dimension && v != 0 {
-                guard set(Int(c), v) else { return false }
-            }
-        }
-        return true
+        return queries.forEachNonZero(row: row, below: dimension, set)
     }
 }

@@ -62,4 +62,24 @@ public struct PointSet: Sendable, Equatable {
         case .sparse(let m): m.values.allSatisfy { $0 == 1 }
         }
     }
+
+    /// Calls `body(column, value)` for each non-zero value of row `i` in a column below `columns`, in
+    /// column order, until it returns false; whether it never did. The row packers of the integer tiles
+    /// (`IntCountRows.pack`, `IntByteRows.Layout.pack`, `IntQueryRows.pack`) share it; inlined, as they
+    /// run it once per row.
+    @inline(__always)
+    func forEachNonZero(row i: Int, below columns: Int, _ body: (Int, Double) -> Bool) -> Bool {
+        switch storage {
+        case .dense(let m):
+            for (c, v) in m.row(i).prefix(columns).enumerated() where v != 0 {
+                guard body(c, v) else { return false }
+            }
+        case .sparse(let m):
+            let r = m.row(i)
+            for (c, v) in zip(r.columns, r.values) where Int(c) < columns && v != 0 {
+                guard body(Int(c), v) else { return false }
+            }
+        }
+        return true
+    }
 }

@@ -22,11 +22,16 @@ final class IntPrim: PrimScan, @unchecked Sendable {
     private let lanes: UnsafeMutablePointer<UInt32>
     /// 32-bit words per lane row: column pairs, or in byte mode `bitWords` words of bits then quads.
     private let words: Int
-    private let layout: IntByteRows.Layout?
-    /// Byte mode (`cid_tile`): each slot's |y|², exchanged with the slot; nil for `cik_tile`.
-    private let slotTerms: UnsafeMutablePointer<Int32>?
-    /// Byte mode through `cib_tile` (`IntByteRows.Packed.bitsAndBytes`).
-    private let bitsAndBytes: Bool
+    /// The byte mode's state: `cid_tile` (VNNI bytes) or `cib_tile` (AVX2 bits and bytes) rather than
+    /// `cik_tile`'s 16-bit pairs.
+    private struct ByteMode {
+        let layout: IntByteRows.Layout
+        /// Each slot's |y|² of its bytes, exchanged with the slot.
+        let slotTerms: UnsafeMutablePointer<Int32>
+        /// `cib_tile` (`IntByteRows.Packed.bitsAndBytes`).
+        let bitsAndBytes: Bool
+    }
+    private let byteMode: ByteMode?
     /// The row of the point being added, as the tile reads it, and in byte mode its row term.
     private let currentRow: UnsafeMutablePointer<UInt32>
     private var currentTerm: Int32 = 0
@@ -43,9 +48,9 @@ final class IntPrim: PrimScan, @unchecked Sendable {
 
     /// nil unless alpha is 1 and every core distance is the double of an integer distance (the square
     /// root of one for euclidean) below 2³² − 1, as the engine's own k-NN gives; then the generic driver runs.
-    init?(packed: UnsafePointer<UInt32>, count n: Int, pairs: Int, metric: DistanceMetric, coreDistances: [Double],
-          alpha: Double, vector: Bool, bytes: IntByteRows.Packed? = nil) {
-        precondition(bytes == nil || metric == .euclidean, "byte dot products give squared euclidean distances")
+    init?(rows: IntTileRows, count n: Int, metric: DistanceMetric, coreDistances: [Double], alpha: Double,
+          vector: Bool) {
+        precondition(rows.bytes == nil || metric == .euclidean, "byte dot products give squared euclidean distances")
         let euclidean = metric == .euclidean
         guard alpha == 1, coreDistances.count == n, euclidean || metric == .manhattan else { return nil }
         var integers = [UInt32](repeating: 0, count: n)
@@ -57,24 +62,23 @@ final class IntPrim: PrimScan, @unchecked Sendable {
         count = n; self.euclidean = euclidean
         metricFlag = euclidean ? 0 : 1
         vectorFlag = vector ? 1 : 0
-        if let bytes {
-            // A copy: the scan exchanges slots, and the engine's byte rows serve its k-NN too.
+        // A copy: the scan exchanges slots, and the engine's rows serve its k-NN too.
+        switch rows {
+        case .bytes(let bytes):
             let capacity = max(1, (n + 15) / 16 * 16 * bytes.words)
             lanes = .allocate(capacity: capacity)
             lanes.initialize(from: bytes.lanes, count: capacity)
             let slots = max(1, (n + 15) / 16 * 16)
             let terms = UnsafeMutablePointer<Int32>.allocate(capacity: slots)
             terms.initialize(from: bytes.slotTerms, count: slots)
-            slotTerms = terms
+            byteMode = ByteMode(layout: bytes.layout, slotTerms: terms, bitsAndBytes: bytes.bitsAndBytes)
             words = bytes.words
-            layout = bytes.layout
-            bitsAndBytes = bytes.bitsAndBytes
-        } else {
-            lanes = IntCountRows.lanes(of: packed, count: n, pairs: pairs)
-            slotTerms = nil
+        case .pairs(_, let pairLanes, let pairs):
+            let capacity = max(1, Int(cik_lanes_capacity(Int64(n), Int64(pairs))))
+            lanes = .allocate(capacity: capacity)
+            lanes.initialize(from: pairLanes, count: capacity)
+            byteMode = nil
             words = pairs
-            layout = nil
-            bitsAndBytes = false
         }
         currentRow = .allocate(capacity: max(1, words))
         currentRow.initialize(repeating: 0, count: max(1, words))
@@ -90,7 +94,7 @@ final class IntPrim: PrimScan, @unchecked Sendable {
 
     deinit {
         lanes.deallocate(); currentRow.deallocate(); keys.deallocate(); core.deallocate(); source.deallocate()
-        slotTerms?.deallocate()
+        byteMode?.slotTerms.deallocate()
     }
 
     /// The integer whose distance double is `c` (its square for euclidean), or nil when there is none
@@ -119,7 +123,7 @@ final class IntPrim: PrimScan, @unchecked Sendable {
 
     func prepare(current slot: Int) {
         let row = laneRow(slot)
-        if let layout {
+        if let layout = byteMode?.layout {
             // Byte lanes hold y − 128 (each byte's top bit flipped); the row side takes y itself.
             for w in 0..<layout.bitWords { currentRow[w] = row[w * 16] }
             for q in layout.bitWords..<words { currentRow[q] = row[q * 16] ^ 0x8080_8080 }
@@ -136,7 +140,7 @@ final class IntPrim: PrimScan, @unchecked Sendable {
         swap(&keys[a], &keys[b])
         swap(&core[a], &core[b])
         swap(&source[a], &source[b])
-        if let slotTerms { swap(&slotTerms[a], &slotTerms[b]) }
+        if let terms = byteMode?.slotTerms { swap(&terms[a], &terms[b]) }
         let x = laneRow(a), y = laneRow(b)
         for p in 0..<words { let t = x[p * 16]; x[p * 16] = y[p * 16]; y[p * 16] = t }
     }
@@ -168,10 +172,10 @@ final class IntPrim: PrimScan, @unchecked Sendable {
             let end = range.upperBound
             while group < end {
                 let groupEnd = min((end + 15) / 16 * 16, group + block)
-                if let slotTerms, let layout {
+                if let byteMode {
                     withUnsafePointer(to: currentTerm) { term in
-                        IntByteRows.tile(bitsAndBytes: bitsAndBytes, layout: layout, currentRow, term, 1, lanes,
-                                         slotTerms, groups: (group / 16)..<(groupEnd / 16), out, block)
+                        IntByteRows.tile(bitsAndBytes: byteMode.bitsAndBytes, layout: byteMode.layout, currentRow, term,
+                                         1, lanes, byteMode.slotTerms, groups: (group / 16)..<(groupEnd / 16), out, block)
                     }
                 } else {
                     cik_tile(currentRow, 1, lanes, Int64(words), Int64(group / 16), Int64(groupEnd / 16), metricFlag,
