@@ -5,6 +5,7 @@
 #include "CIntKernels.h"
 #include "CIntDotKernels.h"
 #include "CIntBitByteKernels.h"
+#include "CIntPrimUpdate.h"
 #include "CGroupJaccardSparse.h"
 
 /// Popcount kernels over packed bit rows for the bit engine's k-NN and Prim, and the pair distances of
