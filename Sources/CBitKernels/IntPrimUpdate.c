@@ -113,3 +113,77 @@ void cip_update(const int32_t *d, int64_t first, int64_t lo, int64_t hi, uint32_
                 int64_t *min_slot) {
     cip_update_path(d, first, lo, hi, best, index, core, source, core_cur, cur_index, min_key, min_slot, 1);
 }
+
+static inline void insert_sorted(int32_t *list, int64_t k, int32_t value) {
+    int64_t i = k - 1;
+    while (i > 0 && list[i - 1] > value) { list[i] = list[i - 1]; i--; }
+    list[i] = value;
+}
+
+// One offer of row a's values from b to b1 (the lists' kth values read as they change).
+static inline void plain_offer_row(const int32_t *row, int64_t a, int64_t b, int64_t b0, int64_t b1, int32_t *lists,
+                                   int64_t k) {
+    int32_t *list_a = lists + a * k;
+    for (; b < b1; b++) {
+        int32_t v = row[b - b0];
+        if (v < list_a[k - 1]) insert_sorted(list_a, k, v);
+        int32_t *list_b = lists + b * k;
+        if (v < list_b[k - 1]) insert_sorted(list_b, k, v);
+    }
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+// k = 1 (min_samples 1, the 2016 pipeline's `cluster hdbscan 1 6`): each list is one value, so the
+// offers are minima: row a's as a vector, the slots' lists eight at a time.
+PRIM_AVX2_TARGET static void avx2_offer_row_1(const int32_t *row, int64_t a, int64_t b, int64_t b0, int64_t b1,
+                                              int32_t *lists) {
+    __m256i least = _mm256_set1_epi32(INT32_MAX);
+    for (; b + 8 <= b1; b += 8) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(row + (b - b0)));
+        least = _mm256_min_epi32(least, v);
+        __m256i l = _mm256_loadu_si256((const __m256i *)(lists + b));
+        _mm256_storeu_si256((__m256i *)(lists + b), _mm256_min_epi32(l, v));
+    }
+    __m128i m = _mm_min_epi32(_mm256_castsi256_si128(least), _mm256_extracti128_si256(least, 1));
+    m = _mm_min_epi32(m, _mm_shuffle_epi32(m, 0x4E));
+    m = _mm_min_epi32(m, _mm_shuffle_epi32(m, 0xB1));
+    int32_t row_least = _mm_cvtsi128_si32(m);
+    if (row_least < lists[a]) lists[a] = row_least;
+    plain_offer_row(row, a, b, b0, b1, lists, 1);
+}
+
+// Any k: eight offers compared at once with row a's kth value and the slots' (gathered); only lanes
+// either list takes go through the insertion.
+PRIM_AVX2_TARGET static void avx2_offer_row(const int32_t *row, int64_t a, int64_t b, int64_t b0, int64_t b1,
+                                            int32_t *lists, int64_t k) {
+    int32_t *list_a = lists + a * k;
+    const __m256i steps = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)k));
+    for (; b + 8 <= b1; b += 8) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(row + (b - b0)));
+        __m256i kth_b = _mm256_i32gather_epi32(lists + b * k + k - 1, steps, 4);
+        __m256i takes = _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(list_a[k - 1]), v),
+                                        _mm256_cmpgt_epi32(kth_b, v));
+        if (_mm256_testz_si256(takes, takes)) continue;
+        plain_offer_row(row, a, b, b0, b + 8, lists, k);
+    }
+    plain_offer_row(row, a, b, b0, b1, lists, k);
+}
+#endif
+
+void cip_offer_tile(const int32_t *out, int64_t out_stride, int64_t a0, int64_t a1, int64_t b0, int64_t b1, int same,
+                    int32_t *lists, int64_t k, int vector) {
+    for (int64_t a = a0; a < a1; a++) {
+        const int32_t *row = out + (a - a0) * out_stride;
+        int64_t b = same ? a + 1 : b0;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+        // Slot offsets times k must fit the gather's 32-bit indices.
+        if (vector && prim_avx2_at_start && (b1 - b0) * k < ((int64_t)1 << 31)) {
+            if (k == 1) avx2_offer_row_1(row, a, b, b0, b1, lists);
+            else avx2_offer_row(row, a, b, b0, b1, lists, k);
+            continue;
+        }
+#endif
+        (void)vector;
+        plain_offer_row(row, a, b, b0, b1, lists, k);
+    }
+}

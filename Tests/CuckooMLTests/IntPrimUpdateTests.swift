@@ -5,6 +5,8 @@ import Testing
 /// Prim's update step over integer keys (`cip_update`, `IntPrim.scan`): both paths give the updates and
 /// the least key of the definition, on ranges that start and end anywhere in a vector, with unreached
 /// slots (+∞), ties of best (broken by the original index) and distances at the top of the `Int32` range.
+/// And the k-NN's offers of a tile to the lists (`cip_offer_tile`, `IntNearest`): both paths give the
+/// lists of the definition for k = 1 (plain minima) and larger k, on and off the diagonal.
 @Suite struct IntPrimUpdateTests {
     struct State: Equatable {
         var best: [UInt32], source: [Int32], minKey: UInt64, minSlot: Int64
@@ -71,5 +73,44 @@ import Testing
         minSlot = 99
         cip_update_path(d, 0, 0, 16, &best, index, core, &source, 0, 3, &minKey, &minSlot, vector)
         #expect(minKey == UInt64(9) << 32 | 100 && minSlot == 0)
+    }
+
+    /// Each list's k smallest values of the offers, ascending, `Int32.max` for none.
+    static func referenceLists(_ out: [Int32], stride: Int, a: Range<Int>, b: Range<Int>, same: Bool, lists: [Int32],
+                               k: Int) -> [Int32] {
+        var lists = lists
+        func offer(_ p: Int, _ v: Int32) {
+            var l = Array(lists[(p * k)..<(p * k + k)]) + [v]
+            l.sort()
+            lists.replaceSubrange((p * k)..<(p * k + k), with: l.prefix(k))
+        }
+        for i in a {
+            for j in b where !same || j > i {
+                let v = out[(i - a.lowerBound) * stride + (j - b.lowerBound)]
+                offer(i, v)
+                offer(j, v)
+            }
+        }
+        return lists
+    }
+
+    @Test(arguments: [0, 1] as [Int32], [1, 2, 6])
+    func offersEqualTheDefinition(vector: Int32, k: Int) {
+        var r = EngineReference.Random(seed: UInt64(k * 31 + Int(vector)))
+        let n = 90, stride = 48
+        // Lists from earlier tiles: some full, some empty; values with many ties.
+        var lists = [Int32](repeating: .max, count: n * k)
+        for p in 0..<n where r.chance(0.5) {
+            let l = (0..<k).map { _ in Int32(r.below(20)) }.sorted()
+            lists.replaceSubrange((p * k)..<(p * k + k), with: l)
+        }
+        for (a, b, same) in [(0..<37, 0..<37, true), (3..<40, 41..<88, false), (40..<41, 50..<59, false),
+                             (60..<90, 60..<90, true)] {
+            let out = (0..<(a.count * stride)).map { _ in r.chance(0.02) ? Int32.max - 1 : Int32(r.below(25)) }
+            let expected = Self.referenceLists(out, stride: stride, a: a, b: b, same: same, lists: lists, k: k)
+            cip_offer_tile(out, Int64(stride), Int64(a.lowerBound), Int64(a.upperBound), Int64(b.lowerBound),
+                           Int64(b.upperBound), same ? 1 : 0, &lists, Int64(k), vector)
+            #expect(lists == expected, "rows \(a), slots \(b), k \(k), vector \(vector)")
+        }
     }
 }

@@ -22,7 +22,16 @@ void cip_update_path(const int32_t *d, int64_t first, int64_t lo, int64_t hi, ui
                      const uint32_t *core, int32_t *source, uint32_t core_cur, int32_t cur_index, uint64_t *min_key,
                      int64_t *min_slot, int vector);
 
-/// 1 when `cip_update` runs its AVX2 path here, else 0.
+/// 1 when `cip_update` and `cip_offer_tile` run their AVX2 paths here, else 0.
 int cip_vector_available(void);
+
+/// The k-NN lists' half of a tile of the exact k-NN (`IntNearest`): for rows a in a0..<a1 and slots b in
+/// b0..<b1 (only b > a when `same`, the tile on the diagonal), the value v = out[(a - a0) * out_stride +
+/// (b - b0)] is offered to both points' lists: lists + a * k and lists + b * k, each its k smallest values
+/// so far, ascending, INT32_MAX for none. A list takes v when below its last value, inserted after equal
+/// values. The lists are multisets of values, so the order the offers come in does not change them.
+/// AVX2 (eight offers a step, skipped when neither list takes any) or portable (`vector` 0).
+void cip_offer_tile(const int32_t *out, int64_t out_stride, int64_t a0, int64_t a1, int64_t b0, int64_t b1, int same,
+                    int32_t *lists, int64_t k, int vector);
 
 #endif
