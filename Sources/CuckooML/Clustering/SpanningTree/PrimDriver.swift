@@ -7,8 +7,8 @@
 /// last, and the point being added sits in slot `m`), so a step is a dense scan; since slot order is no
 /// longer index order, a scan's minimum compares the original index on ties, which reproduces the
 /// library's index-order scan. Large steps are split into chunks run by the calling thread and a
-/// spinning helper (`SharedSteps`); the chunks' minima are combined by the same rule, so the split never
-/// changes the tree.
+/// helper that spins between steps and sleeps when none come (`SharedSteps`); the chunks' minima are
+/// combined by the same rule, so the split never changes the tree.
 ///
 /// A variant keeps only what differs: its slot data, how the point being added is made ready, and the
 /// scan (distance rows from that point to the unvisited slots, the updates, their minimum).
