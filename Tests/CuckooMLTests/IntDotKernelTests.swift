@@ -198,11 +198,16 @@ import Testing
     @Test func bestKernel() {
         #expect(!IntSilhouette.Kernel.best(for: .manhattan).euclideanOnly)
         #expect((IntSilhouette.Kernel.best(for: .euclidean) == .dotProducts) == IntByteRows.available)
-        // The AVX2 byte products where the CPU has neither VNNI nor AVX-512BW, on values up to 127 only.
+        // The AVX2 bits and bytes wherever the CPU has AVX2 (with or without AVX-512), on values up to 127 only.
         let small = Self.points([[127, 0, 3], [1, 2, 0]], d: 3), large = Self.points([[128, 0, 3], [1, 2, 0]], d: 3)
-        let avx2Only = IntTileKernel.bitsAndBytesAvailable && !IntByteRows.available && !IntCountRows.vectorAvailable
-        #expect((IntTileKernel.best(for: .euclidean, points: small) == .bitsAndBytes) == avx2Only)
+        #expect((IntTileKernel.best(for: .euclidean, points: small) == .bitsAndBytes) == IntTileKernel.bitsAndBytesAvailable)
         #expect(IntTileKernel.best(for: .euclidean, points: large) == IntTileKernel.best(for: .euclidean))
+        // The silhouette keeps the VNNI byte products where the CPU has them, else as the k-NN.
+        let silhouette: IntTileKernel = IntByteRows.available ? .dotProducts
+            : IntTileKernel.bitsAndBytesAvailable ? .bitsAndBytes : IntTileKernel.best(for: .euclidean)
+        #expect(IntTileKernel.bestForSilhouette(.euclidean, points: small) == silhouette)
+        #expect(IntTileKernel.bestForSilhouette(.euclidean, points: large) == IntTileKernel.best(for: .euclidean))
+        #expect(IntTileKernel.bestForSilhouette(.manhattan, points: small) == IntTileKernel.best(for: .manhattan))
         #expect(IntTileKernel.best(for: .manhattan, points: small) == IntTileKernel.best(for: .manhattan))
         #expect(IntTileKernel.runnable(.bitsAndBytes, on: large) == .differences)
         #expect(IntTileKernel.runnable(.bitsAndBytes, on: small) == .bitsAndBytes)

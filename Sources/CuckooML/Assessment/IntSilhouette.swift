@@ -37,7 +37,7 @@ enum IntSilhouette {
     /// Σ over points of their silhouette (NaN as 0); `cluster[i]` in 0..<sizes.count.
     static func total(points: PointSet, cluster: [Int], sizes: [Int], metric: DistanceMetric, threads: Int,
                       kernel: Kernel? = nil, control: TaskControl) throws(Interrupted) -> Double {
-        let kernel = Kernel.runnable(kernel ?? Kernel.best(for: metric), on: points)
+        let kernel = Kernel.runnable(kernel ?? Kernel.bestForSilhouette(metric, points: points), on: points)
         precondition(!kernel.euclideanOnly || metric == .euclidean, "the dot-product kernels are euclidean only")
         let n = cluster.count, k = sizes.count
         let pairs = (points.dimension + 1) / 2

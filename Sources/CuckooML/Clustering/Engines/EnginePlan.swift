@@ -207,9 +207,9 @@ extension EnginePlan {
         let columns = points.dimension
         guard alpha == 1, columns > KDTreeEngine.maximumDimension, IntCountRows.applies(to: points, metric: metric)
         else { return nil }
-        let kernels = IntCountRows.vectorAvailable ? "16 slots per AVX-512BW instruction"
-            : IntTileKernel.best(for: metric, points: points) == .bitsAndBytes
+        let kernels = IntTileKernel.best(for: metric, points: points) == .bitsAndBytes
             ? "AVX2 bits and bytes: binary columns as bits, the others as bytes (every value at most 127)"
+            : IntCountRows.vectorAvailable ? "16 slots per AVX-512BW instruction"
             : IntCountRows.tileVectorAvailable ? "8 slots per AVX2 instruction" : "portable loops"
         return EnginePlan(engine: .intCounts,
                           engineReason: "every value an integer 0...255, \(columns) columns, under \(metric.rawValue)",
