@@ -142,14 +142,19 @@ public enum FeatureBuilder {
             }
             guard let least else { break }
             let column = Int32(names.count)
-            var name = partNames[least.part][least.id]
+            let leastName = partNames[least.part][least.id]
+            var name = leastName
             for k in orders.indices where heads[k] < orders[k].count {
                 let id = orders[k][heads[k]]
-                if k == least.part || partNames[k][id] == partNames[least.part][least.id] {
+                // The least part's own name is `leastName`, which no spelling chosen so far follows.
+                if k == least.part {
+                    columns[k][id] = column
+                    heads[k] += 1
+                } else if partNames[k][id] == leastName {
                     columns[k][id] = column
                     heads[k] += 1
                     // Equal names: the spelling first in byte order, as within a part.
-                    if partNames[k][id].utf8.lexicographicallyPrecedes(name.utf8) { name = partNames[k][id] }
+                    if bytesPrecede(partNames[k][id], name) { name = partNames[k][id] }
                 }
             }
             names.append(name)
@@ -172,6 +177,20 @@ public enum FeatureBuilder {
             order = parts > 1 ? ranges.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
                               : Array(ranges.indices)
         }
+    }
+
+    /// Whether `a`'s UTF-8 bytes come before `b`'s (a prefix first): `a.utf8.lexicographicallyPrecedes(b.utf8)`
+    /// as one `memcmp` (the generic form steps byte by byte, and the merge asks it of most names).
+    static func bytesPrecede(_ a: String, _ b: String) -> Bool {
+        let compared = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+                let n = min(x.count, y.count)
+                let order = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+        if case let ordered?? = compared { return ordered }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     /// String order as `==` sees Strings: by their NFC code units. `<` on Strings is not a strict order
