@@ -268,6 +268,19 @@ enum FeatureFixtures {
         }
     }
 
+    /// The merge's byte order of two spellings is `lexicographicallyPrecedes` of their UTF-8: prefixes
+    /// first, bytes unsigned, small and large strings, composed and decomposed forms.
+    @Test func bytesPrecedeIsUTF8Order() {
+        let texts = ["", "a", "ab", "abc", "b", "B", "\u{e9}", "e\u{301}", "Caf\u{e9}", "Cafe\u{301}", "\u{212A}", "K",
+                     String(repeating: "x", count: 15), String(repeating: "x", count: 16), String(repeating: "x", count: 40),
+                     String(repeating: "x", count: 40) + "\u{ff}", String(repeating: "x", count: 39) + "y"]
+        for a in texts {
+            for b in texts {
+                #expect(FeatureBuilder.bytesPrecede(a, b) == a.utf8.lexicographicallyPrecedes(b.utf8), "\(a) \(b)")
+            }
+        }
+    }
+
     @Test func coverageFilterDropsRareAndCommonFeatures() throws {
         let set = try FeatureBuilder.build(samples(), configuration: FeatureConfiguration(kind: .full, groups: [.win]))
         let common = set.filtered(minimumCoverage: 0.5, maximumCoverage: nil)

@@ -68,6 +68,39 @@ struct LoadScaleTests {
         #expect(strings.indices.reversed().allSatisfy { i in strings[i].withUnsafeBufferPointer { other.id($0) } == expected[i] })
     }
 
+    /// Slots grown from their tags alone (no string read again) still find every number, among strings
+    /// sharing their home slot at the small size, and find nothing for a string not held.
+    @Test func stringSlotsGrowFromTheirTags() {
+        let table = StringTable.shared
+        let tag = UInt64.random(in: 0...UInt64.max)
+        let strings = (0..<400).map { "StringIDSlotsTest\\\(tag)\\\($0)" }
+        let ids = strings.map { table.id(of: $0) }
+        func find(_ slots: StringIDSlots, _ s: String) -> StringID? {
+            var copy = s
+            return copy.withUTF8 { bytes in
+                let raw = UnsafeRawBufferPointer(bytes)
+                return slots.find(raw, hash: ByteHash.hash(raw), in: table).id
+            }
+        }
+        var slots = StringIDSlots(size: 512)
+        for (s, id) in zip(strings, ids) {
+            var copy = s
+            copy.withUTF8 { bytes in
+                let raw = UnsafeRawBufferPointer(bytes)
+                let hash = ByteHash.hash(raw)
+                let (found, slot) = slots.find(raw, hash: hash, in: table)
+                #expect(found == nil)
+                slots.insert(id, hash: hash, at: slot)
+            }
+        }
+        for size in [1024, 4096, 1 << 16] {
+            slots.resize(size, table: table)
+            #expect(slots.slots.count == size && slots.count == strings.count)
+            #expect(zip(strings, ids).allSatisfy { find(slots, $0) == $1 }, "size \(size)")
+            #expect(find(slots, "StringIDSlotsTest\\\(tag)\\missing") == nil)
+        }
+    }
+
     /// Reading with an interner and fitted lists gives the same record as reading without.
     @Test func readingWithAnInternerGivesTheSameRecords() throws {
         let directory = TestSupport.packageRoot + "/sample_data/reports"

@@ -59,7 +59,7 @@ extension FeatureExtractor {
     /// Calls `emit` with each family token (prefix number, token, 1).
     func extractFamilies(_ r: ReportRecord, _ emit: (Int, String, Double) -> Void) {
         extractFamilies(r) { prefix, text, raw, normaliser in
-            let token = raw.map { Self.rawToken(text, $0, &normaliser).token } ?? text
+            let token = raw.map { Self.rawToken(text ?? StringTable.shared[$0.number!], $0, &normaliser).token } ?? text!
             if !token.isEmpty { emit(prefix, token, 1) }
         }
     }
@@ -72,6 +72,14 @@ extension FeatureExtractor {
         case numbered(StringID), unnumbered
         case library(StringID?)
         case imported(library: String, function: StringID)
+
+        /// The number of the raw string (an imported function's), when it has one.
+        var number: StringID? {
+            switch self {
+            case .numbered(let id), .library(let id?), .imported(_, let id): id
+            case .unnumbered, .library(nil): nil
+            }
+        }
     }
 
     /// The token of a raw report string (empty: no feature), and whether one of the record's own
@@ -93,8 +101,11 @@ extension FeatureExtractor {
     /// Calls `sink` with each family feature as (prefix number, text, nil for a token or where the
     /// text comes from when it is a raw report string still to be normalised, the record's
     /// normaliser). Handing raw strings over with their numbers lets `FeatureBuilder` find a string
-    /// it has seen before by its number, without normalising it again.
-    func extractFamilies(_ r: ReportRecord, _ sink: (Int, String, RawString?, inout FamilyTokenNormaliser) -> Void) {
+    /// it has seen before by its number, without normalising it again. The text of a numbered raw
+    /// string is not given (nil: `StringTable.shared[raw.number!]`, which may be empty, for no
+    /// feature): most are found by number, and making the `String` retained and released storage
+    /// that both feature threads share, for every string of every record.
+    func extractFamilies(_ r: ReportRecord, _ sink: (Int, String?, RawString?, inout FamilyTokenNormaliser) -> Void) {
         let groups = configuration.groups
         let base = Self.familyBase
         let table = StringTable.shared
@@ -103,11 +114,9 @@ extension FeatureExtractor {
         func raw(_ name: FamilyName, _ value: String, _ source: RawString) { sink(base + name.rawValue, value, source, &normaliser) }
         func each(_ group: FeatureGroup, _ name: FamilyName, _ values: StringList) {
             guard groups.contains(group) else { return }
-            for id in values.ids {
-                let v = table[id]
-                if !v.isEmpty { raw(name, v, .numbered(id)) }
-            }
+            for id in values.ids { numbered(name, .numbered(id)) }
         }
+        func numbered(_ name: FamilyName, _ source: RawString) { sink(base + name.rawValue, nil, source, &normaliser) }
 
         if groups.contains(.alert) {
             for s in r.signatures where !s.name.isEmpty {
@@ -116,13 +125,10 @@ extension FeatureExtractor {
             }
         }
         if groups.contains(.api) {
-            r.apiCounts.forEachNumbered { id, _ in
-                let api = table[id]
-                if !api.isEmpty { raw(.api, api, .numbered(id)) }
-            }
+            r.apiCounts.forEachNumbered { id, _ in numbered(.api, .numbered(id)) }
         }
         each(.mutex, .mutex, r.mutexes)
-        if groups.contains(.loaded) { for id in r.dllsLoaded.ids { raw(.loaded, table[id], .library(id)) } }
+        if groups.contains(.loaded) { for id in r.dllsLoaded.ids { numbered(.loaded, .library(id)) } }
         if groups.contains(.path) {
             for (op, name) in Self.familyFileOperations { each(.path, name, r.files[op] ?? []) }
         }
@@ -142,10 +148,7 @@ extension FeatureExtractor {
         each(.wmi, .wmi, r.wmiQueries)
         if groups.contains(.import) {
             for lib in r.imports {
-                for id in lib.functions.ids {
-                    let f = table[id]
-                    if !f.isEmpty { raw(.import, f, .imported(library: lib.dll, function: id)) }
-                }
+                for id in lib.functions.ids { numbered(.import, .imported(library: lib.dll, function: id)) }
             }
         }
         if groups.contains(.library) { for lib in r.imports { raw(.library, lib.dll, .library(nil)) } }

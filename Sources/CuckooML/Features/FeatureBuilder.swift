@@ -125,28 +125,36 @@ public enum FeatureBuilder {
     /// The parts' sorted names merged into one sorted list without repeats (names equal as Strings
     /// are one column), with each part's map from its provisional ids to the final columns.
     static func mergeNames(_ parts: [Part]) -> (names: [String], columns: [[Int32]]) {
+        // The parts' names and orders read as arrays of their own: `parts[k].names[id]` copied the
+        // whole `Part` (a retain and a release of each of its tables) for every name, in this serial step.
+        let partNames = parts.map(\.names), orders = parts.map(\.order)
         var names: [String] = []
-        var columns = parts.map { [Int32](repeating: 0, count: $0.names.count) }
+        var columns = partNames.map { [Int32](repeating: 0, count: $0.count) }
         var heads = [Int](repeating: 0, count: parts.count)
-        names.reserveCapacity(parts.map(\.names.count).max() ?? 0)
+        names.reserveCapacity(partNames.map(\.count).max() ?? 0)
         while true {
             // The least name at the parts' heads (parts are few: a linear pick is enough).
             var least: (part: Int, id: Int)? = nil
-            for k in parts.indices where heads[k] < parts[k].order.count {
-                let id = parts[k].order[heads[k]]
-                if let l = least, !parts[k].precedes(id, parts[l.part], l.id) { continue }
+            for k in orders.indices where heads[k] < orders[k].count {
+                let id = orders[k][heads[k]]
+                if let l = least, !namePrecedes(partNames[k][id], partNames[l.part][l.id]) { continue }
                 least = (k, id)
             }
             guard let least else { break }
             let column = Int32(names.count)
-            var name = parts[least.part].names[least.id]
-            for k in parts.indices where heads[k] < parts[k].order.count {
-                let id = parts[k].order[heads[k]]
-                if k == least.part || parts[k].equals(id, parts[least.part], least.id) {
+            let leastName = partNames[least.part][least.id]
+            var name = leastName
+            for k in orders.indices where heads[k] < orders[k].count {
+                let id = orders[k][heads[k]]
+                // The least part's own name is `leastName`, which no spelling chosen so far follows.
+                if k == least.part {
+                    columns[k][id] = column
+                    heads[k] += 1
+                } else if partNames[k][id] == leastName {
                     columns[k][id] = column
                     heads[k] += 1
                     // Equal names: the spelling first in byte order, as within a part.
-                    if parts[k].names[id].utf8.lexicographicallyPrecedes(name.utf8) { name = parts[k].names[id] }
+                    if bytesPrecede(partNames[k][id], name) { name = partNames[k][id] }
                 }
             }
             names.append(name)
@@ -169,6 +177,20 @@ public enum FeatureBuilder {
             order = parts > 1 ? ranges.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
                               : Array(ranges.indices)
         }
+    }
+
+    /// Whether `a`'s UTF-8 bytes come before `b`'s (a prefix first): `a.utf8.lexicographicallyPrecedes(b.utf8)`
+    /// as one `memcmp` (the generic form steps byte by byte, and the merge asks it of most names).
+    static func bytesPrecede(_ a: String, _ b: String) -> Bool {
+        let compared = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+                let n = min(x.count, y.count)
+                let order = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+        if case let ordered?? = compared { return ordered }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     /// String order as `==` sees Strings: by their NFC code units. `<` on Strings is not a strict order
@@ -372,14 +394,15 @@ public enum FeatureBuilder {
                 let row = Int32(truncatingIfNeeded: i)
                 if let record = samples[i].record {
                     if families {
-                        extractor.extractFamilies(record) { prefix, text, raw, normaliser in
-                            guard let raw else { place(column(prefix, text), 1, row, &chunk); return }
+                        extractor.extractFamilies(record) { prefix, given, raw, normaliser in
+                            guard let raw else { place(column(prefix, given!), 1, row, &chunk); return }
+                            // A numbered string's text is made only when its number does not find its column.
                             switch raw {
                             case .imported(let library, let function):
-                                placeImport(prefix, library, function, text, row, &chunk, &normaliser)
+                                placeImport(prefix, library, function, given, row, &chunk, &normaliser)
                                 return
                             case .library(nil):
-                                placeLibrary(prefix, text, row, &chunk, &normaliser)
+                                placeLibrary(prefix, given!, row, &chunk, &normaliser)
                                 return
                             default:
                                 break
@@ -387,14 +410,17 @@ public enum FeatureBuilder {
                             let slot = prefix - FeatureExtractor.familyBase
                             var lookup = RawTokenIndex.Lookup.unsafe
                             if case .numbered(let id) = raw {
-                                lookup = rawKeyed[slot].column(for: id, text, selfWindows: normaliser.selfWindows)
+                                lookup = rawKeyed[slot].column(for: id, given ?? StringTable.shared[id], selfWindows: normaliser.selfWindows)
                             } else if case .library(let id?) = raw {
-                                lookup = rawKeyed[slot].column(for: id, text, selfWindows: normaliser.selfWindows)
+                                lookup = rawKeyed[slot].column(for: id, given ?? StringTable.shared[id], selfWindows: normaliser.selfWindows)
                             }
                             if case .column(let known) = lookup {
                                 place(known, 1, row, &chunk)
                                 return
                             }
+                            let text = given ?? StringTable.shared[raw.number!]
+                            // An empty string is no feature (as its empty token would say).
+                            guard !text.isEmpty else { return }
                             let (token, usedSelf) = FeatureExtractor.rawToken(text, raw, &normaliser)
                             guard !token.isEmpty else { return }
                             let id = column(prefix, token)
@@ -431,15 +457,19 @@ public enum FeatureBuilder {
             place(id, 1, row, &chunk)
         }
 
-        /// Places the `import` feature of `function` (numbered `number`) imported from `dll`.
-        private mutating func placeImport(_ prefix: Int, _ dll: String, _ number: StringID, _ function: String, _ row: Int32,
+        /// Places the `import` feature of the function numbered `number` (its text `given`, else the
+        /// table's) imported from `dll`; an empty function name is none.
+        private mutating func placeImport(_ prefix: Int, _ dll: String, _ number: StringID, _ given: String?, _ row: Int32,
                                           _ chunk: inout Chunk, _ normaliser: inout FamilyTokenNormaliser) {
+            // A kept column was made from a non-empty name: the text is needed only without one.
             let dllPlace = imports.library(dll)
             let safe = dllPlace.map { imports.isSafe($0, normaliser.selfWindows) } ?? false
             if safe, let known = imports.importColumn(dllPlace!, number, normaliser.selfWindows) {
                 place(known, 1, row, &chunk)
                 return
             }
+            let function = given ?? StringTable.shared[number]
+            guard !function.isEmpty else { return }
             let (library, librarySelf) = libraryToken(dllPlace, safe, dll, &normaliser)
             guard !library.isEmpty else { return }
             let (token, functionSelf) = normaliser.normaliseReportingSelf(function)
@@ -523,8 +553,6 @@ public enum FeatureBuilder {
             order = FeatureBuilder.sortedOrder(names)
         }
 
-        func precedes(_ id: Int, _ other: Part, _ otherID: Int) -> Bool { FeatureBuilder.namePrecedes(names[id], other.names[otherID]) }
-        func equals(_ id: Int, _ other: Part, _ otherID: Int) -> Bool { names[id] == other.names[otherID] }
     }
 }
 

@@ -27,9 +27,10 @@ struct RawTokenIndex {
 
     /// The column stored for `s`, numbered `id`; `unsafe` when one of the record's names
     /// (`selfWindows`) may occur in it, `absent` when it is not stored.
-    mutating func column(for id: StringID, _ s: String, selfWindows: [(UInt8, UInt8, UInt8)]) -> Lookup {
+    /// `s` is made only when `id` is not stored.
+    mutating func column(for id: StringID, _ text: @autoclosure () -> String, selfWindows: [(UInt8, UInt8, UInt8)]) -> Lookup {
         var entry = entries[id]
-        if entry == nil, !ByteHash.isASCII(s), ByteHash.mayEqualASCII(s) {
+        if entry == nil, case let s = text(), !ByteHash.isASCII(s), ByteHash.mayEqualASCII(s) {
             // The one ASCII spelling equal to `s` is its NFC form, stored under that string's number.
             let nfc = Array(s._nfcCodeUnits)
             if nfc.allSatisfy({ $0 < 0x80 }), let equal = StringTable.shared.existingID(of: String(decoding: nfc, as: UTF8.self)) {
