@@ -37,7 +37,8 @@ enum IntSilhouette {
     /// Σ over points of their silhouette (NaN as 0); `cluster[i]` in 0..<sizes.count.
     static func total(points: PointSet, cluster: [Int], sizes: [Int], metric: DistanceMetric, threads: Int,
                       kernel: Kernel? = nil, control: TaskControl) throws(Interrupted) -> Double {
-        let kernel = Kernel.runnable(kernel ?? Kernel.bestForSilhouette(metric, points: points), on: points)
+        // The chosen kernel runs by construction: only a requested one is checked (each check scans every value).
+        let kernel = kernel.map { Kernel.runnable($0, on: points) } ?? Kernel.bestForSilhouette(metric, points: points)
         precondition(!kernel.euclideanOnly || metric == .euclidean, "the dot-product kernels are euclidean only")
         let n = cluster.count, k = sizes.count
         let pairs = (points.dimension + 1) / 2
